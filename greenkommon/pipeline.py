@@ -1,0 +1,195 @@
+"""The orchestrator: wires the stages for one scenario and returns a typed result.
+
+It holds no physics, rule or price of its own: each stage is a pure function of arrays and
+frames; this module only converts the validated :class:`~greenkommon.scenario.Scenario` into
+their arguments, in pipeline order::
+
+    weather → production → consumption → allocation → economics
+
+The key optimiser (``key.type = 'optimised'``) runs between consumption and allocation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import allocation, consumption, economics, production, weather
+from .scenario import KeyConfig, Scenario
+from .timegrid import make_index, step_hours
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Everything one scenario run produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated input.
+    index : pandas.DatetimeIndex
+        Simulation grid (interval-start labels, local time).
+    weather : pandas.DataFrame
+        Hourly weather (``ghi``, ``dni``, ``dhi`` [W/m²], ``temp_air`` [°C], ``wind_speed`` [m/s]).
+    weather_meta : dict
+        Source and location of the weather.
+    production_kwh : pandas.Series
+        Energy injected by the plant per interval [kWh].
+    consumption_kwh : pandas.DataFrame
+        Energy withdrawn per venue (columns) and interval [kWh].
+    coefficients : numpy.ndarray or None
+        Static coefficients used (static / optimised keys) [-], venue order.
+    allocation : allocation.Allocation
+        Arrays of the allocation core (``allocated_kwh (N, T)``, ``surplus_kwh (T,)``, ...).
+    allocated_kwh : pandas.DataFrame
+        Production allocated to each venue (AUTOCONS) per interval [kWh].
+    surplus_kwh : pandas.Series
+        Production not allocated (SURPLUS) per interval [kWh].
+    grid_import_kwh : pandas.DataFrame
+        Energy each venue buys from its supplier (COMPLEMENT) per interval [kWh].
+    bills : pandas.DataFrame
+        One row per venue: ``bill_without_eur``, ``bill_with_eur``, ``savings_eur`` [€/yr] and
+        the economics stage's breakdown.
+    extras : dict
+        Optional outputs of later stages (finance projection, optimiser report, eligibility).
+    """
+
+    scenario: Scenario
+    index: pd.DatetimeIndex
+    weather: pd.DataFrame
+    weather_meta: dict[str, Any]
+    production_kwh: pd.Series
+    consumption_kwh: pd.DataFrame
+    coefficients: np.ndarray | None
+    allocation: Any
+    allocated_kwh: pd.DataFrame
+    surplus_kwh: pd.Series
+    grid_import_kwh: pd.DataFrame
+    bills: pd.DataFrame
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def step_h(self) -> float:
+        """Interval length [h]."""
+        return step_hours(self.scenario.simulation.step)
+
+    def venue_summary(self) -> pd.DataFrame:
+        """Yearly energy and money per venue.
+
+        Columns: ``consumption_kwh``, ``allocated_kwh``, ``grid_import_kwh`` [kWh/yr],
+        ``self_sufficiency_pct`` [%], then the bill columns [€/yr].
+        """
+        cons = self.consumption_kwh.sum()
+        alloc = self.allocated_kwh.sum()
+        table = pd.DataFrame(
+            {
+                "consumption_kwh": cons,
+                "allocated_kwh": alloc,
+                "grid_import_kwh": self.grid_import_kwh.sum(),
+                "self_sufficiency_pct": 100.0 * alloc / cons.where(cons > 0),
+            }
+        )
+        table.index.name = "venue"
+        return table.join(self.bills[["bill_without_eur", "bill_with_eur", "savings_eur"]])
+
+    def collective_summary(self) -> dict[str, float]:
+        """Yearly totals of the operation (energies [kWh/yr], rates [%], money [€/yr])."""
+        production_kwh = float(self.production_kwh.sum())
+        allocated_kwh = float(self.allocated_kwh.to_numpy().sum())
+        consumption_kwh = float(self.consumption_kwh.to_numpy().sum())
+        return {
+            "peak_power_kwp": self.scenario.plant.peak_power_kwp,
+            "production_kwh": production_kwh,
+            "specific_yield_kwh_per_kwp": production_kwh / self.scenario.plant.peak_power_kwp,
+            "consumption_kwh": consumption_kwh,
+            "allocated_kwh": allocated_kwh,
+            "surplus_kwh": float(self.surplus_kwh.sum()),
+            "self_consumption_pct": 100.0 * allocated_kwh / production_kwh if production_kwh > 0 else float("nan"),
+            "self_sufficiency_pct": 100.0 * allocated_kwh / consumption_kwh if consumption_kwh > 0 else float("nan"),
+            "bill_without_eur": float(self.bills["bill_without_eur"].sum()),
+            "bill_with_eur": float(self.bills["bill_with_eur"].sum()),
+            "savings_eur": float(self.bills["savings_eur"].sum()),
+        }
+
+
+def simulate_energy(scenario: Scenario) -> tuple[pd.DatetimeIndex, pd.DataFrame, dict, pd.Series, pd.DataFrame]:
+    """Run the physical stages: grid, weather, production and consumption.
+
+    Returns
+    -------
+    index, weather, weather_meta, production_kwh, consumption_kwh
+    """
+    sim = scenario.simulation
+    index = make_index(sim.year, sim.step, sim.timezone)
+    plant = scenario.plant
+    log.info("weather: %s", scenario.weather.source)
+    weather_df, weather_meta = weather.load_weather(
+        scenario.weather, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
+    )
+    log.info("production: %.0f kWp in %d section(s)", plant.peak_power_kwp, len(plant.sections))
+    production_kwh = production.simulate_production(weather_df, plant, index)
+    log.info("consumption: %d venue(s)", len(scenario.venues))
+    consumption_kwh = consumption.build_consumption(
+        [v.load for v in scenario.venues], scenario.venue_names, index, weather=weather_df
+    )
+    return index, weather_df, weather_meta, production_kwh, consumption_kwh
+
+
+def build_key(key: KeyConfig, scenario: Scenario, production_kwh: pd.Series, consumption_kwh: pd.DataFrame) -> Any:
+    """Turn the ``[key]`` table into an allocation key object of :mod:`greenkommon.allocation`."""
+    if key.type == "prorata":
+        return allocation.ProrataKey()
+    if key.type == "static":
+        return allocation.StaticKey(np.asarray(key.coefficients, dtype=float))
+    raise NotImplementedError(f"key.type = {key.type!r} is not wired into the pipeline yet")
+
+
+def run_scenario(scenario: Scenario) -> ScenarioResult:
+    """Simulate one scenario end to end.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (:func:`greenkommon.scenario.load_scenario`).
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    index, weather_df, weather_meta, production_kwh, consumption_kwh = simulate_energy(scenario)
+    key = build_key(scenario.key, scenario, production_kwh, consumption_kwh)
+    log.info("allocation: %s key", scenario.key.type)
+    alloc = allocation.allocate(production_kwh.to_numpy(), consumption_kwh.to_numpy().T, key)
+    names = scenario.venue_names
+    allocated = pd.DataFrame(alloc.allocated_kwh.T, index=index, columns=names)
+    grid_import = pd.DataFrame(alloc.grid_import_kwh.T, index=index, columns=names)
+    surplus = pd.Series(alloc.surplus_kwh, index=index, name="surplus_kwh")
+    bills = economics.compute_bills(
+        consumption_kwh,
+        allocated,
+        surplus,
+        [v.contract for v in scenario.venues],
+        scenario.prices,
+        scenario.plant.peak_power_kwp,
+    )
+    coefficients = getattr(key, "coefficients", None)
+    return ScenarioResult(
+        scenario=scenario,
+        index=index,
+        weather=weather_df,
+        weather_meta=weather_meta,
+        production_kwh=production_kwh.rename("production_kwh"),
+        consumption_kwh=consumption_kwh,
+        coefficients=None if coefficients is None else np.asarray(coefficients, dtype=float),
+        allocation=alloc,
+        allocated_kwh=allocated,
+        surplus_kwh=surplus,
+        grid_import_kwh=grid_import,
+        bills=bills,
+    )

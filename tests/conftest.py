@@ -1,0 +1,33 @@
+"""Shared fixtures.
+
+``shared_dir`` points at the read-only ``../shared`` folder next to the repository (reference
+weather years, rules). Tests that need it are skipped, with the reason, when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+
+
+def _shared_dir() -> Path:
+    env = os.environ.get("GREENKOMMON_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    path = _shared_dir()
+    if not (path / "data" / "weather").is_dir():
+        pytest.skip(f"reference data folder {path}/data/weather is absent (set GREENKOMMON_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def baseline_scenario_path() -> Path:
+    return SCENARIOS / "greenkommon.toml"
