@@ -1,0 +1,42 @@
+"""``greenkommon run``: simulate a scenario end to end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="simulate a scenario end to end and print the per-venue table",
+        description=(
+            "Simulate a scenario (weather, PV production, venue loads, Enedis sharing key, bills) and "
+            "print, per venue, consumption, allocated solar, grid import, self-sufficiency and the bill "
+            "with and without the operation, plus the collective line. With --out, also write the time "
+            "series and summaries to a results folder."
+        ),
+    )
+    p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
+    p.add_argument("--out", metavar="DIR", help="write results to DIR (replaced atomically)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="time-series file format in DIR (default: csv)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..pipeline import run_scenario
+    from ..report import format_run_summary, write_results
+    from ..scenario import load_scenario
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    print(f"running {scenario.name!r} ...", file=sys.stderr)
+    result = run_scenario(scenario)
+    print(format_run_summary(result))
+    if args.out:
+        out = write_results(result, args.out, fmt=args.format)
+        print(f"\nresults written to {out}/ (timeseries.{args.format}, venues.csv, summary.json)")
+    print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return 0

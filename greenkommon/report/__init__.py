@@ -1,0 +1,156 @@
+"""Report: printed tables and result files of a scenario run.
+
+Library functions return strings or write files; they never print. Result folders are written
+atomically: everything goes to a temporary sibling folder that replaces the target only once
+complete, so an interrupted run never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import ScenarioResult
+
+RESULT_FORMATS = ("csv", "parquet")
+
+
+def _fmt_num(value: float, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}".replace(",", " ")
+
+
+def format_table(rows: list[list[str]], header: list[str], align: str | None = None) -> str:
+    """Plain-text table; ``align`` is one ``<``/``>`` per column (default: first left, rest right)."""
+    align = align or "<" + ">" * (len(header) - 1)
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    def line(cells: list[str]) -> str:
+        return "  ".join(f"{str(c):{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def format_run_summary(result: ScenarioResult) -> str:
+    """The per-venue table and the collective line printed by ``greenkommon run``."""
+    venues = result.venue_summary()
+    coll = result.collective_summary()
+    sc = result.scenario
+    header = ["venue", "consumption kWh", "allocated solar kWh", "grid import kWh", "self-suff. %",
+              "bill without €", "bill with €", "savings €/yr"]
+    rows = []
+    for name, r in venues.iterrows():
+        rows.append([str(name), _fmt_num(r.consumption_kwh), _fmt_num(r.allocated_kwh),
+                     _fmt_num(r.grid_import_kwh), _fmt_num(r.self_sufficiency_pct, 1),
+                     _fmt_num(r.bill_without_eur), _fmt_num(r.bill_with_eur), _fmt_num(r.savings_eur)])
+    rows.append(["ALL VENUES", _fmt_num(coll["consumption_kwh"]), _fmt_num(coll["allocated_kwh"]),
+                 _fmt_num(coll["consumption_kwh"] - coll["allocated_kwh"]), _fmt_num(coll["self_sufficiency_pct"], 1),
+                 _fmt_num(coll["bill_without_eur"]), _fmt_num(coll["bill_with_eur"]), _fmt_num(coll["savings_eur"])])
+    head = (
+        f"{sc.name} — {sc.simulation.year}, step {sc.simulation.step}, key '{sc.key.type}', "
+        f"weather: {result.weather_meta.get('source', '?')}"
+    )
+    collective = (
+        f"Collective: plant {_fmt_num(coll['peak_power_kwp'])} kWp produced {_fmt_num(coll['production_kwh'])} kWh "
+        f"({_fmt_num(coll['specific_yield_kwh_per_kwp'])} kWh/kWp); self-consumption "
+        f"{_fmt_num(coll['self_consumption_pct'], 1)} % of production; surplus {_fmt_num(coll['surplus_kwh'])} kWh."
+    )
+    lines = [head, "", format_table(rows, header), "", collective]
+    if result.coefficients is not None:
+        shares = ", ".join(f"{n} {100 * c:.1f} %" for n, c in zip(sc.venue_names, result.coefficients, strict=True))
+        lines.append(f"Key coefficients: {shares}.")
+    return "\n".join(lines)
+
+
+def timeseries_frame(result: ScenarioResult) -> pd.DataFrame:
+    """Per-interval results in one wide frame [kWh per interval].
+
+    Columns: ``production_kwh``, ``surplus_kwh``, then for each venue
+    ``<venue>|consumption_kwh``, ``<venue>|allocated_kwh``, ``<venue>|grid_import_kwh``.
+    """
+    parts: dict[str, pd.Series] = {
+        "production_kwh": result.production_kwh,
+        "surplus_kwh": result.surplus_kwh,
+    }
+    for name in result.scenario.venue_names:
+        parts[f"{name}|consumption_kwh"] = result.consumption_kwh[name]
+        parts[f"{name}|allocated_kwh"] = result.allocated_kwh[name]
+        parts[f"{name}|grid_import_kwh"] = result.grid_import_kwh[name]
+    frame = pd.DataFrame(parts)
+    frame.index.name = "interval_start"
+    return frame
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv") -> Path:
+    """Write a run's results to ``out_dir`` atomically.
+
+    Files: ``timeseries.<fmt>`` (per interval), ``venues.csv`` (yearly per venue),
+    ``summary.json`` (collective totals and metadata). An existing ``out_dir`` is replaced only
+    once the new one is complete.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+    out_dir : str or Path
+    fmt : {'csv', 'parquet'}
+        Format of the time series.
+
+    Returns
+    -------
+    Path
+        The results folder.
+    """
+    if fmt not in RESULT_FORMATS:
+        raise ValueError(f"fmt = {fmt!r}: expected one of {', '.join(RESULT_FORMATS)}")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        ts = timeseries_frame(result)
+        if fmt == "csv":
+            ts.to_csv(tmp / "timeseries.csv", float_format="%.6f")
+        else:
+            ts.to_parquet(tmp / "timeseries.parquet")
+        result.venue_summary().to_csv(tmp / "venues.csv", float_format="%.4f")
+        sc = result.scenario
+        summary = {
+            "scenario": sc.name,
+            "scenario_file": str(sc.file) if sc.file else None,
+            "year": sc.simulation.year,
+            "step": sc.simulation.step,
+            "key": sc.key.type,
+            "weather_source": result.weather_meta.get("source"),
+            "collective": {k: _jsonable(v) for k, v in result.collective_summary().items()},
+            "coefficients": None if result.coefficients is None
+            else dict(zip(sc.venue_names, map(float, result.coefficients), strict=True)),
+        }
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
