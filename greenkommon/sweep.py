@@ -1,0 +1,987 @@
+"""Parameter sweeps: a cartesian grid of scenario variants, evaluated in batches.
+
+``greenkommon sweep SCENARIO --vary plant.peak_power_kwp=100:1000:50 --vary key.type=prorata,static``
+builds every combination of the ``--vary`` values, turns each into a scenario variant (the base
+mapping with dotted-path overrides, validated like a scenario file) and evaluates it.
+
+How a variant is evaluated (what the sweep computes)
+-----------------------------------------------------
+The variants are split by what they change:
+
+* **energy group** -- every override that changes weather, plant geometry or loads (anything
+  but the "cheap" paths below). The physical stages (:func:`greenkommon.pipeline.simulate_energy`)
+  run once per distinct group; production is stored per kWp of the group's plant.
+* **cheap overrides** -- ``plant.peak_power_kwp`` (all roof sections scaled in proportion, so the
+  production is the group's per-kWp series times the new size), ``key.*``, ``prices.*`` and
+  ``finance.*``. They never re-run weather, production or consumption.
+
+For each variant the sharing key is built exactly as :func:`greenkommon.pipeline.build_key` builds
+it (so ``optimised`` keys call the optimiser, once per distinct combination and plant size), and
+the yearly KPIs are computed by the batched allocation core (numba, ``prange`` over variants) for
+pro-rata, static, optimised and redistributed keys; other keys (``priority``, ``dynamic``) fall
+back to :func:`greenkommon.allocation.allocate` variant by variant. Money follows the economics
+stage linearly: the bill without the operation comes from the economics stage (once per group and
+prices), each allocated kWh saves the venue its marginal import price (per interval when the
+economics stage exposes it, else the flat ``[prices]`` / contract price) and costs it the internal
+price. ``tests/test_sweep.py`` checks these numbers against :func:`~greenkommon.pipeline.run_scenario`
+on grid points.
+
+A key type that takes coefficients (``static``, ``redistributed``) but gets none from the scenario
+uses the venues' shares of the yearly consumption (a static "pro rata of volumes" key); a
+``priority`` key without ``priority_order`` serves the largest consumer first. These fills are
+written into the variant, so re-running it with ``greenkommon run`` reproduces the row.
+
+Output and resumption
+---------------------
+Results are one row per variant (``variant_id``, the varied values, collective KPIs, then
+``<venue>.<kpi>`` columns). Chunks of variants are checkpointed as Parquet part files in
+``OUT.parts/`` (each written to a temporary file and renamed), next to a manifest holding a
+fingerprint of the base scenario and the grid. A killed sweep restarted with ``resume=True``
+evaluates only the missing chunks; when all are there, they are concatenated into ``OUT``
+(atomically) and the part folder is removed.
+
+With a Dask address (or ``'local'`` for a :class:`dask.distributed.LocalCluster` of processes),
+the energy groups and chunks are submitted to the cluster; the client writes the part files as
+they complete. Results are identical to the local run: the same pure functions run on the same
+inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, GreenkommonError, ScenarioError
+
+#: Dotted path that scales every roof section in proportion.
+PEAK_PATH = "plant.peak_power_kwp"
+
+#: Prefixes of overrides that do not change weather, production shape or loads.
+CHEAP_PREFIXES = ("key.", "prices.", "finance.")
+
+#: Key types that take coefficients from the scenario.
+COEFFICIENT_KEYS = ("static", "redistributed")
+
+#: Default number of variants per checkpointed chunk.
+DEFAULT_CHUNK_SIZE = 500
+
+#: Format version of the part files; bump when the columns change meaning.
+_FORMAT_VERSION = 1
+
+_MANIFEST = "manifest.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# grid
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Vary:
+    """One ``--vary`` dimension.
+
+    Attributes
+    ----------
+    path : str
+        Dotted path into the scenario mapping (``plant.peak_power_kwp``, ``key.type``,
+        ``venues.le 6b.load.annual_consumption_kwh``, ...).
+    values : tuple
+        Values taken, in order.
+    """
+
+    path: str
+    values: tuple[Any, ...]
+
+
+def parse_value(text: str) -> Any:
+    """One value of a ``--vary`` list: integer, float, ``true``/``false`` or a string.
+
+    Examples
+    --------
+    >>> parse_value("3"), parse_value("0.5"), parse_value("true"), parse_value("static")
+    (3, 0.5, True, 'static')
+    """
+    s = text.strip()
+    low = s.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        value = float(s)
+    except ValueError:
+        return s.strip("'\"")
+    if not math.isfinite(value):
+        return s
+    return value
+
+
+def parse_range(text: str, what: str = "--vary") -> tuple[Any, ...]:
+    """Values of ``start:stop:step``, stop included when it falls on the grid.
+
+    Integers stay integers when start, stop and step are all integers. Float values are rounded
+    to 12 decimals so that ``0.1:0.3:0.1`` gives ``(0.1, 0.2, 0.3)`` and not ``0.30000000000000004``.
+
+    Raises
+    ------
+    ScenarioError
+        If the three parts are not numbers, the step is not > 0 or stop < start.
+    """
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise ScenarioError(f"{what}: {text!r}: expected start:stop:step")
+    nums = [parse_value(p) for p in parts]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in nums):
+        raise ScenarioError(f"{what}: {text!r}: expected numbers in start:stop:step")
+    start, stop, step = nums
+    if step <= 0:
+        raise ScenarioError(f"{what}: {text!r}: expected a step > 0")
+    if stop < start:
+        raise ScenarioError(f"{what}: {text!r}: expected stop >= start")
+    count = int(math.floor((stop - start) / step + 1e-9)) + 1
+    if all(isinstance(v, int) for v in nums):
+        return tuple(start + i * step for i in range(count))
+    return tuple(round(start + i * step, 12) for i in range(count))
+
+
+def parse_vary(spec: str) -> Vary:
+    """Parse ``path=values`` where values is ``start:stop:step`` or a comma-separated list.
+
+    Examples
+    --------
+    >>> parse_vary("plant.peak_power_kwp=100:300:100")
+    Vary(path='plant.peak_power_kwp', values=(100, 200, 300))
+    >>> parse_vary("key.type=static,prorata").values
+    ('static', 'prorata')
+    """
+    if "=" not in spec:
+        raise ScenarioError(f"--vary {spec!r}: expected PATH=VALUES, e.g. plant.peak_power_kwp=100:1000:50")
+    path, _, text = spec.partition("=")
+    path = path.strip()
+    if not path or any(not p for p in path.split(".")):
+        raise ScenarioError(f"--vary {spec!r}: expected a dotted path such as key.type before '='")
+    text = text.strip()
+    if not text:
+        raise ScenarioError(f"--vary {spec!r}: expected at least one value after '='")
+    if text.count(":") == 2 and "," not in text:
+        values = parse_range(text, f"--vary {path}")
+    else:
+        values = tuple(parse_value(v) for v in text.split(","))
+    if len(set(map(repr, values))) != len(values):
+        raise ScenarioError(f"--vary {spec!r}: expected distinct values")
+    return Vary(path, values)
+
+
+def build_grid(varies: Sequence[Vary]) -> pd.DataFrame:
+    """The cartesian product of the dimensions, first dimension slowest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant, index ``variant_id`` (0..n-1), one object column per path.
+    """
+    paths = [v.path for v in varies]
+    if len(set(paths)) != len(paths):
+        dup = next(p for p in paths if paths.count(p) > 1)
+        raise ScenarioError(f"--vary {dup}: given twice; list all its values in one --vary")
+    rows = list(itertools.product(*(v.values for v in varies))) if varies else [()]
+    grid = pd.DataFrame(rows, columns=paths, dtype=object)
+    grid.index = pd.RangeIndex(len(grid), name="variant_id")
+    return grid
+
+
+def is_cheap(path: str) -> bool:
+    """Whether an override leaves weather, production shape and loads unchanged."""
+    return path == PEAK_PATH or path.startswith(CHEAP_PREFIXES)
+
+
+# ---------------------------------------------------------------------------------------------
+# overrides on the raw mapping
+# ---------------------------------------------------------------------------------------------
+def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path in a raw scenario mapping, in place.
+
+    ``plant.peak_power_kwp`` scales every ``[[plant.sections]]`` in proportion;
+    ``venues.<name>.field`` addresses the venue called ``<name>``; a new ``key.type`` drops the
+    key fields the new type does not accept (``coefficients``, ``priority_order``).
+    """
+    parts = path.split(".")
+    if path == PEAK_PATH:
+        _scale_plant(mapping, value)
+        return
+    node: Any = mapping
+    where = []
+    i = 0
+    while i < len(parts) - 1:
+        part = parts[i]
+        where.append(part)
+        if part == "venues" and isinstance(node.get("venues"), list):
+            name = parts[i + 1]
+            match = [v for v in node["venues"] if v.get("name") == name]
+            if not match:
+                names = ", ".join(repr(v.get("name")) for v in node["venues"])
+                raise ScenarioError(f"--vary {path}: no venue named {name!r} (venues: {names})")
+            node = match[0]
+            where.append(name)
+            i += 2
+            continue
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ScenarioError(f"--vary {path}: {'.'.join(where)} is not a table")
+        node = child
+        i += 1
+    if i != len(parts) - 1:
+        raise ScenarioError(f"--vary {path}: expected a field after the venue name")
+    node[parts[-1]] = value
+    if path == "key.type":
+        if value not in COEFFICIENT_KEYS:
+            node.pop("coefficients", None)
+        if value != "priority":
+            node.pop("priority_order", None)
+
+
+def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ScenarioError(f"--vary {PEAK_PATH} = {value!r}: expected a number > 0 [kWp]")
+    sections = mapping.get("plant", {}).get("sections")
+    if not isinstance(sections, list) or not sections:
+        raise ScenarioError(f"--vary {PEAK_PATH}: the scenario has no [[plant.sections]] to scale")
+    try:
+        total = float(sum(s["peak_power_kwp"] for s in sections))
+    except (KeyError, TypeError):
+        raise ScenarioError(f"--vary {PEAK_PATH}: every [[plant.sections]] needs a numeric peak_power_kwp") from None
+    for s in sections:
+        s["peak_power_kwp"] = s["peak_power_kwp"] * (float(value) / total)
+
+
+def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``base`` with the dotted-path ``overrides`` set (see :func:`set_path`).
+
+    ``key.type`` is applied first, so that ``key.coefficients``-like overrides of the same variant
+    are kept.
+    """
+    out = copy.deepcopy(base)
+    for path in sorted(overrides, key=lambda p: p != "key.type"):
+        set_path(out, path, overrides[path])
+    return out
+
+
+def fill_key(mapping: dict[str, Any], venue_names: list[str], consumption_totals_kwh: np.ndarray) -> None:
+    """Give a coefficient key without coefficients the venues' yearly consumption shares.
+
+    ``priority`` without an order serves the largest yearly consumer first. In place.
+    """
+    key = mapping.setdefault("key", {})
+    key_type = key.get("type", "prorata")
+    if key_type in COEFFICIENT_KEYS and "coefficients" not in key:
+        total = float(np.sum(consumption_totals_kwh))
+        if total <= 0:
+            raise ScenarioError("key.coefficients: cannot derive shares from a zero total consumption")
+        shares = np.asarray(consumption_totals_kwh, dtype=float) / total
+        key["coefficients"] = {n: float(s) for n, s in zip(venue_names, shares, strict=True)}
+    if key_type == "priority" and "priority_order" not in key:
+        order = np.argsort(-np.asarray(consumption_totals_kwh), kind="stable")
+        key["priority_order"] = [venue_names[i] for i in order]
+
+
+# ---------------------------------------------------------------------------------------------
+# energy groups
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GroupEnergy:
+    """Physical inputs shared by all variants of one energy group (picklable, for Dask).
+
+    Attributes
+    ----------
+    index : pandas.DatetimeIndex
+        Simulation grid.
+    production_per_kwp : numpy.ndarray
+        Production of the group's plant divided by its peak power, (T,) [kWh/kWp per interval].
+    peak_power_kwp : float
+        Peak power of the group's plant [kWp].
+    consumption_kwh : numpy.ndarray
+        (N, T) venue-major, C-contiguous [kWh per interval].
+    venue_names : tuple of str
+    """
+
+    index: pd.DatetimeIndex
+    production_per_kwp: np.ndarray
+    peak_power_kwp: float
+    consumption_kwh: np.ndarray
+    venue_names: tuple[str, ...]
+
+    def production_kwh(self, peak_power_kwp: float) -> np.ndarray:
+        """Production of the same plant scaled to ``peak_power_kwp`` [kWh per interval]."""
+        return self.production_per_kwp * float(peak_power_kwp)
+
+    def consumption_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.consumption_kwh.T, index=self.index, columns=list(self.venue_names))
+
+
+def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> GroupEnergy:
+    """Run weather, production and consumption once for a group mapping."""
+    from .pipeline import simulate_energy
+    from .scenario import parse_scenario
+
+    scenario = parse_scenario(_parseable(mapping), file)
+    index, _weather, _meta, production_kwh, consumption_kwh = simulate_energy(scenario)
+    kwp = scenario.plant.peak_power_kwp
+    return GroupEnergy(
+        index=index,
+        production_per_kwp=np.ascontiguousarray(np.asarray(production_kwh, dtype=float) / kwp),
+        peak_power_kwp=kwp,
+        consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
+        venue_names=tuple(scenario.venue_names),
+    )
+
+
+def _parseable(mapping: dict[str, Any]) -> dict[str, Any]:
+    """The mapping with a placeholder for key coefficients still to be filled (energy stages do
+    not read the key)."""
+    key = mapping.get("key", {})
+    if key.get("type") in COEFFICIENT_KEYS and "coefficients" not in key:
+        out = copy.deepcopy(mapping)
+        out["key"] = {"type": "prorata"}
+        return out
+    if key.get("type") == "priority" and "priority_order" not in key:
+        out = copy.deepcopy(mapping)
+        out["key"] = {"type": "prorata"}
+        return out
+    return mapping
+
+
+# ---------------------------------------------------------------------------------------------
+# KPIs of a batch of variants sharing one energy group
+# ---------------------------------------------------------------------------------------------
+def _import_prices(scenario: Any, energy: GroupEnergy) -> np.ndarray:
+    """Marginal price of a grid kWh per venue and interval, (N, T) [€/kWh]."""
+    from . import economics
+
+    fn = getattr(economics, "marginal_import_price_eur_per_kwh", None)
+    if fn is not None:
+        prices = np.asarray(
+            fn([v.contract for v in scenario.venues], scenario.prices, energy.index), dtype=float
+        )
+        return np.ascontiguousarray(np.broadcast_to(prices.reshape(len(energy.venue_names), -1),
+                                                    energy.consumption_kwh.shape))
+    flat = [
+        v.contract.supply_price_eur_per_kwh
+        if getattr(v.contract, "supply_price_eur_per_kwh", None) is not None
+        else scenario.prices.supply_price_eur_per_kwh
+        for v in scenario.venues
+    ]
+    return np.ascontiguousarray(np.repeat(np.asarray(flat, dtype=float)[:, None], energy.index.size, axis=1))
+
+
+def _bills_without(scenario: Any, energy: GroupEnergy) -> np.ndarray:
+    """Yearly bill of each venue without the operation, from the economics stage [€/yr]."""
+    from . import economics
+
+    cons = energy.consumption_frame()
+    zeros = cons * 0.0
+    surplus = pd.Series(0.0, index=energy.index)
+    bills = economics.compute_bills(
+        cons, zeros, surplus, [v.contract for v in scenario.venues], scenario.prices,
+        scenario.plant.peak_power_kwp,
+    )
+    return bills["bill_without_eur"].reindex(list(energy.venue_names)).to_numpy(dtype=float)
+
+
+def batch_allocation_kpis(
+    energy: GroupEnergy,
+    key_kind: str,
+    coefficients: np.ndarray,
+    peak_power_kwp: np.ndarray,
+    price_eur_per_kwh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Yearly allocated energy, its value and the surplus of S variants of one group.
+
+    Parameters
+    ----------
+    energy : GroupEnergy
+    key_kind : {'prorata', 'static', 'redistributed'}
+    coefficients : numpy.ndarray
+        (S, N) static coefficients [-] (ignored for pro rata).
+    peak_power_kwp : numpy.ndarray
+        (S,) plant size of each variant [kWp].
+    price_eur_per_kwh : numpy.ndarray
+        (N, T) weight of each allocated kWh [€/kWh].
+
+    Returns
+    -------
+    allocated_kwh (S, N), value_eur (S, N), surplus_kwh (S,)
+    """
+    from . import allocation
+
+    production = energy.production_per_kwp[None, :]
+    rows = np.zeros(peak_power_kwp.shape[0], dtype=np.int64)
+    scale = np.ascontiguousarray(peak_power_kwp, dtype=float)
+    coefficients = np.ascontiguousarray(coefficients, dtype=float)
+    fn = getattr(allocation, "allocate_batch_kpis", None)
+    if fn is None:
+        fn = getattr(allocation, "batch_kpis", None)
+    if fn is not None:
+        out = fn(production, rows, scale, key_kind, coefficients, energy.consumption_kwh, price_eur_per_kwh)
+        if isinstance(out, dict):
+            return out["allocated_kwh"], out["value_eur"], out["surplus_kwh"]
+        if hasattr(out, "allocated_kwh"):
+            return out.allocated_kwh, out.value_eur, out.surplus_kwh
+        return out
+    # No batched entry point: one allocation per variant through the public contract.
+    n_s, n = coefficients.shape[0], energy.consumption_kwh.shape[0]
+    allocated = np.empty((n_s, n))
+    value = np.empty((n_s, n))
+    surplus = np.empty(n_s)
+    for s in range(n_s):
+        key = _key_object(key_kind, coefficients[s])
+        res = allocation.allocate(energy.production_kwh(scale[s]), energy.consumption_kwh, key)
+        allocated[s] = res.allocated_kwh.sum(axis=1)
+        value[s] = (res.allocated_kwh * price_eur_per_kwh).sum(axis=1)
+        surplus[s] = res.surplus_kwh.sum()
+    return allocated, value, surplus
+
+
+def _key_object(kind: str, coefficients: np.ndarray) -> Any:
+    from . import allocation
+
+    if kind == "prorata":
+        return allocation.ProrataKey()
+    if kind == "static":
+        return allocation.StaticKey(np.asarray(coefficients, dtype=float))
+    return allocation.redistributed(np.asarray(coefficients, dtype=float))
+
+
+def _batch_kind(key: Any) -> str | None:
+    """Which batched kernel reproduces a key object of :mod:`greenkommon.allocation`, if any."""
+    name = type(key).__name__.lower()
+    if "prorata" in name:
+        return "prorata"
+    if "redistribut" in name:
+        return "redistributed"
+    if name.startswith("static") and getattr(key, "coefficients", None) is not None:
+        return "static"
+    return None
+
+
+@dataclass
+class _Combo:
+    """Variants of one group sharing every cheap override except the plant size."""
+
+    overrides: dict[str, Any]
+    variant_ids: list[int]
+    kwp: list[float]
+
+
+def evaluate_chunk(
+    energy: GroupEnergy,
+    group_mapping: dict[str, Any],
+    file: str | Path | None,
+    rows: Sequence[tuple[int, dict[str, Any]]],
+) -> pd.DataFrame:
+    """KPIs of variants of one energy group (pure: same inputs, same frame).
+
+    Parameters
+    ----------
+    energy : GroupEnergy
+        Output of :func:`compute_group_energy` for ``group_mapping``.
+    group_mapping : dict
+        Raw scenario mapping of the group (base + the group's non-cheap overrides).
+    file : str or Path or None
+        Scenario file (for relative paths and messages).
+    rows : sequence of (variant_id, cheap overrides)
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant, sorted by ``variant_id`` (see :func:`kpi_columns`).
+    """
+    from .pipeline import build_key
+    from .scenario import parse_scenario
+
+    combos: dict[str, _Combo] = {}
+    for vid, overrides in rows:
+        rest = {p: v for p, v in overrides.items() if p != PEAK_PATH}
+        tag = json.dumps(rest, sort_keys=True, default=str)
+        combo = combos.setdefault(tag, _Combo(rest, [], []))
+        combo.variant_ids.append(vid)
+        combo.kwp.append(float(overrides.get(PEAK_PATH, energy.peak_power_kwp)))
+
+    names = list(energy.venue_names)
+    cons_total = energy.consumption_kwh.sum(axis=1)
+    cons_frame = None
+    out: list[pd.DataFrame] = []
+    for combo in combos.values():
+        mapping = apply_overrides(group_mapping, combo.overrides)
+        fill_key(mapping, names, cons_total)
+        scenario = parse_scenario(mapping, file)
+        if scenario.venue_names != names:
+            raise ScenarioError(f"{file}: key/price overrides changed the venues {names} -> {scenario.venue_names}")
+        prices = _import_prices(scenario, energy)
+        bill_without = _bills_without(scenario, energy)
+        internal = scenario.prices.internal_price_eur_per_kwh
+        surplus_price = scenario.prices.surplus_price_eur_per_kwh
+        kwp = np.asarray(combo.kwp, dtype=float)
+        if cons_frame is None:
+            cons_frame = energy.consumption_frame()
+
+        # One key object per distinct plant size only when the key depends on production.
+        depends_on_production = scenario.key.type == "optimised"
+        keys: dict[float, Any] = {}
+        for k in (np.unique(kwp) if depends_on_production else kwp[:1]):
+            prod = pd.Series(energy.production_kwh(k), index=energy.index, name="production_kwh")
+            keys[float(k)] = build_key(scenario.key, scenario, prod, cons_frame)
+        first_key = next(iter(keys.values()))
+        kind = _batch_kind(first_key)
+        allocated = np.empty((kwp.size, len(names)))
+        value = np.empty((kwp.size, len(names)))
+        surplus = np.empty(kwp.size)
+        if kind is not None:
+            coef = np.zeros((kwp.size, len(names)))
+            for s, k in enumerate(kwp):
+                key = keys[float(k)] if depends_on_production else first_key
+                if kind != "prorata":
+                    coef[s] = np.asarray(key.coefficients, dtype=float)
+            allocated[:], value[:], surplus[:] = batch_allocation_kpis(energy, kind, coef, kwp, prices)
+        else:
+            from . import allocation
+
+            for s, k in enumerate(kwp):
+                key = keys[float(k)] if depends_on_production else first_key
+                res = allocation.allocate(energy.production_kwh(k), energy.consumption_kwh, key)
+                allocated[s] = res.allocated_kwh.sum(axis=1)
+                value[s] = (res.allocated_kwh * prices).sum(axis=1)
+                surplus[s] = res.surplus_kwh.sum()
+        production = energy.production_per_kwp.sum() * kwp
+        savings = value - allocated * internal  # (S, N) [€/yr]
+        frame = _kpi_frame(
+            combo.variant_ids, names, kwp, production, cons_total, allocated, surplus, bill_without,
+            savings, internal, surplus_price,
+        )
+        out.append(frame)
+    result = pd.concat(out) if out else pd.DataFrame()
+    return result.sort_values("variant_id", kind="stable").reset_index(drop=True)
+
+
+def _kpi_frame(
+    variant_ids: list[int],
+    names: list[str],
+    kwp: np.ndarray,
+    production_kwh: np.ndarray,
+    consumption_kwh: np.ndarray,
+    allocated_kwh: np.ndarray,
+    surplus_kwh: np.ndarray,
+    bill_without_eur: np.ndarray,
+    savings_eur: np.ndarray,
+    internal_price: float,
+    surplus_price: float,
+) -> pd.DataFrame:
+    alloc_total = allocated_kwh.sum(axis=1)
+    cons_total = float(consumption_kwh.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cols: dict[str, Any] = {
+            "variant_id": np.asarray(variant_ids, dtype=np.int64),
+            "peak_power_kwp": kwp,
+            "production_kwh": production_kwh,
+            "allocated_kwh": alloc_total,
+            "surplus_kwh": surplus_kwh,
+            "self_consumption_pct": np.where(production_kwh > 0, 100.0 * alloc_total / production_kwh, np.nan),
+            "self_sufficiency_pct": 100.0 * alloc_total / cons_total if cons_total > 0 else np.nan,
+            "bill_without_eur": np.full(kwp.size, bill_without_eur.sum()),
+            "bill_with_eur": bill_without_eur.sum() - savings_eur.sum(axis=1),
+            "savings_eur": savings_eur.sum(axis=1),
+            "producer_revenue_eur": alloc_total * internal_price + surplus_kwh * surplus_price,
+        }
+        for i, name in enumerate(names):
+            cols[f"{name}.allocated_kwh"] = allocated_kwh[:, i]
+            cols[f"{name}.self_sufficiency_pct"] = (
+                100.0 * allocated_kwh[:, i] / consumption_kwh[i] if consumption_kwh[i] > 0 else np.nan
+            )
+            cols[f"{name}.bill_with_eur"] = bill_without_eur[i] - savings_eur[:, i]
+            cols[f"{name}.savings_eur"] = savings_eur[:, i]
+    return pd.DataFrame(cols)
+
+
+# ---------------------------------------------------------------------------------------------
+# plan: groups and chunks
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chunk:
+    """A checkpoint unit: variants of one energy group."""
+
+    chunk_id: int
+    group: int
+    rows: tuple[tuple[int, dict[str, Any]], ...]
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A grid split into energy groups and chunks.
+
+    Attributes
+    ----------
+    base : dict
+        Raw base mapping (``extends`` resolved).
+    file : Path or None
+    grid : pandas.DataFrame
+        See :func:`build_grid`.
+    group_mappings : list of dict
+        Raw mapping of each energy group.
+    chunks : list of Chunk
+    fingerprint : str
+        Hash of the base mapping, the grid and the chunking (a resumed sweep must match it).
+    """
+
+    base: dict[str, Any]
+    file: Path | None
+    grid: pd.DataFrame
+    group_mappings: list[dict[str, Any]]
+    chunks: list[Chunk]
+    fingerprint: str
+
+    @property
+    def n_variants(self) -> int:
+        return len(self.grid)
+
+
+def make_plan(
+    base: dict[str, Any],
+    varies: Sequence[Vary],
+    file: str | Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> SweepPlan:
+    """Split the grid of ``varies`` over ``base`` into energy groups and chunks.
+
+    Every distinct variant is validated (parsed as a scenario) before anything runs, so a bad
+    value fails in a second, not an hour into the sweep.
+    """
+    from .scenario import parse_scenario
+
+    if chunk_size < 1:
+        raise ScenarioError(f"--chunk-size {chunk_size}: expected an integer >= 1")
+    grid = build_grid(varies)
+    expensive = [v.path for v in varies if not is_cheap(v.path)]
+    cheap = [v.path for v in varies if is_cheap(v.path)]
+    group_of: dict[str, int] = {}
+    group_mappings: list[dict[str, Any]] = []
+    members: list[list[tuple[int, dict[str, Any]]]] = []
+    records = grid.to_dict("records")
+    for vid, rec in enumerate(records):
+        g_over = {p: rec[p] for p in expensive}
+        tag = json.dumps(g_over, sort_keys=True, default=str)
+        if tag not in group_of:
+            group_of[tag] = len(group_mappings)
+            mapping = apply_overrides(base, g_over)
+            parse_scenario(_parseable(mapping), file)  # fail early on a bad group value
+            group_mappings.append(mapping)
+            members.append([])
+        members[group_of[tag]].append((vid, {p: rec[p] for p in cheap}))
+    # Validate each distinct cheap combination once against the first group.
+    seen: set[str] = set()
+    for rec in records:
+        over = {p: rec[p] for p in cheap if p != PEAK_PATH}
+        tag = json.dumps(over, sort_keys=True, default=str)
+        if tag not in seen:
+            seen.add(tag)
+            parse_scenario(_parseable(apply_overrides(group_mappings[0], over)), file)
+    if PEAK_PATH in grid:
+        for value in grid[PEAK_PATH].unique():
+            _scale_plant(copy.deepcopy(base), value)
+    chunks: list[Chunk] = []
+    for g, rows in enumerate(members):
+        for lo in range(0, len(rows), chunk_size):
+            chunks.append(Chunk(len(chunks), g, tuple(rows[lo:lo + chunk_size])))
+    payload = json.dumps(
+        {"base": base, "vary": [[v.path, list(v.values)] for v in varies], "chunk_size": chunk_size,
+         "format": _FORMAT_VERSION},
+        sort_keys=True, default=str,
+    )
+    fingerprint = hashlib.sha256(payload.encode()).hexdigest()
+    return SweepPlan(base, Path(file) if file else None, grid, group_mappings, chunks, fingerprint)
+
+
+# ---------------------------------------------------------------------------------------------
+# resumable atomic Parquet output
+# ---------------------------------------------------------------------------------------------
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through ``write(tmp_path)`` then rename over ``path`` (never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ResumableWriter:
+    """Chunked checkpoints of a sweep, merged atomically into one Parquet (and CSV) file.
+
+    Parameters
+    ----------
+    out : str or Path
+        Final Parquet file.
+    fingerprint : str
+        Identity of the sweep; a resume must present the same one.
+    n_chunks : int
+    resume : bool
+        Continue the unfinished sweep found in ``OUT.parts/``.
+    overwrite : bool
+        Start over: discard an unfinished sweep and replace an existing result.
+
+    Raises
+    ------
+    GreenkommonError
+        If ``OUT`` or ``OUT.parts/`` exists and neither ``resume`` nor ``overwrite`` says what to do,
+        or the parts belong to a different sweep.
+    """
+
+    def __init__(self, out: str | Path, fingerprint: str, n_chunks: int, *, resume: bool = False,
+                 overwrite: bool = False):
+        self.out = Path(out)
+        self.parts = self.out.with_name(self.out.name + ".parts")
+        self.fingerprint = fingerprint
+        self.n_chunks = n_chunks
+        manifest = self.parts / _MANIFEST
+        if overwrite and self.parts.exists():
+            shutil.rmtree(self.parts)
+        if self.parts.exists() and not resume:
+            raise GreenkommonError(
+                f"{self.parts}: an unfinished sweep is there: add --resume to continue it or "
+                "--overwrite to start over"
+            )
+        if self.out.exists() and not (overwrite or (resume and self.parts.exists())):
+            raise GreenkommonError(f"{self.out}: exists: add --overwrite to replace it")
+        if self.parts.exists():
+            try:
+                old = json.loads(manifest.read_text())
+            except (OSError, ValueError):
+                raise DataError(f"{manifest}: missing or unreadable: cannot resume; use --overwrite") from None
+            if old.get("fingerprint") != fingerprint:
+                raise GreenkommonError(
+                    f"{self.parts}: belongs to a different sweep (scenario, --vary or --chunk-size "
+                    "changed): rerun with the same arguments, or --overwrite"
+                )
+        else:
+            self.parts.mkdir(parents=True)
+            _atomic_write(manifest, lambda p: p.write_text(json.dumps(
+                {"fingerprint": fingerprint, "n_chunks": n_chunks, "format": _FORMAT_VERSION})))
+
+    def part_path(self, chunk_id: int) -> Path:
+        return self.parts / f"part-{chunk_id:07d}.parquet"
+
+    def done(self) -> set[int]:
+        """Chunk ids already checkpointed."""
+        out = set()
+        for p in self.parts.glob("part-*.parquet"):
+            try:
+                out.add(int(p.stem.split("-")[1]))
+            except ValueError:
+                continue
+        return out
+
+    def write_chunk(self, chunk_id: int, frame: pd.DataFrame) -> None:
+        """Checkpoint one chunk (atomic)."""
+        _atomic_write(self.part_path(chunk_id), lambda p: frame.to_parquet(p, index=False))
+
+    def finalize(self, grid: pd.DataFrame, csv: bool = False) -> pd.DataFrame:
+        """Merge the parts with the grid values, write ``OUT`` (and ``OUT`` .csv) atomically,
+        remove the part folder, and return the table."""
+        missing = sorted(set(range(self.n_chunks)) - self.done())
+        if missing:
+            raise GreenkommonError(f"{self.parts}: chunks {missing[:5]} are missing; rerun with --resume")
+        parts = [pd.read_parquet(self.part_path(i)) for i in range(self.n_chunks)]
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"variant_id": []})
+        table = table.sort_values("variant_id", kind="stable").reset_index(drop=True)
+        if len(table) != len(grid) or not np.array_equal(table["variant_id"].to_numpy(), np.arange(len(grid))):
+            raise DataError(f"{self.parts}: the parts do not cover variants 0..{len(grid) - 1} exactly once")
+        values = grid.reset_index(drop=True).copy()
+        for col in values.columns:
+            values[col] = _column_values(values[col])
+        kpis = table[[c for c in table.columns if c != "variant_id" and c not in values.columns]]
+        table = pd.concat([table[["variant_id"]], values, kpis], axis=1)
+        _atomic_write(self.out, lambda p: table.to_parquet(p, index=False))
+        if csv:
+            _atomic_write(self.out.with_suffix(".csv"), lambda p: table.to_csv(p, index=False))
+        shutil.rmtree(self.parts)
+        return table
+
+
+def _column_values(col: pd.Series) -> pd.Series:
+    """A grid column with a Parquet-friendly dtype (numbers stay numbers, mixes become text)."""
+    values = list(col)
+    if all(isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype=bool)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype=float if any(isinstance(v, float) for v in values) else np.int64)
+    return pd.Series([str(v) for v in values], dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# driver
+# ---------------------------------------------------------------------------------------------
+def run_sweep(
+    scenario_path: str | Path,
+    varies: Sequence[Vary],
+    out: str | Path,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    resume: bool = False,
+    overwrite: bool = False,
+    csv: bool = False,
+    dask_address: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Evaluate the grid of ``varies`` over a scenario file and write ``out`` (Parquet).
+
+    Parameters
+    ----------
+    scenario_path : str or Path
+        Base scenario (TOML, ``extends`` allowed).
+    varies : sequence of Vary
+        Dimensions (:func:`parse_vary`).
+    out : str or Path
+        Result Parquet file; parts are checkpointed in ``out.parts/`` until the end.
+    chunk_size : int
+        Variants per checkpoint.
+    resume : bool
+        Continue an interrupted sweep with the same arguments.
+    overwrite : bool
+        Start over, replacing existing results.
+    csv : bool
+        Also write ``out`` with a ``.csv`` suffix.
+    dask_address : str or None
+        ``None``: run here (numba uses the local cores). ``'local'``: a
+        :class:`dask.distributed.LocalCluster` of processes. Otherwise the address of a running
+        scheduler (``tcp://host:8786``).
+    progress : bool
+        Show a tqdm bar with ETA on stderr.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The result table (also written to ``out``).
+    """
+    from .scenario import read_scenario_mapping
+
+    base = read_scenario_mapping(scenario_path)
+    base.pop("extends", None)
+    plan = make_plan(base, varies, scenario_path, chunk_size)
+    writer = ResumableWriter(out, plan.fingerprint, len(plan.chunks), resume=resume, overwrite=overwrite)
+    done = writer.done()
+    todo = [c for c in plan.chunks if c.chunk_id not in done]
+    n_done = sum(len(c.rows) for c in plan.chunks if c.chunk_id in done)
+    bar = _progress(plan.n_variants, n_done, progress)
+    try:
+        if dask_address is None:
+            _run_local(plan, todo, writer, bar)
+        else:
+            _run_dask(plan, todo, writer, bar, dask_address)
+    finally:
+        bar.close()
+    return writer.finalize(plan.grid, csv=csv)
+
+
+def _progress(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="variant", desc="sweep", file=sys.stderr,
+                disable=not enabled, dynamic_ncols=True, smoothing=0.1)
+
+
+def _run_local(plan: SweepPlan, todo: Iterable[Chunk], writer: ResumableWriter, bar: Any) -> None:
+    energy: GroupEnergy | None = None
+    energy_group = -1
+    for chunk in todo:
+        if chunk.group != energy_group:
+            energy = compute_group_energy(plan.group_mappings[chunk.group], plan.file)
+            energy_group = chunk.group
+        frame = evaluate_chunk(energy, plan.group_mappings[chunk.group], plan.file, chunk.rows)
+        writer.write_chunk(chunk.chunk_id, frame)
+        bar.update(len(chunk.rows))
+
+
+def connect_dask(address: str) -> Any:
+    """A :class:`distributed.Client` on ``address`` (``'local'``: a new LocalCluster of processes)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - dask is a dependency
+        raise GreenkommonError("--dask needs the 'dask[distributed]' package") from None
+    if address == "local":
+        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+        client._greenkommon_cluster = cluster  # closed with the client by _run_dask
+        return client
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise GreenkommonError(f"--dask {address}: cannot reach a Dask scheduler there ({exc})") from None
+
+
+def _run_dask(plan: SweepPlan, todo: Sequence[Chunk], writer: ResumableWriter, bar: Any,
+              address: str | Any) -> None:
+    from dask.distributed import as_completed
+
+    own = isinstance(address, str)
+    client = connect_dask(address) if own else address
+    try:
+        groups = sorted({c.group for c in todo})
+        energy = {
+            g: client.submit(compute_group_energy, plan.group_mappings[g], plan.file, pure=False,
+                             key=f"greenkommon-energy-{plan.fingerprint[:12]}-{g}")
+            for g in groups
+        }
+        futures = {
+            client.submit(evaluate_chunk, energy[c.group], plan.group_mappings[c.group], plan.file,
+                          c.rows, pure=False): c
+            for c in todo
+        }
+        for fut in as_completed(futures):
+            chunk = futures[fut]
+            writer.write_chunk(chunk.chunk_id, fut.result())
+            bar.update(len(chunk.rows))
+            fut.release()
+    finally:
+        if own:
+            cluster = getattr(client, "_greenkommon_cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+__all__ = [
+    "Chunk",
+    "GroupEnergy",
+    "ResumableWriter",
+    "SweepPlan",
+    "Vary",
+    "apply_overrides",
+    "batch_allocation_kpis",
+    "build_grid",
+    "compute_group_energy",
+    "connect_dask",
+    "evaluate_chunk",
+    "fill_key",
+    "make_plan",
+    "parse_range",
+    "parse_value",
+    "parse_vary",
+    "run_sweep",
+]
