@@ -646,6 +646,53 @@ def _finish_frame(data: pd.DataFrame, what: str) -> pd.DataFrame:
     return out
 
 
+
+def _pvgis_location(meta: Any) -> tuple[Any, Any, Any]:
+    """Latitude, longitude, elevation from any PVGIS metadata layout (json, csv, epw)."""
+    if not isinstance(meta, dict):
+        return None, None, None
+    inputs = meta.get("inputs", meta)
+    loc = inputs.get("location", inputs) if isinstance(inputs, dict) else {}
+    return (loc.get("latitude", meta.get("latitude")), loc.get("longitude", meta.get("longitude")),
+            loc.get("elevation", meta.get("altitude")))
+
+
+def _pvgis_components_to_horizontal(data: pd.DataFrame, meta: Any, lat: Any, lon: Any, what: str) -> pd.DataFrame:
+    """GHI/DNI/DHI from PVGIS hourly components of a horizontal plane (``Gb(i)``, ``Gd(i)``, ``Gr(i)``)."""
+    import pvlib
+
+    if "ghi" in data and "dni" in data and "dhi" in data:
+        return data
+    if not all(c in data for c in ("poa_direct", "poa_sky_diffuse")):
+        raise DataError(f"{what}: PVGIS hourly data without irradiance components (request components=1)")
+    inputs = meta.get("inputs", {}) if isinstance(meta, dict) else {}
+    mounting = inputs.get("mounting_system", {}) if isinstance(inputs, dict) else {}
+    tilt = inputs.get("slope") if isinstance(inputs, dict) else None
+    for v in mounting.values() if isinstance(mounting, dict) else ():
+        if isinstance(v, dict) and "slope" in v:
+            slope = v["slope"]
+            tilt = slope.get("value") if isinstance(slope, dict) else slope
+    try:
+        tilt_val = float(str(tilt).split()[0]) if tilt is not None else 0.0
+    except ValueError:
+        tilt_val = 0.0
+    if tilt_val != 0.0:
+        raise DataError(f"{what}: PVGIS hourly data on a tilted plane ({tilt_val:g} deg): download it for a horizontal plane (angle=0)")
+    if lat is None or lon is None:
+        raise DataError(f"{what}: PVGIS hourly data without latitude/longitude")
+    beam = data["poa_direct"].astype(float)
+    diffuse = data["poa_sky_diffuse"].astype(float)
+    if "poa_ground_diffuse" in data:
+        diffuse = diffuse + data["poa_ground_diffuse"].astype(float)
+    out = data.copy()
+    out["ghi"] = beam + diffuse
+    out["dhi"] = diffuse
+    mid = out.index.floor("h") + pd.Timedelta(minutes=30)
+    sp = pvlib.solarposition.get_solarposition(mid, float(lat), float(lon))
+    cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))
+    out["dni"] = np.where(cos_z > 0.065, beam.to_numpy() / np.maximum(cos_z, 0.065), 0.0)
+    return out
+
 @_quiet_pvlib
 def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """PVGIS typical meteorological year (csv, json or epw) through :mod:`pvlib.iotools`.
@@ -660,11 +707,7 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         data, meta = pvlib.iotools.read_pvgis_tmy(path, map_variables=True)[:2]
     except Exception as exc:  # pvlib raises bare ValueError/KeyError on malformed files
         raise DataError(f"{path}: not a readable PVGIS TMY file ({exc})") from None
-    if isinstance(meta, dict):
-        loc = meta.get("inputs", {}).get("location", meta)
-        lat, lon, alt = loc.get("latitude"), loc.get("longitude"), loc.get("elevation")
-    else:
-        lat = lon = alt = None
+    lat, lon, alt = _pvgis_location(meta)
     if data.index.tz is None:
         data.index = data.index.tz_localize("UTC")
     out = _finish_frame(data, str(path))
@@ -695,33 +738,8 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise DataError(f"{path}: not a readable PVGIS hourly file ({exc})") from None
     if data.index.tz is None:
         data.index = data.index.tz_localize("UTC")
-    inputs = meta.get("inputs", meta) if isinstance(meta, dict) else {}
-    loc = inputs.get("location", {}) if isinstance(inputs, dict) else {}
-    lat = loc.get("latitude", inputs.get("latitude"))
-    lon = loc.get("longitude", inputs.get("longitude"))
-    alt = loc.get("elevation", inputs.get("elevation"))
-    if "ghi" not in data:
-        needed = ("poa_direct", "poa_sky_diffuse")
-        if not all(c in data for c in needed):
-            raise DataError(f"{path}: PVGIS hourly file without irradiance components (request components=1)")
-        tilt = None
-        mounting = inputs.get("mounting_system", {}) if isinstance(inputs, dict) else {}
-        for v in mounting.values() if isinstance(mounting, dict) else ():
-            if isinstance(v, dict) and "slope" in v:
-                slope = v["slope"]
-                tilt = slope.get("value") if isinstance(slope, dict) else slope
-        if tilt not in (None, 0, 0.0):
-            raise DataError(f"{path}: PVGIS hourly file on a tilted plane ({tilt}°): download it for a horizontal plane (angle=0)")
-        beam = data["poa_direct"].astype(float)
-        diffuse = data["poa_sky_diffuse"].astype(float) + data.get("poa_ground_diffuse", 0.0)
-        data = data.copy()
-        data["ghi"] = beam + diffuse
-        data["dhi"] = diffuse
-        if lat is None or lon is None:
-            raise DataError(f"{path}: PVGIS hourly file without latitude/longitude")
-        sp = pvlib.solarposition.get_solarposition(data.index.floor("h") + pd.Timedelta(minutes=30), lat, lon)
-        cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))
-        data["dni"] = np.where(cos_z > 0.065, beam.to_numpy() / np.maximum(cos_z, 0.065), 0.0)
+    lat, lon, alt = _pvgis_location(meta)
+    data = _pvgis_components_to_horizontal(data, meta, lat, lon, str(path))
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
     return out, {"latitude": lat, "longitude": lon, "altitude": alt, "source": "PVGIS hourly",
@@ -768,32 +786,45 @@ def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 @_quiet_pvlib
-def read_rt2012(path: str | Path, year: int = 2001) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """French RT2012 reference year (BuildSysPro Modelica ``CombiTable``, solar time).
+def read_rt2012(
+    path: str | Path, year: int = 2001, time_reference: str = "auto"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """French RT2012 reference year (BuildSysPro Modelica ``CombiTable``).
 
     Parameters
     ----------
     path : path
-        ``RT2012_<zone>_<station>.txt``: 8760 rows ``Time(s)`` (mid-hour, *solar* time),
+        ``RT2012_<zone>_<station>.txt``: 8760 rows ``Time(s)`` (mid-hour stamps),
         ``FDIRN`` (DNI), ``FDIFH`` (DHI) [W/m²], ``Tdry`` [°C], ..., ``WindSpeed`` [m/s], ...,
         ``Lat``, ``Lon`` [°].
     year : int
         Nominal (non-leap) year given to the typical year; roll it with :func:`roll_to_year`.
+    time_reference : {'auto', 'solar', 'standard'}
+        Time base of ``Time(s)``: ``solar`` = true solar time (what the BuildSysPro README
+        states), ``standard`` = French standard time UTC+1 (no DST); ``auto`` picks the one
+        that puts the irradiance-weighted mean hour angle closest to solar noon.
 
     Returns
     -------
     data, meta
-        Hourly frame in UTC, interval-start labels (clock hours); ``typical_year`` True.
+        Hourly frame in UTC, interval-start labels (clock hours); ``typical_year`` True;
+        ``meta['time_reference']`` tells which time base was used.
 
     Notes
     -----
     GHI = DNI · cos(zenith) + DHI, with the zenith at the record's mid-hour. Each record is the
-    mean over one *solar* hour [h, h+1) of true solar time; true solar time = UTC + λ/15 h +
-    EoT (Spencer 1971 equation of time, λ east-positive). The piecewise-constant solar-hour
-    series is re-averaged onto clock hours by integrating it (energy is conserved exactly).
+    mean over one hour [h, h+1) of the file's time base; true solar time = UTC + λ/15 h + EoT
+    (Spencer 1971 equation of time, λ east-positive). The piecewise-constant series is
+    re-averaged onto UTC clock hours by integrating it (energy is conserved exactly).
+
+    The H1a Trappes file shipped with BuildSysPro is, despite its README, in standard time: its
+    diffuse-weighted diurnal centroid sits at 13:00 ± the equation of time (UTC+1), not at
+    12:00 every month as true solar time would give; ``auto`` detects this.
     """
     import pvlib
 
+    if time_reference not in ("auto", "solar", "standard"):
+        raise DataError(f"time_reference = {time_reference!r}: expected 'auto', 'solar' or 'standard'")
     path = Path(path)
     try:
         raw = np.loadtxt(path, dtype=float, ndmin=2, usecols=range(12), **_rt2012_skip(path))
@@ -806,11 +837,22 @@ def read_rt2012(path: str | Path, year: int = 2001) -> tuple[pd.DataFrame, dict[
         raise DataError(f"{path}: Time(s) column is not hourly")
     lat, lon = float(raw[0, 10]), float(raw[0, 11])
     start = pd.Timestamp(year=year, month=1, day=1, tz="UTC")
-    solar_mid = start + pd.to_timedelta(t_mid, unit="s")
-    doy = solar_mid.dayofyear.to_numpy()
+    file_mid = start + pd.to_timedelta(t_mid, unit="s")
+    doy = file_mid.day_of_year.to_numpy()
     eot_min = np.asarray(pvlib.solarposition.equation_of_time_spencer71(doy))
-    shift = pd.to_timedelta(lon * 4.0 + eot_min, unit="min")
-    utc_mid = solar_mid - shift
+    candidates = {
+        "solar": file_mid - pd.to_timedelta(lon * 4.0 + eot_min, unit="min"),
+        "standard": file_mid - pd.Timedelta(hours=1),
+    }
+    if time_reference == "auto":
+        dhi_w = raw[:, 2]
+
+        def centroid_deg(times: pd.DatetimeIndex) -> float:
+            ha = pvlib.solarposition.hour_angle(times, lon, eot_min)
+            return abs(float(np.sum(dhi_w * ha) / np.sum(dhi_w)))
+
+        time_reference = min(candidates, key=lambda k: centroid_deg(candidates[k]))
+    utc_mid = candidates[time_reference]
     sp = pvlib.solarposition.get_solarposition(utc_mid, lat, lon)
     cos_z = np.clip(np.cos(np.radians(sp["zenith"].to_numpy())), 0.0, None)
     dni, dhi = raw[:, 1], raw[:, 2]
@@ -835,7 +877,7 @@ def read_rt2012(path: str | Path, year: int = 2001) -> tuple[pd.DataFrame, dict[
     data = _finish_frame(data, str(path))
     return data, {"latitude": lat, "longitude": lon, "altitude": 0.0,
                   "source": f"RT2012 {path.stem}", "file": str(path), "format": "rt2012",
-                  "typical_year": True}
+                  "typical_year": True, "time_reference": time_reference}
 
 
 def _rt2012_skip(path: Path) -> dict[str, Any]:
@@ -971,6 +1013,71 @@ def read_weather_file(path: str | Path, fmt: str = "auto") -> tuple[pd.DataFrame
     return readers[fmt](path)
 
 
+
+@_quiet_pvlib
+def fetch_pvgis(
+    latitude_deg: float, longitude_deg: float, years: tuple[int, int] | None = None, timeout_s: float = 30.0,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Download a PVGIS TMY (``years=None``) or hourly series with pvlib's PVGIS client.
+
+    Raises
+    ------
+    DataError
+        One line when PVGIS cannot be reached (offline machine) or refuses the request.
+    """
+    import pvlib
+    import requests
+
+    try:
+        if years is None:
+            data, meta = pvlib.iotools.get_pvgis_tmy(latitude_deg, longitude_deg, outputformat="json",
+                                                     map_variables=True, timeout=timeout_s)
+            kind, typical = "PVGIS TMY", True
+        else:
+            data, meta = pvlib.iotools.get_pvgis_hourly(
+                latitude_deg, longitude_deg, start=int(years[0]), end=int(years[1]), components=True,
+                surface_tilt=0, outputformat="json", map_variables=True, timeout=timeout_s,
+            )
+            kind, typical = f"PVGIS hourly {years[0]}-{years[1]}", False
+    except requests.exceptions.ConnectionError:
+        raise DataError("PVGIS is unreachable (no internet connection?): use source = 'synthetic' or a weather file") from None
+    except requests.exceptions.RequestException as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"PVGIS request failed for lat={latitude_deg}, lon={longitude_deg}: {msg}") from None
+    lat, lon, alt = _pvgis_location(meta)
+    if data.index.tz is None:
+        data.index = data.index.tz_localize("UTC")
+    data = _pvgis_components_to_horizontal(data, meta, lat, lon, kind)
+    out = _finish_frame(data, kind)
+    out.index = out.index.floor("h")
+    db = meta.get("inputs", {}).get("meteo_data", {}).get("radiation_db", "") if isinstance(meta, dict) else ""
+    return out, {"latitude": lat if lat is not None else latitude_deg,
+                 "longitude": lon if lon is not None else longitude_deg, "altitude": alt,
+                 "source": f"{kind} {db}".strip(), "typical_year": typical}
+
+
+def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path) -> Path:
+    """Write a weather frame in the plain CSV format of :func:`read_weather_csv` (atomically)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"# {k} = {meta[k]}" for k in ("latitude", "longitude", "altitude", "source", "typical_year")
+             if meta.get(k) is not None]
+    frame = data[list(WEATHER_COLUMNS)].copy()
+    frame.index = pd.Index([t.isoformat() for t in frame.index], name="time")
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(lines) + "\n")
+            frame.to_csv(fh, float_format="%.3f", lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
 # ---------------------------------------------------------------------------------------------
 # placing a year of data on the simulation year
 # ---------------------------------------------------------------------------------------------
@@ -1041,6 +1148,8 @@ def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: 
 
 __all__ = [
     "Climatology",
+    "fetch_pvgis",
+    "write_weather_csv",
     "WeatherConfig",
     "hourly_index",
     "load_climatology",
