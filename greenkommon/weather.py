@@ -57,6 +57,10 @@ DEFAULT_CLIMATOLOGY = WEATHER_DIR / "climatology_saint_denis.toml"
 #: Upper bound of the daily clearness index in the Hollands & Huget (1983) distribution [-].
 HOLLANDS_HUGET_KT_MAX = 0.864
 
+#: Upper bound of the daily clearness index as a multiple of the month's clear-sky clearness
+#: index (0: use Hollands & Huget's fixed 0.864).
+KT_UPPER_FACTOR = 1.05
+
 #: Lag-one autocorrelation of the Gaussian-transformed daily clearness index, Graham, Hollands
 #: & Unny (1988) (they report values around 0.3 for a wide range of climates) [-].
 DAILY_KT_LAG1 = 0.3
@@ -501,14 +505,17 @@ def synthetic_weather(
     grid_e0[day_pos, hour_in_day] = geo["e0h"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         cap = np.where(geo["e0h"] > 1.0, geo["ghi_clear"] / geo["e0h"], 0.0)
-    grid_cap[day_pos, hour_in_day] = np.clip(cap, 0.0, 1.0)
+    grid_cap[day_pos, hour_in_day] = np.clip(KT_UPPER_FACTOR * cap, 0.0, 1.0)
     grid_sin = np.where(grid_e0 > 0, grid_sin, 0.0)
     day_month = pd.DatetimeIndex(uniq).month.to_numpy()
 
     # 1-2. daily clearness index per month
     e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0  # kWh/m²
     target_month = np.asarray(clim.ghi_kwh_per_m2)
-    mean_kt = np.clip(target_month / np.where(e0_month > 0, e0_month, np.nan), 0.03, 0.75)
+    clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
+    kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
+    kt_upper = KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
+    mean_kt = np.clip(target_month / np.where(e0_month > 0, e0_month, np.nan), 0.03, 0.95 * kt_upper)
     u = np.empty(n_days)
     u_prev = rng.standard_normal()
     for d in range(n_days):
@@ -520,7 +527,7 @@ def synthetic_weather(
     daily_kt = np.empty(n_days)
     for m in range(1, 13):
         sel = day_month == m
-        daily_kt[sel] = _hollands_huget_ppf(quant[sel], float(mean_kt[m - 1]))
+        daily_kt[sel] = _hollands_huget_ppf(quant[sel], float(mean_kt[m - 1]), float(kt_upper[m - 1]))
 
     # 3. hourly clearness (TAG), bounded by the clear sky, rescaled to each day's index
     kt_h = _tag_hourly_kt(daily_kt, grid_sin, grid_cap, rng)
@@ -626,10 +633,10 @@ def _finish_frame(data: pd.DataFrame, what: str) -> pd.DataFrame:
     missing = [c for c in ("ghi", "dni", "dhi", "temp_air") if c not in data]
     if missing:
         raise DataError(f"{what}: missing column(s) {', '.join(missing)}")
-    out = pd.DataFrame(index=data.index)
+    out = pd.DataFrame(index=data.index.rename("interval_start"))
     for col in WEATHER_COLUMNS:
         if col in data:
-            out[col] = pd.to_numeric(data[col], errors="coerce").astype(float)
+            out[col] = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
         elif col == "wind_speed":
             warnings.warn(f"{what}: no wind speed, using 1 m/s", GreenkommonWarning, stacklevel=3)
             out[col] = 1.0
@@ -667,7 +674,7 @@ def _pvgis_components_to_horizontal(data: pd.DataFrame, meta: Any, lat: Any, lon
         raise DataError(f"{what}: PVGIS hourly data without irradiance components (request components=1)")
     inputs = meta.get("inputs", {}) if isinstance(meta, dict) else {}
     mounting = inputs.get("mounting_system", {}) if isinstance(inputs, dict) else {}
-    tilt = inputs.get("slope") if isinstance(inputs, dict) else None
+    tilt = next((v for k, v in inputs.items() if str(k).lower() == "slope"), None) if isinstance(inputs, dict) else None
     for v in mounting.values() if isinstance(mounting, dict) else ():
         if isinstance(v, dict) and "slope" in v:
             slope = v["slope"]
@@ -941,7 +948,7 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         idx = pd.DatetimeIndex(pd.to_datetime(df[tcol], utc=True, format="ISO8601"))
     except (ValueError, TypeError) as exc:
         raise DataError(f"{path}: column {tcol}: expected ISO 8601 times with UTC offset ({exc})") from None
-    if not df[tcol].astype(str).str.contains(r"(Z|[+-]\d\d:?\d\d)$").all():
+    if not df[tcol].astype(str).str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").all():
         raise DataError(f"{path}: column {tcol}: every time needs its UTC offset (e.g. +01:00) or Z")
     df.index = idx.rename("interval_start")
     df = df.drop(columns=[tcol])
@@ -966,7 +973,8 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 def _sniff_format(path: Path) -> str:
     ext = path.suffix.lower()
-    head = path.open("r", encoding="latin-1", errors="replace").read(4000)
+    with path.open("r", encoding="latin-1", errors="replace") as fh:
+        head = fh.read(4000)
     if ext == ".epw":
         return "pvgis_tmy" if "PVGIS" in head.split("\n", 1)[0] else "epw"
     if ext == ".json":
