@@ -42,11 +42,16 @@ Conventions and rules
 ---------------------
 - Units: W and kW are average power over the step (``E = P Δt``), Wh and kWh energy per interval.
 - Steps: 5, 10, 15, 30 and 60 min, declared (``Pas``) or inferred row by row from consecutive
-  timestamps (a file may change step; a gap does not change the inferred step).
+  timestamps: the difference spanning the row's interval is trusted when it repeats or matches the
+  difference on the other side, otherwise the smaller of the two is taken (a missing row leaves a
+  gap instead of stretching its neighbour). A file may change step; a segment of a single row
+  between two other steps cannot be inferred reliably (declare the step).
 - Local times without offset: a time that does not exist (spring-forward hour) is an error; an
   ambiguous time of the October night is resolved by file order: the first occurrence of a wall
   time is summer time (UTC+2), a repeated or backwards wall time marks the clock change and every
-  later ambiguous time of that night is winter time (UTC+1).
+  later ambiguous time of that night is winter time (UTC+1). (If every summer-time row of the
+  repeated hour is missing, the winter rows cannot be told apart from wall times alone: prefer
+  exports with UTC offsets.)
 - Resampling: every interval is split into 5-minute atoms of equal energy, atoms are summed into
   the simulation intervals. Energy is conserved exactly; an interval only partly measured counts
   as missing.
@@ -720,8 +725,25 @@ def _infer_steps(
     fwd = np.full(n, -1, dtype=np.int64)  # diff to the next timestamp
     back[1:] = np.where(valid, diffs, -1)
     fwd[:-1] = np.where(valid, diffs, -1)
-    first, second = (back, fwd) if convention == "end" else (fwd, back)
-    per_uniq = np.where(first > 0, first, np.where(second > 0, second, mode))
+    # primary: the diff that spans the row's own interval (end labels: back; start labels: fwd)
+    primary, secondary = (back, fwd) if convention == "end" else (fwd, back)
+    # the primary diff is trusted when it continues the previous row's step (a regime) or matches
+    # the diff on the other side; a lone larger diff is a missing row, not a longer step: take the
+    # smaller valid diff. Rows are visited in the primary direction so "previous" is resolved.
+    big = np.iinfo(np.int64).max
+    smallest = np.minimum(
+        np.where(primary > 0, primary, big), np.where(secondary > 0, secondary, big)
+    )
+    fallback = np.where(smallest < big, smallest, mode)
+    per_uniq = np.empty(n, dtype=np.int64)
+    order = range(n) if convention == "end" else range(n - 1, -1, -1)
+    prev = -1
+    p_list, s_list, f_list = primary.tolist(), secondary.tolist(), fallback.tolist()
+    for i in order:
+        p = p_list[i]
+        step = p if p > 0 and (p == prev or p == s_list[i]) else f_list[i]
+        per_uniq[i] = step
+        prev = step
     pos = np.searchsorted(uniq, times_s)
     steps[todo] = per_uniq[pos[todo]]
     return steps
