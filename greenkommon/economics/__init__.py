@@ -29,11 +29,25 @@ from .bills import (
     venue_prices,
 )
 from .config import ContractConfig, FinanceConfig, PricesConfig
+from .finance import (
+    EscalationCase,
+    FinanceResult,
+    ProducerInputs,
+    assumptions_table,
+    project_finance,
+    project_result,
+)
 from .tariffs import Figure, Tariffs, load_tariffs
 
 __all__ = [
     "BILL_COLUMNS",
     "ContractConfig",
+    "EscalationCase",
+    "FinanceResult",
+    "ProducerInputs",
+    "assumptions_table",
+    "project_finance",
+    "project_result",
     "Figure",
     "FinanceConfig",
     "PricesConfig",
