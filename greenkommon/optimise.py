@@ -1,20 +1,994 @@
-"""Optimise: sharing keys that minimise the collective's energy cost (Pyomo + HiGHS)."""
+"""Optimise: sharing keys that minimise the collective's energy cost (Pyomo + HiGHS).
+
+Three models, all solved exactly as linear programmes built with Pyomo and solved by HiGHS:
+
+* **static key** (:func:`optimise_static_key`, :func:`solve_static_key`): one coefficient per
+  venue, Σ ≤ 1, optional bounds per venue;
+* **dynamic key** (:func:`solve_dynamic_key`): one coefficient per venue and interval;
+* **joint sizing** (:func:`solve_sizing`): plant size [kWp] together with the static key, with an
+  annualised capital cost.
+
+Fairness options (combinable): ``no_loss`` (no venue worse off than without the operation),
+``vs_prorata`` (no venue worse off than under Enedis's default pro-rata key), ``equity_shares``
+(each venue's savings ≥ a given share of the total) and ``maxmin`` (maximise the minimum relative
+saving, then the collective value).
+
+Why the static model is small and exact
+---------------------------------------
+With a static key venue *i* receives ``A_it = min(k_i P_t, C_it)`` [D315-4], which depends on
+its own coefficient only. Any weighted sum ``F_i(k) = Σ_t u_it min(k P_t, C_it)`` is therefore a
+piecewise-linear function of the single number ``k_i``, linear between the sorted ratios
+``C_it / P_t`` and concave when ``u_it ≥ 0``. It is computed exactly at every breakpoint from
+sorted cumulative sums (``F(k) = Σ_{r_t ≤ k} u C + k Σ_{r_t > k} u P``). The LP then needs one
+segment variable per breakpoint *in use*, not one per interval: it starts from a coarse subset
+of the true breakpoints (chords of a concave function: a restriction of the true problem) and
+refines, around the optimum, the segments it sits on until they are true pieces. When the optimum
+lies inside a region where the model equals the true function, it is a local optimum of the true
+problem, which is convex, hence a global one: the result is exact, not approximate, typically
+after 2–4 solves of a few hundred variables. Fairness constraints that concern one venue
+(``no_loss``, ``vs_prorata``, the targets of ``maxmin`` and ``equity_shares``) are sets of the
+form ``{k : S_i(k) ≥ target}``, i.e. intervals computed exactly from the same function, and enter
+the LP as bounds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+import tomllib
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ._config import Section
+from .errors import DataError, GreenkommonWarning, OptimisationError, ScenarioError
+
+#: Fairness options of the ``[optimise] fairness`` list and of the ``--fairness`` flag.
+FAIRNESS_OPTIONS = ("no_loss", "vs_prorata", "equity_shares", "maxmin")
+
+#: HiGHS algorithms (HiGHS option ``solver``).
+HIGHS_METHODS = ("choose", "simplex", "ipm")
+
+#: Key models.
+MODELS = ("static", "dynamic")
+
+#: Coarse subset size per venue and refinement width of the static-key LP (see module notes).
+_GRID = 48
+
+#: Relative tolerance used when checking the refined LP against the exact functions.
+_RTOL = 1e-9
 
 
+def _load_figures() -> dict[str, Any]:
+    with resources.files("greenkommon.data").joinpath("optimiser.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def default_key_precision() -> float:
+    """Precision of an uploaded key coefficient [-] (``data/optimiser.toml``, UNCONFIRMED)."""
+    return float(_load_figures()["key_precision"]["value"])
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration
+# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OptimiseConfig:
-    """``[optimise]``: options of the key optimiser."""
+    """``[optimise]``: options of the key optimiser.
+
+    Attributes
+    ----------
+    solver : str
+        ``'highs'`` (HiGHS through Pyomo; the only solver supported).
+    method : str
+        HiGHS algorithm: ``'ipm'`` (interior point with crossover, the fastest on the large
+        dynamic LP), ``'simplex'`` or ``'choose'``.
+    model : str
+        ``'static'`` (one coefficient per venue) or ``'dynamic'`` (one per venue and interval),
+        used when ``[key] type = 'optimised'``.
+    fairness : tuple of str
+        Any of :data:`FAIRNESS_OPTIONS`.
+    equity_shares : tuple of (str, float)
+        ``[optimise.equity_shares]``: venue name → minimum share of the total savings [-]
+        (``equity_shares`` option).
+    bounds : tuple of (str, float, float)
+        ``[optimise.bounds]``: venue name → ``[lower, upper]`` static coefficient [-].
+    size_plant : bool
+        Optimise the plant size together with the static key.
+    min_peak_power_kwp, max_peak_power_kwp : float
+        Bounds of the plant size [kWp]; the upper bound may instead come from ``roof_area_m2`` ×
+        ``peak_power_kwp_per_m2``.
+    roof_area_m2 : float or None
+        Usable roof area [m²].
+    peak_power_kwp_per_m2 : float or None
+        Peak power installable per m² of roof [kWp/m²] (no default: depends on modules and
+        layout).
+    capex_eur_per_kwp : float or None
+        Investment cost [€/kWp], annualised over ``[finance] lifetime_years`` at
+        ``discount_rate``. Required with ``size_plant``.
+    opex_eur_per_kwp_per_year : float
+        Yearly operating cost [€/kWp/yr].
+    round_keys : bool
+        Floor the coefficients to :func:`default_key_precision` (or ``key_precision``) before
+        re-simulating them, like an uploaded key.
+    key_precision : float or None
+        Step of an uploaded coefficient [-]; ``None`` uses ``data/optimiser.toml``.
+    time_limit_s : float
+        Time limit per solver call [s].
+    """
 
     solver: str = "highs"
+    method: str = "ipm"
+    model: str = "static"
+    fairness: tuple[str, ...] = ()
+    equity_shares: tuple[tuple[str, float], ...] = ()
+    bounds: tuple[tuple[str, float, float], ...] = ()
+    size_plant: bool = False
+    min_peak_power_kwp: float = 0.0
+    max_peak_power_kwp: float | None = None
+    roof_area_m2: float | None = None
+    peak_power_kwp_per_m2: float | None = None
+    capex_eur_per_kwp: float | None = None
+    opex_eur_per_kwp_per_year: float = 0.0
+    round_keys: bool = True
+    key_precision: float | None = None
+    time_limit_s: float = 60.0
+    file: Path | None = field(default=None, compare=False, repr=False)
+    where: str = field(default="optimise", compare=False, repr=False)
 
     @classmethod
     def from_section(cls, sec: Section) -> OptimiseConfig:
-        cfg = cls(solver=sec.str("solver", "highs", choices=("highs",)))
+        fairness = tuple(sec.strs("fairness", []))
+        for name in fairness:
+            if name not in FAIRNESS_OPTIONS:
+                raise sec.error("fairness", list(fairness), "a list among " + ", ".join(map(repr, FAIRNESS_OPTIONS)))
+        shares_sec = sec.section("equity_shares", {})
+        shares = []
+        for name in shares_sec.keys():
+            shares.append((name, shares_sec.float(name, min=0, max=1)))
+        shares_sec.finish()
+        if shares and "equity_shares" not in fairness:
+            raise sec.error("equity_shares", "{table}", "no equity_shares table unless fairness contains 'equity_shares'")
+        if "equity_shares" in fairness and not shares:
+            raise sec.error("equity_shares", _missing(), "a table {venue name = minimum share of total savings}")
+        if sum(s for _, s in shares) > 1 + 1e-9:
+            raise sec.error("equity_shares", "{table}", "shares summing to at most 1")
+        bounds_sec = sec.section("bounds", {})
+        bounds = []
+        for name in bounds_sec.keys():
+            lo_hi = bounds_sec.floats(name, min=0, length=2)
+            if not lo_hi[0] <= lo_hi[1] <= 1:
+                raise bounds_sec.error(name, lo_hi, "[lower, upper] with 0 <= lower <= upper <= 1")
+            bounds.append((name, lo_hi[0], lo_hi[1]))
+        bounds_sec.finish()
+        size_plant = sec.bool("size_plant", False)
+        cfg = cls(
+            solver=sec.str("solver", "highs", choices=("highs",)),
+            method=sec.str("method", "ipm", choices=HIGHS_METHODS),
+            model=sec.str("model", "static", choices=MODELS),
+            fairness=fairness,
+            equity_shares=tuple(shares),
+            bounds=tuple(bounds),
+            size_plant=size_plant,
+            min_peak_power_kwp=sec.float("min_peak_power_kwp", 0.0, min=0, unit="kWp"),
+            max_peak_power_kwp=sec.float("max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp"),
+            roof_area_m2=sec.float("roof_area_m2", None, min=0, min_exclusive=True, unit="m²"),
+            peak_power_kwp_per_m2=sec.float("peak_power_kwp_per_m2", None, min=0, min_exclusive=True, unit="kWp/m²"),
+            capex_eur_per_kwp=sec.float("capex_eur_per_kwp", None, min=0, unit="€/kWp"),
+            opex_eur_per_kwp_per_year=sec.float("opex_eur_per_kwp_per_year", 0.0, min=0, unit="€/kWp/yr"),
+            round_keys=sec.bool("round_keys", True),
+            key_precision=sec.float("key_precision", None, min=0, min_exclusive=True, max=0.1),
+            time_limit_s=sec.float("time_limit_s", 60.0, min=0, min_exclusive=True, unit="s"),
+            file=sec.file,
+            where=sec.where or "optimise",
+        )
+        if size_plant:
+            if cfg.capex_eur_per_kwp is None:
+                raise sec.error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] when size_plant = true")
+            if cfg.max_peak_power_kwp is None and (cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None):
+                raise sec.error("max_peak_power_kwp", _missing(),
+                                "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true")
+            if cfg.model != "static":
+                raise sec.error("model", cfg.model, "'static' when size_plant = true (sizing optimises a static key)")
+            if cfg.max_size_kwp() < cfg.min_peak_power_kwp:
+                raise sec.error("min_peak_power_kwp", cfg.min_peak_power_kwp, f"at most the size limit {cfg.max_size_kwp():g} kWp")
         sec.finish()
         return cfg
+
+    # -- resolution against the scenario's venues ------------------------------------------
+    def _error(self, name: str, value: Any, expected: str) -> ScenarioError:
+        return Section({}, self.where, self.file).error(name, value, expected)
+
+    def max_size_kwp(self) -> float:
+        """Upper bound of the plant size [kWp] (roof limit and explicit limit)."""
+        limits = []
+        if self.max_peak_power_kwp is not None:
+            limits.append(self.max_peak_power_kwp)
+        if self.roof_area_m2 is not None and self.peak_power_kwp_per_m2 is not None:
+            limits.append(self.roof_area_m2 * self.peak_power_kwp_per_m2)
+        return min(limits) if limits else math.inf
+
+    def bounds_arrays(self, venue_names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper static coefficient per venue [-], in venue order."""
+        lower = np.zeros(len(venue_names))
+        upper = np.ones(len(venue_names))
+        for name, lo, hi in self.bounds:
+            if name not in venue_names:
+                raise self._error(f"bounds.{name!r}", [lo, hi], "a venue of the scenario: " + ", ".join(map(repr, venue_names)))
+            i = list(venue_names).index(name)
+            lower[i], upper[i] = lo, hi
+        if lower.sum() > 1 + 1e-12:
+            raise self._error("bounds", "{table}", f"lower bounds summing to at most 1 (they sum to {lower.sum():.6g})")
+        return lower, upper
+
+    def shares_array(self, venue_names: Sequence[str]) -> np.ndarray | None:
+        """Minimum share of total savings per venue [-] (``None`` without the option)."""
+        if "equity_shares" not in self.fairness:
+            return None
+        shares = np.zeros(len(venue_names))
+        for name, share in self.equity_shares:
+            if name not in venue_names:
+                raise self._error(f"equity_shares.{name!r}", share, "a venue of the scenario: " + ", ".join(map(repr, venue_names)))
+            shares[list(venue_names).index(name)] = share
+        return shares
+
+    def precision(self) -> float:
+        return self.key_precision if self.key_precision is not None else default_key_precision()
+
+
+def _missing() -> Any:
+    from ._config import _MISSING
+
+    return _MISSING
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------------------------
+def _check_energy(production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray, np.ndarray]:
+    p = np.ascontiguousarray(production_kwh, dtype=float)
+    c = np.ascontiguousarray(consumption_kwh, dtype=float)
+    if p.ndim != 1:
+        raise DataError(f"production_kwh: expected shape (T,), got {p.shape}")
+    if c.ndim != 2 or c.shape[1] != p.shape[0]:
+        raise DataError(f"consumption_kwh: expected shape (N, T={p.shape[0]}), got {c.shape}")
+    for name, a in (("production_kwh", p), ("consumption_kwh", c)):
+        if not np.isfinite(a).all():
+            raise DataError(f"{name}: {int((~np.isfinite(a)).sum())} non-finite value(s); expected energies [kWh] >= 0")
+        if (a < 0).any():
+            raise DataError(f"{name}: {int((a < 0).sum())} negative value(s), min {a.min():.6g}; expected energies [kWh] >= 0")
+    return p, c
+
+
+def _price_matrix(value: Any, n: int, t: int, name: str, per_venue_ok: bool = True) -> np.ndarray:
+    """Broadcast a price given as scalar, (T,), (N,) or (N, T) to (N, T) [€/kWh]."""
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0:
+        out = np.full((n, t), float(a))
+    elif a.ndim == 1 and a.shape[0] == t and not (per_venue_ok and a.shape[0] == n and n != t):
+        out = np.broadcast_to(a, (n, t)).copy()
+    elif a.ndim == 1 and per_venue_ok and a.shape[0] == n:
+        out = np.repeat(a[:, None], t, axis=1)
+    elif a.ndim == 2 and a.shape == (n, t):
+        out = a.copy()
+    else:
+        shapes = "scalar, (T,), (N,) or (N, T)" if per_venue_ok else "scalar or (T,)"
+        raise DataError(f"{name}: expected a {shapes} array with N={n}, T={t}; got shape {a.shape}")
+    if not np.isfinite(out).all():
+        raise DataError(f"{name}: non-finite price(s); expected [€/kWh]")
+    return out
+
+
+def prorata_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray) -> np.ndarray:
+    """Enedis default key: ``A_it = C_it min(1, P_t / Σ_k C_kt)`` [kWh] (D315-6), shape (N, T).
+
+    Uses :func:`greenkommon.allocation.allocate` when the allocation stage is available and falls
+    back to the closed form otherwise.
+    """
+    try:
+        from .allocation import ProrataKey, allocate
+
+        return np.asarray(allocate(production_kwh, consumption_kwh, ProrataKey()).allocated_kwh)
+    except ImportError:
+        total = consumption_kwh.sum(axis=0)
+        ratio = np.divide(production_kwh, total, out=np.zeros_like(total), where=total > 0)
+        return consumption_kwh * np.minimum(1.0, ratio)
+
+
+def simulate_key(production_kwh: np.ndarray, consumption_kwh: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """Energy allocated by a static (N,) or dynamic (N, T) key: ``min(k P, C)`` [kWh] (D315-4).
+
+    Uses the allocation stage's numba core when available.
+    """
+    k = np.asarray(coefficients, dtype=float)
+    try:
+        from .allocation import DynamicKey, StaticKey, allocate
+
+        key = StaticKey(k) if k.ndim == 1 else DynamicKey(k)
+        return np.asarray(allocate(production_kwh, consumption_kwh, key).allocated_kwh)
+    except ImportError:
+        kk = k[:, None] if k.ndim == 1 else k
+        return np.minimum(kk * production_kwh[None, :], consumption_kwh)
+
+
+def floor_coefficients(coefficients: np.ndarray, precision: float) -> np.ndarray:
+    """Floor coefficients to a multiple of ``precision`` so that Σ never exceeds 1.
+
+    A tiny relative slack absorbs floating-point noise (0.3 must stay 0.3, not 0.299).
+    """
+    k = np.asarray(coefficients, dtype=float)
+    steps = np.floor(k / precision * (1 + 1e-12) + 1e-9)
+    return np.clip(steps * precision, 0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# exact piecewise-linear functions of one coefficient
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """Exact ``F_r(z) = Σ_t u_rt min(z p_t, c_t)`` on ``[points[0], points[-1]]``.
+
+    Linear between consecutive ``points`` (the distinct ratios ``c_t / p_t`` inside the domain), so
+    ``numpy.interp(z, points, values[r])`` is exact.
+
+    Attributes
+    ----------
+    points : numpy.ndarray
+        Sorted breakpoints, domain ends included.
+    values : numpy.ndarray
+        ``(R, M)`` function values at the points.
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def build(cls, unit_kwh: np.ndarray, cons_kwh: np.ndarray, weights: np.ndarray, lo: float, hi: float) -> PiecewiseLinear:
+        """Build from production per unit of ``z`` (T,), consumption (T,) and weights (R, T)."""
+        mask = unit_kwh > 0
+        p = unit_kwh[mask]
+        c = cons_kwh[mask]
+        w = np.atleast_2d(weights)[:, mask]
+        r = c / p
+        order = np.argsort(r, kind="stable")
+        r, p, c, w = r[order], p[order], c[order], w[:, order]
+        zeros = np.zeros((w.shape[0], 1))
+        cum_c = np.concatenate([zeros, np.cumsum(w * c, axis=1)], axis=1)
+        cum_p = np.concatenate([zeros, np.cumsum(w * p, axis=1)], axis=1)
+        tail_p = cum_p[:, -1:] - cum_p
+        inner = np.unique(r[(r > lo) & (r < hi)])
+        pts = np.concatenate([[lo], inner, [hi]]) if hi > lo else np.array([lo, lo])
+        m = np.searchsorted(r, pts, side="right")
+        vals = cum_c[:, m] + pts[None, :] * tail_p[:, m]
+        return cls(pts, vals)
+
+    def __call__(self, z: float | np.ndarray, row: int = 0) -> Any:
+        return np.interp(z, self.points, self.values[row])
+
+    def restrict(self, lo: float, hi: float) -> PiecewiseLinear:
+        """The same function on ``[lo, hi]`` (inside the current domain)."""
+        inner = (self.points > lo) & (self.points < hi)
+        pts = np.concatenate([[lo], self.points[inner], [hi]])
+        vals = np.stack([np.interp(pts, self.points, v) for v in self.values])
+        return PiecewiseLinear(pts, vals)
+
+    def is_concave(self, row: int) -> bool:
+        dz = np.diff(self.points)
+        keep = dz > 0
+        slopes = np.diff(self.values[row])[keep] / dz[keep]
+        scale = max(1.0, float(np.abs(slopes).max(initial=0.0)))
+        return bool((np.diff(slopes) <= 1e-9 * scale).all())
+
+    def superlevel(self, target: float, row: int) -> tuple[float, float] | None:
+        """The set ``{z : F_row(z) ≥ target}`` as an interval, or ``None`` if empty.
+
+        Raises
+        ------
+        OptimisationError
+            If the set is not an interval (non-concave function, several pieces).
+        """
+        pts, v = self.points, self.values[row]
+        tol = 1e-9 * max(1.0, abs(target), float(np.abs(v).max(initial=0.0)))
+        ok = v >= target - tol
+        if not ok.any():
+            return None
+        idx = np.flatnonzero(ok)
+        first, last = int(idx[0]), int(idx[-1])
+        if not ok[first:last + 1].all():
+            raise OptimisationError("a fairness target is met on several separate ranges of a coefficient (savings not concave); use the dynamic model")
+
+        def cross(a: int, b: int) -> float:
+            if v[b] == v[a]:
+                return float(pts[b])
+            return float(pts[a] + (target - v[a]) * (pts[b] - pts[a]) / (v[b] - v[a]))
+
+        lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
+        hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
+        return lo, hi
+
+    def max(self, row: int) -> float:
+        return float(self.values[row].max())
+
+    def min(self, row: int) -> float:
+        return float(self.values[row].min())
+
+
+# ---------------------------------------------------------------------------------------------
+# Pyomo + HiGHS
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class SolveStats:
+    """Size and timing of the LPs solved for one result."""
+
+    n_solves: int = 0
+    n_variables: int = 0
+    n_constraints: int = 0
+    build_s: float = 0.0
+    solve_s: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "n_solves": self.n_solves,
+            "n_variables": self.n_variables,
+            "n_constraints": self.n_constraints,
+            "build_s": self.build_s,
+            "solve_s": self.solve_s,
+        }
+
+
+def _pyomo():
+    try:
+        import pyomo.environ as pyo
+        from pyomo.contrib.solver.common.factory import SolverFactory
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise OptimisationError(f"Pyomo is not installed ({exc}); install greenkommon's dependencies (pyomo, highspy)") from None
+    return pyo, SolverFactory
+
+
+def _solver(time_limit_s: float):
+    _, factory = _pyomo()
+    try:
+        solver = factory("highs")
+        ok = bool(solver.available())
+    except Exception as exc:
+        raise OptimisationError(f"the HiGHS solver could not be loaded through Pyomo ({exc}); install highspy") from None
+    if not ok:
+        raise OptimisationError("the HiGHS solver is not available to Pyomo: install highspy (pip install highspy)")
+    return solver
+
+
+def _solve(model: Any, stats: SolveStats, method: str, time_limit_s: float, what: str, solver: Any = None) -> Any:
+    """Solve a Pyomo model with HiGHS; raise :class:`OptimisationError` unless optimal."""
+    from pyomo.contrib.solver.common.results import TerminationCondition as TC
+
+    solver = solver or _solver(time_limit_s)
+    t0 = time.perf_counter()
+    try:
+        res = solver.solve(
+            model,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=time_limit_s,
+            solver_options={"solver": method, "output_flag": False},
+        )
+    except Exception as exc:
+        raise OptimisationError(f"{what}: HiGHS failed ({type(exc).__name__}: {exc})") from None
+    stats.solve_s += time.perf_counter() - t0
+    stats.n_solves += 1
+    tc = res.termination_condition
+    if tc == TC.convergenceCriteriaSatisfied:
+        res.solution_loader.load_vars()
+        return res
+    if tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded):
+        raise OptimisationError(f"{what}: the model is infeasible (the constraints cannot all hold)")
+    if tc == TC.unbounded:
+        raise OptimisationError(f"{what}: the model is unbounded (check prices and size limits)")
+    if tc in (TC.maxTimeLimit, TC.iterationLimit):
+        raise OptimisationError(f"{what}: HiGHS stopped at its limit ({tc.name}) before proving optimality; raise [optimise] time_limit_s")
+    raise OptimisationError(f"{what}: HiGHS ended with {tc.name}")
+
+
+def _initial_subset(m: int) -> np.ndarray:
+    return np.unique(np.round(np.linspace(0, m - 1, min(m, _GRID + 1))).astype(np.int64))
+
+
+def _refine(points: np.ndarray, subset: np.ndarray, z: float) -> np.ndarray | None:
+    """Breakpoints to add so that the model is exact around ``z``; ``None`` if it already is."""
+    ps = points[subset]
+    tol = 1e-9 * max(1.0, float(abs(points[-1] - points[0])))
+    j = int(np.searchsorted(ps, z))
+    if j < len(ps) and abs(ps[j] - z) <= tol:
+        pairs = [(j - 1, j), (j, j + 1)]
+    elif j > 0 and abs(ps[j - 1] - z) <= tol:
+        pairs = [(j - 2, j - 1), (j - 1, j)]
+    else:
+        pairs = [(j - 1, j)]
+    add = []
+    for a, b in pairs:
+        if a < 0 or b >= len(ps):
+            continue
+        ia, ib = int(subset[a]), int(subset[b])
+        if ib - ia > 1:
+            if ib - ia - 1 <= _GRID:
+                add.append(np.arange(ia + 1, ib))
+            else:
+                add.append(np.round(np.linspace(ia, ib, _GRID + 1)).astype(np.int64))
+    if not add:
+        return None
+    return np.union1d(subset, np.concatenate(add))
+
+
+@dataclass
+class _SeparableResult:
+    z: np.ndarray
+    x: float
+    objective: float
+    stats: SolveStats
+
+
+def _solve_separable(
+    funcs: list[PiecewiseLinear],
+    *,
+    objective_row: int | None,
+    maxmin: tuple[int, np.ndarray] | None = None,
+    sizing: tuple[float, float, float, np.ndarray, np.ndarray] | None = None,
+    method: str = "ipm",
+    time_limit_s: float = 60.0,
+    what: str = "static key",
+    stats: SolveStats | None = None,
+) -> _SeparableResult:
+    """Maximise a separable concave piecewise-linear model exactly (see module notes).
+
+    Variables ``z_i`` live on the domain of ``funcs[i]``, with ``Σ z_i ≤ 1`` (static key) or, with
+    ``sizing = (x_min, x_max, c_x, k_lo, k_hi)``, ``Σ z_i ≤ x``, ``k_lo x ≤ z_i ≤ k_hi x`` and
+    objective term ``c_x x``. Objective: ``Σ F_i[objective_row](z_i)``, or with ``maxmin = (row,
+    R)``: maximise ``τ`` subject to ``F_i[row](z_i) ≥ τ R_i``.
+    """
+    pyo, _ = _pyomo()
+    stats = stats or SolveStats()
+    solver = _solver(time_limit_s)
+    subsets = [_initial_subset(len(f.points)) for f in funcs]
+    n = len(funcs)
+    for _ in range(200):
+        t0 = time.perf_counter()
+        seg_venue: list[int] = []
+        seg_len: list[float] = []
+        seg_slopes: list[np.ndarray] = []
+        for i, (f, s) in enumerate(zip(funcs, subsets, strict=True)):
+            pts = f.points[s]
+            vals = f.values[:, s]
+            dz = np.diff(pts)
+            keep = dz > 0
+            seg_venue.extend([i] * int(keep.sum()))
+            seg_len.extend(dz[keep].tolist())
+            seg_slopes.append((np.diff(vals, axis=1)[:, keep] / dz[keep]))
+        slopes = np.concatenate(seg_slopes, axis=1) if seg_slopes else np.zeros((1, 0))
+        nseg = len(seg_len)
+        if nseg == 0 and sizing is None and maxmin is None:
+            # every coefficient is pinned by its bounds: nothing left to choose
+            z = np.array([f.points[0] for f in funcs])
+            return _SeparableResult(z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats)
+        m = pyo.ConcreteModel()
+        m.seg = pyo.Var(range(nseg), bounds=lambda _m, j: (0.0, seg_len[j]))
+        by_venue: list[list[int]] = [[] for _ in range(n)]
+        for j, i in enumerate(seg_venue):
+            by_venue[i].append(j)
+        z_expr = [funcs[i].points[0] + pyo.quicksum(m.seg[j] for j in by_venue[i]) for i in range(n)]
+        if sizing is None:
+            m.total = pyo.Constraint(expr=pyo.quicksum(m.seg[j] for j in range(nseg)) <= 1.0 - sum(f.points[0] for f in funcs))
+        else:
+            x_min, x_max, c_x, k_lo, k_hi = sizing
+            m.x = pyo.Var(bounds=(x_min, x_max))
+            m.total = pyo.Constraint(expr=sum(z_expr) <= m.x)
+            m.klo = pyo.Constraint([i for i in range(n) if k_lo[i] > 0], rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x)
+            m.khi = pyo.Constraint([i for i in range(n) if k_hi[i] < 1], rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x)
+
+        def value(i: int, row: int):
+            return float(funcs[i].values[row, 0]) + pyo.quicksum(float(slopes[row, j]) * m.seg[j] for j in by_venue[i])
+
+        if maxmin is not None:
+            row, ref = maxmin
+            m.tau = pyo.Var()
+            m.fair = pyo.Constraint(range(n), rule=lambda _m, i: value(i, row) >= float(ref[i]) * m.tau)
+            m.obj = pyo.Objective(expr=m.tau, sense=pyo.maximize)
+        else:
+            assert objective_row is not None
+            expr = sum(value(i, objective_row) for i in range(n))
+            if sizing is not None:
+                expr = expr + float(sizing[2]) * m.x
+            m.obj = pyo.Objective(expr=expr, sense=pyo.maximize)
+        stats.build_s += time.perf_counter() - t0
+        stats.n_variables = nseg + (1 if sizing is not None or maxmin is not None else 0)
+        stats.n_constraints = 1 + (n if maxmin is not None else 0) + (len(m.klo) + len(m.khi) if sizing is not None else 0)
+        _solve(m, stats, method, time_limit_s, what, solver)
+        seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
+        z = np.array([funcs[i].points[0] + seg_val[by_venue[i]].sum() for i in range(n)])
+        z = np.array([min(max(z[i], funcs[i].points[0]), funcs[i].points[-1]) for i in range(n)])
+        refined = False
+        for i in range(n):
+            new = _refine(funcs[i].points, subsets[i], float(z[i]))
+            if new is not None:
+                subsets[i] = new
+                refined = True
+        if not refined:
+            x = float(m.x.value) if sizing is not None else 1.0
+            return _SeparableResult(z, x, float(pyo.value(m.obj)), stats)
+    raise OptimisationError(f"{what}: refinement did not converge")  # pragma: no cover - finite by construction
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class KeyResult:
+    """An optimised key and what it is worth.
+
+    Attributes
+    ----------
+    coefficients : numpy.ndarray
+        Optimal coefficients before rounding: (N,) static, (N, T) dynamic [-].
+    objective_eur : float
+        Collective value of the optimiser's key: ``Σ_it (p_it − s_t) A_it`` [€/yr] (plus, with
+        sizing, surplus value minus annualised cost of the plant).
+    savings_eur : numpy.ndarray
+        Savings of each venue against no operation at the internal price:
+        ``Σ_t (p_it − q_it) A_it − fixed_i`` [€/yr].
+    prorata_savings_eur, prorata_objective_eur
+        The same for Enedis's default pro-rata key.
+    model : str
+        ``'static'``, ``'dynamic'`` or ``'sizing'``.
+    fairness : tuple of str
+    peak_power_kwp : float or None
+        Chosen plant size (sizing only) [kWp].
+    min_relative_saving : float or None
+        Optimal minimum of ``savings_i / bill_without_i`` (``maxmin`` only) [-].
+    stats : SolveStats
+    """
+
+    coefficients: np.ndarray
+    objective_eur: float
+    savings_eur: np.ndarray
+    prorata_savings_eur: np.ndarray
+    prorata_objective_eur: float
+    model: str
+    fairness: tuple[str, ...] = ()
+    peak_power_kwp: float | None = None
+    min_relative_saving: float | None = None
+    stats: SolveStats = field(default_factory=SolveStats)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    production_kwh: np.ndarray
+    consumption_kwh: np.ndarray
+    w: np.ndarray  # value of an allocated kWh for the collective (N, T) [€/kWh]
+    v: np.ndarray  # saving of an allocated kWh for the venue (N, T) [€/kWh]
+    fixed_eur: np.ndarray
+    bill_without_eur: np.ndarray
+    names: list[str]
+
+    def savings(self, allocated_kwh: np.ndarray) -> np.ndarray:
+        return (self.v * allocated_kwh).sum(axis=1) - self.fixed_eur
+
+    def value(self, allocated_kwh: np.ndarray) -> float:
+        return float((self.w * allocated_kwh).sum())
+
+
+def _problem(production_kwh, consumption_kwh, import_price, surplus_price, internal_price, fixed_cost_eur,
+             bill_without_eur, venue_names) -> _Problem:
+    p, c = _check_energy(production_kwh, consumption_kwh)
+    n, t = c.shape
+    imp = _price_matrix(import_price, n, t, "import_price_eur_per_kwh")
+    sur = _price_matrix(surplus_price, n, t, "surplus_price_eur_per_kwh", per_venue_ok=False)
+    internal = _price_matrix(internal_price, n, t, "internal_price_eur_per_kwh")
+    fixed = np.broadcast_to(np.asarray(fixed_cost_eur, dtype=float), (n,)).copy()
+    names = list(venue_names) if venue_names is not None else [f"venue {i + 1}" for i in range(n)]
+    if len(names) != n:
+        raise DataError(f"venue_names: expected {n} names, got {len(names)}")
+    bill = (imp * c).sum(axis=1) if bill_without_eur is None else np.broadcast_to(np.asarray(bill_without_eur, dtype=float), (n,)).copy()
+    return _Problem(p, c, imp - sur, imp - internal, fixed, bill, names)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def _fairness_targets(prob: _Problem, no_loss: bool, vs_prorata: bool) -> tuple[np.ndarray, list[str]]:
+    n = len(prob.names)
+    target = np.full(n, -np.inf)
+    why = ["" for _ in range(n)]
+    if no_loss:
+        target = np.maximum(target, 0.0)
+        why = ["no loss against no operation" for _ in range(n)]
+    if vs_prorata:
+        pr = prob.savings(prorata_allocation(prob.production_kwh, prob.consumption_kwh))
+        for i in range(n):
+            if pr[i] >= target[i]:
+                why[i] = f"its pro-rata savings {pr[i]:,.2f} €"
+        target = np.maximum(target, pr)
+    return target, why
+
+
+def _apply_targets(funcs: list[PiecewiseLinear], prob: _Problem, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
+                   why: Sequence[str], unit: str = "static key") -> tuple[np.ndarray, np.ndarray]:
+    """Turn per-venue saving targets into coefficient bounds (exactly, see module notes)."""
+    lo, hi = lo.copy(), hi.copy()
+    for i, f in enumerate(funcs):
+        if not np.isfinite(target[i]):
+            continue
+        goal = target[i] + prob.fixed_eur[i]
+        rng = f.superlevel(goal, row=1)
+        if rng is None:
+            best = f.max(1) - prob.fixed_eur[i]
+            raise OptimisationError(
+                f"fairness: venue {prob.names[i]!r} can save at most {best:,.2f} €/yr with any {unit} "
+                f"(coefficient in [{_pct(f.points[0])}, {_pct(f.points[-1])}]), below {why[i] or f'{target[i]:,.2f} €'}"
+            )
+        lo[i], hi[i] = max(lo[i], rng[0]), min(hi[i], rng[1])
+    if lo.sum() > 1 + 1e-12:
+        parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(lo[i])}" for i in range(len(lo)) if lo[i] > 0)
+        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(lo.sum())} > 100 % ({parts})")
+    return lo, hi
+
+
+def _domains(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Largest coefficient each venue can get given the others' lower bounds."""
+    return np.minimum(hi, 1.0 - (lo.sum() - lo))
+
+
+def _restrict_all(funcs: list[PiecewiseLinear], lo: np.ndarray, hi: np.ndarray) -> list[PiecewiseLinear]:
+    top = _domains(lo, hi)
+    return [f.restrict(max(lo[i], f.points[0]), min(top[i], f.points[-1])) for i, f in enumerate(funcs)]
+
+
+def _static_functions(prob: _Problem, lo: np.ndarray, hi: np.ndarray) -> list[PiecewiseLinear]:
+    top = _domains(lo, hi)
+    return [
+        PiecewiseLinear.build(prob.production_kwh, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), lo[i], top[i])
+        for i in range(len(prob.names))
+    ]
+
+
+def _check_concave(funcs: list[PiecewiseLinear], prob: _Problem, row: int, what: str) -> None:
+    for i, f in enumerate(funcs):
+        if not f.is_concave(row):
+            price = "the surplus price" if row == 0 else "the internal price"
+            bad = int(((prob.w if row == 0 else prob.v)[i] < 0).sum())
+            raise OptimisationError(
+                f"{what}: venue {prob.names[i]!r} pays an import price below {price} in {bad} interval(s), so its "
+                "value is not concave in its coefficient and the static LP would not be exact; use model = 'dynamic'"
+            )
+
+
+def solve_static_key(
+    production_kwh: Any,
+    consumption_kwh: Any,
+    import_price_eur_per_kwh: Any,
+    surplus_price_eur_per_kwh: Any = 0.0,
+    *,
+    internal_price_eur_per_kwh: Any = 0.0,
+    fixed_cost_eur: Any = 0.0,
+    bill_without_eur: Any = None,
+    lower: Any = None,
+    upper: Any = None,
+    no_loss: bool = False,
+    vs_prorata: bool = False,
+    equity_shares: Any = None,
+    maxmin: bool = False,
+    venue_names: Sequence[str] | None = None,
+    method: str = "ipm",
+    time_limit_s: float = 60.0,
+) -> KeyResult:
+    """Optimal static key, exactly (see :func:`optimise_static_key` for the parameters).
+
+    Returns
+    -------
+    KeyResult
+    """
+    prob = _problem(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
+                    internal_price_eur_per_kwh, fixed_cost_eur, bill_without_eur, venue_names)
+    n = len(prob.names)
+    lo = np.zeros(n) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    hi = np.ones(n) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    if (lo < 0).any() or (hi > 1).any() or (lo > hi).any():
+        raise OptimisationError("bounds: expected 0 <= lower <= upper <= 1 for every venue")
+    if lo.sum() > 1 + 1e-12:
+        raise OptimisationError(f"bounds: the lower bounds sum to {_pct(lo.sum())} > 100 %")
+    stats = SolveStats()
+    notes: list[str] = []
+    fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
+                                           ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
+    t0 = time.perf_counter()
+    funcs = _static_functions(prob, lo, hi)
+    _check_concave(funcs, prob, 0, "static key")
+    target, why = _fairness_targets(prob, no_loss, vs_prorata)
+    lo, hi = _apply_targets(funcs, prob, lo, hi, target, why)
+    funcs = _restrict_all(funcs, lo, hi)
+    stats.build_s += time.perf_counter() - t0
+
+    min_rel = None
+    if maxmin:
+        _check_concave(funcs, prob, 1, "maxmin fairness")
+        ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
+        # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: shift by solving on F − fixed
+        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
+        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
+                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
+        min_rel = float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
+        goal = min_rel * ref - 1e-9 * np.abs(ref) * max(1.0, abs(min_rel))
+        lo, hi = _apply_targets(funcs, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
+        funcs = _restrict_all(funcs, lo, hi)
+
+    if equity_shares is not None:
+        shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
+        if (shares < 0).any() or shares.sum() > 1 + 1e-9:
+            raise OptimisationError("equity_shares: expected shares >= 0 summing to at most 1")
+        res, funcs = _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, notes)
+    else:
+        res = _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, what="static key", stats=stats)
+
+    k = res.z
+    alloc = simulate_key(prob.production_kwh, prob.consumption_kwh, k)
+    prorata = prorata_allocation(prob.production_kwh, prob.consumption_kwh)
+    return KeyResult(
+        coefficients=k,
+        objective_eur=prob.value(alloc),
+        savings_eur=prob.savings(alloc),
+        prorata_savings_eur=prob.savings(prorata),
+        prorata_objective_eur=prob.value(prorata),
+        model="static",
+        fairness=fairness,
+        min_relative_saving=min_rel,
+        stats=stats,
+        notes=notes,
+    )
+
+
+def _share_bounds(funcs, prob, lo, hi, shares, tau):
+    """Coefficient bounds putting each venue's savings in ``[α_i τ, α_i τ / Σα]``; ``None`` if empty."""
+    n = len(funcs)
+    beta = shares / shares.sum()
+    lo2, hi2 = lo.copy(), hi.copy()
+    for i, f in enumerate(funcs):
+        up = f.superlevel(shares[i] * tau + prob.fixed_eur[i], row=1)
+        down = PiecewiseLinear(f.points, -f.values).superlevel(-(beta[i] * tau + prob.fixed_eur[i]), row=1)
+        if up is None or down is None or up[0] > down[1]:
+            return None
+        lo2[i], hi2[i] = max(lo2[i], up[0]), min(hi2[i], down[1])
+        if lo2[i] > hi2[i]:
+            return None
+    if lo2.sum() > 1 + 1e-12:
+        return None
+    return lo2, np.maximum(hi2, lo2)
+
+
+def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, notes):
+    """Shares of the total savings: ``S_i ≥ α_i Σ_j S_j``.
+
+    The constraint is not convex in the coefficients (the other venues' savings appear with a
+    minus sign). Any key whose savings lie in the box ``α_i τ ≤ S_i ≤ α_i τ / Σα`` meets it (the
+    upper ends sum to τ); for a given total τ the box is a pair of exact coefficient bounds and the
+    model stays a convex LP. The total τ is searched: the largest feasible τ by bisection (the box
+    rises with τ), then a golden-section search of the best collective value on ``[0, τ_max]``.
+    When the shares sum to 1 the box is a point and the result is exact (each venue gets exactly
+    its share, and the largest total is best); otherwise it is the best key of that family,
+    feasible and checked, without a proof of global optimality.
+    """
+    n = len(funcs)
+    s_min = np.array([f.min(1) for f in funcs]) - prob.fixed_eur
+    s_max = np.array([f.max(1) for f in funcs]) - prob.fixed_eur
+    for i in range(n):
+        rest = s_min.sum() - s_min[i]
+        best = s_max[i] / (s_max[i] + rest) if s_max[i] + rest > 0 else 0.0
+        if shares[i] > best + 1e-12:
+            raise OptimisationError(
+                f"fairness: venue {prob.names[i]!r} can get at most {_pct(best)} of total savings, "
+                f"below its equity share {_pct(shares[i])}"
+            )
+    if shares.sum() <= 0:
+        return _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, stats=stats), funcs
+    lo_t, hi_t = 0.0, float(max(s_max.sum(), 0.0))
+    if _share_bounds(funcs, prob, lo, hi, shares, lo_t) is None:
+        raise OptimisationError("fairness (equity shares): no key gives every venue its share, even with no savings")
+    if _share_bounds(funcs, prob, lo, hi, shares, hi_t) is None:
+        for _ in range(60):
+            mid = 0.5 * (lo_t + hi_t)
+            if _share_bounds(funcs, prob, lo, hi, shares, mid) is None:
+                hi_t = mid
+            else:
+                lo_t = mid
+        tau_max = lo_t
+    else:
+        tau_max = hi_t
+    cache: dict[float, Any] = {}
+
+    def solve(tau: float):
+        if tau not in cache:
+            lo2, hi2 = _share_bounds(funcs, prob, lo, hi, shares, tau)
+            fs = _restrict_all(funcs, lo2, hi2)
+            cache[tau] = _solve_separable(fs, objective_row=0, method=method, time_limit_s=time_limit_s,
+                                          what="static key (equity shares)", stats=stats)
+        return cache[tau]
+
+    if abs(shares.sum() - 1.0) <= 1e-9:
+        best_tau = tau_max
+    else:
+        a, b = 0.0, tau_max
+        g = (math.sqrt(5) - 1) / 2
+        c, d = b - g * (b - a), a + g * (b - a)
+        for _ in range(25):
+            if solve(c).objective > solve(d).objective:
+                b, d = d, c
+                c = b - g * (b - a)
+            else:
+                a, c = c, d
+                d = a + g * (b - a)
+        best_tau = max([tau_max, c, d], key=lambda tt: solve(tt).objective)
+    res = solve(best_tau)
+    s = np.array([funcs[i](res.z[i], 1) for i in range(n)]) - prob.fixed_eur
+    total = s.sum()
+    if not (s >= shares * total - 1e-7 * max(1.0, abs(total))).all():  # pragma: no cover - guaranteed by the box
+        raise OptimisationError("fairness (equity shares): internal check failed: the key does not meet the shares")
+    notes.append(f"equity shares: total savings {total:,.2f} €/yr searched over [0, {tau_max:,.2f}] (see solver notes)")
+    return res, funcs
+
+
+def optimise_static_key(
+    production_kwh: Any,
+    consumption_kwh: Any,
+    import_price_eur_per_kwh: Any,
+    surplus_price_eur_per_kwh: Any = 0.0,
+    **fairness: Any,
+) -> np.ndarray:
+    """Static key minimising the collective's energy cost.
+
+    Maximises ``Σ_i Σ_t (p_it − s_t) min(k_i P_t, C_it)`` over ``k ≥ 0``, ``Σ_i k_i ≤ 1``: the
+    value of the self-consumed energy at each venue's import price over the surplus value.
+
+    Parameters
+    ----------
+    production_kwh : array_like, shape (T,)
+        Pooled production per interval [kWh].
+    consumption_kwh : array_like, shape (N, T)
+        Consumption per venue and interval [kWh].
+    import_price_eur_per_kwh : array_like, shape (N, T) or (N,) or scalar
+        Price each venue avoids per allocated kWh (time-of-use import price) [€/kWh].
+    surplus_price_eur_per_kwh : array_like, shape (T,) or scalar
+        Value of a surplus kWh [€/kWh].
+    **fairness
+        ``internal_price_eur_per_kwh`` (price venues pay for allocated kWh, for their savings;
+        default 0), ``fixed_cost_eur`` (N,) (yearly cost of taking part), ``bill_without_eur``
+        (N,) (reference of relative savings; default ``Σ_t p C``), ``lower``/``upper`` (N,)
+        bounds of the coefficients, ``no_loss``, ``vs_prorata``, ``maxmin`` (bool),
+        ``equity_shares`` (N,) minimum shares of total savings, ``venue_names``, ``method``
+        (HiGHS algorithm), ``time_limit_s``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        Optimal coefficients [-] (not rounded).
+
+    Raises
+    ------
+    OptimisationError
+        Infeasible fairness (naming the venue and by how much), unbounded model, missing or
+        failing solver.
+
+    Notes
+    -----
+    Venue *i* receives ``A_it = min(k_i P_t, C_it)`` (D315-4): its value is a concave
+    piecewise-linear function of ``k_i`` alone, solved exactly by a refined segment LP (module
+    notes). Savings: ``S_i = Σ_t (p_it − q_it) A_it − fixed_i``.
+
+    References
+    ----------
+    Code de l'énergie, articles D315-4 (allocation capped by consumption) and D315-6 (keys,
+    default pro-rata key); see ``../shared/reference/acc-rules.md`` §1.
+    """
+    return solve_static_key(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh, **fairness).coefficients
