@@ -36,8 +36,7 @@ from __future__ import annotations
 import math
 import time
 import tomllib
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -46,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from ._config import Section
-from .errors import DataError, GreenkommonWarning, OptimisationError, ScenarioError
+from .errors import DataError, OptimisationError, ScenarioError
 
 #: Fairness options of the ``[optimise] fairness`` list and of the ``--fairness`` flag.
 FAIRNESS_OPTIONS = ("no_loss", "vs_prorata", "equity_shares", "maxmin")
@@ -523,6 +522,42 @@ def _refine(points: np.ndarray, subset: np.ndarray, z: float) -> np.ndarray | No
     return np.union1d(subset, np.concatenate(add))
 
 
+def _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing):
+    """The segment LP on the current breakpoint subsets (see :func:`_solve_separable`)."""
+    n = len(funcs)
+    nseg = len(seg_len)
+    m = pyo.ConcreteModel()
+    m.seg = pyo.Var(range(nseg), bounds=lambda _m, j: (0.0, seg_len[j]))
+    by_venue: list[list[int]] = [[] for _ in range(n)]
+    for j, i in enumerate(seg_venue):
+        by_venue[i].append(j)
+    z_expr = [funcs[i].points[0] + pyo.quicksum(m.seg[j] for j in by_venue[i]) for i in range(n)]
+    if sizing is None and nseg > 0:
+        m.total = pyo.Constraint(expr=pyo.quicksum(m.seg[j] for j in range(nseg)) <= 1.0 - sum(f.points[0] for f in funcs))
+    elif sizing is not None:
+        x_min, x_max, c_x, k_lo, k_hi = sizing
+        m.x = pyo.Var(bounds=(x_min, x_max))
+        m.total = pyo.Constraint(expr=sum(z_expr) <= m.x)
+        m.klo = pyo.Constraint([i for i in range(n) if k_lo[i] > 0], rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x)
+        m.khi = pyo.Constraint([i for i in range(n) if k_hi[i] < 1], rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x)
+
+    def value(i: int, row: int):
+        return float(funcs[i].values[row, 0]) + pyo.quicksum(float(slopes[row, j]) * m.seg[j] for j in by_venue[i])
+
+    if maxmin is not None:
+        row, ref = maxmin
+        m.tau = pyo.Var()
+        m.fair = pyo.Constraint(range(n), rule=lambda _m, i: value(i, row) >= float(ref[i]) * m.tau)
+        m.obj = pyo.Objective(expr=m.tau, sense=pyo.maximize)
+    else:
+        assert objective_row is not None
+        expr = sum(value(i, objective_row) for i in range(n))
+        if sizing is not None:
+            expr = expr + float(sizing[2]) * m.x
+        m.obj = pyo.Objective(expr=expr, sense=pyo.maximize)
+    return m, by_venue
+
+
 @dataclass
 class _SeparableResult:
     z: np.ndarray
@@ -566,45 +601,17 @@ def _solve_separable(
             keep = dz > 0
             seg_venue.extend([i] * int(keep.sum()))
             seg_len.extend(dz[keep].tolist())
-            seg_slopes.append((np.diff(vals, axis=1)[:, keep] / dz[keep]))
+            seg_slopes.append(np.diff(vals, axis=1)[:, keep] / dz[keep])
         slopes = np.concatenate(seg_slopes, axis=1) if seg_slopes else np.zeros((1, 0))
         nseg = len(seg_len)
         if nseg == 0 and sizing is None and maxmin is None:
             # every coefficient is pinned by its bounds: nothing left to choose
             z = np.array([f.points[0] for f in funcs])
             return _SeparableResult(z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats)
-        m = pyo.ConcreteModel()
-        m.seg = pyo.Var(range(nseg), bounds=lambda _m, j: (0.0, seg_len[j]))
-        by_venue: list[list[int]] = [[] for _ in range(n)]
-        for j, i in enumerate(seg_venue):
-            by_venue[i].append(j)
-        z_expr = [funcs[i].points[0] + pyo.quicksum(m.seg[j] for j in by_venue[i]) for i in range(n)]
-        if sizing is None:
-            m.total = pyo.Constraint(expr=pyo.quicksum(m.seg[j] for j in range(nseg)) <= 1.0 - sum(f.points[0] for f in funcs))
-        else:
-            x_min, x_max, c_x, k_lo, k_hi = sizing
-            m.x = pyo.Var(bounds=(x_min, x_max))
-            m.total = pyo.Constraint(expr=sum(z_expr) <= m.x)
-            m.klo = pyo.Constraint([i for i in range(n) if k_lo[i] > 0], rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x)
-            m.khi = pyo.Constraint([i for i in range(n) if k_hi[i] < 1], rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x)
-
-        def value(i: int, row: int):
-            return float(funcs[i].values[row, 0]) + pyo.quicksum(float(slopes[row, j]) * m.seg[j] for j in by_venue[i])
-
-        if maxmin is not None:
-            row, ref = maxmin
-            m.tau = pyo.Var()
-            m.fair = pyo.Constraint(range(n), rule=lambda _m, i: value(i, row) >= float(ref[i]) * m.tau)
-            m.obj = pyo.Objective(expr=m.tau, sense=pyo.maximize)
-        else:
-            assert objective_row is not None
-            expr = sum(value(i, objective_row) for i in range(n))
-            if sizing is not None:
-                expr = expr + float(sizing[2]) * m.x
-            m.obj = pyo.Objective(expr=expr, sense=pyo.maximize)
+        m, by_venue = _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing)
         stats.build_s += time.perf_counter() - t0
         stats.n_variables = nseg + (1 if sizing is not None or maxmin is not None else 0)
-        stats.n_constraints = 1 + (n if maxmin is not None else 0) + (len(m.klo) + len(m.khi) if sizing is not None else 0)
+        stats.n_constraints = m.nconstraints()
         _solve(m, stats, method, time_limit_s, what, solver)
         seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
         z = np.array([funcs[i].points[0] + seg_val[by_venue[i]].sum() for i in range(n)])
@@ -852,7 +859,6 @@ def solve_static_key(
 
 def _share_bounds(funcs, prob, lo, hi, shares, tau):
     """Coefficient bounds putting each venue's savings in ``[α_i τ, α_i τ / Σα]``; ``None`` if empty."""
-    n = len(funcs)
     beta = shares / shares.sum()
     lo2, hi2 = lo.copy(), hi.copy()
     for i, f in enumerate(funcs):
@@ -992,3 +998,261 @@ def optimise_static_key(
     default pro-rata key); see ``../shared/reference/acc-rules.md`` §1.
     """
     return solve_static_key(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh, **fairness).coefficients
+
+
+# ---------------------------------------------------------------------------------------------
+# dynamic key
+# ---------------------------------------------------------------------------------------------
+def greedy_dynamic_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray, value_eur_per_kwh: np.ndarray) -> np.ndarray:
+    """Best dynamic allocation without fairness: each interval serves the highest values first [kWh].
+
+    Venues whose allocated kWh is worth nothing (``value ≤ 0``) get none.
+    """
+    n, t = consumption_kwh.shape
+    cons = np.where(value_eur_per_kwh > 0, consumption_kwh, 0.0)
+    order = np.argsort(-value_eur_per_kwh, axis=0, kind="stable")
+    c_sorted = np.take_along_axis(cons, order, axis=0)
+    before = np.cumsum(c_sorted, axis=0) - c_sorted
+    a_sorted = np.clip(production_kwh[None, :] - before, 0.0, c_sorted)
+    alloc = np.empty_like(a_sorted)
+    np.put_along_axis(alloc, order, a_sorted, axis=0)
+    return alloc
+
+
+def solve_dynamic_key(
+    production_kwh: Any,
+    consumption_kwh: Any,
+    import_price_eur_per_kwh: Any,
+    surplus_price_eur_per_kwh: Any = 0.0,
+    *,
+    internal_price_eur_per_kwh: Any = 0.0,
+    fixed_cost_eur: Any = 0.0,
+    bill_without_eur: Any = None,
+    no_loss: bool = False,
+    vs_prorata: bool = False,
+    equity_shares: Any = None,
+    maxmin: bool = False,
+    venue_names: Sequence[str] | None = None,
+    method: str = "ipm",
+    time_limit_s: float = 60.0,
+    force_lp: bool = False,
+) -> KeyResult:
+    """Optimal dynamic key: one coefficient per venue and interval.
+
+    Maximises ``Σ_it (p_it − s_t) a_it`` over ``0 ≤ a_it ≤ C_it``, ``Σ_i a_it ≤ P_t``, with the
+    fairness options as linear constraints on the yearly savings ``S_i = Σ_t (p_it − q_it) a_it −
+    fixed_i`` (here ``equity_shares`` is linear, hence exact). Coefficients ``a_it / P_t``.
+
+    Without fairness the LP is solved by its greedy optimum (highest value first in every
+    interval) unless ``force_lp``. Intervals where production covers every venue are fixed at
+    ``a = C`` when that is optimal for every option asked (no ``equity_shares``, non-negative
+    values), so only the intervals of scarcity become LP variables.
+
+    Returns
+    -------
+    KeyResult
+        ``coefficients`` of shape (N, T).
+    """
+    prob = _problem(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
+                    internal_price_eur_per_kwh, fixed_cost_eur, bill_without_eur, venue_names)
+    p, c = prob.production_kwh, prob.consumption_kwh
+    n, t = c.shape
+    stats = SolveStats()
+    fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
+                                           ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
+    prorata = prorata_allocation(p, c)
+    min_rel = None
+    if not fairness and not force_lp:
+        alloc = greedy_dynamic_allocation(p, c, prob.w)
+    else:
+        alloc, min_rel = _dynamic_lp(prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats)
+    coefficients = np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0)
+    return KeyResult(
+        coefficients=np.clip(coefficients, 0.0, 1.0),
+        objective_eur=prob.value(alloc),
+        savings_eur=prob.savings(alloc),
+        prorata_savings_eur=prob.savings(prorata),
+        prorata_objective_eur=prob.value(prorata),
+        model="dynamic",
+        fairness=fairness,
+        min_relative_saving=min_rel,
+        stats=stats,
+    )
+
+
+def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats):
+    pyo, _ = _pyomo()
+    p, c = prob.production_kwh, prob.consumption_kwh
+    n, t = c.shape
+    t0 = time.perf_counter()
+    plenty = c.sum(axis=0) <= p
+    can_fix = equity_shares is None
+    fixed_mask = plenty[None, :] & (prob.w >= 0) & (prob.v >= 0) & can_fix
+    var_mask = (c > 0) & (p[None, :] > 0) & ~fixed_mask
+    base = np.where(fixed_mask, c, 0.0)
+    vi, vt = np.nonzero(var_mask)
+    ub = c[vi, vt]
+    nv = len(vi)
+    target, why = _fairness_targets(prob, no_loss, vs_prorata)
+    # a venue's best case: every kWh it can take, where it saves money
+    best = (np.maximum(prob.v, 0) * np.minimum(c, p[None, :])).sum(axis=1) - prob.fixed_eur
+    for i in range(n):
+        if target[i] > best[i] + 1e-9 * max(1.0, abs(best[i])):
+            raise OptimisationError(
+                f"fairness: venue {prob.names[i]!r} can save at most {best[i]:,.2f} €/yr with any dynamic key, below {why[i]}"
+            )
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(range(nv), bounds=lambda _m, j: (0.0, float(ub[j])))
+    # capacity rows only where the interval is scarce and has several candidates
+    order = np.argsort(vt, kind="stable")
+    starts = np.searchsorted(vt[order], np.arange(t + 1))
+    rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and (c[:, tt].sum() > p[tt] or not plenty[tt])]
+    cap = p - base.sum(axis=0)
+    m.cap = pyo.Constraint(
+        rows, rule=lambda _m, tt: pyo.quicksum(m.a[int(j)] for j in order[starts[tt]:starts[tt + 1]]) <= float(cap[tt])
+    )
+    by_venue = [np.flatnonzero(vi == i) for i in range(n)]
+    const_s = (prob.v * base).sum(axis=1) - prob.fixed_eur
+    vcoef = prob.v[vi, vt]
+    wcoef = prob.w[vi, vt]
+
+    def saving(i: int):
+        return float(const_s[i]) + pyo.quicksum(float(vcoef[j]) * m.a[int(j)] for j in by_venue[i])
+
+    m.s = pyo.Var(range(n))
+    m.s_def = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] == saving(i))
+    fin = [i for i in range(n) if np.isfinite(target[i])]
+    m.target = pyo.Constraint(fin, rule=lambda _m, i: m.s[i] >= float(target[i]))
+    if equity_shares is not None:
+        shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
+        m.share = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] >= float(shares[i]) * pyo.quicksum(m.s[j] for j in range(n)))
+    value = float((prob.w * base).sum()) + pyo.quicksum(float(wcoef[j]) * m.a[j] for j in range(nv))
+    min_rel = None
+    stats.n_variables = nv + n
+    stats.n_constraints = len(rows) + 2 * n
+    solver = _solver(time_limit_s)
+    if maxmin:
+        ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
+        m.tau = pyo.Var()
+        m.fair = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] >= float(ref[i]) * m.tau)
+        m.obj_tau = pyo.Objective(expr=m.tau, sense=pyo.maximize)
+        stats.build_s += time.perf_counter() - t0
+        _solve(m, stats, method, time_limit_s, "dynamic key (maxmin)", solver)
+        min_rel = float(m.tau.value)
+        m.tau.fix(min_rel - 1e-9 * max(1.0, abs(min_rel)))
+        m.obj_tau.deactivate()
+        t0 = time.perf_counter()
+    m.obj = pyo.Objective(expr=value, sense=pyo.maximize)
+    stats.build_s += time.perf_counter() - t0
+    try:
+        _solve(m, stats, method, time_limit_s, "dynamic key", solver)
+    except OptimisationError as exc:
+        if "infeasible" in str(exc) and fairness_any(no_loss, vs_prorata, equity_shares):
+            raise OptimisationError("dynamic key: the fairness constraints cannot all hold together "
+                                    "(each is feasible alone; relax one of them)") from None
+        raise
+    alloc = base.copy()
+    alloc[vi, vt] = np.clip([m.a[j].value or 0.0 for j in range(nv)], 0.0, ub)
+    if min_rel is not None:
+        min_rel = float(np.min(prob.savings(alloc) / np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)))
+    return alloc, min_rel
+
+
+def fairness_any(*flags: Any) -> bool:
+    return any(f is not None and f is not False for f in flags)
+
+
+# ---------------------------------------------------------------------------------------------
+# joint sizing
+# ---------------------------------------------------------------------------------------------
+def annualised_cost_eur_per_kwp(capex_eur_per_kwp: float, lifetime_years: int, discount_rate: float,
+                                opex_eur_per_kwp_per_year: float = 0.0) -> float:
+    """Yearly cost of one kWp: capital recovery of ``capex`` plus operating cost [€/kWp/yr].
+
+    Notes
+    -----
+    Capital recovery factor ``r / (1 − (1 + r)^−n)`` (``numpy_financial.pmt``); ``1/n`` at ``r = 0``.
+    """
+    import numpy_financial as npf
+
+    return float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp)) + opex_eur_per_kwp_per_year
+
+
+def solve_sizing(
+    production_per_kwp_kwh: Any,
+    consumption_kwh: Any,
+    import_price_eur_per_kwh: Any,
+    surplus_price_eur_per_kwh: Any = 0.0,
+    *,
+    annual_cost_eur_per_kwp: float,
+    max_peak_power_kwp: float,
+    min_peak_power_kwp: float = 0.0,
+    internal_price_eur_per_kwh: Any = 0.0,
+    fixed_cost_eur: Any = 0.0,
+    lower: Any = None,
+    upper: Any = None,
+    no_loss: bool = False,
+    venue_names: Sequence[str] | None = None,
+    method: str = "ipm",
+    time_limit_s: float = 60.0,
+) -> KeyResult:
+    """Plant size and static key together, exactly, as one LP.
+
+    With production ``x p_t`` for ``x`` kWp, venue *i* receives ``min(k_i x p_t, C_it)``. The
+    product ``y_i = k_i x`` (kWp "owned" by the venue's share) makes it linear: venue *i*'s value is
+    the concave piecewise-linear ``Σ_t (p_it − s_t) min(y_i p_t, C_it)`` and the problem is
+
+    ``max Σ_i W_i(y_i) + x (Σ_t s_t p_t − c)`` s.t. ``Σ_i y_i ≤ x``, ``lower_i x ≤ y_i ≤ upper_i x``,
+    ``x_min ≤ x ≤ x_max``,
+
+    with ``c`` the annualised cost [€/kWp/yr]; keys ``k = y / x``. ``no_loss`` bounds each ``y_i``
+    exactly. ``vs_prorata``, ``equity_shares`` and ``maxmin`` depend on the size non-linearly and are
+    not offered here.
+    """
+    prob = _problem(production_per_kwp_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
+                    internal_price_eur_per_kwh, fixed_cost_eur, None, venue_names)
+    if not math.isfinite(max_peak_power_kwp) or max_peak_power_kwp <= 0:
+        raise OptimisationError("sizing: the plant size needs a finite upper bound [kWp] (roof area or max_peak_power_kwp)")
+    if not 0 <= min_peak_power_kwp <= max_peak_power_kwp:
+        raise OptimisationError(f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}")
+    n = len(prob.names)
+    lo = np.zeros(n) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    hi = np.ones(n) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    stats = SolveStats()
+    t0 = time.perf_counter()
+    unit = prob.production_kwh
+    funcs = [PiecewiseLinear.build(unit, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), 0.0,
+                                   float(min(hi[i], 1.0)) * max_peak_power_kwp) for i in range(n)]
+    _check_concave(funcs, prob, 0, "sizing")
+    if no_loss:
+        ylo, yhi = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
+                                  ["no loss against no operation"] * n, unit="share of the plant")
+        funcs = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
+    surplus = _price_matrix(surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False)[0]
+    c_x = float((surplus * unit).sum()) - annual_cost_eur_per_kwp
+    stats.build_s += time.perf_counter() - t0
+    res = _solve_separable(funcs, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
+                           method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
+    x = res.x
+    notes = []
+    if x <= 1e-9:
+        notes.append("sizing chose no plant: at these prices a kWp costs more than it saves")
+        k = np.zeros(n)
+    else:
+        k = np.clip(res.z / x, 0.0, 1.0)
+    prod = unit * x
+    alloc = simulate_key(prod, prob.consumption_kwh, k)
+    prorata = prorata_allocation(prod, prob.consumption_kwh)
+    extra = c_x * x
+    return KeyResult(
+        coefficients=k,
+        objective_eur=prob.value(alloc) + extra,
+        savings_eur=prob.savings(alloc),
+        prorata_savings_eur=prob.savings(prorata),
+        prorata_objective_eur=prob.value(prorata) + extra,
+        model="sizing",
+        fairness=("no_loss",) if no_loss else (),
+        peak_power_kwp=x,
+        stats=stats,
+        notes=notes,
+    )
