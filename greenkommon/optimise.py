@@ -1256,3 +1256,190 @@ def solve_sizing(
         stats=stats,
         notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# scenario level
+# ---------------------------------------------------------------------------------------------
+def scenario_prices(scenario: Any, n_intervals: int) -> tuple[np.ndarray, float, float]:
+    """Import price per venue (N, T), surplus and internal prices from a scenario [€/kWh].
+
+    Each venue's ``[venues.contract] supply_price_eur_per_kwh`` (default ``[prices]``). A
+    time-of-use import price from the economics stage replaces this flat price once available.
+    """
+    prices = scenario.prices
+    flat = np.array([
+        v.contract.supply_price_eur_per_kwh if v.contract.supply_price_eur_per_kwh is not None else prices.supply_price_eur_per_kwh
+        for v in scenario.venues
+    ])
+    imp = np.repeat(flat[:, None], n_intervals, axis=1)
+    return imp, float(prices.surplus_price_eur_per_kwh), float(prices.internal_price_eur_per_kwh)
+
+
+def _as_arrays(production_kwh: Any, consumption_kwh: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    p = np.asarray(getattr(production_kwh, "to_numpy", lambda: production_kwh)(), dtype=float)
+    if hasattr(consumption_kwh, "to_numpy"):
+        c = np.asarray(consumption_kwh.to_numpy(), dtype=float).T  # DataFrame (T × N) → (N, T)
+    else:
+        c = np.asarray(consumption_kwh, dtype=float)
+        if c.ndim == 2 and c.shape[0] != n and c.shape[1] == n:
+            c = c.T
+    return np.ascontiguousarray(p), np.ascontiguousarray(c)
+
+
+def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, config: OptimiseConfig | None = None,
+                      finance: Any = None) -> tuple[KeyResult, dict[str, Any]]:
+    """Run the optimiser a scenario asks for and re-simulate the (rounded) key.
+
+    Parameters
+    ----------
+    scenario : greenkommon.scenario.Scenario
+    production_kwh : pandas.Series or array_like (T,)
+        Production of the scenario's plant [kWh].
+    consumption_kwh : pandas.DataFrame (T × N) or array_like (N, T)
+        Consumption per venue [kWh].
+    config : OptimiseConfig, optional
+        Overrides ``scenario.optimise`` (the command line's flags).
+
+    Returns
+    -------
+    result : KeyResult
+    report : dict
+        JSON-ready: model, fairness, optimal and rounded coefficients by venue, the optimiser's
+        value and the re-simulated value of the rounded key [€/yr], per-venue savings against no
+        operation and against the pro-rata key [€/yr], plant size, solver statistics.
+    """
+    cfg = config or scenario.optimise
+    names = scenario.venue_names
+    p, c = _as_arrays(production_kwh, consumption_kwh, len(names))
+    imp, surplus, internal = scenario_prices(scenario, len(p))
+    lower, upper = cfg.bounds_arrays(names)
+    shares = cfg.shares_array(names)
+    common = dict(internal_price_eur_per_kwh=internal, venue_names=names, method=cfg.method, time_limit_s=cfg.time_limit_s)
+    fair = dict(no_loss="no_loss" in cfg.fairness, vs_prorata="vs_prorata" in cfg.fairness, equity_shares=shares,
+                maxmin="maxmin" in cfg.fairness)
+    if cfg.size_plant:
+        unsupported = [f for f in cfg.fairness if f != "no_loss"]
+        if unsupported:
+            raise cfg._error("fairness", list(cfg.fairness), "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)")
+        fin = finance if finance is not None else scenario.finance
+        annual = annualised_cost_eur_per_kwp(cfg.capex_eur_per_kwp, fin.lifetime_years, fin.discount_rate, cfg.opex_eur_per_kwp_per_year)
+        kwp = scenario.plant.peak_power_kwp
+        unit = p / kwp
+        result = solve_sizing(unit, c, imp, surplus, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=cfg.max_size_kwp(),
+                              min_peak_power_kwp=cfg.min_peak_power_kwp, lower=lower, upper=upper,
+                              no_loss=fair["no_loss"], **common)
+        p = unit * result.peak_power_kwp
+        extra = result.objective_eur - _value(c, imp, surplus, simulate_key(p, c, result.coefficients))
+    elif cfg.model == "dynamic":
+        if cfg.bounds:
+            raise cfg._error("bounds", "{table}", "no bounds with model = 'dynamic' (bounds are static coefficients)")
+        result = solve_dynamic_key(p, c, imp, surplus, **fair, **common)
+        extra = 0.0
+    else:
+        result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common)
+        extra = 0.0
+    precision = cfg.precision()
+    final = floor_coefficients(result.coefficients, precision) if cfg.round_keys else result.coefficients
+    alloc = simulate_key(p, c, final)
+    prorata = prorata_allocation(p, c)
+    savings = (imp - internal) * alloc
+    report: dict[str, Any] = {
+        "model": result.model,
+        "fairness": list(result.fairness),
+        "method": cfg.method,
+        "key_precision": precision if cfg.round_keys else None,
+        "optimiser_value_eur": result.objective_eur,
+        "resimulated_value_eur": _value(c, imp, surplus, alloc) + extra,
+        "prorata_value_eur": _value(c, imp, surplus, prorata) + extra,
+        "savings_eur": dict(zip(names, savings.sum(axis=1).tolist(), strict=True)),
+        "prorata_savings_eur": dict(zip(names, ((imp - internal) * prorata).sum(axis=1).tolist(), strict=True)),
+        "peak_power_kwp": result.peak_power_kwp,
+        "min_relative_saving": result.min_relative_saving,
+        "stats": result.stats.as_dict(),
+        "notes": list(result.notes) + ["import prices: flat contract prices of the scenario"],
+    }
+    if final.ndim == 1:
+        report["coefficients"] = dict(zip(names, result.coefficients.tolist(), strict=True))
+        report["coefficients_rounded"] = dict(zip(names, final.tolist(), strict=True))
+    else:
+        report["mean_coefficients"] = dict(zip(names, final.mean(axis=1).tolist(), strict=True))
+    return KeyResult(**{**result.__dict__, "coefficients": final}), report
+
+
+def _value(c: np.ndarray, imp: np.ndarray, surplus: float, alloc: np.ndarray) -> float:
+    return float(((imp - surplus) * alloc).sum())
+
+
+def optimised_key_coefficients(scenario: Any, production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    """Coefficients for ``[key] type = 'optimised'`` (called by the pipeline).
+
+    Returns
+    -------
+    coefficients : numpy.ndarray
+        (N,) for the static model (floored to the key precision unless ``round_keys = false``),
+        (N, T) for ``model = 'dynamic'`` [-].
+    report : dict
+        See :func:`optimise_scenario`.
+    """
+    result, report = optimise_scenario(scenario, production_kwh, consumption_kwh)
+    return result.coefficients, report
+
+
+def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[str, Any]) -> str:
+    """TOML text of a scenario that extends ``base_file`` with the optimised static key.
+
+    With sizing, the plant's sections are rewritten scaled to the chosen size (arrays are replaced,
+    not merged, by ``extends``).
+    """
+    coefficients = report.get("coefficients_rounded")
+    if coefficients is None:
+        raise OptimisationError("--write: only static keys can be written into a scenario (a dynamic key needs a coefficients file)")
+    lines = [
+        f"# Written by `greenkommon optimise` from {Path(base_file).name}",
+        f"# optimiser value {report['optimiser_value_eur']:,.2f} €/yr; re-simulated with the written key "
+        f"{report['resimulated_value_eur']:,.2f} €/yr",
+        f"extends = {_toml_str(Path(base_file).as_posix())}",
+        f"name = {_toml_str(scenario.name + ' (optimised key)')}",
+        "",
+    ]
+    if report.get("peak_power_kwp") is not None:
+        factor = report["peak_power_kwp"] / scenario.plant.peak_power_kwp
+        lines.append(f"# plant size chosen by the optimiser: {report['peak_power_kwp']:.3f} kWp")
+        raw_sections = scenario.raw.get("plant", {}).get("sections", [])
+        lines.append("[plant]")
+        lines.append("")
+        for sec in raw_sections:
+            lines.append("[[plant.sections]]")
+            for key, value in sec.items():
+                if key == "peak_power_kwp":
+                    value = round(float(value) * factor, 6)
+                lines.append(f"{key} = {_toml_value(value)}")
+            lines.append("")
+    lines.append("[key]")
+    lines.append('type = "static"')
+    lines.append("")
+    lines.append("[key.coefficients]")
+    for name, k in coefficients.items():
+        lines.append(f"{_toml_str(name)} = {round(k, 9)!r}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_str(s: str) -> str:
+    import json
+
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return _toml_str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_toml_str(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    raise OptimisationError(f"--write: cannot write value {v!r} to TOML")
