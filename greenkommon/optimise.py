@@ -265,14 +265,15 @@ def _check_energy(production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray
 
 
 def _price_matrix(value: Any, n: int, t: int, name: str, per_venue_ok: bool = True) -> np.ndarray:
-    """Broadcast a price given as scalar, (T,), (N,) or (N, T) to (N, T) [€/kWh]."""
+    """Broadcast a price given as scalar, (T,), (N,) or (N, T) to (N, T) [€/kWh] ((N,) if N == T)."""
     a = np.asarray(value, dtype=float)
     if a.ndim == 0:
         out = np.full((n, t), float(a))
-    elif a.ndim == 1 and a.shape[0] == t and not (per_venue_ok and a.shape[0] == n and n != t):
-        out = np.broadcast_to(a, (n, t)).copy()
     elif a.ndim == 1 and per_venue_ok and a.shape[0] == n:
+        # per venue wins when N == T (a one-interval or tiny test problem)
         out = np.repeat(a[:, None], t, axis=1)
+    elif a.ndim == 1 and a.shape[0] == t:
+        out = np.broadcast_to(a, (n, t)).copy()
     elif a.ndim == 2 and a.shape == (n, t):
         out = a.copy()
     else:
