@@ -33,6 +33,7 @@ the LP as bounds.
 
 from __future__ import annotations
 
+import calendar
 import math
 import time
 import tomllib
@@ -1325,6 +1326,11 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
             raise cfg._error("fairness", list(cfg.fairness), "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)")
         fin = finance if finance is not None else scenario.finance
         annual = annualised_cost_eur_per_kwp(cfg.capex_eur_per_kwp, fin.lifetime_years, fin.discount_rate, cfg.opex_eur_per_kwp_per_year)
+        # the cost is yearly; the curves normally span the scenario's year, prorate otherwise
+        from .timegrid import step_hours
+
+        year_hours = 24.0 * (366 if calendar.isleap(scenario.simulation.year) else 365)
+        annual *= len(p) * step_hours(scenario.simulation.step) / year_hours
         kwp = scenario.plant.peak_power_kwp
         unit = p / kwp
         result = solve_sizing(unit, c, imp, surplus, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=cfg.max_size_kwp(),
@@ -1405,6 +1411,8 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
         "",
     ]
     if report.get("peak_power_kwp") is not None:
+        if report["peak_power_kwp"] <= 0:
+            raise OptimisationError("--write: the sizing chose no plant (0 kWp): there is no scenario to write")
         factor = report["peak_power_kwp"] / scenario.plant.peak_power_kwp
         lines.append(f"# plant size chosen by the optimiser: {report['peak_power_kwp']:.3f} kWp")
         raw_sections = scenario.raw.get("plant", {}).get("sections", [])

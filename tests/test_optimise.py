@@ -177,7 +177,7 @@ def test_maxmin_matches_grid_search():
     bill = (price * C).sum(axis=1)
     res = solve_static_key(P, C, price, 0.0, maxmin=True)
     grid = np.linspace(0, 1, 4001)
-    best = max(min(((price * np.minimum(np.array([[a], [1 - a]]) * P, C)).sum(axis=1) / bill)) for a in grid)
+    best = max(min((price * np.minimum(np.array([[a], [1 - a]]) * P, C)).sum(axis=1) / bill) for a in grid)
     assert res.min_relative_saving >= best - 1e-9
     assert res.min_relative_saving <= best + 1e-3
     assert (res.savings_eur / bill >= res.min_relative_saving - 1e-7).all()

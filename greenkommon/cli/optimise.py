@@ -131,9 +131,16 @@ def format_report(report: dict, names: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _simulate(scenario):
+    """Production (T,) and consumption (T × N) of the scenario's physical stages."""
+    from ..pipeline import simulate_energy
+
+    _, _, _, production_kwh, consumption_kwh = simulate_energy(scenario)
+    return production_kwh, consumption_kwh
+
+
 def run(args: argparse.Namespace) -> int:
     from ..optimise import optimise_scenario, optimised_scenario_toml
-    from ..pipeline import simulate_energy
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
@@ -144,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise OptimisationError("--write: only static keys can be written into a scenario; drop --dynamic")
     print(f"simulating {scenario.name!r} ...", file=sys.stderr)
-    _, _, _, production_kwh, consumption_kwh = simulate_energy(scenario)
+    production_kwh, consumption_kwh = _simulate(scenario)
     print("optimising ...", file=sys.stderr)
     _, report = optimise_scenario(scenario, production_kwh, consumption_kwh, config=cfg)
     print(format_report(report, scenario.venue_names))
