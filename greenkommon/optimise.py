@@ -612,8 +612,8 @@ def _solve_separable(
             return _SeparableResult(z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats)
         m, by_venue = _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing)
         stats.build_s += time.perf_counter() - t0
-        stats.n_variables = nseg + (1 if sizing is not None or maxmin is not None else 0)
-        stats.n_constraints = m.nconstraints()
+        stats.n_variables = max(stats.n_variables, nseg + (1 if sizing is not None or maxmin is not None else 0))
+        stats.n_constraints = max(stats.n_constraints, m.nconstraints())
         _solve(m, stats, method, time_limit_s, what, solver)
         seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
         z = np.array([funcs[i].points[0] + seg_val[by_venue[i]].sum() for i in range(n)])
