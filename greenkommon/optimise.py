@@ -1151,7 +1151,7 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     except OptimisationError as exc:
         if "infeasible" in str(exc) and fairness_any(no_loss, vs_prorata, equity_shares):
             raise OptimisationError("dynamic key: the fairness constraints cannot all hold together "
-                                    "(each is feasible alone; relax one of them)") from None
+                                    "(each venue's target is reachable alone; relax one of the options)") from None
         raise
     alloc = base.copy()
     alloc[vi, vt] = np.clip([m.a[j].value or 0.0 for j in range(nv)], 0.0, ub)

@@ -334,3 +334,41 @@ def test_config_reads_options_and_rejects_mistakes():
                   "max_peak_power_kwp": 500})
     assert sized.max_size_kwp() == pytest.approx(400)
     assert _cfg({}).precision() == pytest.approx(0.001)
+
+
+def test_missing_or_failing_solver_is_a_clear_error(monkeypatch):
+    import pyomo.contrib.solver.common.factory as factory
+
+    class Unavailable:
+        def available(self):
+            return False
+
+    monkeypatch.setattr(factory, "SolverFactory", lambda name: Unavailable())
+    with pytest.raises(OptimisationError, match="HiGHS solver is not available.*highspy"):
+        optimise_static_key(np.ones(3), np.ones((2, 3)), 0.2)
+
+    class Failing:
+        def available(self):
+            return True
+
+        def solve(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(factory, "SolverFactory", lambda name: Failing())
+    with pytest.raises(OptimisationError, match="HiGHS failed.*boom"):
+        optimise_static_key(np.ones(3), np.ones((2, 3)), 0.2)
+
+
+def test_dynamic_target_out_of_reach_names_the_venue():
+    # venue 2 pays 50 €/yr to take part and saves at most 0.1 €/kWh × 3 kWh = 0.30 €: net −49.70 €
+    P = np.array([5.0, 5.0, 5.0])
+    C = np.ones((2, 3))
+    with pytest.raises(OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any dynamic key"):
+        solve_dynamic_key(P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True)
+
+
+def test_static_target_out_of_reach_names_the_venue():
+    P = np.array([5.0, 5.0, 5.0])
+    C = np.ones((2, 3))
+    with pytest.raises(OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any static key"):
+        solve_static_key(P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True)

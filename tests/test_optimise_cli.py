@@ -96,3 +96,11 @@ def test_pipeline_hook_returns_rounded_static_key_and_report(baseline_scenario_p
     alloc = np.minimum(k[:, None] * p, c)
     price = scenario.prices.supply_price_eur_per_kwh - scenario.prices.surplus_price_eur_per_kwh
     assert report["resimulated_value_eur"] == pytest.approx(float(price * alloc.sum()), rel=1e-12)
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["optimise", "--help"])
+    text = capsys.readouterr().out
+    for flag in ("--fairness", "--size", "--write", "--dynamic"):
+        assert flag in text
