@@ -37,6 +37,7 @@ import calendar
 import math
 import time
 import tomllib
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -46,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from ._config import Section
-from .errors import DataError, OptimisationError, ScenarioError
+from .errors import DataError, GreenkommonWarning, OptimisationError, ScenarioError
 
 #: Fairness options of the ``[optimise] fairness`` list and of the ``--fairness`` flag.
 FAIRNESS_OPTIONS = ("no_loss", "vs_prorata", "equity_shares", "maxmin")
@@ -325,6 +326,75 @@ def floor_coefficients(coefficients: np.ndarray, precision: float) -> np.ndarray
     k = np.asarray(coefficients, dtype=float)
     steps = np.floor(k / precision * (1 + 1e-12) + 1e-9)
     return np.clip(steps * precision, 0.0, 1.0)
+
+
+def round_static_key(
+    coefficients: np.ndarray,
+    production_kwh: np.ndarray,
+    consumption_kwh: np.ndarray,
+    value_eur_per_kwh: np.ndarray,
+    saving_eur_per_kwh: np.ndarray,
+    precision: float,
+    *,
+    fixed_cost_eur: Any = 0.0,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    targets_eur: np.ndarray | None = None,
+    equity_shares: np.ndarray | None = None,
+) -> tuple[np.ndarray, bool]:
+    """Best key on the upload grid next to an optimal one.
+
+    Each coefficient is floored or raised by one step of ``precision``; of the ``2^N`` neighbours
+    with ``Σ ≤ 1`` inside the bounds, the one with the highest collective value that still meets
+    the per-venue targets and equity shares is kept (values straight from ``min(k P, C)``). With
+    more than 12 venues, or when no neighbour meets the fairness options, the floored key is the
+    fallback.
+
+    Returns
+    -------
+    coefficients : numpy.ndarray
+        Multiples of ``precision`` [-].
+    fair : bool
+        Whether the rounded key still meets the targets and shares.
+    """
+    k = np.asarray(coefficients, dtype=float)
+    n = k.size
+    lower = np.zeros(n) if lower is None else np.asarray(lower, dtype=float)
+    upper = np.ones(n) if upper is None else np.asarray(upper, dtype=float)
+    fixed = np.broadcast_to(np.asarray(fixed_cost_eur, dtype=float), (n,))
+    down = floor_coefficients(k, precision)
+    tol = 1e-12
+
+    def evaluate(kk):
+        alloc = np.minimum(kk[:, None] * production_kwh[None, :], consumption_kwh)
+        return (value_eur_per_kwh * alloc).sum(axis=1), (saving_eur_per_kwh * alloc).sum(axis=1) - fixed
+
+    def fair(sav):
+        ok = True
+        if targets_eur is not None:
+            ok &= bool((sav >= targets_eur - 1e-9 * np.maximum(1.0, np.abs(targets_eur))).all())
+        if equity_shares is not None:
+            ok &= bool((sav >= equity_shares * sav.sum() - 1e-9 * max(1.0, abs(sav.sum()))).all())
+        return ok
+
+    if n > 12:
+        return down, fair(evaluate(down)[1])
+    up = np.round(down / precision + 1) * precision
+    options = [np.array([d, u]) for d, u in zip(down, up, strict=True)]
+    allowed = [np.array([lower[i] - tol <= o <= upper[i] + tol for o in options[i]]) for i in range(n)]
+    val_d, sav_d = evaluate(down)
+    val_u, sav_u = evaluate(np.minimum(up, 1.0))
+    best, best_val, best_fair = down, -np.inf, False
+    for mask in range(1 << n):
+        bits = np.array([(mask >> i) & 1 for i in range(n)], dtype=bool)
+        kk = np.where(bits, up, down)
+        if kk.sum() > 1 + 1e-9 or not all(allowed[i][int(bits[i])] for i in range(n)):
+            continue
+        val = float(np.where(bits, val_u, val_d).sum())
+        ok = fair(np.where(bits, sav_u, sav_d))
+        if (ok, val) > (best_fair, best_val):
+            best, best_val, best_fair = kk, val, ok
+    return np.clip(best, 0.0, 1.0), best_fair
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1347,9 +1417,26 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common)
         extra = 0.0
     precision = cfg.precision()
-    final = floor_coefficients(result.coefficients, precision) if cfg.round_keys else result.coefficients
-    alloc = simulate_key(p, c, final)
     prorata = prorata_allocation(p, c)
+    notes = list(result.notes)
+    if not cfg.round_keys:
+        final = result.coefficients
+    elif result.coefficients.ndim == 1:
+        targets = None
+        if fair["no_loss"] or fair["vs_prorata"]:
+            targets = np.zeros(len(names)) if fair["no_loss"] else np.full(len(names), -np.inf)
+            if fair["vs_prorata"]:
+                targets = np.maximum(targets, ((imp - internal) * prorata).sum(axis=1))
+        final, still_fair = round_static_key(result.coefficients, p, c, imp - surplus, imp - internal, precision,
+                                             lower=lower, upper=upper, targets_eur=targets, equity_shares=shares)
+        if not still_fair and result.fairness:
+            msg = (f"rounding the key to {precision:g} breaks a fairness option ({', '.join(result.fairness)}) "
+                   "by a rounding margin; see the re-simulated savings")
+            warnings.warn(msg, GreenkommonWarning, stacklevel=2)
+            notes.append(msg)
+    else:
+        final = floor_coefficients(result.coefficients, precision)
+    alloc = simulate_key(p, c, final)
     savings = (imp - internal) * alloc
     report: dict[str, Any] = {
         "model": result.model,
@@ -1364,7 +1451,7 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         "peak_power_kwp": result.peak_power_kwp,
         "min_relative_saving": result.min_relative_saving,
         "stats": result.stats.as_dict(),
-        "notes": list(result.notes) + ["import prices: flat contract prices of the scenario"],
+        "notes": notes + ["import prices: flat contract prices of the scenario"],
     }
     if final.ndim == 1:
         report["coefficients"] = dict(zip(names, result.coefficients.tolist(), strict=True))

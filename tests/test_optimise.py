@@ -372,3 +372,24 @@ def test_static_target_out_of_reach_names_the_venue():
     C = np.ones((2, 3))
     with pytest.raises(OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any static key"):
         solve_static_key(P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True)
+
+
+def test_rounding_picks_the_best_grid_neighbour_by_brute_force():
+    from itertools import product
+
+    from greenkommon.optimise import round_static_key
+
+    P, C, price = random_instance(17, n=3, t=100)
+    k = optimise_static_key(P, C, price, 0.0)
+    rounded, fair = round_static_key(k, P, C, price, price, 0.001)
+    assert fair
+    assert rounded.sum() <= 1 + 1e-12
+    np.testing.assert_allclose(rounded * 1000, np.round(rounded * 1000), atol=1e-6)
+    # brute force over every multiple of 0.1 % within one step of the optimum
+    best = -np.inf
+    for cand in product(*[np.floor(x * 1000 + 1e-9) / 1000 + np.array([0.0, 0.001]) for x in k]):
+        cand = np.array(cand)
+        if cand.sum() <= 1 + 1e-9:
+            best = max(best, value_direct(cand, P, C, price))
+    assert value_direct(rounded, P, C, price) == pytest.approx(best, rel=1e-12)
+    assert value_direct(rounded, P, C, price) >= value_direct(floor_coefficients(k, 0.001), P, C, price) - 1e-12
