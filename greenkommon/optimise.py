@@ -82,6 +82,26 @@ def default_key_precision() -> float:
 class OptimiseConfig:
     """``[optimise]``: options of the key optimiser.
 
+    Example::
+
+        [key]
+        type = "optimised"                    # the pipeline asks the optimiser for the key
+
+        [optimise]
+        model = "static"                      # or "dynamic"
+        fairness = ["no_loss", "maxmin"]      # any of no_loss, vs_prorata, equity_shares, maxmin
+        method = "ipm"                        # HiGHS algorithm
+
+        [optimise.bounds]                     # optional [lower, upper] static coefficient per venue
+        "le 6b" = [0.10, 0.50]
+
+        [optimise.equity_shares]              # with fairness = [..., "equity_shares"]
+        "le 6b" = 0.30
+
+        # joint sizing (greenkommon optimise --size, or size_plant = true); no default figures:
+        # capex_eur_per_kwp = ...             # [€/kWp], annualised with [finance]
+        # max_peak_power_kwp = ...            # or roof_area_m2 and peak_power_kwp_per_m2
+
     Attributes
     ----------
     solver : str
@@ -953,7 +973,7 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
     minus sign). Any key whose savings lie in the box ``α_i τ ≤ S_i ≤ α_i τ / Σα`` meets it (the
     upper ends sum to τ); for a given total τ the box is a pair of exact coefficient bounds and the
     model stays a convex LP. The total τ is searched: the largest feasible τ by bisection (the box
-    rises with τ), then a golden-section search of the best collective value on ``[0, τ_max]``.
+    rises with τ), then a scan of ``[0, τ_max]`` refined by golden section around its best point.
     When the shares sum to 1 the box is a point and the result is exact (each venue gets exactly
     its share, and the largest total is best); otherwise it is the best key of that family,
     feasible and checked, without a proof of global optimality.
@@ -971,19 +991,30 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
             )
     if shares.sum() <= 0:
         return _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, stats=stats), funcs
-    lo_t, hi_t = 0.0, float(max(s_max.sum(), 0.0))
-    if _share_bounds(funcs, prob, lo, hi, shares, lo_t) is None:
-        raise OptimisationError("fairness (equity shares): no key gives every venue its share, even with no savings")
-    if _share_bounds(funcs, prob, lo, hi, shares, hi_t) is None:
+    def feasible(tau: float) -> bool:
+        return _share_bounds(funcs, prob, lo, hi, shares, tau) is not None
+
+    # the totals τ whose box is reachable form an interval (the box moves up with τ): locate it
+    # on a grid, then sharpen both ends by bisection
+    top = float(max(s_max.sum(), 0.0))
+    grid = np.linspace(0.0, top, 33)
+    ok = [feasible(float(x)) for x in grid]
+    if not any(ok):
+        raise OptimisationError("fairness (equity shares): no static key gives every venue its share of the total savings "
+                                "(relax the shares or the bounds)")
+    first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
+
+    def sharpen(good: float, bad: float) -> float:
         for _ in range(60):
-            mid = 0.5 * (lo_t + hi_t)
-            if _share_bounds(funcs, prob, lo, hi, shares, mid) is None:
-                hi_t = mid
+            mid = 0.5 * (good + bad)
+            if feasible(mid):
+                good = mid
             else:
-                lo_t = mid
-        tau_max = lo_t
-    else:
-        tau_max = hi_t
+                bad = mid
+        return good
+
+    tau_min = float(grid[first]) if first == 0 else sharpen(float(grid[first]), float(grid[first - 1]))
+    tau_max = float(grid[last]) if last == len(grid) - 1 else sharpen(float(grid[last]), float(grid[last + 1]))
     cache: dict[float, Any] = {}
 
     def solve(tau: float):
@@ -995,25 +1026,30 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
         return cache[tau]
 
     if abs(shares.sum() - 1.0) <= 1e-9:
-        best_tau = tau_max
+        best_tau = tau_max  # the box is a point: a larger total is better for every venue
     else:
-        a, b = 0.0, tau_max
+        # coarse scan first (the value need not be unimodal in τ), then golden section around the best
+        scan = np.linspace(tau_min, tau_max, 9)
+        j = int(np.argmax([solve(float(x)).objective for x in scan]))
+        a, b = float(scan[max(j - 1, 0)]), float(scan[min(j + 1, len(scan) - 1)])
         g = (math.sqrt(5) - 1) / 2
         c, d = b - g * (b - a), a + g * (b - a)
-        for _ in range(25):
+        for _ in range(20):
             if solve(c).objective > solve(d).objective:
                 b, d = d, c
                 c = b - g * (b - a)
             else:
                 a, c = c, d
                 d = a + g * (b - a)
-        best_tau = max([tau_max, c, d], key=lambda tt: solve(tt).objective)
+        best_tau = max(list(cache), key=lambda tt: cache[tt].objective)
     res = solve(best_tau)
     s = np.array([funcs[i](res.z[i], 1) for i in range(n)]) - prob.fixed_eur
     total = s.sum()
     if not (s >= shares * total - 1e-7 * max(1.0, abs(total))).all():  # pragma: no cover - guaranteed by the box
         raise OptimisationError("fairness (equity shares): internal check failed: the key does not meet the shares")
-    notes.append(f"equity shares: total savings {total:,.2f} €/yr searched over [0, {tau_max:,.2f}] (see solver notes)")
+    notes.append(f"equity shares: best total savings {total:,.2f} €/yr, searched over the reachable totals "
+                 f"[{tau_min:,.2f}, {tau_max:,.2f}] €/yr (feasible and checked; not a proof of global optimality "
+                 "unless the shares sum to 100 %)")
     return res, funcs
 
 

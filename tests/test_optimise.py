@@ -393,3 +393,27 @@ def test_rounding_picks_the_best_grid_neighbour_by_brute_force():
             best = max(best, value_direct(cand, P, C, price))
     assert value_direct(rounded, P, C, price) == pytest.approx(best, rel=1e-12)
     assert value_direct(rounded, P, C, price) >= value_direct(floor_coefficients(k, 0.001), P, C, price) - 1e-12
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_no_loss_with_fixed_costs_matches_2d_grid_search(seed):
+    # Fixed yearly costs make "no loss" a real lower bound on each coefficient. Reference: the
+    # best point of a 2-D grid of keys (Σ ≤ 1) meeting the constraint, evaluated from D315-4.
+    P, C, price = random_instance(seed, n=2, t=40)
+    internal = 0.05
+    full = ((price - internal) * np.minimum(P, C)).sum(axis=1)
+    fixed = 0.3 * full
+    res = solve_static_key(P, C, price, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, no_loss=True)
+    grid = np.linspace(0, 1, 161)
+    best = -np.inf
+    for a in grid:
+        for b in grid[grid <= 1 - a + 1e-12]:
+            alloc = np.minimum(np.array([[a], [b]]) * P, C)
+            sav = ((price - internal) * alloc).sum(axis=1) - fixed
+            if (sav >= 0).all():
+                best = max(best, float((price * alloc).sum()))
+    assert (res.savings_eur >= -1e-7).all()
+    assert res.objective_eur >= best - 1e-9
+    if np.isfinite(best):
+        assert res.objective_eur <= best * (1 + 0.02)  # a 1/160 grid is within a few % of the optimum
