@@ -28,7 +28,18 @@ problem, which is convex, hence a global one: the result is exact, not approxima
 after 2–4 solves of a few hundred variables. Fairness constraints that concern one venue
 (``no_loss``, ``vs_prorata``, the targets of ``maxmin`` and ``equity_shares``) are sets of the
 form ``{k : S_i(k) ≥ target}``, i.e. intervals computed exactly from the same function, and enter
-the LP as bounds.
+the LP as bounds. ``maxmin`` is a first exact LP (maximise τ with ``S_i(k_i) ≥ τ R_i``) followed by
+the value LP at the optimal τ. ``equity_shares`` (``S_i ≥ α_i Σ_j S_j``) is not convex for a
+static key; see :func:`_equity_shares` for how it is met and what is (not) proven.
+
+The dynamic key is an LP of one variable per venue and *scarce* interval (intervals where the
+production covers every venue are fixed at full allocation when that is optimal for the options
+asked); the joint sizing uses ``y_i = k_i x`` [kWp] to stay linear (see :func:`solve_sizing`).
+
+Savings of venue *i* are ``S_i = Σ_t (p_it − q_it) A_it − fixed_i`` (import price ``p``,
+internal price ``q`` paid for allocated kWh); the collective's value is
+``Σ_it (p_it − s_t) A_it`` (surplus value ``s``), the internal price being a transfer inside the
+collective.
 """
 
 from __future__ import annotations
@@ -1255,7 +1266,7 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     try:
         _solve(m, stats, method, time_limit_s, "dynamic key", solver)
     except OptimisationError as exc:
-        if "infeasible" in str(exc) and fairness_any(no_loss, vs_prorata, equity_shares):
+        if "infeasible" in str(exc) and _fairness_any(no_loss, vs_prorata, equity_shares):
             raise OptimisationError("dynamic key: the fairness constraints cannot all hold together "
                                     "(each venue's target is reachable alone; relax one of the options)") from None
         raise
@@ -1266,7 +1277,7 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     return alloc, min_rel
 
 
-def fairness_any(*flags: Any) -> bool:
+def _fairness_any(*flags: Any) -> bool:
     return any(f is not None and f is not False for f in flags)
 
 

@@ -6,6 +6,7 @@ the optimiser, the report and the written scenario.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 
 from greenkommon.cli import main
 from greenkommon.cli import optimise as cli_optimise
-from greenkommon.optimise import optimised_key_coefficients
+from greenkommon.optimise import optimise_scenario, optimised_key_coefficients
 from greenkommon.scenario import load_scenario
 
 
@@ -104,3 +105,30 @@ def test_help_lists_the_options(capsys):
     text = capsys.readouterr().out
     for flag in ("--fairness", "--size", "--write", "--dynamic"):
         assert flag in text
+
+
+def test_scenario_options_bounds_fairness_and_dynamic(scenario_dir):
+    extra = scenario_dir / "fair.toml"
+    extra.write_text(
+        'extends = "greenkommon.toml"\n'
+        '[key]\ntype = "optimised"\n'
+        '[optimise]\nfairness = ["no_loss", "maxmin"]\n'
+        '[optimise.bounds]\n"le 6b" = [0.2, 0.35]\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(extra)
+    assert scenario.key.type == "optimised"
+    production, cons = _week(scenario)
+    k, report = optimised_key_coefficients(scenario, production, cons)
+    i = scenario.venue_names.index("le 6b")
+    assert 0.2 - 1e-12 <= k[i] <= 0.35 + 1e-12
+    assert report["min_relative_saving"] > 0
+    assert min(report["savings_eur"].values()) >= 0
+    dyn = dataclasses.replace(scenario.optimise, model="dynamic", bounds=(), fairness=())
+    result, report = optimise_scenario(scenario, production, cons, config=dyn)
+    assert result.coefficients.shape == (len(scenario.venue_names), len(production))
+    assert (result.coefficients.sum(axis=0) <= 1 + 1e-9).all()
+    # the pro-rata allocation is one dynamic allocation among others: the optimum is worth at least as much
+    assert report["optimiser_value_eur"] >= report["prorata_value_eur"] - 1e-9
+    # flooring every interval's coefficients to 0.1 % loses at most 0.1 % of P per venue and interval
+    assert report["resimulated_value_eur"] <= report["optimiser_value_eur"] + 1e-9
