@@ -280,3 +280,55 @@ def test_dynamic_key_file_never_sums_over_100(tmp_path_factory, data):
     permille = np.rint(back.to_numpy() * 1000).astype(int)
     assert (permille.sum(axis=1) <= 1000).all()
     assert extra >= 0
+
+
+# ----------------------------------------------------------------------------------------------
+# command line (the pipeline is replaced by the hand-computed case)
+
+
+@pytest.fixture
+def fake_pipeline(case, monkeypatch, tmp_path):
+    import sys
+    import types
+
+    p, c, a, s = case
+    result = types.SimpleNamespace(production_kwh=p, consumption_kwh=c, allocated_kwh=a, surplus_kwh=s,
+                                   coefficients=np.array([0.25, 0.25, 0.25, 0.25]))
+    module = types.ModuleType("greenkommon.pipeline")
+    module.run_scenario = lambda scenario: result
+    monkeypatch.setitem(sys.modules, "greenkommon.pipeline", module)
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml"
+    scenario = tmp_path / "with_prm.toml"
+    venues = "".join(f'\n[[venues]]\nname = "{n}"\nmeter_id = "{m}"\n' for n, m in zip(NAMES, PRMS, strict=True))
+    scenario.write_text(f'extends = "{base}"\n[key]\ntype = "static"\n'
+                        '[key.coefficients]\n' + "".join(f'"{n}" = 0.25\n' for n in NAMES) + venues)
+    return scenario
+
+
+def test_cli_export_key_and_reconcile(fake_pipeline, tmp_path, capsys):
+    from greenkommon.cli import main
+
+    out = tmp_path / "out"
+    assert main(["export-key", str(fake_pipeline), "--out", str(out), "--quantities",
+                 "--producer-meter", PRODUCER]) == 0
+    printed = capsys.readouterr().out
+    assert "0.0 kWh" in printed  # 0.03 kWh of extra surplus, printed to 0.1 kWh
+    assert (out / "dynamic_key.csv").read_text() == (DATA / "dynamic_key_expected.csv").read_text()
+    assert (out / "static_key.csv").read_text().splitlines()[1] == f"{PRMS[0]};25,0"
+    assert not any(m in printed for m in PRMS)
+    # Enedis's view of the floored key differs from the hand statement only by the flooring:
+    # 3 × 10 Wh less AUTOCONS (and 10 Wh more COMPLEMENT each) in the last interval
+    code = main(["reconcile", str(fake_pipeline), str(DATA / "statement_sample.csv"),
+                 "--simulated", str(out / "quantities.csv"), "--tolerance-wh", "0.001"])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "AUTOCONS" in printed and not any(m in printed for m in PRMS)
+    assert main(["reconcile", str(fake_pipeline), str(DATA / "statement_sample.csv"),
+                 "--producer-meter", PRODUCER, "--allocation", "simulated", "--tolerance-wh", "0.001"]) == 0
+    diff_file = tmp_path / "diff.csv"
+    assert main(["reconcile", str(fake_pipeline), str(DATA / "statement_with_differences.csv"),
+                 "--producer-meter", PRODUCER, "--allocation", "simulated", "--out", str(diff_file),
+                 "--show-prm"]) == 1
+    printed = capsys.readouterr().out
+    assert PRMS[1] in printed
+    assert len(diff_file.read_text().splitlines()) == 1 + 3
