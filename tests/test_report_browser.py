@@ -25,6 +25,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_report import make_fake_result
 
@@ -100,33 +101,28 @@ def browser() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory) -> Path:
-    result = make_fake_result()
-    comp = KeyComparison(
-        savings_eur=pd_frame(result.bills["savings_eur"]),
-        self_sufficiency_pct=pd_frame(result.venue_summary()["self_sufficiency_pct"]),
-        collective=pd_frame_coll(result),
-    )
-    path = tmp_path_factory.mktemp("browser") / "report.html"
-    path.write_text(
-        build_html_report(result, "en", extra={"key_comparison": comp}), encoding="utf-8"
-    )
-    return path
-
-
-def pd_frame(series):
-    import pandas as pd
-
-    return pd.DataFrame([series.rename(None)], index=["prorata"])
-
-
-def pd_frame_coll(result):
-    import pandas as pd
-
+def one_key_comparison(result) -> KeyComparison:
+    """A comparison holding only the result's own key (enough to draw the figure)."""
     c = result.collective_summary()
     keys = ("self_consumption_pct", "self_sufficiency_pct", "surplus_kwh", "savings_eur")
-    return pd.DataFrame([{k: c[k] for k in keys}], index=["prorata"])
+    return KeyComparison(
+        savings_eur=pd.DataFrame([result.bills["savings_eur"].rename(None)], index=["prorata"]),
+        self_sufficiency_pct=pd.DataFrame(
+            [result.venue_summary()["self_sufficiency_pct"].rename(None)], index=["prorata"]
+        ),
+        collective=pd.DataFrame([{k: c[k] for k in keys}], index=["prorata"]),
+    )
+
+
+@pytest.fixture(scope="module", params=["en", "fr"])
+def page(request, tmp_path_factory) -> Path:
+    result = make_fake_result()
+    path = tmp_path_factory.mktemp("browser") / f"report-{request.param}.html"
+    page = build_html_report(
+        result, request.param, extra={"key_comparison": one_key_comparison(result)}
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
 
 
 def _console_lines(stderr: str) -> list[str]:
@@ -174,4 +170,4 @@ def test_report_screenshot(browser, page, tmp_path):
     keep = os.environ.get("GREENKOMMON_SCREENSHOT_DIR")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(keep) / "report.png")
+        shutil.copy(shot, Path(keep) / page.with_suffix(".png").name)

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
-from .i18n import check_lang, month_names, tr
+from .i18n import check_lang, month_names, party_label, tr
 from .plots import monthly_sum
 from .tables import FinanceTables, KeyComparison, assumption_rows, finance_tables, unit_of
 
@@ -230,15 +230,15 @@ def _cashflow_sheets(
     cf = fin.cash_flows_eur
     header = [
         tr("year", lang),
-        *(f"{p}: {tr('cash_flow_eur', lang)}" for p in cf.columns),
-        *(f"{p}: {tr('cumulative_eur', lang)}" for p in cf.columns),
+        *(f"{party_label(str(p), lang)}: {tr('cash_flow_eur', lang)}" for p in cf.columns),
+        *(f"{party_label(str(p), lang)}: {tr('cumulative_eur', lang)}" for p in cf.columns),
     ]
     cum = cf.cumsum()
     rows = [[year, *cf.loc[year].tolist(), *cum.loc[year].tolist()] for year in cf.index]
     _write_table(ws_cf, header, rows)
     m = fin.metrics
     cols = [c for c in ("npv_eur", "irr_pct", "payback_years") if c in m.columns]
-    rows = [[party, *(r[c] for c in cols)] for party, r in m.iterrows()]
+    rows = [[party_label(str(party), lang), *(r[c] for c in cols)] for party, r in m.iterrows()]
     _write_table(ws_fin, [tr("party", lang), *(tr(c, lang) for c in cols)], rows)
 
 

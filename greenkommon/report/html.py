@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from . import plots
-from .i18n import check_lang, fmt_number, tr
+from .i18n import check_lang, fmt_number, party_label, tr
 from .tables import FinanceTables, KeyComparison, finance_tables
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,9 +82,12 @@ def _e(text: Any) -> str:
 
 
 def _table(
-    header: list[str], rows: list[list[str]], numeric_from: int = 1, total_last: bool = False
+    header: list[str] | None, rows: list[list[str]], numeric_from: int = 1, total_last: bool = False
 ) -> str:
-    out = ["<table><thead><tr>", *(f"<th>{_e(h)}</th>" for h in header), "</tr></thead><tbody>"]
+    out = ["<table>"]
+    if header:
+        out += ["<thead><tr>", *(f"<th>{_e(h)}</th>" for h in header), "</tr></thead>"]
+    out.append("<tbody>")
     for i, row in enumerate(rows):
         cls = ' class="total"' if total_last and i == len(rows) - 1 else ""
         cells = [
@@ -178,7 +181,7 @@ def _summary(result: ScenarioResult, lang: str) -> str:
             "self_consumption_pct",
         )
     ]
-    parts.append(_table(["", ""], plant_rows))
+    parts.append(_table(None, plant_rows))
     if result.coefficients is not None:
         parts.append(f"<h3>{_e(tr('coefficients', lang))}</h3>")
         parts.append(
@@ -198,7 +201,8 @@ def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
     """(cash-flow figure or reason, metrics table html)."""
     if isinstance(fin, str):
         return tr(fin, lang), ""
-    fig = plots.plot_cumulative_cashflow(fin.cash_flows_eur, lang)
+    cash = fin.cash_flows_eur.rename(columns=lambda c: party_label(str(c), lang))
+    fig = plots.plot_cumulative_cashflow(cash, lang)
     m = fin.metrics
     header = [
         tr("party", lang),
@@ -211,7 +215,7 @@ def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
         payback = r.get("payback_years", np.nan)
         rows.append(
             [
-                str(party),
+                party_label(str(party), lang),
                 fmt_number(r.get("npv_eur", np.nan), 0, lang),
                 fmt_number(r.get("irr_pct", np.nan), 1, lang),
                 tr("never", lang) if pd.isna(payback) else fmt_number(payback, 1, lang),
@@ -247,9 +251,9 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
     )
     header = [
         tr("key", lang),
-        *comp.savings_eur.columns,
+        *(f"{venue}: {tr('savings_eur', lang)}" for venue in comp.savings_eur.columns),
+        f"{tr('all_venues', lang)}: {tr('savings_eur', lang)}",
         tr("self_consumption_pct", lang),
-        tr("savings_eur", lang),
     ]
     rows = []
     for k in comp.savings_eur.index:
@@ -257,11 +261,11 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
             [
                 labels[k],
                 *(fmt_number(v, 0, lang) for v in comp.savings_eur.loc[k]),
-                fmt_number(comp.collective.loc[k, "self_consumption_pct"], 1, lang),
                 fmt_number(comp.collective.loc[k, "savings_eur"], 0, lang),
+                fmt_number(comp.collective.loc[k, "self_consumption_pct"], 1, lang),
             ]
         )
-    return fig, notes + f"<p>{_e(tr('savings_eur', lang))}</p>" + _table(header, rows)
+    return fig, notes + _table(header, rows)
 
 
 def build_html_report(
@@ -303,7 +307,7 @@ def build_html_report(
     intro = (
         f"<h1>{_e(tr('title', lang))}</h1>"
         f'<p class="sub">{_e(tr("subtitle", lang, name=sc.name, year=sc.simulation.year, key=_key_label(sc.key.type, lang), weather=result.weather_meta.get("source", "?")))}</p>'
-        f"<p>{_e(tr('intro', lang, kwp=fmt_number(sc.plant.peak_power_kwp, 0, lang)))}</p>"
+        f"<p>{_e(tr('intro', lang, kwp=fmt_number(sc.plant.peak_power_kwp, 0, lang), step=sc.simulation.step))}</p>"
     )
     if sc.description:
         intro += f"<p><em>{_e(sc.description)}</em></p>"

@@ -43,13 +43,13 @@ LABELS: dict[str, dict[str, str]] = {
     "intro": {
         "en": (
             "A solar plant of {kwp} kWp on a shared roof supplies the venues of the operation "
-            "(collective self-consumption). Each half-hour, the solar energy is shared between the "
-            "venues with the sharing key; what a venue does not get from the roof, it buys from its "
+            "(collective self-consumption). At each metering step ({step}), the solar energy is shared "
+            "between the venues with the sharing key; what a venue does not get from the roof, it buys from its "
             "supplier as before; what nobody uses goes to the grid (surplus)."
         ),
         "fr": (
             "Une centrale solaire de {kwp} kWc sur un toit partagé alimente les lieux de l'opération "
-            "(autoconsommation collective). À chaque pas de temps, l'énergie solaire est partagée "
+            "(autoconsommation collective). À chaque pas de mesure ({step}), l'énergie solaire est partagée "
             "entre les lieux selon la clé de répartition ; ce qu'un lieu ne reçoit pas du toit, il "
             "l'achète à son fournisseur comme avant ; ce que personne n'utilise part sur le réseau "
             "(surplus)."
@@ -295,6 +295,11 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang = {lang!r}: expected one of {', '.join(LANGS)}")
     return lang
+
+
+def party_label(name: str, lang: str = "en") -> str:
+    """Display name of a finance party: venues keep their name, the producer is translated."""
+    return tr("producer", lang) if name == "producer" else name
 
 
 def month_names(lang: str = "en") -> tuple[str, ...]:

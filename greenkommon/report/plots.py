@@ -16,11 +16,14 @@ import io
 from typing import TYPE_CHECKING
 
 import matplotlib
+import matplotlib.colors
+import matplotlib.dates
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .i18n import month_names, tr
+from .i18n import fmt_number, month_names, tr
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
@@ -123,6 +126,19 @@ def monthly_self_sufficiency_pct(
 
 
 # -- figures ---------------------------------------------------------------------------------------
+def tick_label(value: float, lang: str = "en") -> str:
+    """Axis tick text: grouped thousands, no useless decimals, the language's decimal mark."""
+    for digits in (0, 1, 2):
+        if abs(value - round(value, digits)) < 1e-9 * max(1.0, abs(value)):
+            return fmt_number(value, digits, lang).replace("-", "\u2212")
+    return fmt_number(value, 3, lang).replace("-", "\u2212")
+
+
+def _number_axis(ax, lang: str, axis: str = "y") -> None:
+    formatter = matplotlib.ticker.FuncFormatter(lambda v, _pos: tick_label(v, lang))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
 def _new_figure(
     nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE, **kw
 ) -> tuple[Figure, np.ndarray]:
@@ -155,6 +171,7 @@ def plot_monthly_energy(
     )
     ax.set_xticks(x, month_names(lang))
     ax.set_ylabel(tr("ax_energy_mwh", lang))
+    _number_axis(ax, lang)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 
@@ -195,6 +212,7 @@ def plot_week(
         label=tr("production", lang),
     )
     ax.set_ylabel(tr("ax_power_kw", lang))
+    _number_axis(ax, lang)
     ax.set_xlim(t[0], t[-1] + (t[-1] - t[-2]))
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(matplotlib.dates.DayLocator())
@@ -241,6 +259,7 @@ def plot_typical_days(
         ax.set_xticks(range(0, 25, 3))
         ax.set_xlabel(tr("ax_hour", lang))
     axes[0, 0].set_ylabel(tr("ax_power_kw", lang))
+    _number_axis(axes[0, 0], lang)
     axes[0, 0].set_ylim(bottom=0)
     axes[0, 1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
@@ -259,6 +278,7 @@ def plot_self_sufficiency(
         ax.plot(x, share[name].to_numpy(), marker="o", color=colors[name], linewidth=2, label=name)
     ax.set_xticks(x, month_names(lang))
     ax.set_ylabel(tr("ax_share_pct", lang))
+    _number_axis(ax, lang)
     top = float(np.nanmax(share.to_numpy())) if np.isfinite(share.to_numpy()).any() else 0.0
     ax.set_ylim(0, max(10.0, min(100.0, 1.15 * top)))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
@@ -283,6 +303,8 @@ def plot_cumulative_cashflow(cash_flows_eur: pd.DataFrame, lang: str = "en") -> 
     ax.axhline(0.0, color="#555555", linewidth=1)
     ax.set_xlabel(tr("ax_year", lang))
     ax.set_ylabel(tr("ax_cum_eur", lang))
+    _number_axis(ax, lang)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 
@@ -316,6 +338,7 @@ def plot_key_comparison(
         )
     ax.set_xticks(x, venues)
     ax.set_ylabel(tr("ax_savings_eur", lang))
+    _number_axis(ax, lang)
     ax.axhline(0.0, color="#555555", linewidth=1)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     ax2 = axes[0, 1]
@@ -327,6 +350,7 @@ def plot_key_comparison(
     ax2.set_xticks(np.arange(len(keys)), [str(i + 1) for i in range(len(keys))])
     ax2.set_xlabel(tr("key", lang) + " (" + ", ".join(f"{i + 1}" for i in range(len(keys))) + ")")
     ax2.set_ylabel(tr("ax_self_consumption_pct", lang))
+    _number_axis(ax2, lang)
     ax2.set_ylim(0, 100)
     return fig
 

@@ -200,9 +200,11 @@ def finance_tables(result: ScenarioResult) -> FinanceTables | str:
 
 # -- assumptions ---------------------------------------------------------------------------------
 _UNITS = (
+    ("_eur_per_kwp_year", "€/kWp/yr"),
     ("_eur_per_kwh", "€/kWh"),
     ("_eur_per_kwp", "€/kWp"),
     ("_eur_per_year", "€/yr"),
+    ("_per_year", "-/yr"),
     ("_eur", "€"),
     ("_kwh_per_kwp", "kWh/kWp"),
     ("_kwh", "kWh"),
@@ -212,8 +214,8 @@ _UNITS = (
     ("_deg", "°"),
     ("_pct", "%"),
     ("_years", "yr"),
-    ("_m", "m"),
     ("_km", "km"),
+    ("_m", "m"),
 )
 
 #: Fields whose value is never written in a report (meter ids identify a household/business).
@@ -252,21 +254,27 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """
     rows: list[dict[str, Any]] = []
 
-    def walk(obj: Any, path: tuple[str, ...], raw_path: tuple[str, ...], raw: Any) -> None:
+    def walk(
+        obj: Any, path: tuple[str, ...], raw_path: tuple[str, ...], raw: Any, name: str = ""
+    ) -> None:
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             for f in dataclasses.fields(obj):
-                if f.name in ("raw", "file"):
+                # repr=False marks bookkeeping (raw mapping, location strings), not parameters
+                if f.name in ("raw", "file") or not f.repr:
                     continue
-                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), raw)
+                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), raw, f.name)
             return
         if isinstance(obj, tuple) and obj and all(dataclasses.is_dataclass(v) for v in obj):
             raw_list = _raw_at(raw, raw_path)
             for i, item in enumerate(obj):
                 label = getattr(item, "name", str(i))
                 sub_raw = raw_list[i] if isinstance(raw_list, list) and i < len(raw_list) else {}
-                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (), sub_raw)
+                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (), sub_raw, name)
             return
-        name = path[-1]
+        if isinstance(obj, dict) and obj:
+            for k, v in obj.items():
+                walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), raw, name)
+            return
         value: Any = obj
         if name in _PRIVATE_FIELDS:
             value = None if obj is None else "***"
@@ -276,6 +284,8 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
             value = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in obj)
         elif isinstance(obj, np.ndarray):
             value = ", ".join(f"{v:g}" for v in obj)
+        elif isinstance(obj, dict):
+            value = ""
         rows.append(
             {
                 "parameter": ".".join(path),
