@@ -114,6 +114,25 @@ def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None)
             "energy_supply_eur": g_df.sum() * SUPPLY,
         }
     )
+    bills.attrs["figures"] = [
+        SimpleNamespace(
+            key="supply.base", value=SUPPLY, unit="€/kWh", confidence="HIGH", source="tariff sheet"
+        ),
+        SimpleNamespace(
+            key="turpe.acc_coefficient",
+            value=0.0123,
+            unit="€/kWh",
+            confidence="UNCONFIRMED",
+            source="third-party code",
+        ),
+        SimpleNamespace(
+            key="internal.price",
+            value=INTERNAL,
+            unit="€/kWh",
+            confidence="ASSUMPTION",
+            source="scenario",
+        ),
+    ]
     extras = {}
     if finance:
         years = np.arange(21)
@@ -489,3 +508,22 @@ def test_finance_tables_accepts_dict_and_reports_absence(result):
     fin = finance_tables(result)
     assert isinstance(fin, FinanceTables) and "producer" in fin.cash_flows_eur.columns
     assert finance_tables(make_fake_result(result.scenario, finance=False)) == "no_finance"
+
+
+def test_tariff_figures_listed_with_confidence(result, html_en, workbook):
+    sources = html_en.split('<section id="sources">')[1]
+    assert "2 of the 3 tariff figures" in sources
+    assert (
+        "turpe.acc_coefficient" in sources
+        and "UNCONFIRMED" in sources
+        and "internal.price" in sources
+    )
+    assert "supply.base" not in sources  # only flagged figures are listed for members
+    rows = [list(r) for r in workbook["Assumptions"].iter_rows(values_only=True)]
+    header_at = next(
+        i for i, r in enumerate(rows) if r[:4] == ["Figure", "Value", "Unit", "Confidence"]
+    )
+    listed = {r[0]: r for r in rows[header_at + 1 : header_at + 4]}
+    assert listed["turpe.acc_coefficient"][1:4] == [0.0123, "€/kWh", "UNCONFIRMED"]
+    assert listed["supply.base"][4] == "tariff sheet"
+    assert list(listed)[:2] == ["internal.price", "turpe.acc_coefficient"]  # flagged first

@@ -24,7 +24,15 @@ from openpyxl.utils import get_column_letter
 from .. import __version__
 from .i18n import check_lang, month_names, party_label, tr
 from .plots import monthly_sum
-from .tables import FinanceTables, KeyComparison, assumption_rows, finance_tables, unit_of
+from .tables import (
+    FinanceTables,
+    KeyComparison,
+    assumption_rows,
+    finance_tables,
+    is_flagged,
+    tariff_figures,
+    unit_of,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.worksheet.worksheet import Worksheet
@@ -85,7 +93,9 @@ def _write_table(
             + [len(str(_cell(r[j - 1]) or "")) for r in rows if j - 1 < len(r)]
             + [10]
         )
-        ws.column_dimensions[get_column_letter(j)].width = min(60, width + 2)
+        dim = ws.column_dimensions[get_column_letter(j)]
+        # several tables may share a sheet: keep the widest need
+        dim.width = max(dim.width or 0, min(60, width + 2))
     if start_row == 1:
         ws.freeze_panes = "B2"
     return start_row + len(rows) + 1
@@ -124,31 +134,32 @@ def _assumptions_sheet(
     if isinstance(fin, FinanceTables):
         for name, value in fin.assumptions.items():
             rows.append([f"finance_projection.{name}", value, unit_of(name), "economics stage"])
-    for label in _unconfirmed_labels(result):
-        rows.append([label[0], label[1], label[2], "UNCONFIRMED"])
     next_row = _write_table(
         ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang), tr("origin", lang)], rows
     )
-    _note(ws, next_row + 1, tr("generated", lang, version=__version__))
-
-
-def _unconfirmed_labels(result: ScenarioResult) -> list[tuple[str, Any, str]]:
-    """(parameter, value, unit) of figures the economics stage labels UNCONFIRMED, if it exposes them."""
-    labels = result.extras.get("unconfirmed") if result.extras else None
-    out = []
-    if isinstance(labels, dict):
-        for name, value in labels.items():
-            out.append(
-                (
-                    str(name),
-                    value if isinstance(value, int | float | str) else str(value),
-                    unit_of(str(name)),
-                )
-            )
-    elif isinstance(labels, list | tuple):
-        for name in labels:
-            out.append((str(name), "", ""))
-    return out
+    figures = tariff_figures(result)
+    row = next_row + 1
+    if figures.empty:
+        row = _note(ws, row, tr("no_figures", lang))
+    else:
+        c = ws.cell(row=row, column=1, value=tr("figures_title", lang))
+        c.font = _HEADER_FONT
+        header = [
+            tr("figure", lang),
+            tr("value", lang),
+            tr("unit", lang),
+            tr("confidence", lang),
+            tr("source", lang),
+        ]
+        rows = [
+            [r.figure, r.value, r.unit, r.confidence, r.source]
+            for r in figures.itertuples(index=False)
+        ]
+        row = _write_table(ws, header, rows, start_row=row + 1)
+        for i, r in enumerate(rows, start=row - len(rows)):
+            if is_flagged(r[3]):
+                ws.cell(row=i, column=4).font = _NOTE_FONT
+    _note(ws, row + 1, tr("generated", lang, version=__version__))
 
 
 def _energy_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 from .. import __version__
 from . import plots
 from .i18n import check_lang, fmt_number, party_label, tr
-from .tables import FinanceTables, KeyComparison, finance_tables
+from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
@@ -268,6 +268,29 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
     return fig, notes + _table(header, rows)
 
 
+def _sources_section(result: ScenarioResult, lang: str) -> str:
+    figures = tariff_figures(result)
+    head = f'<section id="sources"><h2>{_e(tr("sources", lang))}</h2>'
+    if figures.empty:
+        return head + f"<p>{_e(tr('no_figures', lang))}</p></section>"
+    flagged = figures[figures["confidence"].map(is_flagged)]
+    text = tr("sources_text", lang, n_flagged=len(flagged), n=len(figures))
+    rows = [
+        [
+            r.figure,
+            fmt_number(r.value, 4, lang).rstrip("0").rstrip(",.")
+            if isinstance(r.value, float)
+            else str(r.value),
+            r.unit,
+            r.confidence,
+        ]
+        for r in flagged.itertuples(index=False)
+    ]
+    header = [tr("figure", lang), tr("value", lang), tr("unit", lang), tr("confidence", lang)]
+    table = _table(header, rows, numeric_from=1) if rows else ""
+    return head + f"<p>{_e(text)}</p>" + table + "</section>"
+
+
 def build_html_report(
     result: ScenarioResult, lang: str = "en", extra: dict[str, Any] | None = None, fmt: str = "svg"
 ) -> str:
@@ -324,6 +347,7 @@ def build_html_report(
         if fid == "fig-key-comparison":
             body.append(comparison_html)
     body.append("</section>")
+    body.append(_sources_section(result, lang))
     body.append(
         f"<footer>{_e(tr('generated', lang, version=__version__))}</footer></main></body></html>"
     )

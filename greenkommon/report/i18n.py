@@ -260,6 +260,30 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "renseigné (masqué : identifiant de compteur)",
     },
     "month": {"en": "Month", "fr": "Mois"},
+    "figure": {"en": "Figure", "fr": "Chiffre"},
+    "source": {"en": "Source", "fr": "Source"},
+    "figures_title": {
+        "en": "Tariff and regulatory figures used by the bills (greenkommon data file)",
+        "fr": "Chiffres tarifaires et réglementaires utilisés par les factures (fichier de données greenkommon)",
+    },
+    "no_figures": {
+        "en": "The economics stage recorded no tariff figures for this run.",
+        "fr": "L'étape économique n'a enregistré aucun chiffre tarifaire pour ce calcul.",
+    },
+    "sources": {"en": "Where the numbers come from", "fr": "D'où viennent les chiffres"},
+    "sources_text": {
+        "en": (
+            "The results rest on assumptions. {n_flagged} of the {n} tariff figures used are "
+            "assumptions or not confirmed by an official source (listed below). The Excel "
+            "workbook lists every parameter of the scenario and every figure with its source."
+        ),
+        "fr": (
+            "Les résultats reposent sur des hypothèses. {n_flagged} des {n} chiffres tarifaires "
+            "utilisés sont des hypothèses ou ne sont pas confirmés par une source officielle (liste "
+            "ci-dessous). Le classeur Excel liste tous les paramètres du scénario et chaque chiffre "
+            "avec sa source."
+        ),
+    },
     "note": {"en": "Note", "fr": "Remarque"},
     "cash_flow_eur": {"en": "Cash flow [€]", "fr": "Flux de trésorerie [€]"},
     "cumulative_eur": {"en": "Cumulative [€]", "fr": "Cumul [€]"},

@@ -198,6 +198,52 @@ def finance_tables(result: ScenarioResult) -> FinanceTables | str:
     return FinanceTables(cash_flows_eur=cash, metrics=metrics, assumptions=dict(assumptions))
 
 
+# -- tariff figures --------------------------------------------------------------------------------
+#: Confidence labels that mark a figure as not established by an official source.
+FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION")
+
+
+def is_flagged(confidence: Any) -> bool:
+    """True when a confidence label says UNCONFIRMED or ASSUMPTION."""
+    text = str(confidence or "").upper()
+    return any(label in text for label in FLAGGED_CONFIDENCE)
+
+
+def tariff_figures(result: ScenarioResult) -> pd.DataFrame:
+    """Tariff and regulatory figures the bills used, with confidence and source.
+
+    Read from ``result.bills.attrs['figures']`` (objects with ``key``, ``value``, ``unit``,
+    ``confidence``, ``source``, as the economics stage records them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``figure``, ``value``, ``unit``, ``confidence``, ``source``, flagged figures
+        (UNCONFIRMED, ASSUMPTION) first; empty when the economics stage recorded none.
+    """
+    figs = result.bills.attrs.get("figures", []) if result.bills is not None else []
+    rows = [
+        {
+            "figure": str(getattr(f, "key", "")),
+            "value": getattr(f, "value", None),
+            "unit": str(getattr(f, "unit", "")),
+            "confidence": str(getattr(f, "confidence", "")),
+            "source": str(getattr(f, "source", "")),
+        }
+        for f in figs
+    ]
+    table = pd.DataFrame(rows, columns=["figure", "value", "unit", "confidence", "source"])
+    if table.empty:
+        return table
+    order = (~table["confidence"].map(is_flagged)).astype(int)
+    return (
+        table.assign(_o=order)
+        .sort_values(["_o", "figure"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
 # -- assumptions ---------------------------------------------------------------------------------
 _UNITS = (
     ("_eur_per_kwp_year", "€/kWp/yr"),
