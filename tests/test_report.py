@@ -39,6 +39,7 @@ from greenkommon.report.excel import build_workbook, write_excel_report
 from greenkommon.report.html import (
     FIGURE_IDS,
     build_html_report,
+    p50_p90,
     write_html_report,
     write_text_atomic,
 )
@@ -527,3 +528,16 @@ def test_tariff_figures_listed_with_confidence(result, html_en, workbook):
     assert listed["turpe.acc_coefficient"][1:4] == [0.0123, "€/kWh", "UNCONFIRMED"]
     assert listed["supply.base"][4] == "tariff sheet"
     assert list(listed)[:2] == ["internal.price", "turpe.acc_coefficient"]  # flagged first
+
+
+def test_optional_uncertainty_histogram(result):
+    # 1..100: median (50 + 51) / 2 = 50.5; 10th percentile at rank 0.1 · 99 = 9.9 -> 10 + 0.9 = 10.9
+    assert p50_p90(np.arange(1.0, 101.0)) == pytest.approx((50.5, 10.9))
+    samples = np.random.default_rng(0).normal(20_000, 1_000, 500)
+    page = build_html_report(result, "en", extra={"uncertainty": {"savings_eur_samples": samples}})
+    assert "fig-uncertainty" in _images(page)
+    assert 'id="fig-uncertainty"' not in build_html_report(
+        result, "en"
+    )  # optional: absent when not computed
+    few = build_html_report(result, "en", extra={"uncertainty": {"savings_eur_samples": [1.0]}})
+    assert "fewer than two samples" in few

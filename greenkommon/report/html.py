@@ -47,7 +47,7 @@ _TITLES = {
     "fig-self-sufficiency": ("fig_self_sufficiency", "fig_self_sufficiency_text"),
     "fig-cashflow": ("fig_cashflow", "fig_cashflow_text"),
     "fig-key-comparison": ("fig_key_comparison", "fig_key_comparison_text"),
-    "fig-uncertainty": ("fig_uncertainty", None),
+    "fig-uncertainty": ("fig_uncertainty", "fig_uncertainty_text"),
 }
 
 CSS = """
@@ -268,6 +268,43 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
     return fig, notes + _table(header, rows)
 
 
+def p50_p90(values: np.ndarray) -> tuple[float, float]:
+    """(P50, P90) of sampled values: the median and the value exceeded by 90 % of them.
+
+    Notes
+    -----
+    P90 is the 10th percentile (linear interpolation between order statistics), the PV-yield
+    convention: a "P90 saving" is one that 9 sampled cases out of 10 beat.
+    """
+    values = np.asarray(values, dtype=float)
+    return float(np.percentile(values, 50)), float(np.percentile(values, 10))
+
+
+def _uncertainty_figure(uncertainty: Any, lang: str, fmt: str) -> str:
+    """Optional histogram of sampled yearly savings with P50 and P90 marks.
+
+    ``uncertainty`` is a mapping with ``savings_eur_samples`` (array of yearly savings [€/yr],
+    one per sampled year/parameter set).
+
+    Notes
+    -----
+    P90 is the value exceeded in 90 % of the samples (the 10th percentile), as in PV yield
+    assessments; P50 the median.
+    """
+    samples = uncertainty.get("savings_eur_samples") if isinstance(uncertainty, dict) else None
+    values = np.asarray(samples if samples is not None else [], dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return _figure("fig-uncertainty", tr("no_uncertainty", lang), lang, fmt)
+    p50, p90 = p50_p90(values)
+    fig = plots.plot_histogram(
+        values,
+        {f"P50 {fmt_number(p50, 0, lang)} €": p50, f"P90 {fmt_number(p90, 0, lang)} €": p90},
+        tr("ax_savings_eur", lang),
+    )
+    return _figure("fig-uncertainty", fig, lang, fmt)
+
+
 def _sources_section(result: ScenarioResult, lang: str) -> str:
     figures = tariff_figures(result)
     head = f'<section id="sources"><h2>{_e(tr("sources", lang))}</h2>'
@@ -346,6 +383,11 @@ def build_html_report(
             body.append(finance_html)
         if fid == "fig-key-comparison":
             body.append(comparison_html)
+    uncertainty = extra.get(
+        "uncertainty", result.extras.get("uncertainty") if result.extras else None
+    )
+    if uncertainty is not None:
+        body.append(_uncertainty_figure(uncertainty, lang, fmt))
     body.append("</section>")
     body.append(_sources_section(result, lang))
     body.append(

@@ -184,6 +184,14 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Uncertainty of the yearly savings",
         "fr": "Incertitude sur l'économie annuelle",
     },
+    "fig_uncertainty_text": {
+        "en": "Yearly savings of all venues over the sampled cases. P50: half of the cases do better; P90: nine cases in ten do better.",
+        "fr": "Économie annuelle de tous les lieux sur les cas simulés. P50 : la moitié des cas font mieux ; P90 : neuf cas sur dix font mieux.",
+    },
+    "no_uncertainty": {
+        "en": "the uncertainty study holds fewer than two samples",
+        "fr": "l'étude d'incertitude contient moins de deux tirages",
+    },
     "unavailable": {
         "en": "Not available in this report: {reason}",
         "fr": "Non disponible dans ce rapport : {reason}",
