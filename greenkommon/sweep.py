@@ -49,6 +49,7 @@ inputs.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -383,7 +384,9 @@ class MoneyModel:
     Attributes
     ----------
     bills0 : pandas.DataFrame
-        :func:`~greenkommon.economics.compute_bills` with nothing allocated.
+        :func:`~greenkommon.economics.compute_bills` with nothing allocated (attrs dropped).
+    bill_without_eur, bill_with0_eur, internal0_eur : numpy.ndarray
+        (N,) columns of ``bills0`` [€/yr].
     weights : dict of str to numpy.ndarray
         (N, T) weights [€/kWh]: ``value`` (what an allocated kWh saves the venue),
         ``grid`` (a COMPLEMENT kWh as borne), ``autocons`` (charges on an AUTOCONS kWh, borne),
@@ -392,67 +395,115 @@ class MoneyModel:
     """
 
     bills0: pd.DataFrame
+    bill_without_eur: np.ndarray
+    bill_with0_eur: np.ndarray
+    internal0_eur: np.ndarray
     weights: dict[str, np.ndarray]
     surplus_price_eur_per_kwh: float
 
-    def same_as(self, other: MoneyModel) -> bool:
-        return (
-            self.surplus_price_eur_per_kwh == other.surplus_price_eur_per_kwh
-            and all(np.array_equal(self.weights[k], other.weights[k]) for k in self.weights)
-            and self.bills0.select_dtypes("number").equals(other.bills0.select_dtypes("number"))
-        )
+
+def _price_signature(scenario: Any, energy: GroupEnergy, peak_power_kwp: float) -> tuple[list[Any], float]:
+    """Everything through which the plant size reaches ``compute_bills``: venue prices, surplus price."""
+    from .economics import bills as eb
+
+    vps = [eb.venue_prices(energy.index, v.contract, scenario.prices, peak_power_kwp) for v in scenario.venues]
+    return vps, float(eb.surplus_price_eur_per_kwh(scenario.prices, peak_power_kwp)[0])
 
 
-def money_model(scenario: Any, energy: GroupEnergy, peak_power_kwp: float) -> MoneyModel:
+def _same_signature(a: tuple[list[Any], float], b: tuple[list[Any], float]) -> bool:
+    if a[1] != b[1]:
+        return False
+    for va, vb in zip(a[0], b[0], strict=True):
+        for f in dataclasses.fields(va):
+            if f.name == "figures":
+                continue
+            x, y = getattr(va, f.name), getattr(vb, f.name)
+            if isinstance(x, np.ndarray):
+                if not np.array_equal(x, y):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def money_model(scenario: Any, energy: GroupEnergy, peak_power_kwp: float,
+                signature: tuple[list[Any], float] | None = None) -> MoneyModel:
     """Build the :class:`MoneyModel` of a validated scenario at a plant size [kWp]."""
     from .economics import bills as eb
 
     index = energy.index
-    contracts = [v.contract for v in scenario.venues]
-    prices = scenario.prices
+    vps, surplus_price = signature or _price_signature(scenario, energy, peak_power_kwp)
     cons = energy.consumption_frame()
-    bills0 = eb.compute_bills(cons, cons * 0.0, pd.Series(0.0, index=index), contracts, prices, peak_power_kwp)
+    bills0 = eb.compute_bills(cons, cons * 0.0, pd.Series(0.0, index=index),
+                              [v.contract for v in scenario.venues], scenario.prices, peak_power_kwp)
+    bills0 = bills0.reindex(list(energy.venue_names))
+    bills0.attrs = {}  # figures are not needed here, and pandas deep-copies attrs on every access
     n, t_len = energy.consumption_kwh.shape
     w = {k: np.empty((n, t_len)) for k in ("grid", "autocons", "internal_borne", "internal")}
-    for i, contract in enumerate(contracts):
-        vp = eb.venue_prices(index, contract, prices, peak_power_kwp)
+    for i, vp in enumerate(vps):
         w["grid"][i] = vp.borne(vp.grid_with_eur_per_kwh, vp.vat_energy)
         w["autocons"][i] = vp.borne(vp.autocons_charges_eur_per_kwh, vp.vat_energy)
         w["internal_borne"][i] = vp.borne(vp.internal_eur_per_kwh, vp.vat_internal)
         w["internal"][i] = vp.internal_eur_per_kwh
     w["value"] = w["grid"] - w["autocons"] - w["internal_borne"]
-    price, _fig = eb.surplus_price_eur_per_kwh(prices, peak_power_kwp)
-    return MoneyModel(bills0.reindex(list(energy.venue_names)), w, float(price))
+    return MoneyModel(
+        bills0=bills0,
+        bill_without_eur=bills0["bill_without_eur"].to_numpy(dtype=float),
+        bill_with0_eur=bills0["bill_with_eur"].to_numpy(dtype=float),
+        internal0_eur=bills0["internal_eur"].to_numpy(dtype=float),
+        weights=w,
+        surplus_price_eur_per_kwh=surplus_price,
+    )
+
+
+#: Plant sizes [kWp] after which the economics changed in earlier calls (a hint only: every
+#: piece is still checked at both ends).
+_SIZE_BREAKS: set[float] = set()
 
 
 def _money_by_size(scenario: Any, energy: GroupEnergy, sizes: np.ndarray) -> dict[float, MoneyModel]:
-    """One money model per plant size, computed only at the ends of intervals of equal models.
+    """One money model per plant size, built once per piece of equal economics.
 
     Plant size enters the economics only through thresholds (accise ACC rate below 1 MWp, S21
-    bands), so the models are piecewise constant in the size: bisection finds the pieces.
+    bands), so the prices are piecewise constant in the size: pieces are found by bisection
+    (equal prices at both ends of a range of sizes = one piece), starting from the breaks found
+    by earlier calls.
     """
     ks = np.unique(np.asarray(sizes, dtype=float))
-    cache: dict[int, MoneyModel] = {}
+    sig: dict[int, tuple[list[Any], float]] = {}
 
-    def at(i: int) -> MoneyModel:
-        if i not in cache:
-            cache[i] = money_model(scenario, energy, float(ks[i]))
-        return cache[i]
+    def at(i: int) -> tuple[list[Any], float]:
+        if i not in sig:
+            sig[i] = _price_signature(scenario, energy, float(ks[i]))
+        return sig[i]
 
-    out: dict[float, MoneyModel] = {}
+    pieces: list[tuple[int, int]] = []
 
     def fill(lo: int, hi: int) -> None:
-        if at(lo).same_as(at(hi)):
-            for j in range(lo, hi + 1):
-                out[float(ks[j])] = at(lo)
-        elif hi - lo <= 1:
-            out[float(ks[lo])], out[float(ks[hi])] = at(lo), at(hi)
+        if lo == hi or _same_signature(at(lo), at(hi)):
+            pieces.append((lo, hi))
+        elif hi - lo == 1:
+            pieces.extend([(lo, lo), (hi, hi)])
         else:
             mid = (lo + hi) // 2
             fill(lo, mid)
-            fill(mid, hi)
+            fill(mid + 1, hi)
 
-    fill(0, ks.size - 1)
+    starts = sorted({0, *(int(np.searchsorted(ks, b, side="right")) for b in _SIZE_BREAKS)} - {ks.size})
+    for a, b in zip(starts, [*starts[1:], ks.size], strict=True):
+        fill(a, b - 1)
+    merged: list[tuple[int, int]] = []
+    for lo, hi in pieces:  # bisection may split a piece where nothing changes: join those
+        if merged and _same_signature(at(merged[-1][1]), at(lo)):
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    out: dict[float, MoneyModel] = {}
+    for lo, hi in merged:
+        model = money_model(scenario, energy, float(ks[lo]), at(lo))
+        for j in range(lo, hi + 1):
+            out[float(ks[j])] = model
+    _SIZE_BREAKS.update(float(ks[hi]) for _lo, hi in merged[:-1])
     return out
 
 
@@ -623,13 +674,13 @@ def _kpi_frame(
     """Yearly KPIs (collective, then ``<venue>.<kpi>``) of variants of one combination."""
     consumption = energy.consumption_kwh.sum(axis=1)
     production = energy.production_per_kwp.sum() * kwp
-    b0 = [money[float(k)].bills0 for k in kwp]
-    bill_without = np.array([b["bill_without_eur"].to_numpy(dtype=float) for b in b0])  # (S, N)
-    bill_with0 = np.array([b["bill_with_eur"].to_numpy(dtype=float) for b in b0])
+    models = [money[float(k)] for k in kwp]
+    bill_without = np.array([m.bill_without_eur for m in models])  # (S, N)
+    bill_with0 = np.array([m.bill_with0_eur for m in models])
     bill_with = bill_with0 - sums["value"]
     savings = bill_without - bill_with
-    sp = np.array([money[float(k)].surplus_price_eur_per_kwh for k in kwp])
-    internal_excl = (np.array([b["internal_eur"].to_numpy(dtype=float) for b in b0])
+    sp = np.array([m.surplus_price_eur_per_kwh for m in models])
+    internal_excl = (np.array([m.internal0_eur for m in models])
                      + (sums["internal"] if "internal" in sums else 0.0))
     alloc_total = allocated_kwh.sum(axis=1)
     cons_total = float(consumption.sum())
@@ -767,6 +818,15 @@ class SweepPlan:
         return len(self.grid)
 
 
+def _row_order(combo_rank: dict[str, int]) -> Callable[[tuple[int, dict[str, Any]]], tuple[int, float, int]]:
+    def order(row: tuple[int, dict[str, Any]]) -> tuple[int, float, int]:
+        vid, over = row
+        tag = json.dumps({p: v for p, v in over.items() if p != PEAK_PATH}, sort_keys=True, default=str)
+        rank = combo_rank.setdefault(tag, len(combo_rank))
+        return rank, float(over.get(PEAK_PATH, 0.0)), vid
+    return order
+
+
 def make_plan(
     base: dict[str, Any],
     varies: Sequence[Vary],
@@ -813,6 +873,9 @@ def make_plan(
             _scale_plant(copy.deepcopy(base), value)
     chunks: list[Chunk] = []
     for g, rows in enumerate(members):
+        # Variants sharing key/prices/finance next to each other, plant sizes ascending: a chunk
+        # then spans few combinations, each needing few economics set-ups (see _money_by_size).
+        rows = sorted(rows, key=_row_order({}))
         for lo in range(0, len(rows), chunk_size):
             chunks.append(Chunk(len(chunks), g, tuple(rows[lo:lo + chunk_size])))
     payload = json.dumps(
