@@ -702,6 +702,7 @@ def _kpi_frame(
     if "internal" in sums:
         cols["internal_revenue_eur"] = internal_excl.sum(axis=1)
     for i, name in enumerate(names):
+        cols[f"{name}.consumption_kwh"] = np.full(kwp.size, consumption[i])
         cols[f"{name}.allocated_kwh"] = allocated_kwh[:, i]
         cols[f"{name}.self_sufficiency_pct"] = (
             100.0 * allocated_kwh[:, i] / consumption[i] if consumption[i] > 0 else np.full(kwp.size, np.nan)

@@ -1,0 +1,317 @@
+"""Sweeps: grid parsing, overrides, planning, the resumable writer, agreement with run_scenario,
+resumption after a kill, and the Dask path."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from greenkommon.errors import GreenkommonError, ScenarioError
+from greenkommon.pipeline import run_scenario
+from greenkommon.scenario import parse_scenario, read_scenario_mapping
+from greenkommon.sweep import (
+    ResumableWriter,
+    Vary,
+    apply_overrides,
+    build_grid,
+    fill_key,
+    make_plan,
+    parse_range,
+    parse_value,
+    parse_vary,
+    run_sweep,
+    set_path,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "greenkommon.toml"
+
+
+def _hourly_scenario(tmp_path: Path) -> Path:
+    """The baseline on an hourly grid (same physics, half the steps: quicker tests)."""
+    path = tmp_path / "hourly.toml"
+    path.write_text(f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8")
+    return path
+
+
+# -- grid parsing ------------------------------------------------------------------------------
+def test_parse_value_types():
+    assert parse_value("3") == 3 and isinstance(parse_value("3"), int)
+    assert parse_value("2.5") == 2.5
+    assert parse_value("1e5") == 100000.0
+    assert parse_value("true") is True and parse_value("False") is False
+    assert parse_value(" static ") == "static"
+    assert parse_value("'le 6b'") == "le 6b"
+
+
+def test_parse_range_inclusive_and_decimal():
+    # 100, 150, ..., 1000: (1000 - 100) / 50 + 1 = 19 values, stop included
+    values = parse_range("100:1000:50")
+    assert len(values) == 19 and values[0] == 100 and values[-1] == 1000
+    assert all(isinstance(v, int) for v in values)
+    # decimal steps do not drift: 0.1 + 2 * 0.1 is 0.30000000000000004 in binary
+    assert parse_range("0.1:0.3:0.1") == (0.1, 0.2, 0.3)
+    # stop off the grid: 0, 3, 6, 9 (12 > 10)
+    assert parse_range("0:10:3") == (0, 3, 6, 9)
+
+
+@pytest.mark.parametrize("bad", ["1:2", "a:b:c", "1:10:0", "10:1:1", "1:10:-1"])
+def test_parse_range_errors(bad):
+    with pytest.raises(ScenarioError, match="--vary"):
+        parse_range(bad)
+
+
+@given(
+    start=st.integers(-1000, 1000),
+    count=st.integers(1, 200),
+    step=st.sampled_from([0.01, 0.05, 0.1, 0.25, 1.0, 2.5, 7.0]),
+)
+def test_parse_range_property(start, count, step):
+    stop = start + (count - 1) * step
+    values = parse_range(f"{start}:{stop!r}:{step!r}")
+    assert len(values) == count
+    assert values[0] == pytest.approx(start)
+    assert values[-1] == pytest.approx(stop)
+    assert np.allclose(np.diff(values), step) if count > 1 else True
+
+
+def test_parse_vary_forms_and_errors():
+    assert parse_vary("plant.peak_power_kwp=100:300:100") == Vary("plant.peak_power_kwp", (100, 200, 300))
+    assert parse_vary("key.type=static,prorata,optimised").values == ("static", "prorata", "optimised")
+    assert parse_vary("weather.seed=7").values == (7,)
+    for bad in ["key.type", "=1,2", "key.type=", "a..b=1", "key.type=static,static"]:
+        with pytest.raises(ScenarioError):
+            parse_vary(bad)
+
+
+def test_build_grid_is_the_cartesian_product_first_dimension_slowest():
+    grid = build_grid([Vary("a", (1, 2, 3)), Vary("b", ("x", "y"))])
+    assert len(grid) == 6
+    assert list(grid.index) == list(range(6))
+    assert grid.iloc[0].tolist() == [1, "x"] and grid.iloc[1].tolist() == [1, "y"]
+    assert grid.iloc[5].tolist() == [3, "y"]
+    with pytest.raises(ScenarioError, match="given twice"):
+        build_grid([Vary("a", (1,)), Vary("a", (2,))])
+
+
+# -- overrides ---------------------------------------------------------------------------------
+def test_peak_power_scales_every_section_in_proportion():
+    base = {"plant": {"sections": [{"peak_power_kwp": 100.0}, {"peak_power_kwp": 300.0}]}}
+    out = apply_overrides(base, {"plant.peak_power_kwp": 1000})
+    # 100/400 and 300/400 of 1000 kWp
+    assert [s["peak_power_kwp"] for s in out["plant"]["sections"]] == [250.0, 750.0]
+    assert base["plant"]["sections"][0]["peak_power_kwp"] == 100.0  # base untouched
+    with pytest.raises(ScenarioError, match="> 0"):
+        apply_overrides(base, {"plant.peak_power_kwp": 0})
+
+
+def test_set_path_venue_by_name_and_key_type_cleanup():
+    base = read_scenario_mapping(BASELINE)
+    m = apply_overrides(base, {"venues.le 6b.load.annual_consumption_kwh": 123.0})
+    assert [v["load"]["annual_consumption_kwh"] for v in m["venues"] if v["name"] == "le 6b"] == [123.0]
+    with pytest.raises(ScenarioError, match="no venue named"):
+        apply_overrides(base, {"venues.Nowhere.load.annual_consumption_kwh": 1.0})
+    m = {"key": {"type": "static", "coefficients": {"a": 1.0}}}
+    set_path(m, "key.type", "prorata")
+    assert m["key"] == {"type": "prorata"}
+
+
+def test_fill_key_uses_consumption_shares_and_largest_first():
+    m = {"key": {"type": "static"}}
+    fill_key(m, ["a", "b"], np.array([30.0, 10.0]))
+    assert m["key"]["coefficients"] == {"a": 0.75, "b": 0.25}
+    m = {"key": {"type": "priority"}}
+    fill_key(m, ["a", "b", "c"], np.array([1.0, 5.0, 3.0]))
+    assert m["key"]["priority_order"] == ["b", "c", "a"]
+
+
+def test_plan_groups_by_physics_and_validates_early():
+    base = read_scenario_mapping(BASELINE)
+    varies = [parse_vary("weather.seed=1,2"), parse_vary("plant.peak_power_kwp=200,400"),
+              parse_vary("key.type=prorata,static")]
+    plan = make_plan(base, varies, BASELINE, chunk_size=3)
+    # only the seed changes the physics: 2 groups of 4 variants, 2 chunks of <= 3 each
+    assert len(plan.group_mappings) == 2
+    assert sorted(len(c.rows) for c in plan.chunks) == [1, 1, 3, 3]
+    covered = sorted(vid for c in plan.chunks for vid, _ in c.rows)
+    assert covered == list(range(8))
+    with pytest.raises(ScenarioError, match="key.type"):
+        make_plan(base, [parse_vary("key.type=prorata,bogus")], BASELINE)
+    with pytest.raises(ScenarioError, match="weather.seed"):
+        make_plan(base, [parse_vary("weather.seed=-3")], BASELINE)
+    # fingerprint: same inputs, same print; another chunk size, another print
+    assert make_plan(base, varies, BASELINE, 3).fingerprint == plan.fingerprint
+    assert make_plan(base, varies, BASELINE, 4).fingerprint != plan.fingerprint
+
+
+# -- writer ------------------------------------------------------------------------------------
+def test_writer_refuses_to_clobber_and_checks_fingerprint(tmp_path):
+    out = tmp_path / "r.parquet"
+    grid = build_grid([Vary("x", (1, 2))])
+    w = ResumableWriter(out, "abc", 2)
+    w.write_chunk(0, pd.DataFrame({"variant_id": [0], "kpi": [1.5]}))
+    assert w.done() == {0}
+    with pytest.raises(GreenkommonError, match="--resume"):
+        ResumableWriter(out, "abc", 2)
+    with pytest.raises(GreenkommonError, match="different sweep"):
+        ResumableWriter(out, "other", 2, resume=True)
+    w2 = ResumableWriter(out, "abc", 2, resume=True)
+    assert w2.done() == {0}
+    with pytest.raises(GreenkommonError, match="missing"):
+        w2.finalize(grid)
+    w2.write_chunk(1, pd.DataFrame({"variant_id": [1], "kpi": [2.5]}))
+    table = w2.finalize(grid, csv=True)
+    assert table.columns.tolist() == ["variant_id", "x", "kpi"]
+    assert table["kpi"].tolist() == [1.5, 2.5]
+    assert pd.read_parquet(out)["x"].tolist() == [1, 2]
+    assert pd.read_csv(out.with_suffix(".csv"))["kpi"].tolist() == [1.5, 2.5]
+    assert not (tmp_path / "r.parquet.parts").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.parquet"]  # no temp file left
+    with pytest.raises(GreenkommonError, match="--overwrite"):
+        ResumableWriter(out, "abc", 2)
+
+
+# -- numbers: the batched sweep against full runs ---------------------------------------------
+@pytest.fixture(scope="module")
+def agreement(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("agree")
+    path = _hourly_scenario(tmp)
+    varies = [parse_vary("plant.peak_power_kwp=250,500,1100"),
+              parse_vary("key.type=prorata,static,redistributed,priority")]
+    table = run_sweep(path, varies, tmp / "out.parquet", progress=False, finance=True)
+    return path, table
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("vid", range(12))
+def test_sweep_rows_equal_run_scenario(agreement, vid):
+    """Every KPI of a sweep row equals a full run of the same variant (to rounding)."""
+    path, table = agreement
+    row = table.iloc[vid]
+    assert row["variant_id"] == vid
+    base = read_scenario_mapping(path)
+    mapping = apply_overrides(base, {"plant.peak_power_kwp": float(row["plant.peak_power_kwp"]),
+                                     "key.type": row["key.type"]})
+    names = [v["name"] for v in mapping["venues"]]
+    # the sweep fills a coefficient key without coefficients with the yearly consumption shares
+    fill_key(mapping, names, np.array([row[f"{n}.consumption_kwh"] for n in names]))
+    if row["finance_error"]:
+        # 250 kWp: the baseline's fixed loan exceeds the CAPEX; the full run refuses the variant
+        # with the message the sweep recorded, the sweep keeps the row without finance columns
+        assert row["plant.peak_power_kwp"] == 250 and "loan_amount_eur" in row["finance_error"]
+        with pytest.raises(ScenarioError, match="loan_amount_eur"):
+            run_scenario(parse_scenario(mapping, path))
+        assert np.isnan(row["producer.npv_eur[flat]"])
+        return
+    result = run_scenario(parse_scenario(mapping, path))
+    coll = result.collective_summary()
+    for k in ("production_kwh", "allocated_kwh", "surplus_kwh", "self_consumption_pct",
+              "self_sufficiency_pct", "bill_without_eur", "bill_with_eur", "savings_eur"):
+        assert row[k] == pytest.approx(coll[k], rel=1e-9, abs=1e-6), k
+    venues = result.venue_summary()
+    for n in names:
+        for k in ("allocated_kwh", "self_sufficiency_pct", "bill_without_eur", "bill_with_eur", "savings_eur"):
+            assert row[f"{n}.{k}"] == pytest.approx(venues.loc[n, k], rel=1e-9, abs=1e-6), (n, k)
+    fin = result.extras["finance"]
+    for case_name, case in fin.cases.items():
+        m = case.metrics
+        assert row[f"producer.npv_eur[{case_name}]"] == pytest.approx(m.loc["producer (project)", "npv_eur"], rel=1e-9)
+        for n in names:
+            assert row[f"{n}.npv_eur[{case_name}]"] == pytest.approx(m.loc[n, "npv_eur"], rel=1e-9, abs=1e-6)
+            life = case.venues.loc[n, "savings_eur"].sum()
+            assert row[f"{n}.lifetime_savings_eur[{case_name}]"] == pytest.approx(life, rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_sweep_physics_consistency(agreement):
+    """Conservation in every row and production exactly proportional to the plant size."""
+    _path, table = agreement
+    assert np.allclose(table["allocated_kwh"] + table["surplus_kwh"], table["production_kwh"], rtol=1e-12)
+    venue_cols = [c for c in table.columns if c.endswith(".allocated_kwh")]
+    assert np.allclose(table[venue_cols].sum(axis=1), table["allocated_kwh"], rtol=1e-12)
+    p = table.groupby("plant.peak_power_kwp")["production_kwh"].first()
+    assert p[1100] / p[250] == pytest.approx(1100 / 250, rel=1e-12)
+    # the economics change at 1 MWp (accise ACC rate): bigger plants lose money on the venues'
+    # side here, which the size-piecewise money model must catch
+    big = table[table["plant.peak_power_kwp"] == 1100]
+    assert (big["savings_eur"] < table[table["plant.peak_power_kwp"] == 500]["savings_eur"].to_numpy()).all()
+
+
+# -- resume after a kill -----------------------------------------------------------------------
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "greenkommon", "sweep", *args]
+
+
+@pytest.mark.slow
+def test_killed_sweep_resumes_without_recomputing(tmp_path):
+    scenario = _hourly_scenario(tmp_path)
+    out = tmp_path / "killed.parquet"
+    parts = tmp_path / "killed.parquet.parts"
+    # 4 energy groups (seeds) x 2 sizes, one variant per chunk: 8 checkpoints, ~1 s per group
+    args = [str(scenario), "--vary", "weather.seed=11:14:1", "--vary", "plant.peak_power_kwp=300,500",
+            "--chunk-size", "1", "--no-progress", "-o", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as err, subprocess.Popen(_cli(*args), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                                 stderr=err) as proc:
+        deadline = time.monotonic() + 120
+        while not list(parts.glob("part-*.parquet")):
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "no checkpoint after 120 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    done = sorted(parts.glob("part-*.parquet"))
+    assert 1 <= len(done) < 8, "the kill must land mid-sweep"
+    assert not out.exists()
+    # mark a finished chunk: if the resume recomputed it, the mark would be gone
+    first = pd.read_parquet(done[0])
+    first["savings_eur"] = -12345.0
+    first.to_parquet(done[0], index=False)
+    marked = int(first["variant_id"].iloc[0])
+
+    # without --resume the unfinished sweep is protected
+    again = subprocess.run(_cli(*args), cwd=REPO, env=env, capture_output=True, text=True)
+    assert again.returncode == 2 and "--resume" in again.stderr
+    resumed = subprocess.run(_cli(*args, "--resume"), cwd=REPO, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    table = pd.read_parquet(out)
+    assert not parts.exists()
+    assert table["variant_id"].tolist() == list(range(8))
+    assert table.loc[marked, "savings_eur"] == -12345.0
+
+    reference = run_sweep(scenario, [parse_vary("weather.seed=11:14:1"),
+                                     parse_vary("plant.peak_power_kwp=300,500")],
+                          tmp_path / "reference.parquet", chunk_size=1, progress=False)
+    table.loc[marked, "savings_eur"] = reference.loc[marked, "savings_eur"]
+    pd.testing.assert_frame_equal(table, reference)
+
+
+# -- Dask --------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_dask_local_cluster_gives_identical_results(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    scenario = _hourly_scenario(tmp_path)
+    varies = [parse_vary("weather.seed=3,4"), parse_vary("plant.peak_power_kwp=200,600"),
+              parse_vary("key.type=prorata,static")]
+    local = run_sweep(scenario, varies, tmp_path / "local.parquet", chunk_size=2, progress=False)
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = run_sweep(scenario, varies, tmp_path / "dask.parquet", chunk_size=2, progress=False,
+                           dask_address=client)
+        # the workers really did the work: their processes differ from ours
+        pids = client.run(os.getpid)
+        assert os.getpid() not in pids.values()
+    pd.testing.assert_frame_equal(local, remote, check_exact=True)
+    assert json.dumps(sorted(local.columns)) == json.dumps(sorted(remote.columns))
