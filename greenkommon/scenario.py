@@ -7,7 +7,8 @@ spans several tables (venue names used by the key, ...).
 
 A file may extend another one (``extends = "greenkommon.toml"``, relative to its own folder):
 tables are merged recursively, the extending file wins; ``[[venues]]`` entries are merged by
-``name`` (``remove = true`` drops a venue, a new name adds one); every other array is replaced.
+``name`` (``remove = true`` drops a venue -- and its entries in ``key.coefficients``,
+``key.priority_order`` and ``finance.equity_eur`` --, a new name adds one); every other array is replaced.
 Relative file paths are resolved against the folder of the file being loaded (keep a chain of
 scenarios in one folder).
 """
@@ -331,7 +332,23 @@ def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, 
             out[key] = merge_scenario(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
+    removed = {e.get("name") for e in override.get("venues", []) if isinstance(e, dict) and e.get("remove") is True}
+    if removed:
+        _drop_venue_entries(out, removed)
     return out
+
+
+def _drop_venue_entries(data: dict[str, Any], removed: set[Any]) -> None:
+    """A removed venue also leaves the tables keyed by venue name of the base (its key share,
+    its equity) and the priority order, so ``remove = true`` alone gives a valid scenario."""
+    for table, field_name in (("key", "coefficients"), ("finance", "equity_eur")):
+        sub = data.get(table, {}).get(field_name) if isinstance(data.get(table), dict) else None
+        if isinstance(sub, dict):
+            for name in removed:
+                sub.pop(name, None)
+    order = data.get("key", {}).get("priority_order") if isinstance(data.get("key"), dict) else None
+    if isinstance(order, list):
+        data["key"]["priority_order"] = [n for n in order if n not in removed]
 
 
 def _merge_venues(base: list[dict[str, Any]], override: list[dict[str, Any]]) -> list[dict[str, Any]]:
