@@ -303,6 +303,11 @@ def run_uncertainty(
         raise ScenarioError(f"uncertainty: irradiation sd {irradiation_sd_pct}: expected >= 0 %")
     sim = scenario.simulation
     names = scenario.venue_names
+    if weather_file is None and scenario.weather.source != "synthetic":
+        raise ScenarioError(
+            f"{scenario.file}: weather.source = {scenario.weather.source!r}: one file gives one year; "
+            "pass a multi-year series (--weather-file) or use the synthetic generator"
+        )
 
     # The key is set once, on the scenario's own year (an optimised key is not re-optimised).
     index, wx0, _m, prod0, cons0 = simulate_energy(scenario)
@@ -327,11 +332,6 @@ def run_uncertainty(
             warnings.warn(f"{weather_file}: {len(file_years)} weather year(s) for {years} samples: years are "
                           "reused in turn with fresh load draws", GreenkommonWarning, stacklevel=2)
     else:
-        if scenario.weather.source != "synthetic":
-            raise ScenarioError(
-                f"{scenario.file}: weather.source = {scenario.weather.source!r}: one file gives one year; "
-                "pass a multi-year series (--weather-file) or use the synthetic generator"
-            )
         file_years = []
         source = f"synthetic seeds 1..{years}"
         if irradiation_sd_pct == 0:
