@@ -391,13 +391,52 @@ def largest_within(distances_km: np.ndarray, limit_km: float, members: Iterable[
     return sorted(tuple(sorted(c)) for c in cliques if len(c) == best)
 
 
+def _enclosing_circle(points: np.ndarray) -> tuple[float, float, float]:
+    """Smallest enclosing circle of planar points (Welzl's incremental algorithm, exact).
+
+    Deterministic (no shuffle): O(n³) in the worst case, fine for the few venues of an operation.
+    """
+
+    def circle2(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, float]:
+        c = (p + q) / 2
+        return c, float(np.hypot(*(p - c)))
+
+    def circle3(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, float]:
+        bx, by = q - p
+        cx, cy = r - p
+        det = 2 * (bx * cy - by * cx)
+        if abs(det) < 1e-18:  # collinear: the farthest pair spans the circle
+            pairs = [(p, q), (p, r), (q, r)]
+            return circle2(*max(pairs, key=lambda pq: np.hypot(*(pq[0] - pq[1]))))
+        ux = (cy * (bx * bx + by * by) - by * (cx * cx + cy * cy)) / det
+        uy = (bx * (cx * cx + cy * cy) - cx * (bx * bx + by * by)) / det
+        return p + np.array([ux, uy]), float(np.hypot(ux, uy))
+
+    def inside(c: np.ndarray, rad: float, p: np.ndarray) -> bool:
+        return float(np.hypot(*(p - c))) <= rad * (1 + 1e-12) + 1e-15
+
+    c, rad = points[0].astype(float), 0.0
+    for i in range(1, len(points)):
+        if inside(c, rad, points[i]):
+            continue
+        c, rad = points[i].astype(float), 0.0
+        for j in range(i):
+            if inside(c, rad, points[j]):
+                continue
+            c, rad = circle2(points[i], points[j])
+            for k in range(j):
+                if not inside(c, rad, points[k]):
+                    c, rad = circle3(points[i], points[j], points[k])
+    return float(c[0]), float(c[1]), rad
+
+
 def minimax_point(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]) -> tuple[float, float, float]:
     """The point minimising the largest geodesic distance to a set of points.
 
     Parameters
     ----------
     latitudes_deg, longitudes_deg : sequence of float
-        The points [°, WGS84] (a few km apart; not across the antimeridian).
+        The points [°, WGS84], spread over much less than a hemisphere.
 
     Returns
     -------
@@ -406,52 +445,35 @@ def minimax_point(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float
 
     Notes
     -----
-    Epigraph form ``min r  s.t.  d_i(x, y) ≤ r`` solved with SLSQP, where ``(x, y)`` are east and
-    north offsets [km] from the centroid, mapped to latitude/longitude by a local equirectangular
-    chart. The chart only parametrises the search: every distance is an exact geodesic, so the
-    optimum is the geodesic minimax point up to the solver tolerance (about a metre).
+    Fixed-point iteration on an azimuthal equidistant chart: project the points around the
+    current centre ``c`` (each at its geodesic distance and azimuth from ``c``), take the exact
+    smallest enclosing circle in that plane (Welzl), move ``c`` to its centre along the geodesic,
+    repeat until the move is below 0.1 mm. The chart keeps distances and azimuths from ``c``
+    exact, so at the fixed point the first-order optimality conditions of the planar and of the
+    geodesic problem coincide: ``c`` is the geodesic minimax point. The radius returned is the
+    largest exact geodesic distance from ``c`` (Karney's algorithm, the one geopy's
+    ``geodesic`` wraps).
     """
-    from scipy.optimize import minimize
+    from geographiclib.geodesic import Geodesic
 
     lats = np.asarray(latitudes_deg, dtype=float)
     lons = np.asarray(longitudes_deg, dtype=float)
-    if lats.size == 0:
-        raise DataError("minimax_point: no points")
-    if lats.size == 1:
-        return float(lats[0]), float(lons[0]), 0.0
-    lat0, lon0 = float(lats.mean()), float(lons.mean())
-    km_per_deg_lat = 111.132
-    km_per_deg_lon = 111.320 * math.cos(math.radians(lat0))
-
-    def to_deg(xy: np.ndarray) -> tuple[float, float]:
-        return lat0 + xy[1] / km_per_deg_lat, lon0 + xy[0] / km_per_deg_lon
-
-    def dists(xy: np.ndarray) -> np.ndarray:
-        lat, lon = to_deg(xy)
-        return np.array([geodesic_km(lat, lon, a, b) for a, b in zip(lats, lons, strict=True)])
-
-    # Start from the planar smallest enclosing circle of the farthest pair (its midpoint), a good
-    # guess for clustered points; the solver then handles the other active points.
-    xs = (lons - lon0) * km_per_deg_lon
-    ys = (lats - lat0) * km_per_deg_lat
-    d = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
-    i, j = np.unravel_index(np.argmax(d), d.shape)
-    start_xy = np.array([(xs[i] + xs[j]) / 2, (ys[i] + ys[j]) / 2])
-    z0 = np.array([*start_xy, dists(start_xy).max()])
-    res = minimize(
-        lambda z: z[2],
-        z0,
-        jac=lambda z: np.array([0.0, 0.0, 1.0]),
-        constraints=[{"type": "ineq", "fun": lambda z: z[2] - dists(z[:2])}],
-        method="SLSQP",
-        options={"ftol": 1e-10, "maxiter": 200},
-    )
-    best_xy = res.x[:2] if res.success else start_xy
-    radius = float(dists(best_xy).max())
-    if radius > z0[2]:  # solver drifted: keep the start
-        best_xy, radius = start_xy, float(z0[2])
-    lat, lon = to_deg(best_xy)
-    return float(lat), float(lon), radius
+    if lats.size == 0 or lats.size != lons.size:
+        raise DataError(f"minimax_point: {lats.size} latitudes and {lons.size} longitudes")
+    ellipsoid = Geodesic.WGS84
+    lat, lon = float(lats.mean()), float(lons.mean())
+    for _ in range(50):
+        sols = [ellipsoid.Inverse(lat, lon, a, b) for a, b in zip(lats, lons, strict=True)]
+        s_km = np.array([g["s12"] for g in sols]) / 1000.0
+        azi = np.radians([g["azi1"] for g in sols])
+        cx, cy, _ = _enclosing_circle(np.column_stack([s_km * np.sin(azi), s_km * np.cos(azi)]))
+        move_km = math.hypot(cx, cy)
+        if move_km < 1e-7:
+            break
+        step = ellipsoid.Direct(lat, lon, math.degrees(math.atan2(cx, cy)), move_km * 1000.0)
+        lat, lon = step["lat2"], step["lon2"]
+    radius = max(ellipsoid.Inverse(lat, lon, a, b)["s12"] for a, b in zip(lats, lons, strict=True)) / 1000.0
+    return float(lat), float(lon), float(radius)
 
 
 # ------------------------------------------------------------------------------------------------
