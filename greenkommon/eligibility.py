@@ -101,15 +101,21 @@ class EligibilityConfig:
             raise sec.error("rules_file", str(cfg.rules_file), "an existing TOML rules file")
         if cfg.distance_derogation and cfg.commune_category == "urban":
             raise sec.error(
-                "distance_derogation", True,
+                "distance_derogation",
+                True,
                 "false when commune_category = 'urban' (the 10/20 km derogations are for "
                 "peri-urban and rural communes only)",
             )
         if cfg.distance_derogation and cfg.territory != "mainland":
-            raise sec.error("distance_derogation", True,
-                            "false when territory = 'zni' (the derogations cover the mainland only)")
+            raise sec.error(
+                "distance_derogation",
+                True,
+                "false when territory = 'zni' (the derogations cover the mainland only)",
+            )
         if cfg.rule == "standard_2km" and (cfg.distance_derogation or cfg.public_body_derogation):
-            raise sec.error("rule", cfg.rule, "'auto' when a derogation is set (standard_2km excludes them)")
+            raise sec.error(
+                "rule", cfg.rule, "'auto' when a derogation is set (standard_2km excludes them)"
+            )
         sec.finish()
         return cfg
 
@@ -328,18 +334,26 @@ def geodesic_km(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: flo
     return float(geodesic((lat1_deg, lon1_deg), (lat2_deg, lon2_deg)).km)
 
 
-def pairwise_distances_km(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]) -> np.ndarray:
+def pairwise_distances_km(
+    latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]
+) -> np.ndarray:
     """Symmetric matrix of geodesic distances between points [km], zero diagonal."""
     n = len(latitudes_deg)
     if len(longitudes_deg) != n:
-        raise DataError(f"pairwise_distances_km: {n} latitudes but {len(longitudes_deg)} longitudes")
+        raise DataError(
+            f"pairwise_distances_km: {n} latitudes but {len(longitudes_deg)} longitudes"
+        )
     out = np.zeros((n, n))
     for i, j in itertools.combinations(range(n), 2):
-        out[i, j] = out[j, i] = geodesic_km(latitudes_deg[i], longitudes_deg[i], latitudes_deg[j], longitudes_deg[j])
+        out[i, j] = out[j, i] = geodesic_km(
+            latitudes_deg[i], longitudes_deg[i], latitudes_deg[j], longitudes_deg[j]
+        )
     return out
 
 
-def _maximal_cliques(adjacency: Sequence[set[int]], candidates: Iterable[int]) -> list[frozenset[int]]:
+def _maximal_cliques(
+    adjacency: Sequence[set[int]], candidates: Iterable[int]
+) -> list[frozenset[int]]:
     """All maximal cliques of an undirected graph restricted to ``candidates``.
 
     Bron–Kerbosch with pivoting (Tomita et al. 2006), iterative to avoid deep recursion.
@@ -360,7 +374,9 @@ def _maximal_cliques(adjacency: Sequence[set[int]], candidates: Iterable[int]) -
     return cliques
 
 
-def largest_within(distances_km: np.ndarray, limit_km: float, members: Iterable[int]) -> list[tuple[int, ...]]:
+def largest_within(
+    distances_km: np.ndarray, limit_km: float, members: Iterable[int]
+) -> list[tuple[int, ...]]:
     """Largest subsets of ``members`` whose pairwise distances are all ≤ ``limit_km``.
 
     Parameters
@@ -430,7 +446,9 @@ def _enclosing_circle(points: np.ndarray) -> tuple[float, float, float]:
     return float(c[0]), float(c[1]), rad
 
 
-def minimax_point(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]) -> tuple[float, float, float]:
+def minimax_point(
+    latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]
+) -> tuple[float, float, float]:
     """The point minimising the largest geodesic distance to a set of points.
 
     Parameters
@@ -472,7 +490,10 @@ def minimax_point(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float
             break
         step = ellipsoid.Direct(lat, lon, math.degrees(math.atan2(cx, cy)), move_km * 1000.0)
         lat, lon = step["lat2"], step["lon2"]
-    radius = max(ellipsoid.Inverse(lat, lon, a, b)["s12"] for a, b in zip(lats, lons, strict=True)) / 1000.0
+    radius = (
+        max(ellipsoid.Inverse(lat, lon, a, b)["s12"] for a, b in zip(lats, lons, strict=True))
+        / 1000.0
+    )
     return float(lat), float(lon), float(radius)
 
 
@@ -552,7 +573,9 @@ def check_participants(
         roof = None
     elif len(venues) > MAX_VENUES_FOR_SUBSETS:
         largest, any_roof, roof = (), (), None
-        notes.append(f"{len(venues)} venues: subset search skipped (limit {MAX_VENUES_FOR_SUBSETS})")
+        notes.append(
+            f"{len(venues)} venues: subset search skipped (limit {MAX_VENUES_FOR_SUBSETS})"
+        )
         warnings.warn(notes[-1], GreenkommonWarning, stacklevel=2)
     else:
         near_roof = [k for k in venue_idx if dist[0, k] <= limit + _DISTANCE_SLACK_KM]
@@ -610,12 +633,18 @@ def check_participants(
     )
 
 
-def _suggest_roof(dist: np.ndarray, lats: list[float], lons: list[float], names: list[str], limit: float) -> RoofSuggestion:
+def _suggest_roof(
+    dist: np.ndarray, lats: list[float], lons: list[float], names: list[str], limit: float
+) -> RoofSuggestion:
     venue_dist = dist[1:, 1:]
     a, b = np.unravel_index(np.argmax(venue_dist), venue_dist.shape)
     a, b = sorted((int(a) + 1, int(b) + 1))
     if len(names) > 2 and dist[a, b] > limit + _DISTANCE_SLACK_KM:
-        return RoofSuggestion(possible=False, blocking_pair=(names[a], names[b]), blocking_distance_km=float(dist[a, b]))
+        return RoofSuggestion(
+            possible=False,
+            blocking_pair=(names[a], names[b]),
+            blocking_distance_km=float(dist[a, b]),
+        )
     lat, lon, radius = minimax_point(lats[1:], lons[1:])
     return RoofSuggestion(
         possible=radius <= limit + _DISTANCE_SLACK_KM,
@@ -667,7 +696,9 @@ def format_eligibility(report: EligibilityReport) -> str:
     lines.append(f"        {rule.source}")
     a, b = r.farthest_pair
     if r.limit_km is None:
-        lines.append(f"  distance: no km criterion; farthest participants {a} - {b}: {r.max_distance_km:.2f} km")
+        lines.append(
+            f"  distance: no km criterion; farthest participants {a} - {b}: {r.max_distance_km:.2f} km"
+        )
     elif r.distance_ok:
         lines.append(
             f"  distance: OK, farthest participants {a} - {b}: {r.max_distance_km:.2f} km <= {r.limit_km:g} km"
@@ -686,7 +717,11 @@ def format_eligibility(report: EligibilityReport) -> str:
     width = max(len(v) for v in r.venues)
     for v in r.venues:
         d = float(r.distances_km.loc[r.producer, v])
-        flag = "" if r.limit_km is None else ("  ok" if d <= r.limit_km + _DISTANCE_SLACK_KM else "  too far")
+        flag = (
+            ""
+            if r.limit_km is None
+            else ("  ok" if d <= r.limit_km + _DISTANCE_SLACK_KM else "  too far")
+        )
         lines.append(f"    {v:<{width}}  {d:6.2f} km{flag}")
     if not r.distance_ok and r.limit_km is not None:
         n = len(r.venues)

@@ -63,7 +63,12 @@ def test_rules_file_figures_match_the_reference():
         ({}, "standard", 2.0, 5.0),
         ({"commune_category": "rural"}, "standard", 2.0, 5.0),  # derogation must be asked for
         ({"commune_category": "rural", "distance_derogation": True}, "rural_derogation", 20.0, 5.0),
-        ({"commune_category": "peri_urban", "distance_derogation": True}, "peri_urban_derogation", 10.0, 5.0),
+        (
+            {"commune_category": "peri_urban", "distance_derogation": True},
+            "peri_urban_derogation",
+            10.0,
+            5.0,
+        ),
         ({"public_body_derogation": True}, "public_body_derogation", None, 10.0),
         ({"territory": "zni"}, "standard", 2.0, 0.5),
         ({"rule": "standard_2km"}, "standard", 2.0, 5.0),
@@ -104,7 +109,9 @@ def test_bundled_scenario_is_not_eligible(baseline_scenario_path):
     scenario = load_scenario(baseline_scenario_path)
     report = el.check_eligibility(scenario)
     roof = (scenario.plant.latitude_deg, scenario.plant.longitude_deg)
-    pts = {scenario.plant.name: roof} | {v.name: (v.latitude_deg, v.longitude_deg) for v in scenario.venues}
+    pts = {scenario.plant.name: roof} | {
+        v.name: (v.latitude_deg, v.longitude_deg) for v in scenario.venues
+    }
     names = list(pts)
     # independent reference: geographiclib directly, all pairs
     pairs = {(a, b): dist_km(pts[a], pts[b]) for a, b in itertools.combinations(names, 2)}
@@ -123,7 +130,11 @@ def test_bundled_scenario_is_not_eligible(baseline_scenario_path):
         return all(dist_km(pts[a], pts[b]) <= 2.0 for a, b in itertools.combinations(members, 2))
 
     for with_roof, got in ((True, report.largest_subsets), (False, report.any_roof_subsets)):
-        best = max(k for k in range(len(venues) + 1) if any(ok(g, with_roof) for g in itertools.combinations(venues, k)))
+        best = max(
+            k
+            for k in range(len(venues) + 1)
+            if any(ok(g, with_roof) for g in itertools.combinations(venues, k))
+        )
         expected = {g for g in itertools.combinations(venues, best) if ok(g, with_roof)}
         assert set(got) == expected
     # no roof helps when two venues are more than 2 km apart
@@ -140,8 +151,10 @@ def test_bundled_scenario_is_not_eligible(baseline_scenario_path):
 def test_bundled_scenario_with_rural_derogation_would_pass(tmp_path, baseline_scenario_path):
     # not the real situation (Plaine Commune is urban): checks the [eligibility] table is wired
     path = tmp_path / "rural.toml"
-    path.write_text(f'extends = "{baseline_scenario_path}"\n[eligibility]\n'
-                    'commune_category = "rural"\ndistance_derogation = true\n')
+    path.write_text(
+        f'extends = "{baseline_scenario_path}"\n[eligibility]\n'
+        'commune_category = "rural"\ndistance_derogation = true\n'
+    )
     report = el.check_eligibility(load_scenario(path))
     assert report.eligible and report.limit_km == 20.0 and report.excess_km == 0.0
     assert report.largest_subsets == (tuple(v for v in report.venues),)
@@ -204,8 +217,12 @@ def test_public_body_derogation_has_no_distance_limit():
 
 
 def test_rural_commune_without_derogation_gets_a_hint():
-    r = el.check_participants([("v", *at(ORIGIN, 0.0, 8.0))], ("roof", *ORIGIN), 100.0,
-                              el.EligibilityConfig(commune_category="rural"))
+    r = el.check_participants(
+        [("v", *at(ORIGIN, 0.0, 8.0))],
+        ("roof", *ORIGIN),
+        100.0,
+        el.EligibilityConfig(commune_category="rural"),
+    )
     assert not r.eligible
     assert any("20 km" in n and "be within" in n for n in r.notes)
 
@@ -240,7 +257,9 @@ def test_minimax_point_is_optimal(polar):
     assert radius <= diameter / math.sqrt(3) * 1.001 + 1e-5
     # no candidate does better: the input points, the centroid, the midpoints of all pairs
     candidates = pts + [(np.mean([p[0] for p in pts]), np.mean([p[1] for p in pts]))]
-    candidates += [((p[0] + q[0]) / 2, (p[1] + q[1]) / 2) for p, q in itertools.combinations(pts, 2)]
+    candidates += [
+        ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2) for p, q in itertools.combinations(pts, 2)
+    ]
     for c in candidates:
         assert radius <= max(dist_km(c, p) for p in pts) + 1e-5
 
@@ -258,8 +277,11 @@ def test_largest_within_matches_brute_force(n, seed, limit):
         return
     best = []
     for k in range(len(members), 0, -1):
-        best = [g for g in itertools.combinations(members, k)
-                if all(d[i, j] <= limit for i, j in itertools.combinations(g, 2))]
+        best = [
+            g
+            for g in itertools.combinations(members, k)
+            if all(d[i, j] <= limit for i, j in itertools.combinations(g, 2))
+        ]
         if best:
             break
     assert got == sorted(best)

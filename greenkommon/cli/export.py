@@ -25,19 +25,37 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument("--out", metavar="DIR", required=True, help="folder to write the files to (created if missing)")
     p.add_argument(
-        "--timestamps", choices=("end", "start"), default="end",
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="folder to write the files to (created if missing)",
+    )
+    p.add_argument(
+        "--timestamps",
+        choices=("end", "start"),
+        default="end",
         help="Horodate is the interval end (default, as in Enedis C5 load curves) or its start",
     )
-    p.add_argument("--decimal", choices=(",", "."), default=",", help="decimal separator (default: ',')")
     p.add_argument(
-        "--resolution-pct", type=float, default=0.1, metavar="PCT",
+        "--decimal", choices=(",", "."), default=",", help="decimal separator (default: ',')"
+    )
+    p.add_argument(
+        "--resolution-pct",
+        type=float,
+        default=0.1,
+        metavar="PCT",
         help="coefficient resolution in %% (default 0.1, the flooring of third-party PMO tools)",
     )
-    p.add_argument("--quantities", action="store_true", help="also write quantities.csv (six quantities, Wh)")
-    p.add_argument("--producer-meter", metavar="ID", default="producer",
-                   help="label of the producer's meter in quantities.csv (default: 'producer')")
+    p.add_argument(
+        "--quantities", action="store_true", help="also write quantities.csv (six quantities, Wh)"
+    )
+    p.add_argument(
+        "--producer-meter",
+        metavar="ID",
+        default="producer",
+        help="label of the producer's meter in quantities.csv (default: 'producer')",
+    )
     p.set_defaults(func=run)
 
 
@@ -47,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
     if not 0 < args.resolution_pct <= 100:
-        raise DataError(f"--resolution-pct = {args.resolution_pct}: expected a percentage in (0, 100]")
+        raise DataError(
+            f"--resolution-pct = {args.resolution_pct}: expected a percentage in (0, 100]"
+        )
     step = args.resolution_pct / 100.0
     scenario = load_scenario(args.scenario)
     out = Path(args.out)
@@ -58,25 +78,45 @@ def run(args: argparse.Namespace) -> int:
 
     written = []
     path, extra_kwh = enedis.export_dynamic_key(
-        out / "dynamic_key.csv", result.production_kwh, result.allocated_kwh,
-        meter_ids=meter_ids, step=step, timestamps=args.timestamps, decimal=args.decimal,
+        out / "dynamic_key.csv",
+        result.production_kwh,
+        result.allocated_kwh,
+        meter_ids=meter_ids,
+        step=step,
+        timestamps=args.timestamps,
+        decimal=args.decimal,
     )
     written.append(path)
     if result.coefficients is not None:
         written.append(out / "static_key.csv")
         floored = enedis.export_static_key(
-            written[-1], result.coefficients, scenario.venue_names, meter_ids=meter_ids, step=step, decimal=args.decimal
+            written[-1],
+            result.coefficients,
+            scenario.venue_names,
+            meter_ids=meter_ids,
+            step=step,
+            decimal=args.decimal,
         )
         lost_pct = 100.0 * (float(sum(result.coefficients)) - float(floored.sum()))
-        print(f"static key: shares floored to {args.resolution_pct:g} %, {lost_pct:.3f} % of the production left unallocated by the flooring")
-    if args.quantities:
-        _, allocated_floored, _ = enedis.apply_floored_key(result.production_kwh, result.allocated_kwh, step)
-        quantities = enedis.six_quantities(
-            result.production_kwh, result.consumption_kwh, allocated_floored,
-            meter_ids=meter_ids, producer_id=args.producer_meter,
+        print(
+            f"static key: shares floored to {args.resolution_pct:g} %, {lost_pct:.3f} % of the production left unallocated by the flooring"
         )
-        written.append(enedis.write_quantities(out / "quantities.csv", quantities,
-                                               timestamps=args.timestamps, decimal=args.decimal))
+    if args.quantities:
+        _, allocated_floored, _ = enedis.apply_floored_key(
+            result.production_kwh, result.allocated_kwh, step
+        )
+        quantities = enedis.six_quantities(
+            result.production_kwh,
+            result.consumption_kwh,
+            allocated_floored,
+            meter_ids=meter_ids,
+            producer_id=args.producer_meter,
+        )
+        written.append(
+            enedis.write_quantities(
+                out / "quantities.csv", quantities, timestamps=args.timestamps, decimal=args.decimal
+            )
+        )
     production_kwh = float(result.production_kwh.sum())
     share = 100.0 * extra_kwh / production_kwh if production_kwh > 0 else 0.0
     print(
@@ -88,7 +128,9 @@ def run(args: argparse.Namespace) -> int:
     if named:
         print(f"no meter_id in the scenario for: {', '.join(named)} (written under the venue name)")
     if scenario.key.type == "prorata":
-        print("note: with the default key (prorata) Enedis computes the allocation itself; the dynamic "
-              "key file reproduces it for comparison")
+        print(
+            "note: with the default key (prorata) Enedis computes the allocation itself; the dynamic "
+            "key file reproduces it for comparison"
+        )
     print("written: " + ", ".join(str(p) for p in written))
     return 0
