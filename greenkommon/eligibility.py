@@ -694,18 +694,25 @@ def format_eligibility(report: EligibilityReport) -> str:
     lines = [f"Eligibility (ACC étendue): {r.verdict}"]
     lines.append(f"  rule: {rule.label} [{rule.confidence}]")
     lines.append(f"        {rule.source}")
-    a, b = r.farthest_pair
+    lines.append(
+        f"  roof (injection point): {r.producer}; {len(r.venues)} venues (delivery points)"
+    )
+
+    def show(name: str) -> str:
+        return "the roof" if name == r.producer else name
+
+    a, b = (show(x) for x in r.farthest_pair)
     if r.limit_km is None:
         lines.append(
-            f"  distance: no km criterion; farthest participants {a} - {b}: {r.max_distance_km:.2f} km"
+            f"  distance: no km criterion; farthest participants {a} ↔ {b}: {r.max_distance_km:.2f} km"
         )
     elif r.distance_ok:
         lines.append(
-            f"  distance: OK, farthest participants {a} - {b}: {r.max_distance_km:.2f} km <= {r.limit_km:g} km"
+            f"  distance: OK, farthest participants {a} ↔ {b}: {r.max_distance_km:.2f} km <= {r.limit_km:g} km"
         )
     else:
         lines.append(
-            f"  distance: EXCEEDED, farthest participants {a} - {b}: {r.max_distance_km:.2f} km > {r.limit_km:g} km "
+            f"  distance: EXCEEDED, farthest participants {a} ↔ {b}: {r.max_distance_km:.2f} km > {r.limit_km:g} km "
             f"(by {r.excess_km:.2f} km)"
         )
     mw = r.peak_power_kwp / 1000.0
@@ -713,7 +720,7 @@ def format_eligibility(report: EligibilityReport) -> str:
         f"  power: {r.peak_power_kwp:.0f} kWp = {mw:.3f} MWp {'<' if r.power_ok else '>='} {r.power_cap_mw:g} MW cap: "
         f"{'OK' if r.power_ok else 'EXCEEDED'}"
     )
-    lines.append(f"  distance to the roof ({r.producer}):")
+    lines.append("  distance to the roof:")
     width = max(len(v) for v in r.venues)
     for v in r.venues:
         d = float(r.distances_km.loc[r.producer, v])

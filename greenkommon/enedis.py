@@ -101,6 +101,10 @@ def _atomic_write_text(path: str | Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        # mkstemp creates the file 0600: give it the permissions of a normally created file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -671,20 +675,30 @@ def write_quantities(
 
 
 def _parse_horodates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
-    out = []
-    for line, text in enumerate(values, start=2):
+    """ISO 8601 local times with UTC offset → UTC index; errors name the first bad line."""
+    text = pd.Series(values, dtype=str).str.strip()
+    has_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True)
+    parsed = None
+    if has_offset.all():
         try:
-            ts = pd.Timestamp(text)
+            parsed = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601", utc=True))
+        except (ValueError, TypeError):
+            parsed = None
+    if parsed is not None:
+        return parsed
+    for line, (value, offset) in enumerate(zip(text, has_offset, strict=True), start=2):
+        if not offset:
+            raise DataError(
+                f"{path}: line {line}: Horodate = {value!r}: expected a UTC offset (+01:00 / +02:00)"
+            )
+        try:
+            pd.Timestamp(value)
         except (ValueError, TypeError):
             raise DataError(
-                f"{path}: line {line}: Horodate = {text!r}: expected ISO 8601 with offset, e.g. 2026-06-21T12:30:00+02:00"
+                f"{path}: line {line}: Horodate = {value!r}: expected ISO 8601 with offset, "
+                "e.g. 2026-06-21T12:30:00+02:00"
             ) from None
-        if ts.tzinfo is None:
-            raise DataError(
-                f"{path}: line {line}: Horodate = {text!r}: expected a UTC offset (+01:00 / +02:00)"
-            )
-        out.append(ts.tz_convert("UTC"))
-    return pd.DatetimeIndex(out)
+    raise DataError(f"{path}: Horodate: cannot parse the timestamps as ISO 8601 with offset")
 
 
 def _parse_numbers(values: pd.Series, path: Path, column: object) -> pd.Series:
@@ -801,7 +815,7 @@ def read_statement(
 
 def reconcile(
     simulated: pd.DataFrame,
-    statement_path: str | Path,
+    statement_path: str | Path | pd.DataFrame,
     *,
     tolerance_wh: float = 1.0,
     timestamps: str = "end",
@@ -814,8 +828,9 @@ def reconcile(
     simulated : pandas.DataFrame
         Long frame of :func:`six_quantities` [Wh] (meters labelled as in the statement: pass
         the real meter ids to :func:`six_quantities`).
-    statement_path : str or Path
-        Statement in the layout of the module docstring.
+    statement_path : str or Path or pandas.DataFrame
+        Statement in the layout of the module docstring, or already read by
+        :func:`read_statement`.
     tolerance_wh : float
         Differences up to this are not listed [Wh].
     timestamps : {'end', 'start'}
@@ -843,9 +858,12 @@ def reconcile(
         sim_times = pd.DatetimeIndex(simulated["interval_start"].unique()).sort_values()
         step = _index_step(sim_times) if len(sim_times) > 1 else None
     tz = pd.DatetimeIndex(simulated["interval_start"]).tz
-    statement = read_statement(
-        statement_path, timestamps=timestamps, step=step, tz=str(tz) if tz else "Europe/Paris"
-    )
+    if isinstance(statement_path, pd.DataFrame):
+        statement = statement_path
+    else:
+        statement = read_statement(
+            statement_path, timestamps=timestamps, step=step, tz=str(tz) if tz else "Europe/Paris"
+        )
     first, last = statement["interval_start"].min(), statement["interval_start"].max()
     sim = simulated[(simulated["interval_start"] >= first) & (simulated["interval_start"] <= last)]
     keys = ["interval_start", "meter", "quantity"]

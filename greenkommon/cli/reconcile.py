@@ -94,18 +94,14 @@ def run(args: argparse.Namespace) -> int:
             meter_ids=meter_ids,
             producer_id=args.producer_meter,
         )
-    diff = enedis.reconcile(
-        simulated, args.statement, tolerance_wh=args.tolerance_wh, timestamps=args.timestamps
+    statement = enedis.read_statement(
+        args.statement, timestamps=args.timestamps, step=_step(simulated)
     )
+    diff = enedis.reconcile(simulated, statement, tolerance_wh=args.tolerance_wh)
 
     names = {m: n for n, m in meter_ids.items() if m}
     names[args.producer_meter] = "producer"
-    statement_meters = set(
-        enedis.read_statement(args.statement, timestamps=args.timestamps, step=_step(simulated))[
-            "meter"
-        ]
-    )
-    if not statement_meters & set(simulated["meter"]):
+    if not set(statement["meter"]) & set(simulated["meter"]):
         print(
             "warning: no meter of the statement is in the simulation: give the venues' meter_id in the "
             "scenario and --producer-meter",
