@@ -296,7 +296,7 @@ def allocation_case(draw):
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(allocation_case(), st.sampled_from([0.001, 0.01, 0.0001]))
 def test_floored_key_properties(data, step):
     p, c, a = data

@@ -111,7 +111,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"statement and simulation agree within {args.tolerance_wh:g} Wh on every line")
     else:
         print(f"{len(diff)} differing line(s) (tolerance {args.tolerance_wh:g} Wh):")
-        print(diff.groupby(["status", "quantity"]).size().rename("lines").to_string())
+        summary = diff.groupby(["status", "quantity"]).agg(
+            lines=("difference_wh", "size"),
+            statement_minus_simulated_kwh=("difference_wh", lambda d: d.sum(min_count=1) / 1000.0),
+        )
+        print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
         shown = diff.head(args.rows).copy()
         if not args.show_prm:
             shown["meter"] = _mask(shown["meter"], names)
