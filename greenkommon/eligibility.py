@@ -611,6 +611,7 @@ def check_participants(
         )
     if rule.confidence != "LAW":
         notes.append(f"rule confidence: {rule.confidence}")
+    notes += [f"not checked: {c}" for c in rules.get("meta", {}).get("not_checked", [])]
 
     return EligibilityReport(
         eligible=bool(distance_ok and power_ok),

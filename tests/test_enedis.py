@@ -385,7 +385,7 @@ def test_cli_export_key_and_reconcile(fake_pipeline, tmp_path, capsys):
         == 0
     )
     printed = capsys.readouterr().out
-    assert "0.0 kWh" in printed  # 0.03 kWh of extra surplus, printed to 0.1 kWh
+    assert "0.030 kWh" in printed  # 3 × (1/3 − 0.333) × 30 kWh of extra surplus
     assert (out / "dynamic_key.csv").read_text() == (DATA / "dynamic_key_expected.csv").read_text()
     assert (out / "static_key.csv").read_text().splitlines()[1] == f"{PRMS[0]};25,0"
     assert not any(m in printed for m in PRMS)

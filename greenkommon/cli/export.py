@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"dynamic key: {len(result.allocated_kwh)} intervals x {result.allocated_kwh.shape[1]} consumers, "
         f"coefficients floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
-        f"{extra_kwh:.1f} kWh/period ({share:.3f} % of the production)"
+        f"{extra_kwh:.3f} kWh over the period ({share:.3f} % of the production)"
     )
     named = [v.name for v in scenario.venues if not v.meter_id]
     if named:
