@@ -247,6 +247,37 @@ class EligibilityReport:
         """``'ELIGIBLE'`` or ``'NOT ELIGIBLE'``."""
         return "ELIGIBLE" if self.eligible else "NOT ELIGIBLE"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (distances [km], power [kWp] / [MW]; no meter id)."""
+        roof = None
+        if self.roof is not None:
+            roof = {k: getattr(self.roof, k) for k in RoofSuggestion.__dataclass_fields__}
+            if roof["blocking_pair"] is not None:
+                roof["blocking_pair"] = list(roof["blocking_pair"])
+        return {
+            "verdict": self.verdict,
+            "eligible": self.eligible,
+            "rule": {k: getattr(self.rule, k) for k in Rule.__dataclass_fields__},
+            "producer": self.producer,
+            "venues": list(self.venues),
+            "farthest_pair": list(self.farthest_pair),
+            "max_distance_km": self.max_distance_km,
+            "limit_km": self.limit_km,
+            "excess_km": self.excess_km,
+            "distance_ok": self.distance_ok,
+            "peak_power_kwp": self.peak_power_kwp,
+            "power_cap_mw": self.power_cap_mw,
+            "power_ok": self.power_ok,
+            "distances_km": {
+                a: {b: float(v) for b, v in row.items()}
+                for a, row in self.distances_km.to_dict(orient="index").items()
+            },
+            "largest_subsets": [list(g) for g in self.largest_subsets],
+            "any_roof_subsets": [list(g) for g in self.any_roof_subsets],
+            "roof_suggestion": roof,
+            "notes": list(self.notes),
+        }
+
 
 # ------------------------------------------------------------------------------------------------
 # Rules file

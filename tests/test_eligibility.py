@@ -148,6 +148,19 @@ def test_bundled_scenario_is_not_eligible(baseline_scenario_path):
     assert "UNCONFIRMED" in text  # the urban-commune inference for Plaine Commune
 
 
+def test_report_to_dict_is_json_ready(baseline_scenario_path):
+    import json
+
+    report = el.check_eligibility(load_scenario(baseline_scenario_path))
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["verdict"] == "NOT ELIGIBLE" and data["rule"]["max_distance_km"] == 2.0
+    assert data["max_distance_km"] == pytest.approx(report.max_distance_km)
+    assert data["largest_subsets"] == [list(g) for g in report.largest_subsets]
+    assert data["roof_suggestion"]["possible"] is False
+    a, b = report.farthest_pair
+    assert data["distances_km"][a][b] == pytest.approx(report.max_distance_km)
+
+
 def test_bundled_scenario_with_rural_derogation_would_pass(tmp_path, baseline_scenario_path):
     # not the real situation (Plaine Commune is urban): checks the [eligibility] table is wired
     path = tmp_path / "rural.toml"
