@@ -335,6 +335,97 @@ def apply_floored_key(
     )
 
 
+def apply_floored_static_key(
+    production_kwh: pd.Series,
+    consumption_kwh: pd.DataFrame,
+    coefficients: Sequence[float] | np.ndarray,
+    step: float = DEFAULT_STEP,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """What Enedis would allocate from a static key uploaded floored to ``step``.
+
+    Parameters
+    ----------
+    production_kwh : pandas.Series
+        Pooled injection per interval [kWh] (T,).
+    consumption_kwh : pandas.DataFrame
+        Withdrawal per interval and venue [kWh] (T × N).
+    coefficients : array_like
+        Static shares per venue [-] (N,), Σ ≤ 1.
+    step : float
+        Resolution of the uploaded shares [-].
+
+    Returns
+    -------
+    allocated_kwh : pandas.DataFrame
+        ``min(⌊α_i⌋ P_t, C_i,t)`` [kWh] (T × N).
+    coefficients : numpy.ndarray
+        The floored shares [-].
+
+    Notes
+    -----
+    D315-4 with no redistribution of a venue's unused share (the reference's reading of the
+    Enedis static key; the no-redistribution part is UNCONFIRMED).
+    """
+    floored = floor_coefficients(coefficients, step)
+    if floored.shape != (consumption_kwh.shape[1],):
+        raise DataError(
+            f"apply_floored_static_key: {floored.size} coefficients for {consumption_kwh.shape[1]} venues"
+        )
+    if not production_kwh.index.equals(consumption_kwh.index):
+        raise DataError("production_kwh and consumption_kwh: different time indexes")
+    p = production_kwh.to_numpy(dtype=float)
+    a = np.minimum(floored[None, :] * p[:, None], consumption_kwh.to_numpy(dtype=float))
+    return pd.DataFrame(a, index=consumption_kwh.index, columns=consumption_kwh.columns), floored
+
+
+def uploaded_key_allocation(
+    production_kwh: pd.Series,
+    consumption_kwh: pd.DataFrame,
+    allocated_kwh: pd.DataFrame,
+    key_type: str,
+    static_coefficients: Sequence[float] | np.ndarray | None = None,
+    step: float = DEFAULT_STEP,
+) -> tuple[pd.DataFrame, float, str]:
+    """The allocation Enedis would report for a simulated run, given how its key is sent.
+
+    Parameters
+    ----------
+    production_kwh, consumption_kwh, allocated_kwh
+        The simulated run [kWh].
+    key_type : str
+        ``[key].type`` of the scenario.
+    static_coefficients : array_like, optional
+        The static shares when the key is a static one (``static``, or ``optimised`` with a
+        static result) [-].
+    step : float
+        Resolution of uploaded coefficients [-].
+
+    Returns
+    -------
+    allocated_kwh : pandas.DataFrame
+        [kWh] (T × N).
+    extra_surplus_kwh : float
+        Simulated minus Enedis-side allocation over the period [kWh] (≥ 0 up to rounding).
+    how : str
+        One line saying which case applied.
+
+    Notes
+    -----
+    * ``prorata``: Enedis computes its default key itself (D315-6): no file, no flooring.
+    * static shares: uploaded once, floored; Enedis applies ``min(⌊α⌋ P, C)``.
+    * every other key (dynamic file, redistributed, priority, optimised per interval): sent as
+      a dynamic key ``α_t = A_t / P_t`` floored per interval (:func:`apply_floored_key`).
+    """
+    if key_type == "prorata":
+        return allocated_kwh, 0.0, "default key (prorata) computed by Enedis: no flooring"
+    if key_type in ("static", "optimised") and static_coefficients is not None:
+        a, _ = apply_floored_static_key(production_kwh, consumption_kwh, static_coefficients, step)
+        extra = float((allocated_kwh.to_numpy() - a.to_numpy()).sum())
+        return a, extra, f"static key uploaded floored to {100 * step:g} %"
+    _, a, extra = apply_floored_key(production_kwh, allocated_kwh, step)
+    return a, extra, f"dynamic key uploaded floored to {100 * step:g} % per interval"
+
+
 # ------------------------------------------------------------------------------------------------
 # key files
 
@@ -904,6 +995,7 @@ __all__ = [
     "PRODUCER_QUANTITIES",
     "QUANTITIES",
     "apply_floored_key",
+    "apply_floored_static_key",
     "dynamic_coefficients",
     "export_dynamic_key",
     "export_static_key",
@@ -915,5 +1007,6 @@ __all__ = [
     "read_statement",
     "reconcile",
     "six_quantities",
+    "uploaded_key_allocation",
     "write_quantities",
 ]

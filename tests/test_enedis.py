@@ -265,6 +265,21 @@ def test_dynamic_key_over_autumn_dst_day(tmp_path):
     assert extra == pytest.approx(0.0, abs=1e-9)
 
 
+def test_floored_static_key_hand_case(case):
+    p, c, a, s = case
+    # shares 1/3, 1/3, 1/3, 0 floored to 33.3 %: at P = 100 venue 1 is capped by C = 10, venues
+    # 2 and 3 get 33.3 kWh (C = 30 caps venue 2), venue 4 nothing; the unused share is surplus
+    alloc, floored = enedis.apply_floored_static_key(p, c, [1 / 3, 1 / 3, 1 / 3, 0.0])
+    assert np.allclose(floored, [0.333, 0.333, 0.333, 0.0])
+    assert np.allclose(alloc.iloc[0], [10, 30, 33.3, 0])
+    assert np.allclose(alloc.iloc[2], [9.99, 9.99, 9.99, 0])  # 0.333 × 30
+    # the prorata key is computed by Enedis itself: nothing changes
+    same, extra, how = enedis.uploaded_key_allocation(p, c, a, "prorata")
+    assert same is a and extra == 0 and "prorata" in how
+    _, extra, how = enedis.uploaded_key_allocation(p, c, a, "priority")
+    assert extra == pytest.approx(0.03, abs=1e-12) and "dynamic" in how
+
+
 def test_export_static_key(tmp_path):
     path = tmp_path / "static.csv"
     written = enedis.export_static_key(
@@ -389,8 +404,22 @@ def test_cli_export_key_and_reconcile(fake_pipeline, tmp_path, capsys):
     assert (out / "dynamic_key.csv").read_text() == (DATA / "dynamic_key_expected.csv").read_text()
     assert (out / "static_key.csv").read_text().splitlines()[1] == f"{PRMS[0]};25,0"
     assert not any(m in printed for m in PRMS)
-    # Enedis's view of the floored key differs from the hand statement only by the flooring:
-    # 3 × 10 Wh less AUTOCONS (and 10 Wh more COMPLEMENT each) in the last interval
+    # The scenario's key is static 25 % each: Enedis would allocate min(25 % × P, C). That
+    # matches the hand statement at 12:00 (P = 100) and 12:30 (P = 200: 50 kWh ≥ every C), but
+    # at 13:00 (P = 30) each of the first three venues gets 7.5 kWh instead of the 10 kWh of the
+    # statement (which used another key): 8 lines differ (3 AUTOCONS, 3 COMPLEMENT, AUTOPROD,
+    # SURPLUS).
+    simulated = enedis.read_statement(out / "quantities.csv")
+    diff = enedis.reconcile(simulated, DATA / "statement_sample.csv", tolerance_wh=0.001)
+    assert len(diff) == 8 and (diff["status"] == "differs").all()
+    assert (diff["interval_start"] == pd.Timestamp("2026-06-21 13:00", tz="Europe/Paris")).all()
+    by = diff.set_index(["meter", "quantity"])["difference_wh"]
+    for m in PRMS[:3]:
+        assert by[(m, "AUTOCONS")] == pytest.approx(2500) and by[
+            (m, "COMPLEMENT")
+        ] == pytest.approx(-2500)
+    assert by[(PRODUCER, "AUTOPROD")] == pytest.approx(7500)
+    assert by[(PRODUCER, "SURPLUS")] == pytest.approx(-7500)
     code = main(
         [
             "reconcile",
@@ -404,7 +433,7 @@ def test_cli_export_key_and_reconcile(fake_pipeline, tmp_path, capsys):
     )
     printed = capsys.readouterr().out
     assert code == 1
-    assert "AUTOCONS" in printed and not any(m in printed for m in PRMS)
+    assert "8 differing line(s)" in printed and not any(m in printed for m in PRMS)
     assert (
         main(
             [

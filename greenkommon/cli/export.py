@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "a line never sums over 100 %%), static_key.csv (one %% per consumer meter, for static and "
             "optimised keys), and with --quantities the six quantities Enedis reports to the PMO (PROD, "
             "AUTOPROD, SURPLUS, CONS, AUTOCONS, COMPLEMENT, in Wh) as Enedis would compute them from the "
-            "floored key, in the statement layout 'greenkommon reconcile' reads. Consumers appear under "
+            "key as uploaded (default key: unfloored; static key: floored shares; other keys: floored "
+            "dynamic key), in the statement layout 'greenkommon reconcile' reads. Consumers appear under "
             "their meter_id (PRM) where the scenario gives one, else under their venue name. The extra "
             "surplus caused by the flooring is printed. Layouts: see greenkommon/enedis.py."
         ),
@@ -87,28 +88,57 @@ def run(args: argparse.Namespace) -> int:
         decimal=args.decimal,
     )
     written.append(path)
-    if result.coefficients is not None:
+    production_kwh = float(result.production_kwh.sum())
+
+    def share(kwh: float) -> str:
+        return f"{100.0 * kwh / production_kwh:.3f} %" if production_kwh > 0 else "n/a"
+
+    print(
+        f"dynamic key: {len(result.allocated_kwh)} intervals x {result.allocated_kwh.shape[1]} consumers, "
+        f"coefficients floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
+        f"{extra_kwh:.3f} kWh over the period ({share(extra_kwh)} of the production)"
+    )
+    key_type = scenario.key.type
+    static = result.coefficients if key_type in ("static", "optimised") else None
+    if static is not None:
         written.append(out / "static_key.csv")
-        floored = enedis.export_static_key(
+        enedis.export_static_key(
             written[-1],
-            result.coefficients,
+            static,
             scenario.venue_names,
             meter_ids=meter_ids,
             step=step,
             decimal=args.decimal,
         )
-        lost_pct = 100.0 * (float(sum(result.coefficients)) - float(floored.sum()))
+        _, static_extra_kwh, _ = enedis.uploaded_key_allocation(
+            result.production_kwh,
+            result.consumption_kwh,
+            result.allocated_kwh,
+            key_type,
+            static,
+            step,
+        )
         print(
-            f"static key: shares floored to {args.resolution_pct:g} %, {lost_pct:.3f} % of the production left unallocated by the flooring"
+            f"static key: shares floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
+            f"{static_extra_kwh:.3f} kWh over the period ({share(static_extra_kwh)} of the production)"
+        )
+    elif key_type == "redistributed":
+        print(
+            "note: a redistributed key is a PMO-side strategy: send the dynamic key, not the base shares"
         )
     if args.quantities:
-        _, allocated_floored, _ = enedis.apply_floored_key(
-            result.production_kwh, result.allocated_kwh, step
+        allocated, _, how = enedis.uploaded_key_allocation(
+            result.production_kwh,
+            result.consumption_kwh,
+            result.allocated_kwh,
+            key_type,
+            static,
+            step,
         )
         quantities = enedis.six_quantities(
             result.production_kwh,
             result.consumption_kwh,
-            allocated_floored,
+            allocated,
             meter_ids=meter_ids,
             producer_id=args.producer_meter,
         )
@@ -117,17 +147,11 @@ def run(args: argparse.Namespace) -> int:
                 out / "quantities.csv", quantities, timestamps=args.timestamps, decimal=args.decimal
             )
         )
-    production_kwh = float(result.production_kwh.sum())
-    share = 100.0 * extra_kwh / production_kwh if production_kwh > 0 else 0.0
-    print(
-        f"dynamic key: {len(result.allocated_kwh)} intervals x {result.allocated_kwh.shape[1]} consumers, "
-        f"coefficients floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
-        f"{extra_kwh:.3f} kWh over the period ({share:.3f} % of the production)"
-    )
+        print(f"quantities: as Enedis would compute them ({how})")
     named = [v.name for v in scenario.venues if not v.meter_id]
     if named:
         print(f"no meter_id in the scenario for: {', '.join(named)} (written under the venue name)")
-    if scenario.key.type == "prorata":
+    if key_type == "prorata":
         print(
             "note: with the default key (prorata) Enedis computes the allocation itself; the dynamic "
             "key file reproduces it for comparison"

@@ -33,9 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--allocation",
         choices=("auto", "floored", "simulated"),
         default="auto",
-        help="simulate what Enedis computes from the uploaded key floored to 0.1 %% ('floored'), or the "
-        "unrounded allocation ('simulated'); 'auto' (default): 'simulated' for the default prorata "
-        "key (computed by Enedis itself), 'floored' otherwise",
+        help="compare with what Enedis computes from the key as uploaded, floored to 0.1 %% ('floored'), "
+        "or with the unrounded simulated allocation ('simulated'); 'auto' (default): 'simulated' for "
+        "the default prorata key (Enedis computes it itself), 'floored' otherwise",
     )
     p.add_argument(
         "--tolerance-wh",
@@ -81,12 +81,20 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"running {scenario.name!r} ...", file=sys.stderr)
         result = run_scenario(scenario)
-        mode = args.allocation
-        if mode == "auto":
-            mode = "simulated" if scenario.key.type == "prorata" else "floored"
         allocated = result.allocated_kwh
-        if mode == "floored":
-            _, allocated, _ = enedis.apply_floored_key(result.production_kwh, result.allocated_kwh)
+        if args.allocation != "simulated":
+            key_type = scenario.key.type
+            if args.allocation == "floored" and key_type == "prorata":
+                key_type = "dynamic"  # the user asked for a floored upload of the default key
+            static = result.coefficients if key_type in ("static", "optimised") else None
+            allocated, _, how = enedis.uploaded_key_allocation(
+                result.production_kwh,
+                result.consumption_kwh,
+                result.allocated_kwh,
+                key_type,
+                static,
+            )
+            print(f"simulated quantities: {how}", file=sys.stderr)
         simulated = enedis.six_quantities(
             result.production_kwh,
             result.consumption_kwh,
