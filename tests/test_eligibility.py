@@ -311,3 +311,14 @@ def test_cli_check(baseline_scenario_path, capsys):
     out = capsys.readouterr().out
     assert "NOT ELIGIBLE" in out and "pairwise geodesic distances" in out
     assert main(["check", str(baseline_scenario_path), "--strict"]) == 1
+
+
+def test_subset_search_is_skipped_for_many_venues():
+    from greenkommon.errors import GreenkommonWarning
+
+    n = el.MAX_VENUES_FOR_SUBSETS + 1
+    venues = [(f"v{k}", *at(ORIGIN, 360.0 * k / n, 0.1)) for k in range(n)]
+    with pytest.warns(GreenkommonWarning, match="subset search skipped"):
+        r = el.check_participants(venues, ("roof", *at(ORIGIN, 0.0, 5.0)), 100.0)
+    assert not r.eligible and r.largest_subsets == () and r.roof is None
+    assert r.max_distance_km == pytest.approx(5.1, abs=0.01)
