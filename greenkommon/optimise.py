@@ -178,26 +178,16 @@ class OptimiseConfig:
         fairness = tuple(sec.strs("fairness", []))
         for name in fairness:
             if name not in FAIRNESS_OPTIONS:
-                raise sec.error(
-                    "fairness",
-                    list(fairness),
-                    "a list among " + ", ".join(map(repr, FAIRNESS_OPTIONS)),
-                )
+                raise sec.error("fairness", list(fairness), "a list among " + ", ".join(map(repr, FAIRNESS_OPTIONS)))
         shares_sec = sec.section("equity_shares", {})
         shares = []
         for name in shares_sec.keys():
             shares.append((name, shares_sec.float(name, min=0, max=1)))
         shares_sec.finish()
         if shares and "equity_shares" not in fairness:
-            raise sec.error(
-                "equity_shares",
-                "{table}",
-                "no equity_shares table unless fairness contains 'equity_shares'",
-            )
+            raise sec.error("equity_shares", "{table}", "no equity_shares table unless fairness contains 'equity_shares'")
         if "equity_shares" in fairness and not shares:
-            raise sec.error(
-                "equity_shares", _missing(), "a table {venue name = minimum share of total savings}"
-            )
+            raise sec.error("equity_shares", _missing(), "a table {venue name = minimum share of total savings}")
         if sum(s for _, s in shares) > 1 + 1e-9:
             raise sec.error("equity_shares", "{table}", "shares summing to at most 1")
         bounds_sec = sec.section("bounds", {})
@@ -218,17 +208,11 @@ class OptimiseConfig:
             bounds=tuple(bounds),
             size_plant=size_plant,
             min_peak_power_kwp=sec.float("min_peak_power_kwp", 0.0, min=0, unit="kWp"),
-            max_peak_power_kwp=sec.float(
-                "max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp"
-            ),
+            max_peak_power_kwp=sec.float("max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp"),
             roof_area_m2=sec.float("roof_area_m2", None, min=0, min_exclusive=True, unit="m²"),
-            peak_power_kwp_per_m2=sec.float(
-                "peak_power_kwp_per_m2", None, min=0, min_exclusive=True, unit="kWp/m²"
-            ),
+            peak_power_kwp_per_m2=sec.float("peak_power_kwp_per_m2", None, min=0, min_exclusive=True, unit="kWp/m²"),
             capex_eur_per_kwp=sec.float("capex_eur_per_kwp", None, min=0, unit="€/kWp"),
-            opex_eur_per_kwp_per_year=sec.float(
-                "opex_eur_per_kwp_per_year", 0.0, min=0, unit="€/kWp/yr"
-            ),
+            opex_eur_per_kwp_per_year=sec.float("opex_eur_per_kwp_per_year", 0.0, min=0, unit="€/kWp/yr"),
             round_keys=sec.bool("round_keys", True),
             key_precision=sec.float("key_precision", None, min=0, min_exclusive=True, max=0.1),
             time_limit_s=sec.float("time_limit_s", 60.0, min=0, min_exclusive=True, unit="s"),
@@ -237,31 +221,14 @@ class OptimiseConfig:
         )
         if size_plant:
             if cfg.capex_eur_per_kwp is None:
-                raise sec.error(
-                    "capex_eur_per_kwp",
-                    _missing(),
-                    "an investment cost [€/kWp] when size_plant = true",
-                )
-            if cfg.max_peak_power_kwp is None and (
-                cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None
-            ):
-                raise sec.error(
-                    "max_peak_power_kwp",
-                    _missing(),
-                    "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true",
-                )
+                raise sec.error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] when size_plant = true")
+            if cfg.max_peak_power_kwp is None and (cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None):
+                raise sec.error("max_peak_power_kwp", _missing(),
+                                "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true")
             if cfg.model != "static":
-                raise sec.error(
-                    "model",
-                    cfg.model,
-                    "'static' when size_plant = true (sizing optimises a static key)",
-                )
+                raise sec.error("model", cfg.model, "'static' when size_plant = true (sizing optimises a static key)")
             if cfg.max_size_kwp() < cfg.min_peak_power_kwp:
-                raise sec.error(
-                    "min_peak_power_kwp",
-                    cfg.min_peak_power_kwp,
-                    f"at most the size limit {cfg.max_size_kwp():g} kWp",
-                )
+                raise sec.error("min_peak_power_kwp", cfg.min_peak_power_kwp, f"at most the size limit {cfg.max_size_kwp():g} kWp")
         sec.finish()
         return cfg
 
@@ -284,19 +251,11 @@ class OptimiseConfig:
         upper = np.ones(len(venue_names))
         for name, lo, hi in self.bounds:
             if name not in venue_names:
-                raise self._error(
-                    f"bounds.{name!r}",
-                    [lo, hi],
-                    "a venue of the scenario: " + ", ".join(map(repr, venue_names)),
-                )
+                raise self._error(f"bounds.{name!r}", [lo, hi], "a venue of the scenario: " + ", ".join(map(repr, venue_names)))
             i = list(venue_names).index(name)
             lower[i], upper[i] = lo, hi
         if lower.sum() > 1 + 1e-12:
-            raise self._error(
-                "bounds",
-                "{table}",
-                f"lower bounds summing to at most 1 (they sum to {lower.sum():.6g})",
-            )
+            raise self._error("bounds", "{table}", f"lower bounds summing to at most 1 (they sum to {lower.sum():.6g})")
         return lower, upper
 
     def shares_array(self, venue_names: Sequence[str]) -> np.ndarray | None:
@@ -306,11 +265,7 @@ class OptimiseConfig:
         shares = np.zeros(len(venue_names))
         for name, share in self.equity_shares:
             if name not in venue_names:
-                raise self._error(
-                    f"equity_shares.{name!r}",
-                    share,
-                    "a venue of the scenario: " + ", ".join(map(repr, venue_names)),
-                )
+                raise self._error(f"equity_shares.{name!r}", share, "a venue of the scenario: " + ", ".join(map(repr, venue_names)))
             shares[list(venue_names).index(name)] = share
         return shares
 
@@ -336,13 +291,9 @@ def _check_energy(production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray
         raise DataError(f"consumption_kwh: expected shape (N, T={p.shape[0]}), got {c.shape}")
     for name, a in (("production_kwh", p), ("consumption_kwh", c)):
         if not np.isfinite(a).all():
-            raise DataError(
-                f"{name}: {int((~np.isfinite(a)).sum())} non-finite value(s); expected energies [kWh] >= 0"
-            )
+            raise DataError(f"{name}: {int((~np.isfinite(a)).sum())} non-finite value(s); expected energies [kWh] >= 0")
         if (a < 0).any():
-            raise DataError(
-                f"{name}: {int((a < 0).sum())} negative value(s), min {a.min():.6g}; expected energies [kWh] >= 0"
-            )
+            raise DataError(f"{name}: {int((a < 0).sum())} negative value(s), min {a.min():.6g}; expected energies [kWh] >= 0")
     return p, c
 
 
@@ -382,9 +333,7 @@ def prorata_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray) 
         return consumption_kwh * np.minimum(1.0, ratio)
 
 
-def simulate_key(
-    production_kwh: np.ndarray, consumption_kwh: np.ndarray, coefficients: np.ndarray
-) -> np.ndarray:
+def simulate_key(production_kwh: np.ndarray, consumption_kwh: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
     """Energy allocated by a static (N,) or dynamic (N, T) key: ``min(k P, C)`` [kWh] (D315-4).
 
     Uses the allocation stage's numba core when available.
@@ -449,9 +398,7 @@ def round_static_key(
 
     def evaluate(kk):
         alloc = np.minimum(kk[:, None] * production_kwh[None, :], consumption_kwh)
-        return (value_eur_per_kwh * alloc).sum(axis=1), (saving_eur_per_kwh * alloc).sum(
-            axis=1
-        ) - fixed
+        return (value_eur_per_kwh * alloc).sum(axis=1), (saving_eur_per_kwh * alloc).sum(axis=1) - fixed
 
     def fair(sav):
         ok = True
@@ -465,9 +412,7 @@ def round_static_key(
         return down, fair(evaluate(down)[1])
     up = np.round(down / precision + 1) * precision
     options = [np.array([d, u]) for d, u in zip(down, up, strict=True)]
-    allowed = [
-        np.array([lower[i] - tol <= o <= upper[i] + tol for o in options[i]]) for i in range(n)
-    ]
+    allowed = [np.array([lower[i] - tol <= o <= upper[i] + tol for o in options[i]]) for i in range(n)]
     val_d, sav_d = evaluate(down)
     val_u, sav_u = evaluate(np.minimum(up, 1.0))
     best, best_val, best_fair = down, -np.inf, False
@@ -505,9 +450,7 @@ class PiecewiseLinear:
     values: np.ndarray
 
     @classmethod
-    def build(
-        cls, unit_kwh: np.ndarray, cons_kwh: np.ndarray, weights: np.ndarray, lo: float, hi: float
-    ) -> PiecewiseLinear:
+    def build(cls, unit_kwh: np.ndarray, cons_kwh: np.ndarray, weights: np.ndarray, lo: float, hi: float) -> PiecewiseLinear:
         """Build from production per unit of ``z`` (T,), consumption (T,) and weights (R, T)."""
         mask = unit_kwh > 0
         p = unit_kwh[mask]
@@ -558,26 +501,16 @@ class PiecewiseLinear:
             return None
         idx = np.flatnonzero(ok)
         first, last = int(idx[0]), int(idx[-1])
-        if not ok[first : last + 1].all():
-            raise OptimisationError(
-                "a fairness target is met on several separate ranges of a coefficient (savings not concave); use the dynamic model"
-            )
+        if not ok[first:last + 1].all():
+            raise OptimisationError("a fairness target is met on several separate ranges of a coefficient (savings not concave); use the dynamic model")
 
         def cross(a: int, b: int) -> float:
             if v[b] == v[a]:
                 return float(pts[b])
             return float(pts[a] + (target - v[a]) * (pts[b] - pts[a]) / (v[b] - v[a]))
 
-        lo = (
-            float(pts[0])
-            if first == 0
-            else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
-        )
-        hi = (
-            float(pts[-1])
-            if last == len(pts) - 1
-            else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
-        )
+        lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
+        hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
         return lo, hi
 
     def max(self, row: int) -> float:
@@ -615,9 +548,7 @@ def _pyomo():
         import pyomo.environ as pyo
         from pyomo.contrib.solver.common.factory import SolverFactory
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise OptimisationError(
-            f"Pyomo is not installed ({exc}); install greenkommon's dependencies (pyomo, highspy)"
-        ) from None
+        raise OptimisationError(f"Pyomo is not installed ({exc}); install greenkommon's dependencies (pyomo, highspy)") from None
     return pyo, SolverFactory
 
 
@@ -627,19 +558,13 @@ def _solver(time_limit_s: float):
         solver = factory("highs")
         ok = bool(solver.available())
     except Exception as exc:
-        raise OptimisationError(
-            f"the HiGHS solver could not be loaded through Pyomo ({exc}); install highspy"
-        ) from None
+        raise OptimisationError(f"the HiGHS solver could not be loaded through Pyomo ({exc}); install highspy") from None
     if not ok:
-        raise OptimisationError(
-            "the HiGHS solver is not available to Pyomo: install highspy (pip install highspy)"
-        )
+        raise OptimisationError("the HiGHS solver is not available to Pyomo: install highspy (pip install highspy)")
     return solver
 
 
-def _solve(
-    model: Any, stats: SolveStats, method: str, time_limit_s: float, what: str, solver: Any = None
-) -> Any:
+def _solve(model: Any, stats: SolveStats, method: str, time_limit_s: float, what: str, solver: Any = None) -> Any:
     """Solve a Pyomo model with HiGHS; raise :class:`OptimisationError` unless optimal."""
     from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
@@ -662,15 +587,11 @@ def _solve(
         res.solution_loader.load_vars()
         return res
     if tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded):
-        raise OptimisationError(
-            f"{what}: the model is infeasible (the constraints cannot all hold)"
-        )
+        raise OptimisationError(f"{what}: the model is infeasible (the constraints cannot all hold)")
     if tc == TC.unbounded:
         raise OptimisationError(f"{what}: the model is unbounded (check prices and size limits)")
     if tc in (TC.maxTimeLimit, TC.iterationLimit):
-        raise OptimisationError(
-            f"{what}: HiGHS stopped at its limit ({tc.name}) before proving optimality; raise [optimise] time_limit_s"
-        )
+        raise OptimisationError(f"{what}: HiGHS stopped at its limit ({tc.name}) before proving optimality; raise [optimise] time_limit_s")
     raise OptimisationError(f"{what}: HiGHS ended with {tc.name}")
 
 
@@ -715,27 +636,16 @@ def _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin
         by_venue[i].append(j)
     z_expr = [funcs[i].points[0] + pyo.quicksum(m.seg[j] for j in by_venue[i]) for i in range(n)]
     if sizing is None and nseg > 0:
-        m.total = pyo.Constraint(
-            expr=pyo.quicksum(m.seg[j] for j in range(nseg))
-            <= 1.0 - sum(f.points[0] for f in funcs)
-        )
+        m.total = pyo.Constraint(expr=pyo.quicksum(m.seg[j] for j in range(nseg)) <= 1.0 - sum(f.points[0] for f in funcs))
     elif sizing is not None:
         x_min, x_max, c_x, k_lo, k_hi = sizing
         m.x = pyo.Var(bounds=(x_min, x_max))
         m.total = pyo.Constraint(expr=sum(z_expr) <= m.x)
-        m.klo = pyo.Constraint(
-            [i for i in range(n) if k_lo[i] > 0],
-            rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x,
-        )
-        m.khi = pyo.Constraint(
-            [i for i in range(n) if k_hi[i] < 1],
-            rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x,
-        )
+        m.klo = pyo.Constraint([i for i in range(n) if k_lo[i] > 0], rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x)
+        m.khi = pyo.Constraint([i for i in range(n) if k_hi[i] < 1], rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x)
 
     def value(i: int, row: int):
-        return float(funcs[i].values[row, 0]) + pyo.quicksum(
-            float(slopes[row, j]) * m.seg[j] for j in by_venue[i]
-        )
+        return float(funcs[i].values[row, 0]) + pyo.quicksum(float(slopes[row, j]) * m.seg[j] for j in by_venue[i])
 
     if maxmin is not None:
         row, ref = maxmin
@@ -800,16 +710,10 @@ def _solve_separable(
         if nseg == 0 and sizing is None and maxmin is None:
             # every coefficient is pinned by its bounds: nothing left to choose
             z = np.array([f.points[0] for f in funcs])
-            return _SeparableResult(
-                z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats
-            )
-        m, by_venue = _segment_model(
-            pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing
-        )
+            return _SeparableResult(z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats)
+        m, by_venue = _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing)
         stats.build_s += time.perf_counter() - t0
-        stats.n_variables = max(
-            stats.n_variables, nseg + (1 if sizing is not None or maxmin is not None else 0)
-        )
+        stats.n_variables = max(stats.n_variables, nseg + (1 if sizing is not None or maxmin is not None else 0))
         stats.n_constraints = max(stats.n_constraints, m.nconstraints())
         _solve(m, stats, method, time_limit_s, what, solver)
         seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
@@ -824,9 +728,7 @@ def _solve_separable(
         if not refined:
             x = float(m.x.value) if sizing is not None else 1.0
             return _SeparableResult(z, x, float(pyo.value(m.obj)), stats)
-    raise OptimisationError(
-        f"{what}: refinement did not converge"
-    )  # pragma: no cover - finite by construction
+    raise OptimisationError(f"{what}: refinement did not converge")  # pragma: no cover - finite by construction
 
 
 # ---------------------------------------------------------------------------------------------
@@ -888,16 +790,8 @@ class _Problem:
         return float((self.w * allocated_kwh).sum())
 
 
-def _problem(
-    production_kwh,
-    consumption_kwh,
-    import_price,
-    surplus_price,
-    internal_price,
-    fixed_cost_eur,
-    bill_without_eur,
-    venue_names,
-) -> _Problem:
+def _problem(production_kwh, consumption_kwh, import_price, surplus_price, internal_price, fixed_cost_eur,
+             bill_without_eur, venue_names) -> _Problem:
     p, c = _check_energy(production_kwh, consumption_kwh)
     n, t = c.shape
     imp = _price_matrix(import_price, n, t, "import_price_eur_per_kwh")
@@ -907,11 +801,7 @@ def _problem(
     names = list(venue_names) if venue_names is not None else [f"venue {i + 1}" for i in range(n)]
     if len(names) != n:
         raise DataError(f"venue_names: expected {n} names, got {len(names)}")
-    bill = (
-        (imp * c).sum(axis=1)
-        if bill_without_eur is None
-        else np.broadcast_to(np.asarray(bill_without_eur, dtype=float), (n,)).copy()
-    )
+    bill = (imp * c).sum(axis=1) if bill_without_eur is None else np.broadcast_to(np.asarray(bill_without_eur, dtype=float), (n,)).copy()
     return _Problem(p, c, imp - sur, imp - internal, fixed, bill, names)
 
 
@@ -919,9 +809,7 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def _fairness_targets(
-    prob: _Problem, no_loss: bool, vs_prorata: bool
-) -> tuple[np.ndarray, list[str]]:
+def _fairness_targets(prob: _Problem, no_loss: bool, vs_prorata: bool) -> tuple[np.ndarray, list[str]]:
     n = len(prob.names)
     target = np.full(n, -np.inf)
     why = ["" for _ in range(n)]
@@ -937,15 +825,8 @@ def _fairness_targets(
     return target, why
 
 
-def _apply_targets(
-    funcs: list[PiecewiseLinear],
-    prob: _Problem,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    target: np.ndarray,
-    why: Sequence[str],
-    unit: str = "static key",
-) -> tuple[np.ndarray, np.ndarray]:
+def _apply_targets(funcs: list[PiecewiseLinear], prob: _Problem, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
+                   why: Sequence[str], unit: str = "static key") -> tuple[np.ndarray, np.ndarray]:
     """Turn per-venue saving targets into coefficient bounds (exactly, see module notes)."""
     lo, hi = lo.copy(), hi.copy()
     for i, f in enumerate(funcs):
@@ -962,9 +843,7 @@ def _apply_targets(
         lo[i], hi[i] = max(lo[i], rng[0]), min(hi[i], rng[1])
     if lo.sum() > 1 + 1e-12:
         parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(lo[i])}" for i in range(len(lo)) if lo[i] > 0)
-        raise OptimisationError(
-            f"fairness: the targets need coefficients summing to {_pct(lo.sum())} > 100 % ({parts})"
-        )
+        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(lo.sum())} > 100 % ({parts})")
     return lo, hi
 
 
@@ -973,25 +852,15 @@ def _domains(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.minimum(hi, 1.0 - (lo.sum() - lo))
 
 
-def _restrict_all(
-    funcs: list[PiecewiseLinear], lo: np.ndarray, hi: np.ndarray
-) -> list[PiecewiseLinear]:
+def _restrict_all(funcs: list[PiecewiseLinear], lo: np.ndarray, hi: np.ndarray) -> list[PiecewiseLinear]:
     top = _domains(lo, hi)
-    return [
-        f.restrict(max(lo[i], f.points[0]), min(top[i], f.points[-1])) for i, f in enumerate(funcs)
-    ]
+    return [f.restrict(max(lo[i], f.points[0]), min(top[i], f.points[-1])) for i, f in enumerate(funcs)]
 
 
 def _static_functions(prob: _Problem, lo: np.ndarray, hi: np.ndarray) -> list[PiecewiseLinear]:
     top = _domains(lo, hi)
     return [
-        PiecewiseLinear.build(
-            prob.production_kwh,
-            prob.consumption_kwh[i],
-            np.stack([prob.w[i], prob.v[i]]),
-            lo[i],
-            top[i],
-        )
+        PiecewiseLinear.build(prob.production_kwh, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), lo[i], top[i])
         for i in range(len(prob.names))
     ]
 
@@ -1032,43 +901,19 @@ def solve_static_key(
     -------
     KeyResult
     """
-    prob = _problem(
-        production_kwh,
-        consumption_kwh,
-        import_price_eur_per_kwh,
-        surplus_price_eur_per_kwh,
-        internal_price_eur_per_kwh,
-        fixed_cost_eur,
-        bill_without_eur,
-        venue_names,
-    )
+    prob = _problem(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
+                    internal_price_eur_per_kwh, fixed_cost_eur, bill_without_eur, venue_names)
     n = len(prob.names)
-    lo = (
-        np.zeros(n)
-        if lower is None
-        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    )
-    hi = (
-        np.ones(n)
-        if upper is None
-        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
-    )
+    lo = np.zeros(n) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    hi = np.ones(n) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
     if (lo < 0).any() or (hi > 1).any() or (lo > hi).any():
         raise OptimisationError("bounds: expected 0 <= lower <= upper <= 1 for every venue")
     if lo.sum() > 1 + 1e-12:
         raise OptimisationError(f"bounds: the lower bounds sum to {_pct(lo.sum())} > 100 %")
     stats = SolveStats()
     notes: list[str] = []
-    fairness = tuple(
-        name
-        for name, on in (
-            ("no_loss", no_loss),
-            ("vs_prorata", vs_prorata),
-            ("equity_shares", equity_shares is not None),
-            ("maxmin", maxmin),
-        )
-        if on
-    )
+    fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
+                                           ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
     t0 = time.perf_counter()
     funcs = _static_functions(prob, lo, hi)
     _check_concave(funcs, prob, 0, "static key")
@@ -1082,29 +927,12 @@ def solve_static_key(
         _check_concave(funcs, prob, 1, "maxmin fairness")
         ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
         # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: shift by solving on F − fixed
-        shifted = [
-            PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]]))
-            for i, f in enumerate(funcs)
-        ]
-        res = _solve_separable(
-            shifted,
-            objective_row=None,
-            maxmin=(1, ref),
-            method=method,
-            time_limit_s=time_limit_s,
-            what="static key (maxmin)",
-            stats=stats,
-        )
+        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
+        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
+                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
         min_rel = float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
         goal = min_rel * ref - 1e-9 * np.abs(ref) * max(1.0, abs(min_rel))
-        lo, hi = _apply_targets(
-            funcs,
-            prob,
-            lo,
-            hi,
-            np.maximum(target, goal),
-            ["the optimal minimum relative saving"] * n,
-        )
+        lo, hi = _apply_targets(funcs, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
         funcs = _restrict_all(funcs, lo, hi)
 
     if equity_shares is not None:
@@ -1113,14 +941,7 @@ def solve_static_key(
             raise OptimisationError("equity_shares: expected shares >= 0 summing to at most 1")
         res, funcs = _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, notes)
     else:
-        res = _solve_separable(
-            funcs,
-            objective_row=0,
-            method=method,
-            time_limit_s=time_limit_s,
-            what="static key",
-            stats=stats,
-        )
+        res = _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, what="static key", stats=stats)
 
     k = res.z
     alloc = simulate_key(prob.production_kwh, prob.consumption_kwh, k)
@@ -1145,9 +966,7 @@ def _share_bounds(funcs, prob, lo, hi, shares, tau):
     lo2, hi2 = lo.copy(), hi.copy()
     for i, f in enumerate(funcs):
         up = f.superlevel(shares[i] * tau + prob.fixed_eur[i], row=1)
-        down = PiecewiseLinear(f.points, -f.values).superlevel(
-            -(beta[i] * tau + prob.fixed_eur[i]), row=1
-        )
+        down = PiecewiseLinear(f.points, -f.values).superlevel(-(beta[i] * tau + prob.fixed_eur[i]), row=1)
         if up is None or down is None or up[0] > down[1]:
             return None
         lo2[i], hi2[i] = max(lo2[i], up[0]), min(hi2[i], down[1])
@@ -1182,10 +1001,7 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
                 f"below its equity share {_pct(shares[i])}"
             )
     if shares.sum() <= 0:
-        return _solve_separable(
-            funcs, objective_row=0, method=method, time_limit_s=time_limit_s, stats=stats
-        ), funcs
-
+        return _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, stats=stats), funcs
     def feasible(tau: float) -> bool:
         return _share_bounds(funcs, prob, lo, hi, shares, tau) is not None
 
@@ -1195,10 +1011,8 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
     grid = np.linspace(0.0, top, 33)
     ok = [feasible(float(x)) for x in grid]
     if not any(ok):
-        raise OptimisationError(
-            "fairness (equity shares): no static key gives every venue its share of the total savings "
-            "(relax the shares or the bounds)"
-        )
+        raise OptimisationError("fairness (equity shares): no static key gives every venue its share of the total savings "
+                                "(relax the shares or the bounds)")
     first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
 
     def sharpen(good: float, bad: float) -> float:
@@ -1210,28 +1024,16 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
                 bad = mid
         return good
 
-    tau_min = (
-        float(grid[first]) if first == 0 else sharpen(float(grid[first]), float(grid[first - 1]))
-    )
-    tau_max = (
-        float(grid[last])
-        if last == len(grid) - 1
-        else sharpen(float(grid[last]), float(grid[last + 1]))
-    )
+    tau_min = float(grid[first]) if first == 0 else sharpen(float(grid[first]), float(grid[first - 1]))
+    tau_max = float(grid[last]) if last == len(grid) - 1 else sharpen(float(grid[last]), float(grid[last + 1]))
     cache: dict[float, Any] = {}
 
     def solve(tau: float):
         if tau not in cache:
             lo2, hi2 = _share_bounds(funcs, prob, lo, hi, shares, tau)
             fs = _restrict_all(funcs, lo2, hi2)
-            cache[tau] = _solve_separable(
-                fs,
-                objective_row=0,
-                method=method,
-                time_limit_s=time_limit_s,
-                what="static key (equity shares)",
-                stats=stats,
-            )
+            cache[tau] = _solve_separable(fs, objective_row=0, method=method, time_limit_s=time_limit_s,
+                                          what="static key (equity shares)", stats=stats)
         return cache[tau]
 
     if abs(shares.sum() - 1.0) <= 1e-9:
@@ -1254,17 +1056,11 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
     res = solve(best_tau)
     s = np.array([funcs[i](res.z[i], 1) for i in range(n)]) - prob.fixed_eur
     total = s.sum()
-    if not (
-        s >= shares * total - 1e-7 * max(1.0, abs(total))
-    ).all():  # pragma: no cover - guaranteed by the box
-        raise OptimisationError(
-            "fairness (equity shares): internal check failed: the key does not meet the shares"
-        )
-    notes.append(
-        f"equity shares: best total savings {total:,.2f} €/yr, searched over the reachable totals "
-        f"[{tau_min:,.2f}, {tau_max:,.2f}] €/yr (feasible and checked; not a proof of global optimality "
-        "unless the shares sum to 100 %)"
-    )
+    if not (s >= shares * total - 1e-7 * max(1.0, abs(total))).all():  # pragma: no cover - guaranteed by the box
+        raise OptimisationError("fairness (equity shares): internal check failed: the key does not meet the shares")
+    notes.append(f"equity shares: best total savings {total:,.2f} €/yr, searched over the reachable totals "
+                 f"[{tau_min:,.2f}, {tau_max:,.2f}] €/yr (feasible and checked; not a proof of global optimality "
+                 "unless the shares sum to 100 %)")
     return res, funcs
 
 
@@ -1320,21 +1116,13 @@ def optimise_static_key(
     Code de l'énergie, articles D315-4 (allocation capped by consumption) and D315-6 (keys,
     default pro-rata key); see ``../shared/reference/acc-rules.md`` §1.
     """
-    return solve_static_key(
-        production_kwh,
-        consumption_kwh,
-        import_price_eur_per_kwh,
-        surplus_price_eur_per_kwh,
-        **fairness,
-    ).coefficients
+    return solve_static_key(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh, **fairness).coefficients
 
 
 # ---------------------------------------------------------------------------------------------
 # dynamic key
 # ---------------------------------------------------------------------------------------------
-def greedy_dynamic_allocation(
-    production_kwh: np.ndarray, consumption_kwh: np.ndarray, value_eur_per_kwh: np.ndarray
-) -> np.ndarray:
+def greedy_dynamic_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray, value_eur_per_kwh: np.ndarray) -> np.ndarray:
     """Best dynamic allocation without fairness: each interval serves the highest values first [kWh].
 
     Venues whose allocated kWh is worth nothing (``value ≤ 0``) get none.
@@ -1384,37 +1172,19 @@ def solve_dynamic_key(
     KeyResult
         ``coefficients`` of shape (N, T).
     """
-    prob = _problem(
-        production_kwh,
-        consumption_kwh,
-        import_price_eur_per_kwh,
-        surplus_price_eur_per_kwh,
-        internal_price_eur_per_kwh,
-        fixed_cost_eur,
-        bill_without_eur,
-        venue_names,
-    )
+    prob = _problem(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
+                    internal_price_eur_per_kwh, fixed_cost_eur, bill_without_eur, venue_names)
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
     stats = SolveStats()
-    fairness = tuple(
-        name
-        for name, on in (
-            ("no_loss", no_loss),
-            ("vs_prorata", vs_prorata),
-            ("equity_shares", equity_shares is not None),
-            ("maxmin", maxmin),
-        )
-        if on
-    )
+    fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
+                                           ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
     prorata = prorata_allocation(p, c)
     min_rel = None
     if not fairness and not force_lp:
         alloc = greedy_dynamic_allocation(p, c, prob.w)
     else:
-        alloc, min_rel = _dynamic_lp(
-            prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats
-        )
+        alloc, min_rel = _dynamic_lp(prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats)
     coefficients = np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0)
     return KeyResult(
         coefficients=np.clip(coefficients, 0.0, 1.0),
@@ -1429,9 +1199,7 @@ def solve_dynamic_key(
     )
 
 
-def _dynamic_lp(
-    prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats
-):
+def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats):
     pyo, _ = _pyomo()
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
@@ -1457,17 +1225,10 @@ def _dynamic_lp(
     # capacity rows only where the interval is scarce and has several candidates
     order = np.argsort(vt, kind="stable")
     starts = np.searchsorted(vt[order], np.arange(t + 1))
-    rows = [
-        tt
-        for tt in range(t)
-        if starts[tt + 1] - starts[tt] > 0 and (c[:, tt].sum() > p[tt] or not plenty[tt])
-    ]
+    rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and (c[:, tt].sum() > p[tt] or not plenty[tt])]
     cap = p - base.sum(axis=0)
     m.cap = pyo.Constraint(
-        rows,
-        rule=lambda _m, tt: (
-            pyo.quicksum(m.a[int(j)] for j in order[starts[tt] : starts[tt + 1]]) <= float(cap[tt])
-        ),
+        rows, rule=lambda _m, tt: pyo.quicksum(m.a[int(j)] for j in order[starts[tt]:starts[tt + 1]]) <= float(cap[tt])
     )
     by_venue = [np.flatnonzero(vi == i) for i in range(n)]
     const_s = (prob.v * base).sum(axis=1) - prob.fixed_eur
@@ -1483,10 +1244,7 @@ def _dynamic_lp(
     m.target = pyo.Constraint(fin, rule=lambda _m, i: m.s[i] >= float(target[i]))
     if equity_shares is not None:
         shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
-        m.share = pyo.Constraint(
-            range(n),
-            rule=lambda _m, i: m.s[i] >= float(shares[i]) * pyo.quicksum(m.s[j] for j in range(n)),
-        )
+        m.share = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] >= float(shares[i]) * pyo.quicksum(m.s[j] for j in range(n)))
     value = float((prob.w * base).sum()) + pyo.quicksum(float(wcoef[j]) * m.a[j] for j in range(nv))
     min_rel = None
     stats.n_variables = nv + n
@@ -1509,20 +1267,13 @@ def _dynamic_lp(
         _solve(m, stats, method, time_limit_s, "dynamic key", solver)
     except OptimisationError as exc:
         if "infeasible" in str(exc) and _fairness_any(no_loss, vs_prorata, equity_shares):
-            raise OptimisationError(
-                "dynamic key: the fairness constraints cannot all hold together "
-                "(each venue's target is reachable alone; relax one of the options)"
-            ) from None
+            raise OptimisationError("dynamic key: the fairness constraints cannot all hold together "
+                                    "(each venue's target is reachable alone; relax one of the options)") from None
         raise
     alloc = base.copy()
     alloc[vi, vt] = np.clip([m.a[j].value or 0.0 for j in range(nv)], 0.0, ub)
     if min_rel is not None:
-        min_rel = float(
-            np.min(
-                prob.savings(alloc)
-                / np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
-            )
-        )
+        min_rel = float(np.min(prob.savings(alloc) / np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)))
     return alloc, min_rel
 
 
@@ -1533,12 +1284,8 @@ def _fairness_any(*flags: Any) -> bool:
 # ---------------------------------------------------------------------------------------------
 # joint sizing
 # ---------------------------------------------------------------------------------------------
-def annualised_cost_eur_per_kwp(
-    capex_eur_per_kwp: float,
-    lifetime_years: int,
-    discount_rate: float,
-    opex_eur_per_kwp_per_year: float = 0.0,
-) -> float:
+def annualised_cost_eur_per_kwp(capex_eur_per_kwp: float, lifetime_years: int, discount_rate: float,
+                                opex_eur_per_kwp_per_year: float = 0.0) -> float:
     """Yearly cost of one kWp: capital recovery of ``capex`` plus operating cost [€/kWp/yr].
 
     Notes
@@ -1547,10 +1294,7 @@ def annualised_cost_eur_per_kwp(
     """
     import numpy_financial as npf
 
-    return (
-        float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp))
-        + opex_eur_per_kwp_per_year
-    )
+    return float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp)) + opex_eur_per_kwp_per_year
 
 
 def solve_sizing(
@@ -1584,74 +1328,30 @@ def solve_sizing(
     exactly. ``vs_prorata``, ``equity_shares`` and ``maxmin`` depend on the size non-linearly and are
     not offered here.
     """
-    prob = _problem(
-        production_per_kwp_kwh,
-        consumption_kwh,
-        import_price_eur_per_kwh,
-        surplus_price_eur_per_kwh,
-        internal_price_eur_per_kwh,
-        fixed_cost_eur,
-        None,
-        venue_names,
-    )
+    prob = _problem(production_per_kwp_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
+                    internal_price_eur_per_kwh, fixed_cost_eur, None, venue_names)
     if not math.isfinite(max_peak_power_kwp) or max_peak_power_kwp <= 0:
-        raise OptimisationError(
-            "sizing: the plant size needs a finite upper bound [kWp] (roof area or max_peak_power_kwp)"
-        )
+        raise OptimisationError("sizing: the plant size needs a finite upper bound [kWp] (roof area or max_peak_power_kwp)")
     if not 0 <= min_peak_power_kwp <= max_peak_power_kwp:
-        raise OptimisationError(
-            f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}"
-        )
+        raise OptimisationError(f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}")
     n = len(prob.names)
-    lo = (
-        np.zeros(n)
-        if lower is None
-        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    )
-    hi = (
-        np.ones(n)
-        if upper is None
-        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
-    )
+    lo = np.zeros(n) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    hi = np.ones(n) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
     stats = SolveStats()
     t0 = time.perf_counter()
     unit = prob.production_kwh
-    funcs = [
-        PiecewiseLinear.build(
-            unit,
-            prob.consumption_kwh[i],
-            np.stack([prob.w[i], prob.v[i]]),
-            0.0,
-            float(min(hi[i], 1.0)) * max_peak_power_kwp,
-        )
-        for i in range(n)
-    ]
+    funcs = [PiecewiseLinear.build(unit, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), 0.0,
+                                   float(min(hi[i], 1.0)) * max_peak_power_kwp) for i in range(n)]
     _check_concave(funcs, prob, 0, "sizing")
     if no_loss:
-        ylo, yhi = _apply_targets(
-            funcs,
-            prob,
-            np.zeros(n),
-            np.array([f.points[-1] for f in funcs]),
-            np.zeros(n),
-            ["no loss against no operation"] * n,
-            unit="share of the plant",
-        )
+        ylo, yhi = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
+                                  ["no loss against no operation"] * n, unit="share of the plant")
         funcs = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
-    surplus = _price_matrix(
-        surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False
-    )[0]
+    surplus = _price_matrix(surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False)[0]
     c_x = float((surplus * unit).sum()) - annual_cost_eur_per_kwp
     stats.build_s += time.perf_counter() - t0
-    res = _solve_separable(
-        funcs,
-        objective_row=0,
-        sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
-        method=method,
-        time_limit_s=time_limit_s,
-        what="sizing",
-        stats=stats,
-    )
+    res = _solve_separable(funcs, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
+                           method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
     x = res.x
     notes = []
     if x <= 1e-9:
@@ -1687,14 +1387,10 @@ def scenario_prices(scenario: Any, n_intervals: int) -> tuple[np.ndarray, float,
     time-of-use import price from the economics stage replaces this flat price once available.
     """
     prices = scenario.prices
-    flat = np.array(
-        [
-            v.contract.supply_price_eur_per_kwh
-            if v.contract.supply_price_eur_per_kwh is not None
-            else prices.supply_price_eur_per_kwh
-            for v in scenario.venues
-        ]
-    )
+    flat = np.array([
+        v.contract.supply_price_eur_per_kwh if v.contract.supply_price_eur_per_kwh is not None else prices.supply_price_eur_per_kwh
+        for v in scenario.venues
+    ])
     imp = np.repeat(flat[:, None], n_intervals, axis=1)
     return imp, float(prices.surplus_price_eur_per_kwh), float(prices.internal_price_eur_per_kwh)
 
@@ -1710,13 +1406,8 @@ def _as_arrays(production_kwh: Any, consumption_kwh: Any, n: int) -> tuple[np.nd
     return np.ascontiguousarray(p), np.ascontiguousarray(c)
 
 
-def optimise_scenario(
-    scenario: Any,
-    production_kwh: Any,
-    consumption_kwh: Any,
-    config: OptimiseConfig | None = None,
-    finance: Any = None,
-) -> tuple[KeyResult, dict[str, Any]]:
+def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, config: OptimiseConfig | None = None,
+                      finance: Any = None) -> tuple[KeyResult, dict[str, Any]]:
     """Run the optimiser a scenario asks for and re-simulate the (rounded) key.
 
     Parameters
@@ -1743,33 +1434,15 @@ def optimise_scenario(
     imp, surplus, internal = scenario_prices(scenario, len(p))
     lower, upper = cfg.bounds_arrays(names)
     shares = cfg.shares_array(names)
-    common = dict(
-        internal_price_eur_per_kwh=internal,
-        venue_names=names,
-        method=cfg.method,
-        time_limit_s=cfg.time_limit_s,
-    )
-    fair = dict(
-        no_loss="no_loss" in cfg.fairness,
-        vs_prorata="vs_prorata" in cfg.fairness,
-        equity_shares=shares,
-        maxmin="maxmin" in cfg.fairness,
-    )
+    common = dict(internal_price_eur_per_kwh=internal, venue_names=names, method=cfg.method, time_limit_s=cfg.time_limit_s)
+    fair = dict(no_loss="no_loss" in cfg.fairness, vs_prorata="vs_prorata" in cfg.fairness, equity_shares=shares,
+                maxmin="maxmin" in cfg.fairness)
     if cfg.size_plant:
         unsupported = [f for f in cfg.fairness if f != "no_loss"]
         if unsupported:
-            raise cfg._error(
-                "fairness",
-                list(cfg.fairness),
-                "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)",
-            )
+            raise cfg._error("fairness", list(cfg.fairness), "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)")
         fin = finance if finance is not None else scenario.finance
-        annual = annualised_cost_eur_per_kwp(
-            cfg.capex_eur_per_kwp,
-            fin.lifetime_years,
-            fin.discount_rate,
-            cfg.opex_eur_per_kwp_per_year,
-        )
+        annual = annualised_cost_eur_per_kwp(cfg.capex_eur_per_kwp, fin.lifetime_years, fin.discount_rate, cfg.opex_eur_per_kwp_per_year)
         # the cost is yearly; the curves normally span the scenario's year, prorate otherwise
         from .timegrid import step_hours
 
@@ -1777,30 +1450,14 @@ def optimise_scenario(
         annual *= len(p) * step_hours(scenario.simulation.step) / year_hours
         kwp = scenario.plant.peak_power_kwp
         unit = p / kwp
-        result = solve_sizing(
-            unit,
-            c,
-            imp,
-            surplus,
-            annual_cost_eur_per_kwp=annual,
-            max_peak_power_kwp=cfg.max_size_kwp(),
-            min_peak_power_kwp=cfg.min_peak_power_kwp,
-            lower=lower,
-            upper=upper,
-            no_loss=fair["no_loss"],
-            **common,
-        )
+        result = solve_sizing(unit, c, imp, surplus, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=cfg.max_size_kwp(),
+                              min_peak_power_kwp=cfg.min_peak_power_kwp, lower=lower, upper=upper,
+                              no_loss=fair["no_loss"], **common)
         p = unit * result.peak_power_kwp
-        extra = result.objective_eur - _value(
-            c, imp, surplus, simulate_key(p, c, result.coefficients)
-        )
+        extra = result.objective_eur - _value(c, imp, surplus, simulate_key(p, c, result.coefficients))
     elif cfg.model == "dynamic":
         if cfg.bounds:
-            raise cfg._error(
-                "bounds",
-                "{table}",
-                "no bounds with model = 'dynamic' (bounds are static coefficients)",
-            )
+            raise cfg._error("bounds", "{table}", "no bounds with model = 'dynamic' (bounds are static coefficients)")
         result = solve_dynamic_key(p, c, imp, surplus, **fair, **common)
         extra = 0.0
     else:
@@ -1817,23 +1474,11 @@ def optimise_scenario(
             targets = np.zeros(len(names)) if fair["no_loss"] else np.full(len(names), -np.inf)
             if fair["vs_prorata"]:
                 targets = np.maximum(targets, ((imp - internal) * prorata).sum(axis=1))
-        final, still_fair = round_static_key(
-            result.coefficients,
-            p,
-            c,
-            imp - surplus,
-            imp - internal,
-            precision,
-            lower=lower,
-            upper=upper,
-            targets_eur=targets,
-            equity_shares=shares,
-        )
+        final, still_fair = round_static_key(result.coefficients, p, c, imp - surplus, imp - internal, precision,
+                                             lower=lower, upper=upper, targets_eur=targets, equity_shares=shares)
         if not still_fair and result.fairness:
-            msg = (
-                f"rounding the key to {precision:g} breaks a fairness option ({', '.join(result.fairness)}) "
-                "by a rounding margin; see the re-simulated savings"
-            )
+            msg = (f"rounding the key to {precision:g} breaks a fairness option ({', '.join(result.fairness)}) "
+                   "by a rounding margin; see the re-simulated savings")
             warnings.warn(msg, GreenkommonWarning, stacklevel=2)
             notes.append(msg)
     else:
@@ -1849,9 +1494,7 @@ def optimise_scenario(
         "resimulated_value_eur": _value(c, imp, surplus, alloc) + extra,
         "prorata_value_eur": _value(c, imp, surplus, prorata) + extra,
         "savings_eur": dict(zip(names, savings.sum(axis=1).tolist(), strict=True)),
-        "prorata_savings_eur": dict(
-            zip(names, ((imp - internal) * prorata).sum(axis=1).tolist(), strict=True)
-        ),
+        "prorata_savings_eur": dict(zip(names, ((imp - internal) * prorata).sum(axis=1).tolist(), strict=True)),
         "peak_power_kwp": result.peak_power_kwp,
         "min_relative_saving": result.min_relative_saving,
         "stats": result.stats.as_dict(),
@@ -1869,9 +1512,7 @@ def _value(c: np.ndarray, imp: np.ndarray, surplus: float, alloc: np.ndarray) ->
     return float(((imp - surplus) * alloc).sum())
 
 
-def optimised_key_coefficients(
-    scenario: Any, production_kwh: Any, consumption_kwh: Any
-) -> tuple[np.ndarray, dict[str, Any]]:
+def optimised_key_coefficients(scenario: Any, production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray, dict[str, Any]]:
     """Coefficients for ``[key] type = 'optimised'`` (called by the pipeline).
 
     Returns
@@ -1894,9 +1535,7 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
     """
     coefficients = report.get("coefficients_rounded")
     if coefficients is None:
-        raise OptimisationError(
-            "--write: only static keys can be written into a scenario (a dynamic key needs a coefficients file)"
-        )
+        raise OptimisationError("--write: only static keys can be written into a scenario (a dynamic key needs a coefficients file)")
     lines = [
         f"# Written by `greenkommon optimise` from {Path(base_file).name}",
         f"# optimiser value {report['optimiser_value_eur']:,.2f} €/yr; re-simulated with the written key "
@@ -1907,9 +1546,7 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
     ]
     if report.get("peak_power_kwp") is not None:
         if report["peak_power_kwp"] <= 0:
-            raise OptimisationError(
-                "--write: the sizing chose no plant (0 kWp): there is no scenario to write"
-            )
+            raise OptimisationError("--write: the sizing chose no plant (0 kWp): there is no scenario to write")
         factor = report["peak_power_kwp"] / scenario.plant.peak_power_kwp
         lines.append(f"# plant size chosen by the optimiser: {report['peak_power_kwp']:.3f} kWp")
         raw_sections = scenario.raw.get("plant", {}).get("sections", [])

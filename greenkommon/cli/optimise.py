@@ -27,37 +27,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Example: greenkommon optimise scenarios/greenkommon.toml --fairness no_loss,maxmin --write scenarios/optimised.toml",
     )
     p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument(
-        "--fairness",
-        metavar="LIST",
-        help="comma-separated fairness options: no_loss (no venue worse off than without the "
-        "operation), vs_prorata (than under the pro-rata key), equity_shares (savings >= the "
-        "shares of [optimise.equity_shares]), maxmin (maximise the minimum relative saving); "
-        "'none' clears the scenario's list",
-    )
-    p.add_argument(
-        "--dynamic",
-        action="store_true",
-        help="optimise a dynamic key (one coefficient per venue and interval)",
-    )
-    p.add_argument(
-        "--size",
-        action="store_true",
-        help="optimise the plant size [kWp] with the static key (needs capex_eur_per_kwp and a size "
-        "limit in [optimise])",
-    )
-    p.add_argument(
-        "--method",
-        choices=("choose", "simplex", "ipm"),
-        help="HiGHS algorithm (default: the scenario's, ipm)",
-    )
+    p.add_argument("--fairness", metavar="LIST",
+                   help="comma-separated fairness options: no_loss (no venue worse off than without the "
+                        "operation), vs_prorata (than under the pro-rata key), equity_shares (savings >= the "
+                        "shares of [optimise.equity_shares]), maxmin (maximise the minimum relative saving); "
+                        "'none' clears the scenario's list")
+    p.add_argument("--dynamic", action="store_true", help="optimise a dynamic key (one coefficient per venue and interval)")
+    p.add_argument("--size", action="store_true",
+                   help="optimise the plant size [kWp] with the static key (needs capex_eur_per_kwp and a size "
+                        "limit in [optimise])")
+    p.add_argument("--method", choices=("choose", "simplex", "ipm"), help="HiGHS algorithm (default: the scenario's, ipm)")
     p.add_argument("--no-round", action="store_true", help="keep the coefficients unrounded")
-    p.add_argument(
-        "--write",
-        metavar="NEW.toml",
-        help="write a scenario extending the input one with the optimised static key "
-        "(and plant size); `greenkommon run NEW.toml` simulates it",
-    )
+    p.add_argument("--write", metavar="NEW.toml",
+                   help="write a scenario extending the input one with the optimised static key "
+                        "(and plant size); `greenkommon run NEW.toml` simulates it")
     p.add_argument("--json", metavar="FILE", help="also write the optimiser report as JSON")
     p.set_defaults(func=run)
 
@@ -69,18 +52,12 @@ def _config(scenario, args):
     cfg = scenario.optimise
     changes = {}
     if args.fairness is not None:
-        names = tuple(
-            f.strip() for f in args.fairness.split(",") if f.strip() and f.strip() != "none"
-        )
+        names = tuple(f.strip() for f in args.fairness.split(",") if f.strip() and f.strip() != "none")
         bad = [f for f in names if f not in FAIRNESS_OPTIONS]
         if bad:
-            raise ScenarioError(
-                f"--fairness {args.fairness!r}: unknown option {bad[0]!r}; expected among {', '.join(FAIRNESS_OPTIONS)}"
-            )
+            raise ScenarioError(f"--fairness {args.fairness!r}: unknown option {bad[0]!r}; expected among {', '.join(FAIRNESS_OPTIONS)}")
         if "equity_shares" in names and not cfg.equity_shares:
-            raise ScenarioError(
-                f"--fairness equity_shares: {scenario.file}: [optimise.equity_shares] is missing"
-            )
+            raise ScenarioError(f"--fairness equity_shares: {scenario.file}: [optimise.equity_shares] is missing")
         changes["fairness"] = names
     if args.dynamic:
         changes["model"] = "dynamic"
@@ -90,10 +67,8 @@ def _config(scenario, args):
         changes["round_keys"] = False
     if args.size:
         if cfg.capex_eur_per_kwp is None or cfg.max_size_kwp() == float("inf"):
-            raise ScenarioError(
-                f"--size: {scenario.file}: [optimise] needs capex_eur_per_kwp and max_peak_power_kwp "
-                "(or roof_area_m2 and peak_power_kwp_per_m2)"
-            )
+            raise ScenarioError(f"--size: {scenario.file}: [optimise] needs capex_eur_per_kwp and max_peak_power_kwp "
+                                "(or roof_area_m2 and peak_power_kwp_per_m2)")
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
         changes["size_plant"] = True
@@ -115,11 +90,7 @@ def _atomic_write(path: Path, text: str) -> None:
 def format_report(report: dict, names: list[str]) -> str:
     """Printed summary of an optimiser report."""
     lines = []
-    title = {
-        "static": "static key",
-        "dynamic": "dynamic key",
-        "sizing": "plant size and static key",
-    }[report["model"]]
+    title = {"static": "static key", "dynamic": "dynamic key", "sizing": "plant size and static key"}[report["model"]]
     fair = ", ".join(report["fairness"]) or "none"
     lines.append(f"optimised {title} (fairness: {fair})")
     if report.get("peak_power_kwp") is not None:
@@ -136,39 +107,25 @@ def format_report(report: dict, names: list[str]) -> str:
         sav = report["savings_eur"][n]
         diff = sav - report["prorata_savings_eur"][n]
         if "coefficients_rounded" in report:
-            lines.append(
-                f"{n:<{width}}  {100 * report['coefficients_rounded'][n]:>8.1f}  {100 * report['coefficients'][n]:>10.4f}"
-                f"  {sav:>13,.2f}  {diff:>+17,.2f}"
-            )
+            lines.append(f"{n:<{width}}  {100 * report['coefficients_rounded'][n]:>8.1f}  {100 * report['coefficients'][n]:>10.4f}"
+                         f"  {sav:>13,.2f}  {diff:>+17,.2f}")
         else:
-            lines.append(
-                f"{n:<{width}}  {100 * report['mean_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}"
-            )
+            lines.append(f"{n:<{width}}  {100 * report['mean_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}")
     total = sum(report["savings_eur"].values())
     total_pr = sum(report["prorata_savings_eur"].values())
     pad = 20 if "coefficients_rounded" in report else 10
     lines.append("-" * len(head))
-    lines.append(
-        f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}"
-    )
+    lines.append(f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}")
     lines.append("")
-    lines.append(
-        "savings: against no operation, at the internal price; vs pro-rata: against Enedis's default key"
-    )
-    lines.append(
-        f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
-        f"{report['optimiser_value_eur']:,.2f}, re-simulated {report['resimulated_value_eur']:,.2f}, "
-        f"pro-rata key {report['prorata_value_eur']:,.2f}"
-    )
+    lines.append("savings: against no operation, at the internal price; vs pro-rata: against Enedis's default key")
+    lines.append(f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
+                 f"{report['optimiser_value_eur']:,.2f}, re-simulated {report['resimulated_value_eur']:,.2f}, "
+                 f"pro-rata key {report['prorata_value_eur']:,.2f}")
     if report.get("min_relative_saving") is not None:
-        lines.append(
-            f"minimum relative saving (maxmin): {100 * report['min_relative_saving']:.3f} % of the bill"
-        )
+        lines.append(f"minimum relative saving (maxmin): {100 * report['min_relative_saving']:.3f} % of the bill")
     st = report["stats"]
-    lines.append(
-        f"LP: {st['n_variables']} variables, {st['n_constraints']} constraints, {st['n_solves']} solve(s), "
-        f"build {st['build_s']:.3f} s, solve {st['solve_s']:.3f} s"
-    )
+    lines.append(f"LP: {st['n_variables']} variables, {st['n_constraints']} constraints, {st['n_solves']} solve(s), "
+                 f"build {st['build_s']:.3f} s, solve {st['solve_s']:.3f} s")
     for note in report["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -192,9 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write and cfg.model == "dynamic":
         from ..errors import OptimisationError
 
-        raise OptimisationError(
-            "--write: only static keys can be written into a scenario; drop --dynamic"
-        )
+        raise OptimisationError("--write: only static keys can be written into a scenario; drop --dynamic")
     print(f"simulating {scenario.name!r} ...", file=sys.stderr)
     production_kwh, consumption_kwh = _simulate(scenario)
     print("optimising ...", file=sys.stderr)

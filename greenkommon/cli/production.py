@@ -23,20 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument(
-        "--weather", metavar="FILE", help="weather file replacing the scenario's [weather]"
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        metavar="N",
-        help="seed of the synthetic weather year (overrides the scenario)",
-    )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help='print {"annual_energy_kwh", "specific_yield_kwh_per_kwp", "monthly_energy_kwh": [12]}',
-    )
+    p.add_argument("--weather", metavar="FILE", help="weather file replacing the scenario's [weather]")
+    p.add_argument("--seed", type=int, metavar="N", help="seed of the synthetic weather year (overrides the scenario)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"annual_energy_kwh", "specific_yield_kwh_per_kwp", "monthly_energy_kwh": [12]}')
     p.set_defaults(func=run)
 
 
@@ -57,9 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         wcfg = replace(wcfg, seed=args.seed)
     sim, plant = scenario.simulation, scenario.plant
-    weather, meta = load_weather(
-        wcfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
-    )
+    weather, meta = load_weather(wcfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m,
+                                 sim.year, sim.timezone)
     index = make_index(sim.year, sim.step, sim.timezone)
     production = simulate_production(weather, plant, index)
     summary = production_summary(production, plant.peak_power_kwp)
@@ -68,11 +57,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = sys.stdout
     print(f"{scenario.name}: {plant.name}", file=out)
-    print(
-        f"plant {plant.peak_power_kwp:,.1f} kWp in {len(plant.sections)} section(s); "
-        f"weather: {meta.get('source')}; year {sim.year}, step {sim.step}",
-        file=out,
-    )
+    print(f"plant {plant.peak_power_kwp:,.1f} kWp in {len(plant.sections)} section(s); "
+          f"weather: {meta.get('source')}; year {sim.year}, step {sim.step}", file=out)
     print(f"annual energy     {summary['annual_energy_kwh']:>12,.0f} kWh", file=out)
     print(f"specific yield    {summary['specific_yield_kwh_per_kwp']:>12,.1f} kWh/kWp", file=out)
     print("", file=out)
