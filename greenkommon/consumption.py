@@ -325,12 +325,19 @@ def _temperature_on(index: pd.DatetimeIndex, weather: pd.DataFrame) -> np.ndarra
         raise DataError("weather: expected a tz-aware DatetimeIndex for the heating/cooling share")
     # hourly (or finer) interval-start values: an interval takes the value of the weather interval
     # that contains its start
-    temp = temp.sort_index()
-    out = temp.reindex(index, method="ffill")
-    if out.isna().any():
-        out = out.bfill()
-    if out.isna().any():
-        raise DataError("weather: temp_air does not cover the simulation grid")
+    temp = temp.sort_index().dropna()
+    hour = pd.Timedelta(hours=1)
+    if temp.empty or temp.index[0] > index[0] + hour or temp.index[-1] + hour < index[-1]:
+        span = (
+            f"{temp.index[0].isoformat()} to {temp.index[-1].isoformat()}"
+            if len(temp)
+            else "nothing"
+        )
+        raise DataError(
+            f"weather: temp_air covers {span}: the heating/cooling share of the loads needs the whole "
+            f"year {index[0].year} (from {index[0].isoformat()} to {index[-1].isoformat()})"
+        )
+    out = temp.reindex(index, method="ffill").bfill()
     return out.to_numpy()
 
 
@@ -357,10 +364,14 @@ def synthetic_consumption(
     Returns
     -------
     pandas.Series
-        Energy per interval [kWh], summing to ``annual_consumption_kwh`` over ``index``.
+        Energy per interval [kWh]. Every calendar year sums to ``annual_consumption_kwh``; an
+        index covering part of a year gets that part of the year's profile.
 
     Notes
     -----
+    The profile is built on whole local calendar years (same step and zone as ``index``) and then
+    cut to ``index``.
+
     Non-thermal part: ``E_base = A (1 - h - c)`` spread as ``Σ_k w_k p_k(t) Δt / Σ_t p_k(t) Δt``,
     with ``p_k`` the relative power of archetype k and ``w_k`` its weight.
 
@@ -375,7 +386,36 @@ def synthetic_consumption(
     """
     if load.annual_consumption_kwh is None:
         raise DataError(f"{name or 'venue'}: a synthetic profile needs annual_consumption_kwh")
-    annual = float(load.annual_consumption_kwh)
+    if len(index) == 0:
+        return pd.Series([], index=index, dtype=float, name=name or None)
+    if index.tz is None:
+        raise DataError(
+            f"{name or 'venue'}: the simulation index must be tz-aware (interval-start labels)"
+        )
+    step = pd.Timedelta(_interval_hours(index)[0], unit="h")
+    parts = []
+    for year in sorted(set(index.year)):
+        full = pd.date_range(
+            pd.Timestamp(year=year, month=1, day=1),
+            pd.Timestamp(year=year + 1, month=1, day=1),
+            freq=step,
+            tz=index.tz,
+            inclusive="left",
+            name=index.name,
+        )
+        parts.append(_synthetic_year(load, full, weather, name, year))
+    out = pd.concat(parts).reindex(index)
+    if out.isna().any():
+        raise DataError(
+            f"{name or 'venue'}: the simulation index is not on a regular grid from local midnight"
+        )
+    return out.rename(name or None)
+
+
+def _synthetic_year(
+    load: LoadConfig, index: pd.DatetimeIndex, weather: pd.DataFrame | None, name: str, year: int
+) -> pd.Series:
+    annual = float(load.annual_consumption_kwh)  # type: ignore[arg-type]
     dt_h = _interval_hours(index)
     occupancy = np.zeros(len(index))
     base = np.zeros(len(index))
@@ -417,7 +457,7 @@ def synthetic_consumption(
                     profile += share * base
     if load.noise_pct > 0:
         sigma = load.noise_pct / 100.0
-        rng = np.random.default_rng([load.seed, zlib.crc32(name.encode("utf-8"))])
+        rng = np.random.default_rng([load.seed, zlib.crc32(name.encode("utf-8")), year])
         z = rng.standard_normal(len(index))
         phi = 0.7
         x = np.empty(len(index))

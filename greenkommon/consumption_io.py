@@ -244,9 +244,13 @@ class _Raw:
     values: list[str] = field(default_factory=list)
     units: list[str | None] = field(default_factory=list)
     steps: list[int | None] = field(default_factory=list)
+    flags: list[bool] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, line: int, ts: str, value: str, unit: str | None, step: int | None) -> None:
+    def add(
+        self, line: int, ts: str, value: str, unit: str | None, step: int | None, flag: bool = False
+    ) -> None:
+        self.flags.append(flag)
         self.lines.append(line)
         self.timestamps.append(ts)
         self.values.append(value)
@@ -440,7 +444,7 @@ def _parse_table(
         cols.get("clock") if "timestamp" not in cols and "interval_start" not in cols else None
     )
     raw = _Raw(name, fmt, convention)
-    unit_col, step_col = cols.get("unit"), cols.get("step")
+    unit_col, step_col, flag_col = cols.get("unit"), cols.get("step"), cols.get("filled")
     bq_col, pq_col, prm_col = (
         cols.get("business_quantity"),
         cols.get("physical_quantity"),
@@ -494,7 +498,12 @@ def _parse_table(
         step = _step_from_text(cell(step_col), name, lineno) if step_col is not None else None
         value = cells[cols["value"]]
         raw.add(
-            lineno, ts, value if isinstance(value, int | float) else str(value).strip(), unit, step
+            lineno,
+            ts,
+            value if isinstance(value, int | float) else str(value).strip(),
+            unit,
+            step,
+            flag=_norm(cell(flag_col)) in ("1", "true", "yes", "oui"),
         )
     if len(prms) > 1:
         raise _err(
@@ -773,6 +782,7 @@ def _raw_to_frame(raw: _Raw, tz: str) -> pd.DataFrame:
             "power_kw": energy / (steps / 60.0),
             "step_minutes": steps,
             "line": np.asarray(raw.lines, dtype=np.int64),
+            "filled": np.asarray(raw.flags, dtype=bool),
             "file": raw.file,
         },
         index=start.rename("interval_start"),
@@ -1334,6 +1344,9 @@ def import_load_curves(
     report.steps_minutes = sorted({int(s) for s in frame["step_minutes"]})
     report.measured_kwh = float(np.nansum(frame["energy_kwh"].to_numpy()))
     energy, complete = resample_energy(frame, step, tz)
+    # intervals already flagged as filled in the input (a greenkommon CSV) stay flagged
+    flag_frame = frame.assign(energy_kwh=frame["filled"].to_numpy(dtype=float))
+    input_flags = resample_energy(flag_frame, step, tz)[0].fillna(0.0) > 0
     # trim partly measured edges, then fill what is missing inside
     ok = np.flatnonzero(complete.to_numpy())
     if not len(ok):
@@ -1348,6 +1361,7 @@ def import_load_curves(
         what=venue,
     )
     report.gaps = gaps
+    flags = flags | input_flags.reindex(energy.index, fill_value=False)
     if index is not None:
         if _grid_step_minutes(step) * 60 != (index[1] - index[0]).total_seconds():
             raise _err(f"{venue}: step {step!r} differs from the simulation grid")

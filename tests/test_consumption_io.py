@@ -347,6 +347,10 @@ def test_short_gap_interpolated_and_flagged(tmp_path):
     np.testing.assert_allclose(r.energy_kwh.to_numpy(), [0.05, 0.1, 0.15, 0.2, 0.2, 0.2])
     assert r.filled.tolist() == [False, True, True, False, False, False]
     assert r.report.missing_values == 2 and r.report.gaps.interpolated_intervals == 2
+    # the flags survive a round trip through the greenkommon CSV
+    back = import_load_curves([write_load_csv(r, tmp_path / "o.csv")])
+    assert back.filled.tolist() == r.filled.tolist()
+    np.testing.assert_allclose(back.energy_kwh.to_numpy(), r.energy_kwh.to_numpy(), atol=5e-7)
     with pytest.raises(
         DataError, match=r"33\.33 % of the intervals missing, more than max_missing_pct = 5 %"
     ):
