@@ -594,3 +594,33 @@ def test_cli_show_bundled_scenario(baseline_scenario_path, capsys):
         assert name in out
     assert "annual 300,000 kWh" in out and "peak" in out and "base load" in out
     assert out.count("typical week") == 4
+
+
+def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_path, capsys):
+    import shutil
+
+    from greenkommon.scenario import load_scenario
+
+    shutil.copy(baseline_scenario_path, tmp_path / "greenkommon.toml")
+    f, measured = _year_file(tmp_path, 2025)
+    (tmp_path / "measured.toml").write_text(
+        'extends = "greenkommon.toml"\n\n[[venues]]\nname = "le 6b"\n[venues.load]\n'
+        f'load_file = "{f.name}"\nannual_consumption_kwh = 300000.0\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(tmp_path / "measured.toml")
+    load = sc.venues[sc.venue_names.index("le 6b")].load
+    assert load.load_file == tmp_path / f.name
+    index = make_index(sc.simulation.year, sc.simulation.step, sc.simulation.timezone)
+    df = build_consumption([v.load for v in sc.venues], sc.venue_names, index)
+    assert df["le 6b"].sum() == pytest.approx(300000.0)
+    # Monday 2 Feb 2026 ← Monday 3 Feb 2025, scaled by the annual total
+    unscaled = build_consumption([LoadConfig(load_file=load.load_file)], ["x"], index)["x"]
+    scale = 300000.0 / unscaled.sum()
+    np.testing.assert_allclose(
+        df["le 6b"]["2026-02-02"].to_numpy(), measured["2025-02-03"].to_numpy() * scale, rtol=1e-5
+    )
+    assert main(["load", "show", str(tmp_path / "measured.toml"), "--venue", "le 6b"]) == 0
+    out = capsys.readouterr().out
+    assert "le 6b [measured (load_2025.csv)]" in out and "annual 300,000 kWh" in out
+    assert "Mains" not in out
