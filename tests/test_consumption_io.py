@@ -624,3 +624,24 @@ def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_
     out = capsys.readouterr().out
     assert "le 6b [measured (load_2025.csv)]" in out and "annual 300,000 kWh" in out
     assert "Mains" not in out
+
+
+def test_c4_portal_without_unit_assumes_watts_with_a_warning(tmp_path):
+    # C4 sample layout: 'Unite' empty, 10-minute step, interval-end labels
+    starts, watts = _truth("2025-02-03", 6 * 24, 10, seed=15)
+    f = write_portal(tmp_path / "c4.csv", starts, watts, 10, unit="")
+    with pytest.warns(GreenkommonWarning, match="assuming average power in W"):
+        data, meta = read_enedis_load_curve(f)
+    assert meta["steps_minutes"] == [10] and meta["units"] == ["W"]
+    assert data["energy_kwh"].sum() * 1000 == pytest.approx(_wh(watts, 10))
+
+
+def test_utf16_and_unreadable_workbook_are_clear_errors(tmp_path):
+    f = tmp_path / "u16.csv"
+    f.write_text("timestamp;value_kwh\n2025-01-06 00:00;1\n", encoding="utf-16")
+    with pytest.raises(DataError, match=r"u16\.csv: not a text file \(binary, or UTF-16 text\)"):
+        read_enedis_load_curve(f)
+    x = tmp_path / "broken.xlsx"
+    x.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DataError, match=r"broken\.xlsx: not a readable \.xlsx workbook"):
+        read_enedis_load_curve(x)
