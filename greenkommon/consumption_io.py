@@ -336,7 +336,7 @@ def _unit_cell(text: str | None, name: str, lineno: int) -> str | None:
 # -- format: customer portal / SGE HDM ------------------------------------------------------------
 
 
-def _parse_portal(lines: list[str], name: str) -> _Raw:
+def _parse_portal(lines: list[str], name: str, unit_opt: str | None = None) -> _Raw:
     raw = _Raw(name, "enedis_portal", "end")
     unit: str | None = None
     step: int | None = None
@@ -377,14 +377,19 @@ def _parse_portal(lines: list[str], name: str) -> _Raw:
         if len(cells) > 2 and any(c for c in cells[2:]):
             raise _err(f"{name}: line {i}: {line[:60]!r}: expected two fields 'timestamp;value'")
         raw.add(i, cells[0], cells[1] if len(cells) > 1 else "", unit, step)
-    if unit is None:
+    if any(u is None for u in raw.units) and unit_opt is None:
         warnings.warn(
             redact(f"{name}: no unit declared: assuming average power in W (Enedis C4 exports)"),
             GreenkommonWarning,
             stacklevel=4,
         )
-    raw.units = [u or "W" for u in raw.units]
-    raw.meta["prm"] = [MeterId(p) for p in sorted(prms) if p]
+    raw.units = [u or unit_opt or "W" for u in raw.units]
+    prms.discard("")
+    if len(prms) > 1:
+        raise _err(
+            f"{name}: the file holds {len(prms)} different meters: expected one venue's curve per import"
+        )
+    raw.meta["prm"] = [MeterId(p) for p in sorted(prms)]
     return raw
 
 
@@ -549,7 +554,7 @@ def _parse_csv(
     if fmt == "auto":
         fmt = _detect_format(lines, name)
     if fmt == "enedis_portal":
-        raw = _parse_portal(lines, name)
+        raw = _parse_portal(lines, name, unit_opt)
     else:
         idx = next(
             i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")
