@@ -154,6 +154,10 @@ class LoadConfig:
     load_file : Path or None
         A measured load curve (any format of :mod:`greenkommon.consumption_io`, including the
         output of ``greenkommon load import``); when given it replaces the synthetic profile.
+        In TOML a path, a glob pattern (``"loads/villa/*.xlsx"`` for 7-day chunks) or a list of
+        paths, relative to the scenario file; this attribute is the first file.
+    load_files : tuple of Path
+        Every file of the venue (stitched on import).
     load_format : str
         One of :data:`LOAD_FORMATS` (``auto`` sniffs the file).
     unit : str or None
@@ -178,6 +182,7 @@ class LoadConfig:
     noise_pct: float = 0.0
     seed: int = 0
     load_file: Path | None = None
+    load_files: tuple[Path, ...] = ()
     load_format: str = "auto"
     unit: str | None = None
     timestamp: str = "auto"
@@ -192,22 +197,14 @@ class LoadConfig:
 
     @classmethod
     def from_section(cls, sec: Section) -> LoadConfig:
-        load_file = sec.path("load_file", None)
+        load_files = _read_load_files(sec)
+        load_file = load_files[0] if load_files else None
         annual = sec.float("annual_consumption_kwh", None, min=0, min_exclusive=True, unit="kWh")
         if load_file is None and annual is None:
             raise sec.error(
                 "annual_consumption_kwh",
                 sec.raw("annual_consumption_kwh", None),
                 "an annual consumption [kWh] or a load_file",
-            )
-        if load_file is not None and not load_file.is_file():
-            # file names of Enedis exports often carry the PRM: redact it
-            from .consumption_io import redact
-
-            raise ScenarioError(
-                redact(
-                    f"{sec.file}: {sec.field('load_file')} = '{load_file}': expected an existing load-curve file"
-                )
             )
         heating = sec.float("heating_share", 0.0, min=0, max=1)
         cooling = sec.float("cooling_share", 0.0, min=0, max=1)
@@ -227,6 +224,7 @@ class LoadConfig:
             noise_pct=sec.float("noise_pct", 0.0, min=0, max=100, unit="%"),
             seed=sec.int("seed", 0, min=0),
             load_file=load_file,
+            load_files=load_files,
             load_format=sec.str("load_format", "auto", choices=LOAD_FORMATS),
             unit=sec.str("unit", None, choices=UNITS),
             timestamp=sec.str("timestamp", "auto", choices=TIMESTAMP_CONVENTIONS),
@@ -236,6 +234,42 @@ class LoadConfig:
         )
         sec.finish()
         return cfg
+
+
+def _read_load_files(sec: Section) -> tuple[Path, ...]:
+    from .consumption_io import redact  # file names of Enedis exports often carry the PRM
+
+    raw = sec.raw("load_file", None)
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    expected = "a load-curve file path, a glob pattern or a list of paths"
+    if not isinstance(items, list) or not items or not all(isinstance(x, str) and x for x in items):
+        raise ScenarioError(redact(str(sec.error("load_file", raw, expected))))
+    base = sec.file.parent if sec.file is not None else Path(".")
+    files: list[Path] = []
+    for item in items:
+        p = Path(item).expanduser()
+        if not p.is_absolute():
+            p = base / p
+        if any(ch in item for ch in "*?["):
+            found = sorted(q for q in p.parent.glob(p.name) if q.is_file())
+            if not found:
+                raise ScenarioError(
+                    redact(
+                        f"{sec.file}: {sec.field('load_file')} = {item!r}: expected a pattern matching load-curve files"
+                    )
+                )
+            files.extend(found)
+        elif not p.is_file():
+            raise ScenarioError(
+                redact(
+                    f"{sec.file}: {sec.field('load_file')} = '{p}': expected an existing load-curve file"
+                )
+            )
+        else:
+            files.append(p)
+    return tuple(dict.fromkeys(files))
 
 
 def _read_archetypes(sec: Section) -> tuple[tuple[str, float], ...]:

@@ -1390,7 +1390,7 @@ def measured_consumption(load: Any, index: pd.DatetimeIndex, *, name: str = "ven
     ``annual_consumption_kwh`` the curve is rescaled to that total.
     """
     result = import_load_curves(
-        [load.load_file],
+        list(load.load_files) or [load.load_file],
         venue=name,
         step=_index_step(index),
         tz=str(index.tz),

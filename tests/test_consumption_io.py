@@ -645,3 +645,25 @@ def test_utf16_and_unreadable_workbook_are_clear_errors(tmp_path):
     x.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(DataError, match=r"broken\.xlsx: not a readable \.xlsx workbook"):
         read_enedis_load_curve(x)
+
+
+def test_load_file_glob_and_list_stitch_chunks(tmp_path):
+    starts, watts = _truth("2026-01-01", 17520, 30, seed=16)
+    folder = tmp_path / "villa"
+    folder.mkdir()
+    chunks = np.array_split(np.arange(17520), 5)
+    for k, ix in enumerate(chunks):
+        write_portal(folder / f"chunk{k}.csv", starts[ix], watts[ix], 30)
+    index = make_index(2026, "30min")
+    cfg = LoadConfig.from_section(
+        Section({"load_file": "villa/chunk*.csv"}, "l", tmp_path / "s.toml")
+    )
+    assert len(cfg.load_files) == 5 and cfg.load_file == folder / "chunk0.csv"
+    df = build_consumption([cfg], ["v"], index)
+    assert df["v"].sum() * 1000 == pytest.approx(_wh(watts, 30), abs=1e-6)
+    listed = LoadConfig.from_section(
+        Section({"load_file": ["villa/chunk1.csv", "villa/chunk0.csv"]}, "l", tmp_path / "s.toml")
+    )
+    assert listed.load_files == (folder / "chunk1.csv", folder / "chunk0.csv")
+    with pytest.raises(ScenarioError, match=r"load_file = 'villa/none\*\.csv': expected a pattern"):
+        LoadConfig.from_section(Section({"load_file": "villa/none*.csv"}, "l", tmp_path / "s.toml"))
