@@ -18,6 +18,14 @@ Two paths lead to the same output:
    from the ``holidays`` package, summer slowdown, end-of-year closure), plus an optional
    temperature-driven heating/cooling share from the scenario's weather, scaled to the annual
    consumption of the scenario.
+
+Why not the BDEW standard load profiles (as packaged by demandlib)? They are well kept and a sound
+base for shops and offices, but they describe German commercial customers of the late 1990s, on
+German holidays, with three seasons and three day types and no summer closure. None has evening
+shows that run past midnight, a cantine lunch peak or an August shutdown, which are what shape
+these venues' curves against midday PV production. The archetypes here are explicit hourly shapes
+in a data file (labelled ASSUMPTION, easy to review and replace); the ``offices`` archetype follows
+the logic of BDEW G1 (weekdays 8-18 h) for comparison. Real Enedis curves should replace them.
 """
 
 from __future__ import annotations
