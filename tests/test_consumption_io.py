@@ -667,3 +667,39 @@ def test_load_file_glob_and_list_stitch_chunks(tmp_path):
     assert listed.load_files == (folder / "chunk1.csv", folder / "chunk0.csv")
     with pytest.raises(ScenarioError, match=r"load_file = 'villa/none\*\.csv': expected a pattern"):
         LoadConfig.from_section(Section({"load_file": "villa/none*.csv"}, "l", tmp_path / "s.toml"))
+
+
+def test_measure_date_and_time_columns_variant(tmp_path):
+    # variant seen in third-party parsers: separate date and time columns, step in minutes
+    f = tmp_path / "v.csv"
+    f.write_text(
+        "Date de la mesure;Heure de la mesure;Valeur;Statut de la mesure;PRM;Type de données;Unité;Pas en minutes\n"
+        f"06/01/2025;00:30:00;1000;R;{PRM};Courbe de charge;W;30\n"
+        f"06/01/2025;01:00:00;3000;R;{PRM};Courbe de charge;W;30\n",
+        encoding="utf-8",
+    )
+    data, meta = read_enedis_load_curve(f)
+    assert data.index[0] == pd.Timestamp("2025-01-06 00:00", tz=TZ)  # interval-end → start
+    np.testing.assert_allclose(data["energy_kwh"], [0.5, 1.5])
+    assert str(meta["prm"][0]) == "<PRM>" and meta["prm"][0].reveal() == PRM
+
+
+def test_xlsx_with_date_time_columns_and_unit_in_header(tmp_path):
+    from datetime import datetime, time
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Export de la courbe de charge"])
+    ws.append(["Date", "Heure", "Puissance (kW)"])
+    ws.append([datetime(2025, 1, 6), time(0, 30), 1.2])
+    ws.append([datetime(2025, 1, 6), time(1, 0), None])
+    ws.append([datetime(2025, 1, 6), time(1, 30), 2.4])
+    f = tmp_path / "x.xlsx"
+    wb.save(f)
+    data, meta = read_enedis_load_curve(f)
+    assert meta["format"] == "enedis_xlsx" and meta["units"] == ["kW"]
+    assert data.index[0] == pd.Timestamp("2025-01-06 00:00", tz=TZ)
+    np.testing.assert_allclose(data["energy_kwh"], [0.6, np.nan, 1.2])
+    assert meta["missing_values"] == 1
