@@ -143,11 +143,13 @@ class LoadConfig:
     annual_consumption_kwh : float or None
         Yearly energy the synthetic profile is scaled to [kWh]. With a ``load_file`` too, the
         measured curve is rescaled to this total (to study a growth or a sobriety plan).
+    archetype : str
+        Dominant archetype of the mix. At construction it may also be given as a mapping
+        ``{name: weight}``; in TOML either ``archetype = "studios"`` or
+        ``archetype = {studios = 0.7, events_venue = 0.3}`` (weights are normalised).
     archetypes : tuple of (str, float)
         Synthetic profile: archetype names of :data:`ARCHETYPES` with their share of the
-        (non-thermal) annual energy [-], shares summing to 1. In TOML either
-        ``archetype = "studios"`` or ``archetype = {studios = 0.7, events_venue = 0.3}`` (weights
-        are normalised).
+        (non-thermal) annual energy [-], shares summing to 1.
     heating_share, cooling_share : float
         Share of the annual energy that follows the outdoor temperature (electric heating below
         ``heating_base_temp_c``, cooling above ``cooling_base_temp_c``) [-]. Needs the scenario
@@ -182,7 +184,8 @@ class LoadConfig:
     """
 
     annual_consumption_kwh: float | None = None
-    archetypes: tuple[tuple[str, float], ...] = (("offices", 1.0),)
+    archetype: str | Mapping[str, float] | None = None
+    archetypes: tuple[tuple[str, float], ...] = ()
     heating_share: float = 0.0
     cooling_share: float = 0.0
     heating_base_temp_c: float = 15.0
@@ -198,10 +201,24 @@ class LoadConfig:
     max_gap_hours: float = 2.0
     max_missing_pct: float = 5.0
 
-    @property
-    def archetype(self) -> str:
-        """Name of the dominant archetype (largest share)."""
-        return max(self.archetypes, key=lambda a: a[1])[0]
+    def __post_init__(self) -> None:
+        # ``archetype`` (a name or {name: weight}) and ``archetypes`` describe the same mix; after
+        # construction ``archetypes`` holds normalised weights and ``archetype`` the dominant name
+        mix = self.archetypes
+        if not mix:
+            spec = self.archetype if self.archetype is not None else "offices"
+            mix = ((spec, 1.0),) if isinstance(spec, str) else tuple(spec.items())
+        unknown = [n for n, _ in mix if n not in ARCHETYPES]
+        if unknown:
+            raise DataError(f"archetype {unknown[0]!r}: expected one of {', '.join(ARCHETYPES)}")
+        total = sum(w for _, w in mix)
+        if not all(math.isfinite(w) and w >= 0 for _, w in mix) or total <= 0:
+            raise DataError(
+                f"archetype weights {dict(mix)}: expected weights >= 0, at least one > 0"
+            )
+        mix = tuple((n, float(w) / total) for n, w in mix if w > 0)
+        object.__setattr__(self, "archetypes", mix)
+        object.__setattr__(self, "archetype", max(mix, key=lambda a: a[1])[0])
 
     @classmethod
     def from_section(cls, sec: Section) -> LoadConfig:

@@ -171,3 +171,14 @@ def test_thermal_share_needs_weather_over_the_whole_year(grid30):
     cfg = _cfg(annual_consumption_kwh=1e5, archetype="studios", heating_share=0.2)
     with pytest.raises(DataError, match="temp_air covers .* needs the whole year 2026"):
         synthetic_consumption(cfg, grid30, weather)
+
+
+def test_loadconfig_constructor_keeps_archetype_field():
+    assert LoadConfig(annual_consumption_kwh=1.0, archetype="studios").archetypes == (
+        ("studios", 1.0),
+    )
+    mix = LoadConfig(annual_consumption_kwh=1.0, archetype={"studios": 3, "fablab": 1})
+    assert mix.archetype == "studios" and mix.archetypes == (("studios", 0.75), ("fablab", 0.25))
+    assert LoadConfig(annual_consumption_kwh=1.0).archetype == "offices"
+    with pytest.raises(DataError, match="archetype 'disco'"):
+        LoadConfig(annual_consumption_kwh=1.0, archetype="disco")
