@@ -703,3 +703,29 @@ def test_xlsx_with_date_time_columns_and_unit_in_header(tmp_path):
     assert data.index[0] == pd.Timestamp("2025-01-06 00:00", tz=TZ)
     np.testing.assert_allclose(data["energy_kwh"], [0.6, np.nan, 1.2])
     assert meta["missing_values"] == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(src_year=st.integers(2015, 2030), tgt_year=st.integers(2015, 2030))
+def test_choose_source_days_properties(src_year, tgt_year):
+    import holidays
+
+    usable = set(pd.date_range(f"{src_year}-01-01", f"{src_year}-12-31", freq="D").date)
+    targets = list(pd.date_range(f"{tgt_year}-01-01", f"{tgt_year}-12-31", freq="D").date)
+    mapping = choose_source_days(targets, usable)
+    h_src = holidays.France(years=src_year)
+    h_tgt = holidays.France(years=tgt_year)
+    by_name = {n: d for d, n in h_src.items()}
+    for day, src in mapping.items():
+        assert src is not None and src.year == src_year
+        if day in h_tgt:
+            # same holiday of the measured year, or a Sunday when it has none
+            assert src == by_name.get(h_tgt[day], src) and (
+                h_tgt[day] in by_name or src.weekday() == 6
+            )
+        else:
+            assert src.weekday() == day.weekday() and src not in h_src
+            # same time of year: at most 3 days of weekday shift plus 2 weeks around a holiday
+            # (and around the turn of the year, the nearest same-weekday day stays in the year)
+            doy_gap = abs(pd.Timestamp(src).day_of_year - pd.Timestamp(day).day_of_year)
+            assert doy_gap <= 17 or doy_gap >= 365 - 17
