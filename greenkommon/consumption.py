@@ -593,8 +593,13 @@ def step_of(index: pd.DatetimeIndex) -> float:
 __all__ = [
     "ARCHETYPES",
     "LOAD_FORMATS",
+    "VARIABLE_MAP",
     "Archetype",
     "LoadConfig",
+    "align_to_index",
+    "import_load_curves",
+    "read_enedis_load_curve",
+    "write_load_csv",
     "archetype_power",
     "build_consumption",
     "french_holidays",
@@ -610,7 +615,7 @@ def __getattr__(name: str) -> Any:
         "import_load_curves",
         "VARIABLE_MAP",
         "write_load_csv",
-        "align_to_year",
+        "align_to_index",
     ):
         from . import consumption_io
 

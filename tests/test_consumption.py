@@ -182,3 +182,12 @@ def test_loadconfig_constructor_keeps_archetype_field():
     assert LoadConfig(annual_consumption_kwh=1.0).archetype == "offices"
     with pytest.raises(DataError, match="archetype 'disco'"):
         LoadConfig(annual_consumption_kwh=1.0, archetype="disco")
+
+
+def test_readers_are_part_of_the_consumption_module():
+    import greenkommon.consumption as consumption
+    from greenkommon import consumption_io
+
+    for name in ("read_enedis_load_curve", "import_load_curves", "VARIABLE_MAP", "write_load_csv", "align_to_index"):
+        assert getattr(consumption, name) is getattr(consumption_io, name)
+        assert name in consumption.__all__
