@@ -608,16 +608,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # the readers live in consumption_io; re-export them lazily (consumption_io imports this module)
-    if name in (
-        "read_enedis_load_curve",
-        "import_load_curves",
-        "VARIABLE_MAP",
-        "write_load_csv",
-        "align_to_index",
-    ):
-        from . import consumption_io
-
-        return getattr(consumption_io, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# the readers live in consumption_io (which does not import this module); re-exported here so
+# that ``consumption`` stays the public module of the stage
+from .consumption_io import (  # noqa: E402
+    VARIABLE_MAP,
+    align_to_index,
+    import_load_curves,
+    read_enedis_load_curve,
+    write_load_csv,
+)

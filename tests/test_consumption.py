@@ -188,6 +188,12 @@ def test_readers_are_part_of_the_consumption_module():
     import greenkommon.consumption as consumption
     from greenkommon import consumption_io
 
-    for name in ("read_enedis_load_curve", "import_load_curves", "VARIABLE_MAP", "write_load_csv", "align_to_index"):
+    for name in (
+        "read_enedis_load_curve",
+        "import_load_curves",
+        "VARIABLE_MAP",
+        "write_load_csv",
+        "align_to_index",
+    ):
         assert getattr(consumption, name) is getattr(consumption_io, name)
         assert name in consumption.__all__
