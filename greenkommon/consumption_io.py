@@ -1248,9 +1248,10 @@ class ImportReport:
     measured_kwh: float = 0.0
     gaps: GapReport = field(default_factory=GapReport)
     aligned: dict[str, Any] | None = None
-    meters: int = 0
+    meters: list[MeterId] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """Printable summary; meter ids show as ``<PRM>`` unless :data:`SHOW_PRM` is set."""
         g = self.gaps
         out = [
             f"{self.venue}: {self.files} file(s), {self.rows} row(s), format {', '.join(self.formats)}, "
@@ -1262,6 +1263,8 @@ class ImportReport:
             f"  missing intervals {g.missing_intervals} of {g.intervals} ({g.missing_pct:.2f} %) in {len(g.gaps)} gap(s): "
             f"{g.interpolated_intervals} interpolated, {g.typical_week_intervals} from the typical week",
         ]
+        if self.meters:
+            out.append(f"  meter {', '.join(str(m) for m in self.meters)}")
         if self.aligned is not None:
             out.append(
                 f"  aligned onto {self.aligned['target_year']}: measured year(s) {self.aligned['source_years']}, "
@@ -1342,7 +1345,7 @@ def import_load_curves(
         raise _err(
             f"{venue}: the files come from {len(prms)} different meters: expected one venue's meter"
         )
-    report.meters = len(prms)
+    report.meters = sorted(prms, key=MeterId.reveal)
     frame = pd.concat(frames).sort_index(kind="stable")
     frame, dropped = _resolve_duplicates(frame)
     report.duplicates_dropped += dropped

@@ -574,6 +574,12 @@ def test_cli_import_failure_writes_nothing(tmp_path, capsys):
     assert out.read_text() == "previous\n" and not list(tmp_path.glob(".v.csv*"))
     assert main(["load", "import", str(f), "--venue", "V", "--out", str(out), "--show-prm"]) == 2
     assert PRM in capsys.readouterr().err
+    ok = write_portal(tmp_path / "ok.csv", *_truth("2025-01-06", 4, 30), 30)
+    assert main(["load", "import", str(ok), "--venue", "V", "--out", str(out)]) == 0
+    assert "meter <PRM>" in capsys.readouterr().out
+    assert main(["load", "import", str(ok), "--venue", "V", "--out", str(out), "--show-prm"]) == 0
+    assert f"meter {PRM}" in capsys.readouterr().out
+    assert PRM not in out.read_text()  # never in the written curve
 
 
 def test_cli_import_with_year_alignment(tmp_path, capsys):
