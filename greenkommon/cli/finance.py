@@ -16,8 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="long-term cash flows, NPV, IRR and payback per venue and for the producer",
         description=(
             "Simulate a scenario, then project its first year over the plant's life "
-            "([finance] lifetime_years) under each supply-price escalation scenario (flat, +3 %%/yr, "
-            "+6 %%/yr and the user path of [finance]). Prints the producer figures with their labels "
+            "([finance] lifetime_years) under each supply-price escalation scenario (flat, +3 %/yr, "
+            "+6 %/yr and the user path of [finance]). Prints the producer figures with their labels "
             "(ASSUMPTION where the data file's defaults were used), NPV, IRR, simple and discounted "
             "payback per venue (its equity at year 0, then its savings) and for the producer "
             "(project and equity views), the plant's LCOE, and the yearly cash-flow table of one case."
