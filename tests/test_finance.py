@@ -264,3 +264,35 @@ def test_finance_command_prints_and_exports(tmp_path, monkeypatch, capsys):
     metrics = pd.read_csv(tmp_path / "out" / "flows_metrics.csv")
     assert len(metrics) == 3 * (len(names) + 2)
     assert main(["finance", str(SCENARIO), "--case", "nope"]) == 2
+
+
+def test_report_view_of_the_reference_case():
+    """``cash_flows_eur``, ``metrics`` and ``assumptions``: the reference case in report form."""
+    bills, p = flat_bills(20_000.0, names=("A", "B"))
+    fin = project_finance(bills, 0.0, FinanceConfig(lifetime_years=12, equity_eur={"A": 1000.0}), p, 100.0)
+    assert fin.reference_case == "+3 %/yr"
+    cash = fin.cash_flows_eur
+    assert list(cash.columns) == ["A", "B", "producer (project)", "producer (equity)"]
+    assert list(cash.index) == list(range(13))
+    assert cash.loc[0, "A"] == -1000.0 and cash.loc[0, "B"] == 0.0
+    assert np.allclose(cash.loc[1:, "A"], fin.cases["+3 %/yr"].venues.loc["A"].loc[1:, "savings_eur"])
+    m = fin.metrics
+    assert m.loc["A", "irr_pct"] == pytest.approx(100 * fin.cases["+3 %/yr"].metrics.loc["A", "irr"])
+    assert {"npv_eur", "irr_pct", "payback_years"} <= set(m.columns)
+    a = fin.assumptions
+    assert a["escalation_case"] == "+3 %/yr" and a["capex_eur_label"].startswith("ASSUMPTION")
+    flat = project_finance(bills, 0.0, FinanceConfig(lifetime_years=12, reference_escalation_per_year=0.0), p, 100.0)
+    assert flat.reference_case == "flat"
+    with pytest.raises(ScenarioError, match="reference_escalation_per_year"):
+        FinanceConfig.from_section(Section({"reference_escalation_per_year": 0.05}, "finance"))
+    with pytest.raises(ScenarioError, match="at least one rate"):
+        FinanceConfig(escalation_rates_per_year=())
+
+
+def test_format_bills_lists_flagged_figures():
+    index = make_index(2026, "1h")
+    cons = pd.DataFrame({"V": np.full(len(index), 5.0)}, index=index)
+    c = ContractConfig.from_section(Section({"tariff": "market", "subscribed_kva": 60.0}, "c"))
+    bills = compute_bills(cons, cons * 0.2, pd.Series(0.0, index=index), [c], PricesConfig(), 100.0)
+    text = economics.format_bills(bills)
+    assert "V " in text and "UNCONFIRMED" in text and "TURPE bt_gt36.CU" in text

@@ -46,6 +46,7 @@ def _write_csv_atomic(frame, path: Path, index: bool) -> None:  # noqa: ANN001
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..economics import format_bills
     from ..economics.finance import format_finance, project_result
     from ..pipeline import run_scenario
     from ..scenario import load_scenario
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
     fin = project_result(result)
+    print("Year 1 bills per venue:")
+    print(format_bills(result.bills))
+    print()
     print(format_finance(fin, args.case))
     if args.csv:
         path = Path(args.csv)

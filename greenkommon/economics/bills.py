@@ -612,3 +612,21 @@ def figures_table(bills: pd.DataFrame) -> pd.DataFrame:
     """The tariff figures a bill table used: key, value, unit, confidence, source."""
     figs = bills.attrs.get("figures", [])
     return pd.DataFrame([{"figure": f.key, "value": f.value, "unit": f.unit, "confidence": f.confidence, "source": f.source} for f in figs])
+
+
+def format_bills(bills: pd.DataFrame) -> str:
+    """Year-1 bills per venue as a text table, with the flagged figures listed below it."""
+    lines = [f"{'venue':<22} {'tariff':<11} {'kWh':>10} {'allocated':>10} {'without [€]':>12} {'with [€]':>12} {'savings [€]':>12} {'%':>6}"]
+    for name, r in bills.iterrows():
+        pct = 100.0 * r["savings_eur"] / r["bill_without_eur"] if r["bill_without_eur"] else float("nan")
+        lines.append(f"{str(name)[:22]:<22} {r['tariff']:<11} {r['consumption_kwh']:>10,.0f} {r['allocated_kwh']:>10,.0f} "
+                     f"{r['bill_without_eur']:>12,.0f} {r['bill_with_eur']:>12,.0f} {r['savings_eur']:>12,.0f} {pct:>5.1f}%")
+    total = bills[["consumption_kwh", "allocated_kwh", "bill_without_eur", "bill_with_eur", "savings_eur"]].sum()
+    lines.append(f"{'all venues':<22} {'':<11} {total['consumption_kwh']:>10,.0f} {total['allocated_kwh']:>10,.0f} "
+                 f"{total['bill_without_eur']:>12,.0f} {total['bill_with_eur']:>12,.0f} {total['savings_eur']:>12,.0f}")
+    lines.append("Bills as each venue bears them: incl. VAT unless vat_recoverable (then excl. VAT).")
+    flagged = [f for f in bills.attrs.get("figures", []) if f.flagged]
+    if flagged:
+        lines.append("Figures used that are not confirmed by an official text (see greenkommon/data/tariffs_fr.toml):")
+        lines += [f"  - {f.key}: {f.confidence}" for f in flagged]
+    return "\n".join(lines)

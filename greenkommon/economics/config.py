@@ -246,6 +246,9 @@ class FinanceConfig:
         Supply-price escalation scenarios [-/yr]: flat, +3 %/yr, +6 %/yr by default.
     escalation_path_per_year : tuple of float or None
         A user-given path of yearly escalation rates (year 2, 3, ...; last one carried on).
+    reference_escalation_per_year : float or None
+        The case shown by default and handed to reports (one of ``escalation_rates_per_year``);
+        None: +3 %/yr when present, else the first rate.
     internal_price_escalation_per_year : float
         Indexation of the internal price [-/yr] (0: fixed for the whole life).
     internal_price_indexed_on_supply : bool
@@ -271,6 +274,7 @@ class FinanceConfig:
     equity_eur: dict[str, float] = field(default_factory=dict)
     escalation_rates_per_year: tuple[float, ...] = (0.0, 0.03, 0.06)
     escalation_path_per_year: tuple[float, ...] | None = None
+    reference_escalation_per_year: float | None = None
     internal_price_escalation_per_year: float = 0.0
     internal_price_indexed_on_supply: bool = False
     surplus_price_after_contract_eur_per_kwh: float = 0.0
@@ -308,6 +312,8 @@ class FinanceConfig:
             raise bad("loan_term_years", self.loan_term_years, f"at most lifetime_years = {self.lifetime_years}")
         if self.inverter_replacement_year is not None and not 1 <= self.inverter_replacement_year <= 50:
             raise bad("inverter_replacement_year", self.inverter_replacement_year, "a year between 1 and 50")
+        if not self.escalation_rates_per_year:
+            raise bad("escalation_rates_per_year", [], "at least one rate, e.g. [0.0, 0.03, 0.06]")
         for r in (*self.escalation_rates_per_year, *(self.escalation_path_per_year or ())):
             if not r > -1 or not math.isfinite(r):
                 raise bad("escalation_rates_per_year", r, "rates > -1")
@@ -352,6 +358,7 @@ class FinanceConfig:
             equity_eur=equity,
             escalation_rates_per_year=tuple(sec.floats("escalation_rates_per_year", [0.0, 0.03, 0.06], min=-0.99)),
             escalation_path_per_year=tuple(path) if path is not None else None,
+            reference_escalation_per_year=sec.float("reference_escalation_per_year", None, min=-0.99, max=1.0),
             internal_price_escalation_per_year=sec.float("internal_price_escalation_per_year", 0.0, min=-1, min_exclusive=True, max=1.0),
             internal_price_indexed_on_supply=sec.bool("internal_price_indexed_on_supply", False),
             surplus_price_after_contract_eur_per_kwh=sec.float("surplus_price_after_contract_eur_per_kwh", 0.0, min=0, unit="€/kWh"),
@@ -359,5 +366,8 @@ class FinanceConfig:
         )
         if path is not None and any(r <= -1 for r in path):
             raise sec.error("escalation_path_per_year", path, "rates > -1")
+        if cfg.reference_escalation_per_year is not None and cfg.reference_escalation_per_year not in cfg.escalation_rates_per_year:
+            raise sec.error("reference_escalation_per_year", cfg.reference_escalation_per_year,
+                            f"one of escalation_rates_per_year {list(cfg.escalation_rates_per_year)}")
         sec.finish()
         return cfg

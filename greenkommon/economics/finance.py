@@ -254,6 +254,9 @@ class FinanceResult:
         The producer figures used, with their labels (ASSUMPTION where defaulted).
     discount_rate : float
     lifetime_years : int
+    reference_case : str
+        The case shown by default (``[finance] reference_escalation_per_year``), used by
+        :attr:`cash_flows_eur`, :attr:`metrics` and :attr:`assumptions` (the report's view).
     """
 
     cases: dict[str, EscalationCase]
@@ -261,6 +264,51 @@ class FinanceResult:
     producer_inputs: ProducerInputs
     discount_rate: float
     lifetime_years: int
+    reference_case: str = ""
+
+    def _ref(self) -> EscalationCase:
+        return self.cases.get(self.reference_case) or next(iter(self.cases.values()))
+
+    @property
+    def cash_flows_eur(self) -> pd.DataFrame:
+        """Reference case: rows years 0..L, columns each venue's cash flow and the producer's
+        project and equity cash flows [€]."""
+        case = self._ref()
+        table = case.venues["cash_flow_eur"].unstack("venue")
+        table = table[list(dict.fromkeys(case.venues.index.get_level_values("venue")))]
+        table["producer (project)"] = case.producer["project_cash_flow_eur"]
+        table["producer (equity)"] = case.producer["equity_cash_flow_eur"]
+        table.columns.name = "stakeholder"
+        return table
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Reference case: rows stakeholders; ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years``,
+        ``discounted_payback_years`` [yr] (NaN when undefined or beyond the life)."""
+        m = self._ref().metrics
+        return pd.DataFrame(
+            {
+                "npv_eur": m["npv_eur"],
+                "irr_pct": 100.0 * m["irr"],
+                "payback_years": m["simple_payback_years"],
+                "discounted_payback_years": m["discounted_payback_years"],
+            }
+        )
+
+    @property
+    def assumptions(self) -> dict[str, Any]:
+        """Finance parameters of the projection, units in the names, labels in ``*_label``."""
+        pin = self.producer_inputs
+        out: dict[str, Any] = {
+            "escalation_case": self._ref().name,
+            "lifetime_years": self.lifetime_years,
+            "discount_rate_pct": 100.0 * self.discount_rate,
+            "lcoe_eur_per_kwh": self.lcoe_eur_per_kwh,
+        }
+        for name, label in pin.labels.items():
+            out[name] = getattr(pin, name)
+            out[f"{name}_label"] = label
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Metrics of every stakeholder under every case (index case, stakeholder)."""
@@ -361,13 +409,23 @@ def project_finance(
     scenarios: list[tuple[str, Sequence[float]]] = [(case_name(r), [r]) for r in finance.escalation_rates_per_year]
     if finance.escalation_path_per_year:
         scenarios.append(("user path", list(finance.escalation_path_per_year)))
+    ref_rate = finance.reference_escalation_per_year
+    if ref_rate is None:
+        ref_rate = 0.03 if 0.03 in finance.escalation_rates_per_year else finance.escalation_rates_per_year[0]
+    reference = case_name(ref_rate)
+    if reference not in [n for n, _ in scenarios]:
+        raise ScenarioError(
+            f"{finance.where}.reference_escalation_per_year = {finance.reference_escalation_per_year!r}: "
+            f"expected one of escalation_rates_per_year {list(finance.escalation_rates_per_year)}"
+        )
     cases = {}
     for name, rates in scenarios:
         e = escalation_index(rates, life)
         i_idx = e if finance.internal_price_indexed_on_supply else (1.0 + finance.internal_price_escalation_per_year) ** (years - 1)
         cases[name] = _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, rent, pmo, inverter,
                             surplus_kwh, surplus_price, surplus_revenue, interest, principal, finance, rate)
-    return FinanceResult(cases=cases, lcoe_eur_per_kwh=lcoe, producer_inputs=pin, discount_rate=rate, lifetime_years=life)
+    return FinanceResult(cases=cases, lcoe_eur_per_kwh=lcoe, producer_inputs=pin, discount_rate=rate, lifetime_years=life,
+                         reference_case=reference)
 
 
 def _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, rent, pmo, inverter,
@@ -530,7 +588,7 @@ def format_finance(fin: FinanceResult, case: str | None = None) -> str:
     """The text report of ``greenkommon finance``: inputs, metrics, one case's yearly table."""
     names = list(fin.cases)
     if case is None:
-        case = next((n for n in names if n != "flat"), names[0])
+        case = fin.reference_case or names[0]
     if case not in fin.cases:
         raise ScenarioError(f"--case {case!r}: expected one of {', '.join(map(repr, names))}")
     out = [
