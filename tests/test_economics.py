@@ -361,3 +361,19 @@ def test_fixed_charges_are_yearly_whatever_the_step(step):
                         prices(), 400.0).loc["venue"]
     assert row["subscription_eur"] == pytest.approx(240.0)
     assert row["turpe_fixed_without_eur"] == pytest.approx(3036.91)
+
+
+def test_optimiser_prices_reproduce_bill_savings():
+    """Σ A × (import − internal) of the optimiser prices = savings of compute_bills (C4 hand case)."""
+    index, consumption, allocated = hand_case_frames()
+    cons, alloc, surplus = frames(index, consumption, allocated)
+    c = contract(tariff="market", subscribed_kva=144.0, energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075})
+    p = prices(internal_price_eur_per_kwh=0.10, surplus_sale="s21")
+    op = economics.optimiser_prices(index, [c], p, 400.0)
+    assert op.import_eur_per_kwh.shape == op.internal_eur_per_kwh.shape == (1, len(index))
+    assert float((allocated * (op.import_eur_per_kwh[0] - op.internal_eur_per_kwh[0])).sum()) == pytest.approx(218.54448, abs=1e-6)
+    assert op.surplus_eur_per_kwh == pytest.approx(0.095)
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml")
+    imp, sur, internal = economics.scenario_optimiser_prices(scenario)
+    assert imp.shape == internal.shape == (len(scenario.venues), len(make_index(2026, scenario.simulation.step)))
+    assert np.isfinite(imp).all() and sur >= 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from .bills import (
     BILL_COLUMNS,
+    OptimiserPrices,
     VenuePrices,
     accise_category,
     allocated_kwh_value_eur_per_kwh,
@@ -26,6 +27,8 @@ from .bills import (
     figures_table,
     format_bills,
     marginal_import_price_eur_per_kwh,
+    optimiser_prices,
+    scenario_optimiser_prices,
     surplus_price_eur_per_kwh,
     venue_prices,
 )
@@ -60,7 +63,10 @@ __all__ = [
     "figures_table",
     "format_bills",
     "load_tariffs",
+    "OptimiserPrices",
     "marginal_import_price_eur_per_kwh",
+    "optimiser_prices",
+    "scenario_optimiser_prices",
     "surplus_price_eur_per_kwh",
     "venue_prices",
 ]

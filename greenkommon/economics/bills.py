@@ -630,3 +630,64 @@ def format_bills(bills: pd.DataFrame) -> str:
         lines.append("Figures used that are not confirmed by an official text (see greenkommon/data/tariffs_fr.toml):")
         lines += [f"  - {f.key}: {f.confidence}" for f in flagged]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class OptimiserPrices:
+    """Prices for a key optimiser that values an allocated kWh as ``import − internal`` for the
+    venue and ``import − surplus`` for the collective.
+
+    Attributes
+    ----------
+    import_eur_per_kwh : numpy.ndarray (N, T)
+        Avoided cost of a COMPLEMENT kWh net of the charges an AUTOCONS kWh still carries (TURPE
+        energy, accise when not exempt), as each venue bears it [€/kWh].
+    internal_eur_per_kwh : numpy.ndarray (N, T)
+        Internal price as each venue bears it (VAT included unless it recovers VAT) [€/kWh].
+    surplus_eur_per_kwh : float
+        Producer's price of a surplus kWh [€/kWh].
+
+    Notes
+    -----
+    ``import − internal`` equals :func:`allocated_kwh_value_eur_per_kwh` exactly, so an
+    optimiser's venue savings Σ A (import − internal) reproduce :func:`compute_bills`' savings.
+    ``import − surplus`` is the collective's value of allocating a kWh rather than selling it,
+    except for the VAT on the internal price a venue cannot recover (a transfer to the state the
+    collective also pays; add it back if it matters).
+    """
+
+    import_eur_per_kwh: np.ndarray
+    internal_eur_per_kwh: np.ndarray
+    surplus_eur_per_kwh: float
+
+
+def optimiser_prices(
+    index: pd.DatetimeIndex,
+    contracts: Sequence[ContractConfig],
+    prices: PricesConfig,
+    plant_peak_kwp: float,
+) -> OptimiserPrices:
+    """Time-of-use prices per venue for the key optimiser (see :class:`OptimiserPrices`)."""
+    n, t = len(contracts), len(index)
+    imp = np.empty((n, t))
+    internal = np.empty((n, t))
+    for i, contract in enumerate(contracts):
+        vp = venue_prices(index, contract, prices, plant_peak_kwp)
+        imp[i] = vp.borne(vp.grid_with_eur_per_kwh, vp.vat_energy) - vp.borne(vp.autocons_charges_eur_per_kwh, vp.vat_energy)
+        internal[i] = vp.borne(vp.internal_eur_per_kwh, vp.vat_internal)
+    surplus, _ = surplus_price_eur_per_kwh(prices, plant_peak_kwp)
+    return OptimiserPrices(imp, internal, surplus)
+
+
+def scenario_optimiser_prices(scenario) -> tuple[np.ndarray, float, np.ndarray]:  # noqa: ANN001
+    """``(import (N, T), surplus, internal (N, T))`` [€/kWh] of a scenario on its simulation grid.
+
+    Drop-in for an optimiser's flat ``scenario_prices``: the grid is
+    :func:`greenkommon.timegrid.make_index` of ``[simulation]``.
+    """
+    from ..timegrid import make_index
+
+    sim = scenario.simulation
+    index = make_index(sim.year, sim.step, sim.timezone)
+    op = optimiser_prices(index, [v.contract for v in scenario.venues], scenario.prices, scenario.plant.peak_power_kwp)
+    return op.import_eur_per_kwh, op.surplus_eur_per_kwh, op.internal_eur_per_kwh
