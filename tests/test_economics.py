@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import tomllib
 from pathlib import Path
 
@@ -30,8 +31,16 @@ def prices(**fields) -> PricesConfig:
 
 
 def frames(index, consumption: np.ndarray, allocated: np.ndarray, names=("venue",)):
-    cons = pd.DataFrame(np.atleast_2d(consumption).T if consumption.ndim == 1 else consumption, index=index, columns=list(names))
-    alloc = pd.DataFrame(np.atleast_2d(allocated).T if allocated.ndim == 1 else allocated, index=index, columns=list(names))
+    cons = pd.DataFrame(
+        np.atleast_2d(consumption).T if consumption.ndim == 1 else consumption,
+        index=index,
+        columns=list(names),
+    )
+    alloc = pd.DataFrame(
+        np.atleast_2d(allocated).T if allocated.ndim == 1 else allocated,
+        index=index,
+        columns=list(names),
+    )
     return cons, alloc, pd.Series(0.0, index=index)
 
 
@@ -69,7 +78,10 @@ def test_calendar_hours_match_hand_count():
     )
 
     index, _, _ = hand_case_frames()
-    codes = period_codes(offpeak_mask(index, parse_hours(["22:00-06:00"], "x")), high_season_mask(index, [11, 12, 1, 2, 3]))
+    codes = period_codes(
+        offpeak_mask(index, parse_hours(["22:00-06:00"], "x")),
+        high_season_mask(index, [11, 12, 1, 2, 3]),
+    )
     counts = {p: int((codes == i).sum()) for i, p in enumerate(PERIODS_4)}
     assert counts == HOURS
 
@@ -94,8 +106,13 @@ def test_market_c4_bill_reproduced_to_the_cent():
     """
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
-    c = contract(tariff="market", subscribed_kva=144.0, energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075},
-                 subscription_eur_per_year=240.0, offpeak_hours=["22:00-06:00"])
+    c = contract(
+        tariff="market",
+        subscribed_kva=144.0,
+        energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075},
+        subscription_eur_per_year=240.0,
+        offpeak_hours=["22:00-06:00"],
+    )
     bills = compute_bills(cons, alloc, surplus, [c], prices(internal_price_eur_per_kwh=0.10), 400.0)
     row = bills.loc["venue"]
 
@@ -112,7 +129,9 @@ def test_market_c4_bill_reproduced_to_the_cent():
     assert round(row["bill_with_eur"], 2) == round(with_excl * 1.2, 2)
     # savings = (832.20 + 225.9204 - 876.00) x 1.2 = 218.54448
     assert round(row["savings_eur"], 2) == 218.54
-    assert row["bill_without_excl_vat_eur"] + row["vat_without_eur"] == pytest.approx(row["bill_without_eur"], abs=1e-6)
+    assert row["bill_without_excl_vat_eur"] + row["vat_without_eur"] == pytest.approx(
+        row["bill_without_eur"], abs=1e-6
+    )
 
 
 def test_tarif_bleu_base_bill_to_the_cent():
@@ -127,7 +146,9 @@ def test_tarif_bleu_base_bill_to_the_cent():
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
     c = contract(tariff="tarif_bleu", option="base", subscribed_kva=36.0, vat_recoverable=True)
-    row = compute_bills(cons, alloc, surplus, [c], prices(internal_price_eur_per_kwh=0.10), 400.0).loc["venue"]
+    row = compute_bills(
+        cons, alloc, surplus, [c], prices(internal_price_eur_per_kwh=0.10), 400.0
+    ).loc["venue"]
     cta = 402.76 * (744 / 8760 * 0.2193 + 8016 / 8760 * 0.15)
     assert round(row["bill_without_eur"], 2) == round(14532.84 + 581.76 + cta, 2)
     assert round(row["savings_eur"], 2) == 220.59
@@ -140,7 +161,9 @@ def test_accise_on_autocons_when_exemption_does_not_apply():
     cons, alloc, surplus = frames(index, consumption, allocated)
     c = contract(tariff="market", subscribed_kva=144.0, vat_recoverable=True)
     base = compute_bills(cons, alloc, surplus, [c], prices(), 400.0).loc["venue"]
-    off = compute_bills(cons, alloc, surplus, [c], prices(accise_exemption_acc=False), 400.0).loc["venue"]
+    off = compute_bills(cons, alloc, surplus, [c], prices(accise_exemption_acc=False), 400.0).loc[
+        "venue"
+    ]
     big = compute_bills(cons, alloc, surplus, [c], prices(), 1000.0).loc["venue"]
     extra = 0.02579 * 8760
     assert off["savings_eur"] == pytest.approx(base["savings_eur"] - extra, abs=1e-6)
@@ -155,8 +178,14 @@ def test_flat_contract_keeps_the_simple_bill():
     c_kwh = rng.uniform(0, 5, (len(index), 2))
     a_kwh = c_kwh * rng.uniform(0, 1, c_kwh.shape)
     cons, alloc, surplus = frames(index, c_kwh, a_kwh, names=("a", "b"))
-    bills = compute_bills(cons, alloc, surplus, [ContractConfig(), ContractConfig(supply_price_eur_per_kwh=0.2)],
-                          PricesConfig(supply_price_eur_per_kwh=0.1659, internal_price_eur_per_kwh=0.1), 100.0)
+    bills = compute_bills(
+        cons,
+        alloc,
+        surplus,
+        [ContractConfig(), ContractConfig(supply_price_eur_per_kwh=0.2)],
+        PricesConfig(supply_price_eur_per_kwh=0.1659, internal_price_eur_per_kwh=0.1),
+        100.0,
+    )
     assert list(bills.index) == ["a", "b"] and bills.index.name == "venue"
     for name, p in (("a", 0.1659), ("b", 0.2)):
         c, a = cons[name].sum(), alloc[name].sum()
@@ -168,8 +197,11 @@ def test_flat_contract_keeps_the_simple_bill():
 def test_no_allocation_no_savings():
     index = make_index(2026, "1h")
     cons, alloc, surplus = frames(index, np.full(len(index), 3.0), np.zeros(len(index)))
-    for c in (contract(tariff="market", subscribed_kva=60.0), contract(tariff="tarif_bleu", subscribed_kva=12.0, option="hphc"),
-              contract(tariff="tarif_bleu", subscribed_kva=9.0, turpe_acc=True, option="hphc")):
+    for c in (
+        contract(tariff="market", subscribed_kva=60.0),
+        contract(tariff="tarif_bleu", subscribed_kva=12.0, option="hphc"),
+        contract(tariff="tarif_bleu", subscribed_kva=9.0, turpe_acc=True, option="hphc"),
+    ):
         row = compute_bills(cons, alloc, surplus, [c], prices(), 100.0).loc["venue"]
         if c.turpe_acc:
             # the ACC option changes the fixed part only by (b_ACC - b_standard) x kVA = 0 for CU4
@@ -179,18 +211,31 @@ def test_no_allocation_no_savings():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(0, 1), min_size=24, max_size=24), st.sampled_from(["market", "tarif_bleu"]),
-       st.booleans(), st.floats(0.0, 0.3))
+@given(
+    st.lists(st.floats(0, 1), min_size=24, max_size=24),
+    st.sampled_from(["market", "tarif_bleu"]),
+    st.booleans(),
+    st.floats(0.0, 0.3),
+)
 def test_savings_equal_allocated_kwh_times_their_value(shares, tariff, recover_vat, internal_price):
     """Savings = Σ_t A_t × value of an allocated kWh at t (bills and the optimiser's prices agree)."""
-    index = make_index(2026, "1h")[: 24 * 40]  # 40 days across Jan/Feb (CTA change irrelevant: fixed cancels)
+    index = make_index(2026, "1h")[
+        : 24 * 40
+    ]  # 40 days across Jan/Feb (CTA change irrelevant: fixed cancels)
     shares_t = np.resize(np.asarray(shares), len(index))
     consumption = np.full(len(index), 7.0)
     allocated = consumption * shares_t
     cons, alloc, surplus = frames(index, consumption, allocated)
-    c = contract(tariff=tariff, subscribed_kva=36.0 if tariff == "tarif_bleu" else 100.0, option="base",
-                 vat_recoverable=recover_vat) if tariff == "tarif_bleu" else contract(
-        tariff="market", subscribed_kva=100.0, vat_recoverable=recover_vat)
+    c = (
+        contract(
+            tariff=tariff,
+            subscribed_kva=36.0 if tariff == "tarif_bleu" else 100.0,
+            option="base",
+            vat_recoverable=recover_vat,
+        )
+        if tariff == "tarif_bleu"
+        else contract(tariff="market", subscribed_kva=100.0, vat_recoverable=recover_vat)
+    )
     p = prices(internal_price_eur_per_kwh=internal_price)
     row = compute_bills(cons, alloc, surplus, [c], p, 300.0).loc["venue"]
     value = economics.allocated_kwh_value_eur_per_kwh(index, [c], p, 300.0)[0]
@@ -199,15 +244,21 @@ def test_savings_equal_allocated_kwh_times_their_value(shares, tariff, recover_v
 
 def test_marginal_import_price_of_a_market_venue():
     index = make_index(2026, "1h")
-    c = contract(tariff="market", subscribed_kva=144.0, energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075},
-                 offpeak_hours=["22:00-06:00"])
+    c = contract(
+        tariff="market",
+        subscribed_kva=144.0,
+        energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075},
+        offpeak_hours=["22:00-06:00"],
+    )
     price = economics.marginal_import_price_eur_per_kwh(index, [c, c], prices(), 400.0)
     assert price.shape == (2, len(index))
     jan_noon = np.nonzero((index.month == 1) & (index.hour == 12))[0][0]
     jul_night = np.nonzero((index.month == 7) & (index.hour == 23))[0][0]
     assert price[0, jan_noon] == pytest.approx((0.095 + 0.0691 + 0.02579) * 1.2)
     assert price[1, jul_night] == pytest.approx((0.075 + 0.0152 + 0.02579) * 1.2)
-    value = economics.allocated_kwh_value_eur_per_kwh(index, [c], prices(internal_price_eur_per_kwh=0.1), 400.0)
+    value = economics.allocated_kwh_value_eur_per_kwh(
+        index, [c], prices(internal_price_eur_per_kwh=0.1), 400.0
+    )
     # an AUTOCONS kWh pays TURPE (same rate) and no accise: saves supply + accise - internal, with VAT
     assert value[0, jan_noon] == pytest.approx((0.095 + 0.02579 - 0.1) * 1.2)
 
@@ -224,22 +275,32 @@ def test_solar_offpeak_preset_moves_hc_to_midday():
 def test_turpe_acc_option_prices_autocons_and_complement_differently():
     """CU4 ACC (TURPE 6 grid B, UNCONFIRMED): market venue, AUTOCONS at 'autoproduite', rest 'alloproduite'."""
     index = make_index(2026, "1h")
-    c = contract(tariff="market", subscribed_kva=36.0, turpe_acc=True, energy_price_eur_per_kwh=0.1, vat_recoverable=True)
+    c = contract(
+        tariff="market",
+        subscribed_kva=36.0,
+        turpe_acc=True,
+        energy_price_eur_per_kwh=0.1,
+        vat_recoverable=True,
+    )
     jan_noon = np.nonzero((index.month == 1) & (index.hour == 12))[0][0]
     vp = economics.venue_prices(index, c, prices(), 100.0)
     assert vp.turpe_autocons_eur_per_kwh[jan_noon] == pytest.approx(0.0172)
     assert vp.turpe_grid_with_eur_per_kwh[jan_noon] == pytest.approx(0.0756)
-    assert vp.turpe_grid_without_eur_per_kwh[jan_noon] == pytest.approx(0.0749)  # TURPE 7 CU4 standard
+    assert vp.turpe_grid_without_eur_per_kwh[jan_noon] == pytest.approx(
+        0.0749
+    )  # TURPE 7 CU4 standard
     assert any("ACC option" in f.key and "UNCONFIRMED" in f.confidence for f in vp.figures)
 
 
 def test_unconfirmed_figures_are_labelled_in_the_output():
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
-    bills = compute_bills(cons, alloc, surplus, [contract(tariff="market", subscribed_kva=144.0)], prices(), 400.0)
+    bills = compute_bills(
+        cons, alloc, surplus, [contract(tariff="market", subscribed_kva=144.0)], prices(), 400.0
+    )
     flagged = bills.loc["venue", "flagged_figures"]
     assert "TURPE bt_gt36.CU" in flagged and "UNCONFIRMED" in flagged
-    assert "rate from 1 Feb 2026 not found" in flagged        # accise carried on
+    assert "rate from 1 Feb 2026 not found" in flagged  # accise carried on
     assert "market offer subscription: ASSUMPTION" in flagged
     table = economics.figures_table(bills)
     assert {"figure", "value", "confidence", "source"} <= set(table.columns)
@@ -262,6 +323,7 @@ def test_every_dated_figure_of_the_data_file_has_source_and_confidence():
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{path}[{i}]")
+
     walk(data)
     # the reference says TURPE 7 values are third-party/UNCONFIRMED: the file must not upgrade them
     assert data["turpe"]["bt_gt36"]["CU"]["confidence"] == "UNCONFIRMED"
@@ -270,12 +332,17 @@ def test_every_dated_figure_of_the_data_file_has_source_and_confidence():
 
 def test_tariffs_file_overrides_a_figure(tmp_path):
     override = tmp_path / "my_tariffs.toml"
-    override.write_text('[accise.pme]\nvalues = [{ from = 2025-01-01, value = 0.030, confidence = "LAW", source = "test" }]\n'
-                        'carried_on_after = 2099-01-01\n', encoding="utf-8")
+    override.write_text(
+        '[accise.pme]\nvalues = [{ from = 2025-01-01, value = 0.030, confidence = "LAW", source = "test" }]\n'
+        "carried_on_after = 2099-01-01\n",
+        encoding="utf-8",
+    )
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
     c = contract(tariff="market", subscribed_kva=144.0, vat_recoverable=True)
-    p = PricesConfig.from_section(Section({"tariffs_file": override.name}, "prices", tmp_path / "scenario.toml"))
+    p = PricesConfig.from_section(
+        Section({"tariffs_file": override.name}, "prices", tmp_path / "scenario.toml")
+    )
     row = compute_bills(cons, alloc, surplus, [c], p, 400.0).loc["venue"]
     assert row["accise_without_eur"] == pytest.approx(0.030 * 87600)
 
@@ -288,8 +355,14 @@ def test_bundled_scenario_has_contracts_and_bills_compute():
     n = len(scenario.venues)
     cons = pd.DataFrame(np.full((len(index), n), 5.0), index=index, columns=scenario.venue_names)
     alloc = cons * 0.3
-    bills = compute_bills(cons, alloc, pd.Series(0.0, index=index), [v.contract for v in scenario.venues],
-                          scenario.prices, scenario.plant.peak_power_kwp)
+    bills = compute_bills(
+        cons,
+        alloc,
+        pd.Series(0.0, index=index),
+        [v.contract for v in scenario.venues],
+        scenario.prices,
+        scenario.plant.peak_power_kwp,
+    )
     assert set(economics.BILL_COLUMNS) <= set(bills.columns)
     assert (bills["bill_without_eur"] > bills["bill_without_excl_vat_eur"]).all()  # all bear VAT
     assert np.allclose(bills["savings_eur"], bills["bill_without_eur"] - bills["bill_with_eur"])
@@ -299,13 +372,32 @@ def test_bundled_scenario_has_contracts_and_bills_compute():
     ("fields", "message"),
     [
         ({"tariff": "market"}, "subscribed_kva is missing"),
-        ({"tariff": "market", "subscribed_kva": 100.0, "turpe_option": "CU4"}, "one of CU, LU for 100 kVA"),
+        (
+            {"tariff": "market", "subscribed_kva": 100.0, "turpe_option": "CU4"},
+            "one of CU, LU for 100 kVA",
+        ),
         ({"tariff": "market", "subscribed_kva": 100.0, "turpe_acc": True}, "only for BT <= 36 kVA"),
-        ({"tariff": "market", "subscribed_kva": 100.0, "energy_price_eur_per_kwh": {"HP": -0.1, "HC": 0.1}}, "a price >= 0"),
-        ({"tariff": "market", "subscribed_kva": 100.0, "energy_price_eur_per_kwh": {"HP": 0.1}}, "{HP, HC}"),
-        ({"tariff": "market", "subscribed_kva": 100.0, "offpeak_hours": ["25:00-06:00"]}, "HH:MM-HH:MM"),
+        (
+            {
+                "tariff": "market",
+                "subscribed_kva": 100.0,
+                "energy_price_eur_per_kwh": {"HP": -0.1, "HC": 0.1},
+            },
+            "a price >= 0",
+        ),
+        (
+            {"tariff": "market", "subscribed_kva": 100.0, "energy_price_eur_per_kwh": {"HP": 0.1}},
+            "{HP, HC}",
+        ),
+        (
+            {"tariff": "market", "subscribed_kva": 100.0, "offpeak_hours": ["25:00-06:00"]},
+            "HH:MM-HH:MM",
+        ),
         ({"tariff": "flat", "turpe_option": "CU4"}, "a 'flat' contract has one all-in price"),
-        ({"tariff": "market", "subscribed_kva": 100.0, "supply_price_eur_per_kwh": 0.2}, "only on a 'flat' contract"),
+        (
+            {"tariff": "market", "subscribed_kva": 100.0, "supply_price_eur_per_kwh": 0.2},
+            "only on a 'flat' contract",
+        ),
         ({"tariff": "market", "subscribed_kva": -3.0}, "> 0"),
     ],
 )
@@ -319,16 +411,33 @@ def test_tarif_bleu_needs_a_standard_power_or_a_subscription():
     index = make_index(2026, "1h")[:48]
     cons, alloc, surplus = frames(index, np.ones(48), np.zeros(48))
     with pytest.raises(ScenarioError, match="expected one of the Tarif Bleu powers"):
-        compute_bills(cons, alloc, surplus, [contract(tariff="tarif_bleu", subscribed_kva=20.0)], prices(), 100.0)
-    ok = compute_bills(cons, alloc, surplus, [contract(tariff="tarif_bleu", subscribed_kva=20.0, subscription_eur_per_year=365.0)],
-                       prices(), 100.0)
+        compute_bills(
+            cons,
+            alloc,
+            surplus,
+            [contract(tariff="tarif_bleu", subscribed_kva=20.0)],
+            prices(),
+            100.0,
+        )
+    ok = compute_bills(
+        cons,
+        alloc,
+        surplus,
+        [contract(tariff="tarif_bleu", subscribed_kva=20.0, subscription_eur_per_year=365.0)],
+        prices(),
+        100.0,
+    )
     assert ok.loc["venue", "subscription_eur"] == pytest.approx(365.0 * 48 / 8760)
 
 
 def test_negative_prices_rejected_with_field_name():
-    with pytest.raises(ScenarioError, match=r"prices.internal_price_eur_per_kwh = -0.1: expected a number >= 0"):
+    with pytest.raises(
+        ScenarioError, match=r"prices.internal_price_eur_per_kwh = -0.1: expected a number >= 0"
+    ):
         prices(internal_price_eur_per_kwh=-0.1)
-    data = read_scenario_mapping(Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml")
+    data = read_scenario_mapping(
+        Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml"
+    )
     data["prices"]["surplus_sale"] = "sold"
     with pytest.raises(ScenarioError, match="prices.surplus_sale"):
         parse_scenario(data, "x.toml")
@@ -341,14 +450,23 @@ def test_inconsistent_frames_rejected():
         compute_bills(cons, alloc, surplus, [ContractConfig()], PricesConfig(), 10.0)
     cons, alloc, surplus = frames(index, np.ones(10), np.zeros(10))
     with pytest.raises(DataError, match="1 venue columns but 2 contracts"):
-        compute_bills(cons, alloc, surplus, [ContractConfig(), ContractConfig()], PricesConfig(), 10.0)
+        compute_bills(
+            cons, alloc, surplus, [ContractConfig(), ContractConfig()], PricesConfig(), 10.0
+        )
 
 
 def test_s21_band_and_limits():
-    assert economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 50.0)[0] == pytest.approx(0.0761)
+    assert economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 50.0)[
+        0
+    ] == pytest.approx(0.0761)
     price, fig = economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 400.0)
     assert price == pytest.approx(0.095) and fig.confidence == "UNCONFIRMED"
-    assert economics.surplus_price_eur_per_kwh(prices(surplus_sale="lost", surplus_price_eur_per_kwh=0.05), 400.0)[0] == 0.0
+    assert (
+        economics.surplus_price_eur_per_kwh(
+            prices(surplus_sale="lost", surplus_price_eur_per_kwh=0.05), 400.0
+        )[0]
+        == 0.0
+    )
     with pytest.raises(ScenarioError, match="exceeds the last S21 band"):
         economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 800.0)
 
@@ -357,8 +475,14 @@ def test_s21_band_and_limits():
 def test_fixed_charges_are_yearly_whatever_the_step(step):
     index = make_index(2026, step)
     cons, alloc, surplus = frames(index, np.full(len(index), 1.0), np.zeros(len(index)))
-    row = compute_bills(cons, alloc, surplus, [contract(tariff="market", subscribed_kva=144.0, subscription_eur_per_year=240.0)],
-                        prices(), 400.0).loc["venue"]
+    row = compute_bills(
+        cons,
+        alloc,
+        surplus,
+        [contract(tariff="market", subscribed_kva=144.0, subscription_eur_per_year=240.0)],
+        prices(),
+        400.0,
+    ).loc["venue"]
     assert row["subscription_eur"] == pytest.approx(240.0)
     assert row["turpe_fixed_without_eur"] == pytest.approx(3036.91)
 
@@ -367,13 +491,44 @@ def test_optimiser_prices_reproduce_bill_savings():
     """Σ A × (import − internal) of the optimiser prices = savings of compute_bills (C4 hand case)."""
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
-    c = contract(tariff="market", subscribed_kva=144.0, energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075})
+    c = contract(
+        tariff="market", subscribed_kva=144.0, energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075}
+    )
     p = prices(internal_price_eur_per_kwh=0.10, surplus_sale="s21")
     op = economics.optimiser_prices(index, [c], p, 400.0)
     assert op.import_eur_per_kwh.shape == op.internal_eur_per_kwh.shape == (1, len(index))
-    assert float((allocated * (op.import_eur_per_kwh[0] - op.internal_eur_per_kwh[0])).sum()) == pytest.approx(218.54448, abs=1e-6)
+    assert float(
+        (allocated * (op.import_eur_per_kwh[0] - op.internal_eur_per_kwh[0])).sum()
+    ) == pytest.approx(218.54448, abs=1e-6)
     assert op.surplus_eur_per_kwh == pytest.approx(0.095)
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml")
     imp, sur, internal = economics.scenario_optimiser_prices(scenario)
-    assert imp.shape == internal.shape == (len(scenario.venues), len(make_index(2026, scenario.simulation.step)))
+    assert (
+        imp.shape
+        == internal.shape
+        == (len(scenario.venues), len(make_index(2026, scenario.simulation.step)))
+    )
     assert np.isfinite(imp).all() and sur >= 0
+
+
+def test_tariff_date_evaluates_every_dated_figure_at_one_date():
+    """A 2024 weather year with 2026 tariffs: CTA 15 % all year, accise exemption on, 20 % VAT."""
+    index = make_index(2024, "1h")
+    h = index.hour.to_numpy()
+    cons, alloc, surplus = frames(
+        index, np.full(len(index), 10.0), np.where((h >= 10) & (h < 16), 4.0, 0.0)
+    )
+    c = contract(tariff="market", subscribed_kva=144.0, vat_recoverable=True)
+    own = compute_bills(cons, alloc, surplus, [c], prices(), 400.0).loc["venue"]
+    fixed = prices(tariff_date=datetime.date(2026, 3, 1))
+    p26 = compute_bills(cons, alloc, surplus, [c], fixed, 400.0).loc["venue"]
+    assert p26["cta_without_eur"] == pytest.approx(0.15 * 3036.91)
+    assert own["cta_without_eur"] == pytest.approx(0.2193 * 3036.91)
+    assert own["accise_exempt_kwh"] == 0.0 and p26["accise_exempt_kwh"] == pytest.approx(
+        alloc["venue"].sum()
+    )
+    # 2024 is before the first accise entry of the data file: used, but labelled
+    assert "accise.pme from 2025-01-01: LAW; extrapolated back" in own["flagged_figures"]
+    assert "extrapolated" not in p26["flagged_figures"]
+    with pytest.raises(ScenarioError, match="prices.tariff_date"):
+        prices(tariff_date="2026-03-01")

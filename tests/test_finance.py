@@ -26,22 +26,37 @@ from greenkommon.timegrid import make_index
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml"
 
 #: Producer with no running costs, no degradation: flows are constant annuities.
-BARE = dict(opex_eur_per_kwp_year=0.0, insurance_eur_per_kwp_year=0.0, roof_rent_eur_per_year=0.0, pmo_fee_eur_per_year=0.0,
-            inverter_replacement_eur_per_kwp=0.0, degradation_per_year=0.0, opex_inflation_per_year=0.0)
+BARE = dict(
+    opex_eur_per_kwp_year=0.0,
+    insurance_eur_per_kwp_year=0.0,
+    roof_rent_eur_per_year=0.0,
+    pmo_fee_eur_per_year=0.0,
+    inverter_replacement_eur_per_kwp=0.0,
+    degradation_per_year=0.0,
+    opex_inflation_per_year=0.0,
+)
 
 
 def annuity_factor(rate: float, years: int) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def flat_bills(allocated_kwh: float, consumption_kwh: float = 100_000.0, names=("A",), supply=0.20, internal=0.10):
+def flat_bills(
+    allocated_kwh: float,
+    consumption_kwh: float = 100_000.0,
+    names=("A",),
+    supply=0.20,
+    internal=0.10,
+):
     """One year of flat-contract bills (hourly grid, constant flows): savings = A × (supply − internal)."""
     index = make_index(2026, "1h")
     t = len(index)
     cons = pd.DataFrame({n: np.full(t, consumption_kwh / t) for n in names}, index=index)
     alloc = pd.DataFrame({n: np.full(t, allocated_kwh / t) for n in names}, index=index)
     p = PricesConfig(supply_price_eur_per_kwh=supply, internal_price_eur_per_kwh=internal)
-    return compute_bills(cons, alloc, pd.Series(0.0, index=index), [ContractConfig()] * len(names), p, 100.0), p
+    return compute_bills(
+        cons, alloc, pd.Series(0.0, index=index), [ContractConfig()] * len(names), p, 100.0
+    ), p
 
 
 # -- metric helpers against closed forms ---------------------------------------------------------
@@ -83,8 +98,19 @@ def test_venue_npv_irr_payback_match_closed_form():
     s = 2000.0
     life, rate = 15, 0.05
     e = s * annuity_factor(0.07, life)  # chosen so that the IRR is 7 %
-    fin = project_finance(bills, 0.0, FinanceConfig(lifetime_years=life, discount_rate=rate, equity_eur={"A": e},
-                                                    escalation_rates_per_year=(0.0,), **BARE), p, 100.0)
+    fin = project_finance(
+        bills,
+        0.0,
+        FinanceConfig(
+            lifetime_years=life,
+            discount_rate=rate,
+            equity_eur={"A": e},
+            escalation_rates_per_year=(0.0,),
+            **BARE,
+        ),
+        p,
+        100.0,
+    )
     m = fin.cases["flat"].metrics.loc["A"]
     assert m["npv_eur"] == pytest.approx(-e + s * annuity_factor(rate, life), rel=1e-10)
     assert m["irr"] == pytest.approx(0.07, abs=1e-9)
@@ -101,8 +127,19 @@ def test_producer_npv_and_lcoe_closed_form():
     """Producer: CAPEX 1,000 €/kWp × 100 kWp, revenue 20,000 kWh × 0.10 €/kWh, no costs, no surplus."""
     bills, p = flat_bills(20_000.0)
     life, rate = 20, 0.04
-    fin = project_finance(bills, 0.0, FinanceConfig(lifetime_years=life, discount_rate=rate, capex_eur_per_kwp=1000.0,
-                                                    escalation_rates_per_year=(0.0,), **BARE), p, 100.0)
+    fin = project_finance(
+        bills,
+        0.0,
+        FinanceConfig(
+            lifetime_years=life,
+            discount_rate=rate,
+            capex_eur_per_kwp=1000.0,
+            escalation_rates_per_year=(0.0,),
+            **BARE,
+        ),
+        p,
+        100.0,
+    )
     m = fin.cases["flat"].metrics.loc["producer (project)"]
     assert m["npv_eur"] == pytest.approx(-100_000 + 2000 * annuity_factor(rate, life))
     # 20 × 2,000 € < 100,000 €: the IRR is negative and zeroes the NPV of the flows
@@ -117,8 +154,16 @@ def test_producer_irr_closed_form_and_loan_equity_view():
     bills, p = flat_bills(50_000.0)  # revenue 5,000 €/yr
     life = 20
     capex = 5000 * annuity_factor(0.06, life)
-    cfg = FinanceConfig(lifetime_years=life, discount_rate=0.03, capex_eur_per_kwp=capex / 100.0, loan_amount_eur=capex / 2,
-                        loan_rate=0.06, loan_term_years=10, escalation_rates_per_year=(0.0,), **BARE)
+    cfg = FinanceConfig(
+        lifetime_years=life,
+        discount_rate=0.03,
+        capex_eur_per_kwp=capex / 100.0,
+        loan_amount_eur=capex / 2,
+        loan_rate=0.06,
+        loan_term_years=10,
+        escalation_rates_per_year=(0.0,),
+        **BARE,
+    )
     case = project_finance(bills, 0.0, cfg, p, 100.0).cases["flat"]
     assert case.metrics.loc["producer (project)", "irr"] == pytest.approx(0.06, abs=1e-9)
     assert case.metrics.loc["producer (equity)", "irr"] == pytest.approx(0.06, abs=1e-9)
@@ -130,8 +175,14 @@ def test_producer_irr_closed_form_and_loan_equity_view():
 
 def test_escalation_degradation_and_indexation():
     bills, p = flat_bills(20_000.0)
-    cfg = FinanceConfig(lifetime_years=10, discount_rate=0.04, escalation_rates_per_year=(0.0, 0.03, 0.06),
-                        escalation_path_per_year=(0.10, 0.0), degradation_per_year=0.01, internal_price_escalation_per_year=0.02)
+    cfg = FinanceConfig(
+        lifetime_years=10,
+        discount_rate=0.04,
+        escalation_rates_per_year=(0.0, 0.03, 0.06),
+        escalation_path_per_year=(0.10, 0.0),
+        degradation_per_year=0.01,
+        internal_price_escalation_per_year=0.02,
+    )
     fin = project_finance(bills, 0.0, cfg, p, 100.0)
     assert list(fin.cases) == ["flat", "+3 %/yr", "+6 %/yr", "user path"]
     y = np.arange(1, 11)
@@ -141,7 +192,9 @@ def test_escalation_degradation_and_indexation():
         f = 0.99 ** (y - 1)
         assert np.allclose(v["bill_without_eur"], c * 0.20 * idx)
         # grid kWh: C − A f_y at the escalated price; AUTOCONS A f_y at the indexed internal price
-        assert np.allclose(v["bill_with_eur"], (c - a * f) * 0.20 * idx + a * f * 0.10 * 1.02 ** (y - 1))
+        assert np.allclose(
+            v["bill_with_eur"], (c - a * f) * 0.20 * idx + a * f * 0.10 * 1.02 ** (y - 1)
+        )
     prod = fin.cases["flat"].producer
     assert np.allclose(prod.loc[1:, "allocated_kwh"], a * 0.99 ** (y - 1))
     # protection against rising prices: savings grow with escalation
@@ -160,15 +213,32 @@ def test_savings_plus_producer_margin_reconcile_with_collective_cost_difference(
     """
     index = make_index(2026, "1h")
     h = index.hour.to_numpy()
-    cons = pd.DataFrame({"V1": np.full(len(index), 10.0), "V2": np.full(len(index), 10.0)}, index=index)
-    alloc = pd.DataFrame({n: np.where((h >= 10) & (h < 16), 4.0, 0.0) for n in ("V1", "V2")}, index=index)
+    cons = pd.DataFrame(
+        {"V1": np.full(len(index), 10.0), "V2": np.full(len(index), 10.0)}, index=index
+    )
+    alloc = pd.DataFrame(
+        {n: np.where((h >= 10) & (h < 16), 4.0, 0.0) for n in ("V1", "V2")}, index=index
+    )
     surplus = pd.Series(1000.0 / len(index), index=index)
-    c = ContractConfig.from_section(Section({"tariff": "market", "subscribed_kva": 144.0, "subscription_eur_per_year": 240.0,
-                                             "energy_price_eur_per_kwh": {"HP": 0.095, "HC": 0.075}}, "c"))
+    c = ContractConfig.from_section(
+        Section(
+            {
+                "tariff": "market",
+                "subscribed_kva": 144.0,
+                "subscription_eur_per_year": 240.0,
+                "energy_price_eur_per_kwh": {"HP": 0.095, "HC": 0.075},
+            },
+            "c",
+        )
+    )
     p = PricesConfig(internal_price_eur_per_kwh=0.10, surplus_price_eur_per_kwh=0.05)
     bills = compute_bills(cons, alloc, surplus, [c, c], p, 400.0)
-    cfg = FinanceConfig(lifetime_years=20, discount_rate=0.04, capex_eur_per_kwp=900.0, **{
-        **BARE, "opex_eur_per_kwp_year": 10.0, "roof_rent_eur_per_year": 1000.0})
+    cfg = FinanceConfig(
+        lifetime_years=20,
+        discount_rate=0.04,
+        capex_eur_per_kwp=900.0,
+        **{**BARE, "opex_eur_per_kwp_year": 10.0, "roof_rent_eur_per_year": 1000.0},
+    )
     fin = project_finance(bills, float(surplus.sum()), cfg, p, 400.0)
     year1 = fin.cases["+3 %/yr"].reconciliation.loc[1]
     assert year1["venue_savings_eur"] == pytest.approx(437.08896, abs=1e-6)
@@ -180,15 +250,29 @@ def test_savings_plus_producer_margin_reconcile_with_collective_cost_difference(
 
 def test_inverter_replacement_and_surplus_after_s21_contract():
     bills, _ = flat_bills(20_000.0)
-    p = PricesConfig(supply_price_eur_per_kwh=0.2, internal_price_eur_per_kwh=0.1, surplus_sale="s21")
-    cfg = FinanceConfig(lifetime_years=25, discount_rate=0.04, **{**BARE, "inverter_replacement_eur_per_kwp": 80.0,
-                                                                  "inverter_replacement_year": 12, "opex_inflation_per_year": 0.02},
-                        surplus_price_after_contract_eur_per_kwh=0.03)
+    p = PricesConfig(
+        supply_price_eur_per_kwh=0.2, internal_price_eur_per_kwh=0.1, surplus_sale="s21"
+    )
+    cfg = FinanceConfig(
+        lifetime_years=25,
+        discount_rate=0.04,
+        **{
+            **BARE,
+            "inverter_replacement_eur_per_kwp": 80.0,
+            "inverter_replacement_year": 12,
+            "opex_inflation_per_year": 0.02,
+        },
+        surplus_price_after_contract_eur_per_kwh=0.03,
+    )
     prod = project_finance(bills, 10_000.0, cfg, p, 100.0).cases["flat"].producer
     assert prod.loc[12, "inverter_replacement_eur"] == pytest.approx(8000 * 1.02**11)
     assert prod["inverter_replacement_eur"].astype(bool).sum() == 1
-    assert prod.loc[20, "surplus_revenue_eur"] == pytest.approx(10_000 * 0.0761)   # S21 9-100 kWp band
-    assert prod.loc[21, "surplus_revenue_eur"] == pytest.approx(10_000 * 0.03)     # after the 20-year contract
+    assert prod.loc[20, "surplus_revenue_eur"] == pytest.approx(
+        10_000 * 0.0761
+    )  # S21 9-100 kWp band
+    assert prod.loc[21, "surplus_revenue_eur"] == pytest.approx(
+        10_000 * 0.03
+    )  # after the 20-year contract
 
 
 def test_defaults_are_labelled_assumption():
@@ -206,7 +290,10 @@ def test_defaults_are_labelled_assumption():
     [
         ({"discount_rate": -1.0}, "finance.discount_rate = -1.0: expected a number > -1"),
         ({"discount_rate": -2.5}, "> -1"),
-        ({"lifetime_years": 20, "loan_amount_eur": 1000.0, "loan_term_years": 25}, "a loan cannot outlive the plant"),
+        (
+            {"lifetime_years": 20, "loan_amount_eur": 1000.0, "loan_term_years": 25},
+            "a loan cannot outlive the plant",
+        ),
         ({"loan_amount_eur": 1000.0}, "loan_term_years = 0: expected a term >= 1"),
         ({"capex_eur_per_kwp": -5.0}, "capex_eur_per_kwp = -5.0"),
         ({"equity_eur": {"A": -10.0}}, "equity_eur.'A' = -10.0"),
@@ -230,8 +317,18 @@ def test_programmatic_config_checked_too():
 def test_projection_rejects_inconsistent_capital():
     bills, p = flat_bills(20_000.0)
     with pytest.raises(ScenarioError, match="exceed the CAPEX"):
-        project_finance(bills, 0.0, FinanceConfig(capex_eur_per_kwp=100.0, loan_amount_eur=9000.0, loan_term_years=5,
-                                                  equity_eur={"A": 2000.0}), p, 100.0)
+        project_finance(
+            bills,
+            0.0,
+            FinanceConfig(
+                capex_eur_per_kwp=100.0,
+                loan_amount_eur=9000.0,
+                loan_term_years=5,
+                equity_eur={"A": 2000.0},
+            ),
+            p,
+            100.0,
+        )
     with pytest.raises(ScenarioError, match="equity_eur.'Z'"):
         project_finance(bills, 0.0, FinanceConfig(equity_eur={"Z": 1.0}), p, 100.0)
 
@@ -248,10 +345,18 @@ def test_finance_command_prints_and_exports(tmp_path, monkeypatch, capsys):
     cons = pd.DataFrame({n: np.full(len(index), 20.0) for n in names}, index=index)
     alloc = cons.mul(np.where((h >= 9) & (h < 17), 0.8, 0.0), axis=0)
     surplus = pd.Series(np.where((h >= 9) & (h < 17), 10.0, 0.0), index=index)
-    bills = compute_bills(cons, alloc, surplus, [v.contract for v in scenario.venues], scenario.prices,
-                          scenario.plant.peak_power_kwp)
+    bills = compute_bills(
+        cons,
+        alloc,
+        surplus,
+        [v.contract for v in scenario.venues],
+        scenario.prices,
+        scenario.plant.peak_power_kwp,
+    )
     fake = types.ModuleType("greenkommon.pipeline")
-    fake.run_scenario = lambda sc: types.SimpleNamespace(scenario=sc, bills=bills, surplus_kwh=surplus)
+    fake.run_scenario = lambda sc: types.SimpleNamespace(
+        scenario=sc, bills=bills, surplus_kwh=surplus
+    )
     monkeypatch.setitem(sys.modules, "greenkommon.pipeline", fake)
     out_csv = tmp_path / "out" / "flows.csv"
     assert main(["finance", str(SCENARIO), "--csv", str(out_csv), "--case", "+6 %/yr"]) == 0
@@ -259,7 +364,9 @@ def test_finance_command_prints_and_exports(tmp_path, monkeypatch, capsys):
     assert "NPV" in text and "producer (equity)" in text and "LCOE" in text and "'+6 %/yr'" in text
     assert "ASSUMPTION" in text
     flows = pd.read_csv(out_csv)
-    assert {"case", "stakeholder", "year", "cash_flow_eur", "project_cash_flow_eur"} <= set(flows.columns)
+    assert {"case", "stakeholder", "year", "cash_flow_eur", "project_cash_flow_eur"} <= set(
+        flows.columns
+    )
     assert set(flows["stakeholder"]) == {*names, "producer"}
     metrics = pd.read_csv(tmp_path / "out" / "flows_metrics.csv")
     assert len(metrics) == 3 * (len(names) + 2)
@@ -269,19 +376,27 @@ def test_finance_command_prints_and_exports(tmp_path, monkeypatch, capsys):
 def test_report_view_of_the_reference_case():
     """``cash_flows_eur``, ``metrics`` and ``assumptions``: the reference case in report form."""
     bills, p = flat_bills(20_000.0, names=("A", "B"))
-    fin = project_finance(bills, 0.0, FinanceConfig(lifetime_years=12, equity_eur={"A": 1000.0}), p, 100.0)
+    fin = project_finance(
+        bills, 0.0, FinanceConfig(lifetime_years=12, equity_eur={"A": 1000.0}), p, 100.0
+    )
     assert fin.reference_case == "+3 %/yr"
     cash = fin.cash_flows_eur
     assert list(cash.columns) == ["A", "B", "producer (project)", "producer (equity)"]
     assert list(cash.index) == list(range(13))
     assert cash.loc[0, "A"] == -1000.0 and cash.loc[0, "B"] == 0.0
-    assert np.allclose(cash.loc[1:, "A"], fin.cases["+3 %/yr"].venues.loc["A"].loc[1:, "savings_eur"])
+    assert np.allclose(
+        cash.loc[1:, "A"], fin.cases["+3 %/yr"].venues.loc["A"].loc[1:, "savings_eur"]
+    )
     m = fin.metrics
-    assert m.loc["A", "irr_pct"] == pytest.approx(100 * fin.cases["+3 %/yr"].metrics.loc["A", "irr"])
+    assert m.loc["A", "irr_pct"] == pytest.approx(
+        100 * fin.cases["+3 %/yr"].metrics.loc["A", "irr"]
+    )
     assert {"npv_eur", "irr_pct", "payback_years"} <= set(m.columns)
     a = fin.assumptions
     assert a["escalation_case"] == "+3 %/yr" and a["capex_eur_label"].startswith("ASSUMPTION")
-    flat = project_finance(bills, 0.0, FinanceConfig(lifetime_years=12, reference_escalation_per_year=0.0), p, 100.0)
+    flat = project_finance(
+        bills, 0.0, FinanceConfig(lifetime_years=12, reference_escalation_per_year=0.0), p, 100.0
+    )
     assert flat.reference_case == "flat"
     with pytest.raises(ScenarioError, match="reference_escalation_per_year"):
         FinanceConfig.from_section(Section({"reference_escalation_per_year": 0.05}, "finance"))

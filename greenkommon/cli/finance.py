@@ -24,12 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument("--case", metavar="NAME",
-                   help="escalation case of the yearly table, e.g. 'flat', '+3 %%/yr', 'user path' "
-                        "(default: the first non-flat case)")
-    p.add_argument("--csv", metavar="FILE",
-                   help="write every case's yearly flows (long format) to FILE and the metrics to "
-                        "FILE with a '_metrics' suffix")
+    p.add_argument(
+        "--case",
+        metavar="NAME",
+        help="escalation case of the yearly table, e.g. 'flat', '+3 %%/yr', 'user path' "
+        "(default: the first non-flat case)",
+    )
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write every case's yearly flows (long format) to FILE and the metrics to "
+        "FILE with a '_metrics' suffix",
+    )
     p.set_defaults(func=run)
 
 
