@@ -532,3 +532,34 @@ def test_tariff_date_evaluates_every_dated_figure_at_one_date():
     assert "extrapolated" not in p26["flagged_figures"]
     with pytest.raises(ScenarioError, match="prices.tariff_date"):
         prices(tariff_date="2026-03-01")
+
+
+def test_four_period_market_prices_and_15min_calendar():
+    """{HPH, HCH, HPB, HCB} supply prices; on a 15-min grid the HC intervals are 4 × the hourly count."""
+    index = make_index(2026, "15min")
+    table = {"HPH": 0.14, "HCH": 0.11, "HPB": 0.09, "HCB": 0.07}
+    c = contract(
+        tariff="market", subscribed_kva=100.0, energy_price_eur_per_kwh=table, vat_recoverable=True
+    )
+    vp = economics.venue_prices(index, c, prices(), 100.0)
+    counts = {p: int(np.isclose(vp.supply_eur_per_kwh, v).sum()) for p, v in table.items()}
+    assert counts == {p: 4 * n for p, n in HOURS.items()}
+
+
+def test_tarif_bleu_acc_option_fixed_surcharge_mu4():
+    """MU4 ACC (grid B): power part 11.16 instead of 11.04 €/kVA/yr → (0.12 × 12 kVA) billed on top of the TRV."""
+    index = make_index(2026, "1h")
+    c = contract(
+        tariff="tarif_bleu",
+        option="hphc",
+        subscribed_kva=12.0,
+        turpe_option="MU4",
+        turpe_acc=True,
+        vat_recoverable=True,
+    )
+    vp = economics.venue_prices(index, c, prices(), 100.0)
+    assert vp.turpe_fixed_with_eur.sum() == pytest.approx(0.12 * 12.0)
+    assert vp.turpe_fixed_without_eur.sum() == 0.0
+    jan_noon = np.nonzero((index.month == 1) & (index.hour == 12))[0][0]
+    # COMPLEMENT: the TRV price plus the ACC 'alloproduite' surcharge over the standard MU4 rate
+    assert vp.grid_with_eur_per_kwh[jan_noon] == pytest.approx(0.1713 + 0.0688 - 0.0639)

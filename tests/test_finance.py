@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from greenkommon import economics
 from greenkommon._config import Section
@@ -411,3 +413,22 @@ def test_format_bills_lists_flagged_figures():
     bills = compute_bills(cons, cons * 0.2, pd.Series(0.0, index=index), [c], PricesConfig(), 100.0)
     text = economics.format_bills(bills)
     assert "V " in text and "UNCONFIRMED" in text and "TURPE bt_gt36.CU" in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(100.0, 1e6),
+    st.lists(st.floats(-1e4, 1e5), min_size=1, max_size=30),
+)
+def test_irr_zeroes_npv_and_payback_brackets_the_sign_change(investment, flows):
+    cf = [-investment, *flows]
+    rate = irr(cf)
+    if np.isfinite(rate):
+        assert npv(rate, cf) == pytest.approx(0.0, abs=1e-6 * max(investment, max(map(abs, flows))))
+    pb = payback_years(cf)
+    cum = np.cumsum(cf)
+    if np.isnan(pb):
+        assert cum[-1] < 0
+    else:
+        y = int(np.ceil(pb))
+        assert cum[y] >= -1e-9 and (y == 0 or cum[y - 1] < 0 or pb == y)

@@ -182,12 +182,16 @@ def payback_years(cash_flows: Sequence[float]) -> float:
 
 
 def irr(cash_flows: Sequence[float]) -> float:
-    """Internal rate of return [-/yr] (:func:`numpy_financial.irr`); ``nan`` without a sign change."""
+    """Internal rate of return [-/yr] (:func:`numpy_financial.irr`).
+
+    ``nan`` without a sign change in the flows or when the solver finds no rate above −100 %.
+    """
     cf = np.asarray(cash_flows, dtype=float)
     if not ((cf < 0).any() and (cf > 0).any()):
         return float("nan")
     value = npf.irr(cf)
-    return float(value) if value is not None and np.isfinite(value) else float("nan")
+    # a rate at or below -100 % (flows returning ~nothing) has no meaning as a return
+    return float(value) if value is not None and np.isfinite(value) and value > -1 else float("nan")
 
 
 def npv(rate: float, cash_flows: Sequence[float]) -> float:
