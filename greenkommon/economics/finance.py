@@ -19,6 +19,10 @@ A venue's cash flow is −equity at year 0, then its yearly savings. The produce
 project (unlevered: −CAPEX, then revenue − costs) and as its shareholders' equity (levered:
 −(CAPEX − loan), then project flow − debt service); the venues' equity is part of the latter.
 NPV and IRR come from :mod:`numpy_financial`.
+
+Producer figures are excluding VAT (a SCIC is VAT-registered: it collects VAT on the internal
+price and recovers it on its purchases). Not modelled: corporate tax, IFER, the SCIC's
+distributions to its members (a venue's equity return is its savings only), residual value.
 """
 
 from __future__ import annotations
