@@ -271,8 +271,9 @@ def weather_on_grid(
     below the horizon at every mid-point), so mean_i(GHI_i) = GHI_h exactly. The diffuse
     fraction of the hour is kept (DHI_i = GHI_i · DHI_h/GHI_h), and DNI is recomputed from the
     closure DNI_i = (GHI_i − DHI_i)/cos θz,i; when the sun is within 3.7° of the horizon
-    (cos θz < 0.065) the beam part is counted as diffuse, so GHI and DHI hour sums are always
-    conserved. The same closure is applied at a 1 h step, so all steps share one set of
+    (cos θz < 0.065) the beam part is counted as diffuse (a beam at grazing incidence is not
+    resolvable). Hourly GHI is therefore always conserved, hourly DHI whenever the sun is above
+    3.7° for the whole hour. The same closure is applied at a 1 h step, so all steps share one set of
     horizontal components. Temperature and wind are held over the hour.
     """
     import pvlib
@@ -366,11 +367,19 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
     return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
 
 
+@functools.lru_cache(maxsize=2)
+def _sam_table(name: str) -> pd.DataFrame:
+    """pvlib's bundled SAM table (read once: it takes about a second)."""
+    import pvlib
+
+    return pvlib.pvsystem.retrieve_sam(name)
+
+
 def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: RoofSection) -> np.ndarray:
     """CEC single-diode module (+ optional Sandia inverter) per kWp [W/kWp]."""
     import pvlib
 
-    modules = pvlib.pvsystem.retrieve_sam("CECMod")
+    modules = _sam_table("CECMod")
     if section.cec_module not in modules:
         raise DataError(f"plant section {section.name!r}: cec_module = {section.cec_module!r} is not in pvlib's CEC module table")
     mod = modules[section.cec_module]
@@ -385,7 +394,7 @@ def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: Ro
     if section.cec_inverter is None:
         eta = section.inverter_efficiency_pct / 100.0
         return np.clip(pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta), 0.0, None)
-    inverters = pvlib.pvsystem.retrieve_sam("cecinverter")
+    inverters = _sam_table("cecinverter")
     if section.cec_inverter not in inverters:
         raise DataError(f"plant section {section.name!r}: cec_inverter = {section.cec_inverter!r} is not in pvlib's CEC inverter table")
     inv = inverters[section.cec_inverter]
