@@ -10,7 +10,7 @@ simulation grid, interval-start labels), i.e. what the operation can share.
 Model chain (per roof section, pvlib functions): sun position at interval mid-points →
 hourly irradiance spread onto the grid (:func:`weather_on_grid`) → Perez transposition with
 pvlib's ``get_total_irradiance`` → Fresnel (``physical``) incidence-angle modifier on the beam
-and Marion's integrated modifier on the diffuse parts → SAPM cell temperature for the racking →
+and Marion's integrated modifier on the diffuse parts → cell temperature (SAPM by default, PVsyst or Faiman) for the racking →
 PVWatts DC (temperature coefficient) → PVWatts loss breakdown (soiling, shading, mismatch,
 wiring, connections, LID, nameplate, age, availability) → PVWatts inverter with the section's
 DC/AC ratio (clipping) → yearly degradation → minus the host's own consumption behind the meter
@@ -37,6 +37,12 @@ RACKING_SAPM = {
     "close_mount": "close_mount_glass_glass",  # modules a few cm above a pitched roof
     "insulated_back": "insulated_back_glass_polymer",  # building-integrated
 }
+
+#: Racking → pvlib PVsyst temperature-model parameters (``TEMPERATURE_MODEL_PARAMETERS['pvsyst']``).
+RACKING_PVSYST = {"open_rack": "freestanding", "close_mount": "semi_integrated", "insulated_back": "insulated"}
+
+#: Cell-temperature models of :mod:`pvlib.temperature` selectable per section.
+TEMPERATURE_MODELS = ("sapm", "pvsyst", "faiman")
 
 #: PVWatts loss categories and their PVWatts v5 defaults [%] (pvlib ``pvwatts_losses``; total 14.08 %).
 PVWATTS_LOSS_DEFAULTS_PCT = {
@@ -85,7 +91,10 @@ class RoofSection:
     nameplate_rating_pct, age_pct, availability_pct : float
         PVWatts loss categories [%] (defaults: PVWatts v5, :data:`PVWATTS_LOSS_DEFAULTS_PCT`).
     racking : {'open_rack', 'close_mount', 'insulated_back'}
-        Mounting, selects the SAPM cell-temperature parameters.
+        Mounting, selects the parameters of the cell-temperature model.
+    temperature_model : {'sapm', 'pvsyst', 'faiman'}
+        pvlib cell-temperature model: SAPM (King et al. 2004, parameters per racking), PVsyst
+        (u_c per racking, u_v = 0) or Faiman (pvlib defaults u0 = 25, u1 = 6.84, open rack).
     dc_ac_ratio : float
         DC nameplate / inverter AC rating [-]; above 1 the inverter clips (PVWatts default 1.2).
     gamma_pdc_pct_per_c : float
@@ -115,6 +124,7 @@ class RoofSection:
     age_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["age"]
     availability_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["availability"]
     racking: str = "open_rack"
+    temperature_model: str = "sapm"
     dc_ac_ratio: float = 1.2
     gamma_pdc_pct_per_c: float = -0.37
     inverter_efficiency_pct: float = 96.0
@@ -140,6 +150,7 @@ class RoofSection:
             "azimuth_deg": sec.float("azimuth_deg", 180.0, min=0, max=360, unit="°"),
             "losses_pct": sec.float("losses_pct", None, min=0, max=100, unit="%"),
             "racking": sec.str("racking", "open_rack", choices=tuple(RACKING_SAPM)),
+            "temperature_model": sec.str("temperature_model", "sapm", choices=TEMPERATURE_MODELS),
             "dc_ac_ratio": sec.float("dc_ac_ratio", 1.2, min=0.5, max=3.0),
             "gamma_pdc_pct_per_c": sec.float("gamma_pdc_pct_per_c", -0.37, min=-2.0, max=0.0, unit="%/°C"),
             "inverter_efficiency_pct": sec.float("inverter_efficiency_pct", 96.0, min=50, max=100, unit="%"),
@@ -352,10 +363,8 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
         + poa["poa_ground_diffuse"].to_numpy() * float(iam_diff["ground"])
     )
     effective = np.clip(effective, 0.0, None)
-    params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][RACKING_SAPM[section.racking]]
-    temp_cell = pvlib.temperature.sapm_cell(
-        poa["poa_global"].to_numpy(), grid["temp_air"].to_numpy(), grid["wind_speed"].to_numpy(), **params
-    )
+    temp_cell = _cell_temperature(poa["poa_global"].to_numpy(), grid["temp_air"].to_numpy(),
+                                  grid["wind_speed"].to_numpy(), section)
     loss = 1.0 - section.total_losses_pct / 100.0
     if section.module_model == "cec":
         return _cec_power_per_kwp(effective, np.asarray(temp_cell), section) * loss
@@ -365,6 +374,21 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
     eta = section.inverter_efficiency_pct / 100.0
     pac = pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta)
     return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
+
+
+def _cell_temperature(poa_global: np.ndarray, temp_air: np.ndarray, wind_speed: np.ndarray,
+                      section: RoofSection) -> np.ndarray:
+    """Cell temperature [°C] with the section's pvlib model and racking."""
+    import pvlib
+
+    params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS
+    if section.temperature_model == "pvsyst":
+        return np.asarray(pvlib.temperature.pvsyst_cell(
+            poa_global, temp_air, wind_speed, **params["pvsyst"][RACKING_PVSYST[section.racking]]))
+    if section.temperature_model == "faiman":
+        return np.asarray(pvlib.temperature.faiman(poa_global, temp_air, wind_speed))
+    return np.asarray(pvlib.temperature.sapm_cell(
+        poa_global, temp_air, wind_speed, **params["sapm"][RACKING_SAPM[section.racking]]))
 
 
 @functools.lru_cache(maxsize=2)
@@ -531,7 +555,9 @@ def loss_breakdown(section: RoofSection) -> dict[str, float]:
 
 __all__ = [
     "PVWATTS_LOSS_DEFAULTS_PCT",
+    "RACKING_PVSYST",
     "RACKING_SAPM",
+    "TEMPERATURE_MODELS",
     "PlantConfig",
     "RoofSection",
     "degradation_factor",
