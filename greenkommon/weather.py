@@ -428,6 +428,7 @@ def synthetic_weather(
     seed: int = 1,
     climatology: Climatology | str | Path | None = None,
     decomposition: str = "erbs",
+    monthly_factors: np.ndarray | list[float] | None = None,
 ) -> pd.DataFrame:
     """Stochastic hourly weather year reproducing a monthly climatology.
 
@@ -447,6 +448,9 @@ def synthetic_weather(
         Monthly figures (default: ``weather/climatology_saint_denis.toml``).
     decomposition : {'erbs', 'dirint'}
         pvlib model splitting GHI into DNI and DHI.
+    monthly_factors : 12 floats, optional
+        Multiply the climatology's monthly irradiation (year-to-year variability of the monthly
+        sums, see :func:`synthetic_weather_for_seed`); default: reproduce it exactly.
 
     Returns
     -------
@@ -511,7 +515,12 @@ def synthetic_weather(
 
     # 1-2. daily clearness index per month
     e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0  # kWh/m²
-    target_month = np.asarray(clim.ghi_kwh_per_m2)
+    target_month = np.asarray(clim.ghi_kwh_per_m2, dtype=float)
+    if monthly_factors is not None:
+        factors = np.asarray(monthly_factors, dtype=float)
+        if factors.shape != (12,) or not np.all(np.isfinite(factors)) or (factors < 0).any():
+            raise DataError(f"monthly_factors: expected 12 finite numbers >= 0, got {factors!r}")
+        target_month = target_month * factors
     clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
     kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
     kt_upper = KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
@@ -548,8 +557,10 @@ def synthetic_weather(
     zen = pd.Series(geo["zenith"].to_numpy(), index=mid)
     if decomposition == "dirint":
         dni = pvlib.irradiance.dirint(pd.Series(ghi, index=mid), zen, mid).fillna(0.0).to_numpy()
-        cos_z = np.cos(np.radians(geo["zenith"].to_numpy()))
-        dhi = np.clip(ghi - dni * np.clip(cos_z, 0, None), 0.0, None)
+        cos_z = np.clip(np.cos(np.radians(geo["zenith"].to_numpy())), 0.0, None)
+        # keep the closure GHI = DNI cos z + DHI with DHI >= 0
+        dni = np.where(cos_z > 0, np.minimum(dni, ghi / np.where(cos_z > 0, cos_z, 1.0)), 0.0)
+        dhi = ghi - dni * cos_z
     else:
         parts = pvlib.irradiance.erbs(pd.Series(ghi, index=mid), zen, mid)
         dni = parts["dni"].fillna(0.0).to_numpy()
@@ -616,14 +627,32 @@ def synthetic_weather_for_seed(
     year: int = 2026,
     tz: str = "Europe/Paris",
     climatology: Climatology | str | Path | None = None,
+    monthly_cv: float = 0.0,
 ) -> pd.DataFrame:
     """Cheap helper for uncertainty studies: the synthetic year number ``seed``.
 
     Sun position and clear sky are cached per site and year, so calling this for many seeds
-    only pays for the random draws (a few tenths of a second per year).
+    only pays for the random draws (about 0.05 s per year).
+
+    Parameters
+    ----------
+    seed : int
+        Year number; the same seed always gives the same year.
+    monthly_cv : float
+        Coefficient of variation [-] of each month's irradiation around the climatology
+        (independent Gaussian factors, truncated at ±3σ). 0 (default): every seed has exactly
+        the climatology's monthly sums and differs only in the day and hour sequence, which
+        gives a year-to-year spread of the annual yield well below 1 %. Real years also differ
+        in their monthly sums; no figure for that spread is in the project references, so it
+        is left to the caller (e.g. measured from a multi-year PVGIS hourly series).
     """
+    factors = None
+    if monthly_cv > 0:
+        rng = np.random.default_rng([seed, 12])  # separate stream from the weather draws
+        factors = 1.0 + monthly_cv * np.clip(rng.standard_normal(12), -3.0, 3.0)
+        factors = np.clip(factors, 0.0, None)
     return synthetic_weather(latitude_deg, longitude_deg, altitude_m, year, tz, seed=seed,
-                             climatology=climatology)
+                             climatology=climatology, monthly_factors=factors)
 
 
 # ---------------------------------------------------------------------------------------------

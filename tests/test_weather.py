@@ -391,3 +391,25 @@ def test_cli_weather_info(capsys):
     assert main(["weather", "info", str(DATA / "pvgis_tmy_sample.json")]) == 0
     out = capsys.readouterr().out
     assert "PVGIS TMY" in out and "Jan" in out
+
+
+def test_seed_helper_monthly_cv():
+    from greenkommon.weather import synthetic_weather_for_seed
+
+    same = synthetic_weather_for_seed(7)
+    pd.testing.assert_frame_equal(same, synthetic_weather(LAT, LON, ALT, 2026, seed=7))
+    varied = synthetic_weather_for_seed(7, monthly_cv=0.1)
+    ratio = (varied["ghi"].groupby(varied.index.month).sum() / 1000.0).to_numpy() / np.asarray(H1A_GHI_KWH)
+    assert 0.7 <= ratio.min() and ratio.max() <= 1.3 and ratio.std() > 0.01
+    pd.testing.assert_frame_equal(varied, synthetic_weather_for_seed(7, monthly_cv=0.1))
+    with pytest.raises(DataError, match="monthly_factors"):
+        synthetic_weather(LAT, LON, ALT, 2026, monthly_factors=[1.0] * 11)
+
+
+def test_dirint_decomposition_keeps_closure():
+    data = synthetic_weather(LAT, LON, ALT, 2026, seed=1, decomposition="dirint")
+    geo = _sky_geometry(LAT, LON, ALT, 2026, "Europe/Paris")
+    cos_z = np.clip(np.cos(np.radians(geo["zenith"].to_numpy())), 0, None)
+    np.testing.assert_allclose(data["dni"] * cos_z + data["dhi"], data["ghi"], atol=1e-6)
+    assert (data["dhi"] >= -1e-9).all()
+    assert data["ghi"].sum() == pytest.approx(synthetic_weather(LAT, LON, ALT, 2026, seed=1)["ghi"].sum())
