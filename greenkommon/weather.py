@@ -1159,11 +1159,16 @@ def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: 
             return sel
     # typical year: match (month, day, hour) in the data's own offset
     src_tz = data.index.tz
-    if data.index.year.nunique() > 1 or len(data) > 8784:
+    if len(data) > 8784:
+        # a multi-year series that does not cover the target year: use its latest complete year
         counts = data.index.year.value_counts()
-        if len(data) > 8784 and counts.max() >= 8000:
-            keep = int(counts.idxmax())
-            data = data[data.index.year == keep]
+        complete = sorted(int(y) for y, n in counts.items() if n >= 8760)
+        if not complete:
+            raise DataError(f"{what}: {len(data)} hourly records but no complete calendar year to use for {year}")
+        keep = complete[-1]
+        warnings.warn(f"{what}: the series does not cover {year}; using its year {keep} as a typical year",
+                      GreenkommonWarning, stacklevel=2)
+        data = data[data.index.year == keep]
     key_src = data.index.month * 10000 + data.index.day * 100 + data.index.hour
     if pd.Index(key_src).has_duplicates:
         raise DataError(f"{what}: several records for the same month/day/hour: not a single typical year")

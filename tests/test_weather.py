@@ -413,3 +413,28 @@ def test_dirint_decomposition_keeps_closure():
     np.testing.assert_allclose(data["dni"] * cos_z + data["dhi"], data["ghi"], atol=1e-6)
     assert (data["dhi"] >= -1e-9).all()
     assert data["ghi"].sum() == pytest.approx(synthetic_weather(LAT, LON, ALT, 2026, seed=1)["ghi"].sum())
+
+
+def test_multi_year_series_uses_latest_complete_year():
+    from greenkommon.errors import GreenkommonWarning
+
+    idx = pd.date_range("2019-01-01", "2021-12-31 23:00", freq="1h", tz="UTC")
+    data = pd.DataFrame({c: idx.year.to_numpy(dtype=float) for c in WEATHER_COLUMNS}, index=idx)
+    with pytest.warns(GreenkommonWarning, match="using its year 2021"):
+        out = roll_to_year(data, 2026, "Europe/Paris")
+    _check_contract(out, 2026)
+    assert (out["ghi"] == 2021).all()
+    # a series covering the target year is used as is, without warning
+    inside = roll_to_year(data, 2020, "UTC")
+    assert (inside["ghi"] == 2020).all() and len(inside) == 8784
+
+
+def test_cli_weather_synth_writes_readable_csv(tmp_path):
+    from greenkommon.cli import main
+
+    out = tmp_path / "s.csv"
+    assert main(["weather", "synth", "--seed", "3", "--year", "2026", "--out", str(out)]) == 0
+    data, meta = read_weather_file(out)
+    expected = synthetic_weather(LAT, LON, ALT, 2026, seed=3)
+    np.testing.assert_allclose(data["ghi"].to_numpy(), expected["ghi"].to_numpy(), atol=1e-3)
+    assert "seed 3" in meta["source"]
