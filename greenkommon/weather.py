@@ -567,7 +567,8 @@ def synthetic_weather(
         dhi = parts["dhi"].fillna(0.0).to_numpy()
 
     # 5. temperature and wind
-    temp = _synthetic_temperature(index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng)
+    temp = _synthetic_temperature(index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng,
+                                  float(longitude_deg))
     wind = np.asarray(clim.wind_speed_m_per_s)[index.month - 1]
     out = pd.DataFrame(
         {"ghi": ghi_s.to_numpy(), "dni": dni, "dhi": dhi, "temp_air": temp, "wind_speed": wind},
@@ -585,6 +586,7 @@ def _synthetic_temperature(
     day_pos: np.ndarray,
     day_month: np.ndarray,
     rng: np.random.Generator,
+    longitude_deg: float,
 ) -> np.ndarray:
     n_days = len(daily_kt)
     t_month = np.asarray(clim.temp_air_c)
@@ -609,8 +611,11 @@ def _synthetic_temperature(
         if sel.any():
             t_day[sel] += t_month[m - 1] - t_day[sel].mean()
     # diurnal cycle (solar hour of the day from the sun's hour angle)
-    local_std = (index.tz_convert("UTC") + pd.Timedelta(minutes=30))
-    hour = local_std.hour + local_std.minute / 60.0 + 1.0  # 1..24, UTC ~ solar at 2° E
+    # Erbs et al.'s profile is in solar hours 1..24 (hour t covers t-1..t); mean solar time
+    # of the interval mid-point = UTC + longitude/15
+    mid_utc = index.tz_convert("UTC") + pd.Timedelta(minutes=30)
+    solar_h = (mid_utc.hour + mid_utc.minute / 60.0 + longitude_deg / 15.0) % 24.0
+    hour = solar_h + 0.5  # hour number t whose interval (t-1, t) contains the mid-point
     tstar = 2 * np.pi * (hour - 1) / 24.0
     theta = sum(c * np.cos((i + 1) * tstar - b) for i, (c, b) in enumerate(ERBS_TEMPERATURE_COEFFS))
     rng_month = np.asarray(clim.temp_range_c)
@@ -981,6 +986,9 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise DataError(f"{path}: column {tcol}: every time needs its UTC offset (e.g. +01:00) or Z")
     df.index = idx.rename("interval_start")
     df = df.drop(columns=[tcol])
+    if len(df) > 1 and idx.is_monotonic_increasing and (idx[1:] - idx[:-1]).min() < pd.Timedelta(hours=1):
+        # sub-hourly records (interval start): hour means, the package's weather resolution
+        df = df.apply(pd.to_numeric, errors="coerce").resample("1h").mean()
     have = [c for c in ("ghi", "dni", "dhi") if c in df]
     if len(have) == 2:
         import pvlib

@@ -438,3 +438,24 @@ def test_cli_weather_synth_writes_readable_csv(tmp_path):
     expected = synthetic_weather(LAT, LON, ALT, 2026, seed=3)
     np.testing.assert_allclose(data["ghi"].to_numpy(), expected["ghi"].to_numpy(), atol=1e-3)
     assert "seed 3" in meta["source"]
+
+
+def test_csv_sub_hourly_records_become_hour_means(tmp_path):
+    path = tmp_path / "q.csv"
+    rows = ["time,ghi,dni,dhi,temp_air,wind_speed"]
+    for i, g in enumerate([100, 200, 300, 400, 0, 0, 0, 40]):
+        t = pd.Timestamp("2026-06-01 10:00", tz="UTC") + pd.Timedelta(minutes=15 * i)
+        rows.append(f"{t.isoformat()},{g},0,{g},{20 + i},2")
+    path.write_text("\n".join(rows) + "\n")
+    data, _ = read_weather_csv(path)
+    assert len(data) == 2
+    assert data["ghi"].tolist() == [250.0, 10.0]  # (100+200+300+400)/4, (0+0+0+40)/4
+    assert data["temp_air"].tolist() == [21.5, 25.5]
+
+
+def test_synthetic_diurnal_temperature_peaks_in_the_afternoon(synth):
+    """Erbs et al. profile: minimum around sunrise, maximum mid-afternoon (solar time)."""
+    july = synth.loc["2026-07"]
+    by_hour = july["temp_air"].groupby(july.index.hour).mean()  # local CEST hours
+    assert 14 <= by_hour.idxmax() <= 17
+    assert 4 <= by_hour.idxmin() <= 7
