@@ -24,6 +24,7 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,7 +144,7 @@ class RoofSection:
 
     @classmethod
     def from_section(cls, sec: Section) -> RoofSection:
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "name": sec.str("name", sec.where),
             "peak_power_kwp": sec.float("peak_power_kwp", min=0, min_exclusive=True, unit="kWp"),
             "tilt_deg": sec.float("tilt_deg", 10.0, min=0, max=90, unit="°"),
@@ -533,7 +534,7 @@ def simulate_production(weather: pd.DataFrame, plant: PlantConfig, index: pd.Dat
     return pd.Series(total, index=index, name="production_kwh")
 
 
-def production_summary(production_kwh: pd.Series, peak_power_kwp: float) -> dict[str, object]:
+def production_summary(production_kwh: pd.Series, peak_power_kwp: float) -> dict[str, Any]:
     """Annual energy [kWh], specific yield [kWh/kWp] and monthly energy [kWh] (12 values)."""
     monthly = production_kwh.groupby(production_kwh.index.month).sum().reindex(range(1, 13), fill_value=0.0)
     annual = float(production_kwh.sum())
