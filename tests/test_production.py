@@ -213,6 +213,11 @@ def test_cec_module_close_to_pvwatts(synth):
     e_pvw = simulate_production(synth, plant_of(pvw), index).sum()
     e_cec = simulate_production(synth, plant_of(cec), index).sum()
     assert e_cec == pytest.approx(e_pvw, rel=0.06)
+    # with a Sandia inverter from the CEC inverter table, sized by the DC/AC ratio
+    sandia = replace(cec, cec_inverter="SMA_America__STP_33_US_41__480V_", dc_ac_ratio=1.5)
+    prod = simulate_production(synth, plant_of(sandia), index)
+    assert prod.sum() == pytest.approx(e_pvw, rel=0.08)
+    assert prod.max() <= 10.0 / 1.5 * (1 + 1e-9)  # AC rating [kW] x 1 h
     with pytest.raises(DataError, match="not in pvlib's CEC module table"):
         simulate_production(synth, plant_of(replace(cec, cec_module="nope")), index)
 
