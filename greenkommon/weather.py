@@ -57,8 +57,9 @@ DEFAULT_CLIMATOLOGY = WEATHER_DIR / "climatology_saint_denis.toml"
 #: Upper bound of the daily clearness index in the Hollands & Huget (1983) distribution [-].
 HOLLANDS_HUGET_KT_MAX = 0.864
 
-#: Upper bound of the daily clearness index as a multiple of the month's clear-sky clearness
-#: index (0: use Hollands & Huget's fixed 0.864).
+#: Upper bound of the daily (and hourly) clearness index as a multiple of the clear-sky
+#: clearness index from pvlib's Ineichen model (0: Hollands & Huget's fixed 0.864 for the daily
+#: density). The clearest days of the RT2012 H1a year reach 1.04 x the Ineichen clear sky.
 KT_UPPER_FACTOR = 1.05
 
 #: Lag-one autocorrelation of the Gaussian-transformed daily clearness index, Graham, Hollands
@@ -461,9 +462,12 @@ def synthetic_weather(
     -----
     1. Monthly mean clearness index K̄_m = H_m / H0_m, with H0_m the extraterrestrial horizontal
        irradiation of the month at the site (pvlib sun position at hour mid-points).
-    2. Daily clearness indices: the Hollands & Huget (1983) density with mean K̄_m, sampled
-       through a lag-one autoregressive Gaussian process (Graham, Hollands & Unny 1988,
-       ρ = :data:`DAILY_KT_LAG1`), so that cloudy and sunny spells last more than a day.
+    2. Daily clearness indices: the Hollands & Huget (1983) density p(K) ∝ (K_u − K) e^{λK}
+       with mean K̄_m and upper bound K_u = :data:`KT_UPPER_FACTOR` × the month's clear-sky
+       clearness index (instead of their fixed 0.864, which gave a day-to-day variability 20 %
+       above the RT2012 reference year), sampled through a lag-one autoregressive Gaussian
+       process (Graham, Hollands & Unny 1988, ρ = :data:`DAILY_KT_LAG1`), so that cloudy and
+       sunny spells last more than a day.
     3. Hourly clearness indices: the TAG model (Aguiar & Collares-Pereira 1992) bounded by the
        pvlib Ineichen clear sky with pvlib's Linke turbidity climatology; each day is then
        rescaled (without exceeding the clear sky) to its daily index, and each month to the
@@ -550,6 +554,13 @@ def synthetic_weather(
     for m in range(1, 13):
         sel = months == m
         ghi[sel] = _scale_to_target(ghi[sel], cap_h[sel], target_month[m - 1] * 1000.0)
+        reached = ghi[sel].sum() / 1000.0
+        if reached < 0.995 * target_month[m - 1]:
+            warnings.warn(
+                f"synthetic weather: month {m} reaches {reached:.1f} of {target_month[m - 1]:.1f} kWh/m² "
+                "(the clear sky bounds it): climatology too sunny for this site?",
+                GreenkommonWarning, stacklevel=2,
+            )
     ghi_s = pd.Series(ghi, index=index)
 
     # 4. decomposition

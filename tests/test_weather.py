@@ -459,3 +459,10 @@ def test_synthetic_diurnal_temperature_peaks_in_the_afternoon(synth):
     by_hour = july["temp_air"].groupby(july.index.hour).mean()  # local CEST hours
     assert 14 <= by_hour.idxmax() <= 17
     assert 4 <= by_hour.idxmin() <= 7
+
+
+def test_unreachable_climatology_warns(tmp_path):
+    from greenkommon.errors import GreenkommonWarning
+
+    with pytest.warns(GreenkommonWarning, match="clear sky bounds it"):
+        synthetic_weather(LAT, LON, ALT, 2026, seed=1, monthly_factors=[3.0] + [1.0] * 11)
