@@ -218,6 +218,9 @@ class EligibilityReport:
     any_roof_subsets : tuple of tuple of str
         The largest sets of venues that *some* roof location could serve (venues pairwise within
         the limit), for when no roof serves them all.
+    any_roof_centres : tuple of (float, float, float)
+        For each of ``any_roof_subsets``: the minimax point of its venues (latitude [°],
+        longitude [°], largest distance to them [km]); a roof there serves the whole group.
     roof : RoofSuggestion or None
         Where a roof would make all venues eligible (``None`` without a km criterion).
     notes : tuple of str
@@ -239,6 +242,7 @@ class EligibilityReport:
     power_ok: bool
     largest_subsets: tuple[tuple[str, ...], ...]
     any_roof_subsets: tuple[tuple[str, ...], ...] = ()
+    any_roof_centres: tuple[tuple[float, float, float], ...] = ()
     roof: RoofSuggestion | None = None
     notes: tuple[str, ...] = field(default=())
 
@@ -274,6 +278,7 @@ class EligibilityReport:
             },
             "largest_subsets": [list(g) for g in self.largest_subsets],
             "any_roof_subsets": [list(g) for g in self.any_roof_subsets],
+            "any_roof_centres": [list(c) for c in self.any_roof_centres],
             "roof_suggestion": roof,
             "notes": list(self.notes),
         }
@@ -597,13 +602,14 @@ def check_participants(
     if limit is None:
         largest = (tuple(names[1:]),)
         any_roof: tuple[tuple[str, ...], ...] = ()
+        any_centres: tuple[tuple[float, float, float], ...] = ()
         roof = None
     elif distance_ok:
         largest = (tuple(names[1:]),)
-        any_roof = ()
+        any_roof, any_centres = (), ()
         roof = None
     elif len(venues) > MAX_VENUES_FOR_SUBSETS:
-        largest, any_roof, roof = (), (), None
+        largest, any_roof, any_centres, roof = (), (), (), None
         notes.append(
             f"{len(venues)} venues: subset search skipped (limit {MAX_VENUES_FOR_SUBSETS})"
         )
@@ -611,7 +617,11 @@ def check_participants(
     else:
         near_roof = [k for k in venue_idx if dist[0, k] <= limit + _DISTANCE_SLACK_KM]
         largest = tuple(tuple(names[k] for k in s) for s in largest_within(dist, limit, near_roof))
-        any_roof = tuple(tuple(names[k] for k in s) for s in largest_within(dist, limit, venue_idx))
+        groups = largest_within(dist, limit, venue_idx)
+        any_roof = tuple(tuple(names[k] for k in s) for s in groups)
+        any_centres = tuple(
+            minimax_point([lats[k] for k in s], [lons[k] for k in s]) for s in groups
+        )
         roof = _suggest_roof(dist, lats, lons, names, limit)
 
     if not power_ok:
@@ -660,6 +670,7 @@ def check_participants(
         power_ok=bool(power_ok),
         largest_subsets=largest,
         any_roof_subsets=any_roof,
+        any_roof_centres=any_centres,
         roof=roof,
         notes=tuple(notes),
     )
@@ -785,7 +796,11 @@ def format_eligibility(report: EligibilityReport) -> str:
             if r.any_roof_subsets:
                 k = len(r.any_roof_subsets[0])
                 lines.append(f"  largest groups some roof could serve ({k} of {n} venues):")
-                lines += [f"    - {_names(s)}" for s in r.any_roof_subsets]
+                for group, (lat, lon, rad) in zip(
+                    r.any_roof_subsets, r.any_roof_centres, strict=True
+                ):
+                    where = f"roof near ({lat:.5f}, {lon:.5f}), at most {rad:.2f} km from each"
+                    lines.append(f"    - {_names(group)}  [{where}]")
     for note in r.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)

@@ -129,6 +129,11 @@ def test_bundled_scenario_is_not_eligible(baseline_scenario_path):
         members = ([names[0]] if with_roof else []) + list(group)
         return all(dist_km(pts[a], pts[b]) <= 2.0 for a, b in itertools.combinations(members, 2))
 
+    for group, (lat, lon, rad) in zip(
+        report.any_roof_subsets, report.any_roof_centres, strict=True
+    ):
+        assert max(dist_km((lat, lon), pts[v]) for v in group) == pytest.approx(rad, abs=1e-6)
+        assert rad <= 2.0
     for with_roof, got in ((True, report.largest_subsets), (False, report.any_roof_subsets)):
         best = max(
             k
@@ -198,6 +203,8 @@ def test_roof_suggestion_when_venues_are_close_but_roof_is_far():
     assert not r.eligible
     assert r.largest_subsets == ()  # both venues are ~2.66 km from the roof
     assert r.any_roof_subsets == (("N", "S"),)
+    ((lat, lon, rad),) = r.any_roof_centres
+    assert dist_km((lat, lon), x) < 2e-3 and rad == pytest.approx(0.9, abs=1e-3)
     s = r.roof
     assert s.possible
     # the minimax point of two venues is their geodesic midpoint, radius half their distance
