@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import run_scenario
     from ..scenario import load_scenario
 
-    if not 0 < args.resolution_pct <= 100:
+    if not 1e-4 <= args.resolution_pct <= 100:
         raise DataError(
-            f"--resolution-pct = {args.resolution_pct}: expected a percentage in (0, 100]"
+            f"--resolution-pct = {args.resolution_pct}: expected a percentage in [0.0001, 100]"
         )
     step = args.resolution_pct / 100.0
     scenario = load_scenario(args.scenario)
