@@ -18,6 +18,14 @@ Two paths lead to the same output:
    from the ``holidays`` package, summer slowdown, end-of-year closure), plus an optional
    temperature-driven heating/cooling share from the scenario's weather, scaled to the annual
    consumption of the scenario.
+
+Why not the BDEW standard load profiles (as packaged by demandlib)? They are well kept and a sound
+base for shops and offices, but they describe German commercial customers of the late 1990s, on
+German holidays, with three seasons and three day types and no summer closure. None has evening
+shows that run past midnight, a cantine lunch peak or an August shutdown, which are what shape
+these venues' curves against midday PV production. The archetypes here are explicit hourly shapes
+in a data file (labelled ASSUMPTION, easy to review and replace); the ``offices`` archetype follows
+the logic of BDEW G1 (weekdays 8-18 h) for comparison. Real Enedis curves should replace them.
 """
 
 from __future__ import annotations
@@ -135,11 +143,13 @@ class LoadConfig:
     annual_consumption_kwh : float or None
         Yearly energy the synthetic profile is scaled to [kWh]. With a ``load_file`` too, the
         measured curve is rescaled to this total (to study a growth or a sobriety plan).
+    archetype : str
+        Dominant archetype of the mix. At construction it may also be given as a mapping
+        ``{name: weight}``; in TOML either ``archetype = "studios"`` or
+        ``archetype = {studios = 0.7, events_venue = 0.3}`` (weights are normalised).
     archetypes : tuple of (str, float)
         Synthetic profile: archetype names of :data:`ARCHETYPES` with their share of the
-        (non-thermal) annual energy [-], shares summing to 1. In TOML either
-        ``archetype = "studios"`` or ``archetype = {studios = 0.7, events_venue = 0.3}`` (weights
-        are normalised).
+        (non-thermal) annual energy [-], shares summing to 1.
     heating_share, cooling_share : float
         Share of the annual energy that follows the outdoor temperature (electric heating below
         ``heating_base_temp_c``, cooling above ``cooling_base_temp_c``) [-]. Needs the scenario
@@ -154,6 +164,10 @@ class LoadConfig:
     load_file : Path or None
         A measured load curve (any format of :mod:`greenkommon.consumption_io`, including the
         output of ``greenkommon load import``); when given it replaces the synthetic profile.
+        In TOML a path, a glob pattern (``"loads/villa/*.xlsx"`` for 7-day chunks) or a list of
+        paths, relative to the scenario file; this attribute is the first file.
+    load_files : tuple of Path
+        Every file of the venue (stitched on import).
     load_format : str
         One of :data:`LOAD_FORMATS` (``auto`` sniffs the file).
     unit : str or None
@@ -170,7 +184,8 @@ class LoadConfig:
     """
 
     annual_consumption_kwh: float | None = None
-    archetypes: tuple[tuple[str, float], ...] = (("offices", 1.0),)
+    archetype: str | Mapping[str, float] | None = None
+    archetypes: tuple[tuple[str, float], ...] = ()
     heating_share: float = 0.0
     cooling_share: float = 0.0
     heating_base_temp_c: float = 15.0
@@ -178,6 +193,7 @@ class LoadConfig:
     noise_pct: float = 0.0
     seed: int = 0
     load_file: Path | None = None
+    load_files: tuple[Path, ...] = ()
     load_format: str = "auto"
     unit: str | None = None
     timestamp: str = "auto"
@@ -185,29 +201,35 @@ class LoadConfig:
     max_gap_hours: float = 2.0
     max_missing_pct: float = 5.0
 
-    @property
-    def archetype(self) -> str:
-        """Name of the dominant archetype (largest share)."""
-        return max(self.archetypes, key=lambda a: a[1])[0]
+    def __post_init__(self) -> None:
+        # ``archetype`` (a name or {name: weight}) and ``archetypes`` describe the same mix; after
+        # construction ``archetypes`` holds normalised weights and ``archetype`` the dominant name
+        mix = self.archetypes
+        if not mix:
+            spec = self.archetype if self.archetype is not None else "offices"
+            mix = ((spec, 1.0),) if isinstance(spec, str) else tuple(spec.items())
+        unknown = [n for n, _ in mix if n not in ARCHETYPES]
+        if unknown:
+            raise DataError(f"archetype {unknown[0]!r}: expected one of {', '.join(ARCHETYPES)}")
+        total = sum(w for _, w in mix)
+        if not all(math.isfinite(w) and w >= 0 for _, w in mix) or total <= 0:
+            raise DataError(
+                f"archetype weights {dict(mix)}: expected weights >= 0, at least one > 0"
+            )
+        mix = tuple((n, float(w) / total) for n, w in mix if w > 0)
+        object.__setattr__(self, "archetypes", mix)
+        object.__setattr__(self, "archetype", max(mix, key=lambda a: a[1])[0])
 
     @classmethod
     def from_section(cls, sec: Section) -> LoadConfig:
-        load_file = sec.path("load_file", None)
+        load_files = _read_load_files(sec)
+        load_file = load_files[0] if load_files else None
         annual = sec.float("annual_consumption_kwh", None, min=0, min_exclusive=True, unit="kWh")
         if load_file is None and annual is None:
             raise sec.error(
                 "annual_consumption_kwh",
                 sec.raw("annual_consumption_kwh", None),
                 "an annual consumption [kWh] or a load_file",
-            )
-        if load_file is not None and not load_file.is_file():
-            # file names of Enedis exports often carry the PRM: redact it
-            from .consumption_io import redact
-
-            raise ScenarioError(
-                redact(
-                    f"{sec.file}: {sec.field('load_file')} = '{load_file}': expected an existing load-curve file"
-                )
             )
         heating = sec.float("heating_share", 0.0, min=0, max=1)
         cooling = sec.float("cooling_share", 0.0, min=0, max=1)
@@ -227,6 +249,7 @@ class LoadConfig:
             noise_pct=sec.float("noise_pct", 0.0, min=0, max=100, unit="%"),
             seed=sec.int("seed", 0, min=0),
             load_file=load_file,
+            load_files=load_files,
             load_format=sec.str("load_format", "auto", choices=LOAD_FORMATS),
             unit=sec.str("unit", None, choices=UNITS),
             timestamp=sec.str("timestamp", "auto", choices=TIMESTAMP_CONVENTIONS),
@@ -236,6 +259,42 @@ class LoadConfig:
         )
         sec.finish()
         return cfg
+
+
+def _read_load_files(sec: Section) -> tuple[Path, ...]:
+    from .consumption_io import redact  # file names of Enedis exports often carry the PRM
+
+    raw = sec.raw("load_file", None)
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    expected = "a load-curve file path, a glob pattern or a list of paths"
+    if not isinstance(items, list) or not items or not all(isinstance(x, str) and x for x in items):
+        raise ScenarioError(redact(str(sec.error("load_file", raw, expected))))
+    base = sec.file.parent if sec.file is not None else Path(".")
+    files: list[Path] = []
+    for item in items:
+        p = Path(item).expanduser()
+        if not p.is_absolute():
+            p = base / p
+        if any(ch in item for ch in "*?["):
+            found = sorted(q for q in p.parent.glob(p.name) if q.is_file())
+            if not found:
+                raise ScenarioError(
+                    redact(
+                        f"{sec.file}: {sec.field('load_file')} = {item!r}: expected a pattern matching load-curve files"
+                    )
+                )
+            files.extend(found)
+        elif not p.is_file():
+            raise ScenarioError(
+                redact(
+                    f"{sec.file}: {sec.field('load_file')} = '{p}': expected an existing load-curve file"
+                )
+            )
+        else:
+            files.append(p)
+    return tuple(dict.fromkeys(files))
 
 
 def _read_archetypes(sec: Section) -> tuple[tuple[str, float], ...]:
@@ -325,12 +384,19 @@ def _temperature_on(index: pd.DatetimeIndex, weather: pd.DataFrame) -> np.ndarra
         raise DataError("weather: expected a tz-aware DatetimeIndex for the heating/cooling share")
     # hourly (or finer) interval-start values: an interval takes the value of the weather interval
     # that contains its start
-    temp = temp.sort_index()
-    out = temp.reindex(index, method="ffill")
-    if out.isna().any():
-        out = out.bfill()
-    if out.isna().any():
-        raise DataError("weather: temp_air does not cover the simulation grid")
+    temp = temp.sort_index().dropna()
+    hour = pd.Timedelta(hours=1)
+    if temp.empty or temp.index[0] > index[0] + hour or temp.index[-1] + hour < index[-1]:
+        span = (
+            f"{temp.index[0].isoformat()} to {temp.index[-1].isoformat()}"
+            if len(temp)
+            else "nothing"
+        )
+        raise DataError(
+            f"weather: temp_air covers {span}: the heating/cooling share of the loads needs the whole "
+            f"year {index[0].year} (from {index[0].isoformat()} to {index[-1].isoformat()})"
+        )
+    out = temp.reindex(index, method="ffill").bfill()
     return out.to_numpy()
 
 
@@ -357,10 +423,14 @@ def synthetic_consumption(
     Returns
     -------
     pandas.Series
-        Energy per interval [kWh], summing to ``annual_consumption_kwh`` over ``index``.
+        Energy per interval [kWh]. Every calendar year sums to ``annual_consumption_kwh``; an
+        index covering part of a year gets that part of the year's profile.
 
     Notes
     -----
+    The profile is built on whole local calendar years (same step and zone as ``index``) and then
+    cut to ``index``.
+
     Non-thermal part: ``E_base = A (1 - h - c)`` spread as ``Σ_k w_k p_k(t) Δt / Σ_t p_k(t) Δt``,
     with ``p_k`` the relative power of archetype k and ``w_k`` its weight.
 
@@ -375,7 +445,36 @@ def synthetic_consumption(
     """
     if load.annual_consumption_kwh is None:
         raise DataError(f"{name or 'venue'}: a synthetic profile needs annual_consumption_kwh")
-    annual = float(load.annual_consumption_kwh)
+    if len(index) == 0:
+        return pd.Series([], index=index, dtype=float, name=name or None)
+    if index.tz is None:
+        raise DataError(
+            f"{name or 'venue'}: the simulation index must be tz-aware (interval-start labels)"
+        )
+    step = pd.Timedelta(_interval_hours(index)[0], unit="h")
+    parts = []
+    for year in sorted(set(index.year)):
+        full = pd.date_range(
+            pd.Timestamp(year=year, month=1, day=1),
+            pd.Timestamp(year=year + 1, month=1, day=1),
+            freq=step,
+            tz=index.tz,
+            inclusive="left",
+            name=index.name,
+        )
+        parts.append(_synthetic_year(load, full, weather, name, year))
+    out = pd.concat(parts).reindex(index)
+    if out.isna().any():
+        raise DataError(
+            f"{name or 'venue'}: the simulation index is not on a regular grid from local midnight"
+        )
+    return out.rename(name or None)
+
+
+def _synthetic_year(
+    load: LoadConfig, index: pd.DatetimeIndex, weather: pd.DataFrame | None, name: str, year: int
+) -> pd.Series:
+    annual = float(load.annual_consumption_kwh)  # type: ignore[arg-type]
     dt_h = _interval_hours(index)
     occupancy = np.zeros(len(index))
     base = np.zeros(len(index))
@@ -417,7 +516,7 @@ def synthetic_consumption(
                     profile += share * base
     if load.noise_pct > 0:
         sigma = load.noise_pct / 100.0
-        rng = np.random.default_rng([load.seed, zlib.crc32(name.encode("utf-8"))])
+        rng = np.random.default_rng([load.seed, zlib.crc32(name.encode("utf-8")), year])
         z = rng.standard_normal(len(index))
         phi = 0.7
         x = np.empty(len(index))
@@ -494,8 +593,13 @@ def step_of(index: pd.DatetimeIndex) -> float:
 __all__ = [
     "ARCHETYPES",
     "LOAD_FORMATS",
+    "VARIABLE_MAP",
     "Archetype",
     "LoadConfig",
+    "align_to_index",
+    "import_load_curves",
+    "read_enedis_load_curve",
+    "write_load_csv",
     "archetype_power",
     "build_consumption",
     "french_holidays",
@@ -504,16 +608,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # the readers live in consumption_io; re-export them lazily (consumption_io imports this module)
-    if name in (
-        "read_enedis_load_curve",
-        "import_load_curves",
-        "VARIABLE_MAP",
-        "write_load_csv",
-        "align_to_year",
-    ):
-        from . import consumption_io
-
-        return getattr(consumption_io, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# the readers live in consumption_io (which does not import this module); re-exported here so
+# that ``consumption`` stays the public module of the stage
+from .consumption_io import (  # noqa: E402
+    VARIABLE_MAP,
+    align_to_index,
+    import_load_curves,
+    read_enedis_load_curve,
+    write_load_csv,
+)

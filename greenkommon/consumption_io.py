@@ -244,9 +244,13 @@ class _Raw:
     values: list[str] = field(default_factory=list)
     units: list[str | None] = field(default_factory=list)
     steps: list[int | None] = field(default_factory=list)
+    flags: list[bool] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, line: int, ts: str, value: str, unit: str | None, step: int | None) -> None:
+    def add(
+        self, line: int, ts: str, value: str, unit: str | None, step: int | None, flag: bool = False
+    ) -> None:
+        self.flags.append(flag)
         self.lines.append(line)
         self.timestamps.append(ts)
         self.values.append(value)
@@ -332,7 +336,7 @@ def _unit_cell(text: str | None, name: str, lineno: int) -> str | None:
 # -- format: customer portal / SGE HDM ------------------------------------------------------------
 
 
-def _parse_portal(lines: list[str], name: str) -> _Raw:
+def _parse_portal(lines: list[str], name: str, unit_opt: str | None = None) -> _Raw:
     raw = _Raw(name, "enedis_portal", "end")
     unit: str | None = None
     step: int | None = None
@@ -373,14 +377,19 @@ def _parse_portal(lines: list[str], name: str) -> _Raw:
         if len(cells) > 2 and any(c for c in cells[2:]):
             raise _err(f"{name}: line {i}: {line[:60]!r}: expected two fields 'timestamp;value'")
         raw.add(i, cells[0], cells[1] if len(cells) > 1 else "", unit, step)
-    if unit is None:
+    if any(u is None for u in raw.units) and unit_opt is None:
         warnings.warn(
             redact(f"{name}: no unit declared: assuming average power in W (Enedis C4 exports)"),
             GreenkommonWarning,
             stacklevel=4,
         )
-    raw.units = [u or "W" for u in raw.units]
-    raw.meta["prm"] = [MeterId(p) for p in sorted(prms) if p]
+    raw.units = [u or unit_opt or "W" for u in raw.units]
+    prms.discard("")
+    if len(prms) > 1:
+        raise _err(
+            f"{name}: the file holds {len(prms)} different meters: expected one venue's curve per import"
+        )
+    raw.meta["prm"] = [MeterId(p) for p in sorted(prms)]
     return raw
 
 
@@ -440,7 +449,7 @@ def _parse_table(
         cols.get("clock") if "timestamp" not in cols and "interval_start" not in cols else None
     )
     raw = _Raw(name, fmt, convention)
-    unit_col, step_col = cols.get("unit"), cols.get("step")
+    unit_col, step_col, flag_col = cols.get("unit"), cols.get("step"), cols.get("filled")
     bq_col, pq_col, prm_col = (
         cols.get("business_quantity"),
         cols.get("physical_quantity"),
@@ -494,7 +503,12 @@ def _parse_table(
         step = _step_from_text(cell(step_col), name, lineno) if step_col is not None else None
         value = cells[cols["value"]]
         raw.add(
-            lineno, ts, value if isinstance(value, int | float) else str(value).strip(), unit, step
+            lineno,
+            ts,
+            value if isinstance(value, int | float) else str(value).strip(),
+            unit,
+            step,
+            flag=_norm(cell(flag_col)) in ("1", "true", "yes", "oui"),
         )
     if len(prms) > 1:
         raise _err(
@@ -540,7 +554,7 @@ def _parse_csv(
     if fmt == "auto":
         fmt = _detect_format(lines, name)
     if fmt == "enedis_portal":
-        raw = _parse_portal(lines, name)
+        raw = _parse_portal(lines, name, unit_opt)
     else:
         idx = next(
             i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")
@@ -773,6 +787,7 @@ def _raw_to_frame(raw: _Raw, tz: str) -> pd.DataFrame:
             "power_kw": energy / (steps / 60.0),
             "step_minutes": steps,
             "line": np.asarray(raw.lines, dtype=np.int64),
+            "filled": np.asarray(raw.flags, dtype=bool),
             "file": raw.file,
         },
         index=start.rename("interval_start"),
@@ -1233,9 +1248,10 @@ class ImportReport:
     measured_kwh: float = 0.0
     gaps: GapReport = field(default_factory=GapReport)
     aligned: dict[str, Any] | None = None
-    meters: int = 0
+    meters: list[MeterId] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """Printable summary; meter ids show as ``<PRM>`` unless :data:`SHOW_PRM` is set."""
         g = self.gaps
         out = [
             f"{self.venue}: {self.files} file(s), {self.rows} row(s), format {', '.join(self.formats)}, "
@@ -1247,6 +1263,8 @@ class ImportReport:
             f"  missing intervals {g.missing_intervals} of {g.intervals} ({g.missing_pct:.2f} %) in {len(g.gaps)} gap(s): "
             f"{g.interpolated_intervals} interpolated, {g.typical_week_intervals} from the typical week",
         ]
+        if self.meters:
+            out.append(f"  meter {', '.join(str(m) for m in self.meters)}")
         if self.aligned is not None:
             out.append(
                 f"  aligned onto {self.aligned['target_year']}: measured year(s) {self.aligned['source_years']}, "
@@ -1327,13 +1345,16 @@ def import_load_curves(
         raise _err(
             f"{venue}: the files come from {len(prms)} different meters: expected one venue's meter"
         )
-    report.meters = len(prms)
+    report.meters = sorted(prms, key=MeterId.reveal)
     frame = pd.concat(frames).sort_index(kind="stable")
     frame, dropped = _resolve_duplicates(frame)
     report.duplicates_dropped += dropped
     report.steps_minutes = sorted({int(s) for s in frame["step_minutes"]})
     report.measured_kwh = float(np.nansum(frame["energy_kwh"].to_numpy()))
     energy, complete = resample_energy(frame, step, tz)
+    # intervals already flagged as filled in the input (a greenkommon CSV) stay flagged
+    flag_frame = frame.assign(energy_kwh=frame["filled"].to_numpy(dtype=float))
+    input_flags = resample_energy(flag_frame, step, tz)[0].fillna(0.0) > 0
     # trim partly measured edges, then fill what is missing inside
     ok = np.flatnonzero(complete.to_numpy())
     if not len(ok):
@@ -1348,6 +1369,7 @@ def import_load_curves(
         what=venue,
     )
     report.gaps = gaps
+    flags = flags | input_flags.reindex(energy.index, fill_value=False)
     if index is not None:
         if _grid_step_minutes(step) * 60 != (index[1] - index[0]).total_seconds():
             raise _err(f"{venue}: step {step!r} differs from the simulation grid")
@@ -1371,7 +1393,7 @@ def measured_consumption(load: Any, index: pd.DatetimeIndex, *, name: str = "ven
     ``annual_consumption_kwh`` the curve is rescaled to that total.
     """
     result = import_load_curves(
-        [load.load_file],
+        list(load.load_files) or [load.load_file],
         venue=name,
         step=_index_step(index),
         tz=str(index.tz),

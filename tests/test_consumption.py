@@ -17,7 +17,7 @@ from greenkommon.consumption import (
     load_archetypes,
     synthetic_consumption,
 )
-from greenkommon.errors import GreenkommonWarning, ScenarioError
+from greenkommon.errors import DataError, GreenkommonWarning, ScenarioError
 from greenkommon.scenario import load_scenario
 from greenkommon.timegrid import make_index
 
@@ -152,3 +152,48 @@ def test_bundled_scenario_uses_matching_archetype_mixes(baseline_scenario_path):
     np.testing.assert_allclose(
         df.sum().to_numpy(), [v.load.annual_consumption_kwh for v in sc.venues]
     )
+
+
+def test_partial_index_gets_its_part_of_the_year(grid30):
+    cfg = _cfg(annual_consumption_kwh=8760.0, archetype="studios", noise_pct=5.0)
+    year = synthetic_consumption(cfg, grid30, name="v")
+    week = grid30[(grid30 >= "2026-03-02") & (grid30 < "2026-03-09")]
+    part = synthetic_consumption(cfg, week, name="v")
+    np.testing.assert_allclose(part.to_numpy(), year[week].to_numpy(), rtol=1e-12)
+    two_years = make_index(2026, "1h").append(make_index(2027, "1h"))
+    both = synthetic_consumption(_cfg(annual_consumption_kwh=100.0), two_years)
+    np.testing.assert_allclose(both.groupby(both.index.year).sum().to_numpy(), [100.0, 100.0])
+
+
+def test_thermal_share_needs_weather_over_the_whole_year(grid30):
+    hours = pd.date_range("2026-01-01", periods=24 * 31, freq="1h", tz="Europe/Paris")
+    weather = pd.DataFrame({"temp_air": 5.0}, index=hours)
+    cfg = _cfg(annual_consumption_kwh=1e5, archetype="studios", heating_share=0.2)
+    with pytest.raises(DataError, match="temp_air covers .* needs the whole year 2026"):
+        synthetic_consumption(cfg, grid30, weather)
+
+
+def test_loadconfig_constructor_keeps_archetype_field():
+    assert LoadConfig(annual_consumption_kwh=1.0, archetype="studios").archetypes == (
+        ("studios", 1.0),
+    )
+    mix = LoadConfig(annual_consumption_kwh=1.0, archetype={"studios": 3, "fablab": 1})
+    assert mix.archetype == "studios" and mix.archetypes == (("studios", 0.75), ("fablab", 0.25))
+    assert LoadConfig(annual_consumption_kwh=1.0).archetype == "offices"
+    with pytest.raises(DataError, match="archetype 'disco'"):
+        LoadConfig(annual_consumption_kwh=1.0, archetype="disco")
+
+
+def test_readers_are_part_of_the_consumption_module():
+    import greenkommon.consumption as consumption
+    from greenkommon import consumption_io
+
+    for name in (
+        "read_enedis_load_curve",
+        "import_load_curves",
+        "VARIABLE_MAP",
+        "write_load_csv",
+        "align_to_index",
+    ):
+        assert getattr(consumption, name) is getattr(consumption_io, name)
+        assert name in consumption.__all__

@@ -347,6 +347,10 @@ def test_short_gap_interpolated_and_flagged(tmp_path):
     np.testing.assert_allclose(r.energy_kwh.to_numpy(), [0.05, 0.1, 0.15, 0.2, 0.2, 0.2])
     assert r.filled.tolist() == [False, True, True, False, False, False]
     assert r.report.missing_values == 2 and r.report.gaps.interpolated_intervals == 2
+    # the flags survive a round trip through the greenkommon CSV
+    back = import_load_curves([write_load_csv(r, tmp_path / "o.csv")])
+    assert back.filled.tolist() == r.filled.tolist()
+    np.testing.assert_allclose(back.energy_kwh.to_numpy(), r.energy_kwh.to_numpy(), atol=5e-7)
     with pytest.raises(
         DataError, match=r"33\.33 % of the intervals missing, more than max_missing_pct = 5 %"
     ):
@@ -570,6 +574,12 @@ def test_cli_import_failure_writes_nothing(tmp_path, capsys):
     assert out.read_text() == "previous\n" and not list(tmp_path.glob(".v.csv*"))
     assert main(["load", "import", str(f), "--venue", "V", "--out", str(out), "--show-prm"]) == 2
     assert PRM in capsys.readouterr().err
+    ok = write_portal(tmp_path / "ok.csv", *_truth("2025-01-06", 4, 30), 30)
+    assert main(["load", "import", str(ok), "--venue", "V", "--out", str(out)]) == 0
+    assert "meter <PRM>" in capsys.readouterr().out
+    assert main(["load", "import", str(ok), "--venue", "V", "--out", str(out), "--show-prm"]) == 0
+    assert f"meter {PRM}" in capsys.readouterr().out
+    assert PRM not in out.read_text()  # never in the written curve
 
 
 def test_cli_import_with_year_alignment(tmp_path, capsys):
@@ -590,3 +600,138 @@ def test_cli_show_bundled_scenario(baseline_scenario_path, capsys):
         assert name in out
     assert "annual 300,000 kWh" in out and "peak" in out and "base load" in out
     assert out.count("typical week") == 4
+
+
+def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_path, capsys):
+    import shutil
+
+    from greenkommon.scenario import load_scenario
+
+    shutil.copy(baseline_scenario_path, tmp_path / "greenkommon.toml")
+    f, measured = _year_file(tmp_path, 2025)
+    (tmp_path / "measured.toml").write_text(
+        'extends = "greenkommon.toml"\n\n[[venues]]\nname = "le 6b"\n[venues.load]\n'
+        f'load_file = "{f.name}"\nannual_consumption_kwh = 300000.0\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(tmp_path / "measured.toml")
+    load = sc.venues[sc.venue_names.index("le 6b")].load
+    assert load.load_file == tmp_path / f.name
+    index = make_index(sc.simulation.year, sc.simulation.step, sc.simulation.timezone)
+    df = build_consumption([v.load for v in sc.venues], sc.venue_names, index)
+    assert df["le 6b"].sum() == pytest.approx(300000.0)
+    # Monday 2 Feb 2026 ← Monday 3 Feb 2025, scaled by the annual total
+    unscaled = build_consumption([LoadConfig(load_file=load.load_file)], ["x"], index)["x"]
+    scale = 300000.0 / unscaled.sum()
+    np.testing.assert_allclose(
+        df["le 6b"]["2026-02-02"].to_numpy(), measured["2025-02-03"].to_numpy() * scale, rtol=1e-5
+    )
+    assert main(["load", "show", str(tmp_path / "measured.toml"), "--venue", "le 6b"]) == 0
+    out = capsys.readouterr().out
+    assert "le 6b [measured (load_2025.csv)]" in out and "annual 300,000 kWh" in out
+    assert "Mains" not in out
+
+
+def test_c4_portal_without_unit_assumes_watts_with_a_warning(tmp_path):
+    # C4 sample layout: 'Unite' empty, 10-minute step, interval-end labels
+    starts, watts = _truth("2025-02-03", 6 * 24, 10, seed=15)
+    f = write_portal(tmp_path / "c4.csv", starts, watts, 10, unit="")
+    with pytest.warns(GreenkommonWarning, match="assuming average power in W"):
+        data, meta = read_enedis_load_curve(f)
+    assert meta["steps_minutes"] == [10] and meta["units"] == ["W"]
+    assert data["energy_kwh"].sum() * 1000 == pytest.approx(_wh(watts, 10))
+
+
+def test_utf16_and_unreadable_workbook_are_clear_errors(tmp_path):
+    f = tmp_path / "u16.csv"
+    f.write_text("timestamp;value_kwh\n2025-01-06 00:00;1\n", encoding="utf-16")
+    with pytest.raises(DataError, match=r"u16\.csv: not a text file \(binary, or UTF-16 text\)"):
+        read_enedis_load_curve(f)
+    x = tmp_path / "broken.xlsx"
+    x.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DataError, match=r"broken\.xlsx: not a readable \.xlsx workbook"):
+        read_enedis_load_curve(x)
+
+
+def test_load_file_glob_and_list_stitch_chunks(tmp_path):
+    starts, watts = _truth("2026-01-01", 17520, 30, seed=16)
+    folder = tmp_path / "villa"
+    folder.mkdir()
+    chunks = np.array_split(np.arange(17520), 5)
+    for k, ix in enumerate(chunks):
+        write_portal(folder / f"chunk{k}.csv", starts[ix], watts[ix], 30)
+    index = make_index(2026, "30min")
+    cfg = LoadConfig.from_section(
+        Section({"load_file": "villa/chunk*.csv"}, "l", tmp_path / "s.toml")
+    )
+    assert len(cfg.load_files) == 5 and cfg.load_file == folder / "chunk0.csv"
+    df = build_consumption([cfg], ["v"], index)
+    assert df["v"].sum() * 1000 == pytest.approx(_wh(watts, 30), abs=1e-6)
+    listed = LoadConfig.from_section(
+        Section({"load_file": ["villa/chunk1.csv", "villa/chunk0.csv"]}, "l", tmp_path / "s.toml")
+    )
+    assert listed.load_files == (folder / "chunk1.csv", folder / "chunk0.csv")
+    with pytest.raises(ScenarioError, match=r"load_file = 'villa/none\*\.csv': expected a pattern"):
+        LoadConfig.from_section(Section({"load_file": "villa/none*.csv"}, "l", tmp_path / "s.toml"))
+
+
+def test_measure_date_and_time_columns_variant(tmp_path):
+    # variant seen in third-party parsers: separate date and time columns, step in minutes
+    f = tmp_path / "v.csv"
+    f.write_text(
+        "Date de la mesure;Heure de la mesure;Valeur;Statut de la mesure;PRM;Type de données;Unité;Pas en minutes\n"
+        f"06/01/2025;00:30:00;1000;R;{PRM};Courbe de charge;W;30\n"
+        f"06/01/2025;01:00:00;3000;R;{PRM};Courbe de charge;W;30\n",
+        encoding="utf-8",
+    )
+    data, meta = read_enedis_load_curve(f)
+    assert data.index[0] == pd.Timestamp("2025-01-06 00:00", tz=TZ)  # interval-end → start
+    np.testing.assert_allclose(data["energy_kwh"], [0.5, 1.5])
+    assert str(meta["prm"][0]) == "<PRM>" and meta["prm"][0].reveal() == PRM
+
+
+def test_xlsx_with_date_time_columns_and_unit_in_header(tmp_path):
+    from datetime import datetime, time
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Export de la courbe de charge"])
+    ws.append(["Date", "Heure", "Puissance (kW)"])
+    ws.append([datetime(2025, 1, 6), time(0, 30), 1.2])
+    ws.append([datetime(2025, 1, 6), time(1, 0), None])
+    ws.append([datetime(2025, 1, 6), time(1, 30), 2.4])
+    f = tmp_path / "x.xlsx"
+    wb.save(f)
+    data, meta = read_enedis_load_curve(f)
+    assert meta["format"] == "enedis_xlsx" and meta["units"] == ["kW"]
+    assert data.index[0] == pd.Timestamp("2025-01-06 00:00", tz=TZ)
+    np.testing.assert_allclose(data["energy_kwh"], [0.6, np.nan, 1.2])
+    assert meta["missing_values"] == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(src_year=st.integers(2015, 2030), tgt_year=st.integers(2015, 2030))
+def test_choose_source_days_properties(src_year, tgt_year):
+    import holidays
+
+    usable = set(pd.date_range(f"{src_year}-01-01", f"{src_year}-12-31", freq="D").date)
+    targets = list(pd.date_range(f"{tgt_year}-01-01", f"{tgt_year}-12-31", freq="D").date)
+    mapping = choose_source_days(targets, usable)
+    h_src = holidays.France(years=src_year)
+    h_tgt = holidays.France(years=tgt_year)
+    by_name = {n: d for d, n in h_src.items()}
+    for day, src in mapping.items():
+        assert src is not None and src.year == src_year
+        if day in h_tgt:
+            # same holiday of the measured year, or a Sunday when it has none
+            assert src == by_name.get(h_tgt[day], src) and (
+                h_tgt[day] in by_name or src.weekday() == 6
+            )
+        else:
+            assert src.weekday() == day.weekday() and src not in h_src
+            # same time of year: at most 3 days of weekday shift plus 2 weeks around a holiday
+            # (and around the turn of the year, the nearest same-weekday day stays in the year)
+            doy_gap = abs(pd.Timestamp(src).day_of_year - pd.Timestamp(day).day_of_year)
+            assert doy_gap <= 17 or doy_gap >= 365 - 17
