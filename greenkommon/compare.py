@@ -94,7 +94,9 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
             "self_sufficiency_pct": float(row["self_sufficiency_pct"]),
             "bill_with_eur": float(row["bill_with_eur"]),
             "savings_eur": float(row["savings_eur"]),
-            "lifetime_savings_eur": float(life_savings[name]) if life_savings is not None else float("nan"),
+            "lifetime_savings_eur": float(life_savings[name])
+            if life_savings is not None
+            else float("nan"),
             "payback_years": float(payback[name]) if payback is not None else float("nan"),
         }
     return {
@@ -105,8 +107,9 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     }
 
 
-def compare_results(results: Sequence[Any], labels: Sequence[str] | None = None,
-                    case: str | None = None) -> pd.DataFrame:
+def compare_results(
+    results: Sequence[Any], labels: Sequence[str] | None = None, case: str | None = None
+) -> pd.DataFrame:
     """One table of every scenario's figures, with differences against the first.
 
     Parameters
@@ -157,7 +160,9 @@ def compare_results(results: Sequence[Any], labels: Sequence[str] | None = None,
     for lab in labels[1:]:
         table[f"Δ {lab}"] = table[lab] - table[first]
     table.attrs["cases"] = {lab: k["case"] for lab, k in zip(labels, kpis, strict=True)}
-    table.attrs["lifetime_years"] = {lab: k["lifetime_years"] for lab, k in zip(labels, kpis, strict=True)}
+    table.attrs["lifetime_years"] = {
+        lab: k["lifetime_years"] for lab, k in zip(labels, kpis, strict=True)
+    }
     table.attrs["decimals"] = decimals
     return table
 
@@ -193,7 +198,9 @@ def format_comparison(table: pd.DataFrame) -> str:
     current = None
     for (section, metric), row in table.iterrows():
         if section != current:
-            out_rows.append([section.upper() if section == "collective" else section] + [""] * (len(header) - 1))
+            out_rows.append(
+                [section.upper() if section == "collective" else section] + [""] * (len(header) - 1)
+            )
             current = section
         label = labels.get(metric) if section == "collective" else vlabels.get(metric, metric)
         dec = decimals.get(metric, 0)
@@ -205,13 +212,17 @@ def format_comparison(table: pd.DataFrame) -> str:
     cases = table.attrs.get("cases", {})
     years = table.attrs.get("lifetime_years", {})
     if cases:
-        described = {lab: f"'{c}' over {years.get(lab)} yr" if c else "n/a" for lab, c in cases.items()}
+        described = {
+            lab: f"'{c}' over {years.get(lab)} yr" if c else "n/a" for lab, c in cases.items()
+        }
         if len(set(described.values())) == 1:
             notes = next(iter(described.values()))
         else:
             notes = ", ".join(f"{lab}: {d}" for lab, d in described.items())
-        text += ("\n\nLong-term figures (NPV, IRR, savings over the life, payback) under the supply-price "
-                 f"escalation case {notes}.")
+        text += (
+            "\n\nLong-term figures (NPV, IRR, savings over the life, payback) under the supply-price "
+            f"escalation case {notes}."
+        )
     if delta_cols:
         text += f"\nΔ columns: value minus {value_cols[0]!r}."
     return text

@@ -53,6 +53,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import logging
 import math
 import numbers
 import os
@@ -171,7 +172,9 @@ def parse_vary(spec: str) -> Vary:
     ('static', 'prorata')
     """
     if "=" not in spec:
-        raise ScenarioError(f"--vary {spec!r}: expected PATH=VALUES, e.g. plant.peak_power_kwp=100:1000:50")
+        raise ScenarioError(
+            f"--vary {spec!r}: expected PATH=VALUES, e.g. plant.peak_power_kwp=100:1000:50"
+        )
     path, _, text = spec.partition("=")
     path = path.strip()
     if not path or any(not p for p in path.split(".")):
@@ -267,7 +270,9 @@ def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
     try:
         total = float(sum(s["peak_power_kwp"] for s in sections))
     except (KeyError, TypeError):
-        raise ScenarioError(f"--vary {PEAK_PATH}: every [[plant.sections]] needs a numeric peak_power_kwp") from None
+        raise ScenarioError(
+            f"--vary {PEAK_PATH}: every [[plant.sections]] needs a numeric peak_power_kwp"
+        ) from None
     for s in sections:
         s["peak_power_kwp"] = s["peak_power_kwp"] * (float(value) / total)
 
@@ -284,7 +289,9 @@ def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return out
 
 
-def fill_key(mapping: dict[str, Any], venue_names: list[str], consumption_totals_kwh: np.ndarray) -> None:
+def fill_key(
+    mapping: dict[str, Any], venue_names: list[str], consumption_totals_kwh: np.ndarray
+) -> None:
     """Give a coefficient key without coefficients the venues' yearly consumption shares.
 
     ``priority`` without an order serves the largest yearly consumer first. In place.
@@ -294,7 +301,9 @@ def fill_key(mapping: dict[str, Any], venue_names: list[str], consumption_totals
     if key_type in COEFFICIENT_KEYS and "coefficients" not in key:
         total = float(np.sum(consumption_totals_kwh))
         if total <= 0:
-            raise ScenarioError("key.coefficients: cannot derive shares from a zero total consumption")
+            raise ScenarioError(
+                "key.coefficients: cannot derive shares from a zero total consumption"
+            )
         shares = np.asarray(consumption_totals_kwh, dtype=float) / total
         key["coefficients"] = {n: float(s) for n, s in zip(venue_names, shares, strict=True)}
     if key_type == "priority" and "priority_order" not in key:
@@ -333,7 +342,9 @@ class GroupEnergy:
         return self.production_per_kwp * float(peak_power_kwp)
 
     def consumption_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.consumption_kwh.T, index=self.index, columns=list(self.venue_names))
+        return pd.DataFrame(
+            self.consumption_kwh.T, index=self.index, columns=list(self.venue_names)
+        )
 
 
 def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> GroupEnergy:
@@ -402,11 +413,16 @@ class MoneyModel:
     surplus_price_eur_per_kwh: float
 
 
-def _price_signature(scenario: Any, energy: GroupEnergy, peak_power_kwp: float) -> tuple[list[Any], float]:
+def _price_signature(
+    scenario: Any, energy: GroupEnergy, peak_power_kwp: float
+) -> tuple[list[Any], float]:
     """Everything through which the plant size reaches ``compute_bills``: venue prices, surplus price."""
     from .economics import bills as eb
 
-    vps = [eb.venue_prices(energy.index, v.contract, scenario.prices, peak_power_kwp) for v in scenario.venues]
+    vps = [
+        eb.venue_prices(energy.index, v.contract, scenario.prices, peak_power_kwp)
+        for v in scenario.venues
+    ]
     return vps, float(eb.surplus_price_eur_per_kwh(scenario.prices, peak_power_kwp)[0])
 
 
@@ -426,16 +442,26 @@ def _same_signature(a: tuple[list[Any], float], b: tuple[list[Any], float]) -> b
     return True
 
 
-def money_model(scenario: Any, energy: GroupEnergy, peak_power_kwp: float,
-                signature: tuple[list[Any], float] | None = None) -> MoneyModel:
+def money_model(
+    scenario: Any,
+    energy: GroupEnergy,
+    peak_power_kwp: float,
+    signature: tuple[list[Any], float] | None = None,
+) -> MoneyModel:
     """Build the :class:`MoneyModel` of a validated scenario at a plant size [kWp]."""
     from .economics import bills as eb
 
     index = energy.index
     vps, surplus_price = signature or _price_signature(scenario, energy, peak_power_kwp)
     cons = energy.consumption_frame()
-    bills0 = eb.compute_bills(cons, cons * 0.0, pd.Series(0.0, index=index),
-                              [v.contract for v in scenario.venues], scenario.prices, peak_power_kwp)
+    bills0 = eb.compute_bills(
+        cons,
+        cons * 0.0,
+        pd.Series(0.0, index=index),
+        [v.contract for v in scenario.venues],
+        scenario.prices,
+        peak_power_kwp,
+    )
     bills0 = bills0.reindex(list(energy.venue_names))
     bills0.attrs = {}  # figures are not needed here, and pandas deep-copies attrs on every access
     n, t_len = energy.consumption_kwh.shape
@@ -461,7 +487,9 @@ def money_model(scenario: Any, energy: GroupEnergy, peak_power_kwp: float,
 _SIZE_BREAKS: set[float] = set()
 
 
-def _money_by_size(scenario: Any, energy: GroupEnergy, sizes: np.ndarray) -> dict[float, MoneyModel]:
+def _money_by_size(
+    scenario: Any, energy: GroupEnergy, sizes: np.ndarray
+) -> dict[float, MoneyModel]:
     """One money model per plant size, built once per piece of equal economics.
 
     Plant size enters the economics only through thresholds (accise ACC rate below 1 MWp, S21
@@ -489,7 +517,9 @@ def _money_by_size(scenario: Any, energy: GroupEnergy, sizes: np.ndarray) -> dic
             fill(lo, mid)
             fill(mid + 1, hi)
 
-    starts = sorted({0, *(int(np.searchsorted(ks, b, side="right")) for b in _SIZE_BREAKS)} - {ks.size})
+    starts = sorted(
+        {0, *(int(np.searchsorted(ks, b, side="right")) for b in _SIZE_BREAKS)} - {ks.size}
+    )
     for a, b in zip(starts, [*starts[1:], ks.size], strict=True):
         fill(a, b - 1)
     merged: list[tuple[int, int]] = []
@@ -523,9 +553,12 @@ def batch_allocation_kpis(
     from . import allocation
 
     return allocation.allocate_batch_kpis(
-        energy.production_per_kwp, energy.consumption_kwh, key_kind,
+        energy.production_per_kwp,
+        energy.consumption_kwh,
+        key_kind,
         None if key_kind == "prorata" else coefficients,
-        peak_power_kwp=np.asarray(peak_power_kwp, dtype=float), price_eur_per_kwh=price_eur_per_kwh,
+        peak_power_kwp=np.asarray(peak_power_kwp, dtype=float),
+        price_eur_per_kwh=price_eur_per_kwh,
     )
 
 
@@ -611,7 +644,7 @@ def evaluate_chunk(
         # A key object per distinct plant size only when the key depends on the production.
         per_size = scenario.key.type in ("optimised",)
         keys: dict[float, Any] = {}
-        for k in (np.unique(kwp) if per_size else kwp[:1]):
+        for k in np.unique(kwp) if per_size else kwp[:1]:
             prod = pd.Series(energy.production_kwh(k), index=energy.index, name="production_kwh")
             keys[float(k)] = build_key(scenario.key, scenario, prod, cons_frame)[0]
         money = _money_by_size(scenario, energy, kwp)
@@ -646,16 +679,19 @@ def evaluate_chunk(
         else:
             for s, k in enumerate(kwp):
                 key = keys[float(k)] if per_size else next(iter(keys.values()))
-                res = allocation.allocate(energy.production_kwh(k), energy.consumption_kwh, key,
-                                          floor_to_permille=floor)
+                res = allocation.allocate(
+                    energy.production_kwh(k), energy.consumption_kwh, key, floor_to_permille=floor
+                )
                 allocated[s] = res.allocated_kwh.sum(axis=1)
                 surplus[s] = res.surplus_kwh.sum()
                 for w in wanted:
                     sums[w][s] = (res.allocated_kwh * money[float(k)].weights[w]).sum(axis=1)
         frame = _kpi_frame(combo.variant_ids, names, kwp, energy, allocated, surplus, sums, money)
         if finance:
-            frame = pd.concat([frame, _finance_frame(scenario, names, kwp, allocated, surplus, sums, money)],
-                              axis=1)
+            frame = pd.concat(
+                [frame, _finance_frame(scenario, names, kwp, allocated, surplus, sums, money)],
+                axis=1,
+            )
         out.append(frame)
     result = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     return result.sort_values("variant_id", kind="stable").reset_index(drop=True)
@@ -680,8 +716,9 @@ def _kpi_frame(
     bill_with = bill_with0 - sums["value"]
     savings = bill_without - bill_with
     sp = np.array([m.surplus_price_eur_per_kwh for m in models])
-    internal_excl = (np.array([m.internal0_eur for m in models])
-                     + (sums["internal"] if "internal" in sums else 0.0))
+    internal_excl = np.array([m.internal0_eur for m in models]) + (
+        sums["internal"] if "internal" in sums else 0.0
+    )
     alloc_total = allocated_kwh.sum(axis=1)
     cons_total = float(consumption.sum())
     cols: dict[str, Any] = {
@@ -691,9 +728,12 @@ def _kpi_frame(
         "consumption_kwh": np.full(kwp.size, cons_total),
         "allocated_kwh": alloc_total,
         "surplus_kwh": surplus_kwh,
-        "self_consumption_pct": np.divide(100.0 * alloc_total, production, out=np.full(kwp.size, np.nan),
-                                          where=production > 0),
-        "self_sufficiency_pct": 100.0 * alloc_total / cons_total if cons_total > 0 else np.full(kwp.size, np.nan),
+        "self_consumption_pct": np.divide(
+            100.0 * alloc_total, production, out=np.full(kwp.size, np.nan), where=production > 0
+        ),
+        "self_sufficiency_pct": 100.0 * alloc_total / cons_total
+        if cons_total > 0
+        else np.full(kwp.size, np.nan),
         "bill_without_eur": bill_without.sum(axis=1),
         "bill_with_eur": bill_with.sum(axis=1),
         "savings_eur": savings.sum(axis=1),
@@ -705,7 +745,9 @@ def _kpi_frame(
         cols[f"{name}.consumption_kwh"] = np.full(kwp.size, consumption[i])
         cols[f"{name}.allocated_kwh"] = allocated_kwh[:, i]
         cols[f"{name}.self_sufficiency_pct"] = (
-            100.0 * allocated_kwh[:, i] / consumption[i] if consumption[i] > 0 else np.full(kwp.size, np.nan)
+            100.0 * allocated_kwh[:, i] / consumption[i]
+            if consumption[i] > 0
+            else np.full(kwp.size, np.nan)
         )
         cols[f"{name}.bill_without_eur"] = bill_without[:, i]
         cols[f"{name}.bill_with_eur"] = bill_with[:, i]
@@ -754,16 +796,24 @@ def finance_metrics(fin: Any, names: list[str]) -> dict[str, float]:
     return out
 
 
-def _finance_frame(scenario: Any, names: list[str], kwp: np.ndarray, allocated: np.ndarray,
-                   surplus: np.ndarray, sums: dict[str, np.ndarray],
-                   money: dict[float, MoneyModel]) -> pd.DataFrame:
+def _finance_frame(
+    scenario: Any,
+    names: list[str],
+    kwp: np.ndarray,
+    allocated: np.ndarray,
+    surplus: np.ndarray,
+    sums: dict[str, np.ndarray],
+    money: dict[float, MoneyModel],
+) -> pd.DataFrame:
     from .economics import project_finance
 
     rows = []
     for s, k in enumerate(kwp):
         bills = variant_bills(money[float(k)], allocated[s], {w: v[s] for w, v in sums.items()})
         try:
-            fin = project_finance(bills, float(surplus[s]), scenario.finance, scenario.prices, float(k))
+            fin = project_finance(
+                bills, float(surplus[s]), scenario.finance, scenario.prices, float(k)
+            )
         except ScenarioError as exc:
             # e.g. a fixed loan larger than a small plant's CAPEX: that variant has no projection,
             # the others still do (run_scenario would refuse the variant with the same message)
@@ -819,12 +869,17 @@ class SweepPlan:
         return len(self.grid)
 
 
-def _row_order(combo_rank: dict[str, int]) -> Callable[[tuple[int, dict[str, Any]]], tuple[int, float, int]]:
+def _row_order(
+    combo_rank: dict[str, int],
+) -> Callable[[tuple[int, dict[str, Any]]], tuple[int, float, int]]:
     def order(row: tuple[int, dict[str, Any]]) -> tuple[int, float, int]:
         vid, over = row
-        tag = json.dumps({p: v for p, v in over.items() if p != PEAK_PATH}, sort_keys=True, default=str)
+        tag = json.dumps(
+            {p: v for p, v in over.items() if p != PEAK_PATH}, sort_keys=True, default=str
+        )
         rank = combo_rank.setdefault(tag, len(combo_rank))
         return rank, float(over.get(PEAK_PATH, 0.0)), vid
+
     return order
 
 
@@ -878,14 +933,22 @@ def make_plan(
         # then spans few combinations, each needing few economics set-ups (see _money_by_size).
         rows = sorted(rows, key=_row_order({}))
         for lo in range(0, len(rows), chunk_size):
-            chunks.append(Chunk(len(chunks), g, tuple(rows[lo:lo + chunk_size])))
+            chunks.append(Chunk(len(chunks), g, tuple(rows[lo : lo + chunk_size])))
     payload = json.dumps(
-        {"base": base, "vary": [[v.path, list(v.values)] for v in varies], "chunk_size": chunk_size,
-         "finance": finance, "format": _FORMAT_VERSION},
-        sort_keys=True, default=str,
+        {
+            "base": base,
+            "vary": [[v.path, list(v.values)] for v in varies],
+            "chunk_size": chunk_size,
+            "finance": finance,
+            "format": _FORMAT_VERSION,
+        },
+        sort_keys=True,
+        default=str,
     )
     fingerprint = hashlib.sha256(payload.encode()).hexdigest()
-    return SweepPlan(base, Path(file) if file else None, grid, group_mappings, chunks, fingerprint, finance)
+    return SweepPlan(
+        base, Path(file) if file else None, grid, group_mappings, chunks, fingerprint, finance
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -926,8 +989,15 @@ class ResumableWriter:
         or the parts belong to a different sweep.
     """
 
-    def __init__(self, out: str | Path, fingerprint: str, n_chunks: int, *, resume: bool = False,
-                 overwrite: bool = False):
+    def __init__(
+        self,
+        out: str | Path,
+        fingerprint: str,
+        n_chunks: int,
+        *,
+        resume: bool = False,
+        overwrite: bool = False,
+    ):
         self.out = Path(out)
         self.parts = self.out.with_name(self.out.name + ".parts")
         self.fingerprint = fingerprint
@@ -946,7 +1016,9 @@ class ResumableWriter:
             try:
                 old = json.loads(manifest.read_text())
             except (OSError, ValueError):
-                raise DataError(f"{manifest}: missing or unreadable: cannot resume; use --overwrite") from None
+                raise DataError(
+                    f"{manifest}: missing or unreadable: cannot resume; use --overwrite"
+                ) from None
             if old.get("fingerprint") != fingerprint:
                 raise GreenkommonError(
                     f"{self.parts}: belongs to a different sweep (scenario, --vary or --chunk-size "
@@ -954,8 +1026,18 @@ class ResumableWriter:
                 )
         else:
             self.parts.mkdir(parents=True)
-            _atomic_write(manifest, lambda p: p.write_text(json.dumps(
-                {"fingerprint": fingerprint, "n_chunks": n_chunks, "format": _FORMAT_VERSION})))
+            _atomic_write(
+                manifest,
+                lambda p: p.write_text(
+                    json.dumps(
+                        {
+                            "fingerprint": fingerprint,
+                            "n_chunks": n_chunks,
+                            "format": _FORMAT_VERSION,
+                        }
+                    )
+                ),
+            )
 
     def part_path(self, chunk_id: int) -> Path:
         return self.parts / f"part-{chunk_id:07d}.parquet"
@@ -979,12 +1061,18 @@ class ResumableWriter:
         remove the part folder, and return the table."""
         missing = sorted(set(range(self.n_chunks)) - self.done())
         if missing:
-            raise GreenkommonError(f"{self.parts}: chunks {missing[:5]} are missing; rerun with --resume")
+            raise GreenkommonError(
+                f"{self.parts}: chunks {missing[:5]} are missing; rerun with --resume"
+            )
         parts = [pd.read_parquet(self.part_path(i)) for i in range(self.n_chunks)]
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"variant_id": []})
         table = table.sort_values("variant_id", kind="stable").reset_index(drop=True)
-        if len(table) != len(grid) or not np.array_equal(table["variant_id"].to_numpy(), np.arange(len(grid))):
-            raise DataError(f"{self.parts}: the parts do not cover variants 0..{len(grid) - 1} exactly once")
+        if len(table) != len(grid) or not np.array_equal(
+            table["variant_id"].to_numpy(), np.arange(len(grid))
+        ):
+            raise DataError(
+                f"{self.parts}: the parts do not cover variants 0..{len(grid) - 1} exactly once"
+            )
         values = grid.reset_index(drop=True).copy()
         for col in values.columns:
             values[col] = _column_values(values[col])
@@ -1003,7 +1091,9 @@ def _column_values(col: pd.Series) -> pd.Series:
     if all(isinstance(v, bool) for v in values):
         return pd.Series(values, dtype=bool)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return pd.Series(values, dtype=float if any(isinstance(v, float) for v in values) else np.int64)
+        return pd.Series(
+            values, dtype=float if any(isinstance(v, float) for v in values) else np.int64
+        )
     return pd.Series([str(v) for v in values], dtype=object)
 
 
@@ -1060,7 +1150,9 @@ def run_sweep(
     base = read_scenario_mapping(scenario_path)
     base.pop("extends", None)
     plan = make_plan(base, varies, scenario_path, chunk_size, finance)
-    writer = ResumableWriter(out, plan.fingerprint, len(plan.chunks), resume=resume, overwrite=overwrite)
+    writer = ResumableWriter(
+        out, plan.fingerprint, len(plan.chunks), resume=resume, overwrite=overwrite
+    )
     done = writer.done()
     todo = [c for c in plan.chunks if c.chunk_id not in done]
     n_done = sum(len(c.rows) for c in plan.chunks if c.chunk_id in done)
@@ -1078,8 +1170,16 @@ def run_sweep(
 def _progress(total: int, initial: int, enabled: bool) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, unit="variant", desc="sweep", file=sys.stderr,
-                disable=not enabled, dynamic_ncols=True, smoothing=0.1)
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="variant",
+        desc="sweep",
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
 
 
 def _run_local(plan: SweepPlan, todo: Iterable[Chunk], writer: ResumableWriter, bar: Any) -> None:
@@ -1089,7 +1189,9 @@ def _run_local(plan: SweepPlan, todo: Iterable[Chunk], writer: ResumableWriter, 
         if chunk.group != energy_group:
             energy = compute_group_energy(plan.group_mappings[chunk.group], plan.file)
             energy_group = chunk.group
-        frame = evaluate_chunk(energy, plan.group_mappings[chunk.group], plan.file, chunk.rows, plan.finance)
+        frame = evaluate_chunk(
+            energy, plan.group_mappings[chunk.group], plan.file, chunk.rows, plan.finance
+        )
         writer.write_chunk(chunk.chunk_id, frame)
         bar.update(len(chunk.rows))
 
@@ -1100,19 +1202,25 @@ def connect_dask(address: str) -> Any:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - dask is a dependency
         raise GreenkommonError("--dask needs the 'dask[distributed]' package") from None
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        # distributed logs its life cycle at INFO on its own handler; keep the CLI quiet unless -v
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     if address == "local":
-        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
         client = Client(cluster)
         client._greenkommon_cluster = cluster  # closed with the client by _run_dask
         return client
     try:
         return Client(address, timeout="20s")
     except (OSError, TimeoutError) as exc:
-        raise GreenkommonError(f"--dask {address}: cannot reach a Dask scheduler there ({exc})") from None
+        raise GreenkommonError(
+            f"--dask {address}: cannot reach a Dask scheduler there ({exc})"
+        ) from None
 
 
-def _run_dask(plan: SweepPlan, todo: Sequence[Chunk], writer: ResumableWriter, bar: Any,
-              address: str | Any) -> None:
+def _run_dask(
+    plan: SweepPlan, todo: Sequence[Chunk], writer: ResumableWriter, bar: Any, address: str | Any
+) -> None:
     from dask.distributed import as_completed
 
     own = isinstance(address, str)
@@ -1120,13 +1228,25 @@ def _run_dask(plan: SweepPlan, todo: Sequence[Chunk], writer: ResumableWriter, b
     try:
         groups = sorted({c.group for c in todo})
         energy = {
-            g: client.submit(compute_group_energy, plan.group_mappings[g], plan.file, pure=False,
-                             key=f"greenkommon-energy-{plan.fingerprint[:12]}-{g}")
+            g: client.submit(
+                compute_group_energy,
+                plan.group_mappings[g],
+                plan.file,
+                pure=False,
+                key=f"greenkommon-energy-{plan.fingerprint[:12]}-{g}",
+            )
             for g in groups
         }
         futures = {
-            client.submit(evaluate_chunk, energy[c.group], plan.group_mappings[c.group], plan.file,
-                          c.rows, plan.finance, pure=False): c
+            client.submit(
+                evaluate_chunk,
+                energy[c.group],
+                plan.group_mappings[c.group],
+                plan.file,
+                c.rows,
+                plan.finance,
+                pure=False,
+            ): c
             for c in todo
         }
         for fut in as_completed(futures):

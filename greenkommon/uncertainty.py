@@ -137,7 +137,9 @@ def load_variation(
     factors = rng.lognormal(-sigma2 / 2.0, np.sqrt(sigma2), size=n) if s > 0 else np.ones(n)
     out = np.array(consumption_kwh, dtype=float, copy=True)
     if profile_noise_pct > 0:
-        noise = np.clip(1.0 + (profile_noise_pct / 100.0) * rng.standard_normal((n, t_len)), 0.0, None)
+        noise = np.clip(
+            1.0 + (profile_noise_pct / 100.0) * rng.standard_normal((n, t_len)), 0.0, None
+        )
         noisy = out * noise
         base = out.sum(axis=1)
         got = noisy.sum(axis=1)
@@ -157,7 +159,9 @@ def _file_years(path: Path, year: int, tz: str) -> list[tuple[int, pd.DataFrame]
         if len(part) >= 8760:
             years.append((int(y), roll_to_year(part, year, tz, what=str(path))))
     if not years:
-        raise DataError(f"{path}: no complete calendar year of hourly data; expected a multi-year series")
+        raise DataError(
+            f"{path}: no complete calendar year of hourly data; expected a multi-year series"
+        )
     return years
 
 
@@ -190,8 +194,9 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
     kwp = plant.peak_power_kwp
     if wx is None:
         cfg = dataclasses.replace(scenario.weather, seed=k)
-        wx, _meta = weather.load_weather(cfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m,
-                                         sim.year, sim.timezone)
+        wx, _meta = weather.load_weather(
+            cfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
+        )
     rng = np.random.default_rng([ctx.seed, k])
     prod = production.simulate_production(wx, plant, index).to_numpy(dtype=float)
     irr_factor = 1.0
@@ -201,10 +206,17 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
     if ctx.fixed_loads is not None:
         base = ctx.fixed_loads
     else:
-        base = consumption.build_consumption([v.load for v in scenario.venues], names, index,
-                                             weather=wx).to_numpy(dtype=float).T
+        base = (
+            consumption.build_consumption(
+                [v.load for v in scenario.venues], names, index, weather=wx
+            )
+            .to_numpy(dtype=float)
+            .T
+        )
     cons, factors = load_variation(base, rng, ctx.volume_sd_pct, ctx.profile_noise_pct)
-    energy = GroupEnergy(index, np.ascontiguousarray(prod / kwp) if kwp > 0 else prod, kwp, cons, tuple(names))
+    energy = GroupEnergy(
+        index, np.ascontiguousarray(prod / kwp) if kwp > 0 else prod, kwp, cons, tuple(names)
+    )
     money = money_model(scenario, energy, kwp)
     weights = ("value", "grid", "autocons", "internal_borne", "internal")
     sums: dict[str, np.ndarray] = {}
@@ -217,8 +229,13 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
                 sums[w] = res.allocated_kwh[0] * wt[:, 0]
                 continue
             res = allocation.allocate_batch_kpis(
-                energy.production_per_kwp, cons, ctx.kind, None if ctx.kind == "prorata" else ctx.coefficients,
-                peak_power_kwp=[kwp], price_eur_per_kwh=wt)
+                energy.production_per_kwp,
+                cons,
+                ctx.kind,
+                None if ctx.kind == "prorata" else ctx.coefficients,
+                peak_power_kwp=[kwp],
+                price_eur_per_kwh=wt,
+            )
             sums[w] = res.value_eur[0]
         allocated, surplus = res.allocated_kwh[0], float(res.surplus_kwh[0])
     else:
@@ -236,13 +253,17 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
         "production_kwh": production_kwh,
         "allocated_kwh": float(allocated.sum()),
         "surplus_kwh": surplus,
-        "self_consumption_pct": 100.0 * allocated.sum() / production_kwh if production_kwh > 0 else np.nan,
+        "self_consumption_pct": 100.0 * allocated.sum() / production_kwh
+        if production_kwh > 0
+        else np.nan,
         "self_sufficiency_pct": 100.0 * allocated.sum() / cons_total.sum(),
         "savings_eur": float(bills["savings_eur"].sum()),
     }
     for i, n in enumerate(names):
         row[f"{n}.volume_factor"] = float(factors[i])
-        row[f"{n}.self_sufficiency_pct"] = 100.0 * allocated[i] / cons_total[i] if cons_total[i] > 0 else np.nan
+        row[f"{n}.self_sufficiency_pct"] = (
+            100.0 * allocated[i] / cons_total[i] if cons_total[i] > 0 else np.nan
+        )
         row[f"{n}.savings_eur"] = float(bills.loc[n, "savings_eur"])
     fin = project_finance(bills, surplus, scenario.finance, scenario.prices, kwp)
     row.update(finance_metrics(fin, names))
@@ -320,7 +341,9 @@ def run_uncertainty(
         if floor:
             coefficients = allocation.floor_coefficients(coefficients)
     # Loads that do not react to the weather are built once.
-    no_weather = consumption.build_consumption([v.load for v in scenario.venues], names, index, weather=None)
+    no_weather = consumption.build_consumption(
+        [v.load for v in scenario.venues], names, index, weather=None
+    )
     fixed = None
     if np.array_equal(no_weather.to_numpy(), cons0.to_numpy()):
         fixed = np.ascontiguousarray(cons0.to_numpy(dtype=float).T)
@@ -329,8 +352,12 @@ def run_uncertainty(
         file_years = _file_years(Path(weather_file), sim.year, sim.timezone)
         source = f"file {Path(weather_file).name} ({len(file_years)} year(s))"
         if len(file_years) < years:
-            warnings.warn(f"{weather_file}: {len(file_years)} weather year(s) for {years} samples: years are "
-                          "reused in turn with fresh load draws", GreenkommonWarning, stacklevel=2)
+            warnings.warn(
+                f"{weather_file}: {len(file_years)} weather year(s) for {years} samples: years are "
+                "reused in turn with fresh load draws",
+                GreenkommonWarning,
+                stacklevel=2,
+            )
     else:
         file_years = []
         source = f"synthetic seeds 1..{years}"
@@ -338,10 +365,23 @@ def run_uncertainty(
             warnings.warn(
                 "synthetic weather years keep the climatology's monthly irradiation: the production spread "
                 "leaves out year-to-year irradiation variability (use --weather-file with a multi-year "
-                "series, or --irradiation-sd with a figure sourced for the site)", GreenkommonWarning, stacklevel=2)
+                "series, or --irradiation-sd with a figure sourced for the site)",
+                GreenkommonWarning,
+                stacklevel=2,
+            )
 
-    ctx = _Context(scenario, key, kind, coefficients, floor, volume_sd_pct, profile_noise_pct,
-                   irradiation_sd_pct, seed, fixed)
+    ctx = _Context(
+        scenario,
+        key,
+        kind,
+        coefficients,
+        floor,
+        volume_sd_pct,
+        profile_noise_pct,
+        irradiation_sd_pct,
+        seed,
+        fixed,
+    )
     jobs = []
     for k in range(1, years + 1):
         if file_years:
@@ -354,7 +394,9 @@ def run_uncertainty(
     if progress is True:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=years, unit="year", desc="uncertainty", file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(
+            total=years, unit="year", desc="uncertainty", file=sys.stderr, dynamic_ncols=True
+        )
 
     def tick(done: int) -> None:
         if bar is not None:
@@ -374,23 +416,34 @@ def run_uncertainty(
         if bar is not None:
             bar.close()
     samples = pd.DataFrame(sorted(rows, key=lambda r: r["sample"]))
-    cases = [c[len("producer.npv_eur["):-1] for c in samples.columns if c.startswith("producer.npv_eur[")]
+    cases = [
+        c[len("producer.npv_eur[") : -1]
+        for c in samples.columns
+        if c.startswith("producer.npv_eur[")
+    ]
     if case is None:
         case = cases[0] if cases else None
     elif case not in cases:
-        raise ScenarioError(f"uncertainty: no escalation case {case!r}; expected one of {', '.join(map(repr, cases))}")
+        raise ScenarioError(
+            f"uncertainty: no escalation case {case!r}; expected one of {', '.join(map(repr, cases))}"
+        )
     summary = summarise(samples, names, case)
     settings = {
-        "years": years, "weather": source, "volume_sd_pct": volume_sd_pct,
-        "profile_noise_pct": profile_noise_pct, "irradiation_sd_pct": irradiation_sd_pct, "seed": seed,
+        "years": years,
+        "weather": source,
+        "volume_sd_pct": volume_sd_pct,
+        "profile_noise_pct": profile_noise_pct,
+        "irradiation_sd_pct": irradiation_sd_pct,
+        "seed": seed,
         "key": scenario.key.type,
         "convention": "P90 = exceeded with 90 % probability (10th percentile of outcomes)",
     }
     return UncertaintyResult(samples, summary, case, settings)
 
 
-def _run_dask(ctx: _Context, jobs: list[tuple[int, Any, Any]], address: str | Any,
-              tick: Callable[[int], None]) -> list[dict[str, Any]]:
+def _run_dask(
+    ctx: _Context, jobs: list[tuple[int, Any, Any]], address: str | Any, tick: Callable[[int], None]
+) -> list[dict[str, Any]]:
     from dask.distributed import as_completed
 
     from .sweep import connect_dask
@@ -439,8 +492,11 @@ def summarise(samples: pd.DataFrame, names: Sequence[str], case: str | None) -> 
             continue
         values = samples[col].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
-        rows[label] = {**exceedance(values), "mean": float(finite.mean()) if finite.size else np.nan,
-                       "std": float(finite.std(ddof=1)) if finite.size > 1 else np.nan}
+        rows[label] = {
+            **exceedance(values),
+            "mean": float(finite.mean()) if finite.size else np.nan,
+            "std": float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
+        }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "metric"
     return table
@@ -453,21 +509,42 @@ def format_summary(result: UncertaintyResult) -> str:
     rows = []
     for label, r in result.summary.iterrows():
         pct = "[-]" in label
-        fmt = (lambda v: f"{100 * v:.1f} %") if pct else (
-            lambda v: f"{v:,.1f}".replace(",", " ") if abs(v) < 1000 else f"{v:,.0f}".replace(",", " "))
-        rows.append([label.replace(" [-]", ""), *(fmt(r[c]) if np.isfinite(r[c]) else "—"
-                                                 for c in ("P90", "P50", "P10", "mean", "std"))])
+        fmt = (
+            (lambda v: f"{100 * v:.1f} %")
+            if pct
+            else (
+                lambda v: (
+                    f"{v:,.1f}".replace(",", " ")
+                    if abs(v) < 1000
+                    else f"{v:,.0f}".replace(",", " ")
+                )
+            )
+        )
+        rows.append(
+            [
+                label.replace(" [-]", ""),
+                *(
+                    fmt(r[c]) if np.isfinite(r[c]) else "—"
+                    for c in ("P90", "P50", "P10", "mean", "std")
+                ),
+            ]
+        )
     s = result.settings
-    head = (f"{s.get('years')} sampled years (weather: {s.get('weather')}; yearly volume ±{s.get('volume_sd_pct')} % "
-            f"(1 sd), profile noise {s.get('profile_noise_pct')} %, yearly production ±{s.get('irradiation_sd_pct')} % "
-            f"(1 sd); key '{s.get('key')}')")
+    head = (
+        f"{s.get('years')} sampled years (weather: {s.get('weather')}; yearly volume ±{s.get('volume_sd_pct')} % "
+        f"(1 sd), profile noise {s.get('profile_noise_pct')} %, yearly production ±{s.get('irradiation_sd_pct')} % "
+        f"(1 sd); key '{s.get('key')}')"
+    )
     table = format_table(rows, ["metric", "P90", "P50", "P10", "mean", "std"])
-    return (f"{head}\n\n{table}\n\nP90 = value exceeded in 90 % of the sampled years (10th percentile); "
-            "P50 = median; P10 = exceeded in 10 % (90th percentile).")
+    return (
+        f"{head}\n\n{table}\n\nP90 = value exceeded in 90 % of the sampled years (10th percentile); "
+        "P50 = median; P10 = exceeded in 10 % (90th percentile)."
+    )
 
 
-def plot_histograms(result: UncertaintyResult, path: str | Path | None = None,
-                    columns: Sequence[str] | None = None) -> Any:
+def plot_histograms(
+    result: UncertaintyResult, path: str | Path | None = None, columns: Sequence[str] | None = None
+) -> Any:
     """Histograms of the sampled outcomes with P90/P50/P10 marks (matplotlib).
 
     Parameters
@@ -500,16 +577,25 @@ def plot_histograms(result: UncertaintyResult, path: str | Path | None = None,
         values = values[np.isfinite(values)]
         ax.hist(values, bins=min(30, max(5, values.size // 5)), color="#6a9f58", edgecolor="white")
         for (label, v), style in zip(exceedance(values).items(), ("--", "-", ":"), strict=True):
-            ax.axvline(v, color="#333333", linestyle=style, linewidth=1.2, label=f"{label} {v:,.0f}".replace(",", " "))
+            ax.axvline(
+                v,
+                color="#333333",
+                linestyle=style,
+                linewidth=1.2,
+                label=f"{label} {v:,.0f}".replace(",", " "),
+            )
         title = titles.get(col)
         if title is None and col.startswith("producer.npv_eur["):
-            title = f"producer NPV, {col[len('producer.npv_eur['):-1]} [€]"
+            title = f"producer NPV, {col[len('producer.npv_eur[') : -1]} [€]"
         ax.set_title(title or col, fontsize=10)
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", " ")))
         ax.set_ylabel("sampled years")
         ax.legend(fontsize=8)
-    fig.suptitle(f"{result.settings.get('years')} sampled years — P90 = exceeded in 90 % of them", fontsize=10)
+    fig.suptitle(
+        f"{result.settings.get('years')} sampled years — P90 = exceeded in 90 % of them",
+        fontsize=10,
+    )
     if path is not None:
         from .sweep import _atomic_write
 

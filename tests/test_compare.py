@@ -23,8 +23,10 @@ BASELINE = SCENARIOS / "greenkommon.toml"
 
 def _hourly(tmp: Path, name: str, extra: str = "") -> Path:
     path = tmp / f"{name}.toml"
-    path.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "{name}"\n[simulation]\nstep = "1h"\n{extra}',
-                    encoding="utf-8")
+    path.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "{name}"\n[simulation]\nstep = "1h"\n{extra}',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -32,8 +34,11 @@ def _hourly(tmp: Path, name: str, extra: str = "") -> Path:
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cmp")
     base = run_scenario(load_scenario(_hourly(tmp, "base")))
-    leaves = run_scenario(load_scenario(_hourly(
-        tmp, "leaves", "[[venues]]\nname = \"Mains d'Œuvres\"\nremove = true\n")))
+    leaves = run_scenario(
+        load_scenario(
+            _hourly(tmp, "leaves", '[[venues]]\nname = "Mains d\'Œuvres"\nremove = true\n')
+        )
+    )
     return base, leaves
 
 
@@ -49,8 +54,10 @@ def test_every_bundled_scenario_is_valid_and_extends_the_baseline():
         assert s.name != base.name, f.name
     assert load_scenario(SCENARIOS / "plant-800kwp.toml").plant.peak_power_kwp == 800
     assert load_scenario(SCENARIOS / "plant-200kwp.toml").plant.peak_power_kwp == 200
-    assert {load_scenario(SCENARIOS / f"key-{k}.toml").key.type for k in ("static", "redistributed", "optimised")} \
-        == {"static", "redistributed", "optimised"}
+    assert {
+        load_scenario(SCENARIOS / f"key-{k}.toml").key.type
+        for k in ("static", "redistributed", "optimised")
+    } == {"static", "redistributed", "optimised"}
     leaves = load_scenario(SCENARIOS / "venue-leaves.toml")
     assert len(leaves.venues) == 3 and "Mains d'Œuvres" not in leaves.finance.equity_eur
     assert len(load_scenario(SCENARIOS / "fifth-venue.toml").venues) == 5
@@ -66,7 +73,9 @@ def test_differences_are_against_the_first_and_missing_venues_are_nan(runs):
     assert np.allclose(table["Δ leaves"], table["leaves"] - table["base"], equal_nan=True)
     # the consumption difference is exactly the leaving venue's yearly consumption
     gone = float(base.consumption_kwh["Mains d'Œuvres"].sum())
-    assert table.loc[("collective", "consumption_kwh"), "Δ leaves"] == pytest.approx(-gone, rel=1e-12)
+    assert table.loc[("collective", "consumption_kwh"), "Δ leaves"] == pytest.approx(
+        -gone, rel=1e-12
+    )
     # same plant, same weather: same production
     assert table.loc[("collective", "production_kwh"), "Δ leaves"] == pytest.approx(0.0, abs=1e-6)
     assert math.isnan(table.loc[("Mains d'Œuvres", "savings_eur"), "leaves"])
@@ -82,18 +91,25 @@ def test_kpis_match_the_result_and_its_projection(runs):
     first = next(iter(fin.cases))
     assert k["case"] == first
     m = fin.cases[first].metrics
-    assert k["collective"]["producer_irr_pct"] == pytest.approx(100 * m.loc["producer (project)", "irr"])
+    assert k["collective"]["producer_irr_pct"] == pytest.approx(
+        100 * m.loc["producer (project)", "irr"]
+    )
     for name in base.scenario.venue_names:
         life = fin.cases[first].venues.loc[name, "savings_eur"].sum()
         assert k["venues"][name]["lifetime_savings_eur"] == pytest.approx(life)
-        assert k["venues"][name]["savings_eur"] == pytest.approx(base.bills.loc[name, "savings_eur"])
+        assert k["venues"][name]["savings_eur"] == pytest.approx(
+            base.bills.loc[name, "savings_eur"]
+        )
     # another case: money over the life grows with the escalation of the grid prices it avoids
     names = list(fin.cases)
     k_last = scenario_kpis(base, names[-1])
     assert k_last["case"] == names[-1]
     if fin.cases[names[-1]].index[-1] > fin.cases[first].index[-1]:
         for name in base.scenario.venue_names:
-            assert k_last["venues"][name]["lifetime_savings_eur"] > k["venues"][name]["lifetime_savings_eur"]
+            assert (
+                k_last["venues"][name]["lifetime_savings_eur"]
+                > k["venues"][name]["lifetime_savings_eur"]
+            )
     with pytest.raises(ScenarioError, match="escalation case"):
         scenario_kpis(base, "no such case")
 
@@ -108,8 +124,12 @@ def test_comparing_a_run_with_itself_gives_zero_differences(runs):
 
 def test_cli_compare_prints_and_writes_csv(tmp_path, capsys):
     a = _hourly(tmp_path, "A")
-    b = _hourly(tmp_path, "B", "[key]\ntype = \"static\"\ncoefficients = { \"Les Poussières\" = 0.1, "
-                "\"Villa Mais d'Ici\" = 0.2, \"le 6b\" = 0.4, \"Mains d'Œuvres\" = 0.3 }\n")
+    b = _hourly(
+        tmp_path,
+        "B",
+        '[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.1, '
+        '"Villa Mais d\'Ici" = 0.2, "le 6b" = 0.4, "Mains d\'Œuvres" = 0.3 }\n',
+    )
     out = tmp_path / "cmp.csv"
     assert main(["compare", str(a), str(b), "--csv", str(out)]) == 0
     printed = capsys.readouterr().out

@@ -41,7 +41,9 @@ BASELINE = REPO / "scenarios" / "greenkommon.toml"
 def _hourly_scenario(tmp_path: Path) -> Path:
     """The baseline on an hourly grid (same physics, half the steps: quicker tests)."""
     path = tmp_path / "hourly.toml"
-    path.write_text(f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8")
+    path.write_text(
+        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8"
+    )
     return path
 
 
@@ -87,8 +89,14 @@ def test_parse_range_property(start, count, step):
 
 
 def test_parse_vary_forms_and_errors():
-    assert parse_vary("plant.peak_power_kwp=100:300:100") == Vary("plant.peak_power_kwp", (100, 200, 300))
-    assert parse_vary("key.type=static,prorata,optimised").values == ("static", "prorata", "optimised")
+    assert parse_vary("plant.peak_power_kwp=100:300:100") == Vary(
+        "plant.peak_power_kwp", (100, 200, 300)
+    )
+    assert parse_vary("key.type=static,prorata,optimised").values == (
+        "static",
+        "prorata",
+        "optimised",
+    )
     assert parse_vary("weather.seed=7").values == (7,)
     for bad in ["key.type", "=1,2", "key.type=", "a..b=1", "key.type=static,static"]:
         with pytest.raises(ScenarioError):
@@ -119,7 +127,9 @@ def test_peak_power_scales_every_section_in_proportion():
 def test_set_path_venue_by_name_and_key_type_cleanup():
     base = read_scenario_mapping(BASELINE)
     m = apply_overrides(base, {"venues.le 6b.load.annual_consumption_kwh": 123.0})
-    assert [v["load"]["annual_consumption_kwh"] for v in m["venues"] if v["name"] == "le 6b"] == [123.0]
+    assert [v["load"]["annual_consumption_kwh"] for v in m["venues"] if v["name"] == "le 6b"] == [
+        123.0
+    ]
     with pytest.raises(ScenarioError, match="no venue named"):
         apply_overrides(base, {"venues.Nowhere.load.annual_consumption_kwh": 1.0})
     m = {"key": {"type": "static", "coefficients": {"a": 1.0}}}
@@ -138,8 +148,11 @@ def test_fill_key_uses_consumption_shares_and_largest_first():
 
 def test_plan_groups_by_physics_and_validates_early():
     base = read_scenario_mapping(BASELINE)
-    varies = [parse_vary("weather.seed=1,2"), parse_vary("plant.peak_power_kwp=200,400"),
-              parse_vary("key.type=prorata,static")]
+    varies = [
+        parse_vary("weather.seed=1,2"),
+        parse_vary("plant.peak_power_kwp=200,400"),
+        parse_vary("key.type=prorata,static"),
+    ]
     plan = make_plan(base, varies, BASELINE, chunk_size=3)
     # only the seed changes the physics: 2 groups of 4 variants, 2 chunks of <= 3 each
     assert len(plan.group_mappings) == 2
@@ -187,8 +200,10 @@ def test_writer_refuses_to_clobber_and_checks_fingerprint(tmp_path):
 def agreement(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("agree")
     path = _hourly_scenario(tmp)
-    varies = [parse_vary("plant.peak_power_kwp=250,500,1100"),
-              parse_vary("key.type=prorata,static,redistributed,priority")]
+    varies = [
+        parse_vary("plant.peak_power_kwp=250,500,1100"),
+        parse_vary("key.type=prorata,static,redistributed,priority"),
+    ]
     table = run_sweep(path, varies, tmp / "out.parquet", progress=False, finance=True)
     return path, table
 
@@ -201,8 +216,10 @@ def test_sweep_rows_equal_run_scenario(agreement, vid):
     row = table.iloc[vid]
     assert row["variant_id"] == vid
     base = read_scenario_mapping(path)
-    mapping = apply_overrides(base, {"plant.peak_power_kwp": float(row["plant.peak_power_kwp"]),
-                                     "key.type": row["key.type"]})
+    mapping = apply_overrides(
+        base,
+        {"plant.peak_power_kwp": float(row["plant.peak_power_kwp"]), "key.type": row["key.type"]},
+    )
     names = [v["name"] for v in mapping["venues"]]
     # the sweep fills a coefficient key without coefficients with the yearly consumption shares
     fill_key(mapping, names, np.array([row[f"{n}.consumption_kwh"] for n in names]))
@@ -216,28 +233,50 @@ def test_sweep_rows_equal_run_scenario(agreement, vid):
         return
     result = run_scenario(parse_scenario(mapping, path))
     coll = result.collective_summary()
-    for k in ("production_kwh", "allocated_kwh", "surplus_kwh", "self_consumption_pct",
-              "self_sufficiency_pct", "bill_without_eur", "bill_with_eur", "savings_eur"):
+    for k in (
+        "production_kwh",
+        "allocated_kwh",
+        "surplus_kwh",
+        "self_consumption_pct",
+        "self_sufficiency_pct",
+        "bill_without_eur",
+        "bill_with_eur",
+        "savings_eur",
+    ):
         assert row[k] == pytest.approx(coll[k], rel=1e-9, abs=1e-6), k
     venues = result.venue_summary()
     for n in names:
-        for k in ("allocated_kwh", "self_sufficiency_pct", "bill_without_eur", "bill_with_eur", "savings_eur"):
+        for k in (
+            "allocated_kwh",
+            "self_sufficiency_pct",
+            "bill_without_eur",
+            "bill_with_eur",
+            "savings_eur",
+        ):
             assert row[f"{n}.{k}"] == pytest.approx(venues.loc[n, k], rel=1e-9, abs=1e-6), (n, k)
     fin = result.extras["finance"]
     for case_name, case in fin.cases.items():
         m = case.metrics
-        assert row[f"producer.npv_eur[{case_name}]"] == pytest.approx(m.loc["producer (project)", "npv_eur"], rel=1e-9)
+        assert row[f"producer.npv_eur[{case_name}]"] == pytest.approx(
+            m.loc["producer (project)", "npv_eur"], rel=1e-9
+        )
         for n in names:
-            assert row[f"{n}.npv_eur[{case_name}]"] == pytest.approx(m.loc[n, "npv_eur"], rel=1e-9, abs=1e-6)
+            assert row[f"{n}.npv_eur[{case_name}]"] == pytest.approx(
+                m.loc[n, "npv_eur"], rel=1e-9, abs=1e-6
+            )
             life = case.venues.loc[n, "savings_eur"].sum()
-            assert row[f"{n}.lifetime_savings_eur[{case_name}]"] == pytest.approx(life, rel=1e-9, abs=1e-6)
+            assert row[f"{n}.lifetime_savings_eur[{case_name}]"] == pytest.approx(
+                life, rel=1e-9, abs=1e-6
+            )
 
 
 @pytest.mark.slow
 def test_sweep_physics_consistency(agreement):
     """Conservation in every row and production exactly proportional to the plant size."""
     _path, table = agreement
-    assert np.allclose(table["allocated_kwh"] + table["surplus_kwh"], table["production_kwh"], rtol=1e-12)
+    assert np.allclose(
+        table["allocated_kwh"] + table["surplus_kwh"], table["production_kwh"], rtol=1e-12
+    )
     venue_cols = [c for c in table.columns if c.endswith(".allocated_kwh")]
     assert np.allclose(table[venue_cols].sum(axis=1), table["allocated_kwh"], rtol=1e-12)
     p = table.groupby("plant.peak_power_kwp")["production_kwh"].first()
@@ -245,7 +284,9 @@ def test_sweep_physics_consistency(agreement):
     # the economics change at 1 MWp (accise ACC rate): bigger plants lose money on the venues'
     # side here, which the size-piecewise money model must catch
     big = table[table["plant.peak_power_kwp"] == 1100]
-    assert (big["savings_eur"] < table[table["plant.peak_power_kwp"] == 500]["savings_eur"].to_numpy()).all()
+    assert (
+        big["savings_eur"] < table[table["plant.peak_power_kwp"] == 500]["savings_eur"].to_numpy()
+    ).all()
 
 
 # -- resume after a kill -----------------------------------------------------------------------
@@ -259,12 +300,26 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
     out = tmp_path / "killed.parquet"
     parts = tmp_path / "killed.parquet.parts"
     # 4 energy groups (seeds) x 2 sizes, one variant per chunk: 8 checkpoints, ~1 s per group
-    args = [str(scenario), "--vary", "weather.seed=11:14:1", "--vary", "plant.peak_power_kwp=300,500",
-            "--chunk-size", "1", "--no-progress", "-o", str(out)]
+    args = [
+        str(scenario),
+        "--vary",
+        "weather.seed=11:14:1",
+        "--vary",
+        "plant.peak_power_kwp=300,500",
+        "--chunk-size",
+        "1",
+        "--no-progress",
+        "-o",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     log = tmp_path / "stderr.txt"
-    with log.open("wb") as err, subprocess.Popen(_cli(*args), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                                 stderr=err) as proc:
+    with (
+        log.open("wb") as err,
+        subprocess.Popen(
+            _cli(*args), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err
+        ) as proc,
+    ):
         deadline = time.monotonic() + 120
         while not list(parts.glob("part-*.parquet")):
             assert proc.poll() is None, log.read_text()
@@ -284,16 +339,22 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
     # without --resume the unfinished sweep is protected
     again = subprocess.run(_cli(*args), cwd=REPO, env=env, capture_output=True, text=True)
     assert again.returncode == 2 and "--resume" in again.stderr
-    resumed = subprocess.run(_cli(*args, "--resume"), cwd=REPO, env=env, capture_output=True, text=True)
+    resumed = subprocess.run(
+        _cli(*args, "--resume"), cwd=REPO, env=env, capture_output=True, text=True
+    )
     assert resumed.returncode == 0, resumed.stderr
     table = pd.read_parquet(out)
     assert not parts.exists()
     assert table["variant_id"].tolist() == list(range(8))
     assert table.loc[marked, "savings_eur"] == -12345.0
 
-    reference = run_sweep(scenario, [parse_vary("weather.seed=11:14:1"),
-                                     parse_vary("plant.peak_power_kwp=300,500")],
-                          tmp_path / "reference.parquet", chunk_size=1, progress=False)
+    reference = run_sweep(
+        scenario,
+        [parse_vary("weather.seed=11:14:1"), parse_vary("plant.peak_power_kwp=300,500")],
+        tmp_path / "reference.parquet",
+        chunk_size=1,
+        progress=False,
+    )
     table.loc[marked, "savings_eur"] = reference.loc[marked, "savings_eur"]
     pd.testing.assert_frame_equal(table, reference)
 
@@ -303,13 +364,26 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
 def test_dask_local_cluster_gives_identical_results(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     scenario = _hourly_scenario(tmp_path)
-    varies = [parse_vary("weather.seed=3,4"), parse_vary("plant.peak_power_kwp=200,600"),
-              parse_vary("key.type=prorata,static")]
+    varies = [
+        parse_vary("weather.seed=3,4"),
+        parse_vary("plant.peak_power_kwp=200,600"),
+        parse_vary("key.type=prorata,static"),
+    ]
     local = run_sweep(scenario, varies, tmp_path / "local.parquet", chunk_size=2, progress=False)
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        remote = run_sweep(scenario, varies, tmp_path / "dask.parquet", chunk_size=2, progress=False,
-                           dask_address=client)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = run_sweep(
+            scenario,
+            varies,
+            tmp_path / "dask.parquet",
+            chunk_size=2,
+            progress=False,
+            dask_address=client,
+        )
         # the workers really did the work: their processes differ from ours
         pids = client.run(os.getpid)
         assert os.getpid() not in pids.values()

@@ -31,7 +31,9 @@ BASELINE = REPO / "scenarios" / "greenkommon.toml"
 
 def _hourly(tmp: Path) -> Path:
     path = tmp / "hourly.toml"
-    path.write_text(f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8")
+    path.write_text(
+        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8"
+    )
     return path
 
 
@@ -86,7 +88,9 @@ def plain(tmp_path_factory):
     path = _hourly(tmp_path_factory.mktemp("unc"))
     scenario = load_scenario(path)
     with pytest.warns(GreenkommonWarning, match="year-to-year"):
-        result = run_uncertainty(scenario, 3, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False)
+        result = run_uncertainty(
+            scenario, 3, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False
+        )
     return scenario, result
 
 
@@ -95,13 +99,23 @@ def test_sampled_year_equals_run_scenario_with_that_seed(plain):
     scenario, result = plain
     for k in (1, 3):
         row = result.samples.set_index("sample").loc[k]
-        full = run_scenario(dataclasses.replace(scenario, weather=dataclasses.replace(scenario.weather, seed=k)))
+        full = run_scenario(
+            dataclasses.replace(scenario, weather=dataclasses.replace(scenario.weather, seed=k))
+        )
         coll = full.collective_summary()
-        for col in ("production_kwh", "allocated_kwh", "surplus_kwh", "self_consumption_pct", "savings_eur"):
+        for col in (
+            "production_kwh",
+            "allocated_kwh",
+            "surplus_kwh",
+            "self_consumption_pct",
+            "savings_eur",
+        ):
             assert row[col] == pytest.approx(coll[col], rel=1e-9), col
         vs = full.venue_summary()
         for n in scenario.venue_names:
-            assert row[f"{n}.savings_eur"] == pytest.approx(vs.loc[n, "savings_eur"], rel=1e-9, abs=1e-6)
+            assert row[f"{n}.savings_eur"] == pytest.approx(
+                vs.loc[n, "savings_eur"], rel=1e-9, abs=1e-6
+            )
         fin = full.extras["finance"]
         case = next(iter(fin.cases))
         npv = fin.cases[case].metrics.loc["producer (project)", "npv_eur"]
@@ -126,7 +140,12 @@ def test_variations_spread_the_outcomes_and_are_seeded(plain, tmp_path):
     text = format_summary(a)
     assert "P90 = value exceeded in 90 %" in text
     out = write_uncertainty(a, tmp_path / "u", image="svg")
-    assert {p.name for p in out.iterdir()} == {"samples.parquet", "samples.csv", "summary.csv", "histogram.svg"}
+    assert {p.name for p in out.iterdir()} == {
+        "samples.parquet",
+        "samples.csv",
+        "summary.csv",
+        "histogram.svg",
+    }
     assert (out / "histogram.svg").read_text().lstrip().startswith("<?xml")
     fig = plot_histograms(a, tmp_path / "h.png")
     assert len(fig.axes) == 3 and (tmp_path / "h.png").stat().st_size > 1000
@@ -140,17 +159,24 @@ def test_multi_year_file_gives_one_sample_per_year(plain, tmp_path):
 
     scenario, _ = plain
     plant = scenario.plant
-    frames = [synthetic_weather(plant.latitude_deg, plant.longitude_deg, plant.altitude_m, y, "UTC", seed=s)
-              for y, s in ((2021, 5), (2022, 6))]
+    frames = [
+        synthetic_weather(
+            plant.latitude_deg, plant.longitude_deg, plant.altitude_m, y, "UTC", seed=s
+        )
+        for y, s in ((2021, 5), (2022, 6))
+    ]
     data = pd.concat(frames)
     csv = tmp_path / "two_years.csv"
     lines = ["# latitude = 48.8967", "# longitude = 2.3776", "time,ghi,dni,dhi,temp_air,wind_speed"]
-    lines += [f"{t.strftime('%Y-%m-%dT%H:%MZ')},{r.ghi},{r.dni},{r.dhi},{r.temp_air},{r.wind_speed}"
-              for t, r in zip(data.index, data.itertuples(), strict=True)]
+    lines += [
+        f"{t.strftime('%Y-%m-%dT%H:%MZ')},{r.ghi},{r.dni},{r.dhi},{r.temp_air},{r.wind_speed}"
+        for t, r in zip(data.index, data.itertuples(), strict=True)
+    ]
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.warns(GreenkommonWarning, match="reused in turn"):
-        res = run_uncertainty(scenario, 3, weather_file=csv, volume_sd_pct=5.0, profile_noise_pct=0.0,
-                              progress=False)
+        res = run_uncertainty(
+            scenario, 3, weather_file=csv, volume_sd_pct=5.0, profile_noise_pct=0.0, progress=False
+        )
     s = res.samples
     assert s["weather"].tolist() == ["2021", "2022", "2021"]
     assert s.loc[0, "production_kwh"] != s.loc[1, "production_kwh"]
@@ -163,7 +189,9 @@ def test_refuses_a_single_weather_file_and_bad_arguments(tmp_path):
     scenario = load_scenario(_hourly(tmp_path))
     with pytest.raises(ScenarioError, match="at least 1"):
         run_uncertainty(scenario, 0, progress=False)
-    one_file = dataclasses.replace(scenario, weather=dataclasses.replace(scenario.weather, source="file"))
+    one_file = dataclasses.replace(
+        scenario, weather=dataclasses.replace(scenario.weather, source="file")
+    )
     with pytest.raises(ScenarioError, match="multi-year"):
         run_uncertainty(one_file, 2, progress=False, irradiation_sd_pct=1.0)
 
@@ -171,10 +199,40 @@ def test_refuses_a_single_weather_file_and_bad_arguments(tmp_path):
 @pytest.mark.slow
 def test_cli_uncertainty(tmp_path, capsys):
     path = _hourly(tmp_path)
-    code = main(["uncertainty", str(path), "--years", "2", "--irradiation-sd", "3", "--no-progress",
-                 "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "uncertainty",
+            str(path),
+            "--years",
+            "2",
+            "--irradiation-sd",
+            "3",
+            "--no-progress",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "P90" in printed and "producer NPV" in printed
     assert (tmp_path / "out" / "histogram.png").is_file()
     assert len(pd.read_parquet(tmp_path / "out" / "samples.parquet")) == 2
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_same_samples(plain):
+    distributed = pytest.importorskip("dask.distributed")
+    scenario, _ = plain
+    kw = dict(
+        volume_sd_pct=8.0, profile_noise_pct=5.0, irradiation_sd_pct=3.0, seed=3, progress=False
+    )
+    local = run_uncertainty(scenario, 3, **kw)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = run_uncertainty(scenario, 3, dask_address=client, **kw)
+    pd.testing.assert_frame_equal(local.samples, remote.samples, check_exact=True)
+    pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)

@@ -20,13 +20,27 @@ def register(sub: argparse._SubParsersAction) -> None:
             "each scenario's first escalation case unless --case names one."
         ),
         epilog="example: greenkommon compare scenarios/greenkommon.toml scenarios/key-static.toml "
-               "scenarios/plant-800kwp.toml",
+        "scenarios/plant-800kwp.toml",
     )
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files; the first is the reference")
-    p.add_argument("--case", default=None, metavar="NAME",
-                   help="escalation case of the long-term figures, e.g. 'flat' or '+3 %%/yr' (default: each "
-                        "scenario's first)")
-    p.add_argument("--csv", metavar="FILE", default=None, help="also write the table as CSV (written atomically)")
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario TOML files; the first is the reference",
+    )
+    p.add_argument(
+        "--case",
+        default=None,
+        metavar="NAME",
+        help="escalation case of the long-term figures, e.g. 'flat' or '+3 %%/yr' (default: each "
+        "scenario's first)",
+    )
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        default=None,
+        help="also write the table as CSV (written atomically)",
+    )
     p.set_defaults(func=run)
 
 

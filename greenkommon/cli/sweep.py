@@ -30,26 +30,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="base scenario TOML file")
     p.add_argument(
-        "--vary", action="append", default=[], metavar="PATH=VALUES",
-        help=("a dimension of the grid: a dotted scenario path and either start:stop:step (stop "
-              "included) or a comma-separated list, e.g. plant.peak_power_kwp=100:1000:50, "
-              "key.type=prorata,static, 'venues.le 6b.load.annual_consumption_kwh=2e5,3e5'. "
-              "plant.peak_power_kwp scales every roof section in proportion. Repeatable."),
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=VALUES",
+        help=(
+            "a dimension of the grid: a dotted scenario path and either start:stop:step (stop "
+            "included) or a comma-separated list, e.g. plant.peak_power_kwp=100:1000:50, "
+            "key.type=prorata,static, 'venues.le 6b.load.annual_consumption_kwh=2e5,3e5'. "
+            "plant.peak_power_kwp scales every roof section in proportion. Repeatable."
+        ),
     )
-    p.add_argument("-o", "--out", metavar="FILE", default=None,
-                   help="result Parquet file (default: sweep-<scenario>.parquet in the current folder)")
+    p.add_argument(
+        "-o",
+        "--out",
+        metavar="FILE",
+        default=None,
+        help="result Parquet file (default: sweep-<scenario>.parquet in the current folder)",
+    )
     p.add_argument("--csv", action="store_true", help="also write the table as CSV next to it")
-    p.add_argument("--finance", action="store_true",
-                   help=("add the long-term projection of each variant: NPV, IRR, payback of the producer and "
-                         "the venues, savings over the life, per escalation case (~0.1 s per variant)"))
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted sweep with the same arguments (finished chunks are kept)")
-    p.add_argument("--overwrite", action="store_true", help="start over and replace existing results")
-    p.add_argument("--chunk-size", type=int, default=None, metavar="N",
-                   help="variants per checkpoint (default: 500)")
-    p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
-                   help=("run on a Dask distributed cluster: the scheduler ADDRESS (tcp://host:8786), or "
-                         "no value for a local cluster of processes"))
+    p.add_argument(
+        "--finance",
+        action="store_true",
+        help=(
+            "add the long-term projection of each variant: NPV, IRR, payback of the producer and "
+            "the venues, savings over the life, per escalation case (~0.1 s per variant)"
+        ),
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted sweep with the same arguments (finished chunks are kept)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="start over and replace existing results"
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="variants per checkpoint (default: 500)",
+    )
+    p.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help=(
+            "run on a Dask distributed cluster: the scheduler ADDRESS (tcp://host:8786), or "
+            "no value for a local cluster of processes"
+        ),
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -68,12 +101,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"sweeping {n:,} variant(s) of {args.scenario} -> {out}", file=sys.stderr)
     t0 = time.perf_counter()
     table = run_sweep(
-        args.scenario, varies, out,
+        args.scenario,
+        varies,
+        out,
         chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
-        resume=args.resume, overwrite=args.overwrite, csv=args.csv,
-        dask_address=args.dask, progress=not args.no_progress, finance=args.finance,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        csv=args.csv,
+        dask_address=args.dask,
+        progress=not args.no_progress,
+        finance=args.finance,
     )
     extra = f" and {out.with_suffix('.csv')}" if args.csv else ""
-    print(f"{len(table):,} variant(s) written to {out}{extra} in {time.perf_counter() - t0:.1f} s",
-          file=sys.stderr)
+    print(
+        f"{len(table):,} variant(s) written to {out}{extra} in {time.perf_counter() - t0:.1f} s",
+        file=sys.stderr,
+    )
     return 0

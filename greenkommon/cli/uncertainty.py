@@ -23,24 +23,64 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--years", type=int, default=200, help="number of sampled years (default: 200)")
-    p.add_argument("--volume-sd", type=float, default=5.0, metavar="PCT",
-                   help="standard deviation of each venue's yearly volume [%%] (default: 5)")
-    p.add_argument("--profile-noise", type=float, default=5.0, metavar="PCT",
-                   help="per-interval load noise [%%], volume kept (default: 5)")
-    p.add_argument("--irradiation-sd", type=float, default=0.0, metavar="PCT",
-                   help=("year-to-year standard deviation of the production [%%] (default: 0). Synthetic years "
-                         "keep the climatology's monthly irradiation, so without a multi-year --weather-file "
-                         "give a figure sourced for the site here"))
-    p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
-                   help="spread the years over a Dask cluster (ADDRESS, or no value for local processes)")
+    p.add_argument(
+        "--volume-sd",
+        type=float,
+        default=5.0,
+        metavar="PCT",
+        help="standard deviation of each venue's yearly volume [%%] (default: 5)",
+    )
+    p.add_argument(
+        "--profile-noise",
+        type=float,
+        default=5.0,
+        metavar="PCT",
+        help="per-interval load noise [%%], volume kept (default: 5)",
+    )
+    p.add_argument(
+        "--irradiation-sd",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help=(
+            "year-to-year standard deviation of the production [%%] (default: 0). Synthetic years "
+            "keep the climatology's monthly irradiation, so without a multi-year --weather-file "
+            "give a figure sourced for the site here"
+        ),
+    )
+    p.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="spread the years over a Dask cluster (ADDRESS, or no value for local processes)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the load draws (default: 0)")
-    p.add_argument("--weather-file", metavar="FILE", default=None,
-                   help="multi-year hourly weather series (PVGIS hourly csv/json, ...) instead of synthetic years")
-    p.add_argument("--case", default=None, metavar="NAME",
-                   help="escalation case of the producer NPV (default: the scenario's first)")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="write samples.parquet/csv, summary.csv and the histogram to DIR")
-    p.add_argument("--image", choices=("png", "svg", "pdf"), default="png", help="histogram format (default: png)")
+    p.add_argument(
+        "--weather-file",
+        metavar="FILE",
+        default=None,
+        help="multi-year hourly weather series (PVGIS hourly csv/json, ...) instead of synthetic years",
+    )
+    p.add_argument(
+        "--case",
+        default=None,
+        metavar="NAME",
+        help="escalation case of the producer NPV (default: the scenario's first)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="write samples.parquet/csv, summary.csv and the histogram to DIR",
+    )
+    p.add_argument(
+        "--image",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="histogram format (default: png)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -53,9 +93,16 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     print(f"sampling {args.years} year(s) of {scenario.name!r} ...", file=sys.stderr)
     result = run_uncertainty(
-        scenario, args.years, volume_sd_pct=args.volume_sd, profile_noise_pct=args.profile_noise,
-        irradiation_sd_pct=args.irradiation_sd, seed=args.seed, weather_file=args.weather_file,
-        case=args.case, progress=not args.no_progress, dask_address=args.dask,
+        scenario,
+        args.years,
+        volume_sd_pct=args.volume_sd,
+        profile_noise_pct=args.profile_noise,
+        irradiation_sd_pct=args.irradiation_sd,
+        seed=args.seed,
+        weather_file=args.weather_file,
+        case=args.case,
+        progress=not args.no_progress,
+        dask_address=args.dask,
     )
     print(format_summary(result))
     if args.out:
