@@ -389,3 +389,63 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
         assert os.getpid() not in pids.values()
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     assert json.dumps(sorted(local.columns)) == json.dumps(sorted(remote.columns))
+
+
+@pytest.mark.slow
+def test_price_and_load_overrides_agree_with_run_scenario(tmp_path):
+    """A load override makes a second energy group; price overrides only change the money."""
+    path = _hourly_scenario(tmp_path)
+    varies = [
+        parse_vary("venues.le 6b.load.annual_consumption_kwh=200000,400000"),
+        parse_vary("prices.internal_price_eur_per_kwh=0.08,0.12"),
+    ]
+    table = run_sweep(path, varies, tmp_path / "p.parquet", progress=False)
+    base = read_scenario_mapping(path)
+    for _, row in table.iterrows():
+        over = {
+            p: row[p]
+            for p in (
+                "venues.le 6b.load.annual_consumption_kwh",
+                "prices.internal_price_eur_per_kwh",
+            )
+        }
+        result = run_scenario(parse_scenario(apply_overrides(base, over), path))
+        coll = result.collective_summary()
+        for k in ("consumption_kwh", "allocated_kwh", "bill_with_eur", "savings_eur"):
+            assert row[k] == pytest.approx(coll[k], rel=1e-9), k
+        assert row["le 6b.consumption_kwh"] == pytest.approx(
+            row["venues.le 6b.load.annual_consumption_kwh"], rel=1e-9
+        )
+    # a dearer internal price moves money from the venues to the producer, energy unchanged
+    a = table[table["prices.internal_price_eur_per_kwh"] == 0.08].reset_index(drop=True)
+    b = table[table["prices.internal_price_eur_per_kwh"] == 0.12].reset_index(drop=True)
+    assert np.allclose(a["allocated_kwh"], b["allocated_kwh"], rtol=0)
+    assert (b["savings_eur"] < a["savings_eur"]).all()
+
+
+def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
+    """Bisection finds the size where the economics change and nowhere else."""
+    from greenkommon.sweep import (
+        _money_by_size,
+        _price_signature,
+        _same_signature,
+        compute_group_energy,
+    )
+
+    path = _hourly_scenario(tmp_path)
+    mapping = read_scenario_mapping(path)
+    scenario = parse_scenario(mapping, path)
+    energy = compute_group_energy(mapping, path)
+    sizes = np.arange(900.0, 1101.0, 10.0)
+    models = _money_by_size(scenario, energy, sizes)
+    distinct = {id(m) for m in models.values()}
+    # reference: compare the prices of every neighbouring pair of sizes directly
+    sigs = [_price_signature(scenario, energy, k) for k in sizes]
+    changes = sum(not _same_signature(a, b) for a, b in zip(sigs, sigs[1:], strict=False))
+    assert changes >= 1  # the ACC accise rate applies below 1 MWp only (greenkommon/data tariffs)
+    assert len(distinct) == changes + 1
+    for k, sig in zip(sizes, sigs, strict=True):
+        m = models[float(k)]
+        assert _same_signature(_price_signature(scenario, energy, float(k)), sig)
+        ref = models[float(sizes[0])] if _same_signature(sig, sigs[0]) else models[float(sizes[-1])]
+        assert m is ref
