@@ -12,8 +12,9 @@ The variants are split by what they change:
   but the "cheap" paths below). The physical stages (:func:`greenkommon.pipeline.simulate_energy`)
   run once per distinct group; production is stored per kWp of the group's plant.
 * **cheap overrides** -- ``plant.peak_power_kwp`` (all roof sections scaled in proportion, so the
-  production is the group's per-kWp series times the new size), ``key.*``, ``prices.*`` and
-  ``finance.*``. They never re-run weather, production or consumption.
+  production is the group's per-kWp series times the new size), ``key.*``, ``prices.*``,
+  ``finance.*`` and ``venues.<name>.contract.*``. They never re-run weather, production or
+  consumption.
 
 For each variant the sharing key is built exactly as :func:`greenkommon.pipeline.build_key` builds
 it (so ``optimised`` keys call the optimiser, once per distinct combination and plant size), and
@@ -210,8 +211,15 @@ def build_grid(varies: Sequence[Vary]) -> pd.DataFrame:
 
 
 def is_cheap(path: str) -> bool:
-    """Whether an override leaves weather, production shape and loads unchanged."""
-    return path == PEAK_PATH or path.startswith(CHEAP_PREFIXES)
+    """Whether an override leaves weather, production shape and loads unchanged.
+
+    ``plant.peak_power_kwp``, ``key.*``, ``prices.*``, ``finance.*`` and a venue's contract
+    (``venues.<name>.contract.*``) only change the allocation or the money.
+    """
+    if path == PEAK_PATH or path.startswith(CHEAP_PREFIXES):
+        return True
+    parts = path.split(".")
+    return len(parts) >= 4 and parts[0] == "venues" and parts[2] == "contract"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1011,6 +1019,11 @@ class ResumableWriter:
                 "--overwrite to start over"
             )
         if self.out.exists() and not (overwrite or (resume and self.parts.exists())):
+            if resume:
+                raise GreenkommonError(
+                    f"{self.out}: this sweep is already complete (no unfinished parts in {self.parts}); "
+                    "add --overwrite to run it again"
+                )
             raise GreenkommonError(f"{self.out}: exists: add --overwrite to replace it")
         if self.parts.exists():
             try:

@@ -166,6 +166,12 @@ def test_plan_groups_by_physics_and_validates_early():
     # fingerprint: same inputs, same print; another chunk size, another print
     assert make_plan(base, varies, BASELINE, 3).fingerprint == plan.fingerprint
     assert make_plan(base, varies, BASELINE, 4).fingerprint != plan.fingerprint
+    # a venue's contract only changes the money: no extra energy group
+    contract = [
+        parse_vary("venues.le 6b.contract.subscribed_kva=120,144"),
+        parse_vary("weather.seed=1,2"),
+    ]
+    assert len(make_plan(base, contract, BASELINE).group_mappings) == 2
 
 
 # -- writer ------------------------------------------------------------------------------------
@@ -398,21 +404,25 @@ def test_price_and_load_overrides_agree_with_run_scenario(tmp_path):
     varies = [
         parse_vary("venues.le 6b.load.annual_consumption_kwh=200000,400000"),
         parse_vary("prices.internal_price_eur_per_kwh=0.08,0.12"),
+        parse_vary("venues.le 6b.contract.subscribed_kva=120,144"),
     ]
     table = run_sweep(path, varies, tmp_path / "p.parquet", progress=False)
     base = read_scenario_mapping(path)
     for _, row in table.iterrows():
-        over = {
-            p: row[p]
-            for p in (
-                "venues.le 6b.load.annual_consumption_kwh",
-                "prices.internal_price_eur_per_kwh",
-            )
-        }
+        over = {v.path: row[v.path] for v in varies}
         result = run_scenario(parse_scenario(apply_overrides(base, over), path))
         coll = result.collective_summary()
-        for k in ("consumption_kwh", "allocated_kwh", "bill_with_eur", "savings_eur"):
+        for k in (
+            "consumption_kwh",
+            "allocated_kwh",
+            "bill_without_eur",
+            "bill_with_eur",
+            "savings_eur",
+        ):
             assert row[k] == pytest.approx(coll[k], rel=1e-9), k
+        assert row["le 6b.bill_without_eur"] == pytest.approx(
+            result.bills.loc["le 6b", "bill_without_eur"]
+        )
         assert row["le 6b.consumption_kwh"] == pytest.approx(
             row["venues.le 6b.load.annual_consumption_kwh"], rel=1e-9
         )
@@ -421,6 +431,10 @@ def test_price_and_load_overrides_agree_with_run_scenario(tmp_path):
     b = table[table["prices.internal_price_eur_per_kwh"] == 0.12].reset_index(drop=True)
     assert np.allclose(a["allocated_kwh"], b["allocated_kwh"], rtol=0)
     assert (b["savings_eur"] < a["savings_eur"]).all()
+    # the subscribed power changes le 6b's fixed charges, not the energy
+    kva = table.groupby("venues.le 6b.contract.subscribed_kva")
+    assert kva["allocated_kwh"].sum().nunique() == 1
+    assert kva["le 6b.bill_without_eur"].mean().nunique() == 2
 
 
 def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
