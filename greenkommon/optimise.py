@@ -595,6 +595,21 @@ def _solve(model: Any, stats: SolveStats, method: str, time_limit_s: float, what
     raise OptimisationError(f"{what}: HiGHS ended with {tc.name}")
 
 
+def _cap_sum(k: np.ndarray, lower: np.ndarray, cap: float = 1.0) -> np.ndarray:
+    """Remove a solver-tolerance excess over ``Σ k ≤ cap`` from the venues above their lower bound.
+
+    HiGHS meets constraints to ~1e-7; the allocation stage (rightly) refuses keys summing above 1.
+    """
+    k = np.maximum(k, lower)
+    excess = k.sum() - cap
+    if excess > 0:
+        room = k - lower
+        if room.sum() > 0:
+            k = k - excess * room / room.sum()
+        k = np.maximum(k, lower)
+    return k
+
+
 def _initial_subset(m: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, m - 1, min(m, _GRID + 1))).astype(np.int64))
 
@@ -719,6 +734,8 @@ def _solve_separable(
         seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
         z = np.array([funcs[i].points[0] + seg_val[by_venue[i]].sum() for i in range(n)])
         z = np.array([min(max(z[i], funcs[i].points[0]), funcs[i].points[-1]) for i in range(n)])
+        if sizing is None:
+            z = _cap_sum(z, np.array([f.points[0] for f in funcs]))
         refined = False
         for i in range(n):
             new = _refine(funcs[i].points, subsets[i], float(z[i]))
@@ -1185,9 +1202,11 @@ def solve_dynamic_key(
         alloc = greedy_dynamic_allocation(p, c, prob.w)
     else:
         alloc, min_rel = _dynamic_lp(prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats)
-    coefficients = np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0)
+    coefficients = np.clip(np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0), 0.0, 1.0)
+    # solver tolerance: scale down any interval whose coefficients sum a hair above 1
+    coefficients /= np.maximum(1.0, coefficients.sum(axis=0))[None, :]
     return KeyResult(
-        coefficients=np.clip(coefficients, 0.0, 1.0),
+        coefficients=coefficients,
         objective_eur=prob.value(alloc),
         savings_eur=prob.savings(alloc),
         prorata_savings_eur=prob.savings(prorata),
@@ -1358,7 +1377,7 @@ def solve_sizing(
         notes.append("sizing chose no plant: at these prices a kWp costs more than it saves")
         k = np.zeros(n)
     else:
-        k = np.clip(res.z / x, 0.0, 1.0)
+        k = _cap_sum(np.clip(res.z / x, 0.0, 1.0), np.zeros(n))
     prod = unit * x
     alloc = simulate_key(prod, prob.consumption_kwh, k)
     prorata = prorata_allocation(prod, prob.consumption_kwh)
@@ -1380,19 +1399,86 @@ def solve_sizing(
 # ---------------------------------------------------------------------------------------------
 # scenario level
 # ---------------------------------------------------------------------------------------------
-def scenario_prices(scenario: Any, n_intervals: int) -> tuple[np.ndarray, float, float]:
-    """Import price per venue (N, T), surplus and internal prices from a scenario [€/kWh].
+@dataclass(frozen=True)
+class ScenarioPrices:
+    """What an allocated kWh is worth, per venue and interval, for a scenario.
 
-    Each venue's ``[venues.contract] supply_price_eur_per_kwh`` (default ``[prices]``). A
-    time-of-use import price from the economics stage replaces this flat price once available.
+    Attributes
+    ----------
+    value_eur_per_kwh : numpy.ndarray
+        (N, T) what an allocated kWh saves the collective before the surplus value (the
+        internal price being a transfer) [€/kWh]; the optimiser's ``import_price_eur_per_kwh``.
+    internal_eur_per_kwh : numpy.ndarray or float
+        What the venue pays back per allocated kWh (internal price, as borne) [€/kWh]; the venue's
+        saving per kWh is ``value − internal``.
+    surplus_eur_per_kwh : float
+        Value of a surplus kWh [€/kWh].
+    bill_without_eur : numpy.ndarray or None
+        (N,) yearly bill without the operation [€/yr] (reference of relative savings).
+    source : str
     """
+
+    value_eur_per_kwh: np.ndarray
+    internal_eur_per_kwh: Any
+    surplus_eur_per_kwh: float
+    bill_without_eur: np.ndarray | None
+    source: str
+
+
+def scenario_prices(scenario: Any, index: Any, n_intervals: int, consumption_kwh: np.ndarray | None = None) -> ScenarioPrices:
+    """Prices of a scenario for the optimiser, from the economics stage when it provides them.
+
+    Uses ``economics.allocated_kwh_value_eur_per_kwh`` (time-of-use supply, TURPE, accise, VAT as
+    each venue bears them), ``economics.surplus_price_eur_per_kwh`` and ``compute_bills`` (bill
+    without the operation). Without them: each venue's flat ``supply_price_eur_per_kwh`` and the
+    ``[prices]`` internal and surplus prices.
+    """
+    from . import economics
+
+    n = len(scenario.venues)
+    contracts = [v.contract for v in scenario.venues]
+    kwp = scenario.plant.peak_power_kwp
+    value_fn = getattr(economics, "allocated_kwh_value_eur_per_kwh", None)
+    if value_fn is not None and index is not None:
+        value = np.asarray(value_fn(index, contracts, scenario.prices, kwp, include_internal_price=False), dtype=float)
+        saving = np.asarray(value_fn(index, contracts, scenario.prices, kwp, include_internal_price=True), dtype=float)
+        surplus = float(economics.surplus_price_eur_per_kwh(scenario.prices, kwp)[0])
+        bill = None
+        if consumption_kwh is not None and hasattr(economics, "compute_bills"):
+            import pandas as pd
+
+            names = scenario.venue_names
+            cons = pd.DataFrame(consumption_kwh.T, index=index, columns=names)
+            zeros = pd.DataFrame(0.0, index=index, columns=names)
+            bills = economics.compute_bills(cons, zeros, pd.Series(0.0, index=index), contracts, scenario.prices, kwp)
+            bill = bills.loc[names, "bill_without_eur"].to_numpy(dtype=float)
+        return ScenarioPrices(value, value - saving, surplus, bill, "economics stage (time-of-use, taxes as borne)")
     prices = scenario.prices
     flat = np.array([
-        v.contract.supply_price_eur_per_kwh if v.contract.supply_price_eur_per_kwh is not None else prices.supply_price_eur_per_kwh
-        for v in scenario.venues
+        getattr(c, "supply_price_eur_per_kwh", None) if getattr(c, "supply_price_eur_per_kwh", None) is not None
+        else prices.supply_price_eur_per_kwh
+        for c in contracts
     ])
-    imp = np.repeat(flat[:, None], n_intervals, axis=1)
-    return imp, float(prices.surplus_price_eur_per_kwh), float(prices.internal_price_eur_per_kwh)
+    value = np.repeat(flat[:, None], n_intervals, axis=1)
+    return ScenarioPrices(value, float(prices.internal_price_eur_per_kwh), float(prices.surplus_price_eur_per_kwh), None,
+                          f"flat supply prices of the scenario ({n} venue(s))")
+
+
+def _index(scenario: Any, production_kwh: Any, n_intervals: int) -> Any:
+    """The time labels of the curves: the Series' index, else the scenario's grid if it fits."""
+    import pandas as pd
+
+    index = getattr(production_kwh, "index", None)
+    if isinstance(index, pd.DatetimeIndex):
+        return index
+    from .timegrid import make_index
+
+    sim = scenario.simulation
+    grid = make_index(sim.year, sim.step, sim.timezone)
+    if len(grid) != n_intervals:
+        raise DataError(f"production_kwh: {n_intervals} intervals without time labels, expected the scenario's "
+                        f"{len(grid)} ({sim.year}, {sim.step}); pass a pandas Series")
+    return grid
 
 
 def _as_arrays(production_kwh: Any, consumption_kwh: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1431,10 +1517,13 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
     cfg = config or scenario.optimise
     names = scenario.venue_names
     p, c = _as_arrays(production_kwh, consumption_kwh, len(names))
-    imp, surplus, internal = scenario_prices(scenario, len(p))
+    index = _index(scenario, production_kwh, len(p))
+    priced = scenario_prices(scenario, index, len(p), c)
+    imp, surplus, internal = priced.value_eur_per_kwh, priced.surplus_eur_per_kwh, priced.internal_eur_per_kwh
     lower, upper = cfg.bounds_arrays(names)
     shares = cfg.shares_array(names)
     common = dict(internal_price_eur_per_kwh=internal, venue_names=names, method=cfg.method, time_limit_s=cfg.time_limit_s)
+    bill_kw = {} if priced.bill_without_eur is None else {"bill_without_eur": priced.bill_without_eur}
     fair = dict(no_loss="no_loss" in cfg.fairness, vs_prorata="vs_prorata" in cfg.fairness, equity_shares=shares,
                 maxmin="maxmin" in cfg.fairness)
     if cfg.size_plant:
@@ -1458,10 +1547,10 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
     elif cfg.model == "dynamic":
         if cfg.bounds:
             raise cfg._error("bounds", "{table}", "no bounds with model = 'dynamic' (bounds are static coefficients)")
-        result = solve_dynamic_key(p, c, imp, surplus, **fair, **common)
+        result = solve_dynamic_key(p, c, imp, surplus, **fair, **common, **bill_kw)
         extra = 0.0
     else:
-        result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common)
+        result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common, **bill_kw)
         extra = 0.0
     precision = cfg.precision()
     prorata = prorata_allocation(p, c)
@@ -1498,7 +1587,7 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         "peak_power_kwp": result.peak_power_kwp,
         "min_relative_saving": result.min_relative_saving,
         "stats": result.stats.as_dict(),
-        "notes": notes + ["import prices: flat contract prices of the scenario"],
+        "notes": notes + [f"prices: {priced.source}"],
     }
     if final.ndim == 1:
         report["coefficients"] = dict(zip(names, result.coefficients.tolist(), strict=True))

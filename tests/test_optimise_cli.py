@@ -15,7 +15,7 @@ import pytest
 
 from greenkommon.cli import main
 from greenkommon.cli import optimise as cli_optimise
-from greenkommon.optimise import optimise_scenario, optimised_key_coefficients
+from greenkommon.optimise import optimise_scenario, optimised_key_coefficients, scenario_prices
 from greenkommon.scenario import load_scenario
 
 
@@ -91,12 +91,33 @@ def test_pipeline_hook_returns_rounded_static_key_and_report(baseline_scenario_p
     # flooring by at most 0.1 % per venue costs little
     assert report["resimulated_value_eur"] <= report["optimiser_value_eur"] + 1e-9
     assert report["resimulated_value_eur"] >= 0.98 * report["optimiser_value_eur"]
-    # the allocation check, from the definition
+    # the re-simulated value, from the definition (A = min(k P, C)) and the scenario's prices
     p = production.to_numpy()
     c = cons.to_numpy().T
     alloc = np.minimum(k[:, None] * p, c)
-    price = scenario.prices.supply_price_eur_per_kwh - scenario.prices.surplus_price_eur_per_kwh
-    assert report["resimulated_value_eur"] == pytest.approx(float(price * alloc.sum()), rel=1e-12)
+    priced = scenario_prices(scenario, production.index, len(p), c)
+    expected = float(((priced.value_eur_per_kwh - priced.surplus_eur_per_kwh) * alloc).sum())
+    assert report["resimulated_value_eur"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_scenario_prices_come_from_the_economics_stage_when_available(baseline_scenario_path):
+    from greenkommon import economics
+
+    scenario = load_scenario(baseline_scenario_path)
+    production, cons = _week(scenario)
+    priced = scenario_prices(scenario, production.index, len(production), cons.to_numpy().T)
+    contracts = [v.contract for v in scenario.venues]
+    kwp = scenario.plant.peak_power_kwp
+    if hasattr(economics, "allocated_kwh_value_eur_per_kwh"):
+        np.testing.assert_allclose(priced.value_eur_per_kwh, economics.allocated_kwh_value_eur_per_kwh(
+            production.index, contracts, scenario.prices, kwp, include_internal_price=False))
+        saving = priced.value_eur_per_kwh - priced.internal_eur_per_kwh
+        np.testing.assert_allclose(saving, economics.allocated_kwh_value_eur_per_kwh(
+            production.index, contracts, scenario.prices, kwp, include_internal_price=True))
+    else:
+        flat = scenario.prices.supply_price_eur_per_kwh
+        np.testing.assert_allclose(priced.value_eur_per_kwh, flat)
+        assert priced.internal_eur_per_kwh == scenario.prices.internal_price_eur_per_kwh
 
 
 def test_help_lists_the_options(capsys):
