@@ -486,32 +486,48 @@ class PiecewiseLinear:
         scale = max(1.0, float(np.abs(slopes).max(initial=0.0)))
         return bool((np.diff(slopes) <= 1e-9 * scale).all())
 
-    def superlevel(self, target: float, row: int) -> tuple[float, float] | None:
-        """The set ``{z : F_row(z) ≥ target}`` as an interval, or ``None`` if empty.
+    def superlevel_intervals(self, target: float, row: int) -> list[tuple[float, float]]:
+        """The set ``{z : F_row(z) ≥ target}`` as a sorted list of disjoint intervals.
 
-        Raises
-        ------
-        OptimisationError
-            If the set is not an interval (non-concave function, several pieces).
+        Exact: the function is linear between points, so each maximal run of points at or above
+        the target is extended to the crossings on the segments around it.
         """
         pts, v = self.points, self.values[row]
         tol = 1e-9 * max(1.0, abs(target), float(np.abs(v).max(initial=0.0)))
         ok = v >= target - tol
         if not ok.any():
-            return None
-        idx = np.flatnonzero(ok)
-        first, last = int(idx[0]), int(idx[-1])
-        if not ok[first:last + 1].all():
-            raise OptimisationError("a fairness target is met on several separate ranges of a coefficient (savings not concave); use the dynamic model")
+            return []
+        edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1) - 1
 
         def cross(a: int, b: int) -> float:
             if v[b] == v[a]:
                 return float(pts[b])
             return float(pts[a] + (target - v[a]) * (pts[b] - pts[a]) / (v[b] - v[a]))
 
-        lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
-        hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
-        return lo, hi
+        out = []
+        for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
+            lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
+            hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
+            out.append((lo, hi))
+        return out
+
+    def superlevel(self, target: float, row: int) -> tuple[float, float] | None:
+        """The set ``{z : F_row(z) ≥ target}`` as one interval, or ``None`` if empty.
+
+        Raises
+        ------
+        OptimisationError
+            If the set is several separate intervals (non-concave function).
+        """
+        parts = self.superlevel_intervals(target, row)
+        if not parts:
+            return None
+        if len(parts) > 1:
+            raise OptimisationError("equity shares: a venue's share is met on several separate ranges of its "
+                                    "coefficient (its savings are not concave in it); use model = 'dynamic'")
+        return parts[0]
 
     def max(self, row: int) -> float:
         return float(self.values[row].max())
@@ -842,26 +858,64 @@ def _fairness_targets(prob: _Problem, no_loss: bool, vs_prorata: bool) -> tuple[
     return target, why
 
 
+#: Most combinations of disjoint feasible ranges enumerated for non-concave savings.
+_MAX_COMBINATIONS = 256
+
+
 def _apply_targets(funcs: list[PiecewiseLinear], prob: _Problem, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
-                   why: Sequence[str], unit: str = "static key") -> tuple[np.ndarray, np.ndarray]:
-    """Turn per-venue saving targets into coefficient bounds (exactly, see module notes)."""
-    lo, hi = lo.copy(), hi.copy()
+                   why: Sequence[str], unit: str = "static key") -> list[list[tuple[float, float]]]:
+    """Turn per-venue saving targets into ranges of each coefficient (exactly, see module notes).
+
+    Returns, per venue, the disjoint ranges ``[lo, hi]`` where its target holds (one range when
+    its savings are concave in its coefficient).
+    """
+    choices = []
     for i, f in enumerate(funcs):
         if not np.isfinite(target[i]):
+            choices.append([(float(lo[i]), float(hi[i]))])
             continue
         goal = target[i] + prob.fixed_eur[i]
-        rng = f.superlevel(goal, row=1)
-        if rng is None:
+        parts = [(max(lo[i], a), min(hi[i], b)) for a, b in f.superlevel_intervals(goal, row=1)]
+        parts = [(float(a), float(b)) for a, b in parts if a <= b]
+        if not parts:
             best = f.max(1) - prob.fixed_eur[i]
             raise OptimisationError(
                 f"fairness: venue {prob.names[i]!r} can save at most {best:,.2f} €/yr with any {unit} "
                 f"(coefficient in [{_pct(f.points[0])}, {_pct(f.points[-1])}]), below {why[i] or f'{target[i]:,.2f} €'}"
             )
-        lo[i], hi[i] = max(lo[i], rng[0]), min(hi[i], rng[1])
-    if lo.sum() > 1 + 1e-12:
-        parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(lo[i])}" for i in range(len(lo)) if lo[i] > 0)
-        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(lo.sum())} > 100 % ({parts})")
-    return lo, hi
+        choices.append(parts)
+    need = np.array([c[0][0] for c in choices])
+    if need.sum() > 1 + 1e-12 and unit == "static key":
+        parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0)
+        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({parts})")
+    return choices
+
+
+def _combinations(choices: list[list[tuple[float, float]]], cap: float | None = 1.0):
+    """Every choice of one range per venue (lower and upper bound arrays) with ``Σ lo ≤ cap``."""
+    import itertools
+
+    count = math.prod(len(c) for c in choices)
+    if count > _MAX_COMBINATIONS:
+        raise OptimisationError(f"fairness: the targets split the coefficients into {count} combinations of ranges "
+                                f"(savings far from concave); more than {_MAX_COMBINATIONS}: use model = 'dynamic'")
+    for combo in itertools.product(*choices):
+        lo = np.array([a for a, _ in combo])
+        hi = np.array([b for _, b in combo])
+        if cap is None or lo.sum() <= cap + 1e-12:
+            yield lo, hi
+
+
+def _best_over(choices, solve, cap: float | None = 1.0):
+    """Solve the convex model on every combination of ranges and keep the best (exact)."""
+    best = None
+    for lo, hi in _combinations(choices, cap):
+        res = solve(lo, hi)
+        if best is None or res.objective > best[0].objective:
+            best = (res, lo, hi)
+    if best is None:  # pragma: no cover - _apply_targets already checked the smallest combination
+        raise OptimisationError("fairness: no combination of the targets' ranges fits in 100 %")
+    return best
 
 
 def _domains(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -891,6 +945,51 @@ def _check_concave(funcs: list[PiecewiseLinear], prob: _Problem, row: int, what:
                 f"{what}: venue {prob.names[i]!r} pays an import price below {price} in {bad} interval(s), so its "
                 "value is not concave in its coefficient and the static LP would not be exact; use model = 'dynamic'"
             )
+
+
+def _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats) -> float:
+    """Largest τ such that some key gives every venue ``S_i ≥ τ R_i`` (the ``maxmin`` level).
+
+    Concave savings on a single range per venue: an exact LP (maximise τ). Otherwise the level is
+    found by bisection on τ, exactly up to floating point: τ is reachable iff each venue has a
+    smallest coefficient reaching ``τ R_i`` inside its ranges and these coefficients fit in 100 %.
+    """
+    n = len(base)
+    single = all(len(c) == 1 for c in choices)
+    concave = all(f.is_concave(1) for f in base)
+    if single and concave:
+        lo_c = np.array([c[0][0] for c in choices])
+        hi_c = np.array([c[0][1] for c in choices])
+        funcs = _restrict_all(base, lo_c, hi_c)
+        # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: solve on F − fixed
+        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
+        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
+                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
+        return float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
+
+    def smallest_key(i: int, tau: float) -> float:
+        best = math.inf
+        for a, b in choices[i]:
+            for x, _y in base[i].restrict(a, b).superlevel_intervals(tau * ref[i] + prob.fixed_eur[i], row=1):
+                best = min(best, x)
+        return best
+
+    def reachable(tau: float) -> bool:
+        return sum(smallest_key(i, tau) for i in range(n)) <= 1 + 1e-12
+
+    low = min((f.min(1) - prob.fixed_eur[i]) / ref[i] for i, f in enumerate(base))
+    high = min((f.max(1) - prob.fixed_eur[i]) / ref[i] for i, f in enumerate(base))
+    if reachable(high):
+        return float(high)
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mid in (low, high):
+            break
+        if reachable(mid):
+            low = mid
+        else:
+            high = mid
+    return float(low)
 
 
 def solve_static_key(
@@ -932,33 +1031,37 @@ def solve_static_key(
     fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
                                            ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
     t0 = time.perf_counter()
-    funcs = _static_functions(prob, lo, hi)
-    _check_concave(funcs, prob, 0, "static key")
+    base = _static_functions(prob, lo, hi)
+    _check_concave(base, prob, 0, "static key")
     target, why = _fairness_targets(prob, no_loss, vs_prorata)
-    lo, hi = _apply_targets(funcs, prob, lo, hi, target, why)
-    funcs = _restrict_all(funcs, lo, hi)
+    choices = _apply_targets(base, prob, lo, hi, target, why)
     stats.build_s += time.perf_counter() - t0
 
     min_rel = None
     if maxmin:
-        _check_concave(funcs, prob, 1, "maxmin fairness")
         ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
-        # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: shift by solving on F − fixed
-        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
-        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
-                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
-        min_rel = float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
+        min_rel = _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats)
         goal = min_rel * ref - 1e-9 * np.abs(ref) * max(1.0, abs(min_rel))
-        lo, hi = _apply_targets(funcs, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
-        funcs = _restrict_all(funcs, lo, hi)
+        choices = _apply_targets(base, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
+
+    def value_lp(lo_c: np.ndarray, hi_c: np.ndarray) -> _SeparableResult:
+        return _solve_separable(_restrict_all(base, lo_c, hi_c), objective_row=0, method=method,
+                                time_limit_s=time_limit_s, what="static key", stats=stats)
 
     if equity_shares is not None:
         shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
         if (shares < 0).any() or shares.sum() > 1 + 1e-9:
             raise OptimisationError("equity_shares: expected shares >= 0 summing to at most 1")
-        res, funcs = _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, notes)
+        if any(len(c) > 1 for c in choices):
+            raise OptimisationError("equity shares: a venue's savings are not concave in its coefficient (import price "
+                                    "below the internal price at times); use model = 'dynamic'")
+        lo_c = np.array([c[0][0] for c in choices])
+        hi_c = np.array([c[0][1] for c in choices])
+        res, _ = _equity_shares(prob, _restrict_all(base, lo_c, hi_c), lo_c, hi_c, shares, method, time_limit_s, stats, notes)
     else:
-        res = _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, what="static key", stats=stats)
+        res, _, _ = _best_over(choices, value_lp)
+        if len(list(_combinations(choices))) > 1:
+            notes.append("savings not concave in the coefficients: the best of several ranges per venue was kept")
 
     k = res.z
     alloc = simulate_key(prob.production_kwh, prob.consumption_kwh, k)
@@ -1362,15 +1465,20 @@ def solve_sizing(
     funcs = [PiecewiseLinear.build(unit, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), 0.0,
                                    float(min(hi[i], 1.0)) * max_peak_power_kwp) for i in range(n)]
     _check_concave(funcs, prob, 0, "sizing")
+    choices = [[(0.0, float(f.points[-1]))] for f in funcs]
     if no_loss:
-        ylo, yhi = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
-                                  ["no loss against no operation"] * n, unit="share of the plant")
-        funcs = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
+        choices = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
+                                 ["no loss against no operation"] * n, unit="share of the plant")
     surplus = _price_matrix(surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False)[0]
     c_x = float((surplus * unit).sum()) - annual_cost_eur_per_kwp
     stats.build_s += time.perf_counter() - t0
-    res = _solve_separable(funcs, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
-                           method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
+
+    def sizing_lp(ylo: np.ndarray, yhi: np.ndarray) -> _SeparableResult:
+        restricted = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
+        return _solve_separable(restricted, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
+                                method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
+
+    res, _, _ = _best_over(choices, sizing_lp, cap=None)
     x = res.x
     notes = []
     if x <= 1e-9:

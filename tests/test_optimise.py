@@ -417,3 +417,61 @@ def test_no_loss_with_fixed_costs_matches_2d_grid_search(seed):
     assert res.objective_eur >= best - 1e-9
     if np.isfinite(best):
         assert res.objective_eur <= best * (1 + 0.02)  # a 1/160 grid is within a few % of the optimum
+
+
+def _nonconcave_case():
+    # Venue 1 over three intervals of P = 10 kWh, import price 2 €/kWh, internal price per interval
+    # [1, 3.5, 1.2] €/kWh, so its saving per allocated kWh is v = [1, −1.5, 0.8] and C = [9, 5, 3]
+    # (breakpoints k = 0.9, 0.5, 0.3). Slope of S_1 = Σ_{k < r_t} v_t P_t: 10 − 15 + 8 = 3 on
+    # [0, .3), −5 on [.3, .5), 10 on [.5, .9): up, down, up. S_1(.3) = 0.9, S_1(.5) = −0.1,
+    # S_1(.9) = 3.9. With a 0.5 € fixed cost, "no loss" holds on [1/6, 0.38] ∪ [0.56, 1].
+    P = np.array([10.0, 10.0, 10.0])
+    C = np.array([[9.0, 5.0, 3.0], [10.0, 10.0, 10.0]])
+    imp = np.array([[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]])
+    internal = np.array([[1.0, 3.5, 1.2], [0.5, 0.5, 0.5]])
+    return P, C, imp, internal, np.array([0.5, 0.0])
+
+
+def test_nonconcave_savings_ranges_are_exact():
+    from greenkommon.optimise import PiecewiseLinear
+
+    P, C, imp, internal, fixed = _nonconcave_case()
+    f = PiecewiseLinear.build(P, C[0], np.stack([imp[0] - internal[0]]), 0.0, 1.0)
+    parts = f.superlevel_intervals(0.5, row=0)
+    assert len(parts) == 2
+    np.testing.assert_allclose(parts[0], [1 / 6, 0.38], atol=1e-12)  # 3k = .5; .9 − 5(k − .3) = .5
+    np.testing.assert_allclose(parts[1], [0.56, 1.0], atol=1e-12)     # −.1 + 10(k − .5) = .5
+
+
+def _grid_best(P, C, imp, internal, fixed):
+    """Best value over a 1/2000 grid of keys (a, b), a + b ≤ 1 (venues separate: tabulate each)."""
+    grid = np.linspace(0, 1, 2001)
+    bill = (imp * C).sum(axis=1)
+    alloc = [np.minimum(grid[:, None] * P, C[i]) for i in range(2)]  # (G, T) per venue
+    sav = [((imp[i] - internal[i]) * alloc[i]).sum(axis=1) - fixed[i] for i in range(2)]
+    val = [(imp[i] * alloc[i]).sum(axis=1) for i in range(2)]
+    fits = grid[:, None] + grid[None, :] <= 1 + 1e-12
+    rel_min = np.minimum(sav[0][:, None] / bill[0], sav[1][None, :] / bill[1])
+    ok = fits & (sav[0][:, None] >= 0) & (sav[1][None, :] >= 0)
+    total = val[0][:, None] + val[1][None, :]
+    return float(np.where(ok, total, -np.inf).max()), float(np.where(fits, rel_min, -np.inf).max())
+
+
+def test_no_loss_with_nonconcave_savings_matches_grid_search():
+    P, C, imp, internal, fixed = _nonconcave_case()
+    res = solve_static_key(P, C, imp, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, no_loss=True)
+    best, _ = _grid_best(P, C, imp, internal, fixed)
+    assert (res.savings_eur >= -1e-9).all()
+    assert res.objective_eur >= best - 1e-9
+    assert res.objective_eur <= best + 0.05  # grid step 1/2000 of 3 × 10 kWh at ≤ 2 €/kWh
+    assert any("several ranges" in note for note in res.notes)
+
+
+def test_maxmin_with_nonconcave_savings_matches_grid_search():
+    P, C, imp, internal, fixed = _nonconcave_case()
+    res = solve_static_key(P, C, imp, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, maxmin=True)
+    _, best_rel = _grid_best(P, C, imp, internal, fixed)
+    assert res.min_relative_saving >= best_rel - 1e-12
+    assert res.min_relative_saving <= best_rel + 1e-3
+    bill = (imp * C).sum(axis=1)
+    assert (res.savings_eur / bill >= res.min_relative_saving - 1e-7).all()
