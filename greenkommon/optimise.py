@@ -428,6 +428,32 @@ def round_static_key(
     return np.clip(best, 0.0, 1.0), best_fair
 
 
+def round_dynamic_key(coefficients: np.ndarray, production_kwh: np.ndarray, consumption_kwh: np.ndarray,
+                      value_eur_per_kwh: np.ndarray, precision: float) -> np.ndarray:
+    """Floor a dynamic key to ``precision``, then hand the freed steps back where they are worth most.
+
+    In each interval the steps left by flooring (``1 − Σ floor``) go, one venue at a time in
+    decreasing value of its kWh, to venues whose floored share does not cover their consumption,
+    never more than the steps that cover it. Σ stays ≤ 1; every venue gets at least its floor.
+    """
+    k = floor_coefficients(coefficients, precision)
+    if k.size == 0:
+        return k
+    steps_left = np.floor((1.0 - k.sum(axis=0)) / precision + 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(production_kwh[None, :] > 0, consumption_kwh / production_kwh[None, :], 0.0)
+    need = np.maximum(np.ceil((cover - k) / precision - 1e-9), 0.0)
+    need = np.where(value_eur_per_kwh > 0, need, 0.0)
+    order = np.argsort(-value_eur_per_kwh, axis=0, kind="stable")
+    cols = np.arange(k.shape[1])
+    for rank in range(k.shape[0]):
+        i = order[rank]
+        give = np.minimum(need[i, cols], steps_left)
+        k[i, cols] += give * precision
+        steps_left -= give
+    return np.clip(k, 0.0, 1.0)
+
+
 # ---------------------------------------------------------------------------------------------
 # exact piecewise-linear functions of one coefficient
 # ---------------------------------------------------------------------------------------------
@@ -1679,7 +1705,12 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
             warnings.warn(msg, GreenkommonWarning, stacklevel=2)
             notes.append(msg)
     else:
-        final = floor_coefficients(result.coefficients, precision)
+        final = round_dynamic_key(result.coefficients, p, c, imp - surplus, precision)
+        if result.fairness:
+            sav = ((imp - internal) * simulate_key(p, c, final)).sum(axis=1)
+            if (sav < result.savings_eur - 1e-6 * np.maximum(1.0, np.abs(result.savings_eur))).any():
+                notes.append("rounding the dynamic key to the upload grid lowers some venues' savings slightly; "
+                             "fairness holds for the unrounded key")
     alloc = simulate_key(p, c, final)
     savings = (imp - internal) * alloc
     report: dict[str, Any] = {

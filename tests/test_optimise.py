@@ -469,3 +469,22 @@ def test_maxmin_with_nonconcave_savings_matches_grid_search():
     assert res.min_relative_saving <= best_rel + 1e-3
     bill = (imp * C).sum(axis=1)
     assert (res.savings_eur / bill >= res.min_relative_saving - 1e-7).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_dynamic_rounding_keeps_sum_and_beats_plain_floor(seed):
+    from greenkommon.optimise import round_dynamic_key
+
+    P, C, price = random_instance(seed, n=4, t=50)
+    k = solve_dynamic_key(P, C, price, 0.0).coefficients
+    r = round_dynamic_key(k, P, C, price, 0.001)
+    floor = floor_coefficients(k, 0.001)
+    assert (r.sum(axis=0) <= 1 + 1e-9).all()
+    assert (r >= floor - 1e-12).all()
+    np.testing.assert_allclose(r * 1000, np.round(r * 1000), atol=1e-6)
+
+    def value(key):
+        return float((price * np.minimum(key * P, C)).sum())
+
+    assert value(floor) - 1e-12 <= value(r) <= value(k) + 1e-9
