@@ -659,7 +659,7 @@ def _initial_subset(m: int) -> np.ndarray:
 def _refine(points: np.ndarray, subset: np.ndarray, z: float) -> np.ndarray | None:
     """Breakpoints to add so that the model is exact around ``z``; ``None`` if it already is."""
     ps = points[subset]
-    tol = 1e-9 * max(1.0, float(abs(points[-1] - points[0])))
+    tol = 1e-8 * max(1.0, float(abs(points[-1] - points[0])))
     j = int(np.searchsorted(ps, z))
     if j < len(ps) and abs(ps[j] - z) <= tol:
         pairs = [(j - 1, j), (j, j + 1)]

@@ -155,13 +155,17 @@ def test_no_loss_excludes_keys_where_a_venue_loses():
     np.testing.assert_allclose(savings, res.savings_eur, rtol=1e-12, atol=1e-12)
 
 
-def test_vs_prorata_infeasible_names_the_venue_and_the_gap():
-    # Venue 1 consumes only at night-time intervals with little sun, venue 2 always: the pro-rata
-    # key gives venue 1 a share no single static coefficient can match for both venues at once.
+def test_vs_prorata_infeasible_names_the_venues_and_the_gap():
+    # P = [100, 10], C1 = [0, 10], C2 = [100, 10], 0.2 €/kWh. Pro rata: interval 1 covers both
+    # (A = C), interval 2 splits 10 kWh 5/5: S1 = 0.2·5 = 1 €, S2 = 0.2·105 = 21 €.
+    # Static: S1(k) = 0.2·min(10k, 10) = 2k ≥ 1 → k1 ≥ 50 %; S2(k) = 0.2·110k = 22k ≥ 21 →
+    # k2 ≥ 95.45 %: together 145.5 % > 100 %.
     P = np.array([100.0, 10.0])
     C = np.array([[0.0, 10.0], [100.0, 10.0]])
-    with pytest.raises(OptimisationError, match=r"fairness: .*(venue 1|venue 2|100)"):
+    expected = "the targets need coefficients summing to 145.5 % > 100 % ('venue 1' ≥ 50.0 %, 'venue 2' ≥ 95.5 %)"
+    with pytest.raises(OptimisationError) as err:
         solve_static_key(P, C, 0.2, 0.0, vs_prorata=True)
+    assert expected in str(err.value)
 
 
 def test_vs_prorata_feasible_keeps_everyone_above_prorata():
