@@ -1373,7 +1373,7 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     # capacity rows only where the interval is scarce and has several candidates
     order = np.argsort(vt, kind="stable")
     starts = np.searchsorted(vt[order], np.arange(t + 1))
-    rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and (c[:, tt].sum() > p[tt] or not plenty[tt])]
+    rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and not plenty[tt]]
     cap = p - base.sum(axis=0)
     m.cap = pyo.Constraint(
         rows, rule=lambda _m, tt: pyo.quicksum(m.a[int(j)] for j in order[starts[tt]:starts[tt + 1]]) <= float(cap[tt])
