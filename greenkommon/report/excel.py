@@ -1,0 +1,340 @@
+"""Excel workbook for finance teams (openpyxl).
+
+One sheet per topic: assumptions (every scenario parameter, defaults included, with where it comes
+from), yearly energy per venue, monthly energy, bills with and without the operation, yearly cash
+flows, NPV / IRR / payback, and the key comparison when it was computed. Cells hold numbers, not
+text; units are in the column headers; no formulas (the figures come from the simulation). A
+topic that is not available still gets its sheet, with one line saying why.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .. import __version__
+from .i18n import check_lang, month_names, party_label, tr
+from .plots import monthly_sum
+from .tables import (
+    FinanceTables,
+    KeyComparison,
+    assumption_rows,
+    finance_tables,
+    is_flagged,
+    tariff_figures,
+    unit_of,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from ..pipeline import ScenarioResult
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="F1F1EC")
+_NOTE_FONT = Font(italic=True, color="C5221F")
+
+
+def _cell(value: Any) -> Any:
+    """A value openpyxl stores natively: Python numbers (NaN -> empty), text, bool."""
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    return str(value)
+
+
+def _number_format(header: str) -> str | None:
+    if "[%]" in header or "[-]" in header:
+        return "0.0"
+    if "[yr]" in header or "[years]" in header or "[années]" in header:
+        return "0.0"
+    if "[" in header:
+        return "#,##0"
+    return None
+
+
+def _write_table(
+    ws: Worksheet, header: list[str], rows: list[list[Any]], start_row: int = 1
+) -> int:
+    """Header + rows from ``start_row``; returns the next free row."""
+    for j, h in enumerate(header, start=1):
+        c = ws.cell(row=start_row, column=j, value=h)
+        c.font = _HEADER_FONT
+        c.fill = _HEADER_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="bottom")
+    formats = [_number_format(h) for h in header]
+    for i, row in enumerate(rows, start=start_row + 1):
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(row=i, column=j, value=_cell(v))
+            if (
+                formats[j - 1]
+                and isinstance(c.value, int | float)
+                and not isinstance(c.value, bool)
+            ):
+                c.number_format = formats[j - 1]
+    for j, h in enumerate(header, start=1):
+        width = max(
+            [len(str(h)) * 0.7]
+            + [len(str(_cell(r[j - 1]) or "")) for r in rows if j - 1 < len(r)]
+            + [10]
+        )
+        dim = ws.column_dimensions[get_column_letter(j)]
+        # several tables may share a sheet: keep the widest need
+        dim.width = max(dim.width or 0, min(60, width + 2))
+    if start_row == 1:
+        ws.freeze_panes = "B2"
+    return start_row + len(rows) + 1
+
+
+def _note(ws: Worksheet, row: int, text: str) -> int:
+    c = ws.cell(row=row, column=1, value=text)
+    c.font = _NOTE_FONT
+    return row + 1
+
+
+def _header_for(column: str, lang: str) -> str:
+    """Translated header if known, else the column name with its unit from the suffix."""
+    try:
+        return tr(column, lang)
+    except KeyError:
+        unit = unit_of(column)
+        unit = {"€": "€/yr"}.get(unit, unit) if column.endswith("_eur") else unit
+        return f"{column} [{unit}]" if unit else column
+
+
+def _assumptions_sheet(
+    ws: Worksheet, result: ScenarioResult, fin: FinanceTables | str, lang: str
+) -> None:
+    sc = result.scenario
+    rows = []
+    for r in assumption_rows(sc):
+        origin = tr("from_file", lang) if r["from_file"] else tr("default", lang)
+        value = tr("hidden", lang) if r["value"] == "***" else r["value"]
+        rows.append([r["parameter"], value, r["unit"], origin])
+    rows.insert(0, ["scenario.name", sc.name, "", tr("from_file", lang)])
+    rows.insert(1, ["scenario.file", str(sc.file) if sc.file else "", "", ""])
+    rows.append(
+        ["weather.source_used", str(result.weather_meta.get("source", "")), "", "weather stage"]
+    )
+    if isinstance(fin, FinanceTables):
+        for name, value in fin.assumptions.items():
+            rows.append([f"finance_projection.{name}", value, unit_of(name), "economics stage"])
+    next_row = _write_table(
+        ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang), tr("origin", lang)], rows
+    )
+    figures = tariff_figures(result)
+    row = next_row + 1
+    if figures.empty:
+        row = _note(ws, row, tr("no_figures", lang))
+    else:
+        c = ws.cell(row=row, column=1, value=tr("figures_title", lang))
+        c.font = _HEADER_FONT
+        header = [
+            tr("figure", lang),
+            tr("value", lang),
+            tr("unit", lang),
+            tr("confidence", lang),
+            tr("source", lang),
+        ]
+        rows = [
+            [r.figure, r.value, r.unit, r.confidence, r.source]
+            for r in figures.itertuples(index=False)
+        ]
+        row = _write_table(ws, header, rows, start_row=row + 1)
+        for i, r in enumerate(rows, start=row - len(rows)):
+            if is_flagged(r[3]):
+                ws.cell(row=i, column=4).font = _NOTE_FONT
+    _note(ws, row + 1, tr("generated", lang, version=__version__))
+
+
+def _energy_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
+    venues = result.venue_summary()
+    cols = ["consumption_kwh", "allocated_kwh", "grid_import_kwh", "self_sufficiency_pct"]
+    rows = [[name, *(r[c] for c in cols)] for name, r in venues.iterrows()]
+    coll = result.collective_summary()
+    rows.append(
+        [
+            tr("all_venues", lang),
+            coll["consumption_kwh"],
+            coll["allocated_kwh"],
+            coll["consumption_kwh"] - coll["allocated_kwh"],
+            coll["self_sufficiency_pct"],
+        ]
+    )
+    nxt = _write_table(ws, [tr("venue", lang), *(tr(c, lang) for c in cols)], rows)
+    plant_keys = [
+        "peak_power_kwp",
+        "production_kwh",
+        "specific_yield_kwh_per_kwp",
+        "allocated_kwh",
+        "surplus_kwh",
+        "self_consumption_pct",
+    ]
+    _write_table(
+        ws,
+        [tr("parameter", lang), tr("value", lang)],
+        [[tr(k, lang), coll[k]] for k in plant_keys],
+        start_row=nxt + 1,
+    )
+    for i in range(len(plant_keys)):
+        c = ws.cell(row=nxt + 2 + i, column=2)
+        c.number_format = "0.0" if plant_keys[i].endswith("_pct") else "#,##0"
+
+
+def _monthly_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
+    prod = monthly_sum(result.production_kwh).reindex(range(1, 13), fill_value=0.0)
+    surplus = monthly_sum(result.surplus_kwh).reindex(range(1, 13), fill_value=0.0)
+    cons = monthly_sum(result.consumption_kwh).reindex(range(1, 13), fill_value=0.0)
+    alloc = monthly_sum(result.allocated_kwh).reindex(range(1, 13), fill_value=0.0)
+    names = result.scenario.venue_names
+    unit = " [kWh]"
+    header = [tr("month", lang), tr("production", lang) + unit, tr("surplus", lang) + unit]
+    for n in names:
+        header += [
+            f"{n}: {tr('consumption_kwh', lang).split(' [')[0]}{unit}",
+            f"{n}: {tr('allocated_kwh', lang).split(' [')[0]}{unit}",
+        ]
+    months = month_names(lang)
+    rows = []
+    for m in range(1, 13):
+        row = [months[m - 1], prod[m], surplus[m]]
+        for n in names:
+            row += [cons.loc[m, n], alloc.loc[m, n]]
+        rows.append(row)
+    _write_table(ws, header, rows)
+
+
+def _bills_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
+    bills = result.bills
+    first = ["bill_without_eur", "bill_with_eur", "savings_eur"]
+    cols = first + [
+        c for c in bills.columns if c not in first and pd.api.types.is_numeric_dtype(bills[c])
+    ]
+    rows = [[name, *(r[c] for c in cols)] for name, r in bills.iterrows()]
+    rows.append([tr("all_venues", lang), *(bills[c].sum() for c in cols)])
+    _write_table(ws, [tr("venue", lang), *(_header_for(c, lang) for c in cols)], rows)
+
+
+def _cashflow_sheets(
+    ws_cf: Worksheet, ws_fin: Worksheet, fin: FinanceTables | str, lang: str
+) -> None:
+    if isinstance(fin, str):
+        reason = tr("unavailable", lang, reason=tr(fin, lang))
+        _note(ws_cf, 1, reason)
+        _note(ws_fin, 1, reason)
+        return
+    cf = fin.cash_flows_eur
+    header = [
+        tr("year", lang),
+        *(f"{party_label(str(p), lang)}: {tr('cash_flow_eur', lang)}" for p in cf.columns),
+        *(f"{party_label(str(p), lang)}: {tr('cumulative_eur', lang)}" for p in cf.columns),
+    ]
+    cum = cf.cumsum()
+    rows = [[year, *cf.loc[year].tolist(), *cum.loc[year].tolist()] for year in cf.index]
+    _write_table(ws_cf, header, rows)
+    m = fin.metrics
+    cols = [c for c in ("npv_eur", "irr_pct", "payback_years") if c in m.columns]
+    rows = [[party_label(str(party), lang), *(r[c] for c in cols)] for party, r in m.iterrows()]
+    _write_table(ws_fin, [tr("party", lang), *(tr(c, lang) for c in cols)], rows)
+
+
+def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:
+    if comp is None:
+        _note(ws, 1, tr("unavailable", lang, reason=tr("no_comparison", lang)))
+        return
+    row = 1
+    for key, why in comp.failed.items():
+        row = _note(ws, row, tr("key_failed", lang, key=key, reason=why))
+    if comp.savings_eur.empty:
+        return
+    start = row + 1 if row > 1 else 1
+    names = list(comp.savings_eur.columns)
+    header = [
+        tr("key", lang),
+        *(f"{n}: {tr('savings_eur', lang)}" for n in names),
+        *(f"{n}: {tr('self_sufficiency_pct', lang)}" for n in names),
+        tr("self_consumption_pct", lang),
+        tr("surplus_kwh", lang),
+        tr("savings_eur", lang),
+    ]
+    rows = []
+    for k in comp.savings_eur.index:
+        c = comp.collective.loc[k]
+        rows.append(
+            [
+                k,
+                *comp.savings_eur.loc[k].tolist(),
+                *comp.self_sufficiency_pct.loc[k].tolist(),
+                c["self_consumption_pct"],
+                c["surplus_kwh"],
+                c["savings_eur"],
+            ]
+        )
+    _write_table(ws, header, rows, start_row=start)
+
+
+def build_workbook(
+    result: ScenarioResult, lang: str = "en", extra: dict[str, Any] | None = None
+) -> Workbook:
+    """The report workbook of ``result`` (see the module docstring for its sheets)."""
+    check_lang(lang)
+    extra = extra or {}
+    fin = extra.get("finance") or finance_tables(result)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tr("sheet_assumptions", lang)
+    _assumptions_sheet(ws, result, fin, lang)
+    _energy_sheet(wb.create_sheet(tr("sheet_energy", lang)), result, lang)
+    _monthly_sheet(wb.create_sheet(tr("sheet_monthly", lang)), result, lang)
+    _bills_sheet(wb.create_sheet(tr("sheet_bills", lang)), result, lang)
+    _cashflow_sheets(
+        wb.create_sheet(tr("sheet_cashflows", lang)),
+        wb.create_sheet(tr("sheet_finance", lang)),
+        fin,
+        lang,
+    )
+    _keys_sheet(wb.create_sheet(tr("sheet_keys", lang)), extra.get("key_comparison"), lang)
+    return wb
+
+
+def write_excel_report(
+    result: ScenarioResult, path: str | Path, lang: str = "en", extra: dict[str, Any] | None = None
+) -> Path:
+    """Write the report workbook to ``path`` (``.xlsx``) atomically; returns the path.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+    path : str or Path
+    lang : {'en', 'fr'}
+    extra : dict, optional
+        ``'key_comparison'`` and/or ``'finance'`` (see :func:`greenkommon.report.html.build_html_report`).
+    """
+    path = Path(path)
+    wb = build_workbook(result, lang, extra)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

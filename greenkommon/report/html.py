@@ -1,0 +1,419 @@
+"""Self-contained HTML report for the members of the operation.
+
+One file, no network: CSS is inline, figures are SVG ``data:`` URIs, there is no script. The page
+reads top-down: key figures in plain words, the per-venue table, then the figures (monthly
+energy, a summer and a winter week, typical days, monthly self-sufficiency, cumulative cash flow,
+key comparison). A figure that cannot be drawn (no finance projection, key comparison not run)
+is replaced by a visible note saying why, never silently dropped.
+
+Every figure sits in ``<figure id="fig-...">`` so tests and readers can find it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from . import plots
+from .i18n import check_lang, fmt_number, party_label, tr
+from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import ScenarioResult
+
+#: Figure ids of a complete report, in page order.
+FIGURE_IDS = (
+    "fig-monthly-energy",
+    "fig-week-summer",
+    "fig-week-winter",
+    "fig-typical-day",
+    "fig-self-sufficiency",
+    "fig-cashflow",
+    "fig-key-comparison",
+)
+
+_TITLES = {
+    "fig-monthly-energy": ("fig_monthly", "fig_monthly_text"),
+    "fig-week-summer": ("fig_week_summer", "fig_week_text"),
+    "fig-week-winter": ("fig_week_winter", "fig_week_text"),
+    "fig-typical-day": ("fig_typical_day", "fig_typical_day_text"),
+    "fig-self-sufficiency": ("fig_self_sufficiency", "fig_self_sufficiency_text"),
+    "fig-cashflow": ("fig_cashflow", "fig_cashflow_text"),
+    "fig-key-comparison": ("fig_key_comparison", "fig_key_comparison_text"),
+    "fig-uncertainty": ("fig_uncertainty", "fig_uncertainty_text"),
+}
+
+CSS = """
+:root { --ink:#1d1d1f; --muted:#5f6368; --line:#dadce0; --sun:#f2a900; --bg:#fafaf7; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--ink);
+       font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 60px; }
+h1 { font-size: 1.9rem; margin: 0 0 4px; }
+h2 { font-size: 1.35rem; margin: 40px 0 12px; border-bottom: 3px solid var(--sun); padding-bottom: 4px; }
+h3 { font-size: 1.1rem; margin: 0 0 4px; }
+.sub { color: var(--muted); margin: 0 0 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin: 16px 0; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; }
+.card .num { font-size: 1.8rem; font-weight: 700; }
+.card .what { color: var(--muted); }
+table { border-collapse: collapse; width: 100%; background: #fff; margin: 8px 0 4px; font-size: 0.93rem; }
+th, td { border: 1px solid var(--line); padding: 6px 8px; }
+th { background: #f1f1ec; text-align: left; vertical-align: bottom; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total td { font-weight: 700; background: #fbf6e6; }
+figure { margin: 0 0 28px; background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: 0.93rem; margin-bottom: 8px; }
+.missing { border-left: 4px solid #c5221f; background: #fdecea; padding: 10px 12px; }
+footer { color: var(--muted); font-size: 0.85rem; margin-top: 40px; }
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _table(
+    header: list[str] | None, rows: list[list[str]], numeric_from: int = 1, total_last: bool = False
+) -> str:
+    out = ["<table>"]
+    if header:
+        out += ["<thead><tr>", *(f"<th>{_e(h)}</th>" for h in header), "</tr></thead>"]
+    out.append("<tbody>")
+    for i, row in enumerate(rows):
+        cls = ' class="total"' if total_last and i == len(rows) - 1 else ""
+        cells = [
+            f'<td class="n">{_e(c)}</td>' if j >= numeric_from else f"<td>{_e(c)}</td>"
+            for j, c in enumerate(row)
+        ]
+        out.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
+    title_key, text_key = _TITLES[fid]
+    head = f"<h3>{_e(tr(title_key, lang))}</h3>"
+    if isinstance(content, str):
+        note = tr("unavailable", lang, reason=content)
+        return f'<figure id="{fid}" class="unavailable">{head}<p class="missing">{_e(note)}</p></figure>'
+    caption = f"<figcaption>{_e(tr(text_key, lang))}</figcaption>" if text_key else ""
+    uri = plots.figure_to_data_uri(content, fmt)
+    alt = _e(tr(title_key, lang))
+    return f'<figure id="{fid}" class="plot">{head}{caption}<img src="{uri}" alt="{alt}"></figure>'
+
+
+def _summary(result: ScenarioResult, lang: str) -> str:
+    coll = result.collective_summary()
+    sc = result.scenario
+    n = lambda v, d=0: fmt_number(v, d, lang)  # noqa: E731
+    cards = [
+        (f"{n(coll['production_kwh'] / 1000, 0)} MWh", tr("card_production", lang)),
+        (f"{n(coll['self_consumption_pct'], 0)} %", tr("card_self_consumption", lang)),
+        (f"{n(coll['self_sufficiency_pct'], 0)} %", tr("card_self_sufficiency", lang)),
+        (f"{n(coll['savings_eur'], 0)} €", tr("card_savings", lang)),
+    ]
+    parts = [f'<section id="summary"><h2>{_e(tr("summary", lang))}</h2><div class="cards">']
+    for num, what in cards:
+        parts.append(
+            f'<div class="card"><div class="num">{_e(num)}</div><div class="what">{_e(what)}</div></div>'
+        )
+    parts.append("</div>")
+    sc_pct = coll["self_consumption_pct"]
+    parts.append(
+        "<p>"
+        + _e(
+            tr(
+                "summary_plain",
+                lang,
+                self_consumption=n(sc_pct, 0),
+                surplus=n(100 - sc_pct if sc_pct == sc_pct else float("nan"), 0),
+                self_sufficiency=n(coll["self_sufficiency_pct"], 0),
+            )
+        )
+        + "</p>"
+    )
+
+    venues = result.venue_summary()
+    cols = [
+        "consumption_kwh",
+        "allocated_kwh",
+        "grid_import_kwh",
+        "self_sufficiency_pct",
+        "bill_without_eur",
+        "bill_with_eur",
+        "savings_eur",
+    ]
+    header = [tr("venue", lang), *(tr(c, lang) for c in cols)]
+    rows = []
+    for name, r in venues.iterrows():
+        rows.append([str(name), *(n(r[c], 1 if c.endswith("_pct") else 0) for c in cols)])
+    rows.append(
+        [
+            tr("all_venues", lang),
+            n(coll["consumption_kwh"]),
+            n(coll["allocated_kwh"]),
+            n(coll["consumption_kwh"] - coll["allocated_kwh"]),
+            n(coll["self_sufficiency_pct"], 1),
+            n(coll["bill_without_eur"]),
+            n(coll["bill_with_eur"]),
+            n(coll["savings_eur"]),
+        ]
+    )
+    parts.append(f"<h3>{_e(tr('per_venue', lang))}</h3>")
+    parts.append(_table(header, rows, total_last=True))
+
+    plant_rows = [
+        [tr(k, lang), n(coll[k], 1 if k.endswith("_pct") else 0)]
+        for k in (
+            "peak_power_kwp",
+            "production_kwh",
+            "specific_yield_kwh_per_kwp",
+            "surplus_kwh",
+            "self_consumption_pct",
+        )
+    ]
+    parts.append(_table(None, plant_rows))
+    if result.coefficients is not None:
+        parts.append(f"<h3>{_e(tr('coefficients', lang))}</h3>")
+        parts.append(
+            _table(
+                [tr("venue", lang), tr("coefficient_pct", lang)],
+                [
+                    [name, n(100 * c, 1)]
+                    for name, c in zip(sc.venue_names, result.coefficients, strict=True)
+                ],
+            )
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
+    """(cash-flow figure or reason, metrics table html)."""
+    if isinstance(fin, str):
+        return tr(fin, lang), ""
+    cash = fin.cash_flows_eur.rename(columns=lambda c: party_label(str(c), lang))
+    fig = plots.plot_cumulative_cashflow(cash, lang)
+    m = fin.metrics
+    header = [
+        tr("party", lang),
+        tr("npv_eur", lang),
+        tr("irr_pct", lang),
+        tr("payback_years", lang),
+    ]
+    rows = []
+    for party, r in m.iterrows():
+        payback = r.get("payback_years", np.nan)
+        rows.append(
+            [
+                party_label(str(party), lang),
+                fmt_number(r.get("npv_eur", np.nan), 0, lang),
+                fmt_number(r.get("irr_pct", np.nan), 1, lang),
+                tr("never", lang) if pd.isna(payback) else fmt_number(payback, 1, lang),
+            ]
+        )
+    return fig, f"<h3>{_e(tr('finance', lang))}</h3>" + _table(header, rows)
+
+
+def _key_label(key_type: str, lang: str) -> str:
+    try:
+        return tr(f"key_{key_type}", lang)
+    except KeyError:
+        return key_type
+
+
+def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str]:
+    if comp is None:
+        return tr("no_comparison", lang), ""
+    notes = "".join(
+        f'<p class="missing">{_e(tr("key_failed", lang, key=_key_label(k, lang), reason=why))}</p>'
+        for k, why in comp.failed.items()
+    )
+    if comp.savings_eur.empty:
+        return "; ".join(
+            tr("key_failed", lang, key=_key_label(k, lang), reason=why)
+            for k, why in comp.failed.items()
+        ) or tr("no_comparison", lang), ""
+    labels = {k: f"{i + 1}. {_key_label(k, lang)}" for i, k in enumerate(comp.savings_eur.index)}
+    fig = plots.plot_key_comparison(
+        comp.savings_eur.rename(index=labels),
+        comp.collective["self_consumption_pct"].rename(index=labels),
+        lang,
+    )
+    header = [
+        tr("key", lang),
+        *(f"{venue}: {tr('savings_eur', lang)}" for venue in comp.savings_eur.columns),
+        f"{tr('all_venues', lang)}: {tr('savings_eur', lang)}",
+        tr("self_consumption_pct", lang),
+    ]
+    rows = []
+    for k in comp.savings_eur.index:
+        rows.append(
+            [
+                labels[k],
+                *(fmt_number(v, 0, lang) for v in comp.savings_eur.loc[k]),
+                fmt_number(comp.collective.loc[k, "savings_eur"], 0, lang),
+                fmt_number(comp.collective.loc[k, "self_consumption_pct"], 1, lang),
+            ]
+        )
+    return fig, notes + _table(header, rows)
+
+
+def p50_p90(values: np.ndarray) -> tuple[float, float]:
+    """(P50, P90) of sampled values: the median and the value exceeded by 90 % of them.
+
+    Notes
+    -----
+    P90 is the 10th percentile (linear interpolation between order statistics), the PV-yield
+    convention: a "P90 saving" is one that 9 sampled cases out of 10 beat.
+    """
+    values = np.asarray(values, dtype=float)
+    return float(np.percentile(values, 50)), float(np.percentile(values, 10))
+
+
+def _uncertainty_figure(uncertainty: Any, lang: str, fmt: str) -> str:
+    """Optional histogram of sampled yearly savings with P50 and P90 marks.
+
+    ``uncertainty`` is a mapping with ``savings_eur_samples`` (array of yearly savings [€/yr],
+    one per sampled year/parameter set).
+
+    Notes
+    -----
+    P90 is the value exceeded in 90 % of the samples (the 10th percentile), as in PV yield
+    assessments; P50 the median.
+    """
+    samples = uncertainty.get("savings_eur_samples") if isinstance(uncertainty, dict) else None
+    values = np.asarray(samples if samples is not None else [], dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return _figure("fig-uncertainty", tr("no_uncertainty", lang), lang, fmt)
+    p50, p90 = p50_p90(values)
+    fig = plots.plot_histogram(
+        values,
+        {f"P50 {fmt_number(p50, 0, lang)} €": p50, f"P90 {fmt_number(p90, 0, lang)} €": p90},
+        tr("ax_savings_eur", lang),
+    )
+    return _figure("fig-uncertainty", fig, lang, fmt)
+
+
+def _sources_section(result: ScenarioResult, lang: str) -> str:
+    figures = tariff_figures(result)
+    head = f'<section id="sources"><h2>{_e(tr("sources", lang))}</h2>'
+    if figures.empty:
+        return head + f"<p>{_e(tr('no_figures', lang))}</p></section>"
+    flagged = figures[figures["confidence"].map(is_flagged)]
+    text = tr("sources_text", lang, n_flagged=len(flagged), n=len(figures))
+    rows = [
+        [
+            r.figure,
+            fmt_number(r.value, 4, lang).rstrip("0").rstrip(",.")
+            if isinstance(r.value, float)
+            else str(r.value),
+            r.unit,
+            r.confidence,
+        ]
+        for r in flagged.itertuples(index=False)
+    ]
+    header = [tr("figure", lang), tr("value", lang), tr("unit", lang), tr("confidence", lang)]
+    table = _table(header, rows, numeric_from=1) if rows else ""
+    return head + f"<p>{_e(text)}</p>" + table + "</section>"
+
+
+def build_html_report(
+    result: ScenarioResult, lang: str = "en", extra: dict[str, Any] | None = None, fmt: str = "svg"
+) -> str:
+    """The report of ``result`` as one self-contained HTML page.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+    lang : {'en', 'fr'}
+        Language of every label.
+    extra : dict, optional
+        Parts computed outside the result: ``'key_comparison'`` (:class:`KeyComparison`),
+        ``'finance'`` (:class:`FinanceTables`, overrides ``result.extras['finance']``).
+    fmt : {'svg', 'png'}
+        Image format of the figures.
+
+    Returns
+    -------
+    str
+        The HTML document (UTF-8 text). Missing parts are announced in the page.
+    """
+    check_lang(lang)
+    extra = extra or {}
+    sc = result.scenario
+    figures: dict[str, Any] = dict(plots.report_figures(result, lang))
+    fin = extra.get("finance") or finance_tables(result)
+    figures["fig-cashflow"], finance_html = _finance_section(fin, lang)
+    figures["fig-key-comparison"], comparison_html = _comparison_section(
+        extra.get("key_comparison"), lang
+    )
+
+    head = (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(tr('title', lang))}: {_e(sc.name)}</title><style>{CSS}</style></head><body><main>"
+    )
+    intro = (
+        f"<h1>{_e(tr('title', lang))}</h1>"
+        f'<p class="sub">{_e(tr("subtitle", lang, name=sc.name, year=sc.simulation.year, key=_key_label(sc.key.type, lang), weather=result.weather_meta.get("source", "?")))}</p>'
+        f"<p>{_e(tr('intro', lang, kwp=fmt_number(sc.plant.peak_power_kwp, 0, lang), step=sc.simulation.step))}</p>"
+    )
+    if sc.description:
+        intro += f"<p><em>{_e(sc.description)}</em></p>"
+    body = [
+        head,
+        intro,
+        _summary(result, lang),
+        f'<section id="plots"><h2>{_e(tr("plots", lang))}</h2>',
+    ]
+    for fid in FIGURE_IDS:
+        body.append(_figure(fid, figures[fid], lang, fmt))
+        if fid == "fig-cashflow":
+            body.append(finance_html)
+        if fid == "fig-key-comparison":
+            body.append(comparison_html)
+    uncertainty = extra.get(
+        "uncertainty", result.extras.get("uncertainty") if result.extras else None
+    )
+    if uncertainty is not None:
+        body.append(_uncertainty_figure(uncertainty, lang, fmt))
+    body.append("</section>")
+    body.append(_sources_section(result, lang))
+    body.append(
+        f"<footer>{_e(tr('generated', lang, version=__version__))}</footer></main></body></html>"
+    )
+    return "\n".join(body)
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary sibling and :func:`os.replace`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_html_report(
+    result: ScenarioResult, path: str | Path, lang: str = "en", extra: dict[str, Any] | None = None
+) -> Path:
+    """Write :func:`build_html_report` to ``path`` atomically; returns the path."""
+    return write_text_atomic(path, build_html_report(result, lang, extra))

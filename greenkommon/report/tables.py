@@ -1,0 +1,354 @@
+"""Tables shared by the HTML and Excel reports: key comparison, finance, assumptions.
+
+The key comparison re-runs the scenario under other sharing keys (it is the only part of the
+report that simulates); everything else only reads a :class:`~greenkommon.pipeline.ScenarioResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import GreenkommonError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import ScenarioResult
+    from ..scenario import Scenario
+
+#: Keys compared by default: Enedis's default, fixed shares, optimised fixed shares.
+COMPARED_KEYS = ("prorata", "static", "optimised")
+
+
+@dataclass(frozen=True)
+class KeyComparison:
+    """One scenario simulated under several sharing keys.
+
+    Attributes
+    ----------
+    savings_eur : pandas.DataFrame
+        Rows: key types; columns: venues [€/yr].
+    self_sufficiency_pct : pandas.DataFrame
+        Rows: key types; columns: venues [%].
+    collective : pandas.DataFrame
+        Rows: key types; columns ``self_consumption_pct``, ``self_sufficiency_pct`` [%],
+        ``surplus_kwh`` [kWh/yr], ``savings_eur`` [€/yr].
+    coefficients : dict
+        Static coefficients used per key type (venue order) [-], ``None`` for dynamic keys.
+    failed : dict
+        Key type -> one-line reason, for keys that could not be simulated.
+    """
+
+    savings_eur: pd.DataFrame
+    self_sufficiency_pct: pd.DataFrame
+    collective: pd.DataFrame
+    coefficients: dict[str, np.ndarray | None] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def consumption_shares(result: ScenarioResult) -> dict[str, float]:
+    """Fixed shares proportional to each venue's yearly consumption [-] (Σ = 1).
+
+    Notes
+    -----
+    The plainest fixed key a group would write by hand; it differs from the pro-rata key because
+    it ignores *when* each venue consumes. Shares are floored to 1e-12 so their float sum never
+    exceeds 1.
+    """
+    cons = result.consumption_kwh.sum()
+    total = float(cons.sum())
+    if total <= 0:
+        n = len(cons)
+        return {str(k): 1.0 / n for k in cons.index}
+    return {str(k): math.floor(float(v) / total * 1e12) / 1e12 for k, v in cons.items()}
+
+
+def key_variant(scenario: Scenario, key_type: str, base: ScenarioResult | None = None) -> Scenario:
+    """``scenario`` with its ``[key]`` table replaced by a key of type ``key_type``.
+
+    A ``static`` variant reuses the scenario's own coefficients when its key is static, else
+    takes shares proportional to yearly consumption (needs ``base``).
+    """
+    from ..scenario import merge_scenario, parse_scenario
+
+    data = merge_scenario(scenario.raw, {})
+    if key_type == "static":
+        if scenario.key.type == "static" and scenario.key.coefficients is not None:
+            coefficients = dict(zip(scenario.venue_names, scenario.key.coefficients, strict=True))
+        elif base is not None:
+            coefficients = consumption_shares(base)
+        else:
+            raise ValueError("a static variant needs the base result to size its shares")
+        data["key"] = {"type": "static", "coefficients": coefficients}
+    else:
+        data["key"] = {"type": key_type}
+    return parse_scenario(data, scenario.file)
+
+
+def compare_keys(
+    result: ScenarioResult,
+    key_types: Iterable[str] = COMPARED_KEYS,
+    run: Callable[[Scenario], ScenarioResult] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> KeyComparison:
+    """Simulate the scenario of ``result`` under each key of ``key_types``.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+        The base run; reused as is for its own key type.
+    key_types : iterable of str
+        Key types to compare (see :data:`greenkommon.scenario.KEY_TYPES`).
+    run : callable, optional
+        ``Scenario -> ScenarioResult`` (default :func:`greenkommon.pipeline.run_scenario`).
+    progress : callable, optional
+        Called with each key type before it runs.
+
+    Returns
+    -------
+    KeyComparison
+        A key that fails (not wired in the pipeline, infeasible optimisation, ...) is listed in
+        ``failed`` with its reason instead of stopping the report.
+    """
+    if run is None:
+        from ..pipeline import run_scenario as run
+    sc = result.scenario
+    names = sc.venue_names
+    savings, suff, coll, coefs, failed = {}, {}, {}, {}, {}
+    for key_type in key_types:
+        if progress is not None:
+            progress(key_type)
+        try:
+            if key_type == sc.key.type:
+                res = result
+            else:
+                res = run(key_variant(sc, key_type, result))
+        except (GreenkommonError, NotImplementedError, ValueError) as exc:
+            failed[key_type] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            continue
+        table = res.venue_summary()
+        savings[key_type] = table["savings_eur"].reindex(names)
+        suff[key_type] = table["self_sufficiency_pct"].reindex(names)
+        c = res.collective_summary()
+        coll[key_type] = {
+            k: c[k]
+            for k in ("self_consumption_pct", "self_sufficiency_pct", "surplus_kwh", "savings_eur")
+        }
+        coefs[key_type] = res.coefficients
+    return KeyComparison(
+        savings_eur=pd.DataFrame(savings).T.reindex(columns=names),
+        self_sufficiency_pct=pd.DataFrame(suff).T.reindex(columns=names),
+        collective=pd.DataFrame(coll).T,
+        coefficients=coefs,
+        failed=failed,
+    )
+
+
+# -- finance -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FinanceTables:
+    """The long-term projection in report form.
+
+    Attributes
+    ----------
+    cash_flows_eur : pandas.DataFrame
+        Rows: project years (0 = investment year); columns: parties (venues, producer) [€].
+    metrics : pandas.DataFrame
+        Rows: parties; columns ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years`` [yr]
+        (NaN when undefined or beyond the project life).
+    assumptions : dict
+        Finance parameters as ``{name: value}`` (units in the names).
+    """
+
+    cash_flows_eur: pd.DataFrame
+    metrics: pd.DataFrame
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+def _get(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def finance_tables(result: ScenarioResult) -> FinanceTables | str:
+    """The finance projection of ``result`` (``result.extras['finance']``), or why there is none.
+
+    Returns
+    -------
+    FinanceTables or str
+        A string is the (translatable key of the) reason the projection is missing.
+    """
+    fin = result.extras.get("finance") if result.extras else None
+    if fin is None:
+        return "no_finance"
+    if isinstance(fin, FinanceTables):
+        return fin
+    cash = _get(fin, "cash_flows_eur")
+    metrics = _get(fin, "metrics")
+    if not isinstance(cash, pd.DataFrame) or not isinstance(metrics, pd.DataFrame):
+        return "no_finance"
+    assumptions = _get(fin, "assumptions") or {}
+    return FinanceTables(cash_flows_eur=cash, metrics=metrics, assumptions=dict(assumptions))
+
+
+# -- tariff figures --------------------------------------------------------------------------------
+#: Confidence labels that mark a figure as not established by an official source.
+FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION")
+
+
+def is_flagged(confidence: Any) -> bool:
+    """True when a confidence label says UNCONFIRMED or ASSUMPTION."""
+    text = str(confidence or "").upper()
+    return any(label in text for label in FLAGGED_CONFIDENCE)
+
+
+def tariff_figures(result: ScenarioResult) -> pd.DataFrame:
+    """Tariff and regulatory figures the bills used, with confidence and source.
+
+    Read from ``result.bills.attrs['figures']`` (objects with ``key``, ``value``, ``unit``,
+    ``confidence``, ``source``, as the economics stage records them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``figure``, ``value``, ``unit``, ``confidence``, ``source``, flagged figures
+        (UNCONFIRMED, ASSUMPTION) first; empty when the economics stage recorded none.
+    """
+    figs = result.bills.attrs.get("figures", []) if result.bills is not None else []
+    rows = [
+        {
+            "figure": str(getattr(f, "key", "")),
+            "value": getattr(f, "value", None),
+            "unit": str(getattr(f, "unit", "")),
+            "confidence": str(getattr(f, "confidence", "")),
+            "source": str(getattr(f, "source", "")),
+        }
+        for f in figs
+    ]
+    table = pd.DataFrame(rows, columns=["figure", "value", "unit", "confidence", "source"])
+    if table.empty:
+        return table
+    order = (~table["confidence"].map(is_flagged)).astype(int)
+    return (
+        table.assign(_o=order)
+        .sort_values(["_o", "figure"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+# -- assumptions ---------------------------------------------------------------------------------
+_UNITS = (
+    ("_eur_per_kwp_year", "€/kWp/yr"),
+    ("_eur_per_kwh", "€/kWh"),
+    ("_eur_per_kwp", "€/kWp"),
+    ("_eur_per_year", "€/yr"),
+    ("_per_year", "-/yr"),
+    ("_eur", "€"),
+    ("_kwh_per_kwp", "kWh/kWp"),
+    ("_kwh", "kWh"),
+    ("_kwp", "kWp"),
+    ("_kva", "kVA"),
+    ("_kw", "kW"),
+    ("_deg", "°"),
+    ("_pct", "%"),
+    ("_years", "yr"),
+    ("_km", "km"),
+    ("_m", "m"),
+)
+
+#: Fields whose value is never written in a report (meter ids identify a household/business).
+_PRIVATE_FIELDS = ("meter_id",)
+
+
+def unit_of(name: str) -> str:
+    """Unit carried by a parameter name (``supply_price_eur_per_kwh`` -> ``€/kWh``), '' if none."""
+    for suffix, unit in _UNITS:
+        if name.endswith(suffix):
+            return unit
+    if name.endswith("_rate"):
+        return "-"
+    return ""
+
+
+def _in_raw(raw: Any, path: tuple[str, ...]) -> bool:
+    node = raw
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    """Every parameter of ``scenario``, defaults included, one row each.
+
+    Returns
+    -------
+    list of dict
+        Keys ``parameter`` (dotted path, venues by name), ``value`` (number, bool or text),
+        ``unit``, ``from_file`` (True when the scenario file sets it, False for a default).
+        Meter ids are never returned, only whether one is set.
+    """
+    rows: list[dict[str, Any]] = []
+
+    def walk(
+        obj: Any, path: tuple[str, ...], raw_path: tuple[str, ...], raw: Any, name: str = ""
+    ) -> None:
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                # repr=False marks bookkeeping (raw mapping, location strings), not parameters
+                if f.name in ("raw", "file") or not f.repr:
+                    continue
+                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), raw, f.name)
+            return
+        if isinstance(obj, tuple) and obj and all(dataclasses.is_dataclass(v) for v in obj):
+            raw_list = _raw_at(raw, raw_path)
+            for i, item in enumerate(obj):
+                label = getattr(item, "name", str(i))
+                sub_raw = raw_list[i] if isinstance(raw_list, list) and i < len(raw_list) else {}
+                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (), sub_raw, name)
+            return
+        if isinstance(obj, dict) and obj:
+            for k, v in obj.items():
+                walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), raw, name)
+            return
+        value: Any = obj
+        if name in _PRIVATE_FIELDS:
+            value = None if obj is None else "***"
+        elif isinstance(obj, Path):
+            value = str(obj)
+        elif isinstance(obj, tuple | list):
+            value = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in obj)
+        elif isinstance(obj, np.ndarray):
+            value = ", ".join(f"{v:g}" for v in obj)
+        elif isinstance(obj, dict):
+            value = ""
+        rows.append(
+            {
+                "parameter": ".".join(path),
+                "value": value,
+                "unit": unit_of(name),
+                "from_file": _in_raw(raw, raw_path),
+            }
+        )
+
+    walk(scenario, (), (), scenario.raw)
+    return rows
+
+
+def _raw_at(raw: Any, path: tuple[str, ...]) -> Any:
+    node = raw
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node

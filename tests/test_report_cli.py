@@ -1,0 +1,91 @@
+"""``greenkommon report``: arguments, files written, key comparison wiring.
+
+The simulation is replaced by the synthetic result of ``test_report`` (monkeypatched
+``run_scenario``) so these tests check the command, not the stages; the end-to-end run on the
+bundled scenario is ``test_report_command_on_bundled_scenario``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from test_report import REPO, make_fake_result
+
+import greenkommon.pipeline as pipeline
+from greenkommon.cli import main
+
+BUNDLED = REPO / "scenarios" / "greenkommon.toml"
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch):
+    runs = []
+
+    def fake_run(scenario):
+        runs.append(scenario.key.type)
+        if scenario.key.type == "optimised":
+            raise NotImplementedError("key.type = 'optimised' is not wired into the pipeline yet")
+        coefs = None if scenario.key.coefficients is None else np.array(scenario.key.coefficients)
+        return make_fake_result(scenario, finance=False, key_coefficients=coefs)
+
+    monkeypatch.setattr(pipeline, "run_scenario", fake_run)
+    return runs
+
+
+def test_help_lists_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for opt in ("--html", "--xlsx", "--lang", "--no-compare", "--keys"):
+        assert opt in out
+
+
+def test_report_writes_both_files_with_comparison(fake_pipeline, tmp_path, capsys):
+    html_path, xlsx_path = tmp_path / "r.html", tmp_path / "out" / "r.xlsx"
+    code = main(
+        ["report", str(BUNDLED), "--html", str(html_path), "--xlsx", str(xlsx_path), "--lang", "fr"]
+    )
+    assert code == 0
+    assert fake_pipeline == ["prorata", "static", "optimised"]  # base run, then the two variants
+    page = html_path.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page
+    fig = re.search(r'<figure id="fig-key-comparison" class="plot">', page)
+    assert fig, "key comparison figure missing"
+    assert "optimised" in page or "optimisées" in page
+    err = capsys.readouterr().err
+    assert "'optimised' skipped" in err
+    wb = load_workbook(xlsx_path)
+    ws = wb["Comparaison des clés"]
+    values = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert "prorata" in values and "static" in values
+
+
+def test_report_default_output_and_no_compare(fake_pipeline, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", str(BUNDLED), "--no-compare"]) == 0
+    assert fake_pipeline == ["prorata"]
+    page = (tmp_path / "greenkommon-report.html").read_text(encoding="utf-8")
+    assert "--no-compare" in page  # the missing comparison is explained, not silently dropped
+
+
+def test_report_rejects_unknown_key(fake_pipeline, tmp_path, capsys):
+    assert (
+        main(
+            ["report", str(BUNDLED), "--keys", "prorata,magic", "--html", str(tmp_path / "x.html")]
+        )
+        == 2
+    )
+    assert "'magic'" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists() and fake_pipeline == []
+
+
+def test_report_bad_scenario_is_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 1\n", encoding="utf-8")
+    assert main(["report", str(bad), "--html", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:")
