@@ -7,6 +7,7 @@ the optimiser, the report and the written scenario.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 
 import numpy as np
@@ -44,7 +45,9 @@ def fake_energy(monkeypatch):
 
 def test_optimise_prints_key_and_writes_a_runnable_scenario(scenario_dir, fake_energy, capsys):
     out = scenario_dir / "optimised.toml"
-    code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--fairness", "no_loss", "--write", str(out)])
+    report_file = scenario_dir / "report.json"
+    code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--fairness", "no_loss", "--write", str(out),
+                 "--json", str(report_file)])
     assert code == 0
     text = capsys.readouterr().out
     base = load_scenario(scenario_dir / "greenkommon.toml")
@@ -57,6 +60,10 @@ def test_optimise_prints_key_and_writes_a_runnable_scenario(scenario_dir, fake_e
     assert k.sum() <= 1 + 1e-12
     np.testing.assert_allclose(k * 1000, np.round(k * 1000), atol=1e-6)  # floored to 0.1 %
     assert written.venue_names == base.venue_names
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["fairness"] == ["no_loss"]
+    np.testing.assert_allclose([report["coefficients_rounded"][n] for n in base.venue_names], k, atol=1e-9)
+    assert min(report["savings_eur"].values()) >= 0
 
 
 def test_optimise_errors_are_one_line(scenario_dir, fake_energy, capsys):

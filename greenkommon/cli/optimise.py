@@ -117,7 +117,8 @@ def format_report(report: dict, names: list[str]) -> str:
     lines.append("-" * len(head))
     lines.append(f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}")
     lines.append("")
-    lines.append("savings: against no operation, at the internal price; vs pro-rata: against Enedis's default key")
+    lines.append("savings: each venue's bill reduction against no operation, net of the internal price it pays; "
+                 "vs pro-rata: against Enedis's default key")
     lines.append(f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
                  f"{report['optimiser_value_eur']:,.2f}, re-simulated {report['resimulated_value_eur']:,.2f}, "
                  f"pro-rata key {report['prorata_value_eur']:,.2f}")
