@@ -429,12 +429,15 @@ def round_static_key(
 
 
 def round_dynamic_key(coefficients: np.ndarray, production_kwh: np.ndarray, consumption_kwh: np.ndarray,
-                      value_eur_per_kwh: np.ndarray, precision: float) -> np.ndarray:
+                      value_eur_per_kwh: np.ndarray, precision: float,
+                      saving_eur_per_kwh: np.ndarray | None = None) -> np.ndarray:
     """Floor a dynamic key to ``precision``, then hand the freed steps back where they are worth most.
 
     In each interval the steps left by flooring (``1 − Σ floor``) go, one venue at a time in
     decreasing value of its kWh, to venues whose floored share does not cover their consumption,
     never more than the steps that cover it. Σ stays ≤ 1; every venue gets at least its floor.
+    With ``saving_eur_per_kwh``, no step goes where it would lower the venue's own savings (so
+    the monotone fairness options stay as they were after flooring).
     """
     k = floor_coefficients(coefficients, precision)
     if k.size == 0:
@@ -443,7 +446,10 @@ def round_dynamic_key(coefficients: np.ndarray, production_kwh: np.ndarray, cons
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(production_kwh[None, :] > 0, consumption_kwh / production_kwh[None, :], 0.0)
     need = np.maximum(np.ceil((cover - k) / precision - 1e-9), 0.0)
-    need = np.where(value_eur_per_kwh > 0, need, 0.0)
+    worth = value_eur_per_kwh > 0
+    if saving_eur_per_kwh is not None:
+        worth &= saving_eur_per_kwh >= 0
+    need = np.where(worth, need, 0.0)
     order = np.argsort(-value_eur_per_kwh, axis=0, kind="stable")
     cols = np.arange(k.shape[1])
     for rank in range(k.shape[0]):
@@ -1705,7 +1711,8 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
             warnings.warn(msg, GreenkommonWarning, stacklevel=2)
             notes.append(msg)
     else:
-        final = round_dynamic_key(result.coefficients, p, c, imp - surplus, precision)
+        final = round_dynamic_key(result.coefficients, p, c, imp - surplus, precision,
+                                  saving_eur_per_kwh=(imp - internal) if result.fairness else None)
         if result.fairness:
             sav = ((imp - internal) * simulate_key(p, c, final)).sum(axis=1)
             if (sav < result.savings_eur - 1e-6 * np.maximum(1.0, np.abs(result.savings_eur))).any():
@@ -1732,7 +1739,9 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         report["coefficients"] = dict(zip(names, result.coefficients.tolist(), strict=True))
         report["coefficients_rounded"] = dict(zip(names, final.tolist(), strict=True))
     else:
-        report["mean_coefficients"] = dict(zip(names, final.mean(axis=1).tolist(), strict=True))
+        # production-weighted mean coefficient: the share of the year's production given to each venue
+        weighted = (final * p[None, :]).sum(axis=1) / p.sum() if p.sum() > 0 else np.zeros(len(names))
+        report["weighted_coefficients"] = dict(zip(names, weighted.tolist(), strict=True))
     return KeyResult(**{**result.__dict__, "coefficients": final}), report
 
 

@@ -100,7 +100,7 @@ def format_report(report: dict, names: list[str]) -> str:
     if "coefficients_rounded" in report:
         head = f"{'venue':<{width}}  {'key %':>8}  {'optimal %':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
     else:
-        head = f"{'venue':<{width}}  {'mean key %':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
+        head = f"{'venue':<{width}}  {'key % (*)':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
     lines.append(head)
     lines.append("-" * len(head))
     for n in names:
@@ -110,13 +110,15 @@ def format_report(report: dict, names: list[str]) -> str:
             lines.append(f"{n:<{width}}  {100 * report['coefficients_rounded'][n]:>8.1f}  {100 * report['coefficients'][n]:>10.4f}"
                          f"  {sav:>13,.2f}  {diff:>+17,.2f}")
         else:
-            lines.append(f"{n:<{width}}  {100 * report['mean_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}")
+            lines.append(f"{n:<{width}}  {100 * report['weighted_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}")
     total = sum(report["savings_eur"].values())
     total_pr = sum(report["prorata_savings_eur"].values())
     pad = 20 if "coefficients_rounded" in report else 10
     lines.append("-" * len(head))
     lines.append(f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}")
     lines.append("")
+    if "weighted_coefficients" in report:
+        lines.append("(*) dynamic key: coefficients weighted by production (share of the year's production)")
     lines.append("savings: each venue's bill reduction against no operation, net of the internal price it pays; "
                  "vs pro-rata: against Enedis's default key")
     lines.append(f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
