@@ -1764,15 +1764,18 @@ def optimised_key_coefficients(scenario: Any, production_kwh: Any, consumption_k
     return result.coefficients, report
 
 
-def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[str, Any]) -> str:
-    """TOML text of a scenario that extends ``base_file`` with the optimised static key.
+def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[str, Any],
+                            coefficients_file: str | None = None) -> str:
+    """TOML text of a scenario that extends ``base_file`` with the optimised key.
 
+    A static key is written as ``[key.coefficients]``; a dynamic key points at
+    ``coefficients_file`` (written by :func:`write_dynamic_key`, relative to the new scenario).
     With sizing, the plant's sections are rewritten scaled to the chosen size (arrays are replaced,
     not merged, by ``extends``).
     """
     coefficients = report.get("coefficients_rounded")
-    if coefficients is None:
-        raise OptimisationError("--write: only static keys can be written into a scenario (a dynamic key needs a coefficients file)")
+    if coefficients is None and coefficients_file is None:
+        raise OptimisationError("--write: a dynamic key needs its coefficients file (see write_dynamic_key)")
     lines = [
         f"# Written by `greenkommon optimise` from {Path(base_file).name}",
         f"# optimiser value {report['optimiser_value_eur']:,.2f} €/yr; re-simulated with the written key "
@@ -1797,12 +1800,37 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
                 lines.append(f"{key} = {_toml_value(value)}")
             lines.append("")
     lines.append("[key]")
+    if coefficients is None:
+        lines.append('type = "dynamic"')
+        lines.append(f"coefficients_file = {_toml_str(str(coefficients_file))}")
+        return "\n".join(lines) + "\n"
     lines.append('type = "static"')
     lines.append("")
     lines.append("[key.coefficients]")
     for name, k in coefficients.items():
         lines.append(f"{_toml_str(name)} = {round(k, 9)!r}")
     return "\n".join(lines) + "\n"
+
+
+def write_dynamic_key(path: str | Path, coefficients: np.ndarray, production_kwh: Any, venue_names: Sequence[str],
+                      precision: float) -> Path:
+    """Write a dynamic key (N, T) as the CSV ``greenkommon run`` reads (``Horodate;<venue>;…`` in %).
+
+    Uses :func:`greenkommon.enedis.export_dynamic_key` (atomic); the coefficients should already
+    be multiples of ``precision`` so that its flooring keeps them.
+    """
+    import pandas as pd
+
+    from .enedis import export_dynamic_key
+
+    index = getattr(production_kwh, "index", None)
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError("write_dynamic_key: production_kwh must be a pandas Series with a time index")
+    p = np.asarray(production_kwh, dtype=float)
+    # the exporter derives α = allocated / P: give it k·P so that α is the key itself
+    share = pd.DataFrame((np.asarray(coefficients) * p[None, :]).T, index=index, columns=list(venue_names))
+    out, _ = export_dynamic_key(path, pd.Series(p, index=index), share, step=precision)
+    return out
 
 
 def _toml_str(s: str) -> str:

@@ -160,3 +160,24 @@ def test_scenario_options_bounds_fairness_and_dynamic(scenario_dir):
     assert report["optimiser_value_eur"] >= report["prorata_value_eur"] - 1e-9
     # flooring every interval's coefficients to 0.1 % loses at most 0.1 % of P per venue and interval
     assert report["resimulated_value_eur"] <= report["optimiser_value_eur"] + 1e-9
+
+
+def test_dynamic_key_is_written_as_a_key_file_run_can_read(scenario_dir, fake_energy):
+    from greenkommon.enedis import read_dynamic_key
+
+    out = scenario_dir / "dyn.toml"
+    report_file = scenario_dir / "dyn.json"
+    assert main(["optimise", str(scenario_dir / "greenkommon.toml"), "--dynamic", "--write", str(out),
+                 "--json", str(report_file)]) == 0
+    written = load_scenario(out)
+    assert written.key.type == "dynamic"
+    assert written.key.coefficients_file == scenario_dir / "dyn_key.csv"
+    key = read_dynamic_key(written.key.coefficients_file)
+    production, _ = _week(written)
+    assert list(key.columns) == written.venue_names
+    assert (key.index == production.index).all()
+    assert (key.sum(axis=1) <= 1 + 1e-9).all()
+    # the file holds the reported key: its production-weighted mean is the report's
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    weighted = (key.to_numpy() * production.to_numpy()[:, None]).sum(axis=0) / production.sum()
+    np.testing.assert_allclose(weighted, [report["weighted_coefficients"][n] for n in written.venue_names], atol=1e-9)

@@ -39,8 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("choose", "simplex", "ipm"), help="HiGHS algorithm (default: the scenario's, ipm)")
     p.add_argument("--no-round", action="store_true", help="keep the coefficients unrounded")
     p.add_argument("--write", metavar="NEW.toml",
-                   help="write a scenario extending the input one with the optimised static key "
-                        "(and plant size); `greenkommon run NEW.toml` simulates it")
+                   help="write a scenario extending the input one with the optimised key (static: in the "
+                        "file; dynamic: in NEW_key.csv next to it) and plant size; `greenkommon run NEW.toml` "
+                        "simulates it")
     p.add_argument("--json", metavar="FILE", help="also write the optimiser report as JSON")
     p.set_defaults(func=run)
 
@@ -143,20 +144,16 @@ def _simulate(scenario):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..optimise import optimise_scenario, optimised_scenario_toml
+    from ..optimise import optimise_scenario, optimised_scenario_toml, write_dynamic_key
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
     cfg = _config(scenario, args)
-    if args.write and cfg.model == "dynamic":
-        from ..errors import OptimisationError
-
-        raise OptimisationError("--write: only static keys can be written into a scenario; drop --dynamic")
     print(f"simulating {scenario.name!r} ...", file=sys.stderr)
     production_kwh, consumption_kwh = _simulate(scenario)
     print("optimising ...", file=sys.stderr)
-    _, report = optimise_scenario(scenario, production_kwh, consumption_kwh, config=cfg)
+    result, report = optimise_scenario(scenario, production_kwh, consumption_kwh, config=cfg)
     print(format_report(report, scenario.venue_names))
     if args.json:
         _atomic_write(Path(args.json), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -167,7 +164,13 @@ def run(args: argparse.Namespace) -> int:
             rel = os.path.relpath(base.resolve(), out.resolve().parent)
         else:
             rel = base.name
-        _atomic_write(out, optimised_scenario_toml(scenario, rel, report))
+        key_file = None
+        if result.coefficients.ndim == 2:
+            key_path = out.with_name(out.stem + "_key.csv")
+            write_dynamic_key(key_path, result.coefficients, production_kwh, scenario.venue_names, cfg.precision())
+            key_file = key_path.name
+            print(f"\ndynamic key written to {key_path}")
+        _atomic_write(out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file))
         print(f"\nscenario written to {out} (run it with: greenkommon run {out})")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
