@@ -143,12 +143,17 @@ def run(days: int = 365, naive_days: int = 14) -> list[dict]:
 
     r, dt = _timed(opt.solve_dynamic_key, p, c, price, surplus)
     rows.append(_row("dynamic key: greedy (no fairness)", n, t, r.stats, r.objective_eur, dt))
-    r, dt = _timed(opt.solve_dynamic_key, p, c, price, surplus, force_lp=True)
-    rows.append(_row("dynamic key: LP of the scarce intervals", n, t, r.stats, r.objective_eur, dt))
-    r, dt = _timed(opt.solve_dynamic_key, p, c, price, surplus, vs_prorata=True, maxmin=True, **fair)
-    rows.append(_row("dynamic key: LP, vs_prorata + maxmin", n, t, r.stats, r.objective_eur, dt))
-    r, dt = _timed(opt.solve_dynamic_key, p, c, price, surplus, equity_shares=[0.1, 0.2, 0.4, 0.2], **fair)
-    rows.append(_row("dynamic key: LP, equity shares", n, t, r.stats, r.objective_eur, dt))
+    # time-of-use prices: the aggregated layout (yearly totals per price class) against the layout
+    # with one variable per venue and scarce interval, on the same LPs
+    for label, kw in (("no fairness (LP forced)", dict(force_lp=True)),
+                      ("vs_prorata + maxmin", dict(vs_prorata=True, maxmin=True, **fair)),
+                      ("equity shares", dict(equity_shares=[0.1, 0.2, 0.4, 0.2], **fair))):
+        r_int, dt_int = _timed(opt.solve_dynamic_key, p, c, price, surplus, aggregate=False, **kw)
+        rows.append(_row(f"dynamic key: interval LP, {label}", n, t, r_int.stats, r_int.objective_eur, dt_int))
+        r_agg, dt_agg = _timed(opt.solve_dynamic_key, p, c, price, surplus, aggregate=True, **kw)
+        rows.append(_row(f"dynamic key: aggregated LP, {label}", n, t, r_agg.stats, r_agg.objective_eur, dt_agg,
+                         speedup_vs_interval_lp=round(dt_int / dt_agg, 1),
+                         rel_diff_vs_interval_lp=abs(r_agg.objective_eur - r_int.objective_eur) / abs(r_int.objective_eur)))
 
     annual = opt.annualised_cost_eur_per_kwp(900.0, 20, 0.04, 15.0)
     r, dt = _timed(opt.solve_sizing, p / 200.0, c, price, surplus, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=800.0)

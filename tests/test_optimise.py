@@ -492,3 +492,37 @@ def test_dynamic_rounding_keeps_sum_and_beats_plain_floor(seed):
         return float((price * np.minimum(key * P, C)).sum())
 
     assert value(floor) - 1e-12 <= value(r) <= value(k) + 1e-9
+
+
+def _tou_instance(seed, n=4, t=144, k=3):
+    """Random curves with time-of-use prices: only k distinct price columns over the period."""
+    rng = np.random.default_rng(seed)
+    P = rng.uniform(0, 60, t) * (rng.random(t) > 0.3)
+    C = rng.uniform(0, 30, (n, t)) * (rng.random((n, t)) > 0.1)
+    table = rng.uniform(0.1, 0.3, (n, k))
+    period = rng.integers(0, k, t)
+    return P, C, table[:, period]
+
+
+@pytest.mark.parametrize("options", [dict(), dict(vs_prorata=True, no_loss=True), dict(maxmin=True),
+                                     dict(equity_shares=[0.1, 0.2, 0.3, 0.2])])
+def test_aggregated_dynamic_lp_equals_interval_lp(options):
+    # Two exact layouts of one LP: the yearly totals per price class (polymatroid of summed ranks)
+    # and one variable per venue and interval must give the same optimum, and the aggregated one
+    # must map back to a feasible per-interval allocation worth exactly its optimum.
+    P, C, price = _tou_instance(3)
+    kw = dict(internal_price_eur_per_kwh=0.12, force_lp=True, **options)
+    agg = solve_dynamic_key(P, C, price, 0.02, aggregate=True, **kw)
+    full = solve_dynamic_key(P, C, price, 0.02, aggregate=False, **kw)
+    assert agg.objective_eur == pytest.approx(full.objective_eur, rel=1e-7)
+    assert agg.stats.n_variables < full.stats.n_variables
+    k = agg.coefficients
+    assert (k >= 0).all() and (k.sum(axis=0) <= 1 + 1e-9).all()
+    alloc = np.minimum(k * P, C)
+    assert float(((price - 0.02) * alloc).sum()) == pytest.approx(agg.objective_eur, rel=1e-9)
+    if options.get("vs_prorata"):
+        assert (agg.savings_eur >= agg.prorata_savings_eur - 1e-6).all()
+    if options.get("maxmin"):
+        assert agg.min_relative_saving == pytest.approx(full.min_relative_saving, rel=1e-6)
+    if "equity_shares" in options:
+        assert (agg.savings_eur >= np.array(options["equity_shares"]) * agg.savings_eur.sum() - 1e-6).all()
