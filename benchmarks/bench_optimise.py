@@ -156,7 +156,8 @@ def run(days: int = 365, naive_days: int = 14) -> list[dict]:
                          rel_diff_vs_interval_lp=abs(r_agg.objective_eur - r_int.objective_eur) / abs(r_int.objective_eur)))
 
     annual = opt.annualised_cost_eur_per_kwp(900.0, 20, 0.04, 15.0)
-    r, dt = _timed(opt.solve_sizing, p / 200.0, c, price, surplus, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=3000.0)
+    # surplus unsold here, so that the size stops where self-consumption stops paying for a kWp
+    r, dt = _timed(opt.solve_sizing, p / 200.0, c, price, 0.0, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=3000.0)
     rows.append(_row("sizing: plant kWp + static key", n, t, r.stats, r.objective_eur, dt,
                      peak_power_kwp=round(r.peak_power_kwp, 3)))
 
