@@ -110,8 +110,8 @@ class OptimiseConfig:
         "le 6b" = 0.30
 
         # joint sizing (greenkommon optimise --size, or size_plant = true); no default figures:
-        # capex_eur_per_kwp = ...             # [€/kWp], annualised with [finance]
         # max_peak_power_kwp = ...            # or roof_area_m2 and peak_power_kwp_per_m2
+        # capex_eur_per_kwp = ...             # [€/kWp]; default: the [finance] producer costs
 
     Attributes
     ----------
@@ -142,9 +142,10 @@ class OptimiseConfig:
         layout).
     capex_eur_per_kwp : float or None
         Investment cost [€/kWp], annualised over ``[finance] lifetime_years`` at
-        ``discount_rate``. Required with ``size_plant``.
+        ``discount_rate``. ``None``: the producer's costs of the finance stage (``[finance]`` or
+        the data file's producer defaults): CAPEX, OPEX, insurance, roof rent, inverter.
     opex_eur_per_kwp_per_year : float
-        Yearly operating cost [€/kWp/yr].
+        Yearly operating cost [€/kWp/yr] (with ``capex_eur_per_kwp``).
     round_keys : bool
         Floor the coefficients to :func:`default_key_precision` (or ``key_precision``) before
         re-simulating them, like an uploaded key.
@@ -220,8 +221,6 @@ class OptimiseConfig:
             where=sec.where or "optimise",
         )
         if size_plant:
-            if cfg.capex_eur_per_kwp is None:
-                raise sec.error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] when size_plant = true")
             if cfg.max_peak_power_kwp is None and (cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None):
                 raise sec.error("max_peak_power_kwp", _missing(),
                                 "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true")
@@ -1580,6 +1579,34 @@ def annualised_cost_eur_per_kwp(capex_eur_per_kwp: float, lifetime_years: int, d
     return float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp)) + opex_eur_per_kwp_per_year
 
 
+def plant_cost_eur_per_kwp_year(scenario: Any, config: OptimiseConfig, finance: Any) -> tuple[float, str]:
+    """Yearly cost of one more kWp for the sizing [€/kWp/yr] and where it comes from.
+
+    ``[optimise] capex_eur_per_kwp`` (+ ``opex_eur_per_kwp_per_year``) when given; otherwise the
+    finance stage's producer figures for 1 kWp (``economics.finance.producer_inputs``: CAPEX,
+    OPEX, insurance, roof rent, the inverter replacement discounted to today), the capital
+    annualised over ``lifetime_years`` at ``discount_rate``. Degradation and cost inflation are
+    left out (first-year figures); fixed yearly costs (PMO fee) do not depend on the size.
+    """
+    life, rate = finance.lifetime_years, finance.discount_rate
+    if config.capex_eur_per_kwp is not None:
+        cost = annualised_cost_eur_per_kwp(config.capex_eur_per_kwp, life, rate, config.opex_eur_per_kwp_per_year)
+        return cost, f"sizing: plant cost {cost:,.2f} €/kWp/yr from [optimise] capex_eur_per_kwp"
+    try:
+        from .economics.finance import producer_inputs
+    except ImportError:
+        raise config._error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] for the sizing "
+                            "(the finance stage is not available)") from None
+    unit = producer_inputs(finance, scenario.prices, 1.0)
+    inverter = unit.inverter_replacement_eur / (1 + rate) ** unit.inverter_replacement_year
+    yearly = unit.opex_eur_per_year + unit.insurance_eur_per_year + unit.roof_rent_eur_per_year
+    cost = annualised_cost_eur_per_kwp(unit.capex_eur + inverter, life, rate, yearly)
+    labels = sorted({v for k, v in unit.labels.items() if k in ("capex_eur", "opex_eur_per_year", "insurance_eur_per_year",
+                                                                  "roof_rent_eur_per_year", "inverter_replacement_eur")})
+    return cost, (f"sizing: plant cost {cost:,.2f} €/kWp/yr from the finance stage (CAPEX {unit.capex_eur:,.0f} €/kWp "
+                  f"over {life} yr at {100 * rate:g} %, OPEX, insurance, roof rent, inverter; {', '.join(labels) or 'scenario'})")
+
+
 def solve_sizing(
     production_per_kwp_kwh: Any,
     consumption_kwh: Any,
@@ -1800,7 +1827,7 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         if unsupported:
             raise cfg._error("fairness", list(cfg.fairness), "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)")
         fin = finance if finance is not None else scenario.finance
-        annual = annualised_cost_eur_per_kwp(cfg.capex_eur_per_kwp, fin.lifetime_years, fin.discount_rate, cfg.opex_eur_per_kwp_per_year)
+        annual, cost_note = plant_cost_eur_per_kwp_year(scenario, cfg, fin)
         # the cost is yearly; the curves normally span the scenario's year, prorate otherwise
         from .timegrid import step_hours
 
@@ -1812,6 +1839,9 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
                               min_peak_power_kwp=cfg.min_peak_power_kwp, lower=lower, upper=upper,
                               no_loss=fair["no_loss"], **common)
         p = unit * result.peak_power_kwp
+        result.notes.append(f"sizing: prices and tariffs computed for the scenario's {kwp:g} kWp plant; re-run "
+                            "with the written scenario to price the chosen size exactly")
+        result.notes.append(cost_note)
         extra = result.objective_eur - _value(c, imp, surplus, simulate_key(p, c, result.coefficients))
     elif cfg.model == "dynamic":
         if cfg.bounds:
@@ -1928,6 +1958,7 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
                     value = round(float(value) * factor, 6)
                 lines.append(f"{key} = {_toml_value(value)}")
             lines.append("")
+        lines.extend(_scaled_financing(scenario, factor))
     lines.append("[key]")
     if coefficients is None:
         lines.append('type = "dynamic"')
@@ -1960,6 +1991,25 @@ def write_dynamic_key(path: str | Path, coefficients: np.ndarray, production_kwh
     share = pd.DataFrame((np.asarray(coefficients) * p[None, :]).T, index=index, columns=list(venue_names))
     out, _ = export_dynamic_key(path, pd.Series(p, index=index), share, step=precision)
     return out
+
+
+def _scaled_financing(scenario: Any, factor: float) -> list[str]:
+    """``[finance]`` lines scaling the producer's loan and the venues' equity [€] with the plant.
+
+    Both are absolute amounts sized for the input plant; the finance stage refuses financing above
+    the investment, so a smaller plant needs them scaled (the financing structure is kept).
+    """
+    fin = scenario.raw.get("finance", {}) if isinstance(scenario.raw, dict) else {}
+    lines: list[str] = []
+    if "loan_amount_eur" in fin:
+        lines += ["[finance]", "# loan scaled with the plant size (same share of the investment)",
+                  f"loan_amount_eur = {round(float(fin['loan_amount_eur']) * factor, 2)!r}", ""]
+    equity = fin.get("equity_eur")
+    if isinstance(equity, dict) and equity:
+        lines += ["[finance.equity_eur]", "# venue equity scaled with the plant size"]
+        lines += [f"{_toml_str(k)} = {round(float(v) * factor, 2)!r}" for k, v in equity.items()]
+        lines.append("")
+    return lines
 
 
 def _toml_str(s: str) -> str:

@@ -330,8 +330,8 @@ def test_config_reads_options_and_rejects_mistakes():
         _cfg({"fairness": ["fair"]})
     with pytest.raises(ScenarioError, match=r"x.toml: optimise.bounds.'a'"):
         cfg.bounds_arrays(["b", "c"])
-    with pytest.raises(ScenarioError, match="capex_eur_per_kwp"):
-        _cfg({"size_plant": True, "max_peak_power_kwp": 100})
+    with pytest.raises(ScenarioError, match="max_peak_power_kwp is missing"):
+        _cfg({"size_plant": True, "capex_eur_per_kwp": 900})
     with pytest.raises(ScenarioError, match="solvr"):
         _cfg({"solvr": "highs"})
     sized = _cfg({"size_plant": True, "capex_eur_per_kwp": 900, "roof_area_m2": 2000, "peak_power_kwp_per_m2": 0.2,

@@ -70,7 +70,7 @@ def test_optimise_errors_are_one_line(scenario_dir, fake_energy, capsys):
     code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--size"])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("error: --size") and "capex_eur_per_kwp" in err[-1]
+    assert err[-1].startswith("error: --size") and "max_peak_power_kwp" in err[-1]
     code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--fairness", "kind"])
     assert code == 2
     assert "unknown option 'kind'" in capsys.readouterr().err

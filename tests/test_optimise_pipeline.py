@@ -68,3 +68,27 @@ def test_bundled_year_maxmin_cannot_be_improved_by_moving_one_step(year):
                 moved[i] -= 1e-3
                 moved[j] += 1e-3
                 assert min_rel(moved) <= level + 1e-9
+
+
+def test_bundled_year_sizing_writes_a_scenario_run_accepts(year, tmp_path, baseline_scenario_path):
+    # The written scenario must pass every stage, finance included (loan and equity scaled with
+    # the plant so that the financing stays within the investment).
+    import dataclasses
+    import shutil
+
+    from greenkommon.optimise import optimise_scenario, optimised_scenario_toml
+    from greenkommon.pipeline import run_scenario
+
+    scenario, p, c, _ = year
+    shutil.copy(baseline_scenario_path, tmp_path / "greenkommon.toml")
+    cfg = dataclasses.replace(scenario.optimise, size_plant=True, max_peak_power_kwp=1000.0)
+    result, report = optimise_scenario(scenario, p, c, config=cfg)
+    assert 0 < report["peak_power_kwp"] <= 1000.0
+    out = tmp_path / "sized.toml"
+    out.write_text(optimised_scenario_toml(scenario, "greenkommon.toml", report), encoding="utf-8")
+    sized = load_scenario(out)
+    assert sized.plant.peak_power_kwp == pytest.approx(report["peak_power_kwp"], rel=1e-6)
+    factor = report["peak_power_kwp"] / scenario.plant.peak_power_kwp
+    assert sized.finance.loan_amount_eur == pytest.approx(scenario.finance.loan_amount_eur * factor, rel=1e-6)
+    run = run_scenario(sized)
+    np.testing.assert_allclose(run.coefficients, list(report["coefficients_rounded"].values()), atol=1e-12)

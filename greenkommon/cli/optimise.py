@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "'none' clears the scenario's list")
     p.add_argument("--dynamic", action="store_true", help="optimise a dynamic key (one coefficient per venue and interval)")
     p.add_argument("--size", action="store_true",
-                   help="optimise the plant size [kWp] with the static key (needs capex_eur_per_kwp and a size "
-                        "limit in [optimise])")
+                   help="optimise the plant size [kWp] with the static key (needs a size limit in [optimise]; "
+                        "the plant's cost comes from [finance] unless [optimise] capex_eur_per_kwp is set)")
     p.add_argument("--method", choices=("choose", "simplex", "ipm"), help="HiGHS algorithm (default: the scenario's, ipm)")
     p.add_argument("--no-round", action="store_true", help="keep the coefficients unrounded")
     p.add_argument("--write", metavar="NEW.toml",
@@ -67,8 +67,8 @@ def _config(scenario, args):
     if args.no_round:
         changes["round_keys"] = False
     if args.size:
-        if cfg.capex_eur_per_kwp is None or cfg.max_size_kwp() == float("inf"):
-            raise ScenarioError(f"--size: {scenario.file}: [optimise] needs capex_eur_per_kwp and max_peak_power_kwp "
+        if cfg.max_size_kwp() == float("inf"):
+            raise ScenarioError(f"--size: {scenario.file}: [optimise] needs a size limit: max_peak_power_kwp "
                                 "(or roof_area_m2 and peak_power_kwp_per_m2)")
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
