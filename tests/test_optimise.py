@@ -526,3 +526,16 @@ def test_aggregated_dynamic_lp_equals_interval_lp(options):
         assert agg.min_relative_saving == pytest.approx(full.min_relative_saving, rel=1e-6)
     if "equity_shares" in options:
         assert (agg.savings_eur >= np.array(options["equity_shares"]) * agg.savings_eur.sum() - 1e-6).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 5), k=st.integers(1, 6), maxmin=st.booleans())
+def test_aggregated_dynamic_lp_maps_back_exactly(seed, n, k, maxmin):
+    P, C, price = _tou_instance(seed, n=n, t=96, k=k)
+    kw = dict(internal_price_eur_per_kwh=0.12, no_loss=True, maxmin=maxmin, force_lp=True)
+    agg = solve_dynamic_key(P, C, price, 0.0, aggregate=True, **kw)
+    full = solve_dynamic_key(P, C, price, 0.0, aggregate=False, **kw)
+    assert agg.objective_eur == pytest.approx(full.objective_eur, rel=1e-7, abs=1e-9)
+    kk = agg.coefficients
+    assert (kk.sum(axis=0) <= 1 + 1e-9).all()
+    assert float((price * np.minimum(kk * P, C)).sum()) == pytest.approx(agg.objective_eur, rel=1e-9, abs=1e-9)
