@@ -10,7 +10,7 @@ simulation grid, interval-start labels), i.e. what the operation can share.
 Model chain (per roof section, pvlib functions): sun position at interval mid-points →
 hourly irradiance spread onto the grid (:func:`weather_on_grid`) → Perez transposition with
 pvlib's ``get_total_irradiance`` → Fresnel (``physical``) incidence-angle modifier on the beam
-and Marion's integrated modifier on the diffuse parts → SAPM cell temperature for the racking →
+and Marion's integrated modifier on the diffuse parts → cell temperature (SAPM by default, PVsyst or Faiman) for the racking →
 PVWatts DC (temperature coefficient) → PVWatts loss breakdown (soiling, shading, mismatch,
 wiring, connections, LID, nameplate, age, availability) → PVWatts inverter with the section's
 DC/AC ratio (clipping) → yearly degradation → minus the host's own consumption behind the meter
@@ -24,6 +24,7 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,12 @@ RACKING_SAPM = {
     "close_mount": "close_mount_glass_glass",  # modules a few cm above a pitched roof
     "insulated_back": "insulated_back_glass_polymer",  # building-integrated
 }
+
+#: Racking → pvlib PVsyst temperature-model parameters (``TEMPERATURE_MODEL_PARAMETERS['pvsyst']``).
+RACKING_PVSYST = {"open_rack": "freestanding", "close_mount": "semi_integrated", "insulated_back": "insulated"}
+
+#: Cell-temperature models of :mod:`pvlib.temperature` selectable per section.
+TEMPERATURE_MODELS = ("sapm", "pvsyst", "faiman")
 
 #: PVWatts loss categories and their PVWatts v5 defaults [%] (pvlib ``pvwatts_losses``; total 14.08 %).
 PVWATTS_LOSS_DEFAULTS_PCT = {
@@ -85,7 +92,10 @@ class RoofSection:
     nameplate_rating_pct, age_pct, availability_pct : float
         PVWatts loss categories [%] (defaults: PVWatts v5, :data:`PVWATTS_LOSS_DEFAULTS_PCT`).
     racking : {'open_rack', 'close_mount', 'insulated_back'}
-        Mounting, selects the SAPM cell-temperature parameters.
+        Mounting, selects the parameters of the cell-temperature model.
+    temperature_model : {'sapm', 'pvsyst', 'faiman'}
+        pvlib cell-temperature model: SAPM (King et al. 2004, parameters per racking), PVsyst
+        (u_c per racking, u_v = 0) or Faiman (pvlib defaults u0 = 25, u1 = 6.84, open rack).
     dc_ac_ratio : float
         DC nameplate / inverter AC rating [-]; above 1 the inverter clips (PVWatts default 1.2).
     gamma_pdc_pct_per_c : float
@@ -115,6 +125,7 @@ class RoofSection:
     age_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["age"]
     availability_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["availability"]
     racking: str = "open_rack"
+    temperature_model: str = "sapm"
     dc_ac_ratio: float = 1.2
     gamma_pdc_pct_per_c: float = -0.37
     inverter_efficiency_pct: float = 96.0
@@ -133,13 +144,14 @@ class RoofSection:
 
     @classmethod
     def from_section(cls, sec: Section) -> RoofSection:
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "name": sec.str("name", sec.where),
             "peak_power_kwp": sec.float("peak_power_kwp", min=0, min_exclusive=True, unit="kWp"),
             "tilt_deg": sec.float("tilt_deg", 10.0, min=0, max=90, unit="°"),
             "azimuth_deg": sec.float("azimuth_deg", 180.0, min=0, max=360, unit="°"),
             "losses_pct": sec.float("losses_pct", None, min=0, max=100, unit="%"),
             "racking": sec.str("racking", "open_rack", choices=tuple(RACKING_SAPM)),
+            "temperature_model": sec.str("temperature_model", "sapm", choices=TEMPERATURE_MODELS),
             "dc_ac_ratio": sec.float("dc_ac_ratio", 1.2, min=0.5, max=3.0),
             "gamma_pdc_pct_per_c": sec.float("gamma_pdc_pct_per_c", -0.37, min=-2.0, max=0.0, unit="%/°C"),
             "inverter_efficiency_pct": sec.float("inverter_efficiency_pct", 96.0, min=50, max=100, unit="%"),
@@ -271,8 +283,9 @@ def weather_on_grid(
     below the horizon at every mid-point), so mean_i(GHI_i) = GHI_h exactly. The diffuse
     fraction of the hour is kept (DHI_i = GHI_i · DHI_h/GHI_h), and DNI is recomputed from the
     closure DNI_i = (GHI_i − DHI_i)/cos θz,i; when the sun is within 3.7° of the horizon
-    (cos θz < 0.065) the beam part is counted as diffuse, so GHI and DHI hour sums are always
-    conserved. The same closure is applied at a 1 h step, so all steps share one set of
+    (cos θz < 0.065) the beam part is counted as diffuse (a beam at grazing incidence is not
+    resolvable). Hourly GHI is therefore always conserved, hourly DHI whenever the sun is above
+    3.7° for the whole hour. The same closure is applied at a 1 h step, so all steps share one set of
     horizontal components. Temperature and wind are held over the hour.
     """
     import pvlib
@@ -351,10 +364,8 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
         + poa["poa_ground_diffuse"].to_numpy() * float(iam_diff["ground"])
     )
     effective = np.clip(effective, 0.0, None)
-    params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][RACKING_SAPM[section.racking]]
-    temp_cell = pvlib.temperature.sapm_cell(
-        poa["poa_global"].to_numpy(), grid["temp_air"].to_numpy(), grid["wind_speed"].to_numpy(), **params
-    )
+    temp_cell = _cell_temperature(poa["poa_global"].to_numpy(), grid["temp_air"].to_numpy(),
+                                  grid["wind_speed"].to_numpy(), section)
     loss = 1.0 - section.total_losses_pct / 100.0
     if section.module_model == "cec":
         return _cec_power_per_kwp(effective, np.asarray(temp_cell), section) * loss
@@ -366,11 +377,34 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
     return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
 
 
+def _cell_temperature(poa_global: np.ndarray, temp_air: np.ndarray, wind_speed: np.ndarray,
+                      section: RoofSection) -> np.ndarray:
+    """Cell temperature [°C] with the section's pvlib model and racking."""
+    import pvlib
+
+    params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS
+    if section.temperature_model == "pvsyst":
+        return np.asarray(pvlib.temperature.pvsyst_cell(
+            poa_global, temp_air, wind_speed, **params["pvsyst"][RACKING_PVSYST[section.racking]]))
+    if section.temperature_model == "faiman":
+        return np.asarray(pvlib.temperature.faiman(poa_global, temp_air, wind_speed))
+    return np.asarray(pvlib.temperature.sapm_cell(
+        poa_global, temp_air, wind_speed, **params["sapm"][RACKING_SAPM[section.racking]]))
+
+
+@functools.lru_cache(maxsize=2)
+def _sam_table(name: str) -> pd.DataFrame:
+    """pvlib's bundled SAM table (read once: it takes about a second)."""
+    import pvlib
+
+    return pvlib.pvsystem.retrieve_sam(name)
+
+
 def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: RoofSection) -> np.ndarray:
     """CEC single-diode module (+ optional Sandia inverter) per kWp [W/kWp]."""
     import pvlib
 
-    modules = pvlib.pvsystem.retrieve_sam("CECMod")
+    modules = _sam_table("CECMod")
     if section.cec_module not in modules:
         raise DataError(f"plant section {section.name!r}: cec_module = {section.cec_module!r} is not in pvlib's CEC module table")
     mod = modules[section.cec_module]
@@ -385,7 +419,7 @@ def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: Ro
     if section.cec_inverter is None:
         eta = section.inverter_efficiency_pct / 100.0
         return np.clip(pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta), 0.0, None)
-    inverters = pvlib.pvsystem.retrieve_sam("cecinverter")
+    inverters = _sam_table("cecinverter")
     if section.cec_inverter not in inverters:
         raise DataError(f"plant section {section.name!r}: cec_inverter = {section.cec_inverter!r} is not in pvlib's CEC inverter table")
     inv = inverters[section.cec_inverter]
@@ -500,7 +534,7 @@ def simulate_production(weather: pd.DataFrame, plant: PlantConfig, index: pd.Dat
     return pd.Series(total, index=index, name="production_kwh")
 
 
-def production_summary(production_kwh: pd.Series, peak_power_kwp: float) -> dict[str, object]:
+def production_summary(production_kwh: pd.Series, peak_power_kwp: float) -> dict[str, Any]:
     """Annual energy [kWh], specific yield [kWh/kWp] and monthly energy [kWh] (12 values)."""
     monthly = production_kwh.groupby(production_kwh.index.month).sum().reindex(range(1, 13), fill_value=0.0)
     annual = float(production_kwh.sum())
@@ -522,7 +556,9 @@ def loss_breakdown(section: RoofSection) -> dict[str, float]:
 
 __all__ = [
     "PVWATTS_LOSS_DEFAULTS_PCT",
+    "RACKING_PVSYST",
     "RACKING_SAPM",
+    "TEMPERATURE_MODELS",
     "PlantConfig",
     "RoofSection",
     "degradation_factor",

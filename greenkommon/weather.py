@@ -57,8 +57,9 @@ DEFAULT_CLIMATOLOGY = WEATHER_DIR / "climatology_saint_denis.toml"
 #: Upper bound of the daily clearness index in the Hollands & Huget (1983) distribution [-].
 HOLLANDS_HUGET_KT_MAX = 0.864
 
-#: Upper bound of the daily clearness index as a multiple of the month's clear-sky clearness
-#: index (0: use Hollands & Huget's fixed 0.864).
+#: Upper bound of the daily (and hourly) clearness index as a multiple of the clear-sky
+#: clearness index from pvlib's Ineichen model (0: Hollands & Huget's fixed 0.864 for the daily
+#: density). The clearest days of the RT2012 H1a year reach 1.04 x the Ineichen clear sky.
 KT_UPPER_FACTOR = 1.05
 
 #: Lag-one autocorrelation of the Gaussian-transformed daily clearness index, Graham, Hollands
@@ -428,6 +429,7 @@ def synthetic_weather(
     seed: int = 1,
     climatology: Climatology | str | Path | None = None,
     decomposition: str = "erbs",
+    monthly_factors: np.ndarray | list[float] | None = None,
 ) -> pd.DataFrame:
     """Stochastic hourly weather year reproducing a monthly climatology.
 
@@ -447,6 +449,9 @@ def synthetic_weather(
         Monthly figures (default: ``weather/climatology_saint_denis.toml``).
     decomposition : {'erbs', 'dirint'}
         pvlib model splitting GHI into DNI and DHI.
+    monthly_factors : 12 floats, optional
+        Multiply the climatology's monthly irradiation (year-to-year variability of the monthly
+        sums, see :func:`synthetic_weather_for_seed`); default: reproduce it exactly.
 
     Returns
     -------
@@ -457,9 +462,12 @@ def synthetic_weather(
     -----
     1. Monthly mean clearness index K̄_m = H_m / H0_m, with H0_m the extraterrestrial horizontal
        irradiation of the month at the site (pvlib sun position at hour mid-points).
-    2. Daily clearness indices: the Hollands & Huget (1983) density with mean K̄_m, sampled
-       through a lag-one autoregressive Gaussian process (Graham, Hollands & Unny 1988,
-       ρ = :data:`DAILY_KT_LAG1`), so that cloudy and sunny spells last more than a day.
+    2. Daily clearness indices: the Hollands & Huget (1983) density p(K) ∝ (K_u − K) e^{λK}
+       with mean K̄_m and upper bound K_u = :data:`KT_UPPER_FACTOR` × the month's clear-sky
+       clearness index (instead of their fixed 0.864, which gave a day-to-day variability 20 %
+       above the RT2012 reference year), sampled through a lag-one autoregressive Gaussian
+       process (Graham, Hollands & Unny 1988, ρ = :data:`DAILY_KT_LAG1`), so that cloudy and
+       sunny spells last more than a day.
     3. Hourly clearness indices: the TAG model (Aguiar & Collares-Pereira 1992) bounded by the
        pvlib Ineichen clear sky with pvlib's Linke turbidity climatology; each day is then
        rescaled (without exceeding the clear sky) to its daily index, and each month to the
@@ -511,7 +519,12 @@ def synthetic_weather(
 
     # 1-2. daily clearness index per month
     e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0  # kWh/m²
-    target_month = np.asarray(clim.ghi_kwh_per_m2)
+    target_month = np.asarray(clim.ghi_kwh_per_m2, dtype=float)
+    if monthly_factors is not None:
+        factors = np.asarray(monthly_factors, dtype=float)
+        if factors.shape != (12,) or not np.all(np.isfinite(factors)) or (factors < 0).any():
+            raise DataError(f"monthly_factors: expected 12 finite numbers >= 0, got {factors!r}")
+        target_month = target_month * factors
     clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
     kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
     kt_upper = KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
@@ -541,6 +554,13 @@ def synthetic_weather(
     for m in range(1, 13):
         sel = months == m
         ghi[sel] = _scale_to_target(ghi[sel], cap_h[sel], target_month[m - 1] * 1000.0)
+        reached = ghi[sel].sum() / 1000.0
+        if reached < 0.995 * target_month[m - 1]:
+            warnings.warn(
+                f"synthetic weather: month {m} reaches {reached:.1f} of {target_month[m - 1]:.1f} kWh/m² "
+                "(the clear sky bounds it): climatology too sunny for this site?",
+                GreenkommonWarning, stacklevel=2,
+            )
     ghi_s = pd.Series(ghi, index=index)
 
     # 4. decomposition
@@ -548,15 +568,18 @@ def synthetic_weather(
     zen = pd.Series(geo["zenith"].to_numpy(), index=mid)
     if decomposition == "dirint":
         dni = pvlib.irradiance.dirint(pd.Series(ghi, index=mid), zen, mid).fillna(0.0).to_numpy()
-        cos_z = np.cos(np.radians(geo["zenith"].to_numpy()))
-        dhi = np.clip(ghi - dni * np.clip(cos_z, 0, None), 0.0, None)
+        cos_z = np.clip(np.cos(np.radians(geo["zenith"].to_numpy())), 0.0, None)
+        # keep the closure GHI = DNI cos z + DHI with DHI >= 0
+        dni = np.where(cos_z > 0, np.minimum(dni, ghi / np.where(cos_z > 0, cos_z, 1.0)), 0.0)
+        dhi = ghi - dni * cos_z
     else:
         parts = pvlib.irradiance.erbs(pd.Series(ghi, index=mid), zen, mid)
         dni = parts["dni"].fillna(0.0).to_numpy()
         dhi = parts["dhi"].fillna(0.0).to_numpy()
 
     # 5. temperature and wind
-    temp = _synthetic_temperature(index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng)
+    temp = _synthetic_temperature(index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng,
+                                  float(longitude_deg))
     wind = np.asarray(clim.wind_speed_m_per_s)[index.month - 1]
     out = pd.DataFrame(
         {"ghi": ghi_s.to_numpy(), "dni": dni, "dhi": dhi, "temp_air": temp, "wind_speed": wind},
@@ -574,6 +597,7 @@ def _synthetic_temperature(
     day_pos: np.ndarray,
     day_month: np.ndarray,
     rng: np.random.Generator,
+    longitude_deg: float,
 ) -> np.ndarray:
     n_days = len(daily_kt)
     t_month = np.asarray(clim.temp_air_c)
@@ -598,8 +622,11 @@ def _synthetic_temperature(
         if sel.any():
             t_day[sel] += t_month[m - 1] - t_day[sel].mean()
     # diurnal cycle (solar hour of the day from the sun's hour angle)
-    local_std = (index.tz_convert("UTC") + pd.Timedelta(minutes=30))
-    hour = local_std.hour + local_std.minute / 60.0 + 1.0  # 1..24, UTC ~ solar at 2° E
+    # Erbs et al.'s profile is in solar hours 1..24 (hour t covers t-1..t); mean solar time
+    # of the interval mid-point = UTC + longitude/15
+    mid_utc = index.tz_convert("UTC") + pd.Timedelta(minutes=30)
+    solar_h = (mid_utc.hour + mid_utc.minute / 60.0 + longitude_deg / 15.0) % 24.0
+    hour = solar_h + 0.5  # hour number t whose interval (t-1, t) contains the mid-point
     tstar = 2 * np.pi * (hour - 1) / 24.0
     theta = sum(c * np.cos((i + 1) * tstar - b) for i, (c, b) in enumerate(ERBS_TEMPERATURE_COEFFS))
     rng_month = np.asarray(clim.temp_range_c)
@@ -616,14 +643,32 @@ def synthetic_weather_for_seed(
     year: int = 2026,
     tz: str = "Europe/Paris",
     climatology: Climatology | str | Path | None = None,
+    monthly_cv: float = 0.0,
 ) -> pd.DataFrame:
     """Cheap helper for uncertainty studies: the synthetic year number ``seed``.
 
     Sun position and clear sky are cached per site and year, so calling this for many seeds
-    only pays for the random draws (a few tenths of a second per year).
+    only pays for the random draws (about 0.05 s per year).
+
+    Parameters
+    ----------
+    seed : int
+        Year number; the same seed always gives the same year.
+    monthly_cv : float
+        Coefficient of variation [-] of each month's irradiation around the climatology
+        (independent Gaussian factors, truncated at ±3σ). 0 (default): every seed has exactly
+        the climatology's monthly sums and differs only in the day and hour sequence, which
+        gives a year-to-year spread of the annual yield well below 1 %. Real years also differ
+        in their monthly sums; no figure for that spread is in the project references, so it
+        is left to the caller (e.g. measured from a multi-year PVGIS hourly series).
     """
+    factors = None
+    if monthly_cv > 0:
+        rng = np.random.default_rng([seed, 12])  # separate stream from the weather draws
+        factors = 1.0 + monthly_cv * np.clip(rng.standard_normal(12), -3.0, 3.0)
+        factors = np.clip(factors, 0.0, None)
     return synthetic_weather(latitude_deg, longitude_deg, altitude_m, year, tz, seed=seed,
-                             climatology=climatology)
+                             climatology=climatology, monthly_factors=factors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -952,6 +997,9 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise DataError(f"{path}: column {tcol}: every time needs its UTC offset (e.g. +01:00) or Z")
     df.index = idx.rename("interval_start")
     df = df.drop(columns=[tcol])
+    if len(df) > 1 and idx.is_monotonic_increasing and (idx[1:] - idx[:-1]).min() < pd.Timedelta(hours=1):
+        # sub-hourly records (interval start): hour means, the package's weather resolution
+        df = df.apply(pd.to_numeric, errors="coerce").resample("1h").mean()
     have = [c for c in ("ghi", "dni", "dhi") if c in df]
     if len(have) == 2:
         import pvlib
@@ -1130,11 +1178,16 @@ def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: 
             return sel
     # typical year: match (month, day, hour) in the data's own offset
     src_tz = data.index.tz
-    if data.index.year.nunique() > 1 or len(data) > 8784:
+    if len(data) > 8784:
+        # a multi-year series that does not cover the target year: use its latest complete year
         counts = data.index.year.value_counts()
-        if len(data) > 8784 and counts.max() >= 8000:
-            keep = int(counts.idxmax())
-            data = data[data.index.year == keep]
+        complete = sorted(int(y) for y, n in counts.items() if n >= 8760)
+        if not complete:
+            raise DataError(f"{what}: {len(data)} hourly records but no complete calendar year to use for {year}")
+        keep = complete[-1]
+        warnings.warn(f"{what}: the series does not cover {year}; using its year {keep} as a typical year",
+                      GreenkommonWarning, stacklevel=2)
+        data = data[data.index.year == keep]
     key_src = data.index.month * 10000 + data.index.day * 100 + data.index.hour
     if pd.Index(key_src).has_duplicates:
         raise DataError(f"{what}: several records for the same month/day/hour: not a single typical year")

@@ -391,3 +391,78 @@ def test_cli_weather_info(capsys):
     assert main(["weather", "info", str(DATA / "pvgis_tmy_sample.json")]) == 0
     out = capsys.readouterr().out
     assert "PVGIS TMY" in out and "Jan" in out
+
+
+def test_seed_helper_monthly_cv():
+    from greenkommon.weather import synthetic_weather_for_seed
+
+    same = synthetic_weather_for_seed(7)
+    pd.testing.assert_frame_equal(same, synthetic_weather(LAT, LON, ALT, 2026, seed=7))
+    varied = synthetic_weather_for_seed(7, monthly_cv=0.1)
+    ratio = (varied["ghi"].groupby(varied.index.month).sum() / 1000.0).to_numpy() / np.asarray(H1A_GHI_KWH)
+    assert 0.7 <= ratio.min() and ratio.max() <= 1.3 and ratio.std() > 0.01
+    pd.testing.assert_frame_equal(varied, synthetic_weather_for_seed(7, monthly_cv=0.1))
+    with pytest.raises(DataError, match="monthly_factors"):
+        synthetic_weather(LAT, LON, ALT, 2026, monthly_factors=[1.0] * 11)
+
+
+def test_dirint_decomposition_keeps_closure():
+    data = synthetic_weather(LAT, LON, ALT, 2026, seed=1, decomposition="dirint")
+    geo = _sky_geometry(LAT, LON, ALT, 2026, "Europe/Paris")
+    cos_z = np.clip(np.cos(np.radians(geo["zenith"].to_numpy())), 0, None)
+    np.testing.assert_allclose(data["dni"] * cos_z + data["dhi"], data["ghi"], atol=1e-6)
+    assert (data["dhi"] >= -1e-9).all()
+    assert data["ghi"].sum() == pytest.approx(synthetic_weather(LAT, LON, ALT, 2026, seed=1)["ghi"].sum())
+
+
+def test_multi_year_series_uses_latest_complete_year():
+    from greenkommon.errors import GreenkommonWarning
+
+    idx = pd.date_range("2019-01-01", "2021-12-31 23:00", freq="1h", tz="UTC")
+    data = pd.DataFrame({c: idx.year.to_numpy(dtype=float) for c in WEATHER_COLUMNS}, index=idx)
+    with pytest.warns(GreenkommonWarning, match="using its year 2021"):
+        out = roll_to_year(data, 2026, "Europe/Paris")
+    _check_contract(out, 2026)
+    assert (out["ghi"] == 2021).all()
+    # a series covering the target year is used as is, without warning
+    inside = roll_to_year(data, 2020, "UTC")
+    assert (inside["ghi"] == 2020).all() and len(inside) == 8784
+
+
+def test_cli_weather_synth_writes_readable_csv(tmp_path):
+    from greenkommon.cli import main
+
+    out = tmp_path / "s.csv"
+    assert main(["weather", "synth", "--seed", "3", "--year", "2026", "--out", str(out)]) == 0
+    data, meta = read_weather_file(out)
+    expected = synthetic_weather(LAT, LON, ALT, 2026, seed=3)
+    np.testing.assert_allclose(data["ghi"].to_numpy(), expected["ghi"].to_numpy(), atol=1e-3)
+    assert "seed 3" in meta["source"]
+
+
+def test_csv_sub_hourly_records_become_hour_means(tmp_path):
+    path = tmp_path / "q.csv"
+    rows = ["time,ghi,dni,dhi,temp_air,wind_speed"]
+    for i, g in enumerate([100, 200, 300, 400, 0, 0, 0, 40]):
+        t = pd.Timestamp("2026-06-01 10:00", tz="UTC") + pd.Timedelta(minutes=15 * i)
+        rows.append(f"{t.isoformat()},{g},0,{g},{20 + i},2")
+    path.write_text("\n".join(rows) + "\n")
+    data, _ = read_weather_csv(path)
+    assert len(data) == 2
+    assert data["ghi"].tolist() == [250.0, 10.0]  # (100+200+300+400)/4, (0+0+0+40)/4
+    assert data["temp_air"].tolist() == [21.5, 25.5]
+
+
+def test_synthetic_diurnal_temperature_peaks_in_the_afternoon(synth):
+    """Erbs et al. profile: minimum around sunrise, maximum mid-afternoon (solar time)."""
+    july = synth.loc["2026-07"]
+    by_hour = july["temp_air"].groupby(july.index.hour).mean()  # local CEST hours
+    assert 14 <= by_hour.idxmax() <= 17
+    assert 4 <= by_hour.idxmin() <= 7
+
+
+def test_unreachable_climatology_warns(tmp_path):
+    from greenkommon.errors import GreenkommonWarning
+
+    with pytest.warns(GreenkommonWarning, match="clear sky bounds it"):
+        synthetic_weather(LAT, LON, ALT, 2026, seed=1, monthly_factors=[3.0] + [1.0] * 11)

@@ -16,20 +16,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="long-term cash flows, NPV, IRR and payback per venue and for the producer",
         description=(
             "Simulate a scenario, then project its first year over the plant's life "
-            "([finance] lifetime_years) under each supply-price escalation scenario (flat, +3 %%/yr, "
-            "+6 %%/yr and the user path of [finance]). Prints the producer figures with their labels "
+            "([finance] lifetime_years) under each supply-price escalation scenario (flat, +3 %/yr, "
+            "+6 %/yr and the user path of [finance]). Prints the producer figures with their labels "
             "(ASSUMPTION where the data file's defaults were used), NPV, IRR, simple and discounted "
             "payback per venue (its equity at year 0, then its savings) and for the producer "
             "(project and equity views), the plant's LCOE, and the yearly cash-flow table of one case."
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument("--case", metavar="NAME",
-                   help="escalation case of the yearly table, e.g. 'flat', '+3 %%/yr', 'user path' "
-                        "(default: the first non-flat case)")
-    p.add_argument("--csv", metavar="FILE",
-                   help="write every case's yearly flows (long format) to FILE and the metrics to "
-                        "FILE with a '_metrics' suffix")
+    p.add_argument(
+        "--case",
+        metavar="NAME",
+        help="escalation case of the yearly table, e.g. 'flat', '+3 %%/yr', 'user path' "
+        "(default: the first non-flat case)",
+    )
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write every case's yearly flows (long format) to FILE and the metrics to "
+        "FILE with a '_metrics' suffix",
+    )
     p.set_defaults(func=run)
 
 
@@ -46,6 +52,7 @@ def _write_csv_atomic(frame, path: Path, index: bool) -> None:  # noqa: ANN001
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..economics import format_bills
     from ..economics.finance import format_finance, project_result
     from ..pipeline import run_scenario
     from ..scenario import load_scenario
@@ -55,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
     fin = project_result(result)
+    print("Year 1 bills per venue:")
+    print(format_bills(result.bills))
+    print()
     print(format_finance(fin, args.case))
     if args.csv:
         path = Path(args.csv)

@@ -32,7 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import DataError
-    from ..production import production_summary, simulate_production
+    from ..production import (
+        loss_breakdown,
+        production_summary,
+        simulate_production,
+        simulate_sections,
+    )
     from ..scenario import load_scenario
     from ..timegrid import make_index
     from ..weather import load_weather
@@ -61,6 +66,16 @@ def run(args: argparse.Namespace) -> int:
           f"weather: {meta.get('source')}; year {sim.year}, step {sim.step}", file=out)
     print(f"annual energy     {summary['annual_energy_kwh']:>12,.0f} kWh", file=out)
     print(f"specific yield    {summary['specific_yield_kwh_per_kwp']:>12,.1f} kWh/kWp", file=out)
+    sections = simulate_sections(weather, plant, index)
+    gross = float(sections.to_numpy().sum())
+    if gross > summary["annual_energy_kwh"] + 1e-6:
+        print(f"gross AC energy   {gross:>12,.0f} kWh (host consumes {gross - summary['annual_energy_kwh']:,.0f} kWh behind its meter)", file=out)
+    print("", file=out)
+    print(f"{'section':<12}{'kWp':>8}{'tilt':>6}{'azim':>6}{'losses %':>10}{'DC/AC':>7}{'kWh':>12}{'kWh/kWp':>9}", file=out)
+    for sec, col in zip(plant.sections, sections.columns, strict=True):
+        e = float(sections[col].sum())
+        print(f"{sec.name[:12]:<12}{sec.peak_power_kwp:>8,.1f}{sec.tilt_deg:>6.0f}{sec.azimuth_deg:>6.0f}"
+              f"{loss_breakdown(sec)['total']:>10.2f}{sec.dc_ac_ratio:>7.2f}{e:>12,.0f}{e / sec.peak_power_kwp:>9.1f}", file=out)
     print("", file=out)
     print(f"{'month':<6}{'energy kWh':>14}{'kWh/kWp':>10}", file=out)
     for m, e in enumerate(summary["monthly_energy_kwh"], start=1):

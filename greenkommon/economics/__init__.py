@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from .bills import (
     BILL_COLUMNS,
+    OptimiserPrices,
     VenuePrices,
     accise_category,
     allocated_kwh_value_eur_per_kwh,
     compute_bills,
     figures_table,
+    format_bills,
     marginal_import_price_eur_per_kwh,
+    optimiser_prices,
+    scenario_optimiser_prices,
     surplus_price_eur_per_kwh,
     venue_prices,
 )
@@ -57,8 +61,12 @@ __all__ = [
     "allocated_kwh_value_eur_per_kwh",
     "compute_bills",
     "figures_table",
+    "format_bills",
     "load_tariffs",
+    "OptimiserPrices",
     "marginal_import_price_eur_per_kwh",
+    "optimiser_prices",
+    "scenario_optimiser_prices",
     "surplus_price_eur_per_kwh",
     "venue_prices",
 ]

@@ -20,6 +20,24 @@ The Tarif Bleu is an integrated tariff: its kWh price includes the TURPE energy 
 as read in the data file, the accise) and its subscription the fixed TURPE components, so those
 are not added again on COMPLEMENT kWh; they are added on AUTOCONS kWh, which the supplier does not
 sell (acc-rules.md §6 item 5: "AUTOCONS kWh: producer price + TURPE + accise 0 if < 1 MWc + VAT").
+
+VAT treatment
+-------------
+Each line carries its own rate (data file ``[vat]``): 20 % on energy lines; on fixed lines
+(subscription, TURPE fixed, CTA) 5.5 % until 31 Jul 2025 and 20 % after for ≤ 36 kVA, 20 % above;
+the producer's internal price at 20 % (UNCONFIRMED, switch ``[prices] internal_price_vat``).
+Whether VAT is a cost depends on the venue (``[venues.contract] vat_recoverable``): a cultural
+association outside VAT bears it (default), a VAT-registered venue recovers it and its bill is
+counted excluding VAT. ``bill_*_excl_vat_eur`` and ``vat_*_eur`` are always reported. ``flat``
+contracts carry one all-in price and no VAT line.
+
+References
+----------
+- CRE deliberation n° 2025-78 of 13 March 2025 (TURPE 7 HTA-BT, from 1 Aug 2025).
+- Code des impositions sur les biens et services, L312-79 and L312-87, as modified by art. 75 of
+  loi n° 2025-127 of 14 Feb 2025 (accise, 0 €/MWh rate in ACC); BOFiP rescrit node 367293.
+- Arrêté of 6 Oct 2021 (S21) as modified by the arrêté of 26 March 2025.
+- ``../shared/reference/acc-rules.md`` §4 for every figure, its source and confidence.
 """
 
 from __future__ import annotations
@@ -103,12 +121,20 @@ class VenuePrices:
     @property
     def grid_with_eur_per_kwh(self) -> np.ndarray:
         """Cost of a COMPLEMENT kWh with the operation, excl. VAT [€/kWh]."""
-        return self.supply_eur_per_kwh + self.turpe_grid_with_eur_per_kwh + self.accise_grid_eur_per_kwh
+        return (
+            self.supply_eur_per_kwh
+            + self.turpe_grid_with_eur_per_kwh
+            + self.accise_grid_eur_per_kwh
+        )
 
     @property
     def grid_without_eur_per_kwh(self) -> np.ndarray:
         """Cost of a grid kWh without the operation, excl. VAT [€/kWh]."""
-        return self.supply_eur_per_kwh + self.turpe_grid_without_eur_per_kwh + self.accise_grid_eur_per_kwh
+        return (
+            self.supply_eur_per_kwh
+            + self.turpe_grid_without_eur_per_kwh
+            + self.accise_grid_eur_per_kwh
+        )
 
     @property
     def autocons_charges_eur_per_kwh(self) -> np.ndarray:
@@ -122,7 +148,9 @@ class VenuePrices:
 
 def _fig(tariffs: Tariffs, key: str, value: float | str, unit: str, *path: str) -> Figure:
     table = tariffs.get(*path)
-    return Figure(key, value, unit, str(table.get("confidence", "UNCONFIRMED")), str(table.get("source", "")))
+    return Figure(
+        key, value, unit, str(table.get("confidence", "UNCONFIRMED")), str(table.get("source", ""))
+    )
 
 
 def accise_category(subscribed_kva: float, tariffs: Tariffs) -> str:
@@ -138,7 +166,9 @@ def accise_category(subscribed_kva: float, tariffs: Tariffs) -> str:
     return "haute_puissance"
 
 
-def _turpe_fixed_year(contract: ContractConfig, table: dict, tariffs: Tariffs, path: tuple[str, ...]) -> float:
+def _turpe_fixed_year(
+    contract: ContractConfig, table: dict, tariffs: Tariffs, path: tuple[str, ...]
+) -> float:
     """Yearly fixed TURPE: power part + cg + cc [€/yr].
 
     Notes
@@ -154,7 +184,9 @@ def _turpe_fixed_year(contract: ContractConfig, table: dict, tariffs: Tariffs, p
         power = rates[0] * ps[0] + sum(rates[i] * (ps[i] - ps[i - 1]) for i in range(1, 4))
     else:
         power = tariffs.number(*path, "b_eur_per_kva_year") * kva
-    return power + tariffs.number(*path, "cg_eur_per_year") + tariffs.number(*path, "cc_eur_per_year")
+    return (
+        power + tariffs.number(*path, "cg_eur_per_year") + tariffs.number(*path, "cc_eur_per_year")
+    )
 
 
 def venue_prices(
@@ -188,7 +220,10 @@ def venue_prices(
     t = len(index)
     zeros = np.zeros(t)
     yf = year_fraction(index)
-    when = wall_datetimes(index)
+    if prices.tariff_date is not None:
+        when = np.full(t, np.datetime64(prices.tariff_date, "ns"))
+    else:
+        when = wall_datetimes(index)
     figures: list[Figure] = []
     internal = np.full(t, prices.internal_price_eur_per_kwh)
 
@@ -196,12 +231,33 @@ def venue_prices(
         price = contract.supply_price_eur_per_kwh
         price = prices.supply_price_eur_per_kwh if price is None else price
         return VenuePrices(
-            supply_eur_per_kwh=np.full(t, price), turpe_grid_without_eur_per_kwh=zeros, turpe_grid_with_eur_per_kwh=zeros,
-            turpe_autocons_eur_per_kwh=zeros, accise_grid_eur_per_kwh=zeros, accise_autocons_eur_per_kwh=zeros,
-            accise_exempt=np.zeros(t, dtype=bool), internal_eur_per_kwh=internal, vat_energy=zeros, vat_fixed=zeros,
-            vat_internal=0.0, subscription_eur=zeros, turpe_fixed_without_eur=zeros, turpe_fixed_with_eur=zeros,
-            cta_without_eur=zeros, cta_with_eur=zeros, bears_vat=False, tariff="flat",
-            figures=[Figure("flat all-in price", price, "€/kWh", "scenario", "[prices] or [venues.contract] supply_price_eur_per_kwh")],
+            supply_eur_per_kwh=np.full(t, price),
+            turpe_grid_without_eur_per_kwh=zeros,
+            turpe_grid_with_eur_per_kwh=zeros,
+            turpe_autocons_eur_per_kwh=zeros,
+            accise_grid_eur_per_kwh=zeros,
+            accise_autocons_eur_per_kwh=zeros,
+            accise_exempt=np.zeros(t, dtype=bool),
+            internal_eur_per_kwh=internal,
+            vat_energy=zeros,
+            vat_fixed=zeros,
+            vat_internal=0.0,
+            subscription_eur=zeros,
+            turpe_fixed_without_eur=zeros,
+            turpe_fixed_with_eur=zeros,
+            cta_without_eur=zeros,
+            cta_with_eur=zeros,
+            bears_vat=False,
+            tariff="flat",
+            figures=[
+                Figure(
+                    "flat all-in price",
+                    price,
+                    "€/kWh",
+                    "scenario",
+                    "[prices] or [venues.contract] supply_price_eur_per_kwh",
+                )
+            ],
         )
 
     kva = float(contract.subscribed_kva)  # validated non-None for non-flat contracts
@@ -214,30 +270,80 @@ def venue_prices(
     else:
         key = "solar_offpeak" if contract.offpeak_label == "solar" else "default_offpeak"
         hours = list(tariffs.get("calendar", f"{key}_hours"))
-        figures.append(Figure(f"calendar.{key}_hours", ", ".join(hours), "HH:MM",
-                              str(tariffs.get("calendar", f"{key}_confidence")), str(tariffs.get("calendar", f"{key}_source"))))
+        figures.append(
+            Figure(
+                f"calendar.{key}_hours",
+                ", ".join(hours),
+                "HH:MM",
+                str(tariffs.get("calendar", f"{key}_confidence")),
+                str(tariffs.get("calendar", f"{key}_source")),
+            )
+        )
     hc = offpeak_mask(index, parse_hours(hours, f"{where}.offpeak_hours"))
     months = tariffs.get("calendar", "high_season_months")
     high = high_season_mask(index, months)
-    figures.append(Figure("calendar.high_season_months", str(months), "month",
-                          str(tariffs.get("calendar", "high_season_confidence")), str(tariffs.get("calendar", "high_season_source"))))
+    figures.append(
+        Figure(
+            "calendar.high_season_months",
+            str(months),
+            "month",
+            str(tariffs.get("calendar", "high_season_confidence")),
+            str(tariffs.get("calendar", "high_season_source")),
+        )
+    )
 
     # -- TURPE
     option = contract.turpe_option or ("CU4" if le36 else "CU")
     path = ("turpe", "bt_le36" if le36 else "bt_gt36", option)
     table = tariffs.get(*path)
-    c_std = by_period(tariffs.period_table(*path, "c_eur_per_kwh"), hc, high, f"{tariffs.file}: {'.'.join(path)}.c_eur_per_kwh")
+    c_std = by_period(
+        tariffs.period_table(*path, "c_eur_per_kwh"),
+        hc,
+        high,
+        f"{tariffs.file}: {'.'.join(path)}.c_eur_per_kwh",
+    )
     fixed_std_year = _turpe_fixed_year(contract, table, tariffs, path)
-    figures.append(_fig(tariffs, f"TURPE {'.'.join(path[1:])} (b, c, cg, cc)", f"fixed {fixed_std_year:.2f} €/yr", "€", *path))
+    figures.append(
+        _fig(
+            tariffs,
+            f"TURPE {'.'.join(path[1:])} (b, c, cg, cc)",
+            f"fixed {fixed_std_year:.2f} €/yr",
+            "€",
+            *path,
+        )
+    )
     integrated = contract.tariff == "tarif_bleu"
     if contract.turpe_acc:
         acc_path = ("turpe", "acc", option)
-        auto = by_period(tariffs.period_table(*acc_path, "autoproduite_eur_per_kwh"), hc, high, f"{'.'.join(acc_path)}.autoproduite")
-        allo = by_period(tariffs.period_table(*acc_path, "alloproduite_eur_per_kwh"), hc, high, f"{'.'.join(acc_path)}.alloproduite")
-        std_acc = by_period(tariffs.period_table(*acc_path, "standard_eur_per_kwh"), hc, high, f"{'.'.join(acc_path)}.standard")
+        auto = by_period(
+            tariffs.period_table(*acc_path, "autoproduite_eur_per_kwh"),
+            hc,
+            high,
+            f"{'.'.join(acc_path)}.autoproduite",
+        )
+        allo = by_period(
+            tariffs.period_table(*acc_path, "alloproduite_eur_per_kwh"),
+            hc,
+            high,
+            f"{'.'.join(acc_path)}.alloproduite",
+        )
+        std_acc = by_period(
+            tariffs.period_table(*acc_path, "standard_eur_per_kwh"),
+            hc,
+            high,
+            f"{'.'.join(acc_path)}.standard",
+        )
         b_acc = tariffs.number(*acc_path, "b_eur_per_kva_year")
         b_acc_std = tariffs.number(*acc_path, "standard_b_eur_per_kva_year")
-        figures.append(_fig(tariffs, f"TURPE ACC option {option} (autoproduite/alloproduite)", "grid B", "€/kWh", *acc_path))
+        figures.append(
+            _fig(
+                tariffs,
+                f"TURPE ACC option {option} (autoproduite/alloproduite)",
+                "grid B",
+                "€/kWh",
+                *acc_path,
+            )
+        )
         turpe_auto = auto
         if integrated:
             # the Tarif Bleu price holds the standard TURPE of its vintage: add the ACC difference only
@@ -246,7 +352,9 @@ def venue_prices(
             fixed_with_year = fixed_std_year + fixed_with_extra_year
         else:
             turpe_grid_with = allo
-            fixed_with_year = fixed_std_year + (b_acc - tariffs.number(*path, "b_eur_per_kva_year")) * kva
+            fixed_with_year = (
+                fixed_std_year + (b_acc - tariffs.number(*path, "b_eur_per_kva_year")) * kva
+            )
     else:
         turpe_auto = c_std
         turpe_grid_with = zeros if integrated else c_std
@@ -262,37 +370,88 @@ def venue_prices(
     accise, accise_figs = dated_values(tariffs, ("accise", category), when, "€/kWh")
     figures += accise_figs
     ex = tariffs.get("accise", "acc_exemption")
-    exempt_possible = prices.accise_exemption_acc and plant_peak_kwp < tariffs.number("accise", "acc_exemption", "max_plant_peak_kwp")
+    exempt_possible = prices.accise_exemption_acc and plant_peak_kwp < tariffs.number(
+        "accise", "acc_exemption", "max_plant_peak_kwp"
+    )
     from .tariffs import _as_datetime64
 
     exempt = np.zeros(t, dtype=bool)
     if exempt_possible:
         exempt = when >= _as_datetime64(ex["valid_from"], "accise.acc_exemption.valid_from")
         if exempt.any():
-            figures.append(_fig(tariffs, "accise ACC rate (plant < 1 MWp)", tariffs.number("accise", "acc_exemption", "rate_eur_per_kwh"),
-                                "€/kWh", "accise", "acc_exemption"))
-    accise_auto = np.where(exempt, tariffs.number("accise", "acc_exemption", "rate_eur_per_kwh"), accise)
+            figures.append(
+                _fig(
+                    tariffs,
+                    "accise ACC rate (plant < 1 MWp)",
+                    tariffs.number("accise", "acc_exemption", "rate_eur_per_kwh"),
+                    "€/kWh",
+                    "accise",
+                    "acc_exemption",
+                )
+            )
+    accise_auto = np.where(
+        exempt, tariffs.number("accise", "acc_exemption", "rate_eur_per_kwh"), accise
+    )
 
     # -- supply
     if integrated:
         tb = tariffs.get("tarif_bleu")
         if contract.energy_price_eur_per_kwh is not None:
-            supply = by_period(contract.energy_price_eur_per_kwh, hc, high, f"{where}.energy_price_eur_per_kwh")
-            figures.append(Figure("Tarif Bleu kWh prices", str(contract.energy_price_eur_per_kwh), "€/kWh", "scenario", where))
+            supply = by_period(
+                contract.energy_price_eur_per_kwh, hc, high, f"{where}.energy_price_eur_per_kwh"
+            )
+            figures.append(
+                Figure(
+                    "Tarif Bleu kWh prices",
+                    str(contract.energy_price_eur_per_kwh),
+                    "€/kWh",
+                    "scenario",
+                    where,
+                )
+            )
         else:
             if contract.option == "base":
                 supply = np.full(t, tariffs.number("tarif_bleu", "base_eur_per_kwh"))
             else:
-                supply = np.where(hc, tariffs.number("tarif_bleu", "hc_eur_per_kwh"), tariffs.number("tarif_bleu", "hp_eur_per_kwh"))
+                supply = np.where(
+                    hc,
+                    tariffs.number("tarif_bleu", "hc_eur_per_kwh"),
+                    tariffs.number("tarif_bleu", "hp_eur_per_kwh"),
+                )
             conf = str(tb.get("confidence", "UNCONFIRMED"))
             if (when < _as_datetime64(tb["valid_from"], "tarif_bleu.valid_from")).any():
                 conf += f"; extrapolated back before {tb['valid_from']}"
-            figures.append(Figure(f"Tarif Bleu {contract.option} kWh price", f"{supply.min():.4f}-{supply.max():.4f}", "€/kWh", conf,
-                                  str(tb.get("source", ""))))
-            if (when >= _as_datetime64(tb["carried_on_after"], "tarif_bleu.carried_on_after")).any():
-                figures.append(Figure("Tarif Bleu after 1 Aug 2025", "carried on", "€/kWh", str(tb["carried_on_label"]), str(tb.get("source", ""))))
+            figures.append(
+                Figure(
+                    f"Tarif Bleu {contract.option} kWh price",
+                    f"{supply.min():.4f}-{supply.max():.4f}",
+                    "€/kWh",
+                    conf,
+                    str(tb.get("source", "")),
+                )
+            )
+            if (
+                when >= _as_datetime64(tb["carried_on_after"], "tarif_bleu.carried_on_after")
+            ).any():
+                figures.append(
+                    Figure(
+                        "Tarif Bleu after 1 Aug 2025",
+                        "carried on",
+                        "€/kWh",
+                        str(tb["carried_on_label"]),
+                        str(tb.get("source", "")),
+                    )
+                )
             if not le36:
-                figures.append(Figure("Tarif Bleu > 36 kVA", "<= 36 kVA prices", "€/kWh", str(tb["gt36_label"]), str(tb.get("source", ""))))
+                figures.append(
+                    Figure(
+                        "Tarif Bleu > 36 kVA",
+                        "<= 36 kVA prices",
+                        "€/kWh",
+                        str(tb["gt36_label"]),
+                        str(tb.get("source", "")),
+                    )
+                )
         if contract.subscription_eur_per_year is not None:
             subscription_year = contract.subscription_eur_per_year
             figures.append(Figure("subscription", subscription_year, "€/yr", "scenario", where))
@@ -304,14 +463,32 @@ def venue_prices(
                     f"{where}.subscribed_kva = {kva:g}: expected one of the Tarif Bleu powers {', '.join(grid)} kVA, "
                     "or give subscription_eur_per_year (the reference has no other subscription)"
                 )
-            subscription_year = tariffs.number("tarif_bleu", "base_subscription_eur_per_year", kva_key)
+            subscription_year = tariffs.number(
+                "tarif_bleu", "base_subscription_eur_per_year", kva_key
+            )
             conf = str(tb.get("confidence"))
             if contract.option == "hphc":
                 conf = str(tb["hphc_subscription_label"])
-            figures.append(Figure(f"Tarif Bleu subscription {kva_key} kVA", subscription_year, "€/yr", conf, str(tb.get("source", ""))))
+            figures.append(
+                Figure(
+                    f"Tarif Bleu subscription {kva_key} kVA",
+                    subscription_year,
+                    "€/yr",
+                    conf,
+                    str(tb.get("source", "")),
+                )
+            )
         if bool(tb.get("prices_include_accise", False)):
             accise_grid = zeros
-            figures.append(Figure("Tarif Bleu accise", "inside the kWh price", "-", str(tb["prices_include_accise_label"]), str(tb.get("source", ""))))
+            figures.append(
+                Figure(
+                    "Tarif Bleu accise",
+                    "inside the kWh price",
+                    "-",
+                    str(tb["prices_include_accise_label"]),
+                    str(tb.get("source", "")),
+                )
+            )
         else:
             accise_grid = accise
         turpe_fixed_billed_without = zeros
@@ -320,18 +497,35 @@ def venue_prices(
         mo = tariffs.get("market_offer")
         if contract.energy_price_eur_per_kwh is not None:
             table_prices = contract.energy_price_eur_per_kwh
-            figures.append(Figure("market offer kWh prices", str(table_prices), "€/kWh", "scenario", where))
+            figures.append(
+                Figure("market offer kWh prices", str(table_prices), "€/kWh", "scenario", where)
+            )
         else:
             table_prices = tariffs.period_table("market_offer", "energy_eur_per_kwh")
-            figures.append(Figure("market offer kWh prices", str(table_prices), "€/kWh", str(mo.get("confidence")), str(mo.get("source", ""))))
+            figures.append(
+                Figure(
+                    "market offer kWh prices",
+                    str(table_prices),
+                    "€/kWh",
+                    str(mo.get("confidence")),
+                    str(mo.get("source", "")),
+                )
+            )
         supply = by_period(table_prices, hc, high, f"{where}.energy_price_eur_per_kwh")
         if contract.subscription_eur_per_year is not None:
             subscription_year = contract.subscription_eur_per_year
             figures.append(Figure("subscription", subscription_year, "€/yr", "scenario", where))
         else:
             subscription_year = tariffs.number("market_offer", "subscription_eur_per_year")
-            figures.append(Figure("market offer subscription", subscription_year, "€/yr", str(mo.get("subscription_confidence")),
-                                  str(mo.get("subscription_source", ""))))
+            figures.append(
+                Figure(
+                    "market offer subscription",
+                    subscription_year,
+                    "€/yr",
+                    str(mo.get("subscription_confidence")),
+                    str(mo.get("subscription_source", "")),
+                )
+            )
         accise_grid = accise
         turpe_fixed_billed_without = fixed_std_year * yf
         turpe_fixed_billed_with = fixed_with_year * yf
@@ -339,7 +533,15 @@ def venue_prices(
     # -- VAT
     vat = tariffs.get("vat")
     vat_energy = np.full(t, tariffs.number("vat", "energy_rate"))
-    figures.append(Figure("VAT on energy", float(vat["energy_rate"]), "-", str(vat.get("energy_confidence")), str(vat.get("energy_source", ""))))
+    figures.append(
+        Figure(
+            "VAT on energy",
+            float(vat["energy_rate"]),
+            "-",
+            str(vat.get("energy_confidence")),
+            str(vat.get("energy_source", "")),
+        )
+    )
     if le36:
         vat_fixed, vat_figs = dated_values(tariffs, ("vat", "fixed_le36"), when, "-")
         figures += vat_figs
@@ -347,7 +549,15 @@ def venue_prices(
         vat_fixed = np.full(t, tariffs.number("vat", "fixed_gt36_rate"))
     vat_internal = tariffs.number("vat", "internal_rate") if prices.internal_price_vat else 0.0
     if prices.internal_price_vat:
-        figures.append(Figure("VAT on internal price", vat_internal, "-", str(vat.get("internal_confidence")), str(vat.get("internal_source", ""))))
+        figures.append(
+            Figure(
+                "VAT on internal price",
+                vat_internal,
+                "-",
+                str(vat.get("internal_confidence")),
+                str(vat.get("internal_source", "")),
+            )
+        )
 
     return VenuePrices(
         supply_eur_per_kwh=supply,
@@ -372,24 +582,45 @@ def venue_prices(
     )
 
 
-def _check_frames(consumption_kwh: pd.DataFrame, allocated_kwh: pd.DataFrame, surplus_kwh: pd.Series, n_contracts: int) -> None:
+def _check_frames(
+    consumption_kwh: pd.DataFrame,
+    allocated_kwh: pd.DataFrame,
+    surplus_kwh: pd.Series,
+    n_contracts: int,
+) -> None:
     if consumption_kwh.shape != allocated_kwh.shape:
-        raise DataError(f"compute_bills: consumption {consumption_kwh.shape} and allocation {allocated_kwh.shape} frames differ in shape")
+        raise DataError(
+            f"compute_bills: consumption {consumption_kwh.shape} and allocation {allocated_kwh.shape} frames differ in shape"
+        )
     if list(consumption_kwh.columns) != list(allocated_kwh.columns):
-        raise DataError("compute_bills: consumption and allocation frames have different venue columns")
-    if not consumption_kwh.index.equals(allocated_kwh.index) or not consumption_kwh.index.equals(surplus_kwh.index):
-        raise DataError("compute_bills: consumption, allocation and surplus are not on the same time index")
+        raise DataError(
+            "compute_bills: consumption and allocation frames have different venue columns"
+        )
+    if not consumption_kwh.index.equals(allocated_kwh.index) or not consumption_kwh.index.equals(
+        surplus_kwh.index
+    ):
+        raise DataError(
+            "compute_bills: consumption, allocation and surplus are not on the same time index"
+        )
     if consumption_kwh.shape[1] != n_contracts:
-        raise DataError(f"compute_bills: {consumption_kwh.shape[1]} venue columns but {n_contracts} contracts")
+        raise DataError(
+            f"compute_bills: {consumption_kwh.shape[1]} venue columns but {n_contracts} contracts"
+        )
     c = consumption_kwh.to_numpy(dtype=float)
     a = allocated_kwh.to_numpy(dtype=float)
-    if not (np.isfinite(c).all() and np.isfinite(a).all() and np.isfinite(surplus_kwh.to_numpy(dtype=float)).all()):
+    if not (
+        np.isfinite(c).all()
+        and np.isfinite(a).all()
+        and np.isfinite(surplus_kwh.to_numpy(dtype=float)).all()
+    ):
         raise DataError("compute_bills: non-finite energy values (NaN or inf)")
     if (c < 0).any() or (a < 0).any():
         raise DataError("compute_bills: negative consumption or allocated energy")
     tol = 1e-9 * max(1.0, float(np.abs(c).max(initial=0.0)))
     if (a > c + tol).any():
-        raise DataError("compute_bills: allocated energy exceeds consumption (allocation is capped at consumption)")
+        raise DataError(
+            "compute_bills: allocated energy exceeds consumption (allocation is capped at consumption)"
+        )
 
 
 def surplus_price_eur_per_kwh(prices: PricesConfig, plant_peak_kwp: float) -> tuple[float, Figure]:
@@ -400,14 +631,23 @@ def surplus_price_eur_per_kwh(prices: PricesConfig, plant_peak_kwp: float) -> tu
     if prices.surplus_sale == "lost":
         return 0.0, Figure("surplus", 0.0, "€/kWh", "scenario", "surplus_sale = 'lost'")
     if prices.surplus_sale == "price":
-        return prices.surplus_price_eur_per_kwh, Figure("surplus price", prices.surplus_price_eur_per_kwh, "€/kWh", "scenario",
-                                                        "[prices] surplus_price_eur_per_kwh")
+        return prices.surplus_price_eur_per_kwh, Figure(
+            "surplus price",
+            prices.surplus_price_eur_per_kwh,
+            "€/kWh",
+            "scenario",
+            "[prices] surplus_price_eur_per_kwh",
+        )
     bands = prices.tariffs.get("s21", "bands")
     for band in bands:
         if plant_peak_kwp <= float(band["max_kwp"]):
             return float(band["surplus_eur_per_kwh"]), Figure(
-                f"S21 surplus tariff (<= {band['max_kwp']:g} kWp)", float(band["surplus_eur_per_kwh"]), "€/kWh",
-                str(band.get("confidence", "UNCONFIRMED")), str(band.get("source", "")))
+                f"S21 surplus tariff (<= {band['max_kwp']:g} kWp)",
+                float(band["surplus_eur_per_kwh"]),
+                "€/kWh",
+                str(band.get("confidence", "UNCONFIRMED")),
+                str(band.get("source", "")),
+            )
     raise ScenarioError(
         f"prices.surplus_sale = 's21': the plant's {plant_peak_kwp:g} kWp exceeds the last S21 band "
         f"({bands[-1]['max_kwp']:g} kWp; larger plants go through tenders): expected surplus_sale = 'price' or 'lost'"
@@ -463,7 +703,9 @@ def compute_bills(
     """
     _check_frames(consumption_kwh, allocated_kwh, surplus_kwh, len(contracts))
     if not np.isfinite(plant_peak_kwp) or plant_peak_kwp < 0:
-        raise DataError(f"compute_bills: plant_peak_kwp = {plant_peak_kwp!r}: expected a power >= 0 [kWp]")
+        raise DataError(
+            f"compute_bills: plant_peak_kwp = {plant_peak_kwp!r}: expected a power >= 0 [kWp]"
+        )
     index = consumption_kwh.index
     rows = {}
     all_figures: dict[str, Figure] = {}
@@ -475,7 +717,9 @@ def compute_bills(
         rows[name] = _bill_row(vp, c, a, g)
         for f in vp.figures:
             all_figures.setdefault(f.key, f)
-        rows[name]["flagged_figures"] = "; ".join(sorted({f"{f.key}: {f.confidence}" for f in vp.figures if f.flagged}))
+        rows[name]["flagged_figures"] = "; ".join(
+            sorted({f"{f.key}: {f.confidence}" for f in vp.figures if f.flagged})
+        )
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "venue"
     price, fig = surplus_price_eur_per_kwh(prices, plant_peak_kwp)
@@ -492,7 +736,9 @@ def compute_bills(
     return table
 
 
-def _bill_row(vp: VenuePrices, c: np.ndarray, a: np.ndarray, g: np.ndarray) -> dict[str, float | str | bool]:
+def _bill_row(
+    vp: VenuePrices, c: np.ndarray, a: np.ndarray, g: np.ndarray
+) -> dict[str, float | str | bool]:
     """All bill lines of one venue (see :func:`compute_bills`)."""
     ve, vf = vp.vat_energy, vp.vat_fixed
     supply_wo = c * vp.supply_eur_per_kwh
@@ -523,7 +769,12 @@ def _bill_row(vp: VenuePrices, c: np.ndarray, a: np.ndarray, g: np.ndarray) -> d
         "internal_cost_eur": float(vp.borne(internal, vp.vat_internal).sum()),
     }
     bill_wo = borne["fixed_without_eur"] + borne["grid_energy_without_eur"]
-    bill_w = borne["fixed_with_eur"] + borne["grid_energy_with_eur"] + borne["autocons_charges_eur"] + borne["internal_cost_eur"]
+    bill_w = (
+        borne["fixed_with_eur"]
+        + borne["grid_energy_with_eur"]
+        + borne["autocons_charges_eur"]
+        + borne["internal_cost_eur"]
+    )
     return {
         "consumption_kwh": float(c.sum()),
         "allocated_kwh": float(a.sum()),
@@ -601,7 +852,9 @@ def allocated_kwh_value_eur_per_kwh(
     out = np.empty((len(contracts), len(index)))
     for i, contract in enumerate(contracts):
         vp = venue_prices(index, contract, prices, plant_peak_kwp)
-        value = vp.borne(vp.grid_with_eur_per_kwh, vp.vat_energy) - vp.borne(vp.autocons_charges_eur_per_kwh, vp.vat_energy)
+        value = vp.borne(vp.grid_with_eur_per_kwh, vp.vat_energy) - vp.borne(
+            vp.autocons_charges_eur_per_kwh, vp.vat_energy
+        )
         if include_internal_price:
             value = value - vp.borne(vp.internal_eur_per_kwh, vp.vat_internal)
         out[i] = value
@@ -611,4 +864,114 @@ def allocated_kwh_value_eur_per_kwh(
 def figures_table(bills: pd.DataFrame) -> pd.DataFrame:
     """The tariff figures a bill table used: key, value, unit, confidence, source."""
     figs = bills.attrs.get("figures", [])
-    return pd.DataFrame([{"figure": f.key, "value": f.value, "unit": f.unit, "confidence": f.confidence, "source": f.source} for f in figs])
+    return pd.DataFrame(
+        [
+            {
+                "figure": f.key,
+                "value": f.value,
+                "unit": f.unit,
+                "confidence": f.confidence,
+                "source": f.source,
+            }
+            for f in figs
+        ]
+    )
+
+
+def format_bills(bills: pd.DataFrame) -> str:
+    """Year-1 bills per venue as a text table, with the flagged figures listed below it."""
+    lines = [
+        f"{'venue':<22} {'tariff':<11} {'kWh':>10} {'allocated':>10} {'without [€]':>12} {'with [€]':>12} {'savings [€]':>12} {'%':>6}"
+    ]
+    for name, r in bills.iterrows():
+        pct = (
+            100.0 * r["savings_eur"] / r["bill_without_eur"]
+            if r["bill_without_eur"]
+            else float("nan")
+        )
+        lines.append(
+            f"{str(name)[:22]:<22} {r['tariff']:<11} {r['consumption_kwh']:>10,.0f} {r['allocated_kwh']:>10,.0f} "
+            f"{r['bill_without_eur']:>12,.0f} {r['bill_with_eur']:>12,.0f} {r['savings_eur']:>12,.0f} {pct:>5.1f}%"
+        )
+    total = bills[
+        ["consumption_kwh", "allocated_kwh", "bill_without_eur", "bill_with_eur", "savings_eur"]
+    ].sum()
+    lines.append(
+        f"{'all venues':<22} {'':<11} {total['consumption_kwh']:>10,.0f} {total['allocated_kwh']:>10,.0f} "
+        f"{total['bill_without_eur']:>12,.0f} {total['bill_with_eur']:>12,.0f} {total['savings_eur']:>12,.0f}"
+    )
+    lines.append(
+        "Bills as each venue bears them: incl. VAT unless vat_recoverable (then excl. VAT)."
+    )
+    flagged = [f for f in bills.attrs.get("figures", []) if f.flagged]
+    if flagged:
+        lines.append(
+            "Figures used that are not confirmed by an official text (see greenkommon/data/tariffs_fr.toml):"
+        )
+        lines += [f"  - {f.key}: {f.confidence}" for f in flagged]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class OptimiserPrices:
+    """Prices for a key optimiser that values an allocated kWh as ``import − internal`` for the
+    venue and ``import − surplus`` for the collective.
+
+    Attributes
+    ----------
+    import_eur_per_kwh : numpy.ndarray (N, T)
+        Avoided cost of a COMPLEMENT kWh net of the charges an AUTOCONS kWh still carries (TURPE
+        energy, accise when not exempt), as each venue bears it [€/kWh].
+    internal_eur_per_kwh : numpy.ndarray (N, T)
+        Internal price as each venue bears it (VAT included unless it recovers VAT) [€/kWh].
+    surplus_eur_per_kwh : float
+        Producer's price of a surplus kWh [€/kWh].
+
+    Notes
+    -----
+    ``import − internal`` equals :func:`allocated_kwh_value_eur_per_kwh` exactly, so an
+    optimiser's venue savings Σ A (import − internal) reproduce :func:`compute_bills`' savings.
+    ``import − surplus`` is the collective's value of allocating a kWh rather than selling it,
+    except for the VAT on the internal price a venue cannot recover (a transfer to the state the
+    collective also pays; add it back if it matters).
+    """
+
+    import_eur_per_kwh: np.ndarray
+    internal_eur_per_kwh: np.ndarray
+    surplus_eur_per_kwh: float
+
+
+def optimiser_prices(
+    index: pd.DatetimeIndex,
+    contracts: Sequence[ContractConfig],
+    prices: PricesConfig,
+    plant_peak_kwp: float,
+) -> OptimiserPrices:
+    """Time-of-use prices per venue for the key optimiser (see :class:`OptimiserPrices`)."""
+    n, t = len(contracts), len(index)
+    imp = np.empty((n, t))
+    internal = np.empty((n, t))
+    for i, contract in enumerate(contracts):
+        vp = venue_prices(index, contract, prices, plant_peak_kwp)
+        imp[i] = vp.borne(vp.grid_with_eur_per_kwh, vp.vat_energy) - vp.borne(
+            vp.autocons_charges_eur_per_kwh, vp.vat_energy
+        )
+        internal[i] = vp.borne(vp.internal_eur_per_kwh, vp.vat_internal)
+    surplus, _ = surplus_price_eur_per_kwh(prices, plant_peak_kwp)
+    return OptimiserPrices(imp, internal, surplus)
+
+
+def scenario_optimiser_prices(scenario) -> tuple[np.ndarray, float, np.ndarray]:  # noqa: ANN001
+    """``(import (N, T), surplus, internal (N, T))`` [€/kWh] of a scenario on its simulation grid.
+
+    Drop-in for an optimiser's flat ``scenario_prices``: the grid is
+    :func:`greenkommon.timegrid.make_index` of ``[simulation]``.
+    """
+    from ..timegrid import make_index
+
+    sim = scenario.simulation
+    index = make_index(sim.year, sim.step, sim.timezone)
+    op = optimiser_prices(
+        index, [v.contract for v in scenario.venues], scenario.prices, scenario.plant.peak_power_kwp
+    )
+    return op.import_eur_per_kwh, op.surplus_eur_per_kwh, op.internal_eur_per_kwh

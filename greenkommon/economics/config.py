@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,10 @@ class PricesConfig:
         The producer charges VAT on allocated kWh (a SCIC is VAT-registered) [-].
     tariffs_file : Path or None
         A TOML file merged over ``greenkommon/data/tariffs_fr.toml`` to override any figure.
+    tariff_date : datetime.date or None
+        Evaluate every dated figure (accise, CTA, VAT, exemption start) at this date instead of
+        at each interval's own date: e.g. simulate a reference weather year of 2019 with the
+        tariffs of 2026 (``tariff_date = 2026-03-01``).
     tariffs : Tariffs
         The resolved tariff figures (read when the scenario is loaded).
     """
@@ -56,23 +61,40 @@ class PricesConfig:
     accise_exemption_acc: bool = True
     internal_price_vat: bool = True
     tariffs_file: Path | None = None
+    tariff_date: dt.date | None = None
     tariffs: Tariffs = field(default_factory=load_tariffs, repr=False, compare=False)
 
     @classmethod
     def from_section(cls, sec: Section) -> PricesConfig:
         tariffs_file = sec.path("tariffs_file", None)
         cfg = cls(
-            supply_price_eur_per_kwh=sec.float("supply_price_eur_per_kwh", 0.1659, min=0, unit="€/kWh"),
-            internal_price_eur_per_kwh=sec.float("internal_price_eur_per_kwh", 0.10, min=0, unit="€/kWh"),
-            surplus_price_eur_per_kwh=sec.float("surplus_price_eur_per_kwh", 0.0, min=0, unit="€/kWh"),
+            supply_price_eur_per_kwh=sec.float(
+                "supply_price_eur_per_kwh", 0.1659, min=0, unit="€/kWh"
+            ),
+            internal_price_eur_per_kwh=sec.float(
+                "internal_price_eur_per_kwh", 0.10, min=0, unit="€/kWh"
+            ),
+            surplus_price_eur_per_kwh=sec.float(
+                "surplus_price_eur_per_kwh", 0.0, min=0, unit="€/kWh"
+            ),
             surplus_sale=sec.str("surplus_sale", "price", choices=SURPLUS_SALES),
             accise_exemption_acc=sec.bool("accise_exemption_acc", True),
             internal_price_vat=sec.bool("internal_price_vat", True),
             tariffs_file=tariffs_file,
+            tariff_date=_read_date(sec, "tariff_date"),
             tariffs=load_tariffs(tariffs_file),
         )
         sec.finish()
         return cfg
+
+
+def _read_date(sec: Section, name: str) -> dt.date | None:
+    raw = sec.raw(name, None)
+    if raw is None:
+        return None
+    if isinstance(raw, dt.datetime) or not isinstance(raw, dt.date):
+        raise sec.error(name, raw, "a TOML date such as 2026-03-01 (no quotes, no time)")
+    return raw
 
 
 def _read_period_prices(sec: Section, name: str) -> dict[str, float] | None:
@@ -168,10 +190,16 @@ class ContractConfig:
             option=sec.str("option", "base", choices=("base", "hphc")),
             subscribed_kva=kva,
             subscribed_kva_by_period=tuple(by_period) if by_period is not None else None,
-            supply_price_eur_per_kwh=sec.float("supply_price_eur_per_kwh", None, min=0, unit="€/kWh"),
+            supply_price_eur_per_kwh=sec.float(
+                "supply_price_eur_per_kwh", None, min=0, unit="€/kWh"
+            ),
             energy_price_eur_per_kwh=_read_period_prices(sec, "energy_price_eur_per_kwh"),
-            subscription_eur_per_year=sec.float("subscription_eur_per_year", None, min=0, unit="€/yr"),
-            turpe_option=sec.str("turpe_option", None, choices=TURPE_OPTIONS_LE36 + TURPE_OPTIONS_GT36),
+            subscription_eur_per_year=sec.float(
+                "subscription_eur_per_year", None, min=0, unit="€/yr"
+            ),
+            turpe_option=sec.str(
+                "turpe_option", None, choices=TURPE_OPTIONS_LE36 + TURPE_OPTIONS_GT36
+            ),
             turpe_acc=sec.bool("turpe_acc", False),
             offpeak_hours=hours,
             offpeak_label=label,
@@ -179,28 +207,58 @@ class ContractConfig:
             where=where,
         )
         if tariff != "flat" and kva is None:
-            raise sec.error("subscribed_kva", sec.data.get("subscribed_kva", _missing()),
-                            f"the subscribed power [kVA] of a {tariff!r} contract")
+            raise sec.error(
+                "subscribed_kva",
+                sec.data.get("subscribed_kva", _missing()),
+                f"the subscribed power [kVA] of a {tariff!r} contract",
+            )
         if tariff == "flat":
-            extra = [k for k in ("subscribed_kva_by_period", "energy_price_eur_per_kwh", "turpe_option") if k in sec]
+            extra = [
+                k
+                for k in ("subscribed_kva_by_period", "energy_price_eur_per_kwh", "turpe_option")
+                if k in sec
+            ]
             if extra or cfg.turpe_acc:
                 name = extra[0] if extra else "turpe_acc"
-                raise sec.error(name, sec.data[name], "nothing: a 'flat' contract has one all-in price (set tariff = 'market' or 'tarif_bleu')")
+                raise sec.error(
+                    name,
+                    sec.data[name],
+                    "nothing: a 'flat' contract has one all-in price (set tariff = 'market' or 'tarif_bleu')",
+                )
         elif "supply_price_eur_per_kwh" in sec:
-            raise sec.error("supply_price_eur_per_kwh", sec.data["supply_price_eur_per_kwh"],
-                            "only on a 'flat' contract; use energy_price_eur_per_kwh for market or Tarif Bleu prices")
+            raise sec.error(
+                "supply_price_eur_per_kwh",
+                sec.data["supply_price_eur_per_kwh"],
+                "only on a 'flat' contract; use energy_price_eur_per_kwh for market or Tarif Bleu prices",
+            )
         if kva is not None and cfg.turpe_option is not None:
             allowed = TURPE_OPTIONS_LE36 if kva <= 36 else TURPE_OPTIONS_GT36
             if cfg.turpe_option not in allowed:
-                raise sec.error("turpe_option", cfg.turpe_option,
-                                f"one of {', '.join(allowed)} for {kva:g} kVA ({'<=' if kva <= 36 else '>'} 36 kVA)")
+                raise sec.error(
+                    "turpe_option",
+                    cfg.turpe_option,
+                    f"one of {', '.join(allowed)} for {kva:g} kVA ({'<=' if kva <= 36 else '>'} 36 kVA)",
+                )
         if cfg.turpe_acc and (kva is None or kva > 36):
-            raise sec.error("turpe_acc", True, "false: the ACC version of TURPE exists only for BT <= 36 kVA (CU4/MU4)")
+            raise sec.error(
+                "turpe_acc",
+                True,
+                "false: the ACC version of TURPE exists only for BT <= 36 kVA (CU4/MU4)",
+            )
         if by_period is not None:
             if kva is None or kva <= 36:
-                raise sec.error("subscribed_kva_by_period", by_period, "only for BT > 36 kVA contracts")
-            if any(b < a for a, b in zip(by_period, by_period[1:], strict=False)) or by_period[0] <= 0:
-                raise sec.error("subscribed_kva_by_period", by_period, "powers HPH <= HCH <= HPB <= HCB, all > 0 [kVA]")
+                raise sec.error(
+                    "subscribed_kva_by_period", by_period, "only for BT > 36 kVA contracts"
+                )
+            if (
+                any(b < a for a, b in zip(by_period, by_period[1:], strict=False))
+                or by_period[0] <= 0
+            ):
+                raise sec.error(
+                    "subscribed_kva_by_period",
+                    by_period,
+                    "powers HPH <= HCH <= HPB <= HCB, all > 0 [kVA]",
+                )
         sec.finish()
         return cfg
 
@@ -246,6 +304,9 @@ class FinanceConfig:
         Supply-price escalation scenarios [-/yr]: flat, +3 %/yr, +6 %/yr by default.
     escalation_path_per_year : tuple of float or None
         A user-given path of yearly escalation rates (year 2, 3, ...; last one carried on).
+    reference_escalation_per_year : float or None
+        The case shown by default and handed to reports (one of ``escalation_rates_per_year``);
+        None: +3 %/yr when present, else the first rate.
     internal_price_escalation_per_year : float
         Indexation of the internal price [-/yr] (0: fixed for the whole life).
     internal_price_indexed_on_supply : bool
@@ -271,6 +332,7 @@ class FinanceConfig:
     equity_eur: dict[str, float] = field(default_factory=dict)
     escalation_rates_per_year: tuple[float, ...] = (0.0, 0.03, 0.06)
     escalation_path_per_year: tuple[float, ...] | None = None
+    reference_escalation_per_year: float | None = None
     internal_price_escalation_per_year: float = 0.0
     internal_price_indexed_on_supply: bool = False
     surplus_price_after_contract_eur_per_kwh: float = 0.0
@@ -287,9 +349,16 @@ class FinanceConfig:
             raise bad("lifetime_years", self.lifetime_years, "an integer between 1 and 50 [yr]")
         if not self.discount_rate > -1 or not math.isfinite(self.discount_rate):
             raise bad("discount_rate", self.discount_rate, "a rate > -1 (-100 %)")
-        for name in ("capex_eur_per_kwp", "opex_eur_per_kwp_year", "insurance_eur_per_kwp_year", "roof_rent_eur_per_year",
-                     "pmo_fee_eur_per_year", "inverter_replacement_eur_per_kwp", "loan_amount_eur",
-                     "surplus_price_after_contract_eur_per_kwh"):
+        for name in (
+            "capex_eur_per_kwp",
+            "opex_eur_per_kwp_year",
+            "insurance_eur_per_kwp_year",
+            "roof_rent_eur_per_year",
+            "pmo_fee_eur_per_year",
+            "inverter_replacement_eur_per_kwp",
+            "loan_amount_eur",
+            "surplus_price_after_contract_eur_per_kwh",
+        ):
             v = getattr(self, name)
             if v is not None and (not math.isfinite(v) or v < 0):
                 raise bad(name, v, "a number >= 0")
@@ -302,12 +371,28 @@ class FinanceConfig:
         if self.loan_rate < 0:
             raise bad("loan_rate", self.loan_rate, "a rate >= 0")
         if self.loan_amount_eur > 0 and not 1 <= self.loan_term_years <= self.lifetime_years:
-            raise bad("loan_term_years", self.loan_term_years,
-                      f"a term between 1 and lifetime_years = {self.lifetime_years} (a loan cannot outlive the plant)")
+            raise bad(
+                "loan_term_years",
+                self.loan_term_years,
+                f"a term between 1 and lifetime_years = {self.lifetime_years} (a loan cannot outlive the plant)",
+            )
         if self.loan_term_years > self.lifetime_years:
-            raise bad("loan_term_years", self.loan_term_years, f"at most lifetime_years = {self.lifetime_years}")
-        if self.inverter_replacement_year is not None and not 1 <= self.inverter_replacement_year <= 50:
-            raise bad("inverter_replacement_year", self.inverter_replacement_year, "a year between 1 and 50")
+            raise bad(
+                "loan_term_years",
+                self.loan_term_years,
+                f"at most lifetime_years = {self.lifetime_years}",
+            )
+        if (
+            self.inverter_replacement_year is not None
+            and not 1 <= self.inverter_replacement_year <= 50
+        ):
+            raise bad(
+                "inverter_replacement_year",
+                self.inverter_replacement_year,
+                "a year between 1 and 50",
+            )
+        if not self.escalation_rates_per_year:
+            raise bad("escalation_rates_per_year", [], "at least one rate, e.g. [0.0, 0.03, 0.06]")
         for r in (*self.escalation_rates_per_year, *(self.escalation_path_per_year or ())):
             if not r > -1 or not math.isfinite(r):
                 raise bad("escalation_rates_per_year", r, "rates > -1")
@@ -323,7 +408,12 @@ class FinanceConfig:
             raise sec.error("equity_eur", equity_raw, "a table {venue name = amount in €}")
         equity = {}
         for name, v in equity_raw.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not math.isfinite(v)
+                or v < 0
+            ):
                 raise sec.error(f"equity_eur.{name!r}", v, "an amount >= 0 [€]")
             equity[str(name)] = float(v)
         path = sec.floats("escalation_path_per_year", None)
@@ -331,33 +421,63 @@ class FinanceConfig:
         loan_amount = sec.float("loan_amount_eur", 0.0, min=0, unit="€")
         loan_term = sec.int("loan_term_years", 0, min=0)
         if loan_term > lifetime:
-            raise sec.error("loan_term_years", loan_term, f"at most lifetime_years = {lifetime} (a loan cannot outlive the plant)")
+            raise sec.error(
+                "loan_term_years",
+                loan_term,
+                f"at most lifetime_years = {lifetime} (a loan cannot outlive the plant)",
+            )
         if loan_amount > 0 and loan_term < 1:
-            raise sec.error("loan_term_years", loan_term, "a term >= 1 [yr] for a loan_amount_eur > 0")
+            raise sec.error(
+                "loan_term_years", loan_term, "a term >= 1 [yr] for a loan_amount_eur > 0"
+            )
         cfg = cls(
             lifetime_years=lifetime,
             discount_rate=sec.float("discount_rate", 0.04, min=-1, min_exclusive=True, max=1.0),
             capex_eur_per_kwp=sec.float("capex_eur_per_kwp", None, min=0, unit="€/kWp"),
             opex_eur_per_kwp_year=sec.float("opex_eur_per_kwp_year", None, min=0, unit="€/kWp/yr"),
-            insurance_eur_per_kwp_year=sec.float("insurance_eur_per_kwp_year", None, min=0, unit="€/kWp/yr"),
+            insurance_eur_per_kwp_year=sec.float(
+                "insurance_eur_per_kwp_year", None, min=0, unit="€/kWp/yr"
+            ),
             roof_rent_eur_per_year=sec.float("roof_rent_eur_per_year", None, min=0, unit="€/yr"),
             pmo_fee_eur_per_year=sec.float("pmo_fee_eur_per_year", None, min=0, unit="€/yr"),
-            inverter_replacement_eur_per_kwp=sec.float("inverter_replacement_eur_per_kwp", None, min=0, unit="€/kWp"),
+            inverter_replacement_eur_per_kwp=sec.float(
+                "inverter_replacement_eur_per_kwp", None, min=0, unit="€/kWp"
+            ),
             inverter_replacement_year=sec.int("inverter_replacement_year", None, min=1, max=50),
             degradation_per_year=sec.float("degradation_per_year", None, min=0, max=0.5),
-            opex_inflation_per_year=sec.float("opex_inflation_per_year", None, min=-1, min_exclusive=True, max=1.0),
+            opex_inflation_per_year=sec.float(
+                "opex_inflation_per_year", None, min=-1, min_exclusive=True, max=1.0
+            ),
             loan_amount_eur=loan_amount,
             loan_rate=sec.float("loan_rate", 0.0, min=0, max=1.0),
             loan_term_years=loan_term,
             equity_eur=equity,
-            escalation_rates_per_year=tuple(sec.floats("escalation_rates_per_year", [0.0, 0.03, 0.06], min=-0.99)),
+            escalation_rates_per_year=tuple(
+                sec.floats("escalation_rates_per_year", [0.0, 0.03, 0.06], min=-0.99)
+            ),
             escalation_path_per_year=tuple(path) if path is not None else None,
-            internal_price_escalation_per_year=sec.float("internal_price_escalation_per_year", 0.0, min=-1, min_exclusive=True, max=1.0),
+            reference_escalation_per_year=sec.float(
+                "reference_escalation_per_year", None, min=-0.99, max=1.0
+            ),
+            internal_price_escalation_per_year=sec.float(
+                "internal_price_escalation_per_year", 0.0, min=-1, min_exclusive=True, max=1.0
+            ),
             internal_price_indexed_on_supply=sec.bool("internal_price_indexed_on_supply", False),
-            surplus_price_after_contract_eur_per_kwh=sec.float("surplus_price_after_contract_eur_per_kwh", 0.0, min=0, unit="€/kWh"),
+            surplus_price_after_contract_eur_per_kwh=sec.float(
+                "surplus_price_after_contract_eur_per_kwh", 0.0, min=0, unit="€/kWh"
+            ),
             where=where,
         )
         if path is not None and any(r <= -1 for r in path):
             raise sec.error("escalation_path_per_year", path, "rates > -1")
+        if (
+            cfg.reference_escalation_per_year is not None
+            and cfg.reference_escalation_per_year not in cfg.escalation_rates_per_year
+        ):
+            raise sec.error(
+                "reference_escalation_per_year",
+                cfg.reference_escalation_per_year,
+                f"one of escalation_rates_per_year {list(cfg.escalation_rates_per_year)}",
+            )
         sec.finish()
         return cfg

@@ -19,6 +19,10 @@ A venue's cash flow is −equity at year 0, then its yearly savings. The produce
 project (unlevered: −CAPEX, then revenue − costs) and as its shareholders' equity (levered:
 −(CAPEX − loan), then project flow − debt service); the venues' equity is part of the latter.
 NPV and IRR come from :mod:`numpy_financial`.
+
+Producer figures are excluding VAT (a SCIC is VAT-registered: it collects VAT on the internal
+price and recovers it on its purchases). Not modelled: corporate tax, IFER, the SCIC's
+distributions to its members (a venue's equity return is its savings only), residual value.
 """
 
 from __future__ import annotations
@@ -84,10 +88,15 @@ class ProducerInputs:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def producer_inputs(finance: FinanceConfig, prices: PricesConfig, plant_peak_kwp: float) -> ProducerInputs:
+def producer_inputs(
+    finance: FinanceConfig, prices: PricesConfig, plant_peak_kwp: float
+) -> ProducerInputs:
     """Resolve the producer's figures: scenario values, else the data file's defaults (ASSUMPTION)."""
     tariffs = prices.tariffs
-    defaults_label = str(tariffs.get("producer_defaults").get("confidence", "ASSUMPTION")) + " (data file default)"
+    defaults_label = (
+        str(tariffs.get("producer_defaults").get("confidence", "ASSUMPTION"))
+        + " (data file default)"
+    )
     labels: dict[str, str] = {}
 
     def pick(name: str, value: float | None, default_key: str, per_kwp: bool) -> float:
@@ -95,36 +104,65 @@ def producer_inputs(finance: FinanceConfig, prices: PricesConfig, plant_peak_kwp
             labels[name] = "scenario"
             return float(value) * (plant_peak_kwp if per_kwp else 1.0)
         labels[name] = defaults_label
-        return tariffs.number("producer_defaults", default_key) * (plant_peak_kwp if per_kwp else 1.0)
+        return tariffs.number("producer_defaults", default_key) * (
+            plant_peak_kwp if per_kwp else 1.0
+        )
 
     capex = pick("capex_eur", finance.capex_eur_per_kwp, "capex_eur_per_kwp", True)
     opex = pick("opex_eur_per_year", finance.opex_eur_per_kwp_year, "opex_eur_per_kwp_year", True)
-    insurance = pick("insurance_eur_per_year", finance.insurance_eur_per_kwp_year, "insurance_eur_per_kwp_year", True)
+    insurance = pick(
+        "insurance_eur_per_year",
+        finance.insurance_eur_per_kwp_year,
+        "insurance_eur_per_kwp_year",
+        True,
+    )
     if finance.roof_rent_eur_per_year is not None:
         rent, labels["roof_rent_eur_per_year"] = finance.roof_rent_eur_per_year, "scenario"
     else:
         rent = tariffs.number("producer_defaults", "roof_rent_eur_per_kwp_year") * plant_peak_kwp
         labels["roof_rent_eur_per_year"] = defaults_label
     pmo = pick("pmo_fee_eur_per_year", finance.pmo_fee_eur_per_year, "pmo_fee_eur_per_year", False)
-    inverter = pick("inverter_replacement_eur", finance.inverter_replacement_eur_per_kwp, "inverter_replacement_eur_per_kwp", True)
+    inverter = pick(
+        "inverter_replacement_eur",
+        finance.inverter_replacement_eur_per_kwp,
+        "inverter_replacement_eur_per_kwp",
+        True,
+    )
     if finance.inverter_replacement_year is not None:
-        inv_year, labels["inverter_replacement_year"] = finance.inverter_replacement_year, "scenario"
+        inv_year, labels["inverter_replacement_year"] = (
+            finance.inverter_replacement_year,
+            "scenario",
+        )
     else:
         inv_year = int(tariffs.get("producer_defaults", "inverter_replacement_year"))
         labels["inverter_replacement_year"] = defaults_label
-    degradation = pick("degradation_per_year", finance.degradation_per_year, "degradation_per_year", False)
-    inflation = pick("opex_inflation_per_year", finance.opex_inflation_per_year, "opex_inflation_per_year", False)
+    degradation = pick(
+        "degradation_per_year", finance.degradation_per_year, "degradation_per_year", False
+    )
+    inflation = pick(
+        "opex_inflation_per_year", finance.opex_inflation_per_year, "opex_inflation_per_year", False
+    )
     surplus_price, fig = surplus_price_eur_per_kwh(prices, plant_peak_kwp)
     labels["surplus_price_eur_per_kwh"] = fig.confidence
     contract_years = None
     if prices.surplus_sale == "s21":
         contract_years = int(tariffs.get("s21", "contract_years"))
-        labels["surplus_contract_years"] = str(tariffs.get("s21").get("contract_years_confidence", "UNCONFIRMED"))
+        labels["surplus_contract_years"] = str(
+            tariffs.get("s21").get("contract_years_confidence", "UNCONFIRMED")
+        )
     return ProducerInputs(
-        capex_eur=capex, opex_eur_per_year=opex, insurance_eur_per_year=insurance, roof_rent_eur_per_year=rent,
-        pmo_fee_eur_per_year=pmo, inverter_replacement_eur=inverter, inverter_replacement_year=inv_year,
-        degradation_per_year=degradation, opex_inflation_per_year=inflation, surplus_price_eur_per_kwh=surplus_price,
-        surplus_contract_years=contract_years, labels=labels,
+        capex_eur=capex,
+        opex_eur_per_year=opex,
+        insurance_eur_per_year=insurance,
+        roof_rent_eur_per_year=rent,
+        pmo_fee_eur_per_year=pmo,
+        inverter_replacement_eur=inverter,
+        inverter_replacement_year=inv_year,
+        degradation_per_year=degradation,
+        opex_inflation_per_year=inflation,
+        surplus_price_eur_per_kwh=surplus_price,
+        surplus_contract_years=contract_years,
+        labels=labels,
     )
 
 
@@ -148,12 +186,16 @@ def payback_years(cash_flows: Sequence[float]) -> float:
 
 
 def irr(cash_flows: Sequence[float]) -> float:
-    """Internal rate of return [-/yr] (:func:`numpy_financial.irr`); ``nan`` without a sign change."""
+    """Internal rate of return [-/yr] (:func:`numpy_financial.irr`).
+
+    ``nan`` without a sign change in the flows or when the solver finds no rate above −100 %.
+    """
     cf = np.asarray(cash_flows, dtype=float)
     if not ((cf < 0).any() and (cf > 0).any()):
         return float("nan")
     value = npf.irr(cf)
-    return float(value) if value is not None and np.isfinite(value) else float("nan")
+    # a rate at or below -100 % (flows returning ~nothing) has no meaning as a return
+    return float(value) if value is not None and np.isfinite(value) and value > -1 else float("nan")
 
 
 def npv(rate: float, cash_flows: Sequence[float]) -> float:
@@ -186,7 +228,9 @@ def escalation_index(rates: Sequence[float], lifetime_years: int) -> np.ndarray:
     return np.concatenate([[1.0], np.cumprod(1.0 + r)])
 
 
-def loan_schedule(amount_eur: float, rate: float, term_years: int, lifetime_years: int) -> tuple[np.ndarray, np.ndarray]:
+def loan_schedule(
+    amount_eur: float, rate: float, term_years: int, lifetime_years: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Interest and principal of a constant-annuity loan, years 1..L [€/yr].
 
     Uses :func:`numpy_financial.ipmt` / :func:`numpy_financial.ppmt` (0 % rate: equal principal).
@@ -196,7 +240,9 @@ def loan_schedule(amount_eur: float, rate: float, term_years: int, lifetime_year
     if amount_eur <= 0:
         return interest, principal
     if term_years > lifetime_years:
-        raise ScenarioError(f"finance.loan_term_years = {term_years}: expected at most lifetime_years = {lifetime_years}")
+        raise ScenarioError(
+            f"finance.loan_term_years = {term_years}: expected at most lifetime_years = {lifetime_years}"
+        )
     periods = np.arange(1, term_years + 1)
     if rate == 0:
         principal[:term_years] = amount_eur / term_years
@@ -254,6 +300,9 @@ class FinanceResult:
         The producer figures used, with their labels (ASSUMPTION where defaulted).
     discount_rate : float
     lifetime_years : int
+    reference_case : str
+        The case shown by default (``[finance] reference_escalation_per_year``), used by
+        :attr:`cash_flows_eur`, :attr:`metrics` and :attr:`assumptions` (the report's view).
     """
 
     cases: dict[str, EscalationCase]
@@ -261,10 +310,57 @@ class FinanceResult:
     producer_inputs: ProducerInputs
     discount_rate: float
     lifetime_years: int
+    reference_case: str = ""
+
+    def _ref(self) -> EscalationCase:
+        return self.cases.get(self.reference_case) or next(iter(self.cases.values()))
+
+    @property
+    def cash_flows_eur(self) -> pd.DataFrame:
+        """Reference case: rows years 0..L, columns each venue's cash flow and the producer's
+        project and equity cash flows [€]."""
+        case = self._ref()
+        table = case.venues["cash_flow_eur"].unstack("venue")
+        table = table[list(dict.fromkeys(case.venues.index.get_level_values("venue")))]
+        table["producer (project)"] = case.producer["project_cash_flow_eur"]
+        table["producer (equity)"] = case.producer["equity_cash_flow_eur"]
+        table.columns.name = "stakeholder"
+        return table
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Reference case: rows stakeholders; ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years``,
+        ``discounted_payback_years`` [yr] (NaN when undefined or beyond the life)."""
+        m = self._ref().metrics
+        return pd.DataFrame(
+            {
+                "npv_eur": m["npv_eur"],
+                "irr_pct": 100.0 * m["irr"],
+                "payback_years": m["simple_payback_years"],
+                "discounted_payback_years": m["discounted_payback_years"],
+            }
+        )
+
+    @property
+    def assumptions(self) -> dict[str, Any]:
+        """Finance parameters of the projection, units in the names, labels in ``*_label``."""
+        pin = self.producer_inputs
+        out: dict[str, Any] = {
+            "escalation_case": self._ref().name,
+            "lifetime_years": self.lifetime_years,
+            "discount_rate_pct": 100.0 * self.discount_rate,
+            "lcoe_eur_per_kwh": self.lcoe_eur_per_kwh,
+        }
+        for name, label in pin.labels.items():
+            out[name] = getattr(pin, name)
+            out[f"{name}_label"] = label
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Metrics of every stakeholder under every case (index case, stakeholder)."""
-        return pd.concat({name: case.metrics for name, case in self.cases.items()}, names=["case", "stakeholder"])
+        return pd.concat(
+            {name: case.metrics for name, case in self.cases.items()}, names=["case", "stakeholder"]
+        )
 
     def cash_flow_table(self) -> pd.DataFrame:
         """All yearly flows in long format: case, stakeholder, year, then the columns."""
@@ -317,15 +413,23 @@ def project_finance(
     """
     missing = [c for c in REQUIRED_BILL_COLUMNS if c not in bills.columns]
     if missing:
-        raise DataError(f"project_finance: bill table lacks column {missing[0]!r} (expected the output of compute_bills)")
+        raise DataError(
+            f"project_finance: bill table lacks column {missing[0]!r} (expected the output of compute_bills)"
+        )
     if not math.isfinite(surplus_kwh) or surplus_kwh < 0:
-        raise DataError(f"project_finance: surplus_kwh = {surplus_kwh!r}: expected an energy >= 0 [kWh/yr]")
+        raise DataError(
+            f"project_finance: surplus_kwh = {surplus_kwh!r}: expected an energy >= 0 [kWh/yr]"
+        )
     if not math.isfinite(plant_peak_kwp) or plant_peak_kwp <= 0:
-        raise ScenarioError(f"project_finance: plant_peak_kwp = {plant_peak_kwp!r}: expected a power > 0 [kWp]")
+        raise ScenarioError(
+            f"project_finance: plant_peak_kwp = {plant_peak_kwp!r}: expected a power > 0 [kWp]"
+        )
     names = list(bills.index)
     unknown = [n for n in finance.equity_eur if n not in names]
     if unknown:
-        raise ScenarioError(f"{finance.where}.equity_eur.{unknown[0]!r}: expected a venue of the scenario: {', '.join(map(repr, names))}")
+        raise ScenarioError(
+            f"{finance.where}.equity_eur.{unknown[0]!r}: expected a venue of the scenario: {', '.join(map(repr, names))}"
+        )
     pin = producer_inputs(finance, prices, plant_peak_kwp)
     equity = np.array([finance.equity_eur.get(n, 0.0) for n in names])
     if finance.loan_amount_eur + equity.sum() > pin.capex_eur * (1 + 1e-12):
@@ -340,38 +444,116 @@ def project_finance(
     infl = (1.0 + pin.opex_inflation_per_year) ** (years - 1)
     allocated_1 = float(bills["allocated_kwh"].sum())
     production_1 = allocated_1 + surplus_kwh
-    interest, principal = loan_schedule(finance.loan_amount_eur, finance.loan_rate, finance.loan_term_years, life)
+    interest, principal = loan_schedule(
+        finance.loan_amount_eur, finance.loan_rate, finance.loan_term_years, life
+    )
 
     # producer costs, independent of the escalation scenario [€/yr]
     opex = pin.opex_eur_per_year * infl
     insurance = pin.insurance_eur_per_year * infl
     rent = pin.roof_rent_eur_per_year * infl
     pmo = pin.pmo_fee_eur_per_year * infl
-    inverter = np.where(years == pin.inverter_replacement_year, pin.inverter_replacement_eur * infl, 0.0)
+    inverter = np.where(
+        years == pin.inverter_replacement_year, pin.inverter_replacement_eur * infl, 0.0
+    )
     costs = opex + insurance + rent + pmo + inverter
     surplus_price = np.full(life, pin.surplus_price_eur_per_kwh)
     if pin.surplus_contract_years is not None:
-        surplus_price[years > pin.surplus_contract_years] = finance.surplus_price_after_contract_eur_per_kwh
+        surplus_price[years > pin.surplus_contract_years] = (
+            finance.surplus_price_after_contract_eur_per_kwh
+        )
     surplus_revenue = surplus_kwh * f * surplus_price
     rate = finance.discount_rate
     disc = (1.0 + rate) ** -years
     production = production_1 * f
-    lcoe = (pin.capex_eur + float((costs * disc).sum())) / float((production * disc).sum()) if production_1 > 0 else float("nan")
+    lcoe = (
+        (pin.capex_eur + float((costs * disc).sum())) / float((production * disc).sum())
+        if production_1 > 0
+        else float("nan")
+    )
 
-    scenarios: list[tuple[str, Sequence[float]]] = [(case_name(r), [r]) for r in finance.escalation_rates_per_year]
+    scenarios: list[tuple[str, Sequence[float]]] = [
+        (case_name(r), [r]) for r in finance.escalation_rates_per_year
+    ]
     if finance.escalation_path_per_year:
         scenarios.append(("user path", list(finance.escalation_path_per_year)))
+    ref_rate = finance.reference_escalation_per_year
+    if ref_rate is None:
+        ref_rate = (
+            0.03
+            if 0.03 in finance.escalation_rates_per_year
+            else finance.escalation_rates_per_year[0]
+        )
+    reference = case_name(ref_rate)
+    if reference not in [n for n, _ in scenarios]:
+        raise ScenarioError(
+            f"{finance.where}.reference_escalation_per_year = {finance.reference_escalation_per_year!r}: "
+            f"expected one of escalation_rates_per_year {list(finance.escalation_rates_per_year)}"
+        )
     cases = {}
     for name, rates in scenarios:
         e = escalation_index(rates, life)
-        i_idx = e if finance.internal_price_indexed_on_supply else (1.0 + finance.internal_price_escalation_per_year) ** (years - 1)
-        cases[name] = _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, rent, pmo, inverter,
-                            surplus_kwh, surplus_price, surplus_revenue, interest, principal, finance, rate)
-    return FinanceResult(cases=cases, lcoe_eur_per_kwh=lcoe, producer_inputs=pin, discount_rate=rate, lifetime_years=life)
+        i_idx = (
+            e
+            if finance.internal_price_indexed_on_supply
+            else (1.0 + finance.internal_price_escalation_per_year) ** (years - 1)
+        )
+        cases[name] = _case(
+            name,
+            e,
+            i_idx,
+            f,
+            bills,
+            names,
+            equity,
+            pin,
+            costs,
+            opex,
+            insurance,
+            rent,
+            pmo,
+            inverter,
+            surplus_kwh,
+            surplus_price,
+            surplus_revenue,
+            interest,
+            principal,
+            finance,
+            rate,
+        )
+    return FinanceResult(
+        cases=cases,
+        lcoe_eur_per_kwh=lcoe,
+        producer_inputs=pin,
+        discount_rate=rate,
+        lifetime_years=life,
+        reference_case=reference,
+    )
 
 
-def _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, rent, pmo, inverter,
-          surplus_kwh, surplus_price, surplus_revenue, interest, principal, finance, rate) -> EscalationCase:
+def _case(
+    name,
+    e,
+    i_idx,
+    f,
+    bills,
+    names,
+    equity,
+    pin,
+    costs,
+    opex,
+    insurance,
+    rent,
+    pmo,
+    inverter,
+    surplus_kwh,
+    surplus_price,
+    surplus_revenue,
+    interest,
+    principal,
+    finance,
+    rate,
+) -> EscalationCase:
     life = e.size
     years0 = np.arange(0, life + 1)
     disc0 = (1.0 + rate) ** -years0.astype(float)
@@ -384,8 +566,12 @@ def _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, 
         row = bills.loc[n]
         without = row["bill_without_eur"] * e
         avoided = row["grid_energy_without_eur"] - row["grid_energy_with_eur"]
-        with_ = (row["fixed_with_eur"] * e + (row["grid_energy_without_eur"] - f * avoided) * e
-                 + row["autocons_charges_eur"] * f * e + row["internal_cost_eur"] * f * i_idx)
+        with_ = (
+            row["fixed_with_eur"] * e
+            + (row["grid_energy_without_eur"] - f * avoided) * e
+            + row["autocons_charges_eur"] * f * e
+            + row["internal_cost_eur"] * f * i_idx
+        )
         savings = without - with_
         cf = np.concatenate([[-equity[k]], savings])
         venue_frames[n] = pd.DataFrame(
@@ -408,15 +594,23 @@ def _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, 
         # network/tax on AUTOCONS, change of fixed charges, VAT on the internal price the venue
         # cannot recover; the internal price itself is a transfer to the producer
         vat_internal_borne = (row["internal_cost_eur"] - row["internal_eur"]) * f * i_idx
-        collective += (f * avoided * e - row["autocons_charges_eur"] * f * e
-                       - (row["fixed_with_eur"] - row["fixed_without_eur"]) * e - vat_internal_borne)
+        collective += (
+            f * avoided * e
+            - row["autocons_charges_eur"] * f * e
+            - (row["fixed_with_eur"] - row["fixed_without_eur"]) * e
+            - vat_internal_borne
+        )
     collective += surplus_revenue - costs
     project = internal_revenue + surplus_revenue - costs
     project_cf = np.concatenate([[-pin.capex_eur], project])
-    equity_cf = np.concatenate([[-(pin.capex_eur - finance.loan_amount_eur)], project - interest - principal])
+    equity_cf = np.concatenate(
+        [[-(pin.capex_eur - finance.loan_amount_eur)], project - interest - principal]
+    )
     producer = pd.DataFrame(
         {
-            "production_kwh": np.concatenate([[0.0], (float(bills["allocated_kwh"].sum()) + surplus_kwh) * f]),
+            "production_kwh": np.concatenate(
+                [[0.0], (float(bills["allocated_kwh"].sum()) + surplus_kwh) * f]
+            ),
             "allocated_kwh": np.concatenate([[0.0], float(bills["allocated_kwh"].sum()) * f]),
             "surplus_kwh": np.concatenate([[0.0], surplus_kwh * f]),
             "internal_revenue_eur": np.concatenate([[0.0], internal_revenue]),
@@ -429,14 +623,25 @@ def _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, 
             "capex_eur": np.concatenate([[pin.capex_eur], np.zeros(life)]),
             "loan_drawdown_eur": np.concatenate([[finance.loan_amount_eur], np.zeros(life)]),
             "venue_equity_in_eur": np.concatenate([[equity.sum()], np.zeros(life)]),
-            "other_equity_in_eur": np.concatenate([[pin.capex_eur - finance.loan_amount_eur - equity.sum()], np.zeros(life)]),
+            "other_equity_in_eur": np.concatenate(
+                [[pin.capex_eur - finance.loan_amount_eur - equity.sum()], np.zeros(life)]
+            ),
             "interest_eur": np.concatenate([[0.0], interest]),
             "principal_eur": np.concatenate([[0.0], principal]),
             "project_cash_flow_eur": project_cf,
             "equity_cash_flow_eur": equity_cf,
             "cumulative_equity_cash_flow_eur": np.cumsum(equity_cf),
-            "debt_service_coverage": np.concatenate([[np.nan], np.divide(project, interest + principal,
-                                                     out=np.full(life, np.nan), where=(interest + principal) > 0)]),
+            "debt_service_coverage": np.concatenate(
+                [
+                    [np.nan],
+                    np.divide(
+                        project,
+                        interest + principal,
+                        out=np.full(life, np.nan),
+                        where=(interest + principal) > 0,
+                    ),
+                ]
+            ),
         },
         index=pd.Index(years0, name="year"),
     )
@@ -452,16 +657,27 @@ def _case(name, e, i_idx, f, bills, names, equity, pin, costs, opex, insurance, 
         },
         index=pd.Index(np.arange(1, life + 1), name="year"),
     )
-    recon["gap_eur"] = recon["venue_savings_eur"] + recon["producer_margin_eur"] - recon["collective_difference_eur"]
+    recon["gap_eur"] = (
+        recon["venue_savings_eur"]
+        + recon["producer_margin_eur"]
+        - recon["collective_difference_eur"]
+    )
     venues = pd.concat(venue_frames, names=["venue", "year"])
-    return EscalationCase(name=name, index=e, venues=venues, producer=producer, metrics=met, reconciliation=recon)
+    return EscalationCase(
+        name=name, index=e, venues=venues, producer=producer, metrics=met, reconciliation=recon
+    )
 
 
 def project_result(result: Any) -> FinanceResult:
     """:func:`project_finance` on a :class:`~greenkommon.pipeline.ScenarioResult`."""
     scenario = result.scenario
-    return project_finance(result.bills, float(np.asarray(result.surplus_kwh).sum()), scenario.finance, scenario.prices,
-                           scenario.plant.peak_power_kwp)
+    return project_finance(
+        result.bills,
+        float(np.asarray(result.surplus_kwh).sum()),
+        scenario.finance,
+        scenario.prices,
+        scenario.plant.peak_power_kwp,
+    )
 
 
 def assumptions_table(fin: FinanceResult) -> pd.DataFrame:
@@ -504,10 +720,14 @@ def _yrs(x: float) -> str:
 
 def format_metrics(fin: FinanceResult) -> str:
     """NPV / IRR / payback of every stakeholder under every case, as a text table."""
-    lines = [f"{'case':<10} {'stakeholder':<22} {'NPV [€]':>12} {'IRR':>9} {'payback [yr]':>13} {'disc. payback':>14}"]
+    lines = [
+        f"{'case':<10} {'stakeholder':<22} {'NPV [€]':>12} {'IRR':>9} {'payback [yr]':>13} {'disc. payback':>14}"
+    ]
     for (case, who), m in fin.summary().iterrows():
-        lines.append(f"{case:<10} {who:<22} {m['npv_eur']:>12,.0f} {_pct(m['irr']):>9} "
-                     f"{_yrs(m['simple_payback_years']):>13} {_yrs(m['discounted_payback_years']):>14}")
+        lines.append(
+            f"{case:<10} {who:<22} {m['npv_eur']:>12,.0f} {_pct(m['irr']):>9} "
+            f"{_yrs(m['simple_payback_years']):>13} {_yrs(m['discounted_payback_years']):>14}"
+        )
     return "\n".join(lines)
 
 
@@ -515,14 +735,21 @@ def format_cash_flows(case: EscalationCase) -> str:
     """Yearly cash flows of one case: each venue's cash flow, the producer's two flows [€]."""
     venues = list(dict.fromkeys(case.venues.index.get_level_values("venue")))
     short = [v if len(v) <= 14 else v[:13] + "." for v in venues]
-    head = f"{'year':>4} " + " ".join(f"{s:>14}" for s in short) + f" {'producer proj.':>14} {'producer eq.':>14} {'cum. savings':>13}"
+    head = (
+        f"{'year':>4} "
+        + " ".join(f"{s:>14}" for s in short)
+        + f" {'producer proj.':>14} {'producer eq.':>14} {'cum. savings':>13}"
+    )
     lines = [head]
     for y in case.producer.index:
         row = [case.venues.loc[(v, y), "cash_flow_eur"] for v in venues]
         cum_total = sum(case.venues.loc[(v, y), "cumulative_savings_eur"] for v in venues)
-        lines.append(f"{y:>4} " + " ".join(f"{x:>14,.0f}" for x in row)
-                     + f" {case.producer.loc[y, 'project_cash_flow_eur']:>14,.0f}"
-                     + f" {case.producer.loc[y, 'equity_cash_flow_eur']:>14,.0f} {float(cum_total):>13,.0f}")
+        lines.append(
+            f"{y:>4} "
+            + " ".join(f"{x:>14,.0f}" for x in row)
+            + f" {case.producer.loc[y, 'project_cash_flow_eur']:>14,.0f}"
+            + f" {case.producer.loc[y, 'equity_cash_flow_eur']:>14,.0f} {float(cum_total):>13,.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -530,7 +757,7 @@ def format_finance(fin: FinanceResult, case: str | None = None) -> str:
     """The text report of ``greenkommon finance``: inputs, metrics, one case's yearly table."""
     names = list(fin.cases)
     if case is None:
-        case = next((n for n in names if n != "flat"), names[0])
+        case = fin.reference_case or names[0]
     if case not in fin.cases:
         raise ScenarioError(f"--case {case!r}: expected one of {', '.join(map(repr, names))}")
     out = [
@@ -543,8 +770,17 @@ def format_finance(fin: FinanceResult, case: str | None = None) -> str:
         value = r["value"]
         text = f"{value:,.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
         out.append(f"  {r['figure']:<28} {text:>14}  [{r['label']}]")
-    out += ["", "Per stakeholder (venues: −equity at year 0, then savings; producer: project and equity views):",
-            format_metrics(fin), "", f"Yearly cash flows [€], case {case!r}:", format_cash_flows(fin.cases[case])]
+    out += [
+        "",
+        "Per stakeholder (venues: −equity at year 0, then savings; producer: project and equity views):",
+        format_metrics(fin),
+        "",
+        f"Yearly cash flows [€], case {case!r}:",
+        format_cash_flows(fin.cases[case]),
+    ]
     gap = max(float(c.reconciliation["gap_eur"].abs().max()) for c in fin.cases.values())
-    out += ["", f"Check: venue savings + producer margin − collective cost difference, max |gap| = {gap:.2e} €"]
+    out += [
+        "",
+        f"Check: venue savings + producer margin − collective cost difference, max |gap| = {gap:.2e} €",
+    ]
     return "\n".join(out)

@@ -25,7 +25,7 @@ from ..errors import DataError, ScenarioError
 PERIODS_4 = ("HPH", "HCH", "HPB", "HCB")
 
 #: Confidence labels that an output must flag.
-FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION")
+FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION", "EXTRAPOLATED")
 
 BUNDLED_NAME = "tariffs_fr.toml"
 
@@ -67,15 +67,24 @@ class Tariffs:
         node: Any = self.data
         for i, key in enumerate(path):
             if not isinstance(node, Mapping) or key not in node:
-                raise DataError(f"{self.file}: {'.'.join(path[: i + 1])} is missing: expected a figure of the tariff file")
+                raise DataError(
+                    f"{self.file}: {'.'.join(path[: i + 1])} is missing: expected a figure of the tariff file"
+                )
             node = node[key]
         return node
 
     def number(self, *path: str, min: float = 0.0) -> float:
         """A finite number ≥ ``min`` at ``path``."""
         value = self.get(*path)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) or value < min:
-            raise DataError(f"{self.file}: {'.'.join(path)} = {value!r}: expected a number >= {min:g}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not np.isfinite(value)
+            or value < min
+        ):
+            raise DataError(
+                f"{self.file}: {'.'.join(path)} = {value!r}: expected a number >= {min:g}"
+            )
         return float(value)
 
     def period_table(self, *path: str) -> dict[str, float]:
@@ -172,7 +181,9 @@ class Figure:
         return any(c in self.confidence.upper() for c in FLAGGED_CONFIDENCE)
 
 
-def dated_values(tariffs: Tariffs, path: Sequence[str], when: np.ndarray, unit: str) -> tuple[np.ndarray, list[Figure]]:
+def dated_values(
+    tariffs: Tariffs, path: Sequence[str], when: np.ndarray, unit: str
+) -> tuple[np.ndarray, list[Figure]]:
     """Resolve a dated series (``values = [{from, value, ...}]``) on wall-clock times ``when``.
 
     Returns the value in force at each time and the figures used (labelled "extrapolated back"
@@ -182,8 +193,12 @@ def dated_values(tariffs: Tariffs, path: Sequence[str], when: np.ndarray, unit: 
     entries = table["values"] if isinstance(table, Mapping) and "values" in table else table
     name = ".".join(path)
     if not isinstance(entries, list) or not entries:
-        raise DataError(f"{tariffs.file}: {name}: expected a non-empty list of {{from = date, value = number}}")
-    starts = np.array([_as_datetime64(e.get("from"), f"{tariffs.file}: {name}.from") for e in entries])
+        raise DataError(
+            f"{tariffs.file}: {name}: expected a non-empty list of {{from = date, value = number}}"
+        )
+    starts = np.array(
+        [_as_datetime64(e.get("from"), f"{tariffs.file}: {name}.from") for e in entries]
+    )
     if (np.diff(starts) <= np.timedelta64(0)).any():
         raise DataError(f"{tariffs.file}: {name}: dates must be increasing")
     values = np.array([float(e["value"]) for e in entries])
@@ -195,12 +210,23 @@ def dated_values(tariffs: Tariffs, path: Sequence[str], when: np.ndarray, unit: 
         conf = str(e.get("confidence", "UNCONFIRMED"))
         if (pos < 0).any() and i == 0:
             conf += "; extrapolated back before " + str(e["from"])
-        figures.append(Figure(f"{name} from {e['from']}", float(e["value"]), unit, conf, str(e.get("source", ""))))
+        figures.append(
+            Figure(
+                f"{name} from {e['from']}", float(e["value"]), unit, conf, str(e.get("source", ""))
+            )
+        )
     after = table.get("carried_on_after") if isinstance(table, Mapping) else None
     if after is not None and (when >= _as_datetime64(after, f"{name}.carried_on_after")).any():
         last = entries[-1]
-        figures.append(Figure(f"{name} after {after}", float(last["value"]), unit,
-                              str(table.get("carried_on_label", "UNCONFIRMED: carried on")), str(last.get("source", ""))))
+        figures.append(
+            Figure(
+                f"{name} after {after}",
+                float(last["value"]),
+                unit,
+                str(table.get("carried_on_label", "UNCONFIRMED: carried on")),
+                str(last.get("source", "")),
+            )
+        )
     return out, figures
 
 
@@ -216,7 +242,9 @@ def parse_hours(ranges: Sequence[str], what: str) -> list[tuple[int, int]]:
             if not (0 <= ha <= 24 and 0 <= hb <= 24 and 0 <= ma < 60 and 0 <= mb < 60):
                 raise ValueError
         except ValueError:
-            raise ScenarioError(f"{what} = {text!r}: expected a range 'HH:MM-HH:MM' such as '22:00-06:00'") from None
+            raise ScenarioError(
+                f"{what} = {text!r}: expected a range 'HH:MM-HH:MM' such as '22:00-06:00'"
+            ) from None
         out.append((ha * 60 + ma, hb * 60 + mb))
     return out
 
@@ -246,7 +274,9 @@ def period_codes(hc: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.where(high, 0, 2) + hc.astype(int)
 
 
-def by_period(table: Mapping[str, float], hc: np.ndarray, high: np.ndarray, what: str) -> np.ndarray:
+def by_period(
+    table: Mapping[str, float], hc: np.ndarray, high: np.ndarray, what: str
+) -> np.ndarray:
     """Per-interval value of a table keyed by ``base``, ``HP/HC`` or ``HPH/HCH/HPB/HCB``."""
     keys = set(table)
     if keys == {"base"}:
@@ -255,4 +285,6 @@ def by_period(table: Mapping[str, float], hc: np.ndarray, high: np.ndarray, what
         return np.where(hc, float(table["HC"]), float(table["HP"]))
     if keys == set(PERIODS_4):
         return np.array([float(table[p]) for p in PERIODS_4])[period_codes(hc, high)]
-    raise ScenarioError(f"{what} = {dict(table)!r}: expected the periods {{base}}, {{HP, HC}} or {{HPH, HCH, HPB, HCB}}")
+    raise ScenarioError(
+        f"{what} = {dict(table)!r}: expected the periods {{base}}, {{HP, HC}} or {{HPH, HCH, HPB, HCB}}"
+    )
