@@ -59,7 +59,7 @@ def test_bundled_year_maxmin_cannot_be_improved_by_moving_one_step(year):
 
     k = res.coefficients
     level = res.min_relative_saving
-    assert min_rel(k) >= level - 1e-9
+    assert min_rel(k) >= level - 1e-8  # the value stage keeps the level up to a 1e-9 × bill slack
     n = len(k)
     for i in range(n):
         for j in range(n):
