@@ -9,7 +9,10 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
+
+from ..errors import GreenkommonWarning
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -162,6 +165,9 @@ def run(args: argparse.Namespace) -> int:
         base = Path(args.scenario)
         if out.resolve().parent != base.resolve().parent:
             rel = os.path.relpath(base.resolve(), out.resolve().parent)
+            warnings.warn(f"{out}: written outside the folder of {base.name}; relative paths of the scenario chain "
+                          "are resolved from each file's own folder, keep the chain in one folder", GreenkommonWarning,
+                          stacklevel=1)
         else:
             rel = base.name
         key_file = None
