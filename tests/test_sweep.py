@@ -463,3 +463,36 @@ def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
         assert _same_signature(_price_signature(scenario, energy, float(k)), sig)
         ref = models[float(sizes[0])] if _same_signature(sig, sigs[0]) else models[float(sizes[-1])]
         assert m is ref
+
+
+def test_cli_sweep_writes_parquet_and_csv_and_prints_the_best(tmp_path, capsys):
+    from greenkommon.cli import main
+
+    scenario = _hourly_scenario(tmp_path)
+    out = tmp_path / "s.parquet"
+    args = ["sweep", str(scenario), "--vary", "plant.peak_power_kwp=300,400", "-o", str(out)]
+    assert main([*args, "--csv", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "best 2 by venues' savings" in printed
+    parquet, csv = pd.read_parquet(out), pd.read_csv(out.with_suffix(".csv"))
+    assert parquet["plant.peak_power_kwp"].tolist() == [300, 400]
+    assert np.allclose(parquet["savings_eur"], csv["savings_eur"], rtol=1e-12)
+    assert main(args) == 2  # exists: needs --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 2
+    assert "already complete" in capsys.readouterr().err
+    assert main(["sweep", str(scenario)]) == 2
+    assert (
+        main(
+            [
+                "sweep",
+                str(scenario),
+                "--vary",
+                "plant.nonsense=1,2",
+                "-o",
+                str(tmp_path / "x.parquet"),
+            ]
+        )
+        == 2
+    )
+    assert "nonsense" in capsys.readouterr().err

@@ -112,9 +112,40 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         finance=args.finance,
     )
+    print(best_variants(table, [v.path for v in varies]))
     extra = f" and {out.with_suffix('.csv')}" if args.csv else ""
     print(
         f"{len(table):,} variant(s) written to {out}{extra} in {time.perf_counter() - t0:.1f} s",
         file=sys.stderr,
     )
     return 0
+
+
+def best_variants(table, paths: list[str], n: int = 5) -> str:  # noqa: ANN001
+    """The ``n`` variants with the largest venues' savings (and producer NPV when projected)."""
+    from ..report import format_table
+
+    cols = [c for c in table.columns if c.startswith("producer.npv_eur[")]
+    blocks = [("venues' savings €/yr", "savings_eur")]
+    if cols:
+        blocks.append((f"producer NPV € ({cols[0][len('producer.npv_eur[') : -1]})", cols[0]))
+    out = []
+    for title, col in blocks:
+        top = table.sort_values(col, ascending=False, kind="stable").head(n)
+        header = ["variant", *paths, "self-cons. %", "self-suff. %", "savings €/yr"]
+        if col != "savings_eur":
+            header.append(title)
+        rows = []
+        for _, r in top.iterrows():
+            cells = [
+                str(int(r["variant_id"])),
+                *(str(r[p]) for p in paths),
+                f"{r['self_consumption_pct']:.1f}",
+                f"{r['self_sufficiency_pct']:.1f}",
+                f"{r['savings_eur']:,.0f}".replace(",", " "),
+            ]
+            if col != "savings_eur":
+                cells.append(f"{r[col]:,.0f}".replace(",", " "))
+            rows.append(cells)
+        out.append(f"best {len(rows)} by {title}:\n" + format_table(rows, header))
+    return "\n\n".join(out)
