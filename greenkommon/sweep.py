@@ -344,10 +344,19 @@ class GroupEnergy:
     peak_power_kwp: float
     consumption_kwh: np.ndarray
     venue_names: tuple[str, ...]
+    host_load_kwh: np.ndarray | None = None
 
     def production_kwh(self, peak_power_kwp: float) -> np.ndarray:
-        """Production of the same plant scaled to ``peak_power_kwp`` [kWh per interval]."""
-        return self.production_per_kwp * float(peak_power_kwp)
+        """Injection of the same plant scaled to ``peak_power_kwp`` [kWh per interval].
+
+        The plant's output scales with its size; a host load behind the meter does not, so the
+        injection is ``max(per_kWp · size − host load, 0)`` (see
+        :func:`greenkommon.production.simulate_production`).
+        """
+        gross = self.production_per_kwp * float(peak_power_kwp)
+        if self.host_load_kwh is None:
+            return gross
+        return np.clip(gross - self.host_load_kwh, 0.0, None)
 
     def consumption_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -357,18 +366,29 @@ class GroupEnergy:
 
 def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> GroupEnergy:
     """Run weather, production and consumption once for a group mapping."""
+    from . import production
     from .pipeline import simulate_energy
     from .scenario import parse_scenario
 
     scenario = parse_scenario(_parseable(mapping), file)
-    index, _weather, _meta, production_kwh, consumption_kwh = simulate_energy(scenario)
-    kwp = scenario.plant.peak_power_kwp
+    index, weather_df, _meta, production_kwh, consumption_kwh = simulate_energy(scenario)
+    plant = scenario.plant
+    kwp = plant.peak_power_kwp
+    host = None
+    gross = np.asarray(production_kwh, dtype=float)
+    if plant.host_load_kw > 0 or plant.host_load_file is not None:
+        # the injection is not proportional to the size: keep the plant's output and the host load
+        gross = (
+            production.simulate_sections(weather_df, plant, index).sum(axis=1).to_numpy(dtype=float)
+        )
+        host = np.ascontiguousarray(production.host_load_kwh(plant, index).to_numpy(dtype=float))
     return GroupEnergy(
         index=index,
-        production_per_kwp=np.ascontiguousarray(np.asarray(production_kwh, dtype=float) / kwp),
+        production_per_kwp=np.ascontiguousarray(gross / kwp),
         peak_power_kwp=kwp,
         consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
         venue_names=tuple(scenario.venue_names),
+        host_load_kwh=host,
     )
 
 
@@ -560,12 +580,23 @@ def batch_allocation_kpis(
     """
     from . import allocation
 
+    sizes = np.asarray(peak_power_kwp, dtype=float)
+    if energy.host_load_kwh is not None:
+        # host load: one production row per variant (S, T) instead of a scaled per-kWp series
+        rows = np.vstack([energy.production_kwh(k) for k in sizes])
+        return allocation.allocate_batch_kpis(
+            rows,
+            energy.consumption_kwh,
+            key_kind,
+            None if key_kind == "prorata" else coefficients,
+            price_eur_per_kwh=price_eur_per_kwh,
+        )
     return allocation.allocate_batch_kpis(
         energy.production_per_kwp,
         energy.consumption_kwh,
         key_kind,
         None if key_kind == "prorata" else coefficients,
-        peak_power_kwp=np.asarray(peak_power_kwp, dtype=float),
+        peak_power_kwp=sizes,
         price_eur_per_kwh=price_eur_per_kwh,
     )
 
@@ -717,7 +748,11 @@ def _kpi_frame(
 ) -> pd.DataFrame:
     """Yearly KPIs (collective, then ``<venue>.<kpi>``) of variants of one combination."""
     consumption = energy.consumption_kwh.sum(axis=1)
-    production = energy.production_per_kwp.sum() * kwp
+    production = (
+        np.array([energy.production_kwh(k).sum() for k in kwp])
+        if energy.host_load_kwh is not None
+        else energy.production_per_kwp.sum() * kwp
+    )
     models = [money[float(k)] for k in kwp]
     bill_without = np.array([m.bill_without_eur for m in models])  # (S, N)
     bill_with0 = np.array([m.bill_with0_eur for m in models])

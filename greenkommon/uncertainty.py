@@ -202,7 +202,13 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
     irr_factor = 1.0
     if ctx.irradiation_sd_pct > 0:
         irr_factor = max(0.0, 1.0 + ctx.irradiation_sd_pct / 100.0 * float(rng.standard_normal()))
-        prod = prod * irr_factor
+        if plant.host_load_kw > 0 or plant.host_load_file is not None:
+            # the factor acts on the plant's output, not on what is left after the host load
+            gross = production.simulate_sections(wx, plant, index).sum(axis=1).to_numpy(dtype=float)
+            host = production.host_load_kwh(plant, index).to_numpy(dtype=float)
+            prod = np.clip(gross * irr_factor - host, 0.0, None)
+        else:
+            prod = prod * irr_factor
     if ctx.fixed_loads is not None:
         base = ctx.fixed_loads
     else:

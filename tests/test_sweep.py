@@ -496,3 +496,28 @@ def test_cli_sweep_writes_parquet_and_csv_and_prints_the_best(tmp_path, capsys):
         == 2
     )
     assert "nonsense" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_host_load_makes_injection_non_proportional_and_still_agrees(tmp_path):
+    """With a host load behind the plant's meter, injection = max(size · per-kWp − host, 0)."""
+    path = tmp_path / "host.toml"
+    path.write_text(
+        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n[plant]\nhost_load_kw = 40.0\n[finance]\nloan_amount_eur = 0.0\n',
+        encoding="utf-8",
+    )
+    varies = [parse_vary("plant.peak_power_kwp=100,600"), parse_vary("key.type=prorata,static")]
+    table = run_sweep(path, varies, tmp_path / "h.parquet", progress=False)
+    base = read_scenario_mapping(path)
+    for _, row in table.iterrows():
+        mapping = apply_overrides(base, {v.path: row[v.path] for v in varies})
+        fill_key(
+            mapping,
+            [v["name"] for v in mapping["venues"]],
+            np.array([row[f"{v['name']}.consumption_kwh"] for v in mapping["venues"]]),
+        )
+        coll = run_scenario(parse_scenario(mapping, path)).collective_summary()
+        for k in ("production_kwh", "allocated_kwh", "surplus_kwh", "savings_eur"):
+            assert row[k] == pytest.approx(coll[k], rel=1e-9), k
+    p = table.groupby("plant.peak_power_kwp")["production_kwh"].first()
+    assert p[600] / p[100] > 6.0  # the host eats a larger share of the small plant
