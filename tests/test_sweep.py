@@ -521,3 +521,17 @@ def test_host_load_makes_injection_non_proportional_and_still_agrees(tmp_path):
             assert row[k] == pytest.approx(coll[k], rel=1e-9), k
     p = table.groupby("plant.peak_power_kwp")["production_kwh"].first()
     assert p[600] / p[100] > 6.0  # the host eats a larger share of the small plant
+
+
+@pytest.mark.slow
+def test_optimised_key_is_solved_per_size_like_run_scenario(tmp_path):
+    path = _hourly_scenario(tmp_path)
+    varies = [parse_vary("plant.peak_power_kwp=350,700"), parse_vary("key.type=optimised")]
+    table = run_sweep(path, varies, tmp_path / "o.parquet", progress=False)
+    base = read_scenario_mapping(path)
+    for _, row in table.iterrows():
+        mapping = apply_overrides(base, {v.path: row[v.path] for v in varies})
+        result = run_scenario(parse_scenario(mapping, path))
+        coll = result.collective_summary()
+        for k in ("allocated_kwh", "surplus_kwh", "savings_eur"):
+            assert row[k] == pytest.approx(coll[k], rel=1e-9), k
