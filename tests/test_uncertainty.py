@@ -217,6 +217,25 @@ def test_cli_uncertainty(tmp_path, capsys):
     assert "P90" in printed and "producer NPV" in printed
     assert (tmp_path / "out" / "histogram.png").is_file()
     assert len(pd.read_parquet(tmp_path / "out" / "samples.parquet")) == 2
+    report = tmp_path / "report.html"
+    assert (
+        main(
+            [
+                "uncertainty",
+                str(path),
+                "--years",
+                "3",
+                "--irradiation-sd",
+                "3",
+                "--no-progress",
+                "--report",
+                str(report),
+            ]
+        )
+        == 0
+    )
+    html = report.read_text(encoding="utf-8")
+    assert 'id="fig-uncertainty"' in html and "P90" in html
 
 
 @pytest.mark.slow

@@ -81,6 +81,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="png",
         help="histogram format (default: png)",
     )
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        default=None,
+        help="also write the scenario's HTML report with the savings histogram (P50/P90)",
+    )
+    p.add_argument(
+        "--lang", choices=("en", "fr"), default="en", help="language of --report (default: en)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -108,5 +117,14 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         out = write_uncertainty(result, args.out, image=args.image)
         print(f"\nsamples, summary and histogram.{args.image} written to {out}/", file=sys.stderr)
+    if args.report:
+        from ..pipeline import run_scenario
+        from ..report.html import write_html_report
+
+        run = run_scenario(scenario)
+        path = write_html_report(
+            run, args.report, lang=args.lang, extra={"uncertainty": result.report_mapping()}
+        )
+        print(f"report written to {path}", file=sys.stderr)
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
