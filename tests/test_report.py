@@ -79,6 +79,55 @@ def prorata(production: np.ndarray, consumption: np.ndarray) -> tuple[np.ndarray
     return alloc, production - alloc.sum(axis=0)
 
 
+def payback(flows: np.ndarray) -> float:
+    """First year the cumulative flow is >= 0 (NaN if never)."""
+    ok = np.flatnonzero(np.cumsum(flows) >= 0)
+    return float(ok[0]) if ok.size else float("nan")
+
+
+def fake_projection(names: list[str], savings: pd.Series) -> SimpleNamespace:
+    """An object shaped like ``economics.finance.FinanceResult`` (documented attributes only).
+
+    Venues: equity 3 × year-1 savings at year 0, then savings growing with the case's rate;
+    producer: −400 000 € then 30 000 €/yr for 20 years (no loan: project = equity).
+    """
+    cases = {}
+    for case, rate in (("flat", 0.0), ("+3 %/yr", 0.03)):
+        frames, metrics = {}, {}
+        for name in names:
+            flows = np.r_[-3.0 * savings[name], savings[name] * (1 + rate) ** np.arange(20)]
+            frames[name] = pd.DataFrame(
+                {"cash_flow_eur": flows}, index=pd.RangeIndex(21, name="year")
+            )
+            metrics[name] = flows
+        producer_flows = np.r_[-400_000.0, np.full(20, 30_000.0)]
+        producer = pd.DataFrame(
+            {"project_cash_flow_eur": producer_flows, "equity_cash_flow_eur": producer_flows},
+            index=pd.RangeIndex(21, name="year"),
+        )
+        metrics["producer (project)"] = metrics["producer (equity)"] = producer_flows
+        met = pd.DataFrame(
+            {
+                "npv_eur": {k: npf.npv(0.04, f) for k, f in metrics.items()},
+                "irr": {k: npf.irr(f) for k, f in metrics.items()},
+                "simple_payback_years": {k: payback(f) for k, f in metrics.items()},
+                "discounted_payback_years": {k: float("nan") for k in metrics},
+            }
+        )
+        met.index.name = "stakeholder"
+        venues = pd.concat(frames, names=["venue", "year"])
+        cases[case] = SimpleNamespace(name=case, venues=venues, producer=producer, metrics=met)
+    return SimpleNamespace(
+        cases=cases,
+        discount_rate=0.04,
+        lifetime_years=20,
+        lcoe_eur_per_kwh=0.11,
+        producer_inputs=SimpleNamespace(
+            capex_eur=400_000.0, labels={"capex_eur": "ASSUMPTION (data file default)"}
+        ),
+    )
+
+
 def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None) -> ScenarioResult:
     """A consistent synthetic year on the hourly grid (see module docstring)."""
     sc = scenario or make_scenario()
@@ -134,28 +183,7 @@ def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None)
             source="scenario",
         ),
     ]
-    extras = {}
-    if finance:
-        years = np.arange(21)
-        cash = {}
-        for name in names:
-            flows = np.full(21, float(bills.loc[name, "savings_eur"]))
-            flows[0] = -3.0 * flows[1]
-            cash[name] = flows
-        cash["producer"] = np.r_[-400_000.0, np.full(20, 30_000.0)]
-        cf = pd.DataFrame(cash, index=years)
-        metrics = pd.DataFrame(
-            {
-                "npv_eur": {p: npf.npv(0.04, cf[p]) for p in cf},
-                "irr_pct": {p: 100 * npf.irr(cf[p]) for p in cf},
-                "payback_years": {p: float(np.argmax(cf[p].cumsum().to_numpy() >= 0)) for p in cf},
-            }
-        )
-        extras["finance"] = {
-            "cash_flows_eur": cf,
-            "metrics": metrics,
-            "assumptions": {"lifetime_years": 20, "discount_rate": 0.04},
-        }
+    extras = {"finance": fake_projection(names, bills["savings_eur"]) if finance else None}
     return ScenarioResult(
         scenario=sc,
         index=index,
@@ -420,9 +448,14 @@ def test_excel_sheets_and_units(workbook):
         "NPV IRR payback",
         "Key comparison",
     ]
+    text_columns = {"Venue", "Month", "Year", "Grid price trend", "Party"}
     for name in ("Energy per venue", "Monthly energy", "Bills", "Cash flows", "NPV IRR payback"):
         header, rows = _sheet_table(workbook[name])
-        assert all("[" in h for h in header[1:]), (name, header)  # every number column has a unit
+        numeric = [h for h in header if h not in text_columns]
+        assert numeric and all("[" in h for h in numeric), (
+            name,
+            header,
+        )  # every number column has a unit
 
 
 def test_excel_energy_numbers_are_numbers(result, workbook):
@@ -448,16 +481,21 @@ def test_excel_bills_and_finance(result, workbook):
     assert total[header.index("Savings [€/yr]")] == pytest.approx(result.bills["savings_eur"].sum())
     assert "energy_supply_eur [€/yr]" in header  # breakdown columns kept, unit from the name
     header, rows = _sheet_table(workbook["Cash flows"])
-    assert len(rows) == 21 and header[0] == "Year"
-    col = header.index("producer: Cumulative [€]")
-    assert rows[-1][col] == pytest.approx(-400_000 + 20 * 30_000)
+    assert len(rows) == 2 * 21 and header[:2] == ["Grid price trend", "Year"]
+    flat = [r for r in rows if r[0] == "stable prices"]
+    col = header.index("producer (project): Cumulative [€]")
+    assert flat[-1][1] == 20 and flat[-1][col] == pytest.approx(-400_000 + 20 * 30_000)
+    rising = [r for r in rows if r[0] == "+3 %/yr"]
+    col = header.index("le 6b: Cash flow [€]")
+    s6b = result.bills.loc["le 6b", "savings_eur"]
+    assert rising[2][col] == pytest.approx(s6b * 1.03)  # year 2 = year-1 savings + 3 %
+    assert rising[0][col] == pytest.approx(-3 * s6b)
     header, rows = _sheet_table(workbook["NPV IRR payback"])
-    producer = next(r for r in rows if r[0] == "producer")
+    producer = next(r for r in rows if r[0] == "stable prices" and r[1] == "producer (project)")
     # hand check: IRR of -400k then 20 × 30k solves Σ 30k/(1+r)^t = 400k -> r ≈ 4.22 %
     assert producer[header.index("Internal rate of return [%]")] == pytest.approx(4.22, abs=0.01)
-    assert (
-        producer[header.index("Payback [years]")] == 14.0
-    )  # 14 × 30k = 420k ≥ 400k, 13 × 30k < 400k
+    # 14 × 30k = 420k ≥ 400k, 13 × 30k < 400k
+    assert producer[header.index("Payback [years]")] == 14.0
 
 
 def test_excel_assumptions_list_every_parameter(result, workbook):
@@ -469,6 +507,11 @@ def test_excel_assumptions_list_every_parameter(result, workbook):
     assert params["finance.discount_rate"][3] == "default of greenkommon"  # not in the bundled file
     assert params["venues[Les Poussières].meter_id"][1].startswith("set (hidden")
     assert params["finance_projection.lifetime_years"][1] == 20
+    assert params["finance_projection.capex_eur"][1:4] == [
+        400_000,
+        "€",
+        "ASSUMPTION (data file default)",
+    ]
 
     # every leaf of the scenario file is listed
     def leaves(node, prefix=""):
@@ -505,10 +548,26 @@ def test_excel_french_and_missing_finance(result, tmp_path):
     assert wb["Comparaison des clés"]["A1"].value.startswith("Non disponible")
 
 
-def test_finance_tables_accepts_dict_and_reports_absence(result):
+def test_finance_tables_from_projection(result):
     fin = finance_tables(result)
-    assert isinstance(fin, FinanceTables) and "producer" in fin.cash_flows_eur.columns
+    assert isinstance(fin, FinanceTables)
+    assert fin.shown_case == "+3 %/yr"  # rising prices shown to members, like `greenkommon finance`
+    names = result.scenario.venue_names
+    assert list(fin.cash_flows_eur.columns) == [*names, "producer (project)", "producer (equity)"]
+    assert fin.venues == names
+    assert fin.metrics.loc[("flat", "producer (project)"), "irr_pct"] == pytest.approx(
+        4.2166, abs=1e-3
+    )
     assert finance_tables(make_fake_result(result.scenario, finance=False)) == "no_finance"
+
+
+def test_html_finance_section(result, html_en):
+    part = html_en.split('id="fig-cashflow"')[1].split('id="fig-key-comparison"')[0]
+    assert "<img" in part and "+3 %/yr" in part and "stable prices" in part
+    fin = finance_tables(result)
+    npv = fin.metrics.loc[("flat", "le 6b"), "npv_eur"]
+    assert fmt_number(npv, 0) in part
+    assert "producer (shareholders)" in part
 
 
 def test_tariff_figures_listed_with_confidence(result, html_en, workbook):

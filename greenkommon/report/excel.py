@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
-from .i18n import check_lang, month_names, party_label, tr
+from .i18n import case_label, check_lang, month_names, party_label, reason_text, tr
 from .plots import monthly_sum
 from .tables import (
     FinanceTables,
@@ -132,8 +132,8 @@ def _assumptions_sheet(
         ["weather.source_used", str(result.weather_meta.get("source", "")), "", "weather stage"]
     )
     if isinstance(fin, FinanceTables):
-        for name, value in fin.assumptions.items():
-            rows.append([f"finance_projection.{name}", value, unit_of(name), "economics stage"])
+        for name, value, label in fin.assumptions:
+            rows.append([f"finance_projection.{name}", value, unit_of(name), label])
     next_row = _write_table(
         ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang), tr("origin", lang)], rows
     )
@@ -234,23 +234,39 @@ def _cashflow_sheets(
     ws_cf: Worksheet, ws_fin: Worksheet, fin: FinanceTables | str, lang: str
 ) -> None:
     if isinstance(fin, str):
-        reason = tr("unavailable", lang, reason=tr(fin, lang))
+        reason = tr("unavailable", lang, reason=reason_text(fin, lang))
         _note(ws_cf, 1, reason)
         _note(ws_fin, 1, reason)
         return
-    cf = fin.cash_flows_eur
+    parties = list(fin.cash_flows_eur.columns)
+    names = [party_label(str(p), lang) for p in parties]
     header = [
+        tr("case", lang),
         tr("year", lang),
-        *(f"{party_label(str(p), lang)}: {tr('cash_flow_eur', lang)}" for p in cf.columns),
-        *(f"{party_label(str(p), lang)}: {tr('cumulative_eur', lang)}" for p in cf.columns),
+        *(f"{n}: {tr('cash_flow_eur', lang)}" for n in names),
+        *(f"{n}: {tr('cumulative_eur', lang)}" for n in names),
     ]
-    cum = cf.cumsum()
-    rows = [[year, *cf.loc[year].tolist(), *cum.loc[year].tolist()] for year in cf.index]
+    rows = []
+    for case, cf in fin.cases.items():
+        cf = cf.reindex(columns=parties)
+        cum = cf.cumsum()
+        label = case_label(case, lang)
+        rows += [
+            [label, int(year), *cf.loc[year].tolist(), *cum.loc[year].tolist()] for year in cf.index
+        ]
     _write_table(ws_cf, header, rows)
-    m = fin.metrics
-    cols = [c for c in ("npv_eur", "irr_pct", "payback_years") if c in m.columns]
-    rows = [[party_label(str(party), lang), *(r[c] for c in cols)] for party, r in m.iterrows()]
-    _write_table(ws_fin, [tr("party", lang), *(tr(c, lang) for c in cols)], rows)
+    ws_cf.freeze_panes = "C2"
+    cols = [
+        c
+        for c in ("npv_eur", "irr_pct", "payback_years", "discounted_payback_years")
+        if c in fin.metrics.columns
+    ]
+    rows = [
+        [case_label(str(case), lang), party_label(str(party), lang), *(r[c] for c in cols)]
+        for (case, party), r in fin.metrics.iterrows()
+    ]
+    _write_table(ws_fin, [tr("case", lang), tr("party", lang), *(tr(c, lang) for c in cols)], rows)
+    ws_fin.freeze_panes = "C2"
 
 
 def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from . import plots
-from .i18n import check_lang, fmt_number, party_label, tr
+from .i18n import case_label, check_lang, fmt_number, party_label, reason_text, tr
 from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -198,30 +198,50 @@ def _summary(result: ScenarioResult, lang: str) -> str:
 
 
 def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
-    """(cash-flow figure or reason, metrics table html)."""
+    """(cash-flow figure or reason, text and metrics table html)."""
     if isinstance(fin, str):
-        return tr(fin, lang), ""
-    cash = fin.cash_flows_eur.rename(columns=lambda c: party_label(str(c), lang))
-    fig = plots.plot_cumulative_cashflow(cash, lang)
-    m = fin.metrics
-    header = [
-        tr("party", lang),
-        tr("npv_eur", lang),
-        tr("irr_pct", lang),
-        tr("payback_years", lang),
-    ]
+        return reason_text(fin, lang), ""
+    cash = fin.cash_flows_eur
+    labels = {c: party_label(str(c), lang) for c in cash.columns}
+    fig = plots.plot_cumulative_cashflow(cash, fin.venues, lang, labels)
+    rate = next((v for k, v, _ in fin.assumptions if k == "discount_rate"), float("nan"))
+    text = tr(
+        "finance_text",
+        lang,
+        case=case_label(fin.shown_case, lang),
+        rate=fmt_number(100 * rate, 1, lang),
+    )
+    cases = list(fin.cases)
+    header = [tr("party", lang)]
+    for col in ("npv_eur", "payback_years"):
+        header += [f"{tr(col, lang)} — {case_label(c, lang)}" for c in cases]
     rows = []
-    for party, r in m.iterrows():
-        payback = r.get("payback_years", np.nan)
-        rows.append(
-            [
-                party_label(str(party), lang),
-                fmt_number(r.get("npv_eur", np.nan), 0, lang),
-                fmt_number(r.get("irr_pct", np.nan), 1, lang),
-                tr("never", lang) if pd.isna(payback) else fmt_number(payback, 1, lang),
-            ]
-        )
-    return fig, f"<h3>{_e(tr('finance', lang))}</h3>" + _table(header, rows)
+    parties = list(dict.fromkeys(fin.metrics.index.get_level_values("party")))
+    for party in parties:
+        row = [party_label(str(party), lang)]
+        for c in cases:
+            row.append(fmt_number(fin.metrics.loc[(c, party), "npv_eur"], 0, lang))
+        for c in cases:
+            pb = fin.metrics.loc[(c, party), "payback_years"]
+            row.append(tr("never", lang) if pd.isna(pb) else fmt_number(pb, 1, lang))
+        rows.append(row)
+    irr_header = [
+        tr("party", lang),
+        *(f"{tr('irr_pct', lang)} — {case_label(c, lang)}" for c in cases),
+    ]
+    irr_rows = [
+        [
+            party_label(str(p), lang),
+            *(fmt_number(fin.metrics.loc[(c, p), "irr_pct"], 1, lang) for c in cases),
+        ]
+        for p in parties
+    ]
+    html_text = (
+        f"<h3>{_e(tr('finance', lang))}</h3><p>{_e(text)}</p>"
+        + _table(header, rows)
+        + _table(irr_header, irr_rows)
+    )
+    return fig, html_text
 
 
 def _key_label(key_type: str, lang: str) -> str:

@@ -226,6 +226,32 @@ LABELS: dict[str, dict[str, str]] = {
     "winter": {"en": "winter", "fr": "hiver"},
     "week_of": {"en": "week of {date}", "fr": "semaine du {date}"},
     "producer": {"en": "producer", "fr": "producteur"},
+    "producer_project": {"en": "producer (project)", "fr": "producteur (projet)"},
+    "producer_equity": {"en": "producer (shareholders)", "fr": "producteur (actionnaires)"},
+    "case_flat": {"en": "stable prices", "fr": "prix stables"},
+    "case": {"en": "Grid price trend", "fr": "Évolution des prix du réseau"},
+    "venues_panel": {"en": "venues", "fr": "lieux"},
+    "finance_text": {
+        "en": (
+            "The figure shows the grid-price case \u201c{case}\u201d. A venue's cash flow is its contribution to "
+            "the plant (year 0, if any) then its yearly savings; the producer invests in the "
+            "plant and is paid for the solar energy. The table gives the three usual "
+            "yardsticks under each price trend: net present value (discount rate {rate} %), "
+            "internal rate of return and the years needed to get the money back."
+        ),
+        "fr": (
+            "La figure montre le cas « {case} » pour les prix du réseau. Le flux d'un lieu est son apport au "
+            "projet (année 0, s'il y en a) puis ses économies annuelles ; le producteur investit "
+            "dans la centrale et est payé pour l'énergie solaire. Le tableau donne les trois "
+            "indicateurs habituels pour chaque évolution des prix : valeur actuelle nette (taux "
+            "d'actualisation {rate} %), taux de rentabilité interne et années pour récupérer la "
+            "mise."
+        ),
+    },
+    "discounted_payback_years": {
+        "en": "Discounted payback [years]",
+        "fr": "Retour actualisé [années]",
+    },
     # -- keys ----------------------------------------------------------------------------------
     "key_prorata": {
         "en": "pro rata of consumption (Enedis default)",
@@ -329,9 +355,28 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+_PARTIES = {
+    "producer": "producer",
+    "producer (project)": "producer_project",
+    "producer (equity)": "producer_equity",
+}
+
+
 def party_label(name: str, lang: str = "en") -> str:
-    """Display name of a finance party: venues keep their name, the producer is translated."""
-    return tr("producer", lang) if name == "producer" else name
+    """Display name of a finance party: venues keep their name, the producer's are translated."""
+    return tr(_PARTIES[name], lang) if name in _PARTIES else name
+
+
+def case_label(name: str, lang: str = "en") -> str:
+    """Display name of a supply-price escalation case (``flat``, ``+3 %/yr``, ...)."""
+    if name == "flat":
+        return tr("case_flat", lang)
+    return name.replace("/yr", "/an") if lang == "fr" else name
+
+
+def reason_text(reason: str, lang: str = "en") -> str:
+    """A reason returned by the report tables: a label key is translated, a message kept."""
+    return tr(reason, lang) if reason in LABELS else reason
 
 
 def month_names(lang: str = "en") -> tuple[str, ...]:

@@ -157,45 +157,119 @@ class FinanceTables:
 
     Attributes
     ----------
-    cash_flows_eur : pandas.DataFrame
-        Rows: project years (0 = investment year); columns: parties (venues, producer) [€].
+    cases : dict of str to pandas.DataFrame
+        One per supply-price escalation case (``"flat"``, ``"+3 %/yr"``, ...): rows project
+        years (0 = investment year), columns parties (each venue, then the producer) [€].
     metrics : pandas.DataFrame
-        Rows: parties; columns ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years`` [yr]
-        (NaN when undefined or beyond the project life).
-    assumptions : dict
-        Finance parameters as ``{name: value}`` (units in the names).
+        Index (case, party); columns ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years`` and
+        ``discounted_payback_years`` [yr] (NaN when undefined or beyond the project life).
+    shown_case : str
+        The case the members' figure shows.
+    venues : list of str
+        The parties that are venues (the others belong to the producer).
+    assumptions : list of tuple
+        ``(name, value, label)`` of the finance figures used (label: scenario, ASSUMPTION, ...).
     """
 
-    cash_flows_eur: pd.DataFrame
+    cases: dict[str, pd.DataFrame]
     metrics: pd.DataFrame
-    assumptions: dict[str, Any] = field(default_factory=dict)
+    shown_case: str
+    venues: list[str]
+    assumptions: list[tuple[str, Any, str]] = field(default_factory=list)
+
+    @property
+    def cash_flows_eur(self) -> pd.DataFrame:
+        """Yearly cash flows of the shown case (years × parties) [€]."""
+        return self.cases[self.shown_case]
 
 
-def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
+def default_case(names: list[str]) -> str:
+    """The case shown to members: the first with rising prices (else the only one)."""
+    return next((n for n in names if n != "flat"), names[0])
+
+
+def tables_from_projection(fin: Any, venue_names: list[str]) -> FinanceTables:
+    """Convert the economics stage's projection (``economics.finance.FinanceResult``).
+
+    Uses its documented structure: ``cases`` (name -> case with ``venues`` indexed by
+    (venue, year) holding ``cash_flow_eur``, ``producer`` indexed by year holding
+    ``project_cash_flow_eur`` and ``equity_cash_flow_eur``, ``metrics`` by stakeholder with
+    ``npv_eur``, ``irr`` [-], ``simple_payback_years``, ``discounted_payback_years``),
+    ``discount_rate``, ``lifetime_years``, ``lcoe_eur_per_kwh`` and ``producer_inputs.labels``.
+    """
+    cases: dict[str, pd.DataFrame] = {}
+    metrics = []
+    for name, case in fin.cases.items():
+        venues = case.venues["cash_flow_eur"].unstack("venue").reindex(columns=venue_names)
+        producer = case.producer
+        flows = venues.copy()
+        flows["producer (project)"] = producer["project_cash_flow_eur"]
+        flows["producer (equity)"] = producer["equity_cash_flow_eur"]
+        flows.index.name = "year"
+        cases[name] = flows
+        m = case.metrics
+        metrics.append(
+            pd.DataFrame(
+                {
+                    "npv_eur": m["npv_eur"],
+                    "irr_pct": 100.0 * m["irr"],
+                    "payback_years": m["simple_payback_years"],
+                    "discounted_payback_years": m["discounted_payback_years"],
+                }
+            ).assign(case=name)
+        )
+    table = pd.concat(metrics)
+    table.index.name = "party"
+    table = table.reset_index().set_index(["case", "party"])
+    assumptions: list[tuple[str, Any, str]] = [
+        ("lifetime_years", int(fin.lifetime_years), "scenario"),
+        ("discount_rate", float(fin.discount_rate), "scenario"),
+        ("lcoe_eur_per_kwh", float(fin.lcoe_eur_per_kwh), "computed"),
+    ]
+    pin = getattr(fin, "producer_inputs", None)
+    for key, label in (getattr(pin, "labels", None) or {}).items():
+        assumptions.append((key, getattr(pin, key, None), str(label)))
+    return FinanceTables(
+        cases=cases,
+        metrics=table,
+        shown_case=default_case(list(cases)),
+        venues=list(venue_names),
+        assumptions=assumptions,
+    )
 
 
 def finance_tables(result: ScenarioResult) -> FinanceTables | str:
-    """The finance projection of ``result`` (``result.extras['finance']``), or why there is none.
+    """The long-term projection of ``result``, or why there is none.
+
+    Taken from ``result.extras['finance']`` when the pipeline stored it, else computed with the
+    economics stage's :func:`greenkommon.economics.finance.project_result`.
 
     Returns
     -------
     FinanceTables or str
-        A string is the (translatable key of the) reason the projection is missing.
+        A string is the reason the projection is missing: a label key of
+        :mod:`greenkommon.report.i18n` or the one-line message of the error that stopped it.
+        ``extras['finance'] = None`` means the run chose not to project.
     """
-    fin = result.extras.get("finance") if result.extras else None
-    if fin is None:
-        return "no_finance"
+    extras = result.extras or {}
+    if "finance" in extras and extras["finance"] is None:
+        return "no_finance"  # the run chose not to project
+    fin = extras.get("finance")
     if isinstance(fin, FinanceTables):
         return fin
-    cash = _get(fin, "cash_flows_eur")
-    metrics = _get(fin, "metrics")
-    if not isinstance(cash, pd.DataFrame) or not isinstance(metrics, pd.DataFrame):
+    names = list(result.scenario.venue_names)
+    if fin is None:
+        try:
+            from ..economics.finance import project_result
+        except ImportError:
+            return "no_finance"
+        try:
+            fin = project_result(result)
+        except (GreenkommonError, KeyError, ValueError) as exc:
+            return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if not hasattr(fin, "cases"):
         return "no_finance"
-    assumptions = _get(fin, "assumptions") or {}
-    return FinanceTables(cash_flows_eur=cash, metrics=metrics, assumptions=dict(assumptions))
+    return tables_from_projection(fin, names)
 
 
 # -- tariff figures --------------------------------------------------------------------------------
