@@ -113,7 +113,8 @@ def _header_for(column: str, lang: str) -> str:
         return tr(column, lang)
     except KeyError:
         unit = unit_of(column)
-        unit = {"€": "€/yr"}.get(unit, unit) if column.endswith("_eur") else unit
+        # the bill table holds yearly amounts
+        unit = {"€": "€/yr", "kWh": "kWh/yr"}.get(unit, unit)
         return f"{column} [{unit}]" if unit else column
 
 
@@ -126,8 +127,7 @@ def _assumptions_sheet(
         origin = tr("from_file", lang) if r["from_file"] else tr("default", lang)
         value = tr("hidden", lang) if r["value"] == "***" else r["value"]
         rows.append([r["parameter"], value, r["unit"], origin])
-    rows.insert(0, ["scenario.name", sc.name, "", tr("from_file", lang)])
-    rows.insert(1, ["scenario.file", str(sc.file) if sc.file else "", "", ""])
+    rows.insert(0, ["file", str(sc.file) if sc.file else "", "", ""])
     rows.append(
         ["weather.source_used", str(result.weather_meta.get("source", "")), "", "weather stage"]
     )
@@ -222,12 +222,21 @@ def _monthly_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
 def _bills_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
     bills = result.bills
     first = ["bill_without_eur", "bill_with_eur", "savings_eur"]
-    cols = first + [
-        c for c in bills.columns if c not in first and pd.api.types.is_numeric_dtype(bills[c])
+
+    def is_number(c: str) -> bool:
+        return pd.api.types.is_numeric_dtype(bills[c]) and not pd.api.types.is_bool_dtype(bills[c])
+
+    numbers = first + [c for c in bills.columns if c not in first and is_number(c)]
+    # text and yes/no columns (tariff name, VAT recoverable, flagged figures) go last, unit-less
+    others = [c for c in bills.columns if c not in numbers]
+    rows = [
+        [name, *(r[c] for c in numbers), *(r[c] for c in others)] for name, r in bills.iterrows()
     ]
-    rows = [[name, *(r[c] for c in cols)] for name, r in bills.iterrows()]
-    rows.append([tr("all_venues", lang), *(bills[c].sum() for c in cols)])
-    _write_table(ws, [tr("venue", lang), *(_header_for(c, lang) for c in cols)], rows)
+    rows.append(
+        [tr("all_venues", lang), *(bills[c].sum() for c in numbers), *([None] * len(others))]
+    )
+    header = [tr("venue", lang), *(_header_for(c, lang) for c in numbers), *others]
+    _write_table(ws, header, rows)
 
 
 def _cashflow_sheets(

@@ -99,6 +99,21 @@ def _table(
     return "".join(out)
 
 
+def _grouped_table(first: str, groups: list[tuple[str, list[str]]], rows: list[list[str]]) -> str:
+    """A table whose columns are grouped under a spanning header (e.g. a metric over cases)."""
+    top = [f'<th rowspan="2">{_e(first)}</th>']
+    top += [f'<th colspan="{len(subs)}">{_e(title)}</th>' for title, subs in groups]
+    sub = [f"<th>{_e(h)}</th>" for _, subs in groups for h in subs]
+    body = "".join(
+        "<tr>"
+        + f"<td>{_e(r[0])}</td>"
+        + "".join(f'<td class="n">{_e(c)}</td>' for c in r[1:])
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{''.join(top)}</tr><tr>{''.join(sub)}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
     title_key, text_key = _TITLES[fid]
     head = f"<h3>{_e(tr(title_key, lang))}</h3>"
@@ -212,34 +227,23 @@ def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
         rate=fmt_number(100 * rate, 1, lang),
     )
     cases = list(fin.cases)
-    header = [tr("party", lang)]
-    for col in ("npv_eur", "payback_years"):
-        header += [f"{tr(col, lang)} — {case_label(c, lang)}" for c in cases]
+    case_names = [case_label(c, lang) for c in cases]
+    metrics = fin.metrics
+    parties = list(dict.fromkeys(metrics.index.get_level_values("party")))
     rows = []
-    parties = list(dict.fromkeys(fin.metrics.index.get_level_values("party")))
     for party in parties:
         row = [party_label(str(party), lang)]
+        row += [fmt_number(metrics.loc[(c, party), "npv_eur"], 0, lang) for c in cases]
+        row += [fmt_number(metrics.loc[(c, party), "irr_pct"], 1, lang) for c in cases]
         for c in cases:
-            row.append(fmt_number(fin.metrics.loc[(c, party), "npv_eur"], 0, lang))
-        for c in cases:
-            pb = fin.metrics.loc[(c, party), "payback_years"]
+            pb = metrics.loc[(c, party), "payback_years"]
             row.append(tr("never", lang) if pd.isna(pb) else fmt_number(pb, 1, lang))
         rows.append(row)
-    irr_header = [
-        tr("party", lang),
-        *(f"{tr('irr_pct', lang)} — {case_label(c, lang)}" for c in cases),
-    ]
-    irr_rows = [
-        [
-            party_label(str(p), lang),
-            *(fmt_number(fin.metrics.loc[(c, p), "irr_pct"], 1, lang) for c in cases),
-        ]
-        for p in parties
-    ]
+    groups = [(tr(col, lang), case_names) for col in ("npv_eur", "irr_pct", "payback_years")]
     html_text = (
         f"<h3>{_e(tr('finance', lang))}</h3><p>{_e(text)}</p>"
-        + _table(header, rows)
-        + _table(irr_header, irr_rows)
+        + _grouped_table(tr("party", lang), groups, rows)
+        + f'<p class="sub">{_e(tr("never_note", lang))}</p>'
     )
     return fig, html_text
 
@@ -263,29 +267,39 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
             tr("key_failed", lang, key=_key_label(k, lang), reason=why)
             for k, why in comp.failed.items()
         ) or tr("no_comparison", lang), ""
-    labels = {k: f"{i + 1}. {_key_label(k, lang)}" for i, k in enumerate(comp.savings_eur.index)}
+
+    def name(k: str) -> str:
+        return tr(comp.label_keys[k], lang) if k in comp.label_keys else _key_label(k, lang)
+
+    labels = {k: f"{i + 1}. {name(k)}" for i, k in enumerate(comp.savings_eur.index)}
     fig = plots.plot_key_comparison(
         comp.savings_eur.rename(index=labels),
         comp.collective["self_consumption_pct"].rename(index=labels),
         lang,
     )
-    header = [
-        tr("key", lang),
-        *(f"{venue}: {tr('savings_eur', lang)}" for venue in comp.savings_eur.columns),
-        f"{tr('all_venues', lang)}: {tr('savings_eur', lang)}",
-        tr("self_consumption_pct", lang),
+    venues = list(comp.savings_eur.columns)
+    groups = [
+        (tr("savings_eur", lang), [*venues, tr("all_venues", lang)]),
+        (tr("self_consumption_pct", lang), [""]),
+        (tr("coefficient_pct", lang), venues),
     ]
     rows = []
     for k in comp.savings_eur.index:
+        coefs = comp.coefficients.get(k)
+        shares = (
+            ["-"] * len(venues) if coefs is None else [fmt_number(100 * c, 1, lang) for c in coefs]
+        )
         rows.append(
             [
                 labels[k],
                 *(fmt_number(v, 0, lang) for v in comp.savings_eur.loc[k]),
                 fmt_number(comp.collective.loc[k, "savings_eur"], 0, lang),
                 fmt_number(comp.collective.loc[k, "self_consumption_pct"], 1, lang),
+                *shares,
             ]
         )
-    return fig, notes + _table(header, rows)
+    note = f'<p class="sub">{_e(tr("shares_note", lang))}</p>'
+    return fig, notes + _grouped_table(tr("key", lang), groups, rows) + note
 
 
 def p50_p90(values: np.ndarray) -> tuple[float, float]:
@@ -344,7 +358,7 @@ def _sources_section(result: ScenarioResult, lang: str) -> str:
         for r in flagged.itertuples(index=False)
     ]
     header = [tr("figure", lang), tr("value", lang), tr("unit", lang), tr("confidence", lang)]
-    table = _table(header, rows, numeric_from=1) if rows else ""
+    table = _table(header, rows, numeric_from=len(header)) if rows else ""
     return head + f"<p>{_e(text)}</p>" + table + "</section>"
 
 

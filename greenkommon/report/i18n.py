@@ -258,6 +258,14 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "au prorata des consommations (clé par défaut)",
     },
     "key_static": {"en": "fixed shares", "fr": "parts fixes"},
+    "shares_note": {
+        "en": "Shares \u201c-\u201d: the key recomputes each venue's share at every step (pro rata of what it consumes then).",
+        "fr": "Parts « - » : la clé recalcule la part de chaque lieu à chaque pas (au prorata de ce qu'il consomme alors).",
+    },
+    "key_static_volumes": {
+        "en": "fixed shares in proportion to yearly consumption",
+        "fr": "parts fixes au prorata des consommations annuelles",
+    },
     "key_optimised": {"en": "optimised fixed shares", "fr": "parts fixes optimisées"},
     "key_dynamic": {"en": "dynamic", "fr": "dynamique"},
     "key_redistributed": {
@@ -273,7 +281,11 @@ LABELS: dict[str, dict[str, str]] = {
     "payback_years": {"en": "Payback [years]", "fr": "Retour sur investissement [années]"},
     "party": {"en": "Party", "fr": "Partie"},
     "year": {"en": "Year", "fr": "Année"},
-    "never": {"en": "not within the project life", "fr": "pas sur la durée du projet"},
+    "never": {"en": "never", "fr": "jamais"},
+    "never_note": {
+        "en": "\u201cnever\u201d: the money is not recovered within the project life. An IRR shown as \u201c-\u201d does not exist for these cash flows.",
+        "fr": "« jamais » : la mise n'est pas récupérée sur la durée du projet. Un TRI « - » n'existe pas pour ces flux.",
+    },
     # -- Excel -----------------------------------------------------------------------------------
     "sheet_assumptions": {"en": "Assumptions", "fr": "Hypothèses"},
     "sheet_energy": {"en": "Energy per venue", "fr": "Énergie par lieu"},

@@ -43,6 +43,9 @@ class KeyComparison:
         Static coefficients used per key type (venue order) [-], ``None`` for dynamic keys.
     failed : dict
         Key type -> one-line reason, for keys that could not be simulated.
+    label_keys : dict
+        Key type -> label of :mod:`greenkommon.report.i18n` describing the variant when it
+        differs from the plain key name (fixed shares sized on yearly consumption).
     """
 
     savings_eur: pd.DataFrame
@@ -50,6 +53,7 @@ class KeyComparison:
     collective: pd.DataFrame
     coefficients: dict[str, np.ndarray | None] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    label_keys: dict[str, str] = field(default_factory=dict)
 
 
 def consumption_shares(result: ScenarioResult) -> dict[str, float]:
@@ -120,7 +124,7 @@ def compare_keys(
         from ..pipeline import run_scenario as run
     sc = result.scenario
     names = sc.venue_names
-    savings, suff, coll, coefs, failed = {}, {}, {}, {}, {}
+    savings, suff, coll, coefs, failed, label_keys = {}, {}, {}, {}, {}, {}
     for key_type in key_types:
         if progress is not None:
             progress(key_type)
@@ -141,12 +145,15 @@ def compare_keys(
             for k in ("self_consumption_pct", "self_sufficiency_pct", "surplus_kwh", "savings_eur")
         }
         coefs[key_type] = res.coefficients
+        if key_type == "static" and sc.key.type != "static":
+            label_keys[key_type] = "key_static_volumes"
     return KeyComparison(
         savings_eur=pd.DataFrame(savings).T.reindex(columns=names),
         self_sufficiency_pct=pd.DataFrame(suff).T.reindex(columns=names),
         collective=pd.DataFrame(coll).T,
         coefficients=coefs,
         failed=failed,
+        label_keys=label_keys,
     )
 
 
@@ -333,6 +340,8 @@ _UNITS = (
     ("_kw", "kW"),
     ("_deg", "°"),
     ("_pct", "%"),
+    ("_pct_per_c", "%/°C"),
+    ("_share", "-"),
     ("_years", "yr"),
     ("_km", "km"),
     ("_m", "m"),
@@ -401,7 +410,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
         elif isinstance(obj, Path):
             value = str(obj)
         elif isinstance(obj, tuple | list):
-            value = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in obj)
+            value = ", ".join(_plain(v) for v in obj)
         elif isinstance(obj, np.ndarray):
             value = ", ".join(f"{v:g}" for v in obj)
         elif isinstance(obj, dict):
@@ -417,6 +426,15 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
 
     walk(scenario, (), (), scenario.raw)
     return rows
+
+
+def _plain(value: Any) -> str:
+    """Short text of a list item: ``0.45`` not ``0.45000``, pairs as ``name = value``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return f"{_plain(value[0])} = {_plain(value[1])}"
+    return str(value)
 
 
 def _raw_at(raw: Any, path: tuple[str, ...]) -> Any:
