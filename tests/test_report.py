@@ -38,6 +38,7 @@ from greenkommon.report import plots
 from greenkommon.report.excel import build_workbook, write_excel_report
 from greenkommon.report.html import (
     FIGURE_IDS,
+    _uncertainty_figure,
     build_html_report,
     p50_p90,
     write_html_report,
@@ -323,12 +324,12 @@ def test_html_says_what_is_missing(result):
     assert "Not available" in keys and "<img" not in keys
 
 
-def test_html_french_labels(result):
+def test_html_french_labels(result, html_en):
     page = build_html_report(result, "fr")
     assert '<html lang="fr">' in page
     assert tr("title", "fr") in page and tr("fig_monthly", "fr") in page
     assert tr("title", "en") not in page and tr("fig_monthly", "en") not in page
-    assert set(_images(page)) == set(_images(build_html_report(result, "en")))
+    assert set(_images(page)) == set(_images(html_en))
 
 
 def test_every_label_exists_in_every_language():
@@ -589,14 +590,15 @@ def test_tariff_figures_listed_with_confidence(result, html_en, workbook):
     assert list(listed)[:2] == ["internal.price", "turpe.acc_coefficient"]  # flagged first
 
 
-def test_optional_uncertainty_histogram(result):
+def test_optional_uncertainty_histogram(html_en):
     # 1..100: median (50 + 51) / 2 = 50.5; 10th percentile at rank 0.1 · 99 = 9.9 -> 10 + 0.9 = 10.9
     assert p50_p90(np.arange(1.0, 101.0)) == pytest.approx((50.5, 10.9))
     samples = np.random.default_rng(0).normal(20_000, 1_000, 500)
-    page = build_html_report(result, "en", extra={"uncertainty": {"savings_eur_samples": samples}})
-    assert "fig-uncertainty" in _images(page)
-    assert 'id="fig-uncertainty"' not in build_html_report(
-        result, "en"
-    )  # optional: absent when not computed
-    few = build_html_report(result, "en", extra={"uncertainty": {"savings_eur_samples": [1.0]}})
-    assert "fewer than two samples" in few
+    part = _uncertainty_figure({"savings_eur_samples": samples}, "en", "svg")
+    assert (
+        part.startswith('<figure id="fig-uncertainty" class="plot">')
+        and "data:image/svg+xml;base64," in part
+    )
+    assert 'id="fig-uncertainty"' not in html_en  # optional: absent when not computed
+    few = _uncertainty_figure({"savings_eur_samples": [1.0]}, "en", "svg")
+    assert "fewer than two samples" in few and "<img" not in few
