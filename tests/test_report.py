@@ -9,6 +9,7 @@ code is checked against quantities recomputed from those frames, not against its
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -505,7 +506,7 @@ def test_excel_assumptions_list_every_parameter(result, workbook):
     r = params["plant.sections[east].peak_power_kwp"]
     assert r[1] == 200.0 and r[2] == "kWp" and r[3] == "scenario file"
     assert params["prices.supply_price_eur_per_kwh"][2] == "€/kWh"
-    assert params["finance.discount_rate"][3] == "default of greenkommon"  # not in the bundled file
+    assert params["simulation.timezone"][1:4] == ["Europe/Paris", None, "scenario file"]
     assert params["venues[Les Poussières].meter_id"][1].startswith("set (hidden")
     assert params["finance_projection.lifetime_years"][1] == 20
     assert params["finance_projection.capex_eur"][1:4] == [
@@ -522,18 +523,41 @@ def test_excel_assumptions_list_every_parameter(result, workbook):
             elif not isinstance(v, list) or not v or not isinstance(v[0], dict):
                 yield f"{prefix}{k}"
 
-    for leaf in leaves(
-        {k: v for k, v in result.scenario.raw.items() if k not in ("venues", "plant")}
-    ):
-        if leaf in ("name", "description"):
-            continue
-        assert leaf in params, leaf
+    # table entries are listed as field[key]; compare with dotted TOML paths
+    dotted = {re.sub(r"\[([^\]]+)\]", r".\1", p) for p in params if isinstance(p, str)}
+    for leaf in leaves(result.scenario.raw):
+        assert leaf in dotted, leaf
+    for venue in result.scenario.raw["venues"]:
+        for leaf in leaves(venue):
+            if leaf != "name":
+                assert f"venues.{venue['name']}.{leaf}" in dotted, leaf
+    for section in result.scenario.raw["plant"]["sections"]:
+        for leaf in leaves(section):
+            assert f"plant.sections.{section['name']}.{leaf}" in dotted, leaf
 
 
 def test_assumption_rows_cover_defaults_and_units():
     rows = {r["parameter"]: r for r in assumption_rows(make_scenario(with_meter=False))}
     assert rows["simulation.step"]["value"] == "1h" and rows["simulation.step"]["from_file"]
     assert rows["venues[Les Poussières].meter_id"]["value"] is None
+    # a field the file leaves out is listed with its default and marked as such
+    data = read_scenario_mapping(REPO / "scenarios" / "greenkommon.toml")
+    del data["simulation"]["timezone"]
+    rows = {r["parameter"]: r for r in assumption_rows(parse_scenario(data, "x.toml"))}
+    assert (
+        rows["simulation.timezone"]["value"] == "Europe/Paris"
+        and not rows["simulation.timezone"]["from_file"]
+    )
+    assert rows["simulation.year"]["from_file"]
+    # a key the file sets but no typed field of that name holds is still listed, as written
+    sc = make_scenario(with_meter=False)
+    raw = merge_scenario(
+        sc.raw, {"venues": [{"name": "le 6b", "load": {"mix": {"studios": 0.75}}}]}
+    )
+    rows = {r["parameter"]: r for r in assumption_rows(dataclasses.replace(sc, raw=raw))}
+    r = rows["venues[le 6b].load.mix.studios"]
+    assert r["value"] == 0.75 and r["from_file"] and r["as_written"]
+    assert not rows["venues[le 6b].load.annual_consumption_kwh"]["as_written"]
     assert (
         unit_of("annual_consumption_kwh") == "kWh"
         and unit_of("supply_price_eur_per_kwh") == "€/kWh"

@@ -124,7 +124,10 @@ def _assumptions_sheet(
     sc = result.scenario
     rows = []
     for r in assumption_rows(sc):
-        origin = tr("from_file", lang) if r["from_file"] else tr("default", lang)
+        if r["as_written"]:
+            origin = tr("from_file_raw", lang)
+        else:
+            origin = tr("from_file", lang) if r["from_file"] else tr("default", lang)
         value = tr("hidden", lang) if r["value"] == "***" else r["value"]
         rows.append([r["parameter"], value, r["unit"], origin])
     rows.insert(0, ["file", str(sc.file) if sc.file else "", "", ""])

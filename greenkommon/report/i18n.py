@@ -299,6 +299,7 @@ LABELS: dict[str, dict[str, str]] = {
     "unit": {"en": "Unit", "fr": "Unité"},
     "origin": {"en": "Origin", "fr": "Origine"},
     "from_file": {"en": "scenario file", "fr": "fichier scénario"},
+    "from_file_raw": {"en": "scenario file (as written)", "fr": "fichier scénario (tel qu'écrit)"},
     "default": {"en": "default of greenkommon", "fr": "valeur par défaut de greenkommon"},
     "confidence": {"en": "Confidence", "fr": "Fiabilité"},
     "hidden": {

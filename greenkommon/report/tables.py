@@ -361,71 +361,101 @@ def unit_of(name: str) -> str:
     return ""
 
 
-def _in_raw(raw: Any, path: tuple[str, ...]) -> bool:
-    node = raw
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
-    return True
-
-
 def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """Every parameter of ``scenario``, defaults included, one row each.
+
+    The typed scenario is walked first (so defaults the file leaves out are listed); then every
+    value written in the file that no typed field matched by name (a stage may read a TOML key
+    into a field of another name) is added as written, so nothing the user set is left out.
 
     Returns
     -------
     list of dict
-        Keys ``parameter`` (dotted path, venues by name), ``value`` (number, bool or text),
-        ``unit``, ``from_file`` (True when the scenario file sets it, False for a default).
+        Keys ``parameter`` (dotted path, venues and roof sections by name), ``value`` (number,
+        bool or text), ``unit``, ``from_file`` (True when the scenario file sets it, False for
+        a default) and ``as_written`` (True for the file's own keys added in the second pass).
         Meter ids are never returned, only whether one is set.
     """
     rows: list[dict[str, Any]] = []
+    raw_root = scenario.raw
+    covered: set[tuple] = set()
 
-    def walk(
-        obj: Any, path: tuple[str, ...], raw_path: tuple[str, ...], raw: Any, name: str = ""
-    ) -> None:
+    def leaf_value(name: str, obj: Any) -> Any:
+        if name in _PRIVATE_FIELDS:
+            return None if obj is None else "***"
+        if isinstance(obj, Path):
+            return str(obj)
+        if isinstance(obj, tuple | list):
+            return ", ".join(_plain(v) for v in obj)
+        if isinstance(obj, np.ndarray):
+            return ", ".join(f"{v:g}" for v in obj)
+        if isinstance(obj, dict):
+            return ""
+        return obj
+
+    def walk(obj: Any, path: tuple[str, ...], raw_path: tuple, name: str = "") -> None:
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             for f in dataclasses.fields(obj):
                 # repr=False marks bookkeeping (raw mapping, location strings), not parameters
                 if f.name in ("raw", "file") or not f.repr:
                     continue
-                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), raw, f.name)
+                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), f.name)
             return
         if isinstance(obj, tuple) and obj and all(dataclasses.is_dataclass(v) for v in obj):
-            raw_list = _raw_at(raw, raw_path)
             for i, item in enumerate(obj):
                 label = getattr(item, "name", str(i))
-                sub_raw = raw_list[i] if isinstance(raw_list, list) and i < len(raw_list) else {}
-                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (), sub_raw, name)
+                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (*raw_path, i), name)
             return
         if isinstance(obj, dict) and obj:
             for k, v in obj.items():
-                walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), raw, name)
+                walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), name)
             return
-        value: Any = obj
-        if name in _PRIVATE_FIELDS:
-            value = None if obj is None else "***"
-        elif isinstance(obj, Path):
-            value = str(obj)
-        elif isinstance(obj, tuple | list):
-            value = ", ".join(_plain(v) for v in obj)
-        elif isinstance(obj, np.ndarray):
-            value = ", ".join(f"{v:g}" for v in obj)
-        elif isinstance(obj, dict):
-            value = ""
+        from_file = _raw_at(raw_root, raw_path) is not _ABSENT
+        if from_file:
+            covered.add(raw_path)
         rows.append(
             {
                 "parameter": ".".join(path),
-                "value": value,
+                "value": leaf_value(name, obj),
                 "unit": unit_of(name),
-                "from_file": _in_raw(raw, raw_path),
+                "from_file": from_file,
+                "as_written": False,
             }
         )
 
-    walk(scenario, (), (), scenario.raw)
+    walk(scenario, (), ())
+
+    def raw_leaves(node: Any, raw_path: tuple, shown: tuple[str, ...]):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from raw_leaves(v, (*raw_path, k), (*shown, str(k)))
+        elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+            for i, item in enumerate(node):
+                label = str(item.get("name", i))
+                yield from raw_leaves(item, (*raw_path, i), (*shown[:-1], f"{shown[-1]}[{label}]"))
+        else:
+            yield raw_path, shown, node
+
+    for raw_path, shown, value in raw_leaves(raw_root, (), ()):
+        if raw_path == ("extends",) or any(
+            raw_path[:k] in covered for k in range(1, len(raw_path) + 1)
+        ):
+            continue
+        # a typed field of another name read this key: list it as the file wrote it
+        name = str(raw_path[-1])
+        rows.append(
+            {
+                "parameter": ".".join(shown),
+                "value": leaf_value(name, value),
+                "unit": unit_of(name),
+                "from_file": True,
+                "as_written": True,
+            }
+        )
     return rows
+
+
+_ABSENT = object()
 
 
 def _plain(value: Any) -> str:
@@ -437,10 +467,14 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _raw_at(raw: Any, path: tuple[str, ...]) -> Any:
+def _raw_at(raw: Any, path: tuple) -> Any:
+    """The value at ``path`` (keys and list indices) in the raw mapping, or ``_ABSENT``."""
     node = raw
     for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return None
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return _ABSENT
+        elif not isinstance(node, dict) or part not in node:
+            return _ABSENT
         node = node[part]
     return node
