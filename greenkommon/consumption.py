@@ -6,16 +6,132 @@ Contract (used by :mod:`greenkommon.pipeline`)::
 
 returns one column per venue (``names``, in order) on ``index`` (the simulation grid,
 interval-start labels), in kWh per interval, ≥ 0.
+
+Two paths lead to the same output:
+
+1. A measured curve (``load_file``): an Enedis export or a generic CSV, read, checked, converted and
+   resampled by :mod:`greenkommon.consumption_io` (re-exported here:
+   :func:`read_enedis_load_curve`, :func:`import_load_curves`), then aligned onto the simulation
+   year when it was measured in another year.
+2. A synthetic profile: a weighted mix of archetypes (:data:`ARCHETYPES`, defined in
+   ``greenkommon/data/load_archetypes.toml``) built on the local calendar (French public holidays
+   from the ``holidays`` package, summer slowdown, end-of-year closure), plus an optional
+   temperature-driven heating/cooling share from the scenario's weather, scaled to the annual
+   consumption of the scenario.
+
+Why not the BDEW standard load profiles (as packaged by demandlib)? They are well kept and a sound
+base for shops and offices, but they describe German commercial customers of the late 1990s, on
+German holidays, with three seasons and three day types and no summer closure. None has evening
+shows that run past midnight, a cantine lunch peak or an August shutdown, which are what shape
+these venues' curves against midday PV production. The archetypes here are explicit hourly shapes
+in a data file (labelled ASSUMPTION, easy to review and replace); the ``offices`` archetype follows
+the logic of BDEW G1 (weekdays 8-18 h) for comparison. Real Enedis curves should replace them.
 """
 
 from __future__ import annotations
 
+import math
+import tomllib
+import warnings
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ._config import Section
+from .errors import DataError, GreenkommonWarning, ScenarioError
+from .timegrid import step_hours
 
-ARCHETYPES = ("studios", "events_venue", "offices")
+# ------------------------------------------------------------------------------------------------
+# Archetype library
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """One synthetic load shape (read from ``data/load_archetypes.toml``).
+
+    Attributes
+    ----------
+    name : str
+    description : str
+    shapes : dict of str to ndarray (24,)
+        Relative average power per local clock hour for each day type [-].
+    week : tuple of str
+        Day type of Monday..Sunday.
+    holiday : str
+        Day type of French public holidays.
+    day_factors : ndarray (7,)
+        Relative daily level Monday..Sunday [-].
+    monthly_factors : ndarray (12,)
+        Relative level January..December [-].
+    year_end_factor : float
+        Level multiplier from 24 December to 1 January [-].
+    """
+
+    name: str
+    description: str
+    shapes: dict[str, np.ndarray]
+    week: tuple[str, ...]
+    holiday: str
+    day_factors: np.ndarray
+    monthly_factors: np.ndarray
+    year_end_factor: float
+
+
+def _archetype_from_table(name: str, table: Mapping[str, Any]) -> Archetype:
+    where = f"data/load_archetypes.toml: [{name}]"
+    try:
+        shapes = {k: np.asarray(v, dtype=float) for k, v in table["shapes"].items()}
+        week = tuple(table["week"])
+        arch = Archetype(
+            name=name,
+            description=str(table.get("description", "")),
+            shapes=shapes,
+            week=week,
+            holiday=str(table["holiday"]),
+            day_factors=np.asarray(table.get("day_factors", [1.0] * 7), dtype=float),
+            monthly_factors=np.asarray(table.get("monthly_factors", [1.0] * 12), dtype=float),
+            year_end_factor=float(table.get("year_end_factor", 1.0)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{where}: malformed archetype ({exc})") from None
+    for k, v in shapes.items():
+        if v.shape != (24,) or not np.all(np.isfinite(v)) or np.any(v < 0):
+            raise DataError(f"{where}: shapes.{k}: expected 24 finite values >= 0")
+    if len(week) != 7 or any(d not in shapes for d in (*week, arch.holiday)):
+        raise DataError(f"{where}: week/holiday: expected 7 day types among {sorted(shapes)}")
+    if arch.day_factors.shape != (7,) or arch.monthly_factors.shape != (12,):
+        raise DataError(f"{where}: expected 7 day_factors and 12 monthly_factors")
+    return arch
+
+
+@cache
+def load_archetypes() -> dict[str, Archetype]:
+    """The archetype library bundled in ``greenkommon/data/load_archetypes.toml``."""
+    text = resources.files("greenkommon").joinpath("data/load_archetypes.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    return {name: _archetype_from_table(name, table) for name, table in data.items()}
+
+
+#: Names of the bundled archetypes.
+ARCHETYPES: tuple[str, ...] = tuple(load_archetypes())
+
+#: Load-file formats accepted in ``[venues.load].load_format`` (see :mod:`consumption_io`).
+LOAD_FORMATS = ("auto", "enedis_portal", "enedis_r63", "enedis_xlsx", "generic", "greenkommon")
+UNITS = ("W", "kW", "Wh", "kWh")
+TIMESTAMP_CONVENTIONS = ("auto", "start", "end")
+
+
+# ------------------------------------------------------------------------------------------------
+# Configuration
+# ------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -25,30 +141,479 @@ class LoadConfig:
     Attributes
     ----------
     annual_consumption_kwh : float or None
-        Yearly energy the synthetic profile is scaled to [kWh].
+        Yearly energy the synthetic profile is scaled to [kWh]. With a ``load_file`` too, the
+        measured curve is rescaled to this total (to study a growth or a sobriety plan).
     archetype : str
-        Synthetic profile shape (see :data:`ARCHETYPES`).
+        Dominant archetype of the mix. At construction it may also be given as a mapping
+        ``{name: weight}``; in TOML either ``archetype = "studios"`` or
+        ``archetype = {studios = 0.7, events_venue = 0.3}`` (weights are normalised).
+    archetypes : tuple of (str, float)
+        Synthetic profile: archetype names of :data:`ARCHETYPES` with their share of the
+        (non-thermal) annual energy [-], shares summing to 1.
+    heating_share, cooling_share : float
+        Share of the annual energy that follows the outdoor temperature (electric heating below
+        ``heating_base_temp_c``, cooling above ``cooling_base_temp_c``) [-]. Needs the scenario
+        weather; without weather the whole energy follows the archetype shape.
+    heating_base_temp_c, cooling_base_temp_c : float
+        Balance temperatures of the degree-hour model [°C].
+    noise_pct : float
+        Standard deviation of a multiplicative, autocorrelated intra-day noise [%] (0: smooth
+        profile). Seeded: the same scenario gives the same curve.
+    seed : int
+        Seed of the noise (combined with the venue name).
     load_file : Path or None
-        A measured load curve; when given, it is used instead of the synthetic profile.
+        A measured load curve (any format of :mod:`greenkommon.consumption_io`, including the
+        output of ``greenkommon load import``); when given it replaces the synthetic profile.
+        In TOML a path, a glob pattern (``"loads/villa/*.xlsx"`` for 7-day chunks) or a list of
+        paths, relative to the scenario file; this attribute is the first file.
+    load_files : tuple of Path
+        Every file of the venue (stitched on import).
+    load_format : str
+        One of :data:`LOAD_FORMATS` (``auto`` sniffs the file).
+    unit : str or None
+        Unit of a generic file's values when its header does not declare it (:data:`UNITS`).
+    timestamp : str
+        ``start`` or ``end`` of interval for a generic file (``auto``: Enedis C5 formats are
+        interval-end, the greenkommon format interval-start, generic files interval-start).
+    fill_gaps : bool
+        Fill long gaps too (typical-week method) instead of raising.
+    max_gap_hours : float
+        Longest gap filled by linear interpolation without asking [h].
+    max_missing_pct : float
+        Largest missing share accepted without ``fill_gaps`` [%].
     """
 
     annual_consumption_kwh: float | None = None
-    archetype: str = "offices"
+    archetype: str | Mapping[str, float] | None = None
+    archetypes: tuple[tuple[str, float], ...] = ()
+    heating_share: float = 0.0
+    cooling_share: float = 0.0
+    heating_base_temp_c: float = 15.0
+    cooling_base_temp_c: float = 24.0
+    noise_pct: float = 0.0
+    seed: int = 0
     load_file: Path | None = None
+    load_files: tuple[Path, ...] = ()
+    load_format: str = "auto"
+    unit: str | None = None
+    timestamp: str = "auto"
+    fill_gaps: bool = False
+    max_gap_hours: float = 2.0
+    max_missing_pct: float = 5.0
+
+    def __post_init__(self) -> None:
+        # ``archetype`` (a name or {name: weight}) and ``archetypes`` describe the same mix; after
+        # construction ``archetypes`` holds normalised weights and ``archetype`` the dominant name
+        mix = self.archetypes
+        if not mix:
+            spec = self.archetype if self.archetype is not None else "offices"
+            mix = ((spec, 1.0),) if isinstance(spec, str) else tuple(spec.items())
+        unknown = [n for n, _ in mix if n not in ARCHETYPES]
+        if unknown:
+            raise DataError(f"archetype {unknown[0]!r}: expected one of {', '.join(ARCHETYPES)}")
+        total = sum(w for _, w in mix)
+        if not all(math.isfinite(w) and w >= 0 for _, w in mix) or total <= 0:
+            raise DataError(
+                f"archetype weights {dict(mix)}: expected weights >= 0, at least one > 0"
+            )
+        mix = tuple((n, float(w) / total) for n, w in mix if w > 0)
+        object.__setattr__(self, "archetypes", mix)
+        object.__setattr__(self, "archetype", max(mix, key=lambda a: a[1])[0])
 
     @classmethod
     def from_section(cls, sec: Section) -> LoadConfig:
-        load_file = sec.path("load_file", None)
+        load_files = _read_load_files(sec)
+        load_file = load_files[0] if load_files else None
         annual = sec.float("annual_consumption_kwh", None, min=0, min_exclusive=True, unit="kWh")
         if load_file is None and annual is None:
-            raise sec.error("annual_consumption_kwh", sec.raw("annual_consumption_kwh", None),
-                            "an annual consumption [kWh] or a load_file")
-        if load_file is not None and not load_file.is_file():
-            raise sec.error("load_file", str(load_file), "an existing load-curve file")
+            raise sec.error(
+                "annual_consumption_kwh",
+                sec.raw("annual_consumption_kwh", None),
+                "an annual consumption [kWh] or a load_file",
+            )
+        heating = sec.float("heating_share", 0.0, min=0, max=1)
+        cooling = sec.float("cooling_share", 0.0, min=0, max=1)
+        if heating + cooling > 1:
+            raise sec.error(
+                "cooling_share",
+                cooling,
+                f"heating_share + cooling_share <= 1 (heating_share = {heating:g})",
+            )
         cfg = cls(
             annual_consumption_kwh=annual,
-            archetype=sec.str("archetype", "offices", choices=ARCHETYPES),
+            archetypes=_read_archetypes(sec),
+            heating_share=heating,
+            cooling_share=cooling,
+            heating_base_temp_c=sec.float("heating_base_temp_c", 15.0, min=-20, max=30, unit="°C"),
+            cooling_base_temp_c=sec.float("cooling_base_temp_c", 24.0, min=10, max=45, unit="°C"),
+            noise_pct=sec.float("noise_pct", 0.0, min=0, max=100, unit="%"),
+            seed=sec.int("seed", 0, min=0),
             load_file=load_file,
+            load_files=load_files,
+            load_format=sec.str("load_format", "auto", choices=LOAD_FORMATS),
+            unit=sec.str("unit", None, choices=UNITS),
+            timestamp=sec.str("timestamp", "auto", choices=TIMESTAMP_CONVENTIONS),
+            fill_gaps=sec.bool("fill_gaps", False),
+            max_gap_hours=sec.float("max_gap_hours", 2.0, min=0, unit="h"),
+            max_missing_pct=sec.float("max_missing_pct", 5.0, min=0, max=100, unit="%"),
         )
         sec.finish()
         return cfg
+
+
+def _read_load_files(sec: Section) -> tuple[Path, ...]:
+    from .consumption_io import redact  # file names of Enedis exports often carry the PRM
+
+    raw = sec.raw("load_file", None)
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    expected = "a load-curve file path, a glob pattern or a list of paths"
+    if not isinstance(items, list) or not items or not all(isinstance(x, str) and x for x in items):
+        raise ScenarioError(redact(str(sec.error("load_file", raw, expected))))
+    base = sec.file.parent if sec.file is not None else Path(".")
+    files: list[Path] = []
+    for item in items:
+        p = Path(item).expanduser()
+        if not p.is_absolute():
+            p = base / p
+        if any(ch in item for ch in "*?["):
+            found = sorted(q for q in p.parent.glob(p.name) if q.is_file())
+            if not found:
+                raise ScenarioError(
+                    redact(
+                        f"{sec.file}: {sec.field('load_file')} = {item!r}: expected a pattern matching load-curve files"
+                    )
+                )
+            files.extend(found)
+        elif not p.is_file():
+            raise ScenarioError(
+                redact(
+                    f"{sec.file}: {sec.field('load_file')} = '{p}': expected an existing load-curve file"
+                )
+            )
+        else:
+            files.append(p)
+    return tuple(dict.fromkeys(files))
+
+
+def _read_archetypes(sec: Section) -> tuple[tuple[str, float], ...]:
+    raw = sec.raw("archetype", "offices")
+    expected = f"an archetype name or a table {{name = weight}} with names among {', '.join(map(repr, ARCHETYPES))}"
+    if isinstance(raw, str):
+        if raw not in ARCHETYPES:
+            raise sec.error("archetype", raw, expected)
+        return ((raw, 1.0),)
+    if not isinstance(raw, Mapping) or not raw:
+        raise sec.error("archetype", raw, expected)
+    items = []
+    for name, w in raw.items():
+        if name not in ARCHETYPES:
+            raise sec.error(f"archetype.{name}", w, expected)
+        if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w < 0:
+            raise sec.error(f"archetype.{name}", w, "a weight >= 0")
+        items.append((name, float(w)))
+    total = sum(w for _, w in items)
+    if total <= 0:
+        raise sec.error("archetype", raw, "at least one weight > 0")
+    return tuple((n, w / total) for n, w in items if w > 0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Synthetic profiles
+# ------------------------------------------------------------------------------------------------
+
+
+def french_holidays(years: Sequence[int]) -> dict:
+    """French (metropolitan) public holidays of ``years``: ``{datetime.date: name}``."""
+    import holidays
+
+    return dict(holidays.France(years=list(years)))
+
+
+def _calendar(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    local = index.tz_convert(index.tz) if index.tz is not None else index
+    dates = local.normalize().tz_localize(None) if local.tz is not None else local.normalize()
+    hol = french_holidays(sorted(set(local.year)))
+    hol_dates = pd.DatetimeIndex(pd.to_datetime(list(hol))) if hol else pd.DatetimeIndex([])
+    month = local.month.to_numpy()
+    day = local.day.to_numpy()
+    return {
+        "hour": local.hour.to_numpy(),
+        "weekday": local.day_of_week.to_numpy(),
+        "month": month,
+        "holiday": dates.isin(hol_dates),
+        "year_end": ((month == 12) & (day >= 24)) | ((month == 1) & (day == 1)),
+    }
+
+
+def archetype_power(archetype: str | Archetype, index: pd.DatetimeIndex) -> np.ndarray:
+    """Relative average power of an archetype on ``index`` [-] (unscaled).
+
+    The value of an interval is the shape value of its local clock hour for the day type of its
+    local date (public holidays take the ``holiday`` day type), times the day, month and
+    end-of-year factors. A 25-hour October day repeats the 02:00 hour; a 23-hour March day skips
+    it: the local clock drives activity, not UTC.
+    """
+    arch = load_archetypes()[archetype] if isinstance(archetype, str) else archetype
+    cal = _calendar(index)
+    day_types = sorted(arch.shapes)
+    table = np.stack([arch.shapes[d] for d in day_types])  # (D, 24)
+    week_code = np.array([day_types.index(d) for d in arch.week])
+    code = week_code[cal["weekday"]]
+    code = np.where(cal["holiday"], day_types.index(arch.holiday), code)
+    power = table[code, cal["hour"]]
+    power = power * arch.day_factors[cal["weekday"]] * arch.monthly_factors[cal["month"] - 1]
+    return power * np.where(cal["year_end"], arch.year_end_factor, 1.0)
+
+
+def _interval_hours(index: pd.DatetimeIndex) -> np.ndarray:
+    freq = index.freq
+    if freq is None and len(index) > 1:
+        freq = pd.Timedelta(index[1] - index[0])
+    return np.full(len(index), pd.Timedelta(freq).total_seconds() / 3600.0)
+
+
+def _temperature_on(index: pd.DatetimeIndex, weather: pd.DataFrame) -> np.ndarray:
+    if "temp_air" not in weather.columns:
+        raise DataError(
+            "weather: no 'temp_air' column; needed for the heating/cooling share of the loads"
+        )
+    temp = weather["temp_air"].astype(float)
+    if not isinstance(temp.index, pd.DatetimeIndex) or temp.index.tz is None:
+        raise DataError("weather: expected a tz-aware DatetimeIndex for the heating/cooling share")
+    # hourly (or finer) interval-start values: an interval takes the value of the weather interval
+    # that contains its start
+    temp = temp.sort_index().dropna()
+    hour = pd.Timedelta(hours=1)
+    if temp.empty or temp.index[0] > index[0] + hour or temp.index[-1] + hour < index[-1]:
+        span = (
+            f"{temp.index[0].isoformat()} to {temp.index[-1].isoformat()}"
+            if len(temp)
+            else "nothing"
+        )
+        raise DataError(
+            f"weather: temp_air covers {span}: the heating/cooling share of the loads needs the whole "
+            f"year {index[0].year} (from {index[0].isoformat()} to {index[-1].isoformat()})"
+        )
+    out = temp.reindex(index, method="ffill").bfill()
+    return out.to_numpy()
+
+
+def synthetic_consumption(
+    load: LoadConfig,
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame | None = None,
+    *,
+    name: str = "",
+) -> pd.Series:
+    """A synthetic venue curve scaled to ``load.annual_consumption_kwh`` [kWh per interval].
+
+    Parameters
+    ----------
+    load : LoadConfig
+        Archetype mix, annual energy, thermal shares, noise.
+    index : pandas.DatetimeIndex
+        Simulation grid (interval-start, tz-aware).
+    weather : pandas.DataFrame, optional
+        With ``temp_air`` [°C]; drives the heating/cooling share.
+    name : str
+        Venue name (seeds the noise so two venues do not share it).
+
+    Returns
+    -------
+    pandas.Series
+        Energy per interval [kWh]. Every calendar year sums to ``annual_consumption_kwh``; an
+        index covering part of a year gets that part of the year's profile.
+
+    Notes
+    -----
+    The profile is built on whole local calendar years (same step and zone as ``index``) and then
+    cut to ``index``.
+
+    Non-thermal part: ``E_base = A (1 - h - c)`` spread as ``Σ_k w_k p_k(t) Δt / Σ_t p_k(t) Δt``,
+    with ``p_k`` the relative power of archetype k and ``w_k`` its weight.
+
+    Thermal part (degree-hours weighted by occupancy): heating power ∝
+    ``max(0, T_h - T(t)) · (0.4 + 0.6 o(t))`` where ``o`` is the mix's relative power normalised to
+    its maximum (setback when closed), scaled to ``A h``; cooling likewise with
+    ``max(0, T(t) - T_c)`` and ``A c``. If the year has no degree-hour (or no weather is given) the
+    share falls back onto the base profile (with a warning when weather is missing).
+
+    Noise: ``x_t = φ x_{t-1} + sqrt(1 - φ²) σ z_t`` (φ = 0.7 per interval), factor ``exp(x_t - σ²/2)``,
+    applied to the total and rescaled so that the annual energy stays exact.
+    """
+    if load.annual_consumption_kwh is None:
+        raise DataError(f"{name or 'venue'}: a synthetic profile needs annual_consumption_kwh")
+    if len(index) == 0:
+        return pd.Series([], index=index, dtype=float, name=name or None)
+    if index.tz is None:
+        raise DataError(
+            f"{name or 'venue'}: the simulation index must be tz-aware (interval-start labels)"
+        )
+    step = pd.Timedelta(_interval_hours(index)[0], unit="h")
+    parts = []
+    for year in sorted(set(index.year)):
+        full = pd.date_range(
+            pd.Timestamp(year=year, month=1, day=1),
+            pd.Timestamp(year=year + 1, month=1, day=1),
+            freq=step,
+            tz=index.tz,
+            inclusive="left",
+            name=index.name,
+        )
+        parts.append(_synthetic_year(load, full, weather, name, year))
+    out = pd.concat(parts).reindex(index)
+    if out.isna().any():
+        raise DataError(
+            f"{name or 'venue'}: the simulation index is not on a regular grid from local midnight"
+        )
+    return out.rename(name or None)
+
+
+def _synthetic_year(
+    load: LoadConfig, index: pd.DatetimeIndex, weather: pd.DataFrame | None, name: str, year: int
+) -> pd.Series:
+    annual = float(load.annual_consumption_kwh)  # type: ignore[arg-type]
+    dt_h = _interval_hours(index)
+    occupancy = np.zeros(len(index))
+    base = np.zeros(len(index))
+    for arch_name, weight in load.archetypes:
+        p = archetype_power(arch_name, index)
+        e = p * dt_h
+        base += weight * e / e.sum()
+        occupancy += weight * p / p.max()
+    thermal = {"heating": load.heating_share, "cooling": load.cooling_share}
+    base_share = 1.0 - sum(thermal.values())
+    profile = base_share * base
+    if any(thermal.values()):
+        if weather is None:
+            warnings.warn(
+                f"{name or 'venue'}: heating/cooling share given but no weather: the whole annual energy follows the archetype shape",
+                GreenkommonWarning,
+                stacklevel=2,
+            )
+            profile = base.copy()
+        else:
+            temp = _temperature_on(index, weather)
+            occ = 0.4 + 0.6 * occupancy / occupancy.max()
+            degree = {
+                "heating": np.maximum(0.0, load.heating_base_temp_c - temp),
+                "cooling": np.maximum(0.0, temp - load.cooling_base_temp_c),
+            }
+            for kind, share in thermal.items():
+                if share <= 0:
+                    continue
+                w = degree[kind] * occ * dt_h
+                if w.sum() > 0:
+                    profile += share * w / w.sum()
+                else:
+                    warnings.warn(
+                        f"{name or 'venue'}: no {kind} degree-hours in the weather year: the {kind} share follows the archetype shape",
+                        GreenkommonWarning,
+                        stacklevel=2,
+                    )
+                    profile += share * base
+    if load.noise_pct > 0:
+        sigma = load.noise_pct / 100.0
+        rng = np.random.default_rng([load.seed, zlib.crc32(name.encode("utf-8")), year])
+        z = rng.standard_normal(len(index))
+        phi = 0.7
+        x = np.empty(len(index))
+        x[0] = sigma * z[0]
+        scale = math.sqrt(1 - phi * phi) * sigma
+        for t in range(1, len(index)):
+            x[t] = phi * x[t - 1] + scale * z[t]
+        profile = profile * np.exp(x - sigma * sigma / 2)
+    profile = profile / profile.sum() * annual
+    return pd.Series(profile, index=index, name=name or None)
+
+
+# ------------------------------------------------------------------------------------------------
+# Stage entry point
+# ------------------------------------------------------------------------------------------------
+
+
+def build_consumption(
+    loads: Sequence[LoadConfig],
+    names: Sequence[str],
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every venue's consumption on the simulation grid.
+
+    Parameters
+    ----------
+    loads : sequence of LoadConfig
+        One per venue, in the order of ``names``.
+    names : sequence of str
+        Venue names (the output columns, in order).
+    index : pandas.DatetimeIndex
+        The simulation grid (:func:`greenkommon.timegrid.make_index`).
+    weather : pandas.DataFrame, optional
+        Hourly weather with ``temp_air`` [°C] (heating/cooling shares of synthetic profiles).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``(T × N)`` energy withdrawn per interval [kWh], ≥ 0, columns ``names``, index ``index``.
+
+    Raises
+    ------
+    DataError
+        A load file is malformed or does not cover the simulation year (message names file,
+        line and value; meter ids are redacted).
+    """
+    if len(loads) != len(names):
+        raise DataError(
+            f"build_consumption: {len(loads)} load config(s) for {len(names)} venue name(s)"
+        )
+    columns = {}
+    for load, name in zip(loads, names, strict=True):
+        if load.load_file is not None:
+            from .consumption_io import measured_consumption
+
+            series = measured_consumption(load, index, name=name)
+        else:
+            series = synthetic_consumption(load, index, weather, name=name)
+        values = series.to_numpy(dtype=float)
+        if values.shape != (len(index),) or not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise DataError(f"{name}: consumption curve not finite and >= 0 on the simulation grid")
+        columns[name] = values
+    out = pd.DataFrame(columns, index=index, columns=list(names))
+    out.columns.name = "venue"
+    return out
+
+
+def step_of(index: pd.DatetimeIndex) -> float:
+    """Length of the grid's intervals [h] (helper for summaries)."""
+    return float(_interval_hours(index)[0]) if len(index) else step_hours("30min")
+
+
+__all__ = [
+    "ARCHETYPES",
+    "LOAD_FORMATS",
+    "VARIABLE_MAP",
+    "Archetype",
+    "LoadConfig",
+    "align_to_index",
+    "import_load_curves",
+    "read_enedis_load_curve",
+    "write_load_csv",
+    "archetype_power",
+    "build_consumption",
+    "french_holidays",
+    "load_archetypes",
+    "synthetic_consumption",
+]
+
+
+# the readers live in consumption_io (which does not import this module); re-exported here so
+# that ``consumption`` stays the public module of the stage
+from .consumption_io import (  # noqa: E402
+    VARIABLE_MAP,
+    align_to_index,
+    import_load_curves,
+    read_enedis_load_curve,
+    write_load_csv,
+)

@@ -4,7 +4,9 @@ It holds no physics, rule or price of its own: each stage is a pure function of 
 frames; this module only converts the validated :class:`~greenkommon.scenario.Scenario` into
 their arguments, in pipeline order::
 
-    weather → production → consumption → allocation → economics
+    weather → production → consumption → allocation → economics (bills, then finance)
+
+and checks eligibility (distance and power rules) on the way.
 
 The key optimiser (``key.type = 'optimised'``) runs between consumption and allocation.
 """
@@ -18,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import allocation, consumption, economics, production, weather
-from .scenario import KeyConfig, Scenario
-from .timegrid import make_index, step_hours
+from . import allocation, consumption, economics, eligibility, production, weather
+from .errors import DataError, ScenarioError
+from .scenario import KEY_TYPES, KeyConfig, Scenario
+from .timegrid import check_on_grid, make_index, step_hours
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,10 @@ class ScenarioResult:
         One row per venue: ``bill_without_eur``, ``bill_with_eur``, ``savings_eur`` [€/yr] and
         the economics stage's breakdown.
     extras : dict
-        Optional outputs of later stages (finance projection, optimiser report, eligibility).
+        Outputs of the later stages: ``'eligibility'``
+        (:class:`~greenkommon.eligibility.EligibilityReport`), ``'finance'``
+        (:class:`~greenkommon.economics.finance.FinanceResult`), ``'optimiser'`` (the optimiser's
+        report, for ``key.type = 'optimised'``).
     """
 
     scenario: Scenario
@@ -141,13 +147,56 @@ def simulate_energy(scenario: Scenario) -> tuple[pd.DatetimeIndex, pd.DataFrame,
     return index, weather_df, weather_meta, production_kwh, consumption_kwh
 
 
-def build_key(key: KeyConfig, scenario: Scenario, production_kwh: pd.Series, consumption_kwh: pd.DataFrame) -> Any:
-    """Turn the ``[key]`` table into an allocation key object of :mod:`greenkommon.allocation`."""
+def build_key(
+    key: KeyConfig, scenario: Scenario, production_kwh: pd.Series, consumption_kwh: pd.DataFrame
+) -> tuple[Any, dict[str, Any]]:
+    """Turn the ``[key]`` table into an allocation key of :mod:`greenkommon.allocation`.
+
+    Returns
+    -------
+    key : allocation key object
+    report : dict
+        The optimiser's report for ``type = 'optimised'`` (empty otherwise).
+    """
+    names = scenario.venue_names
     if key.type == "prorata":
-        return allocation.ProrataKey()
+        return allocation.ProrataKey(), {}
     if key.type == "static":
-        return allocation.StaticKey(np.asarray(key.coefficients, dtype=float))
-    raise NotImplementedError(f"key.type = {key.type!r} is not wired into the pipeline yet")
+        return allocation.StaticKey(np.asarray(key.coefficients, dtype=float)), {}
+    if key.type == "redistributed":
+        return allocation.RedistributedKey(np.asarray(key.coefficients, dtype=float)), {}
+    if key.type == "priority":
+        order = np.array([names.index(n) for n in key.priority_order or ()], dtype=np.int64)
+        return allocation.PriorityKey(order), {}
+    if key.type == "dynamic":
+        assert key.coefficients_file is not None  # validated by the scenario
+        coefficients = _dynamic_key_on_grid(key, names, consumption_kwh.index)
+        return allocation.DynamicKey(coefficients), {}
+    if key.type == "optimised":
+        from . import optimise
+
+        coefficients, report = optimise.optimised_key_coefficients(
+            scenario, production_kwh.to_numpy(), consumption_kwh.to_numpy().T
+        )
+        coefficients = np.asarray(coefficients, dtype=float)
+        if coefficients.ndim == 2:
+            return allocation.DynamicKey(coefficients), report
+        return allocation.StaticKey(coefficients), report
+    raise ScenarioError(f"key.type = {key.type!r}: expected one of {', '.join(KEY_TYPES)}")
+
+
+def _dynamic_key_on_grid(key: KeyConfig, names: list[str], index: pd.DatetimeIndex) -> np.ndarray:
+    """Read a dynamic key file (``Horodate;<venue or meter>;...`` in %) onto the grid, (N, T)."""
+    from .enedis import read_dynamic_key
+
+    path = key.coefficients_file
+    frame = read_dynamic_key(path, step=index[1] - index[0], tz=str(index.tz))
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: no column for venue {missing[0]!r}; expected one column per venue: "
+                        f"{', '.join(map(repr, names))}")
+    check_on_grid(frame, index, str(path))
+    return frame[names].to_numpy().T
 
 
 def run_scenario(scenario: Scenario) -> ScenarioResult:
@@ -163,9 +212,12 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
     ScenarioResult
     """
     index, weather_df, weather_meta, production_kwh, consumption_kwh = simulate_energy(scenario)
-    key = build_key(scenario.key, scenario, production_kwh, consumption_kwh)
+    key, optimiser_report = build_key(scenario.key, scenario, production_kwh, consumption_kwh)
     log.info("allocation: %s key", scenario.key.type)
-    alloc = allocation.allocate(production_kwh.to_numpy(), consumption_kwh.to_numpy().T, key)
+    alloc = allocation.allocate(
+        production_kwh.to_numpy(), consumption_kwh.to_numpy().T, key,
+        floor_to_permille=scenario.key.floor_to_permille and scenario.key.type != "prorata",
+    )
     names = scenario.venue_names
     allocated = pd.DataFrame(alloc.allocated_kwh.T, index=index, columns=names)
     grid_import = pd.DataFrame(alloc.grid_import_kwh.T, index=index, columns=names)
@@ -179,7 +231,12 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
         scenario.plant.peak_power_kwp,
     )
     coefficients = getattr(key, "coefficients", None)
-    return ScenarioResult(
+    if coefficients is not None and np.ndim(coefficients) != 1:
+        coefficients = None  # dynamic keys: per-interval coefficients live in the allocation
+    extras: dict[str, Any] = {"eligibility": eligibility.check_eligibility(scenario)}
+    if optimiser_report:
+        extras["optimiser"] = optimiser_report
+    result = ScenarioResult(
         scenario=scenario,
         index=index,
         weather=weather_df,
@@ -192,4 +249,7 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
         surplus_kwh=surplus,
         grid_import_kwh=grid_import,
         bills=bills,
+        extras=extras,
     )
+    extras["finance"] = economics.project_result(result)
+    return result

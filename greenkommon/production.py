@@ -6,18 +6,74 @@ Contract (used by :mod:`greenkommon.pipeline`)::
 
 returns the energy injected into the network [kWh] in each interval of ``index`` (the
 simulation grid, interval-start labels), i.e. what the operation can share.
+
+Model chain (per roof section, pvlib functions): sun position at interval mid-points →
+hourly irradiance spread onto the grid (:func:`weather_on_grid`) → Perez transposition with
+pvlib's ``get_total_irradiance`` → Fresnel (``physical``) incidence-angle modifier on the beam
+and Marion's integrated modifier on the diffuse parts → cell temperature (SAPM by default, PVsyst or Faiman) for the racking →
+PVWatts DC (temperature coefficient) → PVWatts loss breakdown (soiling, shading, mismatch,
+wiring, connections, LID, nameplate, age, availability) → PVWatts inverter with the section's
+DC/AC ratio (clipping) → yearly degradation → minus the host's own consumption behind the meter
+(the shopping centre), floored at zero: the injection curve.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ._config import Section
+from .errors import DataError
+
+#: Racking → pvlib SAPM temperature-model parameters (``TEMPERATURE_MODEL_PARAMETERS['sapm']``).
+RACKING_SAPM = {
+    "open_rack": "open_rack_glass_polymer",  # ballasted/tilted frames on a flat roof, ground
+    "close_mount": "close_mount_glass_glass",  # modules a few cm above a pitched roof
+    "insulated_back": "insulated_back_glass_polymer",  # building-integrated
+}
+
+#: Racking → pvlib PVsyst temperature-model parameters (``TEMPERATURE_MODEL_PARAMETERS['pvsyst']``).
+RACKING_PVSYST = {"open_rack": "freestanding", "close_mount": "semi_integrated", "insulated_back": "insulated"}
+
+#: Cell-temperature models of :mod:`pvlib.temperature` selectable per section.
+TEMPERATURE_MODELS = ("sapm", "pvsyst", "faiman")
+
+#: PVWatts loss categories and their PVWatts v5 defaults [%] (pvlib ``pvwatts_losses``; total 14.08 %).
+PVWATTS_LOSS_DEFAULTS_PCT = {
+    "soiling": 2.0, "shading": 3.0, "snow": 0.0, "mismatch": 2.0, "wiring": 2.0,
+    "connections": 0.5, "lid": 1.5, "nameplate_rating": 1.0, "age": 0.0, "availability": 3.0,
+}
+
+
+def _quiet_pvlib(func):
+    """Silence pandas' deprecation notices raised inside pvlib (not actionable by users)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            try:
+                from pandas.errors import Pandas4Warning
+            except ImportError:  # pragma: no cover - older pandas
+                pass
+            else:
+                warnings.filterwarnings("ignore", category=Pandas4Warning)
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
 class RoofSection:
-    """``[[plant.sections]]``: one homogeneous PV array.
+    """``[[plant.sections]]``: one homogeneous PV array with its own inverter(s).
 
     Attributes
     ----------
@@ -28,25 +84,86 @@ class RoofSection:
         Tilt from horizontal [°].
     azimuth_deg : float
         Orientation [°], 180 = south, 90 = east (pvlib convention).
-    losses_pct : float
-        System losses (soiling, mismatch, wiring, availability, ...) [%].
+    losses_pct : float or None
+        Total system losses [%]. When given it replaces the breakdown below (PVWatts style:
+        one figure applied to DC power). ``None``: combine the breakdown with
+        :func:`pvlib.pvsystem.pvwatts_losses`.
+    soiling_pct, shading_pct, snow_pct, mismatch_pct, wiring_pct, connections_pct, lid_pct,
+    nameplate_rating_pct, age_pct, availability_pct : float
+        PVWatts loss categories [%] (defaults: PVWatts v5, :data:`PVWATTS_LOSS_DEFAULTS_PCT`).
+    racking : {'open_rack', 'close_mount', 'insulated_back'}
+        Mounting, selects the parameters of the cell-temperature model.
+    temperature_model : {'sapm', 'pvsyst', 'faiman'}
+        pvlib cell-temperature model: SAPM (King et al. 2004, parameters per racking), PVsyst
+        (u_c per racking, u_v = 0) or Faiman (pvlib defaults u0 = 25, u1 = 6.84, open rack).
+    dc_ac_ratio : float
+        DC nameplate / inverter AC rating [-]; above 1 the inverter clips (PVWatts default 1.2).
+    gamma_pdc_pct_per_c : float
+        Power temperature coefficient [%/°C] (PVWatts v8 'standard' module: −0.37).
+    inverter_efficiency_pct : float
+        Nominal inverter efficiency [%] (PVWatts: 96).
+    module_model : {'pvwatts', 'cec'}
+        ``cec`` uses a module of pvlib's bundled SAM CEC table (``cec_module``) with the CEC
+        single-diode model, and the Sandia model of ``cec_inverter`` when given.
+    cec_module, cec_inverter : str or None
+        Names in pvlib's ``retrieve_sam('CECMod')`` / ``retrieve_sam('cecinverter')``.
     """
 
     name: str
     peak_power_kwp: float
     tilt_deg: float = 10.0
     azimuth_deg: float = 180.0
-    losses_pct: float = 14.0
+    losses_pct: float | None = None
+    soiling_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["soiling"]
+    shading_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["shading"]
+    snow_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["snow"]
+    mismatch_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["mismatch"]
+    wiring_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["wiring"]
+    connections_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["connections"]
+    lid_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["lid"]
+    nameplate_rating_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["nameplate_rating"]
+    age_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["age"]
+    availability_pct: float = PVWATTS_LOSS_DEFAULTS_PCT["availability"]
+    racking: str = "open_rack"
+    temperature_model: str = "sapm"
+    dc_ac_ratio: float = 1.2
+    gamma_pdc_pct_per_c: float = -0.37
+    inverter_efficiency_pct: float = 96.0
+    module_model: str = "pvwatts"
+    cec_module: str | None = None
+    cec_inverter: str | None = None
+
+    @property
+    def total_losses_pct(self) -> float:
+        """System losses applied to DC power [%]."""
+        if self.losses_pct is not None:
+            return float(self.losses_pct)
+        from pvlib.pvsystem import pvwatts_losses
+
+        return float(pvwatts_losses(**{k: getattr(self, f"{k}_pct") for k in PVWATTS_LOSS_DEFAULTS_PCT}))
 
     @classmethod
     def from_section(cls, sec: Section) -> RoofSection:
-        cfg = cls(
-            name=sec.str("name", sec.where),
-            peak_power_kwp=sec.float("peak_power_kwp", min=0, min_exclusive=True, unit="kWp"),
-            tilt_deg=sec.float("tilt_deg", 10.0, min=0, max=90, unit="°"),
-            azimuth_deg=sec.float("azimuth_deg", 180.0, min=0, max=360, unit="°"),
-            losses_pct=sec.float("losses_pct", 14.0, min=0, max=100, unit="%"),
-        )
+        kwargs: dict[str, Any] = {
+            "name": sec.str("name", sec.where),
+            "peak_power_kwp": sec.float("peak_power_kwp", min=0, min_exclusive=True, unit="kWp"),
+            "tilt_deg": sec.float("tilt_deg", 10.0, min=0, max=90, unit="°"),
+            "azimuth_deg": sec.float("azimuth_deg", 180.0, min=0, max=360, unit="°"),
+            "losses_pct": sec.float("losses_pct", None, min=0, max=100, unit="%"),
+            "racking": sec.str("racking", "open_rack", choices=tuple(RACKING_SAPM)),
+            "temperature_model": sec.str("temperature_model", "sapm", choices=TEMPERATURE_MODELS),
+            "dc_ac_ratio": sec.float("dc_ac_ratio", 1.2, min=0.5, max=3.0),
+            "gamma_pdc_pct_per_c": sec.float("gamma_pdc_pct_per_c", -0.37, min=-2.0, max=0.0, unit="%/°C"),
+            "inverter_efficiency_pct": sec.float("inverter_efficiency_pct", 96.0, min=50, max=100, unit="%"),
+            "module_model": sec.str("module_model", "pvwatts", choices=("pvwatts", "cec")),
+            "cec_module": sec.str("cec_module", None),
+            "cec_inverter": sec.str("cec_inverter", None),
+        }
+        for key, default in PVWATTS_LOSS_DEFAULTS_PCT.items():
+            kwargs[f"{key}_pct"] = sec.float(f"{key}_pct", default, min=0, max=100, unit="%")
+        if kwargs["module_model"] == "cec" and not kwargs["cec_module"]:
+            raise sec.error("cec_module", kwargs["cec_module"], "a module name of pvlib's CEC table when module_model = 'cec'")
+        cfg = cls(**kwargs)
         sec.finish()
         return cfg
 
@@ -63,6 +180,20 @@ class PlantConfig:
     altitude_m : float
         [m].
     sections : tuple of RoofSection
+    albedo : float
+        Ground reflectance seen by the modules [-] (0.2: generic; a white roof membrane is higher).
+    transposition : {'perez', 'haydavies', 'isotropic'}
+        Sky-diffuse model of :func:`pvlib.irradiance.get_total_irradiance`.
+    degradation_pct_per_year : float
+        Yearly power loss [%/yr], linear: factor 1 − d·(year − commissioning_year).
+    commissioning_year : int or None
+        First year of operation; ``None``: no degradation applied (a new plant).
+    host_load_kw : float
+        Constant consumption of the host building behind the plant's meter [kW]; production
+        first supplies it, only the remainder is injected and shared (0: total injection).
+    host_load_file : Path or None
+        CSV of the host's consumption per interval (columns ``time`` ISO 8601 with offset,
+        interval start, and ``energy_kwh``), on the simulation grid; added to ``host_load_kw``.
     """
 
     name: str
@@ -70,6 +201,12 @@ class PlantConfig:
     longitude_deg: float
     sections: tuple[RoofSection, ...]
     altitude_m: float = 40.0
+    albedo: float = 0.2
+    transposition: str = "perez"
+    degradation_pct_per_year: float = 0.5
+    commissioning_year: int | None = None
+    host_load_kw: float = 0.0
+    host_load_file: Path | None = None
 
     @property
     def peak_power_kwp(self) -> float:
@@ -81,12 +218,358 @@ class PlantConfig:
         sections = tuple(RoofSection.from_section(s) for s in sec.sections("sections"))
         if not sections:
             raise sec.error("sections", [], "at least one [[plant.sections]] table")
+        host_file = sec.path("host_load_file", None)
+        if host_file is not None and not host_file.is_file():
+            raise sec.error("host_load_file", str(host_file), "an existing CSV file")
         cfg = cls(
             name=sec.str("name", "plant"),
             latitude_deg=sec.float("latitude_deg", min=-90, max=90, unit="°"),
             longitude_deg=sec.float("longitude_deg", min=-180, max=180, unit="°"),
             altitude_m=sec.float("altitude_m", 40.0, min=-500, max=9000, unit="m"),
             sections=sections,
+            albedo=sec.float("albedo", 0.2, min=0, max=1),
+            transposition=sec.str("transposition", "perez", choices=("perez", "haydavies", "isotropic")),
+            degradation_pct_per_year=sec.float("degradation_pct_per_year", 0.5, min=0, max=10, unit="%/yr"),
+            commissioning_year=sec.int("commissioning_year", None, min=1990, max=2100),
+            host_load_kw=sec.float("host_load_kw", 0.0, min=0, unit="kW"),
+            host_load_file=host_file,
         )
         sec.finish()
         return cfg
+
+
+# ---------------------------------------------------------------------------------------------
+# weather on the simulation grid
+# ---------------------------------------------------------------------------------------------
+def _step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    if len(index) < 2:
+        raise DataError("simulation index: needs at least two labels")
+    steps = np.unique(np.diff(index.asi8))
+    if len(steps) != 1:
+        raise DataError("simulation index: labels are not regularly spaced")
+    step = index[1] - index[0]
+    if step > pd.Timedelta(hours=1) or (pd.Timedelta(hours=1) % step) != pd.Timedelta(0):
+        raise DataError(f"simulation index: step {step} must divide one hour (15min, 30min, 1h)")
+    return step
+
+
+@_quiet_pvlib
+def weather_on_grid(
+    weather: pd.DataFrame, index: pd.DatetimeIndex, latitude_deg: float, longitude_deg: float,
+    altitude_m: float = 0.0,
+) -> pd.DataFrame:
+    """Hourly weather spread onto the simulation grid, with the sun at interval mid-points.
+
+    Parameters
+    ----------
+    weather : pandas.DataFrame
+        Hourly, tz-aware, interval-start (``ghi``, ``dni``, ``dhi`` [W/m²], ``temp_air`` [°C],
+        ``wind_speed`` [m/s]); must cover every hour touched by ``index``.
+    index : pandas.DatetimeIndex
+        Simulation grid (15 min, 30 min or 1 h, interval start).
+
+    Returns
+    -------
+    pandas.DataFrame
+        On ``index``: ``ghi``, ``dni``, ``dhi`` [W/m², interval means], ``temp_air``,
+        ``wind_speed``, and ``zenith``, ``apparent_zenith``, ``azimuth`` [°], ``dni_extra``
+        [W/m²] at each interval's mid-point.
+
+    Notes
+    -----
+    Irradiation is conserved hour by hour. Within an hour, GHI follows the shape of the
+    extraterrestrial horizontal irradiance G0 = E0·max(cos θz, 0) evaluated at each
+    sub-interval mid-point: GHI_i = GHI_h · G0_i / mean_i(G0_i) (uniform when the sun is
+    below the horizon at every mid-point), so mean_i(GHI_i) = GHI_h exactly. The diffuse
+    fraction of the hour is kept (DHI_i = GHI_i · DHI_h/GHI_h), and DNI is recomputed from the
+    closure DNI_i = (GHI_i − DHI_i)/cos θz,i; when the sun is within 3.7° of the horizon
+    (cos θz < 0.065) the beam part is counted as diffuse (a beam at grazing incidence is not
+    resolvable). Hourly GHI is therefore always conserved, hourly DHI whenever the sun is above
+    3.7° for the whole hour. The same closure is applied at a 1 h step, so all steps share one set of
+    horizontal components. Temperature and wind are held over the hour.
+    """
+    import pvlib
+
+    step = _step(index)
+    missing = [c for c in ("ghi", "dni", "dhi", "temp_air", "wind_speed") if c not in weather]
+    if missing:
+        raise DataError(f"weather: missing column(s) {', '.join(missing)}")
+    if not isinstance(weather.index, pd.DatetimeIndex) or weather.index.tz is None:
+        raise DataError("weather: expected a tz-aware DatetimeIndex")
+    w_utc = weather.copy()
+    w_utc.index = weather.index.tz_convert("UTC")
+    w_utc = w_utc[~w_utc.index.duplicated()]
+    hour_key = index.tz_convert("UTC").floor("h")
+    hourly = w_utc.reindex(hour_key)
+    if hourly[["ghi", "dhi"]].isna().any().any():
+        bad = hour_key[hourly["ghi"].isna().to_numpy()][0]
+        raise DataError(f"weather: no hourly record for {bad.tz_convert(index.tz).isoformat()} of the simulation grid (is it the simulation year?)")
+    mid = index + step / 2
+    sp = pvlib.solarposition.get_solarposition(mid, latitude_deg, longitude_deg, altitude=altitude_m)
+    zen = sp["zenith"].to_numpy()
+    cos_z = np.cos(np.radians(zen))
+    dni_extra = pvlib.irradiance.get_extra_radiation(mid).to_numpy()
+    g0 = dni_extra * np.clip(cos_z, 0.0, None)
+    g0_mean = pd.Series(g0).groupby(hour_key.asi8).transform("mean").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.where(g0_mean > 0, g0 / g0_mean, 1.0)
+    ghi_h = hourly["ghi"].to_numpy(dtype=float)
+    dhi_h = np.minimum(hourly["dhi"].to_numpy(dtype=float), ghi_h)
+    ghi = ghi_h * shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diffuse_fraction = np.where(ghi_h > 0, dhi_h / ghi_h, 1.0)
+    dhi = ghi * diffuse_fraction
+    low = cos_z < 0.065
+    dhi = np.where(low, ghi, dhi)
+    dni = np.where(low, 0.0, (ghi - dhi) / np.where(low, 1.0, cos_z))
+    return pd.DataFrame(
+        {
+            "ghi": ghi, "dni": dni, "dhi": dhi,
+            "temp_air": hourly["temp_air"].to_numpy(dtype=float),
+            "wind_speed": hourly["wind_speed"].to_numpy(dtype=float),
+            "zenith": zen, "apparent_zenith": sp["apparent_zenith"].to_numpy(),
+            "azimuth": sp["azimuth"].to_numpy(), "dni_extra": dni_extra,
+        },
+        index=index,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# one section
+# ---------------------------------------------------------------------------------------------
+@_quiet_pvlib
+def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: float = 0.2,
+                          transposition: str = "perez") -> np.ndarray:
+    """AC power of ``section`` per kWp of DC nameplate [W/kWp] on the grid of ``grid``.
+
+    ``grid`` is the output of :func:`weather_on_grid`. The result is linear in the section's
+    peak power (its inverter is sized by ``dc_ac_ratio``), so a sweep over plant sizes can
+    multiply it instead of re-running pvlib.
+    """
+    import pvlib
+
+    tilt, az = section.tilt_deg, section.azimuth_deg
+    airmass = pvlib.atmosphere.get_relative_airmass(grid["apparent_zenith"])
+    poa = pvlib.irradiance.get_total_irradiance(
+        tilt, az, grid["apparent_zenith"], grid["azimuth"], grid["dni"], grid["ghi"], grid["dhi"],
+        dni_extra=grid["dni_extra"], airmass=airmass, albedo=albedo, model=transposition,
+    )
+    poa = poa.fillna(0.0)
+    aoi = pvlib.irradiance.aoi(tilt, az, grid["apparent_zenith"], grid["azimuth"])
+    iam_beam = pvlib.iam.physical(aoi)
+    iam_diff = pvlib.iam.marion_diffuse("physical", tilt)
+    effective = (
+        poa["poa_direct"].to_numpy() * np.nan_to_num(np.asarray(iam_beam, dtype=float))
+        + poa["poa_sky_diffuse"].to_numpy() * float(iam_diff["sky"])
+        + poa["poa_ground_diffuse"].to_numpy() * float(iam_diff["ground"])
+    )
+    effective = np.clip(effective, 0.0, None)
+    temp_cell = _cell_temperature(poa["poa_global"].to_numpy(), grid["temp_air"].to_numpy(),
+                                  grid["wind_speed"].to_numpy(), section)
+    loss = 1.0 - section.total_losses_pct / 100.0
+    if section.module_model == "cec":
+        return _cec_power_per_kwp(effective, np.asarray(temp_cell), section) * loss
+    pdc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, pdc0=1000.0,
+                                    gamma_pdc=section.gamma_pdc_pct_per_c / 100.0)
+    pdc = np.asarray(pdc, dtype=float) * loss
+    eta = section.inverter_efficiency_pct / 100.0
+    pac = pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta)
+    return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
+
+
+def _cell_temperature(poa_global: np.ndarray, temp_air: np.ndarray, wind_speed: np.ndarray,
+                      section: RoofSection) -> np.ndarray:
+    """Cell temperature [°C] with the section's pvlib model and racking."""
+    import pvlib
+
+    params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS
+    if section.temperature_model == "pvsyst":
+        return np.asarray(pvlib.temperature.pvsyst_cell(
+            poa_global, temp_air, wind_speed, **params["pvsyst"][RACKING_PVSYST[section.racking]]))
+    if section.temperature_model == "faiman":
+        return np.asarray(pvlib.temperature.faiman(poa_global, temp_air, wind_speed))
+    return np.asarray(pvlib.temperature.sapm_cell(
+        poa_global, temp_air, wind_speed, **params["sapm"][RACKING_SAPM[section.racking]]))
+
+
+@functools.lru_cache(maxsize=2)
+def _sam_table(name: str) -> pd.DataFrame:
+    """pvlib's bundled SAM table (read once: it takes about a second)."""
+    import pvlib
+
+    return pvlib.pvsystem.retrieve_sam(name)
+
+
+def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: RoofSection) -> np.ndarray:
+    """CEC single-diode module (+ optional Sandia inverter) per kWp [W/kWp]."""
+    import pvlib
+
+    modules = _sam_table("CECMod")
+    if section.cec_module not in modules:
+        raise DataError(f"plant section {section.name!r}: cec_module = {section.cec_module!r} is not in pvlib's CEC module table")
+    mod = modules[section.cec_module]
+    il, i0, rs, rsh, nnsvth = pvlib.pvsystem.calcparams_cec(
+        effective, temp_cell, mod["alpha_sc"], mod["a_ref"], mod["I_L_ref"], mod["I_o_ref"],
+        mod["R_sh_ref"], mod["R_s"], mod["Adjust"],
+    )
+    mpp = pvlib.pvsystem.max_power_point(il, i0, rs, rsh, nnsvth, method="newton")
+    p_stc = float(mod["STC"])
+    n_per_kwp = 1000.0 / p_stc
+    pdc = np.nan_to_num(np.asarray(mpp["p_mp"], dtype=float)) * n_per_kwp
+    if section.cec_inverter is None:
+        eta = section.inverter_efficiency_pct / 100.0
+        return np.clip(pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta), 0.0, None)
+    inverters = _sam_table("cecinverter")
+    if section.cec_inverter not in inverters:
+        raise DataError(f"plant section {section.name!r}: cec_inverter = {section.cec_inverter!r} is not in pvlib's CEC inverter table")
+    inv = inverters[section.cec_inverter]
+    # strings sized so the MPP voltage sits at the inverter's nominal DC voltage; inverter
+    # count per kWp set by the DC/AC ratio
+    per_string = max(1, round(float(inv["Vdco"]) / float(mod["V_mp_ref"])))
+    v_dc = np.nan_to_num(np.asarray(mpp["v_mp"], dtype=float)) * per_string
+    inv_per_kwp = 1000.0 / section.dc_ac_ratio / float(inv["Paco"])
+    pac = pvlib.inverter.sandia(v_dc, pdc / inv_per_kwp, inv) * inv_per_kwp
+    return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
+
+
+def degradation_factor(plant: PlantConfig, year: int) -> float:
+    """Share of the new-plant output left in ``year`` [-] (linear degradation)."""
+    if plant.commissioning_year is None:
+        return 1.0
+    age = max(0, year - plant.commissioning_year)
+    return max(0.0, 1.0 - plant.degradation_pct_per_year / 100.0 * age)
+
+
+def production_per_kwp(
+    weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex, section: RoofSection | None = None,
+) -> pd.Series:
+    """AC energy per kWp of one geometry [kWh/kWp per interval], before host load and degradation.
+
+    ``section`` defaults to the plant's first section; only its geometry and loss settings
+    matter (its ``peak_power_kwp`` is ignored). Multiply by a peak power to size a plant.
+    """
+    section = section or plant.sections[0]
+    grid = weather_on_grid(weather, index, plant.latitude_deg, plant.longitude_deg, plant.altitude_m)
+    step_h = _step(index) / pd.Timedelta(hours=1)
+    power = section_power_per_kwp(grid, section, plant.albedo, plant.transposition)
+    return pd.Series(power * step_h / 1000.0, index=index, name="energy_kwh_per_kwp")
+
+
+def simulate_sections(weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex) -> pd.DataFrame:
+    """AC energy of each roof section [kWh per interval] (columns = section names), degraded.
+
+    Host load is not subtracted here (see :func:`simulate_production`).
+    """
+    grid = weather_on_grid(weather, index, plant.latitude_deg, plant.longitude_deg, plant.altitude_m)
+    step_h = _step(index) / pd.Timedelta(hours=1)
+    year = int(pd.Series(index.year).mode().iloc[0])
+    factor = degradation_factor(plant, year)
+    out = {}
+    for i, sec in enumerate(plant.sections):
+        name = sec.name if sec.name not in out else f"{sec.name}_{i}"
+        power = section_power_per_kwp(grid, sec, plant.albedo, plant.transposition)
+        out[name] = power * sec.peak_power_kwp * step_h / 1000.0 * factor
+    return pd.DataFrame(out, index=index)
+
+
+def host_load_kwh(plant: PlantConfig, index: pd.DatetimeIndex) -> pd.Series:
+    """Host building consumption behind the plant's meter [kWh per interval]."""
+    step_h = _step(index) / pd.Timedelta(hours=1)
+    load = pd.Series(plant.host_load_kw * step_h, index=index, name="host_load_kwh")
+    if plant.host_load_file is not None:
+        load = load + read_host_load(plant.host_load_file, index)
+    return load
+
+
+def read_host_load(path: str | Path, index: pd.DatetimeIndex) -> pd.Series:
+    """Host consumption CSV (``time`` ISO 8601 with offset, interval start; ``energy_kwh``)."""
+    from .timegrid import check_on_grid
+
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, comment="#")
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable CSV ({exc})") from None
+    df.columns = [c.strip().lower() for c in df.columns]
+    if "time" not in df or "energy_kwh" not in df:
+        raise DataError(f"{path}: expected columns time, energy_kwh")
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(df["time"], utc=True, format="ISO8601")).tz_convert(index.tz)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{path}: column time: expected ISO 8601 times with UTC offset ({exc})") from None
+    values = pd.to_numeric(df["energy_kwh"], errors="coerce")
+    if values.isna().any() or (values < 0).any():
+        line = int(np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())[0]) + 2
+        raise DataError(f"{path}: line {line}: energy_kwh = {df['energy_kwh'].iloc[line - 2]!r}: expected a number >= 0")
+    series = pd.Series(values.to_numpy(dtype=float), index=idx.rename(index.name), name="host_load_kwh")
+    check_on_grid(series, index, str(path))
+    return series
+
+
+def simulate_production(weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex) -> pd.Series:
+    """Energy injected into the network by the plant [kWh per interval of ``index``].
+
+    Parameters
+    ----------
+    weather : pandas.DataFrame
+        Hourly weather (contract of :func:`greenkommon.weather.load_weather`).
+    plant : PlantConfig
+    index : pandas.DatetimeIndex
+        Simulation grid from :func:`greenkommon.timegrid.make_index`.
+
+    Returns
+    -------
+    pandas.Series
+        ``production_kwh`` on ``index``, ≥ 0.
+
+    Notes
+    -----
+    injection = max(Σ_sections AC energy − host load, 0): only what leaves the host's meter
+    can be allocated in the operation; the host's self-consumption is invisible to Enedis.
+    """
+    sections = simulate_sections(weather, plant, index)
+    total = sections.sum(axis=1).to_numpy()
+    if plant.host_load_kw > 0 or plant.host_load_file is not None:
+        total = np.clip(total - host_load_kwh(plant, index).to_numpy(), 0.0, None)
+    return pd.Series(total, index=index, name="production_kwh")
+
+
+def production_summary(production_kwh: pd.Series, peak_power_kwp: float) -> dict[str, Any]:
+    """Annual energy [kWh], specific yield [kWh/kWp] and monthly energy [kWh] (12 values)."""
+    monthly = production_kwh.groupby(production_kwh.index.month).sum().reindex(range(1, 13), fill_value=0.0)
+    annual = float(production_kwh.sum())
+    return {
+        "annual_energy_kwh": annual,
+        "specific_yield_kwh_per_kwp": annual / peak_power_kwp if peak_power_kwp > 0 else math.nan,
+        "monthly_energy_kwh": [float(v) for v in monthly.to_numpy()],
+    }
+
+
+def loss_breakdown(section: RoofSection) -> dict[str, float]:
+    """Loss categories of a section [%] and their PVWatts combination ``total``."""
+    if section.losses_pct is not None:
+        return {"total": float(section.losses_pct)}
+    out = {k: float(getattr(section, f"{k}_pct")) for k in PVWATTS_LOSS_DEFAULTS_PCT}
+    out["total"] = section.total_losses_pct
+    return out
+
+
+__all__ = [
+    "PVWATTS_LOSS_DEFAULTS_PCT",
+    "RACKING_PVSYST",
+    "RACKING_SAPM",
+    "TEMPERATURE_MODELS",
+    "PlantConfig",
+    "RoofSection",
+    "degradation_factor",
+    "host_load_kwh",
+    "loss_breakdown",
+    "production_per_kwp",
+    "production_summary",
+    "read_host_load",
+    "section_power_per_kwp",
+    "simulate_production",
+    "simulate_sections",
+    "weather_on_grid",
+]
+

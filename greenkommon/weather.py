@@ -8,16 +8,86 @@ Contract (used by :mod:`greenkommon.pipeline`)::
 simulation ``year``, with columns ``ghi``, ``dni``, ``dhi`` [W/m², mean over the hour],
 ``temp_air`` [°C] and ``wind_speed`` [m/s]. ``meta`` holds ``latitude``, ``longitude``,
 ``altitude`` and ``source``.
+
+Sources
+-------
+``synthetic`` (default, offline)
+    A stochastic hourly year generated from twelve monthly irradiation sums and mean
+    temperatures stored in ``weather/`` (see :func:`synthetic_weather`). One seed = one
+    plausible year; many seeds = many years for the uncertainty work.
+``file``
+    A weather file: PVGIS TMY (csv/json/epw), PVGIS hourly series (csv/json), EnergyPlus EPW,
+    TMY3, the French RT2012 reference years (BuildSysPro Modelica tables) or a plain CSV
+    (:func:`read_weather_csv`). Typical years (several source years, UTC or standard time) are
+    rolled onto the simulation year in local time (:func:`roll_to_year`).
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
+import re
+import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ._config import Section
+from .errors import DataError, GreenkommonWarning
 
 WEATHER_SOURCES = ("synthetic", "file")
+
+#: Formats understood by :func:`read_weather_file` (``auto`` sniffs the file).
+WEATHER_FORMATS = ("auto", "pvgis_tmy", "pvgis_hourly", "epw", "tmy3", "rt2012", "csv")
+
+#: Columns of every weather frame returned by this module.
+WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
+
+#: Repository folder holding the climatology of the synthetic default.
+WEATHER_DIR = Path(__file__).resolve().parents[1] / "weather"
+
+#: Climatology used when ``[weather].climatology`` is not given.
+DEFAULT_CLIMATOLOGY = WEATHER_DIR / "climatology_saint_denis.toml"
+
+#: Upper bound of the daily clearness index in the Hollands & Huget (1983) distribution [-].
+HOLLANDS_HUGET_KT_MAX = 0.864
+
+#: Upper bound of the daily (and hourly) clearness index as a multiple of the clear-sky
+#: clearness index from pvlib's Ineichen model (0: Hollands & Huget's fixed 0.864 for the daily
+#: density). The clearest days of the RT2012 H1a year reach 1.04 x the Ineichen clear sky.
+KT_UPPER_FACTOR = 1.05
+
+#: Lag-one autocorrelation of the Gaussian-transformed daily clearness index, Graham, Hollands
+#: & Unny (1988) (they report values around 0.3 for a wide range of climates) [-].
+DAILY_KT_LAG1 = 0.3
+
+#: Coefficients of the normalised diurnal temperature profile of Erbs, Klein & Beckman (1983):
+#: θ(t*) = Σ a_i cos(i t* − b_i), t* = 2π (t − 1) / 24, t = hour of the day (1..24, solar).
+ERBS_TEMPERATURE_COEFFS = ((0.4632, 3.805), (0.0984, 0.360), (0.0168, 0.822), (0.0138, 3.513))
+
+
+def _quiet_pvlib(func):
+    """Silence pandas' deprecation notices raised inside pvlib (not actionable by users)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            try:
+                from pandas.errors import Pandas4Warning
+            except ImportError:  # pragma: no cover - older pandas
+                pass
+            else:
+                warnings.filterwarnings("ignore", category=Pandas4Warning)
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -31,13 +101,23 @@ class WeatherConfig:
         ``file``: a weather file (``file``).
     file : Path or None
         Weather file for ``source = 'file'``.
+    format : str
+        One of :data:`WEATHER_FORMATS`; ``auto`` guesses from the extension and content.
     seed : int
         Seed of the synthetic generator (one seed = one plausible year).
+    climatology : Path or None
+        Monthly climatology TOML for the synthetic generator (default:
+        ``weather/climatology_saint_denis.toml``).
+    decomposition : {'erbs', 'dirint'}
+        pvlib model splitting synthetic GHI into DNI and DHI.
     """
 
     source: str = "synthetic"
     file: Path | None = None
     seed: int = 1
+    format: str = "auto"
+    climatology: Path | None = None
+    decomposition: str = "erbs"
 
     @classmethod
     def from_section(cls, sec: Section) -> WeatherConfig:
@@ -47,6 +127,1102 @@ class WeatherConfig:
             raise sec.error("file", sec.raw("file", None), "a weather file path when source = 'file'")
         if file is not None and not file.is_file():
             raise sec.error("file", str(file), "an existing weather file")
-        cfg = cls(source=source, file=file, seed=sec.int("seed", 1, min=0))
+        climatology = sec.path("climatology", None)
+        if climatology is not None and not climatology.is_file():
+            raise sec.error("climatology", str(climatology), "an existing climatology TOML file")
+        cfg = cls(
+            source=source,
+            file=file,
+            seed=sec.int("seed", 1, min=0),
+            format=sec.str("format", "auto", choices=WEATHER_FORMATS),
+            climatology=climatology,
+            decomposition=sec.str("decomposition", "erbs", choices=("erbs", "dirint")),
+        )
         sec.finish()
         return cfg
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------------------------
+def load_weather(
+    config: WeatherConfig,
+    latitude_deg: float,
+    longitude_deg: float,
+    altitude_m: float,
+    year: int,
+    tz: str = "Europe/Paris",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Hourly weather of the simulation year at the plant.
+
+    Parameters
+    ----------
+    config : WeatherConfig
+    latitude_deg, longitude_deg : float
+        Plant location [°].
+    altitude_m : float
+        Plant altitude [m].
+    year : int
+        Simulation year.
+    tz : str
+        IANA time zone of the labels.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        Hourly frame, interval-start labels in ``tz``, columns :data:`WEATHER_COLUMNS`
+        (irradiances [W/m²] as hour means, ``temp_air`` [°C], ``wind_speed`` [m/s]).
+    meta : dict
+        ``latitude``, ``longitude``, ``altitude`` (of the weather data), ``source`` and, for
+        files, ``file`` and ``format``.
+    """
+    if config.source == "synthetic":
+        clim = load_climatology(config.climatology or DEFAULT_CLIMATOLOGY)
+        data = synthetic_weather(
+            latitude_deg, longitude_deg, altitude_m, year, tz, seed=config.seed,
+            climatology=clim, decomposition=config.decomposition,
+        )
+        meta = {
+            "latitude": latitude_deg, "longitude": longitude_deg, "altitude": altitude_m,
+            "source": f"synthetic (seed {config.seed}, climatology {clim.name})",
+            "climatology_source": clim.source,
+        }
+        return data, meta
+    if config.file is None:  # pragma: no cover - guarded by WeatherConfig
+        raise DataError("weather.file: expected a weather file for source = 'file'")
+    data, meta = read_weather_file(config.file, config.format)
+    data = roll_to_year(data, year, tz, what=str(config.file))
+    meta = dict(meta)
+    meta.setdefault("latitude", latitude_deg)
+    meta.setdefault("longitude", longitude_deg)
+    meta.setdefault("altitude", altitude_m)
+    _warn_if_far(meta, latitude_deg, longitude_deg, str(config.file))
+    return data, meta
+
+
+def _warn_if_far(meta: dict[str, Any], lat: float, lon: float, what: str) -> None:
+    try:
+        dlat = abs(float(meta["latitude"]) - lat)
+        dlon = abs(float(meta["longitude"]) - lon) * math.cos(math.radians(lat))
+    except (KeyError, TypeError, ValueError):
+        return
+    km = 111.2 * math.hypot(dlat, dlon)
+    if km > 50:
+        warnings.warn(f"{what}: weather location is {km:.0f} km from the plant", GreenkommonWarning, stacklevel=3)
+
+
+# ---------------------------------------------------------------------------------------------
+# climatology and synthetic generator
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Climatology:
+    """Monthly figures the synthetic generator reproduces.
+
+    Attributes
+    ----------
+    name : str
+    source : str
+        Where the figures come from.
+    ghi_kwh_per_m2 : tuple of 12 float
+        Monthly global horizontal irradiation [kWh/m²].
+    temp_air_c : tuple of 12 float
+        Monthly mean air temperature [°C].
+    temp_range_c : tuple of 12 float
+        Monthly mean daily temperature range (max − min) [°C].
+    wind_speed_m_per_s : tuple of 12 float
+        Monthly mean wind speed [m/s].
+    """
+
+    name: str
+    source: str
+    ghi_kwh_per_m2: tuple[float, ...]
+    temp_air_c: tuple[float, ...]
+    temp_range_c: tuple[float, ...]
+    wind_speed_m_per_s: tuple[float, ...]
+
+
+def load_climatology(path: str | Path) -> Climatology:
+    """Read a monthly climatology TOML (format documented in ``weather/README.md``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: climatology file not found (expected weather/climatology_*.toml)")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{path}: invalid TOML: {exc}") from None
+    sec = Section(data, "", path)
+    clim = Climatology(
+        name=sec.str("name", path.stem),
+        source=sec.str("source"),
+        ghi_kwh_per_m2=tuple(sec.floats("ghi_kwh_per_m2", length=12, min=0)),
+        temp_air_c=tuple(sec.floats("temp_air_c", length=12)),
+        temp_range_c=tuple(sec.floats("temp_range_c", [8.0] * 12, length=12, min=0)),
+        wind_speed_m_per_s=tuple(sec.floats("wind_speed_m_per_s", [3.0] * 12, length=12, min=0)),
+    )
+    for key in ("latitude_deg", "longitude_deg", "notes", "confidence"):
+        sec.raw(key, None)
+    sec.finish()
+    return clim
+
+
+@functools.lru_cache(maxsize=8)
+@_quiet_pvlib
+def _sky_geometry(
+    latitude_deg: float, longitude_deg: float, altitude_m: float, year: int, tz: str
+) -> pd.DataFrame:
+    """Sun and clear sky at the mid-point of each hour of the local year (cached per site)."""
+    import pvlib
+
+    index = hourly_index(year, tz)
+    mid = index + pd.Timedelta(minutes=30)
+    loc = pvlib.location.Location(latitude_deg, longitude_deg, altitude=altitude_m)
+    sp = loc.get_solarposition(mid)
+    cs = loc.get_clearsky(mid, model="ineichen", solar_position=sp)
+    dni_extra = pvlib.irradiance.get_extra_radiation(mid)
+    cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))
+    e0h = np.clip(dni_extra.to_numpy() * cos_z, 0.0, None)
+    # day label in the longitude's standard time, so that a day is one sunrise-to-sunset cycle
+    std_offset = pd.Timedelta(hours=round(longitude_deg / 15.0))
+    day = (index.tz_convert("UTC") + std_offset).tz_localize(None).floor("D")
+    return pd.DataFrame(
+        {
+            "zenith": sp["zenith"].to_numpy(),
+            "apparent_zenith": sp["apparent_zenith"].to_numpy(),
+            "sin_elev": np.sin(np.radians(sp["apparent_elevation"].to_numpy())),
+            "e0h": e0h,
+            "ghi_clear": cs["ghi"].to_numpy(),
+            "dni_extra": dni_extra.to_numpy(),
+            "day": day,
+            "month": index.month,
+        },
+        index=index,
+    )
+
+
+def hourly_index(year: int, tz: str = "Europe/Paris") -> pd.DatetimeIndex:
+    """Hourly interval-start labels of the local calendar ``year`` (8760 or 8784 hours)."""
+    return pd.date_range(
+        pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year + 1, month=1, day=1),
+        freq="1h", tz=tz, inclusive="left", name="interval_start",
+    )
+
+
+def _hollands_huget_lambda(mean_kt: float, kt_max: float = HOLLANDS_HUGET_KT_MAX) -> float:
+    """Shape λ of the Hollands–Huget density whose mean is ``mean_kt`` (solved numerically)."""
+    k = np.linspace(0.0, kt_max, 2001)
+
+    def mean_of(lam: float) -> float:
+        w = (kt_max - k) * np.exp(lam * k - max(lam * kt_max, 0.0))
+        return float(np.trapezoid(k * w, k) / np.trapezoid(w, k))
+
+    lo, hi = -60.0, 60.0
+    target = min(max(mean_kt, 0.02), kt_max / 3.0 + (2 * kt_max / 3.0 - 0.02) * 0.999)
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if mean_of(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _hollands_huget_ppf(u: np.ndarray, mean_kt: float, kt_max: float = HOLLANDS_HUGET_KT_MAX) -> np.ndarray:
+    """Quantile function of the Hollands & Huget (1983) daily clearness-index density.
+
+    p(K) ∝ (K_u − K) exp(λ K) on [0, K_u], λ chosen so that E[K] = ``mean_kt``.
+    """
+    lam = _hollands_huget_lambda(mean_kt, kt_max)
+    k = np.linspace(0.0, kt_max, 2001)
+    w = (kt_max - k) * np.exp(lam * k - max(lam * kt_max, 0.0))
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]) * np.diff(k))])
+    cdf /= cdf[-1]
+    return np.interp(u, cdf, k)
+
+
+def _tag_hourly_kt(
+    daily_kt: np.ndarray, sin_elev: np.ndarray, kt_cap: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Hourly clearness indices of the TAG model (Aguiar & Collares-Pereira 1992).
+
+    Parameters
+    ----------
+    daily_kt : (D,) array
+        Daily clearness index of each day [-].
+    sin_elev : (D, 24) array
+        Sine of the solar elevation at each hour's mid-point; hours with ``sin_elev <= 0``
+        are night.
+    kt_cap : (D, 24) array
+        Upper bound of the hourly clearness index (clear-sky GHI / extraterrestrial) [-].
+
+    Notes
+    -----
+    kt = ktm(Kt, α) + σ(Kt, α) · y, with y a first-order autoregressive standard Gaussian
+    process y_h = φ y_{h−1} + √(1 − φ²) r_h, and (Aguiar & Collares-Pereira 1992, eqs. 7–12)::
+
+        ktm = λ + ε exp(−κ / sin α)
+        λ = −0.19 + 1.12 Kt + 0.24 exp(−8 Kt);  ε = 0.32 − 1.6 (Kt − 0.5)²
+        κ = 0.19 + 2.27 Kt² − 2.51 Kt³
+        σ = A exp(B (1 − sin α));  A = 0.14 exp(−20 (Kt − 0.35)²);  B = 3 (Kt − 0.45)² + 16 Kt⁵
+        φ = 0.38 + 0.06 cos(7.4 Kt − 2.5)
+
+    Draws outside [0, cap] are redrawn (as in the paper), then clipped after a few attempts.
+    """
+    kt = daily_kt[:, None]
+    lam = -0.19 + 1.12 * kt + 0.24 * np.exp(-8.0 * kt)
+    eps = 0.32 - 1.6 * (kt - 0.5) ** 2
+    kap = 0.19 + 2.27 * kt**2 - 2.51 * kt**3
+    a = 0.14 * np.exp(-20.0 * (kt - 0.35) ** 2)
+    b = 3.0 * (kt - 0.45) ** 2 + 16.0 * kt**5
+    phi = (0.38 + 0.06 * np.cos(7.4 * kt - 2.5))[:, 0]
+    day = sin_elev > 0
+    s = np.where(day, sin_elev, 1.0)
+    ktm = lam + eps * np.exp(-kap / s)
+    sigma = a * np.exp(b * (1.0 - s))
+    n_days, n_hours = sin_elev.shape
+    out = np.zeros((n_days, n_hours))
+    y_prev = np.zeros(n_days)
+    innov = np.sqrt(1.0 - phi**2)
+    for h in range(n_hours):
+        y = phi * y_prev + innov * rng.standard_normal(n_days)
+        val = ktm[:, h] + sigma[:, h] * y
+        bad = (val < 0) | (val > kt_cap[:, h])
+        for _ in range(6):
+            if not bad.any():
+                break
+            y_new = phi * y_prev + innov * rng.standard_normal(n_days)
+            y = np.where(bad, y_new, y)
+            val = ktm[:, h] + sigma[:, h] * y
+            bad = (val < 0) | (val > kt_cap[:, h])
+        val = np.clip(val, 0.0, kt_cap[:, h])
+        out[:, h] = np.where(day[:, h], val, 0.0)
+        y_prev = np.where(day[:, h], y, 0.0)
+    return out
+
+
+def _scale_to_target(values: np.ndarray, cap: np.ndarray, target: float) -> np.ndarray:
+    """Scale ``values`` so they sum to ``target`` without exceeding ``cap`` (water-filling)."""
+    v = values.copy()
+    if target <= 0 or v.sum() <= 0:
+        return v * 0.0 if target <= 0 else v
+    for _ in range(20):
+        free = v < cap - 1e-12
+        fixed = v[~free].sum()
+        free_sum = v[free].sum()
+        if free_sum <= 0:
+            break
+        v[free] *= (target - fixed) / free_sum
+        over = v > cap
+        if not over.any():
+            break
+        v[over] = cap[over]
+    return np.minimum(v, cap)
+
+
+@_quiet_pvlib
+def synthetic_weather(
+    latitude_deg: float,
+    longitude_deg: float,
+    altitude_m: float,
+    year: int,
+    tz: str = "Europe/Paris",
+    seed: int = 1,
+    climatology: Climatology | str | Path | None = None,
+    decomposition: str = "erbs",
+    monthly_factors: np.ndarray | list[float] | None = None,
+) -> pd.DataFrame:
+    """Stochastic hourly weather year reproducing a monthly climatology.
+
+    Parameters
+    ----------
+    latitude_deg, longitude_deg : float
+        Site [°].
+    altitude_m : float
+        Site altitude [m] (clear-sky model).
+    year : int
+        Local calendar year generated.
+    tz : str
+        Time zone of the labels.
+    seed : int
+        Random seed: the same seed gives the same year, different seeds different years.
+    climatology : Climatology or path, optional
+        Monthly figures (default: ``weather/climatology_saint_denis.toml``).
+    decomposition : {'erbs', 'dirint'}
+        pvlib model splitting GHI into DNI and DHI.
+    monthly_factors : 12 floats, optional
+        Multiply the climatology's monthly irradiation (year-to-year variability of the monthly
+        sums, see :func:`synthetic_weather_for_seed`); default: reproduce it exactly.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Hourly, interval-start labels in ``tz``; :data:`WEATHER_COLUMNS`.
+
+    Notes
+    -----
+    1. Monthly mean clearness index K̄_m = H_m / H0_m, with H0_m the extraterrestrial horizontal
+       irradiation of the month at the site (pvlib sun position at hour mid-points).
+    2. Daily clearness indices: the Hollands & Huget (1983) density p(K) ∝ (K_u − K) e^{λK}
+       with mean K̄_m and upper bound K_u = :data:`KT_UPPER_FACTOR` × the month's clear-sky
+       clearness index (instead of their fixed 0.864, which gave a day-to-day variability 20 %
+       above the RT2012 reference year), sampled through a lag-one autoregressive Gaussian
+       process (Graham, Hollands & Unny 1988, ρ = :data:`DAILY_KT_LAG1`), so that cloudy and
+       sunny spells last more than a day.
+    3. Hourly clearness indices: the TAG model (Aguiar & Collares-Pereira 1992) bounded by the
+       pvlib Ineichen clear sky with pvlib's Linke turbidity climatology; each day is then
+       rescaled (without exceeding the clear sky) to its daily index, and each month to the
+       climatology's irradiation, so monthly GHI sums are reproduced exactly.
+    4. DNI/DHI from GHI with pvlib's Erbs (or DIRINT) decomposition.
+    5. Temperature: monthly means interpolated to daily values (mean-preserving), a daily
+       AR(1) anomaly (σ = 2 °C, ρ = 0.7; sunny days warmer in summer and colder in winter
+       through the daily clearness anomaly) and the normalised diurnal profile of Erbs, Klein &
+       Beckman (1983) with the month's mean daily range scaled by the day's clearness.
+       Wind: the monthly mean.
+
+    References
+    ----------
+    R. Aguiar, M. Collares-Pereira, "TAG: a time-dependent, autoregressive, Gaussian model for
+    generating synthetic hourly radiation", Solar Energy 49 (1992) 167–174.
+    K.G.T. Hollands, R.G. Huget, "A probability density function for the clearness index, with
+    applications", Solar Energy 30 (1983) 195–209.
+    V.A. Graham, K.G.T. Hollands, T.E. Unny, "A time series model for Kt with application to
+    global synthetic weather generation", Solar Energy 40 (1988) 83–92.
+    D.G. Erbs, S.A. Klein, W.A. Beckman, "Estimation of degree-days and ambient temperature bin
+    data from monthly-average temperatures", ASHRAE Journal 25 (1983) 60–65.
+    """
+    import pvlib
+
+    if climatology is None:
+        climatology = DEFAULT_CLIMATOLOGY
+    clim = climatology if isinstance(climatology, Climatology) else load_climatology(climatology)
+    geo = _sky_geometry(float(latitude_deg), float(longitude_deg), float(altitude_m), int(year), tz)
+    rng = np.random.default_rng(seed)
+    index = geo.index
+
+    # reshape hours into days (standard-time days); pad ragged first/last days
+    days = geo["day"].to_numpy()
+    uniq, day_pos = np.unique(days, return_inverse=True)
+    day_start = np.searchsorted(day_pos, np.arange(len(uniq)))
+    hour_in_day = np.arange(len(days)) - day_start[day_pos]
+    n_days = len(uniq)
+    shape = (n_days, 24)
+    grid_sin = np.zeros(shape)
+    grid_e0 = np.zeros(shape)
+    grid_cap = np.zeros(shape)
+    grid_sin[day_pos, hour_in_day] = geo["sin_elev"].to_numpy()
+    grid_e0[day_pos, hour_in_day] = geo["e0h"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(geo["e0h"] > 1.0, geo["ghi_clear"] / geo["e0h"], 0.0)
+    grid_cap[day_pos, hour_in_day] = np.clip(KT_UPPER_FACTOR * cap, 0.0, 1.0)
+    grid_sin = np.where(grid_e0 > 0, grid_sin, 0.0)
+    day_month = pd.DatetimeIndex(uniq).month.to_numpy()
+
+    # 1-2. daily clearness index per month
+    e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0  # kWh/m²
+    target_month = np.asarray(clim.ghi_kwh_per_m2, dtype=float)
+    if monthly_factors is not None:
+        factors = np.asarray(monthly_factors, dtype=float)
+        if factors.shape != (12,) or not np.all(np.isfinite(factors)) or (factors < 0).any():
+            raise DataError(f"monthly_factors: expected 12 finite numbers >= 0, got {factors!r}")
+        target_month = target_month * factors
+    clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
+    kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
+    kt_upper = KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
+    mean_kt = np.clip(target_month / np.where(e0_month > 0, e0_month, np.nan), 0.03, 0.95 * kt_upper)
+    u = np.empty(n_days)
+    u_prev = rng.standard_normal()
+    for d in range(n_days):
+        u_prev = DAILY_KT_LAG1 * u_prev + math.sqrt(1 - DAILY_KT_LAG1**2) * rng.standard_normal()
+        u[d] = u_prev
+    from scipy.special import ndtr
+
+    quant = ndtr(u)
+    daily_kt = np.empty(n_days)
+    for m in range(1, 13):
+        sel = day_month == m
+        daily_kt[sel] = _hollands_huget_ppf(quant[sel], float(mean_kt[m - 1]), float(kt_upper[m - 1]))
+
+    # 3. hourly clearness (TAG), bounded by the clear sky, rescaled to each day's index
+    kt_h = _tag_hourly_kt(daily_kt, grid_sin, grid_cap, rng)
+    ghi_grid = kt_h * grid_e0
+    cap_grid = grid_cap * grid_e0
+    for d in range(n_days):
+        ghi_grid[d] = _scale_to_target(ghi_grid[d], cap_grid[d], daily_kt[d] * grid_e0[d].sum())
+    ghi = ghi_grid[day_pos, hour_in_day]
+    cap_h = cap_grid[day_pos, hour_in_day]
+    months = geo["month"].to_numpy()
+    for m in range(1, 13):
+        sel = months == m
+        ghi[sel] = _scale_to_target(ghi[sel], cap_h[sel], target_month[m - 1] * 1000.0)
+        reached = ghi[sel].sum() / 1000.0
+        if reached < 0.995 * target_month[m - 1]:
+            warnings.warn(
+                f"synthetic weather: month {m} reaches {reached:.1f} of {target_month[m - 1]:.1f} kWh/m² "
+                "(the clear sky bounds it): climatology too sunny for this site?",
+                GreenkommonWarning, stacklevel=2,
+            )
+    ghi_s = pd.Series(ghi, index=index)
+
+    # 4. decomposition
+    mid = index + pd.Timedelta(minutes=30)
+    zen = pd.Series(geo["zenith"].to_numpy(), index=mid)
+    if decomposition == "dirint":
+        dni = pvlib.irradiance.dirint(pd.Series(ghi, index=mid), zen, mid).fillna(0.0).to_numpy()
+        cos_z = np.clip(np.cos(np.radians(geo["zenith"].to_numpy())), 0.0, None)
+        # keep the closure GHI = DNI cos z + DHI with DHI >= 0
+        dni = np.where(cos_z > 0, np.minimum(dni, ghi / np.where(cos_z > 0, cos_z, 1.0)), 0.0)
+        dhi = ghi - dni * cos_z
+    else:
+        parts = pvlib.irradiance.erbs(pd.Series(ghi, index=mid), zen, mid)
+        dni = parts["dni"].fillna(0.0).to_numpy()
+        dhi = parts["dhi"].fillna(0.0).to_numpy()
+
+    # 5. temperature and wind
+    temp = _synthetic_temperature(index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng,
+                                  float(longitude_deg))
+    wind = np.asarray(clim.wind_speed_m_per_s)[index.month - 1]
+    out = pd.DataFrame(
+        {"ghi": ghi_s.to_numpy(), "dni": dni, "dhi": dhi, "temp_air": temp, "wind_speed": wind},
+        index=index,
+    )
+    return out
+
+
+def _synthetic_temperature(
+    index: pd.DatetimeIndex,
+    geo: pd.DataFrame,
+    clim: Climatology,
+    daily_kt: np.ndarray,
+    mean_kt: np.ndarray,
+    day_pos: np.ndarray,
+    day_month: np.ndarray,
+    rng: np.random.Generator,
+    longitude_deg: float,
+) -> np.ndarray:
+    n_days = len(daily_kt)
+    t_month = np.asarray(clim.temp_air_c)
+    # mean-preserving daily interpolation: piecewise-linear through mid-month values, then
+    # each month shifted so its mean equals the climatology
+    doy = np.arange(n_days)
+    mids = np.array([15.5 + 30.42 * i for i in range(12)])
+    base = np.interp(doy, np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]]),
+                     np.concatenate([[t_month[-1]], t_month, [t_month[0]]]))
+    # daily anomaly: AR(1) plus a clearness-driven part (sunny summer days warm, winter cold)
+    anomaly = np.empty(n_days)
+    a = 0.0
+    for d in range(n_days):
+        a = 0.7 * a + math.sqrt(1 - 0.49) * 2.0 * rng.standard_normal()
+        anomaly[d] = a
+    kt_anom = daily_kt - mean_kt[day_month - 1]
+    season = np.cos(2 * np.pi * (day_month - 7) / 12.0)  # +1 in July, −1 in January
+    anomaly += 8.0 * kt_anom * season
+    t_day = base + anomaly
+    for m in range(1, 13):
+        sel = day_month == m
+        if sel.any():
+            t_day[sel] += t_month[m - 1] - t_day[sel].mean()
+    # diurnal cycle (solar hour of the day from the sun's hour angle)
+    # Erbs et al.'s profile is in solar hours 1..24 (hour t covers t-1..t); mean solar time
+    # of the interval mid-point = UTC + longitude/15
+    mid_utc = index.tz_convert("UTC") + pd.Timedelta(minutes=30)
+    solar_h = (mid_utc.hour + mid_utc.minute / 60.0 + longitude_deg / 15.0) % 24.0
+    hour = solar_h + 0.5  # hour number t whose interval (t-1, t) contains the mid-point
+    tstar = 2 * np.pi * (hour - 1) / 24.0
+    theta = sum(c * np.cos((i + 1) * tstar - b) for i, (c, b) in enumerate(ERBS_TEMPERATURE_COEFFS))
+    rng_month = np.asarray(clim.temp_range_c)
+    ratio = np.clip(daily_kt / mean_kt[day_month - 1], 0.4, 1.8)
+    day_range = rng_month[day_month - 1] * ratio
+    return t_day[day_pos] + day_range[day_pos] * np.asarray(theta)
+
+
+def synthetic_weather_for_seed(
+    seed: int,
+    latitude_deg: float = 48.8967,
+    longitude_deg: float = 2.3776,
+    altitude_m: float = 35.0,
+    year: int = 2026,
+    tz: str = "Europe/Paris",
+    climatology: Climatology | str | Path | None = None,
+    monthly_cv: float = 0.0,
+) -> pd.DataFrame:
+    """Cheap helper for uncertainty studies: the synthetic year number ``seed``.
+
+    Sun position and clear sky are cached per site and year, so calling this for many seeds
+    only pays for the random draws (about 0.05 s per year).
+
+    Parameters
+    ----------
+    seed : int
+        Year number; the same seed always gives the same year.
+    monthly_cv : float
+        Coefficient of variation [-] of each month's irradiation around the climatology
+        (independent Gaussian factors, truncated at ±3σ). 0 (default): every seed has exactly
+        the climatology's monthly sums and differs only in the day and hour sequence, which
+        gives a year-to-year spread of the annual yield well below 1 %. Real years also differ
+        in their monthly sums; no figure for that spread is in the project references, so it
+        is left to the caller (e.g. measured from a multi-year PVGIS hourly series).
+    """
+    factors = None
+    if monthly_cv > 0:
+        rng = np.random.default_rng([seed, 12])  # separate stream from the weather draws
+        factors = 1.0 + monthly_cv * np.clip(rng.standard_normal(12), -3.0, 3.0)
+        factors = np.clip(factors, 0.0, None)
+    return synthetic_weather(latitude_deg, longitude_deg, altitude_m, year, tz, seed=seed,
+                             climatology=climatology, monthly_factors=factors)
+
+
+# ---------------------------------------------------------------------------------------------
+# file readers
+# ---------------------------------------------------------------------------------------------
+def _finish_frame(data: pd.DataFrame, what: str) -> pd.DataFrame:
+    missing = [c for c in ("ghi", "dni", "dhi", "temp_air") if c not in data]
+    if missing:
+        raise DataError(f"{what}: missing column(s) {', '.join(missing)}")
+    out = pd.DataFrame(index=data.index.rename("interval_start"))
+    for col in WEATHER_COLUMNS:
+        if col in data:
+            out[col] = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+        elif col == "wind_speed":
+            warnings.warn(f"{what}: no wind speed, using 1 m/s", GreenkommonWarning, stacklevel=3)
+            out[col] = 1.0
+    if out[["ghi", "dni", "dhi"]].isna().any().any():
+        n = int(out[["ghi", "dni", "dhi"]].isna().any(axis=1).sum())
+        warnings.warn(f"{what}: {n} hour(s) with missing irradiance set to 0", GreenkommonWarning, stacklevel=3)
+        out[["ghi", "dni", "dhi"]] = out[["ghi", "dni", "dhi"]].fillna(0.0)
+    if out[["temp_air", "wind_speed"]].isna().any().any():
+        out[["temp_air", "wind_speed"]] = out[["temp_air", "wind_speed"]].interpolate(limit_direction="both")
+    for col in ("ghi", "dni", "dhi"):
+        if (out[col] < -1.0).any():
+            raise DataError(f"{what}: negative {col} at {out.index[(out[col] < -1.0).to_numpy()][0]}")
+        out[col] = out[col].clip(lower=0.0)
+    return out
+
+
+
+def _pvgis_location(meta: Any) -> tuple[Any, Any, Any]:
+    """Latitude, longitude, elevation from any PVGIS metadata layout (json, csv, epw)."""
+    if not isinstance(meta, dict):
+        return None, None, None
+    inputs = meta.get("inputs", meta)
+    loc = inputs.get("location", inputs) if isinstance(inputs, dict) else {}
+    return (loc.get("latitude", meta.get("latitude")), loc.get("longitude", meta.get("longitude")),
+            loc.get("elevation", meta.get("altitude")))
+
+
+def _pvgis_components_to_horizontal(data: pd.DataFrame, meta: Any, lat: Any, lon: Any, what: str) -> pd.DataFrame:
+    """GHI/DNI/DHI from PVGIS hourly components of a horizontal plane (``Gb(i)``, ``Gd(i)``, ``Gr(i)``)."""
+    import pvlib
+
+    if "ghi" in data and "dni" in data and "dhi" in data:
+        return data
+    if not all(c in data for c in ("poa_direct", "poa_sky_diffuse")):
+        raise DataError(f"{what}: PVGIS hourly data without irradiance components (request components=1)")
+    inputs = meta.get("inputs", {}) if isinstance(meta, dict) else {}
+    mounting = inputs.get("mounting_system", {}) if isinstance(inputs, dict) else {}
+    tilt = next((v for k, v in inputs.items() if str(k).lower() == "slope"), None) if isinstance(inputs, dict) else None
+    for v in mounting.values() if isinstance(mounting, dict) else ():
+        if isinstance(v, dict) and "slope" in v:
+            slope = v["slope"]
+            tilt = slope.get("value") if isinstance(slope, dict) else slope
+    try:
+        tilt_val = float(str(tilt).split()[0]) if tilt is not None else 0.0
+    except ValueError:
+        tilt_val = 0.0
+    if tilt_val != 0.0:
+        raise DataError(f"{what}: PVGIS hourly data on a tilted plane ({tilt_val:g} deg): download it for a horizontal plane (angle=0)")
+    if lat is None or lon is None:
+        raise DataError(f"{what}: PVGIS hourly data without latitude/longitude")
+    beam = data["poa_direct"].astype(float)
+    diffuse = data["poa_sky_diffuse"].astype(float)
+    if "poa_ground_diffuse" in data:
+        diffuse = diffuse + data["poa_ground_diffuse"].astype(float)
+    out = data.copy()
+    out["ghi"] = beam + diffuse
+    out["dhi"] = diffuse
+    mid = out.index.floor("h") + pd.Timedelta(minutes=30)
+    sp = pvlib.solarposition.get_solarposition(mid, float(lat), float(lon))
+    cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))
+    out["dni"] = np.where(cos_z > 0.065, beam.to_numpy() / np.maximum(cos_z, 0.065), 0.0)
+    return out
+
+@_quiet_pvlib
+def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """PVGIS typical meteorological year (csv, json or epw) through :mod:`pvlib.iotools`.
+
+    PVGIS time stamps are UTC; each row is taken as the hour starting at its label. The result
+    keeps its mixed source years: use :func:`roll_to_year` to place it on a simulation year.
+    """
+    import pvlib
+
+    path = Path(path)
+    try:
+        data, meta = pvlib.iotools.read_pvgis_tmy(path, map_variables=True)[:2]
+    except Exception as exc:  # pvlib raises bare ValueError/KeyError on malformed files
+        raise DataError(f"{path}: not a readable PVGIS TMY file ({exc})") from None
+    lat, lon, alt = _pvgis_location(meta)
+    if data.index.tz is None:
+        data.index = data.index.tz_localize("UTC")
+    out = _finish_frame(data, str(path))
+    out.index = out.index.floor("h")
+    return out, {"latitude": lat, "longitude": lon, "altitude": alt, "source": "PVGIS TMY",
+                 "file": str(path), "format": "pvgis_tmy", "typical_year": True}
+
+
+@_quiet_pvlib
+def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """PVGIS hourly radiation series (csv or json, with ``components``) via pvlib.
+
+    Notes
+    -----
+    PVGIS series give, at ``HH:MM`` (e.g. ``HH:10`` for SARAH), the irradiance of the hour
+    ``HH:00–HH+1:00`` [#]_; labels are floored to the hour (interval start, UTC). ``ghi`` is
+    ``poa_direct + poa_sky_diffuse + poa_ground_diffuse`` of a horizontal plane when the file
+    holds components (``Gb(i)``, ``Gd(i)``, ``Gr(i)``); DNI = beam / cos(zenith).
+
+    .. [#] PVGIS user manual, "Hourly radiation": values are hourly averages.
+    """
+    import pvlib
+
+    path = Path(path)
+    try:
+        data, meta = pvlib.iotools.read_pvgis_hourly(path, map_variables=True)[:2]
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable PVGIS hourly file ({exc})") from None
+    if data.index.tz is None:
+        data.index = data.index.tz_localize("UTC")
+    lat, lon, alt = _pvgis_location(meta)
+    data = _pvgis_components_to_horizontal(data, meta, lat, lon, str(path))
+    out = _finish_frame(data, str(path))
+    out.index = out.index.floor("h")
+    return out, {"latitude": lat, "longitude": lon, "altitude": alt, "source": "PVGIS hourly",
+                 "file": str(path), "format": "pvgis_hourly", "typical_year": False}
+
+
+@_quiet_pvlib
+def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """EnergyPlus EPW via :func:`pvlib.iotools.read_epw`.
+
+    EPW rows are labelled by hour *end* (1..24) in local standard time; pvlib already labels
+    them by interval start (hour − 1), which is kept. EPW files are typical years (mixed
+    source years).
+    """
+    import pvlib
+
+    path = Path(path)
+    try:
+        data, meta = pvlib.iotools.read_epw(path)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable EPW file ({exc})") from None
+    out = _finish_frame(data, str(path))
+    return out, {"latitude": meta.get("latitude"), "longitude": meta.get("longitude"),
+                 "altitude": meta.get("altitude"), "source": f"EPW {meta.get('city', '')}".strip(),
+                 "file": str(path), "format": "epw", "typical_year": True}
+
+
+@_quiet_pvlib
+def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """NREL TMY3 csv via :func:`pvlib.iotools.read_tmy3` (hour-ending labels moved to start)."""
+    import pvlib
+
+    path = Path(path)
+    try:
+        data, meta = pvlib.iotools.read_tmy3(path, map_variables=True)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable TMY3 file ({exc})") from None
+    data = data.copy()
+    data.index = data.index - pd.Timedelta(hours=1)
+    out = _finish_frame(data, str(path))
+    return out, {"latitude": meta.get("latitude"), "longitude": meta.get("longitude"),
+                 "altitude": meta.get("altitude"), "source": f"TMY3 {meta.get('Name', '')}".strip(),
+                 "file": str(path), "format": "tmy3", "typical_year": True}
+
+
+@_quiet_pvlib
+def read_rt2012(
+    path: str | Path, year: int = 2001, time_reference: str = "auto"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """French RT2012 reference year (BuildSysPro Modelica ``CombiTable``).
+
+    Parameters
+    ----------
+    path : path
+        ``RT2012_<zone>_<station>.txt``: 8760 rows ``Time(s)`` (mid-hour stamps),
+        ``FDIRN`` (DNI), ``FDIFH`` (DHI) [W/m²], ``Tdry`` [°C], ..., ``WindSpeed`` [m/s], ...,
+        ``Lat``, ``Lon`` [°].
+    year : int
+        Nominal (non-leap) year given to the typical year; roll it with :func:`roll_to_year`.
+    time_reference : {'auto', 'solar', 'standard'}
+        Time base of ``Time(s)``: ``solar`` = true solar time (what the BuildSysPro README
+        states), ``standard`` = French standard time UTC+1 (no DST); ``auto`` picks the one
+        that puts the irradiance-weighted mean hour angle closest to solar noon.
+
+    Returns
+    -------
+    data, meta
+        Hourly frame in UTC, interval-start labels (clock hours); ``typical_year`` True;
+        ``meta['time_reference']`` tells which time base was used.
+
+    Notes
+    -----
+    GHI = DNI · cos(zenith) + DHI, with the zenith at the record's mid-hour. Each record is the
+    mean over one hour [h, h+1) of the file's time base; true solar time = UTC + λ/15 h + EoT
+    (Spencer 1971 equation of time, λ east-positive). The piecewise-constant series is
+    re-averaged onto UTC clock hours by integrating it (energy is conserved exactly).
+
+    The H1a Trappes file shipped with BuildSysPro is, despite its README, in standard time: its
+    diffuse-weighted diurnal centroid sits at 13:00 ± the equation of time (UTC+1), not at
+    12:00 every month as true solar time would give; ``auto`` detects this.
+    """
+    import pvlib
+
+    if time_reference not in ("auto", "solar", "standard"):
+        raise DataError(f"time_reference = {time_reference!r}: expected 'auto', 'solar' or 'standard'")
+    path = Path(path)
+    try:
+        raw = np.loadtxt(path, dtype=float, ndmin=2, usecols=range(12), **_rt2012_skip(path))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable RT2012 table ({exc})") from None
+    if raw.shape[0] != 8760:
+        raise DataError(f"{path}: expected 8760 hourly rows, got {raw.shape[0]}")
+    t_mid = raw[:, 0]
+    if not np.allclose(np.diff(t_mid), 3600.0):
+        raise DataError(f"{path}: Time(s) column is not hourly")
+    lat, lon = float(raw[0, 10]), float(raw[0, 11])
+    start = pd.Timestamp(year=year, month=1, day=1, tz="UTC")
+    file_mid = start + pd.to_timedelta(t_mid, unit="s")
+    doy = file_mid.day_of_year.to_numpy()
+    eot_min = np.asarray(pvlib.solarposition.equation_of_time_spencer71(doy))
+    candidates = {
+        "solar": file_mid - pd.to_timedelta(lon * 4.0 + eot_min, unit="min"),
+        "standard": file_mid - pd.Timedelta(hours=1),
+    }
+    if time_reference == "auto":
+        dhi_w = raw[:, 2]
+
+        def centroid_deg(times: pd.DatetimeIndex) -> float:
+            ha = pvlib.solarposition.hour_angle(times, lon, eot_min)
+            return abs(float(np.sum(dhi_w * ha) / np.sum(dhi_w)))
+
+        time_reference = min(candidates, key=lambda k: centroid_deg(candidates[k]))
+    utc_mid = candidates[time_reference]
+    sp = pvlib.solarposition.get_solarposition(utc_mid, lat, lon)
+    cos_z = np.clip(np.cos(np.radians(sp["zenith"].to_numpy())), 0.0, None)
+    dni, dhi = raw[:, 1], raw[:, 2]
+    ghi = dni * cos_z + dhi
+    cols = {"ghi": ghi, "dni": dni, "dhi": dhi, "temp_air": raw[:, 3], "wind_speed": raw[:, 8]}
+    # integrate piecewise-constant solar-hour records onto clock hours
+    hour = pd.Timedelta(hours=1)
+    rec_start = ((utc_mid - pd.Timedelta(minutes=30)) - start) / hour  # hours since 1 Jan 00:00 UTC
+    rec_start = np.asarray(rec_start, dtype=float)
+    edges = np.concatenate([rec_start, [rec_start[-1] + 1.0]])
+    out_index = pd.date_range(start, periods=8760, freq="1h", name="interval_start")
+    out_edges = np.arange(8761, dtype=float)
+    resampled = {}
+    for name, val in cols.items():
+        # wrap the typical year circularly so the first and last clock hours are complete
+        e = np.concatenate([edges[-2:-1] - 8760.0, edges, edges[1:2] + 8760.0])
+        v = np.concatenate([val[-1:], val, val[:1]])
+        cum = np.concatenate([[0.0], np.cumsum(v * np.diff(e))])
+        c_out = np.interp(out_edges, e, cum)
+        resampled[name] = np.diff(c_out) / np.diff(out_edges)
+    data = pd.DataFrame(resampled, index=out_index)
+    data = _finish_frame(data, str(path))
+    return data, {"latitude": lat, "longitude": lon, "altitude": 0.0,
+                  "source": f"RT2012 {path.stem}", "file": str(path), "format": "rt2012",
+                  "typical_year": True, "time_reference": time_reference}
+
+
+def _rt2012_skip(path: Path) -> dict[str, Any]:
+    with path.open("r", encoding="latin-1") as fh:
+        for i, line in enumerate(fh):
+            s = line.strip()
+            if s and (s[0].isdigit() or s[0] == "-") and len(s.split()) >= 12:
+                return {"skiprows": i, "encoding": "latin-1"}
+            if i > 200:
+                break
+    raise DataError(f"{path}: no numeric table found (expected a Modelica 'double data(8760,12)' table)")
+
+
+#: Column names accepted by :func:`read_weather_csv` (first match wins).
+CSV_TIME_COLUMNS = ("time", "timestamp", "interval_start", "datetime")
+
+
+@_quiet_pvlib
+def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Plain CSV weather file.
+
+    Format: comma-separated, one header row, hourly rows; columns
+
+    - ``time``: ISO 8601 start of the hour **with** its UTC offset (``2026-06-01T12:00+02:00``)
+      or in UTC (``...Z``);
+    - ``ghi``, ``dni``, ``dhi`` [W/m², mean over the hour] (one of the three may be omitted and
+      is completed by GHI = DNI·cos(zenith) + DHI when ``latitude``/``longitude`` are given);
+    - ``temp_air`` [°C], ``wind_speed`` [m/s] (optional, default 1 m/s).
+
+    Optional comment lines before the header, ``# latitude = 48.9``, ``# longitude = 2.37``,
+    ``# altitude = 35``, ``# source = ...``, give the metadata.
+    """
+    path = Path(path)
+    meta: dict[str, Any] = {"source": f"CSV {path.name}", "file": str(path), "format": "csv",
+                            "typical_year": False}
+    skip = 0
+    with path.open("r", encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            skip += 1
+            m = re.match(r"#\s*(\w+)\s*[=:]\s*(.+)", line.strip())
+            if m:
+                key, val = m.group(1).lower(), m.group(2).strip()
+                if key in ("latitude", "longitude", "altitude"):
+                    try:
+                        meta[key] = float(val)
+                    except ValueError:
+                        raise DataError(f"{path}: line {skip}: {key} = {val!r}: expected a number") from None
+                elif key in ("source", "typical_year"):
+                    meta[key] = val if key == "source" else val.lower() in ("1", "true", "yes")
+    try:
+        df = pd.read_csv(path, skiprows=skip)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable CSV ({exc})") from None
+    df.columns = [c.strip().lower() for c in df.columns]
+    tcol = next((c for c in CSV_TIME_COLUMNS if c in df.columns), None)
+    if tcol is None:
+        raise DataError(f"{path}: no time column (expected one of {', '.join(CSV_TIME_COLUMNS)})")
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(df[tcol], utc=True, format="ISO8601"))
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{path}: column {tcol}: expected ISO 8601 times with UTC offset ({exc})") from None
+    if not df[tcol].astype(str).str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").all():
+        raise DataError(f"{path}: column {tcol}: every time needs its UTC offset (e.g. +01:00) or Z")
+    df.index = idx.rename("interval_start")
+    df = df.drop(columns=[tcol])
+    if len(df) > 1 and idx.is_monotonic_increasing and (idx[1:] - idx[:-1]).min() < pd.Timedelta(hours=1):
+        # sub-hourly records (interval start): hour means, the package's weather resolution
+        df = df.apply(pd.to_numeric, errors="coerce").resample("1h").mean()
+    have = [c for c in ("ghi", "dni", "dhi") if c in df]
+    if len(have) == 2:
+        import pvlib
+
+        if "latitude" not in meta or "longitude" not in meta:
+            raise DataError(f"{path}: two irradiance columns only: give # latitude and # longitude to complete the third")
+        sp = pvlib.solarposition.get_solarposition(df.index + pd.Timedelta(minutes=30), meta["latitude"], meta["longitude"])
+        cos_z = np.clip(np.cos(np.radians(sp["zenith"].to_numpy())), 0.0, None)
+        if "ghi" not in df:
+            df["ghi"] = df["dni"] * cos_z + df["dhi"]
+        elif "dni" not in df:
+            df["dni"] = np.where(cos_z > 0.065, (df["ghi"] - df["dhi"]).clip(lower=0) / np.maximum(cos_z, 0.065), 0.0)
+        else:
+            df["dhi"] = (df["ghi"] - df["dni"] * cos_z).clip(lower=0)
+    if "wind_speed" not in df:
+        df["wind_speed"] = 1.0
+    return _finish_frame(df, str(path)), meta
+
+
+def _sniff_format(path: Path) -> str:
+    ext = path.suffix.lower()
+    with path.open("r", encoding="latin-1", errors="replace") as fh:
+        head = fh.read(4000)
+    if ext == ".epw":
+        return "pvgis_tmy" if "PVGIS" in head.split("\n", 1)[0] else "epw"
+    if ext == ".json":
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: invalid JSON ({exc})") from None
+        outputs = doc.get("outputs", {}) if isinstance(doc, dict) else {}
+        if "tmy_hourly" in outputs:
+            return "pvgis_tmy"
+        if "hourly" in outputs:
+            return "pvgis_hourly"
+        raise DataError(f"{path}: JSON file is neither a PVGIS TMY nor a PVGIS hourly series")
+    if "double data(8760" in head or "CombiTable" in head or head.lstrip().startswith("#1"):
+        return "rt2012"
+    if "time(UTC)" in head and ("T2m" in head or "G(h)" in head):
+        return "pvgis_tmy" if "Gb(n)" in head else "pvgis_hourly"
+    if "time,G(i)" in head or "time,Gb(i)" in head or "time,Gb(n)" in head:
+        return "pvgis_hourly"
+    first = head.split("\n", 1)[0]
+    if len(first.split(",")) in (6, 7) and "Date (MM/DD/YYYY)" in head:
+        return "tmy3"
+    return "csv"
+
+
+def read_weather_file(path: str | Path, fmt: str = "auto") -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read any supported weather file (see :data:`WEATHER_FORMATS`).
+
+    Returns the file's own hourly frame (tz-aware, interval-start labels, possibly a typical
+    year with mixed source years) and its metadata. :func:`load_weather` rolls it onto the
+    simulation year.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: weather file not found")
+    if fmt == "auto":
+        fmt = _sniff_format(path)
+    readers = {
+        "pvgis_tmy": read_pvgis_tmy, "pvgis_hourly": read_pvgis_hourly, "epw": read_epw_file,
+        "tmy3": read_tmy3_file, "rt2012": read_rt2012, "csv": read_weather_csv,
+    }
+    if fmt not in readers:
+        raise DataError(f"{path}: format {fmt!r}: expected one of {', '.join(WEATHER_FORMATS)}")
+    return readers[fmt](path)
+
+
+
+@_quiet_pvlib
+def fetch_pvgis(
+    latitude_deg: float, longitude_deg: float, years: tuple[int, int] | None = None, timeout_s: float = 30.0,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Download a PVGIS TMY (``years=None``) or hourly series with pvlib's PVGIS client.
+
+    Raises
+    ------
+    DataError
+        One line when PVGIS cannot be reached (offline machine) or refuses the request.
+    """
+    import pvlib
+    import requests
+
+    try:
+        if years is None:
+            data, meta = pvlib.iotools.get_pvgis_tmy(latitude_deg, longitude_deg, outputformat="json",
+                                                     map_variables=True, timeout=timeout_s)
+            kind, typical = "PVGIS TMY", True
+        else:
+            data, meta = pvlib.iotools.get_pvgis_hourly(
+                latitude_deg, longitude_deg, start=int(years[0]), end=int(years[1]), components=True,
+                surface_tilt=0, outputformat="json", map_variables=True, timeout=timeout_s,
+            )
+            kind, typical = f"PVGIS hourly {years[0]}-{years[1]}", False
+    except requests.exceptions.ConnectionError:
+        raise DataError("PVGIS is unreachable (no internet connection?): use source = 'synthetic' or a weather file") from None
+    except requests.exceptions.RequestException as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"PVGIS request failed for lat={latitude_deg}, lon={longitude_deg}: {msg}") from None
+    lat, lon, alt = _pvgis_location(meta)
+    if data.index.tz is None:
+        data.index = data.index.tz_localize("UTC")
+    data = _pvgis_components_to_horizontal(data, meta, lat, lon, kind)
+    out = _finish_frame(data, kind)
+    out.index = out.index.floor("h")
+    db = meta.get("inputs", {}).get("meteo_data", {}).get("radiation_db", "") if isinstance(meta, dict) else ""
+    return out, {"latitude": lat if lat is not None else latitude_deg,
+                 "longitude": lon if lon is not None else longitude_deg, "altitude": alt,
+                 "source": f"{kind} {db}".strip(), "typical_year": typical}
+
+
+def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path) -> Path:
+    """Write a weather frame in the plain CSV format of :func:`read_weather_csv` (atomically)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"# {k} = {meta[k]}" for k in ("latitude", "longitude", "altitude", "source", "typical_year")
+             if meta.get(k) is not None]
+    frame = data[list(WEATHER_COLUMNS)].copy()
+    frame.index = pd.Index([t.isoformat() for t in frame.index], name="time")
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(lines) + "\n")
+            frame.to_csv(fh, float_format="%.3f", lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+# ---------------------------------------------------------------------------------------------
+# placing a year of data on the simulation year
+# ---------------------------------------------------------------------------------------------
+def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: str = "weather") -> pd.DataFrame:
+    """Place an hourly weather year on the local calendar ``year``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Hourly, tz-aware (any fixed offset or UTC), interval-start labels. Either a real series
+        that covers the local ``year`` (it is then simply converted) or a typical year (8760
+        or 8784 rows, possibly with mixed source years, e.g. a PVGIS TMY in UTC or an EPW in
+        standard time).
+    year : int
+        Target local calendar year.
+    tz : str
+        Target time zone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Exactly the hours of :func:`hourly_index` ``(year, tz)``.
+
+    Notes
+    -----
+    Each target hour takes the record with the same (month, day, hour) in the data's own time
+    reference (the offset of its labels), so the sun stays where the data put it: a TMY in UTC
+    keeps its UTC hours, and local clock time (with DST) is only a relabelling. 29 February of
+    a leap target year reuses 28 February; a leap source's 29 February is dropped otherwise.
+    The local year starts at 00:00 local, i.e. on the previous UTC day: those hours wrap to
+    the end of the typical year (31 December).
+    """
+    target = hourly_index(year, tz)
+    if not isinstance(data.index, pd.DatetimeIndex) or data.index.tz is None:
+        raise DataError(f"{what}: weather index must be tz-aware")
+    data = data[~data.index.duplicated(keep="first")].sort_index()
+    utc_target = target.tz_convert("UTC")
+    if data.index[0] <= utc_target[0] and data.index[-1] >= utc_target[-1]:
+        sel = data.reindex(utc_target.tz_convert(data.index.tz))
+        if not sel.isna().any().any():
+            sel.index = target
+            return sel
+    # typical year: match (month, day, hour) in the data's own offset
+    src_tz = data.index.tz
+    if len(data) > 8784:
+        # a multi-year series that does not cover the target year: use its latest complete year
+        counts = data.index.year.value_counts()
+        complete = sorted(int(y) for y, n in counts.items() if n >= 8760)
+        if not complete:
+            raise DataError(f"{what}: {len(data)} hourly records but no complete calendar year to use for {year}")
+        keep = complete[-1]
+        warnings.warn(f"{what}: the series does not cover {year}; using its year {keep} as a typical year",
+                      GreenkommonWarning, stacklevel=2)
+        data = data[data.index.year == keep]
+    key_src = data.index.month * 10000 + data.index.day * 100 + data.index.hour
+    if pd.Index(key_src).has_duplicates:
+        raise DataError(f"{what}: several records for the same month/day/hour: not a single typical year")
+    lookup = pd.Series(np.arange(len(data)), index=key_src)
+    tgt_local = target.tz_convert(src_tz)
+    month, day, hour = tgt_local.month.to_numpy(), tgt_local.day.to_numpy(), tgt_local.hour.to_numpy()
+    if not ((data.index.month == 2) & (data.index.day == 29)).any():
+        day = np.where((month == 2) & (day == 29), 28, day)
+    # local year's first hours fall on 31 Dec of the previous year in the source frame
+    key_tgt = month * 10000 + day * 100 + hour
+    pos = lookup.reindex(key_tgt).to_numpy()
+    if np.isnan(pos).any():
+        first = target[np.isnan(pos)][0]
+        raise DataError(f"{what}: no data for {first.isoformat()} (month/day/hour missing in the typical year)")
+    out = data.iloc[pos.astype(int)].copy()
+    out.index = target
+    return out
+
+
+__all__ = [
+    "Climatology",
+    "fetch_pvgis",
+    "write_weather_csv",
+    "WeatherConfig",
+    "hourly_index",
+    "load_climatology",
+    "load_weather",
+    "read_epw_file",
+    "read_pvgis_hourly",
+    "read_pvgis_tmy",
+    "read_rt2012",
+    "read_tmy3_file",
+    "read_weather_csv",
+    "read_weather_file",
+    "roll_to_year",
+    "synthetic_weather",
+    "synthetic_weather_for_seed",
+]

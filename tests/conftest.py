@@ -31,3 +31,17 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def baseline_scenario_path() -> Path:
     return SCENARIOS / "greenkommon.toml"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden reference files of the end-to-end tests instead of comparing",
+    )
+
+
+@pytest.fixture(scope="session")
+def regen_golden(request) -> bool:
+    return bool(request.config.getoption("--regen-golden"))

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="write results to DIR (replaced atomically)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv",
                    help="time-series file format in DIR (default: csv)")
+    p.add_argument("--brief", action="store_true",
+                   help="print only the per-venue table and the collective line")
     p.set_defaults(func=run)
 
 
@@ -35,6 +37,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
     print(format_run_summary(result))
+    if not args.brief:
+        from ..economics.finance import format_metrics
+        from ..eligibility import format_eligibility
+
+        print()
+        print(format_eligibility(result.extras["eligibility"]))
+        fin = result.extras["finance"]
+        print()
+        print(f"Finance over {scenario.finance.lifetime_years} years (supply-price escalation cases; "
+              f"details: greenkommon finance {args.scenario}):")
+        print(format_metrics(fin))
     if args.out:
         out = write_results(result, args.out, fmt=args.format)
         print(f"\nresults written to {out}/ (timeseries.{args.format}, venues.csv, summary.json)")

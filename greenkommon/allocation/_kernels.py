@@ -1,0 +1,299 @@
+"""numba kernels of the allocation core.
+
+Private: the public wrappers of :mod:`greenkommon.allocation` coerce every argument to a
+C-contiguous float64 array, validate it and preallocate the outputs; the kernels below only
+compute. They take no Python object, have no explicit signature (so nothing compiles at import)
+and are cached on disk (``cache=True``): a second process loads the machine code instead of
+compiling it again.
+
+Conventions: ``production_kwh`` (T,) is the pooled injection P_t; ``consumption_kwh`` (N, T) is
+venue-major C_{i,t}; outputs are written in place into ``allocated_out`` (N, T),
+``surplus_out`` (T,) and ``import_out`` (N, T). The plain-numpy twin of every kernel lives in
+:mod:`greenkommon.allocation.reference`; tests compare them to 1e-9.
+
+The batch kernels parallelise over scenarios with ``prange``; each iteration writes only its own
+row ``s`` of the outputs (disjoint slices), so no reduction crosses threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+#: Key codes of the batch kernels.
+KEY_STATIC = 0
+KEY_PRORATA = 1
+KEY_REDISTRIBUTED = 2
+
+
+# --------------------------------------------------------------------------------------------
+# single scenario, materialised (N, T) outputs
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _finish_step_outputs(production_kwh, consumption_kwh, allocated_out, surplus_out, import_out):
+    # Surplus and complement from the allocation, once, so every key shares the same identities:
+    # SURPLUS = P - sum_i A_i, COMPLEMENT_i = C_i - A_i.
+    n, t_len = consumption_kwh.shape
+    for t in range(t_len):
+        total = 0.0
+        for i in range(n):
+            a = allocated_out[i, t]
+            total += a
+            import_out[i, t] = consumption_kwh[i, t] - a
+        s = production_kwh[t] - total
+        surplus_out[t] = s if s > 0.0 else 0.0
+
+
+@njit(cache=True)
+def static_kernel(
+    production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
+):
+    """A_{i,t} = min(alpha_i P_t, C_{i,t})."""
+    n, t_len = consumption_kwh.shape
+    for t in range(t_len):
+        p = production_kwh[t]
+        total = 0.0
+        for i in range(n):
+            c = consumption_kwh[i, t]
+            a = coefficients[i] * p
+            if a > c:
+                a = c
+            allocated_out[i, t] = a
+            import_out[i, t] = c - a
+            total += a
+        s = p - total
+        surplus_out[t] = s if s > 0.0 else 0.0
+
+
+@njit(cache=True)
+def dynamic_kernel(
+    production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
+):
+    """A_{i,t} = min(alpha_{i,t} P_t, C_{i,t}); ``coefficients`` is (N, T)."""
+    n, t_len = consumption_kwh.shape
+    for t in range(t_len):
+        p = production_kwh[t]
+        total = 0.0
+        for i in range(n):
+            c = consumption_kwh[i, t]
+            a = coefficients[i, t] * p
+            if a > c:
+                a = c
+            allocated_out[i, t] = a
+            import_out[i, t] = c - a
+            total += a
+        s = p - total
+        surplus_out[t] = s if s > 0.0 else 0.0
+
+
+@njit(cache=True)
+def prorata_kernel(production_kwh, consumption_kwh, allocated_out, surplus_out, import_out):
+    """A_{i,t} = C_{i,t} min(1, P_t / sum_k C_{k,t}), and 0 when sum_k C_{k,t} = 0."""
+    n, t_len = consumption_kwh.shape
+    for t in range(t_len):
+        p = production_kwh[t]
+        total_c = 0.0
+        for i in range(n):
+            total_c += consumption_kwh[i, t]
+        if total_c > 0.0:
+            ratio = p / total_c
+            if ratio > 1.0:
+                ratio = 1.0
+        else:
+            ratio = 0.0
+        total = 0.0
+        for i in range(n):
+            c = consumption_kwh[i, t]
+            a = c * ratio
+            allocated_out[i, t] = a
+            import_out[i, t] = c - a
+            total += a
+        s = p - total
+        surplus_out[t] = s if s > 0.0 else 0.0
+
+
+@njit(cache=True)
+def full_dynamic_kernel(production_kwh, coefficients, consumption_kwh, allocated_out, autoprod_out):
+    """Full dynamic key, one coefficient per (producer j, venue i, step t).
+
+    R_{i,t} = sum_j beta_{j,i,t} P_{j,t}; A_{i,t} = min(R_{i,t}, C_{i,t}); when the cap binds,
+    each pair is scaled by A_{i,t} / R_{i,t} so AUTOPROD_{j,t} = sum_i beta_{j,i,t} P_{j,t} A/R.
+    ``production_kwh`` is (P, T), ``coefficients`` (P, N, T), ``autoprod_out`` (P, T).
+    """
+    n_p, t_len = production_kwh.shape
+    n = consumption_kwh.shape[0]
+    for t in range(t_len):
+        for j in range(n_p):
+            autoprod_out[j, t] = 0.0
+        for i in range(n):
+            requested = 0.0
+            for j in range(n_p):
+                requested += coefficients[j, i, t] * production_kwh[j, t]
+            c = consumption_kwh[i, t]
+            a = requested if requested < c else c
+            allocated_out[i, t] = a
+            if requested > 0.0:
+                scale = a / requested
+                for j in range(n_p):
+                    autoprod_out[j, t] += coefficients[j, i, t] * production_kwh[j, t] * scale
+
+
+@njit(cache=True)
+def _redistribute_step(p, coefficients, consumption_kwh, t, out_a, active):
+    # One step of the PMO "static with redistribution" strategy, written into out_a (N,).
+    # Round 1 gives alpha_i P capped at C_i; what capped venues leave is shared among the venues
+    # still below their consumption pro rata of their coefficients, until nothing is left or
+    # every venue is capped. Each round either absorbs the whole remainder or caps at least one
+    # more venue, so at most N rounds run.
+    n = coefficients.shape[0]
+    left = 0.0
+    for i in range(n):
+        c = consumption_kwh[i, t]
+        a = coefficients[i] * p
+        if a >= c:
+            left += a - c
+            a = c
+            active[i] = False
+        else:
+            active[i] = coefficients[i] > 0.0
+        out_a[i] = a
+    for _ in range(n):
+        if left <= 0.0:
+            break
+        weight = 0.0
+        for i in range(n):
+            if active[i]:
+                weight += coefficients[i]
+        if weight <= 0.0:
+            break
+        share = left / weight
+        left = 0.0
+        for i in range(n):
+            if active[i]:
+                c = consumption_kwh[i, t]
+                a = out_a[i] + share * coefficients[i]
+                if a >= c:
+                    left += a - c
+                    a = c
+                    active[i] = False
+                out_a[i] = a
+
+
+@njit(cache=True)
+def redistributed_kernel(
+    production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
+):
+    """PMO-side static key with iterative redistribution of what capped venues leave."""
+    n, t_len = consumption_kwh.shape
+    a = np.empty(n)
+    active = np.empty(n, dtype=np.bool_)
+    for t in range(t_len):
+        p = production_kwh[t]
+        _redistribute_step(p, coefficients, consumption_kwh, t, a, active)
+        total = 0.0
+        for i in range(n):
+            allocated_out[i, t] = a[i]
+            import_out[i, t] = consumption_kwh[i, t] - a[i]
+            total += a[i]
+        s = p - total
+        surplus_out[t] = s if s > 0.0 else 0.0
+
+
+@njit(cache=True)
+def priority_kernel(production_kwh, order, consumption_kwh, allocated_out, surplus_out, import_out):
+    """Venues served in ``order`` (int64 (N,), highest priority first), each up to C_{i,t}."""
+    n, t_len = consumption_kwh.shape
+    for t in range(t_len):
+        left = production_kwh[t]
+        for k in range(n):
+            i = order[k]
+            c = consumption_kwh[i, t]
+            a = c if c < left else left
+            allocated_out[i, t] = a
+            import_out[i, t] = c - a
+            left -= a
+        surplus_out[t] = left if left > 0.0 else 0.0
+
+
+@njit(cache=True)
+def floor_coefficients_kernel(coefficients, quantum, out):
+    """out = floor(coefficients / quantum) quantum, robust to representation error (1e-9 quanta)."""
+    flat_in = coefficients.ravel()
+    flat_out = out.ravel()
+    for k in range(flat_in.size):
+        flat_out[k] = np.floor(flat_in[k] / quantum + 1e-9) * quantum
+
+
+# --------------------------------------------------------------------------------------------
+# many scenarios, KPI only (no (N, T) array materialised)
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def batch_kpis_kernel(
+    production_kwh,
+    production_row,
+    production_scale,
+    key_code,
+    coefficients,
+    consumption_kwh,
+    price_eur_per_kwh,
+    allocated_out,
+    value_out,
+    surplus_out,
+):
+    """KPIs of S scenarios sharing the same loads.
+
+    Scenario s uses production ``production_kwh[production_row[s]] * production_scale[s]`` (T,)
+    and coefficients ``coefficients[s]`` (N,). It writes allocated_out[s, i] = sum_t A_{i,t},
+    value_out[s, i] = sum_t A_{i,t} w_{i,t} with w = ``price_eur_per_kwh`` (N, T), and
+    surplus_out[s] = sum_t (P_t - sum_i A_{i,t}).
+    """
+    n, t_len = consumption_kwh.shape
+    n_s = production_scale.shape[0]
+    total_c = np.zeros(t_len)
+    for t in range(t_len):
+        for i in range(n):
+            total_c[t] += consumption_kwh[i, t]
+    for s in prange(n_s):
+        row = production_row[s]
+        scale = production_scale[s]
+        alloc = np.zeros(n)
+        value = np.zeros(n)
+        a_step = np.empty(n)
+        active = np.empty(n, dtype=np.bool_)
+        coef = coefficients[s]
+        surplus = 0.0
+        for t in range(t_len):
+            p = production_kwh[row, t] * scale
+            if key_code == KEY_STATIC:
+                for i in range(n):
+                    c = consumption_kwh[i, t]
+                    a = coef[i] * p
+                    a_step[i] = a if a < c else c
+            elif key_code == KEY_PRORATA:
+                tc = total_c[t]
+                ratio = 0.0
+                if tc > 0.0:
+                    ratio = p / tc
+                    if ratio > 1.0:
+                        ratio = 1.0
+                for i in range(n):
+                    a_step[i] = consumption_kwh[i, t] * ratio
+            else:
+                _redistribute_step(p, coef, consumption_kwh, t, a_step, active)
+            step_total = 0.0
+            for i in range(n):
+                a = a_step[i]
+                alloc[i] += a
+                value[i] += a * price_eur_per_kwh[i, t]
+                step_total += a
+            left = p - step_total
+            if left > 0.0:
+                surplus += left
+        for i in range(n):
+            allocated_out[s, i] = alloc[i]
+            value_out[s, i] = value[i]
+        surplus_out[s] = surplus

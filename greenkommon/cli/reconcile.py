@@ -1,0 +1,113 @@
+"""``greenkommon reconcile``: compare a simulated run with an Enedis ACC statement."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "reconcile",
+        help="compare simulated PROD/AUTOPROD/SURPLUS/CONS/AUTOCONS/COMPLEMENT with a statement file",
+        description=(
+            "Compare, line by line (interval, meter, quantity), the six quantities of a simulated run with "
+            "a statement file, and list the differences. Statement layout (greenkommon's own, since the real "
+            "Enedis PMO file is not documented): 'Horodate;Identifiant PRM;Grandeur;Valeur' with Valeur in Wh; "
+            "see greenkommon/enedis.py. Only the statement's period is compared. Meters are matched on the "
+            "scenario's meter_id (venue name where none is given). Meter ids are shown as venue names "
+            "unless --show-prm. Exit status: 0 when everything agrees, 1 when differences are listed."
+        ),
+    )
+    p.add_argument("scenario", help="scenario TOML file (its venues' meter_id identify the consumers)")
+    p.add_argument("statement", help="statement CSV file")
+    p.add_argument("--simulated", metavar="FILE",
+                   help="take the simulated quantities from FILE (e.g. quantities.csv of export-key) instead of running")
+    p.add_argument("--allocation", choices=("auto", "floored", "simulated"), default="auto",
+                   help="simulate what Enedis computes from the uploaded key floored to 0.1 %% ('floored'), or the "
+                        "unrounded allocation ('simulated'); 'auto' (default): 'simulated' for the default prorata "
+                        "key (computed by Enedis itself), 'floored' otherwise")
+    p.add_argument("--tolerance-wh", type=float, default=1.0, metavar="WH",
+                   help="ignore differences up to this many Wh (default 1)")
+    p.add_argument("--timestamps", choices=("end", "start"), default="end",
+                   help="Horodate of the files is the interval end (default) or start")
+    p.add_argument("--producer-meter", metavar="ID", default="producer",
+                   help="the producer's meter id as written in the statement (default: 'producer')")
+    p.add_argument("--out", metavar="FILE", help="write all differences to FILE (CSV, ';')")
+    p.add_argument("--rows", type=int, default=20, metavar="N", help="print at most N differences (default 20)")
+    p.add_argument("--show-prm", action="store_true", help="print meter ids (PRM) instead of venue names")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .. import enedis
+    from ..scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    meter_ids = {v.name: v.meter_id for v in scenario.venues}
+    if args.simulated:
+        simulated = enedis.read_statement(args.simulated, timestamps=args.timestamps)
+    else:
+        from ..pipeline import run_scenario
+
+        print(f"running {scenario.name!r} ...", file=sys.stderr)
+        result = run_scenario(scenario)
+        mode = args.allocation
+        if mode == "auto":
+            mode = "simulated" if scenario.key.type == "prorata" else "floored"
+        allocated = result.allocated_kwh
+        if mode == "floored":
+            _, allocated, _ = enedis.apply_floored_key(result.production_kwh, result.allocated_kwh)
+        simulated = enedis.six_quantities(result.production_kwh, result.consumption_kwh, allocated,
+                                          meter_ids=meter_ids, producer_id=args.producer_meter)
+    diff = enedis.reconcile(simulated, args.statement, tolerance_wh=args.tolerance_wh, timestamps=args.timestamps)
+
+    names = {m: n for n, m in meter_ids.items() if m}
+    names[args.producer_meter] = "producer"
+    statement_meters = set(enedis.read_statement(args.statement, timestamps=args.timestamps,
+                                                 step=_step(simulated))["meter"])
+    if not statement_meters & set(simulated["meter"]):
+        print("warning: no meter of the statement is in the simulation: give the venues' meter_id in the "
+              "scenario and --producer-meter", file=sys.stderr)
+    if diff.empty:
+        print(f"statement and simulation agree within {args.tolerance_wh:g} Wh on every line")
+    else:
+        print(f"{len(diff)} differing line(s) (tolerance {args.tolerance_wh:g} Wh):")
+        print(diff.groupby(["status", "quantity"]).size().rename("lines").to_string())
+        shown = diff.head(args.rows).copy()
+        if not args.show_prm:
+            shown["meter"] = _mask(shown["meter"], names)
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+        if len(diff) > args.rows:
+            print(f"... {len(diff) - args.rows} more" + ("" if args.out else " (use --out FILE for all)"))
+    if args.out:
+        buf = io.StringIO()
+        out = diff.assign(interval_start=pd.DatetimeIndex(diff["interval_start"]).map(lambda t: t.isoformat()))
+        out.to_csv(buf, sep=";", index=False)
+        enedis._atomic_write_text(args.out, buf.getvalue())
+        print(f"differences written to {args.out}")
+    return 0 if diff.empty else 1
+
+
+def _step(simulated):  # noqa: ANN001, ANN202
+    import pandas as pd
+
+    times = pd.DatetimeIndex(simulated["interval_start"].unique()).sort_values()
+    return (times[1] - times[0]) if len(times) > 1 else None
+
+
+def _mask(meters, names: dict[str, str]):  # noqa: ANN001, ANN202
+    """Venue names for known meter ids; other 14-digit ids become 'unknown meter #k'."""
+    unknown: dict[str, str] = {}
+
+    def one(m: str) -> str:
+        if m in names:
+            return names[m]
+        if m.isdigit():
+            return unknown.setdefault(m, f"unknown meter #{len(unknown) + 1}")
+        return m
+
+    return meters.map(one)
