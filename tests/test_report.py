@@ -21,20 +21,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-try:
-    from greenkommon.pipeline import ScenarioResult
-except (
-    ImportError
-):  # TEMPORARY until the allocation stage lands on main: the report needs only the class
-    import sys
-    import types
-
-    import greenkommon
-
-    greenkommon.allocation = sys.modules["greenkommon.allocation"] = types.ModuleType(
-        "greenkommon.allocation"
-    )
-    from greenkommon.pipeline import ScenarioResult
+from greenkommon.pipeline import ScenarioResult
 from greenkommon.report import plots
 from greenkommon.report.excel import build_workbook, write_excel_report
 from greenkommon.report.html import (

@@ -341,6 +341,8 @@ _UNITS = (
     ("_deg", "°"),
     ("_pct", "%"),
     ("_pct_per_c", "%/°C"),
+    ("_temp_c", "°C"),
+    ("_hours", "h"),
     ("_share", "-"),
     ("_years", "yr"),
     ("_km", "km"),
@@ -410,8 +412,13 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
             for k, v in obj.items():
                 walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), name)
             return
-        from_file = _raw_at(raw_root, raw_path) is not _ABSENT
-        if from_file:
+        raw_value = _raw_at(raw_root, raw_path)
+        from_file = raw_value is not _ABSENT
+        # a table in the file read into a scalar field (e.g. a mix summarised by its main item)
+        # is not fully shown by the field: leave its keys to the as-written pass
+        if from_file and not (
+            isinstance(raw_value, dict) and raw_value and not isinstance(obj, dict)
+        ):
             covered.add(raw_path)
         rows.append(
             {
