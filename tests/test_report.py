@@ -613,3 +613,30 @@ def test_optional_uncertainty_histogram(html_en):
     assert 'id="fig-uncertainty"' not in html_en  # optional: absent when not computed
     few = _uncertainty_figure({"savings_eur_samples": [1.0]}, "en", "svg")
     assert "fewer than two samples" in few and "<img" not in few
+
+
+def test_eligibility_block(result):
+    import greenkommon.report.html as report_html
+
+    assert "not run for this result" in report_html._eligibility_block(result, "en")
+    rep = SimpleNamespace(
+        eligible=False,
+        rule=SimpleNamespace(label="general rule (2 km)"),
+        farthest_pair=("roof", "le 6b"),
+        max_distance_km=4.481,
+        limit_km=2.0,
+        power_ok=True,
+        largest_subsets=(("Les Poussières", "Villa Mais d'Ici"),),
+        notes=("a caveat",),
+    )
+    block = report_html._eligibility_block(
+        dataclasses.replace(result, extras={"eligibility": rep}), "en"
+    )
+    assert block.startswith('<div id="eligibility" class="missing">')
+    assert "No: as described" in block and "4.48 km apart; the rule allows 2 km" in block
+    assert "Les Poussières, Villa Mais d&#x27;Ici" in block and "a caveat" in block
+    ok = SimpleNamespace(**{**vars(rep), "eligible": True, "max_distance_km": 1.5})
+    block = report_html._eligibility_block(
+        dataclasses.replace(result, extras={"eligibility": ok}), "fr"
+    )
+    assert 'class="ok"' in block and "Oui" in block and "Plus grands groupes" not in block

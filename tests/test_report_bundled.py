@@ -101,6 +101,9 @@ def test_baseline_report_matches_the_run(baseline, baseline_page):
         assert "fig-cashflow" in _images(baseline_page)
         npv = fin.metrics.loc[(fin.shown_case, baseline.scenario.venue_names[0]), "npv_eur"]
         assert fmt_number(npv, 0) in baseline_page
+    eligible = baseline.extras["eligibility"].eligible
+    assert ("Yes: the operation meets" in summary) == eligible
+    assert ("No: as described" in summary) == (not eligible)
     # the key comparison reuses the baseline run for its own key
     assert "fig-key-comparison" in _images(baseline_page)
 

@@ -73,6 +73,9 @@ figure { margin: 0 0 28px; background: #fff; border: 1px solid var(--line); bord
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.93rem; margin-bottom: 8px; }
 .missing { border-left: 4px solid #c5221f; background: #fdecea; padding: 10px 12px; }
+#eligibility { margin: 12px 0; padding: 10px 14px; }
+#eligibility.ok { border-left: 4px solid #188038; background: #e6f4ea; }
+#eligibility h3 { margin-top: 0; }
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 40px; }
 """
 
@@ -126,6 +129,66 @@ def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
     return f'<figure id="{fid}" class="plot">{head}{caption}<img src="{uri}" alt="{alt}"></figure>'
 
 
+def _eligibility_block(result: ScenarioResult, lang: str) -> str:
+    """Plain-words answer to "may these venues share this roof?" from ``extras['eligibility']``."""
+    rep = (result.extras or {}).get("eligibility")
+    head = f"<h3>{_e(tr('eligibility', lang))}</h3>"
+    if rep is None or not hasattr(rep, "eligible"):
+        return f'<div id="eligibility">{head}<p class="missing">{_e(tr("unavailable", lang, reason=tr("no_eligibility", lang)))}</p></div>'
+    rule = getattr(getattr(rep, "rule", None), "label", "")
+    answer = tr("eligible_yes" if rep.eligible else "eligible_no", lang, rule=rule)
+    parts = [
+        f'<div id="eligibility" class="{"ok" if rep.eligible else "missing"}">{head}<p><strong>{_e(answer)}</strong></p><ul>'
+    ]
+    pair = getattr(rep, "farthest_pair", ("?", "?"))
+    limit = getattr(rep, "limit_km", None)
+    if limit is not None:
+        parts.append(
+            "<li>"
+            + _e(
+                tr(
+                    "eligible_distance",
+                    lang,
+                    a=pair[0],
+                    b=pair[1],
+                    d=fmt_number(rep.max_distance_km, 2, lang),
+                    limit=fmt_number(limit, 0, lang),
+                )
+            )
+            + "</li>"
+        )
+    if not getattr(rep, "power_ok", True):
+        parts.append(
+            "<li>"
+            + _e(
+                tr(
+                    "eligible_power",
+                    lang,
+                    kwp=fmt_number(rep.peak_power_kwp, 0, lang),
+                    cap=fmt_number(rep.power_cap_mw, 0, lang),
+                )
+            )
+            + "</li>"
+        )
+    if not rep.eligible:
+        groups = getattr(rep, "largest_subsets", ())
+        if groups:
+            parts.append(
+                "<li>"
+                + _e(tr("eligible_groups", lang, groups=" | ".join(", ".join(g) for g in groups)))
+                + "</li>"
+            )
+        else:
+            parts.append("<li>" + _e(tr("eligible_none", lang)) + "</li>")
+    for note in getattr(rep, "notes", ()):
+        parts.append(f"<li>{_e(note)}</li>")
+    parts.append("</ul>")
+    if not rep.eligible:
+        parts.append(f"<p>{_e(tr('eligible_consequence', lang))}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def _summary(result: ScenarioResult, lang: str) -> str:
     coll = result.collective_summary()
     sc = result.scenario
@@ -142,6 +205,7 @@ def _summary(result: ScenarioResult, lang: str) -> str:
             f'<div class="card"><div class="num">{_e(num)}</div><div class="what">{_e(what)}</div></div>'
         )
     parts.append("</div>")
+    parts.append(_eligibility_block(result, lang))
     sc_pct = coll["self_consumption_pct"]
     parts.append(
         "<p>"

@@ -88,6 +88,42 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Sharing key coefficients",
         "fr": "Coefficients de la clé de répartition",
     },
+    "eligibility": {
+        "en": "May these venues share this roof?",
+        "fr": "Ces lieux peuvent-ils partager ce toit ?",
+    },
+    "eligible_yes": {
+        "en": "Yes: the operation meets the distance and power rules ({rule}).",
+        "fr": "Oui : l'opération respecte les règles de distance et de puissance ({rule}).",
+    },
+    "eligible_no": {
+        "en": "No: as described, the operation does not meet the rules ({rule}).",
+        "fr": "Non : telle que décrite, l'opération ne respecte pas les règles ({rule}).",
+    },
+    "eligible_distance": {
+        "en": "The two participants farthest apart, {a} and {b}, are {d} km apart; the rule allows {limit} km.",
+        "fr": "Les deux participants les plus éloignés, {a} et {b}, sont à {d} km l'un de l'autre ; la règle autorise {limit} km.",
+    },
+    "eligible_power": {
+        "en": "The plant ({kwp} kWp) exceeds the power cap of {cap} MW.",
+        "fr": "La centrale ({kwp} kWc) dépasse le plafond de puissance de {cap} MW.",
+    },
+    "eligible_groups": {
+        "en": "Largest groups of venues this roof could serve together: {groups}.",
+        "fr": "Plus grands groupes de lieux que ce toit pourrait servir ensemble : {groups}.",
+    },
+    "eligible_none": {
+        "en": "No venue is within reach of this roof.",
+        "fr": "Aucun lieu n'est à portée de ce toit.",
+    },
+    "eligible_consequence": {
+        "en": "The figures below simulate the operation as described anyway; run `greenkommon check` for the details and options.",
+        "fr": "Les chiffres ci-dessous simulent malgré tout l'opération telle que décrite ; `greenkommon check` donne le détail et les options.",
+    },
+    "no_eligibility": {
+        "en": "the eligibility check was not run for this result",
+        "fr": "la vérification d'éligibilité n'a pas été faite pour ce résultat",
+    },
     # -- column headers (units in brackets) --------------------------------------------------
     "venue": {"en": "Venue", "fr": "Lieu"},
     "consumption_kwh": {"en": "Consumption [kWh/yr]", "fr": "Consommation [kWh/an]"},
