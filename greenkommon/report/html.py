@@ -105,8 +105,14 @@ def _table(
 def _grouped_table(first: str, groups: list[tuple[str, list[str]]], rows: list[list[str]]) -> str:
     """A table whose columns are grouped under a spanning header (e.g. a metric over cases)."""
     top = [f'<th rowspan="2">{_e(first)}</th>']
-    top += [f'<th colspan="{len(subs)}">{_e(title)}</th>' for title, subs in groups]
-    sub = [f"<th>{_e(h)}</th>" for _, subs in groups for h in subs]
+    # a one-column group without sub-header spans both header rows
+    top += [
+        f'<th rowspan="2">{_e(title)}</th>'
+        if subs == [""]
+        else f'<th colspan="{len(subs)}">{_e(title)}</th>'
+        for title, subs in groups
+    ]
+    sub = [f"<th>{_e(h)}</th>" for _, subs in groups if subs != [""] for h in subs]
     body = "".join(
         "<tr>"
         + f"<td>{_e(r[0])}</td>"
