@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
-from .i18n import case_label, check_lang, month_names, party_label, reason_text, tr
+from .i18n import case_label, check_lang, key_label, month_names, party_label, reason_text, tr
 from .plots import monthly_sum
 from .tables import (
     FinanceTables,
@@ -114,7 +114,8 @@ def _header_for(column: str, lang: str) -> str:
     except KeyError:
         unit = unit_of(column)
         # the bill table holds yearly amounts
-        unit = {"€": "€/yr", "kWh": "kWh/yr"}.get(unit, unit)
+        per_year = "an" if lang == "fr" else "yr"
+        unit = {"€": f"€/{per_year}", "kWh": f"kWh/{per_year}"}.get(unit, unit)
         return f"{column} [{unit}]" if unit else column
 
 
@@ -294,26 +295,33 @@ def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:
     names = list(comp.savings_eur.columns)
     header = [
         tr("key", lang),
+        tr("description", lang),
         *(f"{n}: {tr('savings_eur', lang)}" for n in names),
+        f"{tr('all_venues', lang)}: {tr('savings_eur', lang)}",
         *(f"{n}: {tr('self_sufficiency_pct', lang)}" for n in names),
         tr("self_consumption_pct", lang),
         tr("surplus_kwh", lang),
-        tr("savings_eur", lang),
+        *(f"{n}: {tr('coefficient_pct', lang)}" for n in names),
     ]
     rows = []
     for k in comp.savings_eur.index:
         c = comp.collective.loc[k]
+        coefs = comp.coefficients.get(k)
+        shares = [None] * len(names) if coefs is None else [100.0 * float(x) for x in coefs]
         rows.append(
             [
                 k,
+                key_label(k, lang, comp.label_keys.get(k)),
                 *comp.savings_eur.loc[k].tolist(),
+                c["savings_eur"],
                 *comp.self_sufficiency_pct.loc[k].tolist(),
                 c["self_consumption_pct"],
                 c["surplus_kwh"],
-                c["savings_eur"],
+                *shares,
             ]
         )
     _write_table(ws, header, rows, start_row=start)
+    _note(ws, start + len(rows) + 2, tr("shares_note", lang))
 
 
 def build_workbook(

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from . import plots
-from .i18n import case_label, check_lang, fmt_number, party_label, reason_text, tr
+from .i18n import case_label, check_lang, fmt_number, key_label, party_label, reason_text, tr
 from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -319,10 +319,7 @@ def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
 
 
 def _key_label(key_type: str, lang: str) -> str:
-    try:
-        return tr(f"key_{key_type}", lang)
-    except KeyError:
-        return key_type
+    return key_label(key_type, lang)
 
 
 def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str]:
@@ -339,7 +336,7 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
         ) or tr("no_comparison", lang), ""
 
     def name(k: str) -> str:
-        return tr(comp.label_keys[k], lang) if k in comp.label_keys else _key_label(k, lang)
+        return key_label(k, lang, comp.label_keys.get(k))
 
     labels = {k: f"{i + 1}. {name(k)}" for i, k in enumerate(comp.savings_eur.index)}
     fig = plots.plot_key_comparison(

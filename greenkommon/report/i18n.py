@@ -331,6 +331,7 @@ LABELS: dict[str, dict[str, str]] = {
     "sheet_finance": {"en": "NPV IRR payback", "fr": "VAN TRI retour"},
     "sheet_keys": {"en": "Key comparison", "fr": "Comparaison des clés"},
     "parameter": {"en": "Parameter", "fr": "Paramètre"},
+    "description": {"en": "Description", "fr": "Description"},
     "value": {"en": "Value", "fr": "Valeur"},
     "unit": {"en": "Unit", "fr": "Unité"},
     "origin": {"en": "Origin", "fr": "Origine"},
@@ -421,6 +422,12 @@ def case_label(name: str, lang: str = "en") -> str:
     if name == "flat":
         return tr("case_flat", lang)
     return name.replace("/yr", "/an") if lang == "fr" else name
+
+
+def key_label(key_type: str, lang: str = "en", label: str | None = None) -> str:
+    """Plain description of a sharing key type (``label`` overrides the label key)."""
+    name = label or f"key_{key_type}"
+    return tr(name, lang) if name in LABELS else key_type
 
 
 def reason_text(reason: str, lang: str = "en") -> str:
