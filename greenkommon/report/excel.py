@@ -155,13 +155,13 @@ def _assumptions_sheet(
             tr("confidence", lang),
             tr("source", lang),
         ]
-        rows = [
+        fig_rows = [
             [r.figure, r.value, r.unit, r.confidence, r.source]
             for r in figures.itertuples(index=False)
         ]
-        row = _write_table(ws, header, rows, start_row=row + 1)
-        for i, r in enumerate(rows, start=row - len(rows)):
-            if is_flagged(r[3]):
+        row = _write_table(ws, header, fig_rows, start_row=row + 1)
+        for i, fr in enumerate(fig_rows, start=row - len(fig_rows)):
+            if is_flagged(fr[3]):
                 ws.cell(row=i, column=4).font = _NOTE_FONT
     _note(ws, row + 1, tr("generated", lang, version=__version__))
 

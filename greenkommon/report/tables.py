@@ -121,7 +121,9 @@ def compare_keys(
         ``failed`` with its reason instead of stopping the report.
     """
     if run is None:
-        from ..pipeline import run_scenario as run
+        from ..pipeline import run_scenario
+
+        run = run_scenario
     sc = result.scenario
     names = sc.venue_names
     savings, suff, coll, coefs, failed, label_keys = {}, {}, {}, {}, {}, {}
