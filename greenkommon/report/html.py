@@ -211,7 +211,6 @@ def _summary(result: ScenarioResult, lang: str) -> str:
             f'<div class="card"><div class="num">{_e(num)}</div><div class="what">{_e(what)}</div></div>'
         )
     parts.append("</div>")
-    parts.append(_eligibility_block(result, lang))
     sc_pct = coll["self_consumption_pct"]
     parts.append(
         "<p>"
@@ -253,6 +252,7 @@ def _summary(result: ScenarioResult, lang: str) -> str:
             n(coll["savings_eur"]),
         ]
     )
+    parts.append(_eligibility_block(result, lang))
     parts.append(f"<h3>{_e(tr('per_venue', lang))}</h3>")
     parts.append(_table(header, rows, total_last=True))
 

@@ -117,8 +117,8 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "Aucun lieu n'est à portée de ce toit.",
     },
     "eligible_consequence": {
-        "en": "The figures below simulate the operation as described anyway; run `greenkommon check` for the details and options.",
-        "fr": "Les chiffres ci-dessous simulent malgré tout l'opération telle que décrite ; `greenkommon check` donne le détail et les options.",
+        "en": "The figures below simulate the operation as described anyway; the command \u201cgreenkommon check\u201d gives the details and the options.",
+        "fr": "Les chiffres ci-dessous simulent malgré tout l'opération telle que décrite ; la commande « greenkommon check » donne le détail et les options.",
     },
     "no_eligibility": {
         "en": "the eligibility check was not run for this result",
