@@ -436,6 +436,7 @@ def test_excel_sheets_and_units(workbook):
         "Cash flows",
         "NPV IRR payback",
         "Key comparison",
+        "Eligibility",
     ]
     text_columns = {"Venue", "Month", "Year", "Grid price trend", "Party"}
     for name in ("Energy per venue", "Monthly energy", "Bills", "Cash flows", "NPV IRR payback"):

@@ -17,6 +17,7 @@ from test_report_browser import PROBE, _chromium, _console_lines, _run
 
 import greenkommon
 from greenkommon.cli import main
+from greenkommon.report.excel import build_workbook
 from greenkommon.report.html import FIGURE_IDS, build_html_report
 from greenkommon.report.i18n import fmt_number
 from greenkommon.report.tables import compare_keys, finance_tables
@@ -78,7 +79,7 @@ def test_report_command_on_bundled_scenario(path: Path, tmp_path):
     page = html_path.read_text(encoding="utf-8")
     assert set(_images(page)) >= set(FIGURE_IDS) - {"fig-key-comparison", "fig-cashflow"}
     wb = load_workbook(xlsx_path)
-    assert len(wb.sheetnames) == 7
+    assert len(wb.sheetnames) == 8
 
 
 def test_baseline_report_matches_the_run(baseline, baseline_page):
@@ -104,6 +105,11 @@ def test_baseline_report_matches_the_run(baseline, baseline_page):
     eligible = baseline.extras["eligibility"].eligible
     assert ("Yes: the operation meets" in summary) == eligible
     assert ("No: as described" in summary) == (not eligible)
+    wb = build_workbook(baseline, "en")
+    elig = {r[0]: r[1] for r in wb["Eligibility"].iter_rows(values_only=True) if r[0]}
+    rep = baseline.extras["eligibility"]
+    assert elig["May these venues share this roof?"] is rep.eligible
+    assert elig["max_distance_km"] == pytest.approx(rep.max_distance_km)
     # the key comparison reuses the baseline run for its own key
     assert "fig-key-comparison" in _images(baseline_page)
 

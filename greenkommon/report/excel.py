@@ -324,6 +324,41 @@ def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:
     _note(ws, start + len(rows) + 2, tr("shares_note", lang))
 
 
+def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
+    rep = (result.extras or {}).get("eligibility")
+    if rep is None or not hasattr(rep, "eligible"):
+        _note(ws, 1, tr("unavailable", lang, reason=tr("no_eligibility", lang)))
+        return
+    rule = getattr(rep, "rule", None)
+    pair = getattr(rep, "farthest_pair", ("", ""))
+    rows = [
+        [tr("eligibility", lang), bool(rep.eligible), ""],
+        ["rule", getattr(rule, "label", ""), ""],
+        ["rule.source", getattr(rule, "source", ""), ""],
+        ["rule.confidence", getattr(rule, "confidence", ""), ""],
+        ["limit_km", getattr(rep, "limit_km", None), "km"],
+        ["max_distance_km", getattr(rep, "max_distance_km", None), "km"],
+        ["farthest_pair", " / ".join(map(str, pair)), ""],
+        ["peak_power_kwp", getattr(rep, "peak_power_kwp", None), "kWp"],
+        ["power_cap_mw", getattr(rep, "power_cap_mw", None), "MW"],
+        [
+            "largest_subsets",
+            " | ".join(", ".join(g) for g in getattr(rep, "largest_subsets", ())),
+            "",
+        ],
+        *([f"note {i + 1}", note, ""] for i, note in enumerate(getattr(rep, "notes", ()))),
+    ]
+    nxt = _write_table(ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang)], rows)
+    dist = getattr(rep, "distances_km", None)
+    if isinstance(dist, pd.DataFrame) and not dist.empty:
+        header = [tr("distance_km", lang), *map(str, dist.columns)]
+        table = [[str(i), *r.tolist()] for i, r in dist.iterrows()]
+        _write_table(ws, header, table, start_row=nxt + 1)
+        for row in ws.iter_rows(min_row=nxt + 2, max_row=nxt + 1 + len(table), min_col=2):
+            for c in row:
+                c.number_format = "0.00"
+
+
 def build_workbook(
     result: ScenarioResult, lang: str = "en", extra: dict[str, Any] | None = None
 ) -> Workbook:
@@ -345,6 +380,7 @@ def build_workbook(
         lang,
     )
     _keys_sheet(wb.create_sheet(tr("sheet_keys", lang)), extra.get("key_comparison"), lang)
+    _eligibility_sheet(wb.create_sheet(tr("sheet_eligibility", lang)), result, lang)
     return wb
 
 

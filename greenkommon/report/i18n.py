@@ -329,6 +329,8 @@ LABELS: dict[str, dict[str, str]] = {
     "sheet_bills": {"en": "Bills", "fr": "Factures"},
     "sheet_cashflows": {"en": "Cash flows", "fr": "Flux de trésorerie"},
     "sheet_finance": {"en": "NPV IRR payback", "fr": "VAN TRI retour"},
+    "sheet_eligibility": {"en": "Eligibility", "fr": "Éligibilité"},
+    "distance_km": {"en": "Distance [km]", "fr": "Distance [km]"},
     "sheet_keys": {"en": "Key comparison", "fr": "Comparaison des clés"},
     "parameter": {"en": "Parameter", "fr": "Paramètre"},
     "description": {"en": "Description", "fr": "Description"},
