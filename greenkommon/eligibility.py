@@ -101,15 +101,21 @@ class EligibilityConfig:
             raise sec.error("rules_file", str(cfg.rules_file), "an existing TOML rules file")
         if cfg.distance_derogation and cfg.commune_category == "urban":
             raise sec.error(
-                "distance_derogation", True,
+                "distance_derogation",
+                True,
                 "false when commune_category = 'urban' (the 10/20 km derogations are for "
                 "peri-urban and rural communes only)",
             )
         if cfg.distance_derogation and cfg.territory != "mainland":
-            raise sec.error("distance_derogation", True,
-                            "false when territory = 'zni' (the derogations cover the mainland only)")
+            raise sec.error(
+                "distance_derogation",
+                True,
+                "false when territory = 'zni' (the derogations cover the mainland only)",
+            )
         if cfg.rule == "standard_2km" and (cfg.distance_derogation or cfg.public_body_derogation):
-            raise sec.error("rule", cfg.rule, "'auto' when a derogation is set (standard_2km excludes them)")
+            raise sec.error(
+                "rule", cfg.rule, "'auto' when a derogation is set (standard_2km excludes them)"
+            )
         sec.finish()
         return cfg
 
@@ -212,6 +218,9 @@ class EligibilityReport:
     any_roof_subsets : tuple of tuple of str
         The largest sets of venues that *some* roof location could serve (venues pairwise within
         the limit), for when no roof serves them all.
+    any_roof_centres : tuple of (float, float, float)
+        For each of ``any_roof_subsets``: the minimax point of its venues (latitude [°],
+        longitude [°], largest distance to them [km]); a roof there serves the whole group.
     roof : RoofSuggestion or None
         Where a roof would make all venues eligible (``None`` without a km criterion).
     notes : tuple of str
@@ -233,6 +242,7 @@ class EligibilityReport:
     power_ok: bool
     largest_subsets: tuple[tuple[str, ...], ...]
     any_roof_subsets: tuple[tuple[str, ...], ...] = ()
+    any_roof_centres: tuple[tuple[float, float, float], ...] = ()
     roof: RoofSuggestion | None = None
     notes: tuple[str, ...] = field(default=())
 
@@ -240,6 +250,38 @@ class EligibilityReport:
     def verdict(self) -> str:
         """``'ELIGIBLE'`` or ``'NOT ELIGIBLE'``."""
         return "ELIGIBLE" if self.eligible else "NOT ELIGIBLE"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (distances [km], power [kWp] / [MW]; no meter id)."""
+        roof = None
+        if self.roof is not None:
+            roof = {k: getattr(self.roof, k) for k in RoofSuggestion.__dataclass_fields__}
+            if roof["blocking_pair"] is not None:
+                roof["blocking_pair"] = list(roof["blocking_pair"])
+        return {
+            "verdict": self.verdict,
+            "eligible": self.eligible,
+            "rule": {k: getattr(self.rule, k) for k in Rule.__dataclass_fields__},
+            "producer": self.producer,
+            "venues": list(self.venues),
+            "farthest_pair": list(self.farthest_pair),
+            "max_distance_km": self.max_distance_km,
+            "limit_km": self.limit_km,
+            "excess_km": self.excess_km,
+            "distance_ok": self.distance_ok,
+            "peak_power_kwp": self.peak_power_kwp,
+            "power_cap_mw": self.power_cap_mw,
+            "power_ok": self.power_ok,
+            "distances_km": {
+                a: {b: float(v) for b, v in row.items()}
+                for a, row in self.distances_km.to_dict(orient="index").items()
+            },
+            "largest_subsets": [list(g) for g in self.largest_subsets],
+            "any_roof_subsets": [list(g) for g in self.any_roof_subsets],
+            "any_roof_centres": [list(c) for c in self.any_roof_centres],
+            "roof_suggestion": roof,
+            "notes": list(self.notes),
+        }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -328,18 +370,26 @@ def geodesic_km(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: flo
     return float(geodesic((lat1_deg, lon1_deg), (lat2_deg, lon2_deg)).km)
 
 
-def pairwise_distances_km(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]) -> np.ndarray:
+def pairwise_distances_km(
+    latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]
+) -> np.ndarray:
     """Symmetric matrix of geodesic distances between points [km], zero diagonal."""
     n = len(latitudes_deg)
     if len(longitudes_deg) != n:
-        raise DataError(f"pairwise_distances_km: {n} latitudes but {len(longitudes_deg)} longitudes")
+        raise DataError(
+            f"pairwise_distances_km: {n} latitudes but {len(longitudes_deg)} longitudes"
+        )
     out = np.zeros((n, n))
     for i, j in itertools.combinations(range(n), 2):
-        out[i, j] = out[j, i] = geodesic_km(latitudes_deg[i], longitudes_deg[i], latitudes_deg[j], longitudes_deg[j])
+        out[i, j] = out[j, i] = geodesic_km(
+            latitudes_deg[i], longitudes_deg[i], latitudes_deg[j], longitudes_deg[j]
+        )
     return out
 
 
-def _maximal_cliques(adjacency: Sequence[set[int]], candidates: Iterable[int]) -> list[frozenset[int]]:
+def _maximal_cliques(
+    adjacency: Sequence[set[int]], candidates: Iterable[int]
+) -> list[frozenset[int]]:
     """All maximal cliques of an undirected graph restricted to ``candidates``.
 
     Bron–Kerbosch with pivoting (Tomita et al. 2006), iterative to avoid deep recursion.
@@ -360,7 +410,9 @@ def _maximal_cliques(adjacency: Sequence[set[int]], candidates: Iterable[int]) -
     return cliques
 
 
-def largest_within(distances_km: np.ndarray, limit_km: float, members: Iterable[int]) -> list[tuple[int, ...]]:
+def largest_within(
+    distances_km: np.ndarray, limit_km: float, members: Iterable[int]
+) -> list[tuple[int, ...]]:
     """Largest subsets of ``members`` whose pairwise distances are all ≤ ``limit_km``.
 
     Parameters
@@ -391,13 +443,54 @@ def largest_within(distances_km: np.ndarray, limit_km: float, members: Iterable[
     return sorted(tuple(sorted(c)) for c in cliques if len(c) == best)
 
 
-def minimax_point(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]) -> tuple[float, float, float]:
+def _enclosing_circle(points: np.ndarray) -> tuple[float, float, float]:
+    """Smallest enclosing circle of planar points (Welzl's incremental algorithm, exact).
+
+    Deterministic (no shuffle): O(n³) in the worst case, fine for the few venues of an operation.
+    """
+
+    def circle2(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, float]:
+        c = (p + q) / 2
+        return c, float(np.hypot(*(p - c)))
+
+    def circle3(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, float]:
+        bx, by = q - p
+        cx, cy = r - p
+        det = 2 * (bx * cy - by * cx)
+        if abs(det) < 1e-18:  # collinear: the farthest pair spans the circle
+            pairs = [(p, q), (p, r), (q, r)]
+            return circle2(*max(pairs, key=lambda pq: np.hypot(*(pq[0] - pq[1]))))
+        ux = (cy * (bx * bx + by * by) - by * (cx * cx + cy * cy)) / det
+        uy = (bx * (cx * cx + cy * cy) - cx * (bx * bx + by * by)) / det
+        return p + np.array([ux, uy]), float(np.hypot(ux, uy))
+
+    def inside(c: np.ndarray, rad: float, p: np.ndarray) -> bool:
+        return float(np.hypot(*(p - c))) <= rad * (1 + 1e-12) + 1e-15
+
+    c, rad = points[0].astype(float), 0.0
+    for i in range(1, len(points)):
+        if inside(c, rad, points[i]):
+            continue
+        c, rad = points[i].astype(float), 0.0
+        for j in range(i):
+            if inside(c, rad, points[j]):
+                continue
+            c, rad = circle2(points[i], points[j])
+            for k in range(j):
+                if not inside(c, rad, points[k]):
+                    c, rad = circle3(points[i], points[j], points[k])
+    return float(c[0]), float(c[1]), rad
+
+
+def minimax_point(
+    latitudes_deg: Sequence[float], longitudes_deg: Sequence[float]
+) -> tuple[float, float, float]:
     """The point minimising the largest geodesic distance to a set of points.
 
     Parameters
     ----------
     latitudes_deg, longitudes_deg : sequence of float
-        The points [°, WGS84] (a few km apart; not across the antimeridian).
+        The points [°, WGS84], spread over much less than a hemisphere.
 
     Returns
     -------
@@ -406,52 +499,38 @@ def minimax_point(latitudes_deg: Sequence[float], longitudes_deg: Sequence[float
 
     Notes
     -----
-    Epigraph form ``min r  s.t.  d_i(x, y) ≤ r`` solved with SLSQP, where ``(x, y)`` are east and
-    north offsets [km] from the centroid, mapped to latitude/longitude by a local equirectangular
-    chart. The chart only parametrises the search: every distance is an exact geodesic, so the
-    optimum is the geodesic minimax point up to the solver tolerance (about a metre).
+    Fixed-point iteration on an azimuthal equidistant chart: project the points around the
+    current centre ``c`` (each at its geodesic distance and azimuth from ``c``), take the exact
+    smallest enclosing circle in that plane (Welzl), move ``c`` to its centre along the geodesic,
+    repeat until the move is below 0.1 mm. The chart keeps distances and azimuths from ``c``
+    exact, so at the fixed point the first-order optimality conditions of the planar and of the
+    geodesic problem coincide: ``c`` is the geodesic minimax point. The radius returned is the
+    largest exact geodesic distance from ``c`` (Karney's algorithm, the one geopy's
+    ``geodesic`` wraps).
     """
-    from scipy.optimize import minimize
+    from geographiclib.geodesic import Geodesic
 
     lats = np.asarray(latitudes_deg, dtype=float)
     lons = np.asarray(longitudes_deg, dtype=float)
-    if lats.size == 0:
-        raise DataError("minimax_point: no points")
-    if lats.size == 1:
-        return float(lats[0]), float(lons[0]), 0.0
-    lat0, lon0 = float(lats.mean()), float(lons.mean())
-    km_per_deg_lat = 111.132
-    km_per_deg_lon = 111.320 * math.cos(math.radians(lat0))
-
-    def to_deg(xy: np.ndarray) -> tuple[float, float]:
-        return lat0 + xy[1] / km_per_deg_lat, lon0 + xy[0] / km_per_deg_lon
-
-    def dists(xy: np.ndarray) -> np.ndarray:
-        lat, lon = to_deg(xy)
-        return np.array([geodesic_km(lat, lon, a, b) for a, b in zip(lats, lons, strict=True)])
-
-    # Start from the planar smallest enclosing circle of the farthest pair (its midpoint), a good
-    # guess for clustered points; the solver then handles the other active points.
-    xs = (lons - lon0) * km_per_deg_lon
-    ys = (lats - lat0) * km_per_deg_lat
-    d = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
-    i, j = np.unravel_index(np.argmax(d), d.shape)
-    start_xy = np.array([(xs[i] + xs[j]) / 2, (ys[i] + ys[j]) / 2])
-    z0 = np.array([*start_xy, dists(start_xy).max()])
-    res = minimize(
-        lambda z: z[2],
-        z0,
-        jac=lambda z: np.array([0.0, 0.0, 1.0]),
-        constraints=[{"type": "ineq", "fun": lambda z: z[2] - dists(z[:2])}],
-        method="SLSQP",
-        options={"ftol": 1e-10, "maxiter": 200},
+    if lats.size == 0 or lats.size != lons.size:
+        raise DataError(f"minimax_point: {lats.size} latitudes and {lons.size} longitudes")
+    ellipsoid = Geodesic.WGS84
+    lat, lon = float(lats.mean()), float(lons.mean())
+    for _ in range(50):
+        sols = [ellipsoid.Inverse(lat, lon, a, b) for a, b in zip(lats, lons, strict=True)]
+        s_km = np.array([g["s12"] for g in sols]) / 1000.0
+        azi = np.radians([g["azi1"] for g in sols])
+        cx, cy, _ = _enclosing_circle(np.column_stack([s_km * np.sin(azi), s_km * np.cos(azi)]))
+        move_km = math.hypot(cx, cy)
+        if move_km < 1e-7:
+            break
+        step = ellipsoid.Direct(lat, lon, math.degrees(math.atan2(cx, cy)), move_km * 1000.0)
+        lat, lon = step["lat2"], step["lon2"]
+    radius = (
+        max(ellipsoid.Inverse(lat, lon, a, b)["s12"] for a, b in zip(lats, lons, strict=True))
+        / 1000.0
     )
-    best_xy = res.x[:2] if res.success else start_xy
-    radius = float(dists(best_xy).max())
-    if radius > z0[2]:  # solver drifted: keep the start
-        best_xy, radius = start_xy, float(z0[2])
-    lat, lon = to_deg(best_xy)
-    return float(lat), float(lon), radius
+    return float(lat), float(lon), float(radius)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -523,19 +602,26 @@ def check_participants(
     if limit is None:
         largest = (tuple(names[1:]),)
         any_roof: tuple[tuple[str, ...], ...] = ()
+        any_centres: tuple[tuple[float, float, float], ...] = ()
         roof = None
     elif distance_ok:
         largest = (tuple(names[1:]),)
-        any_roof = ()
+        any_roof, any_centres = (), ()
         roof = None
     elif len(venues) > MAX_VENUES_FOR_SUBSETS:
-        largest, any_roof, roof = (), (), None
-        notes.append(f"{len(venues)} venues: subset search skipped (limit {MAX_VENUES_FOR_SUBSETS})")
+        largest, any_roof, any_centres, roof = (), (), (), None
+        notes.append(
+            f"{len(venues)} venues: subset search skipped (limit {MAX_VENUES_FOR_SUBSETS})"
+        )
         warnings.warn(notes[-1], GreenkommonWarning, stacklevel=2)
     else:
         near_roof = [k for k in venue_idx if dist[0, k] <= limit + _DISTANCE_SLACK_KM]
         largest = tuple(tuple(names[k] for k in s) for s in largest_within(dist, limit, near_roof))
-        any_roof = tuple(tuple(names[k] for k in s) for s in largest_within(dist, limit, venue_idx))
+        groups = largest_within(dist, limit, venue_idx)
+        any_roof = tuple(tuple(names[k] for k in s) for s in groups)
+        any_centres = tuple(
+            minimax_point([lats[k] for k in s], [lons[k] for k in s]) for s in groups
+        )
         roof = _suggest_roof(dist, lats, lons, names, limit)
 
     if not power_ok:
@@ -566,6 +652,7 @@ def check_participants(
         )
     if rule.confidence != "LAW":
         notes.append(f"rule confidence: {rule.confidence}")
+    notes += [f"not checked: {c}" for c in rules.get("meta", {}).get("not_checked", [])]
 
     return EligibilityReport(
         eligible=bool(distance_ok and power_ok),
@@ -583,17 +670,24 @@ def check_participants(
         power_ok=bool(power_ok),
         largest_subsets=largest,
         any_roof_subsets=any_roof,
+        any_roof_centres=any_centres,
         roof=roof,
         notes=tuple(notes),
     )
 
 
-def _suggest_roof(dist: np.ndarray, lats: list[float], lons: list[float], names: list[str], limit: float) -> RoofSuggestion:
+def _suggest_roof(
+    dist: np.ndarray, lats: list[float], lons: list[float], names: list[str], limit: float
+) -> RoofSuggestion:
     venue_dist = dist[1:, 1:]
     a, b = np.unravel_index(np.argmax(venue_dist), venue_dist.shape)
     a, b = sorted((int(a) + 1, int(b) + 1))
     if len(names) > 2 and dist[a, b] > limit + _DISTANCE_SLACK_KM:
-        return RoofSuggestion(possible=False, blocking_pair=(names[a], names[b]), blocking_distance_km=float(dist[a, b]))
+        return RoofSuggestion(
+            possible=False,
+            blocking_pair=(names[a], names[b]),
+            blocking_distance_km=float(dist[a, b]),
+        )
     lat, lon, radius = minimax_point(lats[1:], lons[1:])
     return RoofSuggestion(
         possible=radius <= limit + _DISTANCE_SLACK_KM,
@@ -643,16 +737,25 @@ def format_eligibility(report: EligibilityReport) -> str:
     lines = [f"Eligibility (ACC étendue): {r.verdict}"]
     lines.append(f"  rule: {rule.label} [{rule.confidence}]")
     lines.append(f"        {rule.source}")
-    a, b = r.farthest_pair
+    lines.append(
+        f"  roof (injection point): {r.producer}; {len(r.venues)} venues (delivery points)"
+    )
+
+    def show(name: str) -> str:
+        return "the roof" if name == r.producer else name
+
+    a, b = (show(x) for x in r.farthest_pair)
     if r.limit_km is None:
-        lines.append(f"  distance: no km criterion; farthest participants {a} - {b}: {r.max_distance_km:.2f} km")
+        lines.append(
+            f"  distance: no km criterion; farthest participants {a} ↔ {b}: {r.max_distance_km:.2f} km"
+        )
     elif r.distance_ok:
         lines.append(
-            f"  distance: OK, farthest participants {a} - {b}: {r.max_distance_km:.2f} km <= {r.limit_km:g} km"
+            f"  distance: OK, farthest participants {a} ↔ {b}: {r.max_distance_km:.2f} km <= {r.limit_km:g} km"
         )
     else:
         lines.append(
-            f"  distance: EXCEEDED, farthest participants {a} - {b}: {r.max_distance_km:.2f} km > {r.limit_km:g} km "
+            f"  distance: EXCEEDED, farthest participants {a} ↔ {b}: {r.max_distance_km:.2f} km > {r.limit_km:g} km "
             f"(by {r.excess_km:.2f} km)"
         )
     mw = r.peak_power_kwp / 1000.0
@@ -660,11 +763,15 @@ def format_eligibility(report: EligibilityReport) -> str:
         f"  power: {r.peak_power_kwp:.0f} kWp = {mw:.3f} MWp {'<' if r.power_ok else '>='} {r.power_cap_mw:g} MW cap: "
         f"{'OK' if r.power_ok else 'EXCEEDED'}"
     )
-    lines.append(f"  distance to the roof ({r.producer}):")
+    lines.append("  distance to the roof:")
     width = max(len(v) for v in r.venues)
     for v in r.venues:
         d = float(r.distances_km.loc[r.producer, v])
-        flag = "" if r.limit_km is None else ("  ok" if d <= r.limit_km + _DISTANCE_SLACK_KM else "  too far")
+        flag = (
+            ""
+            if r.limit_km is None
+            else ("  ok" if d <= r.limit_km + _DISTANCE_SLACK_KM else "  too far")
+        )
         lines.append(f"    {v:<{width}}  {d:6.2f} km{flag}")
     if not r.distance_ok and r.limit_km is not None:
         n = len(r.venues)
@@ -689,7 +796,11 @@ def format_eligibility(report: EligibilityReport) -> str:
             if r.any_roof_subsets:
                 k = len(r.any_roof_subsets[0])
                 lines.append(f"  largest groups some roof could serve ({k} of {n} venues):")
-                lines += [f"    - {_names(s)}" for s in r.any_roof_subsets]
+                for group, (lat, lon, rad) in zip(
+                    r.any_roof_subsets, r.any_roof_centres, strict=True
+                ):
+                    where = f"roof near ({lat:.5f}, {lon:.5f}), at most {rad:.2f} km from each"
+                    lines.append(f"    - {_names(group)}  [{where}]")
     for note in r.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)

@@ -101,6 +101,10 @@ def _atomic_write_text(path: str | Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        # mkstemp creates the file 0600: give it the permissions of a normally created file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -108,7 +112,9 @@ def _atomic_write_text(path: str | Path, text: str) -> Path:
     return path
 
 
-def meter_labels(names: Sequence[str], meter_ids: Mapping[str, str | None] | Sequence[str | None] | None = None) -> list[str]:
+def meter_labels(
+    names: Sequence[str], meter_ids: Mapping[str, str | None] | Sequence[str | None] | None = None
+) -> list[str]:
     """Label of each consumer in files: its meter id where supplied, else its venue name.
 
     Parameters
@@ -129,7 +135,9 @@ def meter_labels(names: Sequence[str], meter_ids: Mapping[str, str | None] | Seq
     elif isinstance(meter_ids, Mapping):
         unknown = [k for k in meter_ids if k not in names]
         if unknown:
-            raise DataError(f"meter_ids: {unknown[0]!r} is not a venue ({', '.join(map(repr, names))})")
+            raise DataError(
+                f"meter_ids: {unknown[0]!r} is not a venue ({', '.join(map(repr, names))})"
+            )
         ids = [meter_ids.get(n) for n in names]
     else:
         ids = list(meter_ids)
@@ -137,7 +145,9 @@ def meter_labels(names: Sequence[str], meter_ids: Mapping[str, str | None] | Seq
             raise DataError(f"meter_ids: {len(ids)} ids for {len(names)} venues")
     labels = [str(i) if i else n for n, i in zip(names, ids, strict=True)]
     if len(set(labels)) != len(labels):
-        raise DataError("meter_ids: two consumers share a meter label (duplicate id or an id equal to a venue name)")
+        raise DataError(
+            "meter_ids: two consumers share a meter label (duplicate id or an id equal to a venue name)"
+        )
     return labels
 
 
@@ -179,7 +189,9 @@ def _step_decimals(step: float) -> int:
     return max(0, -math.floor(math.log10(pct) + 1e-12)) if pct < 1 else 0
 
 
-def _check_frames(production_kwh: pd.Series, allocated_kwh: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _check_frames(
+    production_kwh: pd.Series, allocated_kwh: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(allocated_kwh, pd.DataFrame):
         raise DataError("allocated_kwh: expected a DataFrame (intervals × venues)")
     if not production_kwh.index.equals(allocated_kwh.index):
@@ -204,35 +216,31 @@ def _check_frames(production_kwh: pd.Series, allocated_kwh: pd.DataFrame) -> tup
 # coefficients
 
 
-def floor_counts(coefficients: np.ndarray | Sequence[float], step: float = DEFAULT_STEP) -> np.ndarray:
+def floor_counts(
+    coefficients: np.ndarray | Sequence[float], step: float = DEFAULT_STEP
+) -> np.ndarray:
     """Coefficients floored to a multiple of ``step``, as integer counts of ``step``.
 
     See :func:`floor_coefficients`; ``counts * step`` are the floored coefficients, and integer
-    counts make "Σ ≤ 100 %" an exact test (``counts.sum(-1) <= round(1 / step)``).
+    counts make "Σ ≤ 100 %" an exact test (``counts.sum(-1) <= floor(1 / step)``).
     """
     c = np.asarray(coefficients, dtype=float)
-    if not (0 < step <= 1):
-        raise DataError(f"step = {step!r}: expected a share in (0, 1], e.g. 0.001 for 0.1 %")
+    if not (1e-6 <= step <= 1):
+        raise DataError(f"step = {step!r}: expected a share in [1e-6, 1], e.g. 0.001 for 0.1 %")
     if not np.isfinite(c).all() or (c < 0).any() or (c > 1 + _SUM_TOLERANCE).any():
         raise DataError("coefficients: expected finite shares in [0, 1]")
     sums = c.sum(axis=-1) if c.ndim else c
     if np.any(sums > 1 + _SUM_TOLERANCE):
         worst = float(np.max(sums))
         raise DataError(f"coefficients: a set of coefficients sums to {worst:.9g} > 1")
-    counts = np.floor(c / step + _COUNT_EPS).astype(np.int64)
-    per_unit = int(round(1 / step))
-    # sums within tolerance of 1 may floor to one count over the whole: take it off the largest
-    over = counts.sum(axis=-1) - per_unit if counts.ndim else counts - per_unit
-    if np.any(over > 0):
-        counts = np.atleast_2d(counts).copy()
-        for row in np.flatnonzero(np.atleast_1d(over) > 0):
-            for _ in range(int(np.atleast_1d(over)[row])):
-                counts[row, int(np.argmax(counts[row]))] -= 1
-        counts = counts.reshape(np.shape(c))
-    return counts
+    # Σ counts ≤ Σ (c/step + eps) ≤ (1 + tol)/step + N·eps < ⌊1/step⌋ + 1 for step ≥ 1e-6 and any
+    # realistic N, so the floored set never exceeds 100 %.
+    return np.floor(c / step + _COUNT_EPS).astype(np.int64)
 
 
-def floor_coefficients(coefficients: np.ndarray | Sequence[float], step: float = DEFAULT_STEP) -> np.ndarray:
+def floor_coefficients(
+    coefficients: np.ndarray | Sequence[float], step: float = DEFAULT_STEP
+) -> np.ndarray:
     """Floor sharing coefficients to a multiple of ``step`` (0.1 % by default).
 
     Parameters
@@ -270,7 +278,9 @@ def dynamic_coefficients(production_kwh: pd.Series, allocated_kwh: pd.DataFrame)
     p, a = _check_frames(production_kwh, allocated_kwh)
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = np.where(p[:, None] > 0, a / np.where(p > 0, p, 1.0)[:, None], 0.0)
-    return pd.DataFrame(np.clip(alpha, 0.0, 1.0), index=allocated_kwh.index, columns=allocated_kwh.columns)
+    return pd.DataFrame(
+        np.clip(alpha, 0.0, 1.0), index=allocated_kwh.index, columns=allocated_kwh.columns
+    )
 
 
 def apply_floored_key(
@@ -310,7 +320,102 @@ def apply_floored_key(
     a_floored = np.minimum(floored * production_kwh.to_numpy(dtype=float)[:, None], a)
     extra = float((a - a_floored).sum())
     idx, cols = allocated_kwh.index, allocated_kwh.columns
-    return pd.DataFrame(floored, index=idx, columns=cols), pd.DataFrame(a_floored, index=idx, columns=cols), extra
+    return (
+        pd.DataFrame(floored, index=idx, columns=cols),
+        pd.DataFrame(a_floored, index=idx, columns=cols),
+        extra,
+    )
+
+
+def apply_floored_static_key(
+    production_kwh: pd.Series,
+    consumption_kwh: pd.DataFrame,
+    coefficients: Sequence[float] | np.ndarray,
+    step: float = DEFAULT_STEP,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """What Enedis would allocate from a static key uploaded floored to ``step``.
+
+    Parameters
+    ----------
+    production_kwh : pandas.Series
+        Pooled injection per interval [kWh] (T,).
+    consumption_kwh : pandas.DataFrame
+        Withdrawal per interval and venue [kWh] (T × N).
+    coefficients : array_like
+        Static shares per venue [-] (N,), Σ ≤ 1.
+    step : float
+        Resolution of the uploaded shares [-].
+
+    Returns
+    -------
+    allocated_kwh : pandas.DataFrame
+        ``min(⌊α_i⌋ P_t, C_i,t)`` [kWh] (T × N).
+    coefficients : numpy.ndarray
+        The floored shares [-].
+
+    Notes
+    -----
+    D315-4 with no redistribution of a venue's unused share (the reference's reading of the
+    Enedis static key; the no-redistribution part is UNCONFIRMED).
+    """
+    floored = floor_coefficients(coefficients, step)
+    if floored.shape != (consumption_kwh.shape[1],):
+        raise DataError(
+            f"apply_floored_static_key: {floored.size} coefficients for {consumption_kwh.shape[1]} venues"
+        )
+    if not production_kwh.index.equals(consumption_kwh.index):
+        raise DataError("production_kwh and consumption_kwh: different time indexes")
+    p = production_kwh.to_numpy(dtype=float)
+    a = np.minimum(floored[None, :] * p[:, None], consumption_kwh.to_numpy(dtype=float))
+    return pd.DataFrame(a, index=consumption_kwh.index, columns=consumption_kwh.columns), floored
+
+
+def uploaded_key_allocation(
+    production_kwh: pd.Series,
+    consumption_kwh: pd.DataFrame,
+    allocated_kwh: pd.DataFrame,
+    key_type: str,
+    static_coefficients: Sequence[float] | np.ndarray | None = None,
+    step: float = DEFAULT_STEP,
+) -> tuple[pd.DataFrame, float, str]:
+    """The allocation Enedis would report for a simulated run, given how its key is sent.
+
+    Parameters
+    ----------
+    production_kwh, consumption_kwh, allocated_kwh
+        The simulated run [kWh].
+    key_type : str
+        ``[key].type`` of the scenario.
+    static_coefficients : array_like, optional
+        The static shares when the key is a static one (``static``, or ``optimised`` with a
+        static result) [-].
+    step : float
+        Resolution of uploaded coefficients [-].
+
+    Returns
+    -------
+    allocated_kwh : pandas.DataFrame
+        [kWh] (T × N).
+    extra_surplus_kwh : float
+        Simulated minus Enedis-side allocation over the period [kWh] (≥ 0 up to rounding).
+    how : str
+        One line saying which case applied.
+
+    Notes
+    -----
+    * ``prorata``: Enedis computes its default key itself (D315-6): no file, no flooring.
+    * static shares: uploaded once, floored; Enedis applies ``min(⌊α⌋ P, C)``.
+    * every other key (dynamic file, redistributed, priority, optimised per interval): sent as
+      a dynamic key ``α_t = A_t / P_t`` floored per interval (:func:`apply_floored_key`).
+    """
+    if key_type == "prorata":
+        return allocated_kwh, 0.0, "default key (prorata) computed by Enedis: no flooring"
+    if key_type in ("static", "optimised") and static_coefficients is not None:
+        a, _ = apply_floored_static_key(production_kwh, consumption_kwh, static_coefficients, step)
+        extra = float((allocated_kwh.to_numpy() - a.to_numpy()).sum())
+        return a, extra, f"static key uploaded floored to {100 * step:g} %"
+    _, a, extra = apply_floored_key(production_kwh, allocated_kwh, step)
+    return a, extra, f"dynamic key uploaded floored to {100 * step:g} % per interval"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -421,7 +526,11 @@ def export_dynamic_key(
 
 
 def read_dynamic_key(
-    path: str | Path, *, timestamps: str = "end", step: pd.Timedelta | None = None, tz: str = "Europe/Paris"
+    path: str | Path,
+    *,
+    timestamps: str = "end",
+    step: pd.Timedelta | None = None,
+    tz: str = "Europe/Paris",
 ) -> pd.DataFrame:
     """Read a dynamic key written by :func:`export_dynamic_key`.
 
@@ -444,7 +553,9 @@ def read_dynamic_key(
     values.index = index.tz_convert(tz)
     values = values / 100.0
     if timestamps == "end":
-        values.index = values.index - (pd.Timedelta(step) if step is not None else _index_step(values.index))
+        values.index = values.index - (
+            pd.Timedelta(step) if step is not None else _index_step(values.index)
+        )
     values.index.name = "interval_start"
     return values
 
@@ -505,7 +616,9 @@ def six_quantities(
     if layout not in ("long", "wide"):
         raise DataError(f"layout = {layout!r}: expected 'long' or 'wide'")
     p, a = _check_frames(production_kwh, allocated_kwh)
-    if not consumption_kwh.index.equals(allocated_kwh.index) or list(consumption_kwh.columns) != list(allocated_kwh.columns):
+    if not consumption_kwh.index.equals(allocated_kwh.index) or list(
+        consumption_kwh.columns
+    ) != list(allocated_kwh.columns):
         raise DataError("consumption_kwh and allocated_kwh: different index or venue columns")
     c = consumption_kwh.to_numpy(dtype=float)
     if not np.isfinite(c).all() or (c < 0).any():
@@ -573,15 +686,27 @@ def identity_residuals(quantities: pd.DataFrame, producer_id: str = "producer") 
         AUTOPROD − Σ AUTOCONS, and the largest ``complement_gap`` = |CONS − AUTOCONS −
         COMPLEMENT| over consumers. All ≈ 0 for a consistent statement.
     """
-    wide = quantities.pivot_table(index="interval_start", columns=["meter", "quantity"], values="energy_wh", aggfunc="sum")
+    wide = quantities.pivot_table(
+        index="interval_start", columns=["meter", "quantity"], values="energy_wh", aggfunc="sum"
+    )
     prod = wide[(producer_id, "PROD")]
     autoprod = wide[(producer_id, "AUTOPROD")]
     surplus = wide[(producer_id, "SURPLUS")]
     consumers = [m for m in wide.columns.get_level_values(0).unique() if m != producer_id]
     autocons = sum(wide[(m, "AUTOCONS")] for m in consumers)
-    comp = pd.concat([(wide[(m, "CONS")] - wide[(m, "AUTOCONS")] - wide[(m, "COMPLEMENT")]).abs() for m in consumers], axis=1)
+    comp = pd.concat(
+        [
+            (wide[(m, "CONS")] - wide[(m, "AUTOCONS")] - wide[(m, "COMPLEMENT")]).abs()
+            for m in consumers
+        ],
+        axis=1,
+    )
     return pd.DataFrame(
-        {"surplus_gap": prod - autoprod - surplus, "autoprod_gap": autoprod - autocons, "complement_gap": comp.max(axis=1)}
+        {
+            "surplus_gap": prod - autoprod - surplus,
+            "autoprod_gap": autoprod - autocons,
+            "complement_gap": comp.max(axis=1),
+        }
     )
 
 
@@ -589,7 +714,14 @@ def identity_residuals(quantities: pd.DataFrame, producer_id: str = "producer") 
 # statement files
 
 
-def write_quantities(path: str | Path, quantities: pd.DataFrame, *, timestamps: str = "end", decimal: str = ",", decimals: int = 3) -> Path:
+def write_quantities(
+    path: str | Path,
+    quantities: pd.DataFrame,
+    *,
+    timestamps: str = "end",
+    decimal: str = ",",
+    decimals: int = 3,
+) -> Path:
     """Write a long six-quantities frame in the statement layout (see the module docstring).
 
     Parameters
@@ -612,26 +744,44 @@ def write_quantities(path: str | Path, quantities: pd.DataFrame, *, timestamps: 
     if timestamps == "end":
         shift = _index_step(unique) if len(unique) > 1 else None
         if shift is None:
-            raise DataError("write_quantities: one interval only, cannot know the step for end timestamps")
+            raise DataError(
+                "write_quantities: one interval only, cannot know the step for end timestamps"
+            )
         starts = starts + shift
     buf = io.StringIO()
     buf.write(";".join(STATEMENT_COLUMNS) + "\n")
-    for h, meter, q, v in zip(starts, quantities["meter"], quantities["quantity"], quantities["energy_wh"], strict=True):
+    for h, meter, q, v in zip(
+        starts, quantities["meter"], quantities["quantity"], quantities["energy_wh"], strict=True
+    ):
         buf.write(f"{h.isoformat()};{meter};{q};{_format_number(float(v), decimals, decimal)}\n")
     return _atomic_write_text(path, buf.getvalue())
 
 
 def _parse_horodates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
-    out = []
-    for line, text in enumerate(values, start=2):
+    """ISO 8601 local times with UTC offset → UTC index; errors name the first bad line."""
+    text = pd.Series(values, dtype=str).str.strip()
+    has_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True)
+    parsed = None
+    if has_offset.all():
         try:
-            ts = pd.Timestamp(text)
+            parsed = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601", utc=True))
         except (ValueError, TypeError):
-            raise DataError(f"{path}: line {line}: Horodate = {text!r}: expected ISO 8601 with offset, e.g. 2026-06-21T12:30:00+02:00") from None
-        if ts.tzinfo is None:
-            raise DataError(f"{path}: line {line}: Horodate = {text!r}: expected a UTC offset (+01:00 / +02:00)")
-        out.append(ts.tz_convert("UTC"))
-    return pd.DatetimeIndex(out)
+            parsed = None
+    if parsed is not None:
+        return parsed
+    for line, (value, offset) in enumerate(zip(text, has_offset, strict=True), start=2):
+        if not offset:
+            raise DataError(
+                f"{path}: line {line}: Horodate = {value!r}: expected a UTC offset (+01:00 / +02:00)"
+            )
+        try:
+            pd.Timestamp(value)
+        except (ValueError, TypeError):
+            raise DataError(
+                f"{path}: line {line}: Horodate = {value!r}: expected ISO 8601 with offset, "
+                "e.g. 2026-06-21T12:30:00+02:00"
+            ) from None
+    raise DataError(f"{path}: Horodate: cannot parse the timestamps as ISO 8601 with offset")
 
 
 def _parse_numbers(values: pd.Series, path: Path, column: object) -> pd.Series:
@@ -640,7 +790,9 @@ def _parse_numbers(values: pd.Series, path: Path, column: object) -> pd.Series:
     bad = numbers.isna() | ~np.isfinite(numbers.to_numpy(dtype=float))
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: line {pos + 2}: {column} = {values.iloc[pos]!r}: expected a number")
+        raise DataError(
+            f"{path}: line {pos + 2}: {column} = {values.iloc[pos]!r}: expected a number"
+        )
     return numbers.astype(float)
 
 
@@ -686,7 +838,9 @@ def read_statement(
         raise DataError(f"{path}: empty file: expected the header {';'.join(STATEMENT_COLUMNS)}")
     header = [h.strip() for h in rows[0]]
     if tuple(header[:4]) != STATEMENT_COLUMNS or header[4:] not in ([], ["Unite"]):
-        raise DataError(f"{path}: line 1 = {';'.join(header)!r}: expected {';'.join(STATEMENT_COLUMNS)}[;Unite]")
+        raise DataError(
+            f"{path}: line 1 = {';'.join(header)!r}: expected {';'.join(STATEMENT_COLUMNS)}[;Unite]"
+        )
     body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     if not body:
         raise DataError(f"{path}: no data line after the header")
@@ -701,20 +855,26 @@ def read_statement(
     unknown = ~quantity.isin(QUANTITIES)
     if unknown.any():
         pos = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise DataError(f"{path}: line {pos + 2}: Grandeur = {frame['Grandeur'].iloc[pos]!r}: expected one of {', '.join(QUANTITIES)}")
+        raise DataError(
+            f"{path}: line {pos + 2}: Grandeur = {frame['Grandeur'].iloc[pos]!r}: expected one of {', '.join(QUANTITIES)}"
+        )
     if "Unite" in frame:
         unit = frame["Unite"].str.strip()
         factor = unit.map({"Wh": 1.0, "kWh": 1000.0, "": 1.0})
         if factor.isna().any():
             pos = int(np.flatnonzero(factor.isna().to_numpy())[0])
-            raise DataError(f"{path}: line {pos + 2}: Unite = {unit.iloc[pos]!r}: expected 'Wh' or 'kWh'")
+            raise DataError(
+                f"{path}: line {pos + 2}: Unite = {unit.iloc[pos]!r}: expected 'Wh' or 'kWh'"
+            )
         energy = energy * factor.to_numpy()
     starts = horodate
     if timestamps == "end":
         if step is None:
             distinct = horodate.unique().sort_values()
             if len(distinct) < 2:
-                raise DataError(f"{path}: one Horodate only: give the step to convert interval ends to starts")
+                raise DataError(
+                    f"{path}: one Horodate only: give the step to convert interval ends to starts"
+                )
             step_td = pd.Timedelta((distinct[1:] - distinct[:-1]).min())
         else:
             step_td = pd.Timedelta(step)
@@ -730,13 +890,15 @@ def read_statement(
     dup = out.duplicated(["interval_start", "meter", "quantity"])
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"{path}: line {pos + 2}: the same interval, meter and quantity appear twice")
+        raise DataError(
+            f"{path}: line {pos + 2}: the same interval, meter and quantity appear twice"
+        )
     return out
 
 
 def reconcile(
     simulated: pd.DataFrame,
-    statement_path: str | Path,
+    statement_path: str | Path | pd.DataFrame,
     *,
     tolerance_wh: float = 1.0,
     timestamps: str = "end",
@@ -749,8 +911,9 @@ def reconcile(
     simulated : pandas.DataFrame
         Long frame of :func:`six_quantities` [Wh] (meters labelled as in the statement: pass
         the real meter ids to :func:`six_quantities`).
-    statement_path : str or Path
-        Statement in the layout of the module docstring.
+    statement_path : str or Path or pandas.DataFrame
+        Statement in the layout of the module docstring, or already read by
+        :func:`read_statement`.
     tolerance_wh : float
         Differences up to this are not listed [Wh].
     timestamps : {'end', 'start'}
@@ -771,17 +934,26 @@ def reconcile(
         raise DataError(f"tolerance_wh = {tolerance_wh!r}: expected >= 0")
     needed = {"interval_start", "meter", "quantity", "energy_wh"}
     if not needed <= set(simulated.columns):
-        raise DataError(f"simulated: expected the long layout of six_quantities (columns {sorted(needed)})")
+        raise DataError(
+            f"simulated: expected the long layout of six_quantities (columns {sorted(needed)})"
+        )
     if step is None:
         sim_times = pd.DatetimeIndex(simulated["interval_start"].unique()).sort_values()
         step = _index_step(sim_times) if len(sim_times) > 1 else None
     tz = pd.DatetimeIndex(simulated["interval_start"]).tz
-    statement = read_statement(statement_path, timestamps=timestamps, step=step, tz=str(tz) if tz else "Europe/Paris")
+    if isinstance(statement_path, pd.DataFrame):
+        statement = statement_path
+    else:
+        statement = read_statement(
+            statement_path, timestamps=timestamps, step=step, tz=str(tz) if tz else "Europe/Paris"
+        )
     first, last = statement["interval_start"].min(), statement["interval_start"].max()
     sim = simulated[(simulated["interval_start"] >= first) & (simulated["interval_start"] <= last)]
     keys = ["interval_start", "meter", "quantity"]
-    merged = sim[keys + ["energy_wh"]].rename(columns={"energy_wh": "simulated_wh"}).merge(
-        statement.rename(columns={"energy_wh": "statement_wh"}), on=keys, how="outer"
+    merged = (
+        sim[keys + ["energy_wh"]]
+        .rename(columns={"energy_wh": "simulated_wh"})
+        .merge(statement.rename(columns={"energy_wh": "statement_wh"}), on=keys, how="outer")
     )
     merged["difference_wh"] = merged["statement_wh"] - merged["simulated_wh"]
     status = np.where(
@@ -793,8 +965,20 @@ def reconcile(
     keep = (merged["status"] != "differs") | (merged["difference_wh"].abs() > tolerance_wh)
     order = {q: k for k, q in enumerate(QUANTITIES)}
     out = merged[keep].assign(_q=lambda f: f["quantity"].map(order))
-    out = out.sort_values(["interval_start", "meter", "_q"]).drop(columns="_q").reset_index(drop=True)
-    return out[["interval_start", "meter", "quantity", "simulated_wh", "statement_wh", "difference_wh", "status"]]
+    out = (
+        out.sort_values(["interval_start", "meter", "_q"]).drop(columns="_q").reset_index(drop=True)
+    )
+    return out[
+        [
+            "interval_start",
+            "meter",
+            "quantity",
+            "simulated_wh",
+            "statement_wh",
+            "difference_wh",
+            "status",
+        ]
+    ]
 
 
 __all__ = [
@@ -803,6 +987,7 @@ __all__ = [
     "PRODUCER_QUANTITIES",
     "QUANTITIES",
     "apply_floored_key",
+    "apply_floored_static_key",
     "dynamic_coefficients",
     "export_dynamic_key",
     "export_static_key",
@@ -814,5 +999,6 @@ __all__ = [
     "read_statement",
     "reconcile",
     "six_quantities",
+    "uploaded_key_allocation",
     "write_quantities",
 ]

@@ -21,10 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
     p.add_argument(
-        "--strict", action="store_true",
+        "--strict",
+        action="store_true",
         help="exit with status 1 when the operation is not eligible (default: 0 whenever the check ran)",
     )
-    p.add_argument("--distances", action="store_true", help="also print the matrix of pairwise distances [km]")
+    p.add_argument(
+        "--distances", action="store_true", help="also print the matrix of pairwise distances [km]"
+    )
     p.set_defaults(func=run)
 
 
@@ -37,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     print(format_eligibility(report))
     if args.distances:
         print("\npairwise geodesic distances [km]:")
-        table = report.distances_km.rename(index={report.producer: "roof"}, columns={report.producer: "roof"})
+        table = report.distances_km.rename(
+            index={report.producer: "roof"}, columns={report.producer: "roof"}
+        )
         print(table.round(3).to_string())
     return 1 if (args.strict and not report.eligible) else 0

@@ -20,23 +20,49 @@ def register(sub: argparse._SubParsersAction) -> None:
             "unless --show-prm. Exit status: 0 when everything agrees, 1 when differences are listed."
         ),
     )
-    p.add_argument("scenario", help="scenario TOML file (its venues' meter_id identify the consumers)")
+    p.add_argument(
+        "scenario", help="scenario TOML file (its venues' meter_id identify the consumers)"
+    )
     p.add_argument("statement", help="statement CSV file")
-    p.add_argument("--simulated", metavar="FILE",
-                   help="take the simulated quantities from FILE (e.g. quantities.csv of export-key) instead of running")
-    p.add_argument("--allocation", choices=("auto", "floored", "simulated"), default="auto",
-                   help="simulate what Enedis computes from the uploaded key floored to 0.1 %% ('floored'), or the "
-                        "unrounded allocation ('simulated'); 'auto' (default): 'simulated' for the default prorata "
-                        "key (computed by Enedis itself), 'floored' otherwise")
-    p.add_argument("--tolerance-wh", type=float, default=1.0, metavar="WH",
-                   help="ignore differences up to this many Wh (default 1)")
-    p.add_argument("--timestamps", choices=("end", "start"), default="end",
-                   help="Horodate of the files is the interval end (default) or start")
-    p.add_argument("--producer-meter", metavar="ID", default="producer",
-                   help="the producer's meter id as written in the statement (default: 'producer')")
+    p.add_argument(
+        "--simulated",
+        metavar="FILE",
+        help="take the simulated quantities from FILE (e.g. quantities.csv of export-key) instead of running",
+    )
+    p.add_argument(
+        "--allocation",
+        choices=("auto", "floored", "simulated"),
+        default="auto",
+        help="compare with what Enedis computes from the key as uploaded, floored to 0.1 %% ('floored'), "
+        "or with the unrounded simulated allocation ('simulated'); 'auto' (default): 'simulated' for "
+        "the default prorata key (Enedis computes it itself), 'floored' otherwise",
+    )
+    p.add_argument(
+        "--tolerance-wh",
+        type=float,
+        default=1.0,
+        metavar="WH",
+        help="ignore differences up to this many Wh (default 1)",
+    )
+    p.add_argument(
+        "--timestamps",
+        choices=("end", "start"),
+        default="end",
+        help="Horodate of the files is the interval end (default) or start",
+    )
+    p.add_argument(
+        "--producer-meter",
+        metavar="ID",
+        default="producer",
+        help="the producer's meter id as written in the statement (default: 'producer')",
+    )
     p.add_argument("--out", metavar="FILE", help="write all differences to FILE (CSV, ';')")
-    p.add_argument("--rows", type=int, default=20, metavar="N", help="print at most N differences (default 20)")
-    p.add_argument("--show-prm", action="store_true", help="print meter ids (PRM) instead of venue names")
+    p.add_argument(
+        "--rows", type=int, default=20, metavar="N", help="print at most N differences (default 20)"
+    )
+    p.add_argument(
+        "--show-prm", action="store_true", help="print meter ids (PRM) instead of venue names"
+    )
     p.set_defaults(func=run)
 
 
@@ -55,37 +81,63 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"running {scenario.name!r} ...", file=sys.stderr)
         result = run_scenario(scenario)
-        mode = args.allocation
-        if mode == "auto":
-            mode = "simulated" if scenario.key.type == "prorata" else "floored"
         allocated = result.allocated_kwh
-        if mode == "floored":
-            _, allocated, _ = enedis.apply_floored_key(result.production_kwh, result.allocated_kwh)
-        simulated = enedis.six_quantities(result.production_kwh, result.consumption_kwh, allocated,
-                                          meter_ids=meter_ids, producer_id=args.producer_meter)
-    diff = enedis.reconcile(simulated, args.statement, tolerance_wh=args.tolerance_wh, timestamps=args.timestamps)
+        if args.allocation != "simulated":
+            key_type = scenario.key.type
+            if args.allocation == "floored" and key_type == "prorata":
+                key_type = "dynamic"  # the user asked for a floored upload of the default key
+            static = result.coefficients if key_type in ("static", "optimised") else None
+            allocated, _, how = enedis.uploaded_key_allocation(
+                result.production_kwh,
+                result.consumption_kwh,
+                result.allocated_kwh,
+                key_type,
+                static,
+            )
+            print(f"simulated quantities: {how}", file=sys.stderr)
+        simulated = enedis.six_quantities(
+            result.production_kwh,
+            result.consumption_kwh,
+            allocated,
+            meter_ids=meter_ids,
+            producer_id=args.producer_meter,
+        )
+    statement = enedis.read_statement(
+        args.statement, timestamps=args.timestamps, step=_step(simulated)
+    )
+    diff = enedis.reconcile(simulated, statement, tolerance_wh=args.tolerance_wh)
 
     names = {m: n for n, m in meter_ids.items() if m}
     names[args.producer_meter] = "producer"
-    statement_meters = set(enedis.read_statement(args.statement, timestamps=args.timestamps,
-                                                 step=_step(simulated))["meter"])
-    if not statement_meters & set(simulated["meter"]):
-        print("warning: no meter of the statement is in the simulation: give the venues' meter_id in the "
-              "scenario and --producer-meter", file=sys.stderr)
+    if not set(statement["meter"]) & set(simulated["meter"]):
+        print(
+            "warning: no meter of the statement is in the simulation: give the venues' meter_id in the "
+            "scenario and --producer-meter",
+            file=sys.stderr,
+        )
     if diff.empty:
         print(f"statement and simulation agree within {args.tolerance_wh:g} Wh on every line")
     else:
         print(f"{len(diff)} differing line(s) (tolerance {args.tolerance_wh:g} Wh):")
-        print(diff.groupby(["status", "quantity"]).size().rename("lines").to_string())
+        summary = diff.groupby(["status", "quantity"]).agg(
+            lines=("difference_wh", "size"),
+            statement_minus_simulated_kwh=("difference_wh", lambda d: d.sum(min_count=1) / 1000.0),
+        )
+        print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
         shown = diff.head(args.rows).copy()
         if not args.show_prm:
             shown["meter"] = _mask(shown["meter"], names)
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
         if len(diff) > args.rows:
-            print(f"... {len(diff) - args.rows} more" + ("" if args.out else " (use --out FILE for all)"))
+            print(
+                f"... {len(diff) - args.rows} more"
+                + ("" if args.out else " (use --out FILE for all)")
+            )
     if args.out:
         buf = io.StringIO()
-        out = diff.assign(interval_start=pd.DatetimeIndex(diff["interval_start"]).map(lambda t: t.isoformat()))
+        out = diff.assign(
+            interval_start=pd.DatetimeIndex(diff["interval_start"]).map(lambda t: t.isoformat())
+        )
         out.to_csv(buf, sep=";", index=False)
         enedis._atomic_write_text(args.out, buf.getvalue())
         print(f"differences written to {args.out}")
