@@ -641,3 +641,35 @@ def test_eligibility_block(result):
         dataclasses.replace(result, extras={"eligibility": ok}), "fr"
     )
     assert 'class="ok"' in block and "Oui" in block and "Plus grands groupes" not in block
+
+
+def test_html_ids_unique_and_monthly_numbers(result, html_en):
+    ids = re.findall(r'\sid="([^"]+)"', html_en)
+    assert len(ids) == len(set(ids))
+    details = re.search(r"<details>(.*?)</details>", html_en, re.S).group(1)
+    rows = re.findall(r"<tr><td>(\w+)</td>(.*?)</tr>", details)
+    assert [r[0] for r in rows] == [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ]
+    july = re.findall(r'<td class="n">([^<]*)</td>', rows[6][1])
+    prod = result.production_kwh[result.index.month == 7].sum() / 1000
+    assert july[0] == fmt_number(prod, 1)
+    venue = result.scenario.venue_names[2]
+    share = (
+        100
+        * result.allocated_kwh[venue][result.index.month == 7].sum()
+        / result.consumption_kwh[venue][result.index.month == 7].sum()
+    )
+    n = len(result.scenario.venue_names)
+    assert july[2 + n + 2] == fmt_number(share, 1)

@@ -22,7 +22,16 @@ import pandas as pd
 
 from .. import __version__
 from . import plots
-from .i18n import case_label, check_lang, fmt_number, key_label, party_label, reason_text, tr
+from .i18n import (
+    case_label,
+    check_lang,
+    fmt_number,
+    key_label,
+    month_names,
+    party_label,
+    reason_text,
+    tr,
+)
 from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,6 +86,12 @@ figcaption { color: var(--muted); font-size: 0.93rem; margin-bottom: 8px; }
 #eligibility.ok { border-left: 4px solid #188038; background: #e6f4ea; }
 #eligibility h3 { margin-top: 0; }
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 40px; }
+details { margin-top: 10px; }
+summary { cursor: pointer; color: var(--muted); }
+@media print {
+  body { background: #fff; }
+  figure, table, .card, #eligibility { break-inside: avoid; }
+}
 """
 
 
@@ -123,7 +138,7 @@ def _grouped_table(first: str, groups: list[tuple[str, list[str]]], rows: list[l
     return f"<table><thead><tr>{''.join(top)}</tr><tr>{''.join(sub)}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
+def _figure(fid: str, content: Any, lang: str, fmt: str, details: str = "") -> str:
     title_key, text_key = _TITLES[fid]
     head = f"<h3>{_e(tr(title_key, lang))}</h3>"
     if isinstance(content, str):
@@ -132,7 +147,37 @@ def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
     caption = f"<figcaption>{_e(tr(text_key, lang))}</figcaption>" if text_key else ""
     uri = plots.figure_to_data_uri(content, fmt)
     alt = _e(tr(title_key, lang))
-    return f'<figure id="{fid}" class="plot">{head}{caption}<img src="{uri}" alt="{alt}"></figure>'
+    return f'<figure id="{fid}" class="plot">{head}{caption}<img src="{uri}" alt="{alt}">{details}</figure>'
+
+
+def _monthly_details(result: ScenarioResult, lang: str) -> str:
+    """The monthly numbers behind the energy figures, folded (no script: ``<details>``)."""
+    prod = plots.monthly_sum(result.production_kwh).reindex(range(1, 13), fill_value=0.0)
+    surplus = plots.monthly_sum(result.surplus_kwh).reindex(range(1, 13), fill_value=0.0)
+    cons = plots.monthly_sum(result.consumption_kwh).reindex(range(1, 13), fill_value=0.0)
+    share = plots.monthly_self_sufficiency_pct(
+        result.allocated_kwh, result.consumption_kwh
+    ).reindex(range(1, 13))
+    venues = list(cons.columns)
+    groups = [
+        (tr("production_mwh", lang), [""]),
+        (tr("surplus_mwh", lang), [""]),
+        (tr("consumption_mwh", lang), venues),
+        (tr("self_sufficiency_pct", lang), venues),
+    ]
+    months = month_names(lang)
+    rows = [
+        [
+            months[m - 1],
+            fmt_number(prod[m] / 1000, 1, lang),
+            fmt_number(surplus[m] / 1000, 1, lang),
+            *(fmt_number(cons.loc[m, v] / 1000, 1, lang) for v in venues),
+            *(fmt_number(share.loc[m, v], 1, lang) for v in venues),
+        ]
+        for m in range(1, 13)
+    ]
+    table = _grouped_table(tr("month", lang), groups, rows)
+    return f"<details><summary>{_e(tr('the_numbers', lang))}</summary>{table}</details>"
 
 
 def _eligibility_block(result: ScenarioResult, lang: str) -> str:
@@ -479,7 +524,8 @@ def build_html_report(
         f'<section id="plots"><h2>{_e(tr("plots", lang))}</h2>',
     ]
     for fid in FIGURE_IDS:
-        body.append(_figure(fid, figures[fid], lang, fmt))
+        details = _monthly_details(result, lang) if fid == "fig-monthly-energy" else ""
+        body.append(_figure(fid, figures[fid], lang, fmt, details))
         if fid == "fig-cashflow":
             body.append(finance_html)
         if fid == "fig-key-comparison":

@@ -346,6 +346,10 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "renseigné (masqué : identifiant de compteur)",
     },
     "month": {"en": "Month", "fr": "Mois"},
+    "the_numbers": {"en": "The numbers", "fr": "Les chiffres"},
+    "production_mwh": {"en": "Production [MWh]", "fr": "Production [MWh]"},
+    "surplus_mwh": {"en": "Surplus [MWh]", "fr": "Surplus [MWh]"},
+    "consumption_mwh": {"en": "Consumption [MWh]", "fr": "Consommation [MWh]"},
     "figure": {"en": "Figure", "fr": "Chiffre"},
     "source": {"en": "Source", "fr": "Source"},
     "figures_title": {
