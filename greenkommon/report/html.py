@@ -1,10 +1,12 @@
 """Self-contained HTML report for the members of the operation.
 
 One file, no network: CSS is inline, figures are SVG ``data:`` URIs, there is no script. The page
-reads top-down: key figures in plain words, the per-venue table, then the figures (monthly
-energy, a summer and a winter week, typical days, monthly self-sufficiency, cumulative cash flow,
-key comparison). A figure that cannot be drawn (no finance projection, key comparison not run)
-is replaced by a visible note saying why, never silently dropped.
+reads top-down: key figures in plain words, whether the venues may share the roof (eligibility),
+the per-venue table, then the figures (monthly energy with its numbers, a summer and a winter
+week, typical days, monthly self-sufficiency, cumulative cash flow with NPV/IRR/payback, key
+comparison, and an uncertainty histogram when one is given), and last the flagged figures the
+results rest on. A part that cannot be drawn (no finance projection, key comparison not run) is
+replaced by a visible note saying why, never silently dropped.
 
 Every figure sits in ``<figure id="fig-...">`` so tests and readers can find it.
 """

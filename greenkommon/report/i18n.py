@@ -364,12 +364,12 @@ LABELS: dict[str, dict[str, str]] = {
     "sources_text": {
         "en": (
             "The results rest on assumptions. {n_flagged} of the {n} tariff figures used are "
-            "assumptions or not confirmed by an official source (listed below). The Excel "
+            "assumptions, extrapolations or not confirmed by an official source (listed below). The Excel "
             "workbook lists every parameter of the scenario and every figure with its source."
         ),
         "fr": (
             "Les résultats reposent sur des hypothèses. {n_flagged} des {n} chiffres tarifaires "
-            "utilisés sont des hypothèses ou ne sont pas confirmés par une source officielle (liste "
+            "utilisés sont des hypothèses, des extrapolations ou ne sont pas confirmés par une source officielle (liste "
             "ci-dessous). Le classeur Excel liste tous les paramètres du scénario et chaque chiffre "
             "avec sa source."
         ),

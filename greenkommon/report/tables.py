@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..economics.tariffs import FLAGGED_CONFIDENCE
 from ..errors import GreenkommonError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -282,12 +283,11 @@ def finance_tables(result: ScenarioResult) -> FinanceTables | str:
 
 
 # -- tariff figures --------------------------------------------------------------------------------
-#: Confidence labels that mark a figure as not established by an official source.
-FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION")
 
 
 def is_flagged(confidence: Any) -> bool:
-    """True when a confidence label says UNCONFIRMED or ASSUMPTION."""
+    """True when a confidence label carries one of the economics stage's flagged labels
+    (``UNCONFIRMED``, ``ASSUMPTION``, ``EXTRAPOLATED``)."""
     text = str(confidence or "").upper()
     return any(label in text for label in FLAGGED_CONFIDENCE)
 
