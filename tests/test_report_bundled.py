@@ -51,9 +51,26 @@ def baseline():
 
 
 @pytest.fixture(scope="module")
-def baseline_page(baseline) -> str:
-    comparison = compare_keys(baseline)
+def comparison(baseline):
+    return compare_keys(baseline)
+
+
+@pytest.fixture(scope="module")
+def baseline_page(baseline, comparison) -> str:
     return build_html_report(baseline, "en", extra={"key_comparison": comparison})
+
+
+def test_every_compared_key_runs_on_the_baseline(baseline, comparison):
+    assert comparison.failed == {}
+    assert list(comparison.savings_eur.index) == ["prorata", "static", "optimised"]
+    # the base run is reused for its own key: same savings
+    own = baseline.scenario.key.type
+    assert comparison.savings_eur.loc[own].to_numpy() == pytest.approx(
+        baseline.bills["savings_eur"].to_numpy()
+    )
+    # fixed shares always sum to at most 1
+    for key in ("static", "optimised"):
+        assert comparison.coefficients[key].sum() <= 1 + 1e-9
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
