@@ -110,8 +110,8 @@ class OptimiseConfig:
         "le 6b" = 0.30
 
         # joint sizing (greenkommon optimise --size, or size_plant = true); no default figures:
-        # capex_eur_per_kwp = ...             # [€/kWp], annualised with [finance]
         # max_peak_power_kwp = ...            # or roof_area_m2 and peak_power_kwp_per_m2
+        # capex_eur_per_kwp = ...             # [€/kWp]; default: the [finance] producer costs
 
     Attributes
     ----------
@@ -142,9 +142,10 @@ class OptimiseConfig:
         layout).
     capex_eur_per_kwp : float or None
         Investment cost [€/kWp], annualised over ``[finance] lifetime_years`` at
-        ``discount_rate``. Required with ``size_plant``.
+        ``discount_rate``. ``None``: the producer's costs of the finance stage (``[finance]`` or
+        the data file's producer defaults): CAPEX, OPEX, insurance, roof rent, inverter.
     opex_eur_per_kwp_per_year : float
-        Yearly operating cost [€/kWp/yr].
+        Yearly operating cost [€/kWp/yr] (with ``capex_eur_per_kwp``).
     round_keys : bool
         Floor the coefficients to :func:`default_key_precision` (or ``key_precision``) before
         re-simulating them, like an uploaded key.
@@ -220,8 +221,6 @@ class OptimiseConfig:
             where=sec.where or "optimise",
         )
         if size_plant:
-            if cfg.capex_eur_per_kwp is None:
-                raise sec.error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] when size_plant = true")
             if cfg.max_peak_power_kwp is None and (cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None):
                 raise sec.error("max_peak_power_kwp", _missing(),
                                 "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true")
@@ -428,6 +427,38 @@ def round_static_key(
     return np.clip(best, 0.0, 1.0), best_fair
 
 
+def round_dynamic_key(coefficients: np.ndarray, production_kwh: np.ndarray, consumption_kwh: np.ndarray,
+                      value_eur_per_kwh: np.ndarray, precision: float,
+                      saving_eur_per_kwh: np.ndarray | None = None) -> np.ndarray:
+    """Floor a dynamic key to ``precision``, then hand the freed steps back where they are worth most.
+
+    In each interval the steps left by flooring (``1 − Σ floor``) go, one venue at a time in
+    decreasing value of its kWh, to venues whose floored share does not cover their consumption,
+    never more than the steps that cover it. Σ stays ≤ 1; every venue gets at least its floor.
+    With ``saving_eur_per_kwh``, no step goes where it would lower the venue's own savings (so
+    the monotone fairness options stay as they were after flooring).
+    """
+    k = floor_coefficients(coefficients, precision)
+    if k.size == 0:
+        return k
+    steps_left = np.floor((1.0 - k.sum(axis=0)) / precision + 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(production_kwh[None, :] > 0, consumption_kwh / production_kwh[None, :], 0.0)
+    need = np.maximum(np.ceil((cover - k) / precision - 1e-9), 0.0)
+    worth = value_eur_per_kwh > 0
+    if saving_eur_per_kwh is not None:
+        worth &= saving_eur_per_kwh >= 0
+    need = np.where(worth, need, 0.0)
+    order = np.argsort(-value_eur_per_kwh, axis=0, kind="stable")
+    cols = np.arange(k.shape[1])
+    for rank in range(k.shape[0]):
+        i = order[rank]
+        give = np.minimum(need[i, cols], steps_left)
+        k[i, cols] += give * precision
+        steps_left -= give
+    return np.clip(k, 0.0, 1.0)
+
+
 # ---------------------------------------------------------------------------------------------
 # exact piecewise-linear functions of one coefficient
 # ---------------------------------------------------------------------------------------------
@@ -486,32 +517,48 @@ class PiecewiseLinear:
         scale = max(1.0, float(np.abs(slopes).max(initial=0.0)))
         return bool((np.diff(slopes) <= 1e-9 * scale).all())
 
-    def superlevel(self, target: float, row: int) -> tuple[float, float] | None:
-        """The set ``{z : F_row(z) ≥ target}`` as an interval, or ``None`` if empty.
+    def superlevel_intervals(self, target: float, row: int) -> list[tuple[float, float]]:
+        """The set ``{z : F_row(z) ≥ target}`` as a sorted list of disjoint intervals.
 
-        Raises
-        ------
-        OptimisationError
-            If the set is not an interval (non-concave function, several pieces).
+        Exact: the function is linear between points, so each maximal run of points at or above
+        the target is extended to the crossings on the segments around it.
         """
         pts, v = self.points, self.values[row]
         tol = 1e-9 * max(1.0, abs(target), float(np.abs(v).max(initial=0.0)))
         ok = v >= target - tol
         if not ok.any():
-            return None
-        idx = np.flatnonzero(ok)
-        first, last = int(idx[0]), int(idx[-1])
-        if not ok[first:last + 1].all():
-            raise OptimisationError("a fairness target is met on several separate ranges of a coefficient (savings not concave); use the dynamic model")
+            return []
+        edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1) - 1
 
         def cross(a: int, b: int) -> float:
             if v[b] == v[a]:
                 return float(pts[b])
             return float(pts[a] + (target - v[a]) * (pts[b] - pts[a]) / (v[b] - v[a]))
 
-        lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
-        hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
-        return lo, hi
+        out = []
+        for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
+            lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
+            hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
+            out.append((lo, hi))
+        return out
+
+    def superlevel(self, target: float, row: int) -> tuple[float, float] | None:
+        """The set ``{z : F_row(z) ≥ target}`` as one interval, or ``None`` if empty.
+
+        Raises
+        ------
+        OptimisationError
+            If the set is several separate intervals (non-concave function).
+        """
+        parts = self.superlevel_intervals(target, row)
+        if not parts:
+            return None
+        if len(parts) > 1:
+            raise OptimisationError("equity shares: a venue's share is met on several separate ranges of its "
+                                    "coefficient (its savings are not concave in it); use model = 'dynamic'")
+        return parts[0]
 
     def max(self, row: int) -> float:
         return float(self.values[row].max())
@@ -595,6 +642,21 @@ def _solve(model: Any, stats: SolveStats, method: str, time_limit_s: float, what
     raise OptimisationError(f"{what}: HiGHS ended with {tc.name}")
 
 
+def _cap_sum(k: np.ndarray, lower: np.ndarray, cap: float = 1.0) -> np.ndarray:
+    """Remove a solver-tolerance excess over ``Σ k ≤ cap`` from the venues above their lower bound.
+
+    HiGHS meets constraints to ~1e-7; the allocation stage (rightly) refuses keys summing above 1.
+    """
+    k = np.maximum(k, lower)
+    excess = k.sum() - cap
+    if excess > 0:
+        room = k - lower
+        if room.sum() > 0:
+            k = k - excess * room / room.sum()
+        k = np.maximum(k, lower)
+    return k
+
+
 def _initial_subset(m: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, m - 1, min(m, _GRID + 1))).astype(np.int64))
 
@@ -602,7 +664,7 @@ def _initial_subset(m: int) -> np.ndarray:
 def _refine(points: np.ndarray, subset: np.ndarray, z: float) -> np.ndarray | None:
     """Breakpoints to add so that the model is exact around ``z``; ``None`` if it already is."""
     ps = points[subset]
-    tol = 1e-9 * max(1.0, float(abs(points[-1] - points[0])))
+    tol = 1e-8 * max(1.0, float(abs(points[-1] - points[0])))
     j = int(np.searchsorted(ps, z))
     if j < len(ps) and abs(ps[j] - z) <= tol:
         pairs = [(j - 1, j), (j, j + 1)]
@@ -719,6 +781,8 @@ def _solve_separable(
         seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
         z = np.array([funcs[i].points[0] + seg_val[by_venue[i]].sum() for i in range(n)])
         z = np.array([min(max(z[i], funcs[i].points[0]), funcs[i].points[-1]) for i in range(n)])
+        if sizing is None:
+            z = _cap_sum(z, np.array([f.points[0] for f in funcs]))
         refined = False
         for i in range(n):
             new = _refine(funcs[i].points, subsets[i], float(z[i]))
@@ -825,26 +889,64 @@ def _fairness_targets(prob: _Problem, no_loss: bool, vs_prorata: bool) -> tuple[
     return target, why
 
 
+#: Most combinations of disjoint feasible ranges enumerated for non-concave savings.
+_MAX_COMBINATIONS = 256
+
+
 def _apply_targets(funcs: list[PiecewiseLinear], prob: _Problem, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
-                   why: Sequence[str], unit: str = "static key") -> tuple[np.ndarray, np.ndarray]:
-    """Turn per-venue saving targets into coefficient bounds (exactly, see module notes)."""
-    lo, hi = lo.copy(), hi.copy()
+                   why: Sequence[str], unit: str = "static key") -> list[list[tuple[float, float]]]:
+    """Turn per-venue saving targets into ranges of each coefficient (exactly, see module notes).
+
+    Returns, per venue, the disjoint ranges ``[lo, hi]`` where its target holds (one range when
+    its savings are concave in its coefficient).
+    """
+    choices = []
     for i, f in enumerate(funcs):
         if not np.isfinite(target[i]):
+            choices.append([(float(lo[i]), float(hi[i]))])
             continue
         goal = target[i] + prob.fixed_eur[i]
-        rng = f.superlevel(goal, row=1)
-        if rng is None:
+        parts = [(max(lo[i], a), min(hi[i], b)) for a, b in f.superlevel_intervals(goal, row=1)]
+        parts = [(float(a), float(b)) for a, b in parts if a <= b]
+        if not parts:
             best = f.max(1) - prob.fixed_eur[i]
             raise OptimisationError(
                 f"fairness: venue {prob.names[i]!r} can save at most {best:,.2f} €/yr with any {unit} "
                 f"(coefficient in [{_pct(f.points[0])}, {_pct(f.points[-1])}]), below {why[i] or f'{target[i]:,.2f} €'}"
             )
-        lo[i], hi[i] = max(lo[i], rng[0]), min(hi[i], rng[1])
-    if lo.sum() > 1 + 1e-12:
-        parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(lo[i])}" for i in range(len(lo)) if lo[i] > 0)
-        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(lo.sum())} > 100 % ({parts})")
-    return lo, hi
+        choices.append(parts)
+    need = np.array([c[0][0] for c in choices])
+    if need.sum() > 1 + 1e-12 and unit == "static key":
+        parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0)
+        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({parts})")
+    return choices
+
+
+def _combinations(choices: list[list[tuple[float, float]]], cap: float | None = 1.0):
+    """Every choice of one range per venue (lower and upper bound arrays) with ``Σ lo ≤ cap``."""
+    import itertools
+
+    count = math.prod(len(c) for c in choices)
+    if count > _MAX_COMBINATIONS:
+        raise OptimisationError(f"fairness: the targets split the coefficients into {count} combinations of ranges "
+                                f"(savings far from concave); more than {_MAX_COMBINATIONS}: use model = 'dynamic'")
+    for combo in itertools.product(*choices):
+        lo = np.array([a for a, _ in combo])
+        hi = np.array([b for _, b in combo])
+        if cap is None or lo.sum() <= cap + 1e-12:
+            yield lo, hi
+
+
+def _best_over(choices, solve, cap: float | None = 1.0):
+    """Solve the convex model on every combination of ranges and keep the best (exact)."""
+    best = None
+    for lo, hi in _combinations(choices, cap):
+        res = solve(lo, hi)
+        if best is None or res.objective > best[0].objective:
+            best = (res, lo, hi)
+    if best is None:  # pragma: no cover - _apply_targets already checked the smallest combination
+        raise OptimisationError("fairness: no combination of the targets' ranges fits in 100 %")
+    return best
 
 
 def _domains(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -874,6 +976,51 @@ def _check_concave(funcs: list[PiecewiseLinear], prob: _Problem, row: int, what:
                 f"{what}: venue {prob.names[i]!r} pays an import price below {price} in {bad} interval(s), so its "
                 "value is not concave in its coefficient and the static LP would not be exact; use model = 'dynamic'"
             )
+
+
+def _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats) -> float:
+    """Largest τ such that some key gives every venue ``S_i ≥ τ R_i`` (the ``maxmin`` level).
+
+    Concave savings on a single range per venue: an exact LP (maximise τ). Otherwise the level is
+    found by bisection on τ, exactly up to floating point: τ is reachable iff each venue has a
+    smallest coefficient reaching ``τ R_i`` inside its ranges and these coefficients fit in 100 %.
+    """
+    n = len(base)
+    single = all(len(c) == 1 for c in choices)
+    concave = all(f.is_concave(1) for f in base)
+    if single and concave:
+        lo_c = np.array([c[0][0] for c in choices])
+        hi_c = np.array([c[0][1] for c in choices])
+        funcs = _restrict_all(base, lo_c, hi_c)
+        # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: solve on F − fixed
+        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
+        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
+                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
+        return float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
+
+    def smallest_key(i: int, tau: float) -> float:
+        best = math.inf
+        for a, b in choices[i]:
+            for x, _y in base[i].restrict(a, b).superlevel_intervals(tau * ref[i] + prob.fixed_eur[i], row=1):
+                best = min(best, x)
+        return best
+
+    def reachable(tau: float) -> bool:
+        return sum(smallest_key(i, tau) for i in range(n)) <= 1 + 1e-12
+
+    low = min((f.min(1) - prob.fixed_eur[i]) / ref[i] for i, f in enumerate(base))
+    high = min((f.max(1) - prob.fixed_eur[i]) / ref[i] for i, f in enumerate(base))
+    if reachable(high):
+        return float(high)
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mid in (low, high):
+            break
+        if reachable(mid):
+            low = mid
+        else:
+            high = mid
+    return float(low)
 
 
 def solve_static_key(
@@ -915,33 +1062,37 @@ def solve_static_key(
     fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
                                            ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
     t0 = time.perf_counter()
-    funcs = _static_functions(prob, lo, hi)
-    _check_concave(funcs, prob, 0, "static key")
+    base = _static_functions(prob, lo, hi)
+    _check_concave(base, prob, 0, "static key")
     target, why = _fairness_targets(prob, no_loss, vs_prorata)
-    lo, hi = _apply_targets(funcs, prob, lo, hi, target, why)
-    funcs = _restrict_all(funcs, lo, hi)
+    choices = _apply_targets(base, prob, lo, hi, target, why)
     stats.build_s += time.perf_counter() - t0
 
     min_rel = None
     if maxmin:
-        _check_concave(funcs, prob, 1, "maxmin fairness")
         ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
-        # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: shift by solving on F − fixed
-        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
-        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
-                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
-        min_rel = float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
+        min_rel = _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats)
         goal = min_rel * ref - 1e-9 * np.abs(ref) * max(1.0, abs(min_rel))
-        lo, hi = _apply_targets(funcs, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
-        funcs = _restrict_all(funcs, lo, hi)
+        choices = _apply_targets(base, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
+
+    def value_lp(lo_c: np.ndarray, hi_c: np.ndarray) -> _SeparableResult:
+        return _solve_separable(_restrict_all(base, lo_c, hi_c), objective_row=0, method=method,
+                                time_limit_s=time_limit_s, what="static key", stats=stats)
 
     if equity_shares is not None:
         shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
         if (shares < 0).any() or shares.sum() > 1 + 1e-9:
             raise OptimisationError("equity_shares: expected shares >= 0 summing to at most 1")
-        res, funcs = _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, notes)
+        if any(len(c) > 1 for c in choices):
+            raise OptimisationError("equity shares: a venue's savings are not concave in its coefficient (import price "
+                                    "below the internal price at times); use model = 'dynamic'")
+        lo_c = np.array([c[0][0] for c in choices])
+        hi_c = np.array([c[0][1] for c in choices])
+        res, _ = _equity_shares(prob, _restrict_all(base, lo_c, hi_c), lo_c, hi_c, shares, method, time_limit_s, stats, notes)
     else:
-        res = _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, what="static key", stats=stats)
+        res, _, _ = _best_over(choices, value_lp)
+        if len(list(_combinations(choices))) > 1:
+            notes.append("savings not concave in the coefficients: the best of several ranges per venue was kept")
 
     k = res.z
     alloc = simulate_key(prob.production_kwh, prob.consumption_kwh, k)
@@ -1155,6 +1306,7 @@ def solve_dynamic_key(
     method: str = "ipm",
     time_limit_s: float = 60.0,
     force_lp: bool = False,
+    aggregate: bool | None = None,
 ) -> KeyResult:
     """Optimal dynamic key: one coefficient per venue and interval.
 
@@ -1163,9 +1315,11 @@ def solve_dynamic_key(
     fixed_i`` (here ``equity_shares`` is linear, hence exact). Coefficients ``a_it / P_t``.
 
     Without fairness the LP is solved by its greedy optimum (highest value first in every
-    interval) unless ``force_lp``. Intervals where production covers every venue are fixed at
-    ``a = C`` when that is optimal for every option asked (no ``equity_shares``, non-negative
-    values), so only the intervals of scarcity become LP variables.
+    interval) unless ``force_lp``. With time-of-use prices (few distinct price columns over the
+    year) the LP is written over yearly totals per price class, exactly (see
+    :func:`_aggregated_layout`); otherwise one variable per venue and scarce interval (intervals
+    where production covers every venue are fixed at ``a = C`` when that is optimal for every
+    option asked). ``aggregate`` forces one layout (``None``: the smaller).
 
     Returns
     -------
@@ -1184,10 +1338,13 @@ def solve_dynamic_key(
     if not fairness and not force_lp:
         alloc = greedy_dynamic_allocation(p, c, prob.w)
     else:
-        alloc, min_rel = _dynamic_lp(prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats)
-    coefficients = np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0)
+        alloc, min_rel = _dynamic_lp(prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats,
+                                     aggregate=aggregate)
+    coefficients = np.clip(np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0), 0.0, 1.0)
+    # solver tolerance: scale down any interval whose coefficients sum a hair above 1
+    coefficients /= np.maximum(1.0, coefficients.sum(axis=0))[None, :]
     return KeyResult(
-        coefficients=np.clip(coefficients, 0.0, 1.0),
+        coefficients=coefficients,
         objective_eur=prob.value(alloc),
         savings_eur=prob.savings(alloc),
         prorata_savings_eur=prob.savings(prorata),
@@ -1199,19 +1356,18 @@ def solve_dynamic_key(
     )
 
 
-def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats):
+def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats,
+                aggregate: bool | None = None):
+    """The dynamic-key LP with fairness; returns the allocation (N, T) and the maxmin level.
+
+    Two exact layouts of the same LP: one variable per venue and scarce interval, or, when the
+    value and saving per kWh take few distinct columns over the year (time-of-use prices), the
+    aggregated layout of :func:`_aggregated_layout`. ``aggregate=None`` picks the smaller.
+    """
     pyo, _ = _pyomo()
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
     t0 = time.perf_counter()
-    plenty = c.sum(axis=0) <= p
-    can_fix = equity_shares is None
-    fixed_mask = plenty[None, :] & (prob.w >= 0) & (prob.v >= 0) & can_fix
-    var_mask = (c > 0) & (p[None, :] > 0) & ~fixed_mask
-    base = np.where(fixed_mask, c, 0.0)
-    vi, vt = np.nonzero(var_mask)
-    ub = c[vi, vt]
-    nv = len(vi)
     target, why = _fairness_targets(prob, no_loss, vs_prorata)
     # a venue's best case: every kWh it can take, where it saves money
     best = (np.maximum(prob.v, 0) * np.minimum(c, p[None, :])).sum(axis=1) - prob.fixed_eur
@@ -1220,23 +1376,21 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
             raise OptimisationError(
                 f"fairness: venue {prob.names[i]!r} can save at most {best[i]:,.2f} €/yr with any dynamic key, below {why[i]}"
             )
+    columns = np.concatenate([prob.w, prob.v], axis=0).T
+    _, klass, counts = np.unique(columns, axis=0, return_inverse=True, return_counts=True)
+    klass = klass.reshape(-1)
+    n_classes = len(counts)
+    if aggregate is None:
+        aggregate = n <= _AGGREGATE_MAX_VENUES and n_classes * (2 ** n - 1) < 0.25 * n * t
     m = pyo.ConcreteModel()
-    m.a = pyo.Var(range(nv), bounds=lambda _m, j: (0.0, float(ub[j])))
-    # capacity rows only where the interval is scarce and has several candidates
-    order = np.argsort(vt, kind="stable")
-    starts = np.searchsorted(vt[order], np.arange(t + 1))
-    rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and (c[:, tt].sum() > p[tt] or not plenty[tt])]
-    cap = p - base.sum(axis=0)
-    m.cap = pyo.Constraint(
-        rows, rule=lambda _m, tt: pyo.quicksum(m.a[int(j)] for j in order[starts[tt]:starts[tt + 1]]) <= float(cap[tt])
-    )
-    by_venue = [np.flatnonzero(vi == i) for i in range(n)]
-    const_s = (prob.v * base).sum(axis=1) - prob.fixed_eur
-    vcoef = prob.v[vi, vt]
-    wcoef = prob.w[vi, vt]
+    if aggregate:
+        layout = _aggregated_layout(pyo, m, prob, klass, n_classes)
+    else:
+        layout = _interval_layout(pyo, m, prob, equity_shares is None)
+    const_s, vterms, value = layout["const_s"], layout["vterms"], layout["value"]
 
     def saving(i: int):
-        return float(const_s[i]) + pyo.quicksum(float(vcoef[j]) * m.a[int(j)] for j in by_venue[i])
+        return float(const_s[i]) + pyo.quicksum(float(coef) * var for coef, var in vterms[i])
 
     m.s = pyo.Var(range(n))
     m.s_def = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] == saving(i))
@@ -1245,10 +1399,9 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     if equity_shares is not None:
         shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
         m.share = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] >= float(shares[i]) * pyo.quicksum(m.s[j] for j in range(n)))
-    value = float((prob.w * base).sum()) + pyo.quicksum(float(wcoef[j]) * m.a[j] for j in range(nv))
     min_rel = None
-    stats.n_variables = nv + n
-    stats.n_constraints = len(rows) + 2 * n
+    stats.n_variables = layout["n_variables"] + n
+    stats.n_constraints = m.nconstraints()
     solver = _solver(time_limit_s)
     if maxmin:
         ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
@@ -1270,11 +1423,140 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
             raise OptimisationError("dynamic key: the fairness constraints cannot all hold together "
                                     "(each venue's target is reachable alone; relax one of the options)") from None
         raise
-    alloc = base.copy()
-    alloc[vi, vt] = np.clip([m.a[j].value or 0.0 for j in range(nv)], 0.0, ub)
+    alloc = layout["extract"]()
+    if aggregate:
+        stats.n_solves += 1  # the disaggregation LP
     if min_rel is not None:
         min_rel = float(np.min(prob.savings(alloc) / np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)))
     return alloc, min_rel
+
+
+#: Largest number of venues for the aggregated dynamic layout (2^N − 1 rank rows, N! orderings).
+_AGGREGATE_MAX_VENUES = 6
+
+
+def _interval_layout(pyo, m, prob: _Problem, can_fix: bool) -> dict[str, Any]:
+    """One variable per venue and scarce interval (intervals of plenty fixed at ``a = C``)."""
+    p, c = prob.production_kwh, prob.consumption_kwh
+    n, t = c.shape
+    plenty = c.sum(axis=0) <= p
+    fixed_mask = plenty[None, :] & (prob.w >= 0) & (prob.v >= 0) & can_fix
+    var_mask = (c > 0) & (p[None, :] > 0) & ~fixed_mask
+    base = np.where(fixed_mask, c, 0.0)
+    vi, vt = np.nonzero(var_mask)
+    ub = c[vi, vt]
+    nv = len(vi)
+    m.a = pyo.Var(range(nv), bounds=lambda _m, j: (0.0, float(ub[j])))
+    # capacity rows only where the interval is scarce and has candidates
+    order = np.argsort(vt, kind="stable")
+    starts = np.searchsorted(vt[order], np.arange(t + 1))
+    rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and not plenty[tt]]
+    cap = p - base.sum(axis=0)
+    m.cap = pyo.Constraint(
+        rows, rule=lambda _m, tt: pyo.quicksum(m.a[int(j)] for j in order[starts[tt]:starts[tt + 1]]) <= float(cap[tt])
+    )
+    vcoef = prob.v[vi, vt]
+    wcoef = prob.w[vi, vt]
+
+    def extract() -> np.ndarray:
+        alloc = base.copy()
+        alloc[vi, vt] = np.clip([m.a[j].value or 0.0 for j in range(nv)], 0.0, ub)
+        return alloc
+
+    return {
+        "const_s": (prob.v * base).sum(axis=1) - prob.fixed_eur,
+        "vterms": [[(vcoef[j], m.a[int(j)]) for j in np.flatnonzero(vi == i)] for i in range(n)],
+        "value": float((prob.w * base).sum()) + pyo.quicksum(float(wcoef[j]) * m.a[j] for j in range(nv)),
+        "n_variables": nv,
+        "extract": extract,
+    }
+
+
+def _greedy_orders(p: np.ndarray, c: np.ndarray, orders: np.ndarray) -> np.ndarray:
+    """Allocation (K, N, T) serving venues in each order of ``orders`` (K, N), interval by interval."""
+    k_orders = orders.shape[0]
+    out = np.zeros((k_orders,) + c.shape)
+    for k in range(k_orders):
+        left = p.copy()
+        for i in orders[k]:
+            take = np.minimum(c[i], left)
+            out[k, i] = take
+            left = left - take
+    return out
+
+
+def _aggregated_layout(pyo, m, prob: _Problem, klass: np.ndarray, n_classes: int) -> dict[str, Any]:
+    """The dynamic LP over yearly totals per price class, exactly.
+
+    Within a class of intervals whose value and saving per kWh are the same for every venue, the
+    objective and the fairness rows depend on the allocation only through ``y_ci = Σ_{t∈c} a_it``.
+    For one interval the feasible allocations ``{0 ≤ a ≤ C_t, Σ a ≤ P_t}`` form a polymatroid with
+    rank ``f_t(S) = min(P_t, Σ_{i∈S} C_it)``; a Minkowski sum of polymatroids is the polymatroid of
+    the summed ranks, so the reachable totals are exactly ``{y ≥ 0 : Σ_{i∈S} y_ci ≤ Σ_{t∈c} f_t(S)
+    for every subset S}`` — N variables and 2^N − 1 rows per class instead of one variable per
+    venue and interval.
+
+    Back to intervals: the base polytope of a polymatroid is the hull of its greedy vertices (one
+    per order of the venues), so a small LP writes each class's optimal totals as a convex
+    combination of greedy allocations (dominating them), and each interval gets that combination
+    of its greedy allocations, scaled down per venue to the totals.
+    """
+    import itertools
+
+    p, c = prob.production_kwh, prob.consumption_kwh
+    n, t = c.shape
+    subsets = np.array([[(s >> i) & 1 for i in range(n)] for s in range(1, 2 ** n)], dtype=float)  # (S, N)
+    rank_t = np.minimum(p[None, :], subsets @ c)  # (S, T)
+    rank = np.zeros((len(subsets), n_classes))
+    np.add.at(rank.T, klass, rank_t.T)
+    first = np.zeros(n_classes, dtype=np.int64)
+    first[klass[::-1]] = np.arange(t)[::-1]  # one interval of each class, for its prices
+    w_c = prob.w[:, first].T  # (K, N)
+    v_c = prob.v[:, first].T
+    idx = [(k, i) for k in range(n_classes) for i in range(n)]
+    m.y = pyo.Var(idx, bounds=(0.0, None))
+    rows = [(si, k) for si in range(len(subsets)) for k in range(n_classes)]
+    members = [np.flatnonzero(subsets[si]) for si in range(len(subsets))]
+    m.rank = pyo.Constraint(rows, rule=lambda _m, si, k: pyo.quicksum(m.y[k, int(i)] for i in members[si]) <= float(rank[si, k]))
+
+    def extract() -> np.ndarray:
+        y = np.clip(np.array([[m.y[k, i].value or 0.0 for i in range(n)] for k in range(n_classes)]), 0.0, None)
+        orders = np.array(list(itertools.permutations(range(n))))
+        greedy = _greedy_orders(p, c, orders)  # (O, N, T)
+        vert = np.zeros((len(orders), n_classes, n))
+        for o in range(len(orders)):
+            np.add.at(vert[o], klass, greedy[o].T)
+        mu = _convex_cover(pyo, vert, y)  # (K, O)
+        alloc = np.einsum("ot,ont->nt", mu[klass].T, greedy)
+        reached = np.zeros((n_classes, n))
+        np.add.at(reached, klass, alloc.T)
+        scale = np.divide(y, reached, out=np.zeros_like(y), where=reached > 0)
+        return alloc * np.clip(scale, 0.0, 1.0)[klass].T
+
+    return {
+        "const_s": -prob.fixed_eur,
+        "vterms": [[(v_c[k, i], m.y[k, i]) for k in range(n_classes)] for i in range(n)],
+        "value": pyo.quicksum(float(w_c[k, i]) * m.y[k, i] for k, i in idx),
+        "n_variables": len(idx),
+        "extract": extract,
+    }
+
+
+def _convex_cover(pyo, vert: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Weights ``μ_k ≥ 0``, ``Σ μ_k = 1`` per class with ``Σ_o μ_ko vert_okn ≥ y_kn`` (LP, HiGHS).
+
+    A shortfall variable absorbs the solver tolerance of ``y`` (it is ~0 when ``y`` is reachable).
+    """
+    n_orders, n_classes, n = vert.shape
+    m = pyo.ConcreteModel()
+    m.mu = pyo.Var(range(n_classes), range(n_orders), bounds=(0.0, None))
+    m.gap = pyo.Var(range(n_classes), range(n), bounds=(0.0, None))
+    m.one = pyo.Constraint(range(n_classes), rule=lambda _m, k: pyo.quicksum(m.mu[k, o] for o in range(n_orders)) == 1)
+    m.cover = pyo.Constraint(range(n_classes), range(n), rule=lambda _m, k, i: pyo.quicksum(
+        float(vert[o, k, i]) * m.mu[k, o] for o in range(n_orders)) + m.gap[k, i] >= float(y[k, i]))
+    m.obj = pyo.Objective(expr=pyo.quicksum(m.gap[k, i] for k in range(n_classes) for i in range(n)))
+    _solve(m, SolveStats(), "simplex", 60.0, "dynamic key (back to intervals)")
+    return np.array([[m.mu[k, o].value or 0.0 for o in range(n_orders)] for k in range(n_classes)])
 
 
 def _fairness_any(*flags: Any) -> bool:
@@ -1295,6 +1577,34 @@ def annualised_cost_eur_per_kwp(capex_eur_per_kwp: float, lifetime_years: int, d
     import numpy_financial as npf
 
     return float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp)) + opex_eur_per_kwp_per_year
+
+
+def plant_cost_eur_per_kwp_year(scenario: Any, config: OptimiseConfig, finance: Any) -> tuple[float, str]:
+    """Yearly cost of one more kWp for the sizing [€/kWp/yr] and where it comes from.
+
+    ``[optimise] capex_eur_per_kwp`` (+ ``opex_eur_per_kwp_per_year``) when given; otherwise the
+    finance stage's producer figures for 1 kWp (``economics.finance.producer_inputs``: CAPEX,
+    OPEX, insurance, roof rent, the inverter replacement discounted to today), the capital
+    annualised over ``lifetime_years`` at ``discount_rate``. Degradation and cost inflation are
+    left out (first-year figures); fixed yearly costs (PMO fee) do not depend on the size.
+    """
+    life, rate = finance.lifetime_years, finance.discount_rate
+    if config.capex_eur_per_kwp is not None:
+        cost = annualised_cost_eur_per_kwp(config.capex_eur_per_kwp, life, rate, config.opex_eur_per_kwp_per_year)
+        return cost, f"sizing: plant cost {cost:,.2f} €/kWp/yr from [optimise] capex_eur_per_kwp"
+    try:
+        from .economics.finance import producer_inputs
+    except ImportError:
+        raise config._error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] for the sizing "
+                            "(the finance stage is not available)") from None
+    unit = producer_inputs(finance, scenario.prices, 1.0)
+    inverter = unit.inverter_replacement_eur / (1 + rate) ** unit.inverter_replacement_year
+    yearly = unit.opex_eur_per_year + unit.insurance_eur_per_year + unit.roof_rent_eur_per_year
+    cost = annualised_cost_eur_per_kwp(unit.capex_eur + inverter, life, rate, yearly)
+    labels = sorted({v for k, v in unit.labels.items() if k in ("capex_eur", "opex_eur_per_year", "insurance_eur_per_year",
+                                                                  "roof_rent_eur_per_year", "inverter_replacement_eur")})
+    return cost, (f"sizing: plant cost {cost:,.2f} €/kWp/yr from the finance stage (CAPEX {unit.capex_eur:,.0f} €/kWp "
+                  f"over {life} yr at {100 * rate:g} %, OPEX, insurance, roof rent, inverter; {', '.join(labels) or 'scenario'})")
 
 
 def solve_sizing(
@@ -1343,22 +1653,27 @@ def solve_sizing(
     funcs = [PiecewiseLinear.build(unit, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), 0.0,
                                    float(min(hi[i], 1.0)) * max_peak_power_kwp) for i in range(n)]
     _check_concave(funcs, prob, 0, "sizing")
+    choices = [[(0.0, float(f.points[-1]))] for f in funcs]
     if no_loss:
-        ylo, yhi = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
-                                  ["no loss against no operation"] * n, unit="share of the plant")
-        funcs = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
+        choices = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
+                                 ["no loss against no operation"] * n, unit="share of the plant")
     surplus = _price_matrix(surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False)[0]
     c_x = float((surplus * unit).sum()) - annual_cost_eur_per_kwp
     stats.build_s += time.perf_counter() - t0
-    res = _solve_separable(funcs, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
-                           method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
+
+    def sizing_lp(ylo: np.ndarray, yhi: np.ndarray) -> _SeparableResult:
+        restricted = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
+        return _solve_separable(restricted, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
+                                method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
+
+    res, _, _ = _best_over(choices, sizing_lp, cap=None)
     x = res.x
     notes = []
     if x <= 1e-9:
         notes.append("sizing chose no plant: at these prices a kWp costs more than it saves")
         k = np.zeros(n)
     else:
-        k = np.clip(res.z / x, 0.0, 1.0)
+        k = _cap_sum(np.clip(res.z / x, 0.0, 1.0), np.zeros(n))
     prod = unit * x
     alloc = simulate_key(prod, prob.consumption_kwh, k)
     prorata = prorata_allocation(prod, prob.consumption_kwh)
@@ -1380,19 +1695,86 @@ def solve_sizing(
 # ---------------------------------------------------------------------------------------------
 # scenario level
 # ---------------------------------------------------------------------------------------------
-def scenario_prices(scenario: Any, n_intervals: int) -> tuple[np.ndarray, float, float]:
-    """Import price per venue (N, T), surplus and internal prices from a scenario [€/kWh].
+@dataclass(frozen=True)
+class ScenarioPrices:
+    """What an allocated kWh is worth, per venue and interval, for a scenario.
 
-    Each venue's ``[venues.contract] supply_price_eur_per_kwh`` (default ``[prices]``). A
-    time-of-use import price from the economics stage replaces this flat price once available.
+    Attributes
+    ----------
+    value_eur_per_kwh : numpy.ndarray
+        (N, T) what an allocated kWh saves the collective before the surplus value (the
+        internal price being a transfer) [€/kWh]; the optimiser's ``import_price_eur_per_kwh``.
+    internal_eur_per_kwh : numpy.ndarray or float
+        What the venue pays back per allocated kWh (internal price, as borne) [€/kWh]; the venue's
+        saving per kWh is ``value − internal``.
+    surplus_eur_per_kwh : float
+        Value of a surplus kWh [€/kWh].
+    bill_without_eur : numpy.ndarray or None
+        (N,) yearly bill without the operation [€/yr] (reference of relative savings).
+    source : str
     """
+
+    value_eur_per_kwh: np.ndarray
+    internal_eur_per_kwh: Any
+    surplus_eur_per_kwh: float
+    bill_without_eur: np.ndarray | None
+    source: str
+
+
+def scenario_prices(scenario: Any, index: Any, n_intervals: int, consumption_kwh: np.ndarray | None = None) -> ScenarioPrices:
+    """Prices of a scenario for the optimiser, from the economics stage when it provides them.
+
+    Uses ``economics.allocated_kwh_value_eur_per_kwh`` (time-of-use supply, TURPE, accise, VAT as
+    each venue bears them), ``economics.surplus_price_eur_per_kwh`` and ``compute_bills`` (bill
+    without the operation). Without them: each venue's flat ``supply_price_eur_per_kwh`` and the
+    ``[prices]`` internal and surplus prices.
+    """
+    from . import economics
+
+    n = len(scenario.venues)
+    contracts = [v.contract for v in scenario.venues]
+    kwp = scenario.plant.peak_power_kwp
+    value_fn = getattr(economics, "allocated_kwh_value_eur_per_kwh", None)
+    if value_fn is not None and index is not None:
+        value = np.asarray(value_fn(index, contracts, scenario.prices, kwp, include_internal_price=False), dtype=float)
+        saving = np.asarray(value_fn(index, contracts, scenario.prices, kwp, include_internal_price=True), dtype=float)
+        surplus = float(economics.surplus_price_eur_per_kwh(scenario.prices, kwp)[0])
+        bill = None
+        if consumption_kwh is not None and hasattr(economics, "compute_bills"):
+            import pandas as pd
+
+            names = scenario.venue_names
+            cons = pd.DataFrame(consumption_kwh.T, index=index, columns=names)
+            zeros = pd.DataFrame(0.0, index=index, columns=names)
+            bills = economics.compute_bills(cons, zeros, pd.Series(0.0, index=index), contracts, scenario.prices, kwp)
+            bill = bills.loc[names, "bill_without_eur"].to_numpy(dtype=float)
+        return ScenarioPrices(value, value - saving, surplus, bill, "economics stage (time-of-use, taxes as borne)")
     prices = scenario.prices
     flat = np.array([
-        v.contract.supply_price_eur_per_kwh if v.contract.supply_price_eur_per_kwh is not None else prices.supply_price_eur_per_kwh
-        for v in scenario.venues
+        getattr(c, "supply_price_eur_per_kwh", None) if getattr(c, "supply_price_eur_per_kwh", None) is not None
+        else prices.supply_price_eur_per_kwh
+        for c in contracts
     ])
-    imp = np.repeat(flat[:, None], n_intervals, axis=1)
-    return imp, float(prices.surplus_price_eur_per_kwh), float(prices.internal_price_eur_per_kwh)
+    value = np.repeat(flat[:, None], n_intervals, axis=1)
+    return ScenarioPrices(value, float(prices.internal_price_eur_per_kwh), float(prices.surplus_price_eur_per_kwh), None,
+                          f"flat supply prices of the scenario ({n} venue(s))")
+
+
+def _index(scenario: Any, production_kwh: Any, n_intervals: int) -> Any:
+    """The time labels of the curves: the Series' index, else the scenario's grid if it fits."""
+    import pandas as pd
+
+    index = getattr(production_kwh, "index", None)
+    if isinstance(index, pd.DatetimeIndex):
+        return index
+    from .timegrid import make_index
+
+    sim = scenario.simulation
+    grid = make_index(sim.year, sim.step, sim.timezone)
+    if len(grid) != n_intervals:
+        raise DataError(f"production_kwh: {n_intervals} intervals without time labels, expected the scenario's "
+                        f"{len(grid)} ({sim.year}, {sim.step}); pass a pandas Series")
+    return grid
 
 
 def _as_arrays(production_kwh: Any, consumption_kwh: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1431,10 +1813,13 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
     cfg = config or scenario.optimise
     names = scenario.venue_names
     p, c = _as_arrays(production_kwh, consumption_kwh, len(names))
-    imp, surplus, internal = scenario_prices(scenario, len(p))
+    index = _index(scenario, production_kwh, len(p))
+    priced = scenario_prices(scenario, index, len(p), c)
+    imp, surplus, internal = priced.value_eur_per_kwh, priced.surplus_eur_per_kwh, priced.internal_eur_per_kwh
     lower, upper = cfg.bounds_arrays(names)
     shares = cfg.shares_array(names)
     common = dict(internal_price_eur_per_kwh=internal, venue_names=names, method=cfg.method, time_limit_s=cfg.time_limit_s)
+    bill_kw = {} if priced.bill_without_eur is None else {"bill_without_eur": priced.bill_without_eur}
     fair = dict(no_loss="no_loss" in cfg.fairness, vs_prorata="vs_prorata" in cfg.fairness, equity_shares=shares,
                 maxmin="maxmin" in cfg.fairness)
     if cfg.size_plant:
@@ -1442,7 +1827,7 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         if unsupported:
             raise cfg._error("fairness", list(cfg.fairness), "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)")
         fin = finance if finance is not None else scenario.finance
-        annual = annualised_cost_eur_per_kwp(cfg.capex_eur_per_kwp, fin.lifetime_years, fin.discount_rate, cfg.opex_eur_per_kwp_per_year)
+        annual, cost_note = plant_cost_eur_per_kwp_year(scenario, cfg, fin)
         # the cost is yearly; the curves normally span the scenario's year, prorate otherwise
         from .timegrid import step_hours
 
@@ -1454,14 +1839,17 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
                               min_peak_power_kwp=cfg.min_peak_power_kwp, lower=lower, upper=upper,
                               no_loss=fair["no_loss"], **common)
         p = unit * result.peak_power_kwp
+        result.notes.append(f"sizing: prices and tariffs computed for the scenario's {kwp:g} kWp plant; re-run "
+                            "with the written scenario to price the chosen size exactly")
+        result.notes.append(cost_note)
         extra = result.objective_eur - _value(c, imp, surplus, simulate_key(p, c, result.coefficients))
     elif cfg.model == "dynamic":
         if cfg.bounds:
             raise cfg._error("bounds", "{table}", "no bounds with model = 'dynamic' (bounds are static coefficients)")
-        result = solve_dynamic_key(p, c, imp, surplus, **fair, **common)
+        result = solve_dynamic_key(p, c, imp, surplus, **fair, **common, **bill_kw)
         extra = 0.0
     else:
-        result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common)
+        result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common, **bill_kw)
         extra = 0.0
     precision = cfg.precision()
     prorata = prorata_allocation(p, c)
@@ -1482,7 +1870,13 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
             warnings.warn(msg, GreenkommonWarning, stacklevel=2)
             notes.append(msg)
     else:
-        final = floor_coefficients(result.coefficients, precision)
+        final = round_dynamic_key(result.coefficients, p, c, imp - surplus, precision,
+                                  saving_eur_per_kwh=(imp - internal) if result.fairness else None)
+        if result.fairness:
+            sav = ((imp - internal) * simulate_key(p, c, final)).sum(axis=1)
+            if (sav < result.savings_eur - 1e-6 * np.maximum(1.0, np.abs(result.savings_eur))).any():
+                notes.append("rounding the dynamic key to the upload grid lowers some venues' savings slightly; "
+                             "fairness holds for the unrounded key")
     alloc = simulate_key(p, c, final)
     savings = (imp - internal) * alloc
     report: dict[str, Any] = {
@@ -1498,13 +1892,15 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         "peak_power_kwp": result.peak_power_kwp,
         "min_relative_saving": result.min_relative_saving,
         "stats": result.stats.as_dict(),
-        "notes": notes + ["import prices: flat contract prices of the scenario"],
+        "notes": notes + [f"prices: {priced.source}"],
     }
     if final.ndim == 1:
         report["coefficients"] = dict(zip(names, result.coefficients.tolist(), strict=True))
         report["coefficients_rounded"] = dict(zip(names, final.tolist(), strict=True))
     else:
-        report["mean_coefficients"] = dict(zip(names, final.mean(axis=1).tolist(), strict=True))
+        # production-weighted mean coefficient: the share of the year's production given to each venue
+        weighted = (final * p[None, :]).sum(axis=1) / p.sum() if p.sum() > 0 else np.zeros(len(names))
+        report["weighted_coefficients"] = dict(zip(names, weighted.tolist(), strict=True))
     return KeyResult(**{**result.__dict__, "coefficients": final}), report
 
 
@@ -1527,15 +1923,18 @@ def optimised_key_coefficients(scenario: Any, production_kwh: Any, consumption_k
     return result.coefficients, report
 
 
-def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[str, Any]) -> str:
-    """TOML text of a scenario that extends ``base_file`` with the optimised static key.
+def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[str, Any],
+                            coefficients_file: str | None = None) -> str:
+    """TOML text of a scenario that extends ``base_file`` with the optimised key.
 
+    A static key is written as ``[key.coefficients]``; a dynamic key points at
+    ``coefficients_file`` (written by :func:`write_dynamic_key`, relative to the new scenario).
     With sizing, the plant's sections are rewritten scaled to the chosen size (arrays are replaced,
     not merged, by ``extends``).
     """
     coefficients = report.get("coefficients_rounded")
-    if coefficients is None:
-        raise OptimisationError("--write: only static keys can be written into a scenario (a dynamic key needs a coefficients file)")
+    if coefficients is None and coefficients_file is None:
+        raise OptimisationError("--write: a dynamic key needs its coefficients file (see write_dynamic_key)")
     lines = [
         f"# Written by `greenkommon optimise` from {Path(base_file).name}",
         f"# optimiser value {report['optimiser_value_eur']:,.2f} €/yr; re-simulated with the written key "
@@ -1559,13 +1958,58 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
                     value = round(float(value) * factor, 6)
                 lines.append(f"{key} = {_toml_value(value)}")
             lines.append("")
+        lines.extend(_scaled_financing(scenario, factor))
     lines.append("[key]")
+    if coefficients is None:
+        lines.append('type = "dynamic"')
+        lines.append(f"coefficients_file = {_toml_str(str(coefficients_file))}")
+        return "\n".join(lines) + "\n"
     lines.append('type = "static"')
     lines.append("")
     lines.append("[key.coefficients]")
     for name, k in coefficients.items():
         lines.append(f"{_toml_str(name)} = {round(k, 9)!r}")
     return "\n".join(lines) + "\n"
+
+
+def write_dynamic_key(path: str | Path, coefficients: np.ndarray, production_kwh: Any, venue_names: Sequence[str],
+                      precision: float) -> Path:
+    """Write a dynamic key (N, T) as the CSV ``greenkommon run`` reads (``Horodate;<venue>;…`` in %).
+
+    Uses :func:`greenkommon.enedis.export_dynamic_key` (atomic); the coefficients should already
+    be multiples of ``precision`` so that its flooring keeps them.
+    """
+    import pandas as pd
+
+    from .enedis import export_dynamic_key
+
+    index = getattr(production_kwh, "index", None)
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError("write_dynamic_key: production_kwh must be a pandas Series with a time index")
+    p = np.asarray(production_kwh, dtype=float)
+    # the exporter derives α = allocated / P: give it k·P so that α is the key itself
+    share = pd.DataFrame((np.asarray(coefficients) * p[None, :]).T, index=index, columns=list(venue_names))
+    out, _ = export_dynamic_key(path, pd.Series(p, index=index), share, step=precision)
+    return out
+
+
+def _scaled_financing(scenario: Any, factor: float) -> list[str]:
+    """``[finance]`` lines scaling the producer's loan and the venues' equity [€] with the plant.
+
+    Both are absolute amounts sized for the input plant; the finance stage refuses financing above
+    the investment, so a smaller plant needs them scaled (the financing structure is kept).
+    """
+    fin = scenario.raw.get("finance", {}) if isinstance(scenario.raw, dict) else {}
+    lines: list[str] = []
+    if "loan_amount_eur" in fin:
+        lines += ["[finance]", "# loan scaled with the plant size (same share of the investment)",
+                  f"loan_amount_eur = {round(float(fin['loan_amount_eur']) * factor, 2)!r}", ""]
+    equity = fin.get("equity_eur")
+    if isinstance(equity, dict) and equity:
+        lines += ["[finance.equity_eur]", "# venue equity scaled with the plant size"]
+        lines += [f"{_toml_str(k)} = {round(float(v) * factor, 2)!r}" for k, v in equity.items()]
+        lines.append("")
+    return lines
 
 
 def _toml_str(s: str) -> str:

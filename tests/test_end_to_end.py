@@ -121,3 +121,28 @@ def test_golden_baseline(baseline, regen_golden):
     for name, row in expected["venues"].items():
         for key, value in row.items():
             assert payload["venues"][name][key] == pytest.approx(value, rel=1e-6, abs=1e-6), (name, key)
+
+
+def test_dynamic_key_file_round_trip(baseline, tmp_path, baseline_scenario_path):
+    """Export the baseline's allocation as a dynamic key (floored to 0.1 %), replay it as a
+    ``dynamic`` scenario: the allocation must be the baseline's minus exactly the flooring loss."""
+    from greenkommon.enedis import export_dynamic_key
+
+    key_file, extra_surplus_kwh = export_dynamic_key(
+        tmp_path / "key.csv", baseline.production_kwh, baseline.allocated_kwh
+    )
+    variant = tmp_path / "dynamic.toml"
+    variant.write_text(
+        f'extends = "{baseline_scenario_path.as_posix()}"\n'
+        f'[key]\ntype = "dynamic"\ncoefficients_file = "{key_file.as_posix()}"\n',
+        encoding="utf-8",
+    )
+    replay = run_scenario(load_scenario(variant))
+    assert extra_surplus_kwh >= 0
+    assert replay.allocated_kwh.to_numpy().sum() == pytest.approx(
+        baseline.allocated_kwh.to_numpy().sum() - extra_surplus_kwh, abs=1e-3
+    )
+    assert (replay.allocated_kwh.to_numpy() <= baseline.allocated_kwh.to_numpy() + 1e-9).all()
+    np.testing.assert_allclose(
+        replay.allocated_kwh.sum(axis=1) + replay.surplus_kwh, replay.production_kwh, atol=1e-9
+    )

@@ -9,7 +9,10 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
+
+from ..errors import GreenkommonWarning
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,13 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "'none' clears the scenario's list")
     p.add_argument("--dynamic", action="store_true", help="optimise a dynamic key (one coefficient per venue and interval)")
     p.add_argument("--size", action="store_true",
-                   help="optimise the plant size [kWp] with the static key (needs capex_eur_per_kwp and a size "
-                        "limit in [optimise])")
+                   help="optimise the plant size [kWp] with the static key (needs a size limit in [optimise]; "
+                        "the plant's cost comes from [finance] unless [optimise] capex_eur_per_kwp is set)")
     p.add_argument("--method", choices=("choose", "simplex", "ipm"), help="HiGHS algorithm (default: the scenario's, ipm)")
     p.add_argument("--no-round", action="store_true", help="keep the coefficients unrounded")
     p.add_argument("--write", metavar="NEW.toml",
-                   help="write a scenario extending the input one with the optimised static key "
-                        "(and plant size); `greenkommon run NEW.toml` simulates it")
+                   help="write a scenario extending the input one with the optimised key (static: in the "
+                        "file; dynamic: in NEW_key.csv next to it) and plant size; `greenkommon run NEW.toml` "
+                        "simulates it")
     p.add_argument("--json", metavar="FILE", help="also write the optimiser report as JSON")
     p.set_defaults(func=run)
 
@@ -66,8 +70,8 @@ def _config(scenario, args):
     if args.no_round:
         changes["round_keys"] = False
     if args.size:
-        if cfg.capex_eur_per_kwp is None or cfg.max_size_kwp() == float("inf"):
-            raise ScenarioError(f"--size: {scenario.file}: [optimise] needs capex_eur_per_kwp and max_peak_power_kwp "
+        if cfg.max_size_kwp() == float("inf"):
+            raise ScenarioError(f"--size: {scenario.file}: [optimise] needs a size limit: max_peak_power_kwp "
                                 "(or roof_area_m2 and peak_power_kwp_per_m2)")
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
@@ -100,7 +104,7 @@ def format_report(report: dict, names: list[str]) -> str:
     if "coefficients_rounded" in report:
         head = f"{'venue':<{width}}  {'key %':>8}  {'optimal %':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
     else:
-        head = f"{'venue':<{width}}  {'mean key %':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
+        head = f"{'venue':<{width}}  {'key % (*)':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
     lines.append(head)
     lines.append("-" * len(head))
     for n in names:
@@ -110,14 +114,17 @@ def format_report(report: dict, names: list[str]) -> str:
             lines.append(f"{n:<{width}}  {100 * report['coefficients_rounded'][n]:>8.1f}  {100 * report['coefficients'][n]:>10.4f}"
                          f"  {sav:>13,.2f}  {diff:>+17,.2f}")
         else:
-            lines.append(f"{n:<{width}}  {100 * report['mean_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}")
+            lines.append(f"{n:<{width}}  {100 * report['weighted_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}")
     total = sum(report["savings_eur"].values())
     total_pr = sum(report["prorata_savings_eur"].values())
     pad = 20 if "coefficients_rounded" in report else 10
     lines.append("-" * len(head))
     lines.append(f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}")
     lines.append("")
-    lines.append("savings: against no operation, at the internal price; vs pro-rata: against Enedis's default key")
+    if "weighted_coefficients" in report:
+        lines.append("(*) dynamic key: coefficients weighted by production (share of the year's production)")
+    lines.append("savings: each venue's bill reduction against no operation, net of the internal price it pays; "
+                 "vs pro-rata: against Enedis's default key")
     lines.append(f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
                  f"{report['optimiser_value_eur']:,.2f}, re-simulated {report['resimulated_value_eur']:,.2f}, "
                  f"pro-rata key {report['prorata_value_eur']:,.2f}")
@@ -140,20 +147,16 @@ def _simulate(scenario):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..optimise import optimise_scenario, optimised_scenario_toml
+    from ..optimise import optimise_scenario, optimised_scenario_toml, write_dynamic_key
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
     cfg = _config(scenario, args)
-    if args.write and cfg.model == "dynamic":
-        from ..errors import OptimisationError
-
-        raise OptimisationError("--write: only static keys can be written into a scenario; drop --dynamic")
     print(f"simulating {scenario.name!r} ...", file=sys.stderr)
     production_kwh, consumption_kwh = _simulate(scenario)
     print("optimising ...", file=sys.stderr)
-    _, report = optimise_scenario(scenario, production_kwh, consumption_kwh, config=cfg)
+    result, report = optimise_scenario(scenario, production_kwh, consumption_kwh, config=cfg)
     print(format_report(report, scenario.venue_names))
     if args.json:
         _atomic_write(Path(args.json), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -162,9 +165,18 @@ def run(args: argparse.Namespace) -> int:
         base = Path(args.scenario)
         if out.resolve().parent != base.resolve().parent:
             rel = os.path.relpath(base.resolve(), out.resolve().parent)
+            warnings.warn(f"{out}: written outside the folder of {base.name}; relative paths of the scenario chain "
+                          "are resolved from each file's own folder, keep the chain in one folder", GreenkommonWarning,
+                          stacklevel=1)
         else:
             rel = base.name
-        _atomic_write(out, optimised_scenario_toml(scenario, rel, report))
+        key_file = None
+        if result.coefficients.ndim == 2:
+            key_path = out.with_name(out.stem + "_key.csv")
+            write_dynamic_key(key_path, result.coefficients, production_kwh, scenario.venue_names, cfg.precision())
+            key_file = key_path.name
+            print(f"\ndynamic key written to {key_path}")
+        _atomic_write(out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file))
         print(f"\nscenario written to {out} (run it with: greenkommon run {out})")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
