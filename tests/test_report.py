@@ -691,3 +691,9 @@ def test_write_excel_is_atomic(result, tmp_path, monkeypatch):
         write_excel_report(result, target)
     assert target.read_bytes() == b"old workbook"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_venue_colours_never_look_like_the_sun_or_the_surplus():
+    colours = plots.venue_colors([f"v{i}" for i in range(7)])
+    assert len(set(colours.values())) == 7
+    assert not {plots.SUN_COLOR, plots.SURPLUS_COLOR, "#ff7f0e"} & set(colours.values())

@@ -42,9 +42,14 @@ SUN_COLOR = "#f2a900"
 
 
 def venue_colors(names: list[str]) -> dict[str, str]:
-    """A stable colour per venue (tab10 order, venue order)."""
+    """A stable colour per venue, in venue order.
+
+    tab10 without its orange, olive and grey, which the figures keep for the sun (production),
+    and the surplus: a venue must never look like the plant.
+    """
     cmap = matplotlib.colormaps["tab10"]
-    return {name: matplotlib.colors.to_hex(cmap(i % 10)) for i, name in enumerate(names)}
+    palette = [matplotlib.colors.to_hex(cmap(i)) for i in (0, 2, 3, 4, 5, 6, 9)]
+    return {name: palette[i % len(palette)] for i, name in enumerate(names)}
 
 
 # -- data helpers --------------------------------------------------------------------------------
