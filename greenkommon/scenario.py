@@ -7,8 +7,8 @@ spans several tables (venue names used by the key, ...).
 
 A file may extend another one (``extends = "greenkommon.toml"``, relative to its own folder):
 tables are merged recursively, the extending file wins; ``[[venues]]`` entries are merged by
-``name`` (``remove = true`` drops a venue -- and its entries in ``key.coefficients``,
-``key.priority_order`` and ``finance.equity_eur`` --, a new name adds one); every other array is replaced.
+``name`` (``remove = true`` drops a venue, and its name from the tables keyed by venue name such
+as key coefficients and equity; a new name adds one); every other array is replaced.
 Relative file paths are resolved against the folder of the file being loaded (keep a chain of
 scenarios in one folder).
 """
@@ -327,31 +327,39 @@ def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, 
         if key == "extends":
             continue
         if key == "venues" and isinstance(value, list) and isinstance(out.get("venues"), list):
-            out["venues"] = _merge_venues(out["venues"], value)
+            out["venues"], removed = _merge_venues(out["venues"], value)
+            if removed:
+                _prune_venue_names(out, removed, override)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge_scenario(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
-    removed = {e.get("name") for e in override.get("venues", []) if isinstance(e, dict) and e.get("remove") is True}
-    if removed:
-        _drop_venue_entries(out, removed)
     return out
 
 
-def _drop_venue_entries(data: dict[str, Any], removed: set[Any]) -> None:
-    """A removed venue also leaves the tables keyed by venue name of the base (its key share,
-    its equity) and the priority order, so ``remove = true`` alone gives a valid scenario."""
-    for table, field_name in (("key", "coefficients"), ("finance", "equity_eur")):
-        sub = data.get(table, {}).get(field_name) if isinstance(data.get(table), dict) else None
-        if isinstance(sub, dict):
-            for name in removed:
-                sub.pop(name, None)
-    order = data.get("key", {}).get("priority_order") if isinstance(data.get("key"), dict) else None
-    if isinstance(order, list):
-        data["key"]["priority_order"] = [n for n in order if n not in removed]
+def _prune_venue_names(data: dict[str, Any], removed: set[str], override: dict[str, Any]) -> None:
+    """Drop a removed venue from the tables keyed by venue name (key coefficients, equity,
+    optimiser bounds...) and from lists of venue names, unless the extending file sets them."""
+
+    def prune(node: Any, over: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: prune(v, over.get(k) if isinstance(over, dict) else None)
+                for k, v in node.items()
+                if k == "venues" or not (k in removed and not (isinstance(over, dict) and k in over))
+            }
+        if isinstance(node, list) and node and all(isinstance(v, str) for v in node) and over is None:
+            return [v for v in node if v not in removed]
+        return node
+
+    for key in list(data):
+        if key != "venues":
+            data[key] = prune(data[key], override.get(key))
 
 
-def _merge_venues(base: list[dict[str, Any]], override: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge_venues(
+    base: list[dict[str, Any]], override: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], set[str]]:
     venues = [copy.deepcopy(v) for v in base]
     by_name = {v.get("name"): i for i, v in enumerate(venues)}
     drop: set[str] = set()
@@ -367,7 +375,7 @@ def _merge_venues(base: list[dict[str, Any]], override: list[dict[str, Any]]) ->
         else:
             venues.append(copy.deepcopy(entry))
             by_name[name] = len(venues) - 1
-    return [v for v in venues if v.get("name") not in drop]
+    return [v for v in venues if v.get("name") not in drop], drop
 
 
 def load_scenario(path: str | Path) -> Scenario:

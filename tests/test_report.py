@@ -9,6 +9,7 @@ code is checked against quantities recomputed from those frames, not against its
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,24 +21,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-try:
-    from greenkommon.pipeline import ScenarioResult
-except (
-    ImportError
-):  # TEMPORARY until the allocation stage lands on main: the report needs only the class
-    import sys
-    import types
-
-    import greenkommon
-
-    greenkommon.allocation = sys.modules["greenkommon.allocation"] = types.ModuleType(
-        "greenkommon.allocation"
-    )
-    from greenkommon.pipeline import ScenarioResult
+from greenkommon.pipeline import ScenarioResult
 from greenkommon.report import plots
 from greenkommon.report.excel import build_workbook, write_excel_report
 from greenkommon.report.html import (
     FIGURE_IDS,
+    _uncertainty_figure,
     build_html_report,
     p50_p90,
     write_html_report,
@@ -77,6 +66,55 @@ def prorata(production: np.ndarray, consumption: np.ndarray) -> tuple[np.ndarray
     ratio = np.divide(production, total, out=np.zeros_like(production), where=total > 0)
     alloc = consumption * np.minimum(1.0, ratio)
     return alloc, production - alloc.sum(axis=0)
+
+
+def payback(flows: np.ndarray) -> float:
+    """First year the cumulative flow is >= 0 (NaN if never)."""
+    ok = np.flatnonzero(np.cumsum(flows) >= 0)
+    return float(ok[0]) if ok.size else float("nan")
+
+
+def fake_projection(names: list[str], savings: pd.Series) -> SimpleNamespace:
+    """An object shaped like ``economics.finance.FinanceResult`` (documented attributes only).
+
+    Venues: equity 3 × year-1 savings at year 0, then savings growing with the case's rate;
+    producer: −400 000 € then 30 000 €/yr for 20 years (no loan: project = equity).
+    """
+    cases = {}
+    for case, rate in (("flat", 0.0), ("+3 %/yr", 0.03)):
+        frames, metrics = {}, {}
+        for name in names:
+            flows = np.r_[-3.0 * savings[name], savings[name] * (1 + rate) ** np.arange(20)]
+            frames[name] = pd.DataFrame(
+                {"cash_flow_eur": flows}, index=pd.RangeIndex(21, name="year")
+            )
+            metrics[name] = flows
+        producer_flows = np.r_[-400_000.0, np.full(20, 30_000.0)]
+        producer = pd.DataFrame(
+            {"project_cash_flow_eur": producer_flows, "equity_cash_flow_eur": producer_flows},
+            index=pd.RangeIndex(21, name="year"),
+        )
+        metrics["producer (project)"] = metrics["producer (equity)"] = producer_flows
+        met = pd.DataFrame(
+            {
+                "npv_eur": {k: npf.npv(0.04, f) for k, f in metrics.items()},
+                "irr": {k: npf.irr(f) for k, f in metrics.items()},
+                "simple_payback_years": {k: payback(f) for k, f in metrics.items()},
+                "discounted_payback_years": {k: float("nan") for k in metrics},
+            }
+        )
+        met.index.name = "stakeholder"
+        venues = pd.concat(frames, names=["venue", "year"])
+        cases[case] = SimpleNamespace(name=case, venues=venues, producer=producer, metrics=met)
+    return SimpleNamespace(
+        cases=cases,
+        discount_rate=0.04,
+        lifetime_years=20,
+        lcoe_eur_per_kwh=0.11,
+        producer_inputs=SimpleNamespace(
+            capex_eur=400_000.0, labels={"capex_eur": "ASSUMPTION (data file default)"}
+        ),
+    )
 
 
 def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None) -> ScenarioResult:
@@ -134,28 +172,7 @@ def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None)
             source="scenario",
         ),
     ]
-    extras = {}
-    if finance:
-        years = np.arange(21)
-        cash = {}
-        for name in names:
-            flows = np.full(21, float(bills.loc[name, "savings_eur"]))
-            flows[0] = -3.0 * flows[1]
-            cash[name] = flows
-        cash["producer"] = np.r_[-400_000.0, np.full(20, 30_000.0)]
-        cf = pd.DataFrame(cash, index=years)
-        metrics = pd.DataFrame(
-            {
-                "npv_eur": {p: npf.npv(0.04, cf[p]) for p in cf},
-                "irr_pct": {p: 100 * npf.irr(cf[p]) for p in cf},
-                "payback_years": {p: float(np.argmax(cf[p].cumsum().to_numpy() >= 0)) for p in cf},
-            }
-        )
-        extras["finance"] = {
-            "cash_flows_eur": cf,
-            "metrics": metrics,
-            "assumptions": {"lifetime_years": 20, "discount_rate": 0.04},
-        }
+    extras = {"finance": fake_projection(names, bills["savings_eur"]) if finance else None}
     return ScenarioResult(
         scenario=sc,
         index=index,
@@ -295,12 +312,12 @@ def test_html_says_what_is_missing(result):
     assert "Not available" in keys and "<img" not in keys
 
 
-def test_html_french_labels(result):
+def test_html_french_labels(result, html_en):
     page = build_html_report(result, "fr")
     assert '<html lang="fr">' in page
     assert tr("title", "fr") in page and tr("fig_monthly", "fr") in page
     assert tr("title", "en") not in page and tr("fig_monthly", "en") not in page
-    assert set(_images(page)) == set(_images(build_html_report(result, "en")))
+    assert set(_images(page)) == set(_images(html_en))
 
 
 def test_every_label_exists_in_every_language():
@@ -419,10 +436,16 @@ def test_excel_sheets_and_units(workbook):
         "Cash flows",
         "NPV IRR payback",
         "Key comparison",
+        "Eligibility",
     ]
+    text_columns = {"Venue", "Month", "Year", "Grid price trend", "Party"}
     for name in ("Energy per venue", "Monthly energy", "Bills", "Cash flows", "NPV IRR payback"):
         header, rows = _sheet_table(workbook[name])
-        assert all("[" in h for h in header[1:]), (name, header)  # every number column has a unit
+        numeric = [h for h in header if h not in text_columns]
+        assert numeric and all("[" in h for h in numeric), (
+            name,
+            header,
+        )  # every number column has a unit
 
 
 def test_excel_energy_numbers_are_numbers(result, workbook):
@@ -448,16 +471,21 @@ def test_excel_bills_and_finance(result, workbook):
     assert total[header.index("Savings [€/yr]")] == pytest.approx(result.bills["savings_eur"].sum())
     assert "energy_supply_eur [€/yr]" in header  # breakdown columns kept, unit from the name
     header, rows = _sheet_table(workbook["Cash flows"])
-    assert len(rows) == 21 and header[0] == "Year"
-    col = header.index("producer: Cumulative [€]")
-    assert rows[-1][col] == pytest.approx(-400_000 + 20 * 30_000)
+    assert len(rows) == 2 * 21 and header[:2] == ["Grid price trend", "Year"]
+    flat = [r for r in rows if r[0] == "stable prices"]
+    col = header.index("producer (project): Cumulative [€]")
+    assert flat[-1][1] == 20 and flat[-1][col] == pytest.approx(-400_000 + 20 * 30_000)
+    rising = [r for r in rows if r[0] == "+3 %/yr"]
+    col = header.index("le 6b: Cash flow [€]")
+    s6b = result.bills.loc["le 6b", "savings_eur"]
+    assert rising[2][col] == pytest.approx(s6b * 1.03)  # year 2 = year-1 savings + 3 %
+    assert rising[0][col] == pytest.approx(-3 * s6b)
     header, rows = _sheet_table(workbook["NPV IRR payback"])
-    producer = next(r for r in rows if r[0] == "producer")
+    producer = next(r for r in rows if r[0] == "stable prices" and r[1] == "producer (project)")
     # hand check: IRR of -400k then 20 × 30k solves Σ 30k/(1+r)^t = 400k -> r ≈ 4.22 %
     assert producer[header.index("Internal rate of return [%]")] == pytest.approx(4.22, abs=0.01)
-    assert (
-        producer[header.index("Payback [years]")] == 14.0
-    )  # 14 × 30k = 420k ≥ 400k, 13 × 30k < 400k
+    # 14 × 30k = 420k ≥ 400k, 13 × 30k < 400k
+    assert producer[header.index("Payback [years]")] == 14.0
 
 
 def test_excel_assumptions_list_every_parameter(result, workbook):
@@ -466,9 +494,14 @@ def test_excel_assumptions_list_every_parameter(result, workbook):
     r = params["plant.sections[east].peak_power_kwp"]
     assert r[1] == 200.0 and r[2] == "kWp" and r[3] == "scenario file"
     assert params["prices.supply_price_eur_per_kwh"][2] == "€/kWh"
-    assert params["finance.discount_rate"][3] == "default of greenkommon"  # not in the bundled file
+    assert params["simulation.timezone"][1:4] == ["Europe/Paris", None, "scenario file"]
     assert params["venues[Les Poussières].meter_id"][1].startswith("set (hidden")
     assert params["finance_projection.lifetime_years"][1] == 20
+    assert params["finance_projection.capex_eur"][1:4] == [
+        400_000,
+        "€",
+        "ASSUMPTION (data file default)",
+    ]
 
     # every leaf of the scenario file is listed
     def leaves(node, prefix=""):
@@ -478,18 +511,41 @@ def test_excel_assumptions_list_every_parameter(result, workbook):
             elif not isinstance(v, list) or not v or not isinstance(v[0], dict):
                 yield f"{prefix}{k}"
 
-    for leaf in leaves(
-        {k: v for k, v in result.scenario.raw.items() if k not in ("venues", "plant")}
-    ):
-        if leaf in ("name", "description"):
-            continue
-        assert leaf in params, leaf
+    # table entries are listed as field[key]; compare with dotted TOML paths
+    dotted = {re.sub(r"\[([^\]]+)\]", r".\1", p) for p in params if isinstance(p, str)}
+    for leaf in leaves(result.scenario.raw):
+        assert leaf in dotted, leaf
+    for venue in result.scenario.raw["venues"]:
+        for leaf in leaves(venue):
+            if leaf != "name":
+                assert f"venues.{venue['name']}.{leaf}" in dotted, leaf
+    for section in result.scenario.raw["plant"]["sections"]:
+        for leaf in leaves(section):
+            assert f"plant.sections.{section['name']}.{leaf}" in dotted, leaf
 
 
 def test_assumption_rows_cover_defaults_and_units():
     rows = {r["parameter"]: r for r in assumption_rows(make_scenario(with_meter=False))}
     assert rows["simulation.step"]["value"] == "1h" and rows["simulation.step"]["from_file"]
     assert rows["venues[Les Poussières].meter_id"]["value"] is None
+    # a field the file leaves out is listed with its default and marked as such
+    data = read_scenario_mapping(REPO / "scenarios" / "greenkommon.toml")
+    del data["simulation"]["timezone"]
+    rows = {r["parameter"]: r for r in assumption_rows(parse_scenario(data, "x.toml"))}
+    assert (
+        rows["simulation.timezone"]["value"] == "Europe/Paris"
+        and not rows["simulation.timezone"]["from_file"]
+    )
+    assert rows["simulation.year"]["from_file"]
+    # a key the file sets but no typed field of that name holds is still listed, as written
+    sc = make_scenario(with_meter=False)
+    raw = merge_scenario(
+        sc.raw, {"venues": [{"name": "le 6b", "load": {"mix": {"studios": 0.75}}}]}
+    )
+    rows = {r["parameter"]: r for r in assumption_rows(dataclasses.replace(sc, raw=raw))}
+    r = rows["venues[le 6b].load.mix.studios"]
+    assert r["value"] == 0.75 and r["from_file"] and r["as_written"]
+    assert not rows["venues[le 6b].load.annual_consumption_kwh"]["as_written"]
     assert (
         unit_of("annual_consumption_kwh") == "kWh"
         and unit_of("supply_price_eur_per_kwh") == "€/kWh"
@@ -505,10 +561,26 @@ def test_excel_french_and_missing_finance(result, tmp_path):
     assert wb["Comparaison des clés"]["A1"].value.startswith("Non disponible")
 
 
-def test_finance_tables_accepts_dict_and_reports_absence(result):
+def test_finance_tables_from_projection(result):
     fin = finance_tables(result)
-    assert isinstance(fin, FinanceTables) and "producer" in fin.cash_flows_eur.columns
+    assert isinstance(fin, FinanceTables)
+    assert fin.shown_case == "+3 %/yr"  # rising prices shown to members, like `greenkommon finance`
+    names = result.scenario.venue_names
+    assert list(fin.cash_flows_eur.columns) == [*names, "producer (project)", "producer (equity)"]
+    assert fin.venues == names
+    assert fin.metrics.loc[("flat", "producer (project)"), "irr_pct"] == pytest.approx(
+        4.2166, abs=1e-3
+    )
     assert finance_tables(make_fake_result(result.scenario, finance=False)) == "no_finance"
+
+
+def test_html_finance_section(result, html_en):
+    part = html_en.split('id="fig-cashflow"')[1].split('id="fig-key-comparison"')[0]
+    assert "<img" in part and "+3 %/yr" in part and "stable prices" in part
+    fin = finance_tables(result)
+    npv = fin.metrics.loc[("flat", "le 6b"), "npv_eur"]
+    assert fmt_number(npv, 0) in part
+    assert "producer (shareholders)" in part
 
 
 def test_tariff_figures_listed_with_confidence(result, html_en, workbook):
@@ -530,14 +602,98 @@ def test_tariff_figures_listed_with_confidence(result, html_en, workbook):
     assert list(listed)[:2] == ["internal.price", "turpe.acc_coefficient"]  # flagged first
 
 
-def test_optional_uncertainty_histogram(result):
+def test_optional_uncertainty_histogram(html_en):
     # 1..100: median (50 + 51) / 2 = 50.5; 10th percentile at rank 0.1 · 99 = 9.9 -> 10 + 0.9 = 10.9
     assert p50_p90(np.arange(1.0, 101.0)) == pytest.approx((50.5, 10.9))
     samples = np.random.default_rng(0).normal(20_000, 1_000, 500)
-    page = build_html_report(result, "en", extra={"uncertainty": {"savings_eur_samples": samples}})
-    assert "fig-uncertainty" in _images(page)
-    assert 'id="fig-uncertainty"' not in build_html_report(
-        result, "en"
-    )  # optional: absent when not computed
-    few = build_html_report(result, "en", extra={"uncertainty": {"savings_eur_samples": [1.0]}})
-    assert "fewer than two samples" in few
+    part = _uncertainty_figure({"savings_eur_samples": samples}, "en", "svg")
+    assert (
+        part.startswith('<figure id="fig-uncertainty" class="plot">')
+        and "data:image/svg+xml;base64," in part
+    )
+    assert 'id="fig-uncertainty"' not in html_en  # optional: absent when not computed
+    few = _uncertainty_figure({"savings_eur_samples": [1.0]}, "en", "svg")
+    assert "fewer than two samples" in few and "<img" not in few
+
+
+def test_eligibility_block(result):
+    import greenkommon.report.html as report_html
+
+    assert "not run for this result" in report_html._eligibility_block(result, "en")
+    rep = SimpleNamespace(
+        eligible=False,
+        rule=SimpleNamespace(label="general rule (2 km)"),
+        farthest_pair=("roof", "le 6b"),
+        max_distance_km=4.481,
+        limit_km=2.0,
+        power_ok=True,
+        largest_subsets=(("Les Poussières", "Villa Mais d'Ici"),),
+        notes=("a caveat",),
+    )
+    block = report_html._eligibility_block(
+        dataclasses.replace(result, extras={"eligibility": rep}), "en"
+    )
+    assert block.startswith('<div id="eligibility" class="missing">')
+    assert "No: as described" in block and "4.48 km apart; the rule allows 2 km" in block
+    assert "Les Poussières, Villa Mais d&#x27;Ici" in block and "a caveat" in block
+    ok = SimpleNamespace(**{**vars(rep), "eligible": True, "max_distance_km": 1.5})
+    block = report_html._eligibility_block(
+        dataclasses.replace(result, extras={"eligibility": ok}), "fr"
+    )
+    assert 'class="ok"' in block and "Oui" in block and "Plus grands groupes" not in block
+
+
+def test_html_ids_unique_and_monthly_numbers(result, html_en):
+    ids = re.findall(r'\sid="([^"]+)"', html_en)
+    assert len(ids) == len(set(ids))
+    details = re.search(r"<details>(.*?)</details>", html_en, re.S).group(1)
+    rows = re.findall(r"<tr><td>(\w+)</td>(.*?)</tr>", details)
+    assert [r[0] for r in rows] == [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ]
+    july = re.findall(r'<td class="n">([^<]*)</td>', rows[6][1])
+    prod = result.production_kwh[result.index.month == 7].sum() / 1000
+    assert july[0] == fmt_number(prod, 1)
+    venue = result.scenario.venue_names[2]
+    share = (
+        100
+        * result.allocated_kwh[venue][result.index.month == 7].sum()
+        / result.consumption_kwh[venue][result.index.month == 7].sum()
+    )
+    n = len(result.scenario.venue_names)
+    assert july[2 + n + 2] == fmt_number(share, 1)
+
+
+def test_write_excel_is_atomic(result, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(b"old workbook")
+
+    def broken_save(self, filename):
+        with open(filename, "wb") as fh:
+            fh.write(b"half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Workbook, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        write_excel_report(result, target)
+    assert target.read_bytes() == b"old workbook"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_venue_colours_never_look_like_the_sun_or_the_surplus():
+    colours = plots.venue_colors([f"v{i}" for i in range(7)])
+    assert len(set(colours.values())) == 7
+    assert not {plots.SUN_COLOR, plots.SURPLUS_COLOR, "#ff7f0e"} & set(colours.values())

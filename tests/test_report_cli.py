@@ -16,6 +16,7 @@ from test_report import REPO, make_fake_result
 
 import greenkommon.pipeline as pipeline
 from greenkommon.cli import main
+from greenkommon.scenario import load_scenario
 
 BUNDLED = REPO / "scenarios" / "greenkommon.toml"
 
@@ -60,8 +61,21 @@ def test_report_writes_both_files_with_comparison(fake_pipeline, tmp_path, capsy
     assert "'optimised' skipped" in err
     wb = load_workbook(xlsx_path)
     ws = wb["Comparaison des clés"]
-    values = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
-    assert "prorata" in values and "static" in values
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    head_at = next(i for i, r in enumerate(rows) if r[0] == "Clé de répartition")
+    header, body = rows[head_at], {r[0]: r for r in rows[head_at + 1 :] if r[0]}
+    assert set(body) >= {"prorata", "static"}
+    assert body["static"][1] == "parts fixes au prorata des consommations annuelles"
+    # the fixed-shares variant uses each venue's share of the yearly consumption (the fake run
+    # reproduces each venue's annual_consumption_kwh of the file exactly)
+    venues = load_scenario(BUNDLED).venues
+    total = sum(v.load.annual_consumption_kwh for v in venues)
+    for v in venues:
+        col = header.index(f"{v.name}: Part de la production [%]")
+        assert body["static"][col] == pytest.approx(
+            100 * v.load.annual_consumption_kwh / total, abs=1e-6
+        )
+        assert body["prorata"][col] is None  # pro rata: no fixed share
 
 
 def test_report_default_output_and_no_compare(fake_pipeline, tmp_path, monkeypatch):

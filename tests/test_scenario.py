@@ -122,3 +122,13 @@ def test_cli_prints_one_line_error(tmp_path, capsys):
     assert code == 2
     assert err[-1].startswith("error: ") and "key.type = 'magic'" in err[-1]
     assert not any("Traceback" in line for line in err)
+
+
+def test_removing_a_venue_drops_it_from_venue_keyed_tables(tmp_path):
+    base = load_scenario(BASE)
+    path = write_override(tmp_path, "[[venues]]\nname = \"Villa Mais d'Ici\"\nremove = true\n")
+    sc = load_scenario(path)
+    assert "Villa Mais d'Ici" not in sc.venue_names
+    raw_equity = base.raw.get("finance", {}).get("equity_eur", {})
+    assert "Villa Mais d'Ici" in raw_equity  # the baseline gives equity per venue
+    assert set(sc.raw["finance"]["equity_eur"]) == set(raw_equity) - {"Villa Mais d'Ici"}

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
-from .i18n import check_lang, month_names, party_label, tr
+from .i18n import case_label, check_lang, key_label, month_names, party_label, reason_text, tr
 from .plots import monthly_sum
 from .tables import (
     FinanceTables,
@@ -113,7 +113,9 @@ def _header_for(column: str, lang: str) -> str:
         return tr(column, lang)
     except KeyError:
         unit = unit_of(column)
-        unit = {"€": "€/yr"}.get(unit, unit) if column.endswith("_eur") else unit
+        # the bill table holds yearly amounts
+        per_year = "an" if lang == "fr" else "yr"
+        unit = {"€": f"€/{per_year}", "kWh": f"kWh/{per_year}"}.get(unit, unit)
         return f"{column} [{unit}]" if unit else column
 
 
@@ -123,17 +125,19 @@ def _assumptions_sheet(
     sc = result.scenario
     rows = []
     for r in assumption_rows(sc):
-        origin = tr("from_file", lang) if r["from_file"] else tr("default", lang)
+        if r["as_written"]:
+            origin = tr("from_file_raw", lang)
+        else:
+            origin = tr("from_file", lang) if r["from_file"] else tr("default", lang)
         value = tr("hidden", lang) if r["value"] == "***" else r["value"]
         rows.append([r["parameter"], value, r["unit"], origin])
-    rows.insert(0, ["scenario.name", sc.name, "", tr("from_file", lang)])
-    rows.insert(1, ["scenario.file", str(sc.file) if sc.file else "", "", ""])
+    rows.insert(0, ["file", str(sc.file) if sc.file else "", "", ""])
     rows.append(
         ["weather.source_used", str(result.weather_meta.get("source", "")), "", "weather stage"]
     )
     if isinstance(fin, FinanceTables):
-        for name, value in fin.assumptions.items():
-            rows.append([f"finance_projection.{name}", value, unit_of(name), "economics stage"])
+        for name, value, label in fin.assumptions:
+            rows.append([f"finance_projection.{name}", value, unit_of(name), label])
     next_row = _write_table(
         ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang), tr("origin", lang)], rows
     )
@@ -151,13 +155,13 @@ def _assumptions_sheet(
             tr("confidence", lang),
             tr("source", lang),
         ]
-        rows = [
+        fig_rows = [
             [r.figure, r.value, r.unit, r.confidence, r.source]
             for r in figures.itertuples(index=False)
         ]
-        row = _write_table(ws, header, rows, start_row=row + 1)
-        for i, r in enumerate(rows, start=row - len(rows)):
-            if is_flagged(r[3]):
+        row = _write_table(ws, header, fig_rows, start_row=row + 1)
+        for i, fr in enumerate(fig_rows, start=row - len(fig_rows)):
+            if is_flagged(fr[3]):
                 ws.cell(row=i, column=4).font = _NOTE_FONT
     _note(ws, row + 1, tr("generated", lang, version=__version__))
 
@@ -222,35 +226,60 @@ def _monthly_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
 def _bills_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
     bills = result.bills
     first = ["bill_without_eur", "bill_with_eur", "savings_eur"]
-    cols = first + [
-        c for c in bills.columns if c not in first and pd.api.types.is_numeric_dtype(bills[c])
+
+    def is_number(c: str) -> bool:
+        return pd.api.types.is_numeric_dtype(bills[c]) and not pd.api.types.is_bool_dtype(bills[c])
+
+    numbers = first + [c for c in bills.columns if c not in first and is_number(c)]
+    # text and yes/no columns (tariff name, VAT recoverable, flagged figures) go last, unit-less
+    others = [c for c in bills.columns if c not in numbers]
+    rows = [
+        [name, *(r[c] for c in numbers), *(r[c] for c in others)] for name, r in bills.iterrows()
     ]
-    rows = [[name, *(r[c] for c in cols)] for name, r in bills.iterrows()]
-    rows.append([tr("all_venues", lang), *(bills[c].sum() for c in cols)])
-    _write_table(ws, [tr("venue", lang), *(_header_for(c, lang) for c in cols)], rows)
+    rows.append(
+        [tr("all_venues", lang), *(bills[c].sum() for c in numbers), *([None] * len(others))]
+    )
+    header = [tr("venue", lang), *(_header_for(c, lang) for c in numbers), *others]
+    _write_table(ws, header, rows)
 
 
 def _cashflow_sheets(
     ws_cf: Worksheet, ws_fin: Worksheet, fin: FinanceTables | str, lang: str
 ) -> None:
     if isinstance(fin, str):
-        reason = tr("unavailable", lang, reason=tr(fin, lang))
+        reason = tr("unavailable", lang, reason=reason_text(fin, lang))
         _note(ws_cf, 1, reason)
         _note(ws_fin, 1, reason)
         return
-    cf = fin.cash_flows_eur
+    parties = list(fin.cash_flows_eur.columns)
+    names = [party_label(str(p), lang) for p in parties]
     header = [
+        tr("case", lang),
         tr("year", lang),
-        *(f"{party_label(str(p), lang)}: {tr('cash_flow_eur', lang)}" for p in cf.columns),
-        *(f"{party_label(str(p), lang)}: {tr('cumulative_eur', lang)}" for p in cf.columns),
+        *(f"{n}: {tr('cash_flow_eur', lang)}" for n in names),
+        *(f"{n}: {tr('cumulative_eur', lang)}" for n in names),
     ]
-    cum = cf.cumsum()
-    rows = [[year, *cf.loc[year].tolist(), *cum.loc[year].tolist()] for year in cf.index]
+    rows = []
+    for case, cf in fin.cases.items():
+        cf = cf.reindex(columns=parties)
+        cum = cf.cumsum()
+        label = case_label(case, lang)
+        rows += [
+            [label, int(year), *cf.loc[year].tolist(), *cum.loc[year].tolist()] for year in cf.index
+        ]
     _write_table(ws_cf, header, rows)
-    m = fin.metrics
-    cols = [c for c in ("npv_eur", "irr_pct", "payback_years") if c in m.columns]
-    rows = [[party_label(str(party), lang), *(r[c] for c in cols)] for party, r in m.iterrows()]
-    _write_table(ws_fin, [tr("party", lang), *(tr(c, lang) for c in cols)], rows)
+    ws_cf.freeze_panes = "C2"
+    cols = [
+        c
+        for c in ("npv_eur", "irr_pct", "payback_years", "discounted_payback_years")
+        if c in fin.metrics.columns
+    ]
+    rows = [
+        [case_label(str(case), lang), party_label(str(party), lang), *(r[c] for c in cols)]
+        for (case, party), r in fin.metrics.iterrows()
+    ]
+    _write_table(ws_fin, [tr("case", lang), tr("party", lang), *(tr(c, lang) for c in cols)], rows)
+    ws_fin.freeze_panes = "C2"
 
 
 def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:
@@ -266,26 +295,68 @@ def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:
     names = list(comp.savings_eur.columns)
     header = [
         tr("key", lang),
+        tr("description", lang),
         *(f"{n}: {tr('savings_eur', lang)}" for n in names),
+        f"{tr('all_venues', lang)}: {tr('savings_eur', lang)}",
         *(f"{n}: {tr('self_sufficiency_pct', lang)}" for n in names),
         tr("self_consumption_pct", lang),
         tr("surplus_kwh", lang),
-        tr("savings_eur", lang),
+        *(f"{n}: {tr('coefficient_pct', lang)}" for n in names),
     ]
     rows = []
     for k in comp.savings_eur.index:
         c = comp.collective.loc[k]
+        coefs = comp.coefficients.get(k)
+        shares = [None] * len(names) if coefs is None else [100.0 * float(x) for x in coefs]
         rows.append(
             [
                 k,
+                key_label(k, lang, comp.label_keys.get(k)),
                 *comp.savings_eur.loc[k].tolist(),
+                c["savings_eur"],
                 *comp.self_sufficiency_pct.loc[k].tolist(),
                 c["self_consumption_pct"],
                 c["surplus_kwh"],
-                c["savings_eur"],
+                *shares,
             ]
         )
     _write_table(ws, header, rows, start_row=start)
+    _note(ws, start + len(rows) + 2, tr("shares_note", lang))
+
+
+def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None:
+    rep = (result.extras or {}).get("eligibility")
+    if rep is None or not hasattr(rep, "eligible"):
+        _note(ws, 1, tr("unavailable", lang, reason=tr("no_eligibility", lang)))
+        return
+    rule = getattr(rep, "rule", None)
+    pair = getattr(rep, "farthest_pair", ("", ""))
+    rows = [
+        [tr("eligibility", lang), bool(rep.eligible), ""],
+        ["rule", getattr(rule, "label", ""), ""],
+        ["rule.source", getattr(rule, "source", ""), ""],
+        ["rule.confidence", getattr(rule, "confidence", ""), ""],
+        ["limit_km", getattr(rep, "limit_km", None), "km"],
+        ["max_distance_km", getattr(rep, "max_distance_km", None), "km"],
+        ["farthest_pair", " / ".join(map(str, pair)), ""],
+        ["peak_power_kwp", getattr(rep, "peak_power_kwp", None), "kWp"],
+        ["power_cap_mw", getattr(rep, "power_cap_mw", None), "MW"],
+        [
+            "largest_subsets",
+            " | ".join(", ".join(g) for g in getattr(rep, "largest_subsets", ())),
+            "",
+        ],
+        *([f"note {i + 1}", note, ""] for i, note in enumerate(getattr(rep, "notes", ()))),
+    ]
+    nxt = _write_table(ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang)], rows)
+    dist = getattr(rep, "distances_km", None)
+    if isinstance(dist, pd.DataFrame) and not dist.empty:
+        header = [tr("distance_km", lang), *map(str, dist.columns)]
+        table = [[str(i), *r.tolist()] for i, r in dist.iterrows()]
+        _write_table(ws, header, table, start_row=nxt + 1)
+        for row in ws.iter_rows(min_row=nxt + 2, max_row=nxt + 1 + len(table), min_col=2):
+            for c in row:
+                c.number_format = "0.00"
 
 
 def build_workbook(
@@ -309,6 +380,7 @@ def build_workbook(
         lang,
     )
     _keys_sheet(wb.create_sheet(tr("sheet_keys", lang)), extra.get("key_comparison"), lang)
+    _eligibility_sheet(wb.create_sheet(tr("sheet_eligibility", lang)), result, lang)
     return wb
 
 

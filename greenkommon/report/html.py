@@ -1,10 +1,12 @@
 """Self-contained HTML report for the members of the operation.
 
 One file, no network: CSS is inline, figures are SVG ``data:`` URIs, there is no script. The page
-reads top-down: key figures in plain words, the per-venue table, then the figures (monthly
-energy, a summer and a winter week, typical days, monthly self-sufficiency, cumulative cash flow,
-key comparison). A figure that cannot be drawn (no finance projection, key comparison not run)
-is replaced by a visible note saying why, never silently dropped.
+reads top-down: key figures in plain words, whether the venues may share the roof (eligibility),
+the per-venue table, then the figures (monthly energy with its numbers, a summer and a winter
+week, typical days, monthly self-sufficiency, cumulative cash flow with NPV/IRR/payback, key
+comparison, and an uncertainty histogram when one is given), and last the flagged figures the
+results rest on. A part that cannot be drawn (no finance projection, key comparison not run) is
+replaced by a visible note saying why, never silently dropped.
 
 Every figure sits in ``<figure id="fig-...">`` so tests and readers can find it.
 """
@@ -22,7 +24,16 @@ import pandas as pd
 
 from .. import __version__
 from . import plots
-from .i18n import check_lang, fmt_number, party_label, tr
+from .i18n import (
+    case_label,
+    check_lang,
+    fmt_number,
+    key_label,
+    month_names,
+    party_label,
+    reason_text,
+    tr,
+)
 from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,7 +84,16 @@ figure { margin: 0 0 28px; background: #fff; border: 1px solid var(--line); bord
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.93rem; margin-bottom: 8px; }
 .missing { border-left: 4px solid #c5221f; background: #fdecea; padding: 10px 12px; }
+#eligibility { margin: 12px 0; padding: 10px 14px; }
+#eligibility.ok { border-left: 4px solid #188038; background: #e6f4ea; }
+#eligibility h3 { margin-top: 0; }
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 40px; }
+details { margin-top: 10px; }
+summary { cursor: pointer; color: var(--muted); }
+@media print {
+  body { background: #fff; }
+  figure, table, .card, #eligibility { break-inside: avoid; }
+}
 """
 
 
@@ -99,7 +119,28 @@ def _table(
     return "".join(out)
 
 
-def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
+def _grouped_table(first: str, groups: list[tuple[str, list[str]]], rows: list[list[str]]) -> str:
+    """A table whose columns are grouped under a spanning header (e.g. a metric over cases)."""
+    top = [f'<th rowspan="2">{_e(first)}</th>']
+    # a one-column group without sub-header spans both header rows
+    top += [
+        f'<th rowspan="2">{_e(title)}</th>'
+        if subs == [""]
+        else f'<th colspan="{len(subs)}">{_e(title)}</th>'
+        for title, subs in groups
+    ]
+    sub = [f"<th>{_e(h)}</th>" for _, subs in groups if subs != [""] for h in subs]
+    body = "".join(
+        "<tr>"
+        + f"<td>{_e(r[0])}</td>"
+        + "".join(f'<td class="n">{_e(c)}</td>' for c in r[1:])
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{''.join(top)}</tr><tr>{''.join(sub)}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(fid: str, content: Any, lang: str, fmt: str, details: str = "") -> str:
     title_key, text_key = _TITLES[fid]
     head = f"<h3>{_e(tr(title_key, lang))}</h3>"
     if isinstance(content, str):
@@ -108,7 +149,97 @@ def _figure(fid: str, content: Any, lang: str, fmt: str) -> str:
     caption = f"<figcaption>{_e(tr(text_key, lang))}</figcaption>" if text_key else ""
     uri = plots.figure_to_data_uri(content, fmt)
     alt = _e(tr(title_key, lang))
-    return f'<figure id="{fid}" class="plot">{head}{caption}<img src="{uri}" alt="{alt}"></figure>'
+    return f'<figure id="{fid}" class="plot">{head}{caption}<img src="{uri}" alt="{alt}">{details}</figure>'
+
+
+def _monthly_details(result: ScenarioResult, lang: str) -> str:
+    """The monthly numbers behind the energy figures, folded (no script: ``<details>``)."""
+    prod = plots.monthly_sum(result.production_kwh).reindex(range(1, 13), fill_value=0.0)
+    surplus = plots.monthly_sum(result.surplus_kwh).reindex(range(1, 13), fill_value=0.0)
+    cons = plots.monthly_sum(result.consumption_kwh).reindex(range(1, 13), fill_value=0.0)
+    share = plots.monthly_self_sufficiency_pct(
+        result.allocated_kwh, result.consumption_kwh
+    ).reindex(range(1, 13))
+    venues = list(cons.columns)
+    groups = [
+        (tr("production_mwh", lang), [""]),
+        (tr("surplus_mwh", lang), [""]),
+        (tr("consumption_mwh", lang), venues),
+        (tr("self_sufficiency_pct", lang), venues),
+    ]
+    months = month_names(lang)
+    rows = [
+        [
+            months[m - 1],
+            fmt_number(prod[m] / 1000, 1, lang),
+            fmt_number(surplus[m] / 1000, 1, lang),
+            *(fmt_number(cons.loc[m, v] / 1000, 1, lang) for v in venues),
+            *(fmt_number(share.loc[m, v], 1, lang) for v in venues),
+        ]
+        for m in range(1, 13)
+    ]
+    table = _grouped_table(tr("month", lang), groups, rows)
+    return f"<details><summary>{_e(tr('the_numbers', lang))}</summary>{table}</details>"
+
+
+def _eligibility_block(result: ScenarioResult, lang: str) -> str:
+    """Plain-words answer to "may these venues share this roof?" from ``extras['eligibility']``."""
+    rep = (result.extras or {}).get("eligibility")
+    head = f"<h3>{_e(tr('eligibility', lang))}</h3>"
+    if rep is None or not hasattr(rep, "eligible"):
+        return f'<div id="eligibility">{head}<p class="missing">{_e(tr("unavailable", lang, reason=tr("no_eligibility", lang)))}</p></div>'
+    rule = getattr(getattr(rep, "rule", None), "label", "")
+    answer = tr("eligible_yes" if rep.eligible else "eligible_no", lang, rule=rule)
+    parts = [
+        f'<div id="eligibility" class="{"ok" if rep.eligible else "missing"}">{head}<p><strong>{_e(answer)}</strong></p><ul>'
+    ]
+    pair = getattr(rep, "farthest_pair", ("?", "?"))
+    limit = getattr(rep, "limit_km", None)
+    if limit is not None:
+        parts.append(
+            "<li>"
+            + _e(
+                tr(
+                    "eligible_distance",
+                    lang,
+                    a=pair[0],
+                    b=pair[1],
+                    d=fmt_number(rep.max_distance_km, 2, lang),
+                    limit=fmt_number(limit, 0, lang),
+                )
+            )
+            + "</li>"
+        )
+    if not getattr(rep, "power_ok", True):
+        parts.append(
+            "<li>"
+            + _e(
+                tr(
+                    "eligible_power",
+                    lang,
+                    kwp=fmt_number(rep.peak_power_kwp, 0, lang),
+                    cap=fmt_number(rep.power_cap_mw, 0, lang),
+                )
+            )
+            + "</li>"
+        )
+    if not rep.eligible:
+        groups = getattr(rep, "largest_subsets", ())
+        if groups:
+            parts.append(
+                "<li>"
+                + _e(tr("eligible_groups", lang, groups=" | ".join(", ".join(g) for g in groups)))
+                + "</li>"
+            )
+        else:
+            parts.append("<li>" + _e(tr("eligible_none", lang)) + "</li>")
+    for note in getattr(rep, "notes", ()):
+        parts.append(f"<li>{_e(note)}</li>")
+    parts.append("</ul>")
+    if not rep.eligible:
+        parts.append(f"<p>{_e(tr('eligible_consequence', lang))}</p>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def _summary(result: ScenarioResult, lang: str) -> str:
@@ -168,6 +299,7 @@ def _summary(result: ScenarioResult, lang: str) -> str:
             n(coll["savings_eur"]),
         ]
     )
+    parts.append(_eligibility_block(result, lang))
     parts.append(f"<h3>{_e(tr('per_venue', lang))}</h3>")
     parts.append(_table(header, rows, total_last=True))
 
@@ -198,37 +330,43 @@ def _summary(result: ScenarioResult, lang: str) -> str:
 
 
 def _finance_section(fin: FinanceTables | str, lang: str) -> tuple[Any, str]:
-    """(cash-flow figure or reason, metrics table html)."""
+    """(cash-flow figure or reason, text and metrics table html)."""
     if isinstance(fin, str):
-        return tr(fin, lang), ""
-    cash = fin.cash_flows_eur.rename(columns=lambda c: party_label(str(c), lang))
-    fig = plots.plot_cumulative_cashflow(cash, lang)
-    m = fin.metrics
-    header = [
-        tr("party", lang),
-        tr("npv_eur", lang),
-        tr("irr_pct", lang),
-        tr("payback_years", lang),
-    ]
+        return reason_text(fin, lang), ""
+    cash = fin.cash_flows_eur
+    labels = {c: party_label(str(c), lang) for c in cash.columns}
+    fig = plots.plot_cumulative_cashflow(cash, fin.venues, lang, labels)
+    rate = next((v for k, v, _ in fin.assumptions if k == "discount_rate"), float("nan"))
+    text = tr(
+        "finance_text",
+        lang,
+        case=case_label(fin.shown_case, lang),
+        rate=fmt_number(100 * rate, 1, lang),
+    )
+    cases = list(fin.cases)
+    case_names = [case_label(c, lang) for c in cases]
+    metrics = fin.metrics
+    parties = list(dict.fromkeys(metrics.index.get_level_values("party")))
     rows = []
-    for party, r in m.iterrows():
-        payback = r.get("payback_years", np.nan)
-        rows.append(
-            [
-                party_label(str(party), lang),
-                fmt_number(r.get("npv_eur", np.nan), 0, lang),
-                fmt_number(r.get("irr_pct", np.nan), 1, lang),
-                tr("never", lang) if pd.isna(payback) else fmt_number(payback, 1, lang),
-            ]
-        )
-    return fig, f"<h3>{_e(tr('finance', lang))}</h3>" + _table(header, rows)
+    for party in parties:
+        row = [party_label(str(party), lang)]
+        row += [fmt_number(metrics.loc[(c, party), "npv_eur"], 0, lang) for c in cases]
+        row += [fmt_number(metrics.loc[(c, party), "irr_pct"], 1, lang) for c in cases]
+        for c in cases:
+            pb = metrics.loc[(c, party), "payback_years"]
+            row.append(tr("never", lang) if pd.isna(pb) else fmt_number(pb, 1, lang))
+        rows.append(row)
+    groups = [(tr(col, lang), case_names) for col in ("npv_eur", "irr_pct", "payback_years")]
+    html_text = (
+        f"<h3>{_e(tr('finance', lang))}</h3><p>{_e(text)}</p>"
+        + _grouped_table(tr("party", lang), groups, rows)
+        + f'<p class="sub">{_e(tr("never_note", lang))}</p>'
+    )
+    return fig, html_text
 
 
 def _key_label(key_type: str, lang: str) -> str:
-    try:
-        return tr(f"key_{key_type}", lang)
-    except KeyError:
-        return key_type
+    return key_label(key_type, lang)
 
 
 def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str]:
@@ -243,29 +381,39 @@ def _comparison_section(comp: KeyComparison | None, lang: str) -> tuple[Any, str
             tr("key_failed", lang, key=_key_label(k, lang), reason=why)
             for k, why in comp.failed.items()
         ) or tr("no_comparison", lang), ""
-    labels = {k: f"{i + 1}. {_key_label(k, lang)}" for i, k in enumerate(comp.savings_eur.index)}
+
+    def name(k: str) -> str:
+        return key_label(k, lang, comp.label_keys.get(k))
+
+    labels = {k: f"{i + 1}. {name(k)}" for i, k in enumerate(comp.savings_eur.index)}
     fig = plots.plot_key_comparison(
         comp.savings_eur.rename(index=labels),
         comp.collective["self_consumption_pct"].rename(index=labels),
         lang,
     )
-    header = [
-        tr("key", lang),
-        *(f"{venue}: {tr('savings_eur', lang)}" for venue in comp.savings_eur.columns),
-        f"{tr('all_venues', lang)}: {tr('savings_eur', lang)}",
-        tr("self_consumption_pct", lang),
+    venues = list(comp.savings_eur.columns)
+    groups = [
+        (tr("savings_eur", lang), [*venues, tr("all_venues", lang)]),
+        (tr("self_consumption_pct", lang), [""]),
+        (tr("coefficient_pct", lang), venues),
     ]
     rows = []
     for k in comp.savings_eur.index:
+        coefs = comp.coefficients.get(k)
+        shares = (
+            ["-"] * len(venues) if coefs is None else [fmt_number(100 * c, 1, lang) for c in coefs]
+        )
         rows.append(
             [
                 labels[k],
                 *(fmt_number(v, 0, lang) for v in comp.savings_eur.loc[k]),
                 fmt_number(comp.collective.loc[k, "savings_eur"], 0, lang),
                 fmt_number(comp.collective.loc[k, "self_consumption_pct"], 1, lang),
+                *shares,
             ]
         )
-    return fig, notes + _table(header, rows)
+    note = f'<p class="sub">{_e(tr("shares_note", lang))}</p>'
+    return fig, notes + _grouped_table(tr("key", lang), groups, rows) + note
 
 
 def p50_p90(values: np.ndarray) -> tuple[float, float]:
@@ -324,7 +472,7 @@ def _sources_section(result: ScenarioResult, lang: str) -> str:
         for r in flagged.itertuples(index=False)
     ]
     header = [tr("figure", lang), tr("value", lang), tr("unit", lang), tr("confidence", lang)]
-    table = _table(header, rows, numeric_from=1) if rows else ""
+    table = _table(header, rows, numeric_from=len(header)) if rows else ""
     return head + f"<p>{_e(text)}</p>" + table + "</section>"
 
 
@@ -378,7 +526,8 @@ def build_html_report(
         f'<section id="plots"><h2>{_e(tr("plots", lang))}</h2>',
     ]
     for fid in FIGURE_IDS:
-        body.append(_figure(fid, figures[fid], lang, fmt))
+        details = _monthly_details(result, lang) if fid == "fig-monthly-energy" else ""
+        body.append(_figure(fid, figures[fid], lang, fmt, details))
         if fid == "fig-cashflow":
             body.append(finance_html)
         if fid == "fig-key-comparison":

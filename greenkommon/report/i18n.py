@@ -88,6 +88,42 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Sharing key coefficients",
         "fr": "Coefficients de la clé de répartition",
     },
+    "eligibility": {
+        "en": "May these venues share this roof?",
+        "fr": "Ces lieux peuvent-ils partager ce toit ?",
+    },
+    "eligible_yes": {
+        "en": "Yes: the operation meets the distance and power rules ({rule}).",
+        "fr": "Oui : l'opération respecte les règles de distance et de puissance ({rule}).",
+    },
+    "eligible_no": {
+        "en": "No: as described, the operation does not meet the rules ({rule}).",
+        "fr": "Non : telle que décrite, l'opération ne respecte pas les règles ({rule}).",
+    },
+    "eligible_distance": {
+        "en": "The two participants farthest apart, {a} and {b}, are {d} km apart; the rule allows {limit} km.",
+        "fr": "Les deux participants les plus éloignés, {a} et {b}, sont à {d} km l'un de l'autre ; la règle autorise {limit} km.",
+    },
+    "eligible_power": {
+        "en": "The plant ({kwp} kWp) exceeds the power cap of {cap} MW.",
+        "fr": "La centrale ({kwp} kWc) dépasse le plafond de puissance de {cap} MW.",
+    },
+    "eligible_groups": {
+        "en": "Largest groups of venues this roof could serve together: {groups}.",
+        "fr": "Plus grands groupes de lieux que ce toit pourrait servir ensemble : {groups}.",
+    },
+    "eligible_none": {
+        "en": "No venue is within reach of this roof.",
+        "fr": "Aucun lieu n'est à portée de ce toit.",
+    },
+    "eligible_consequence": {
+        "en": "The figures below simulate the operation as described anyway; the command \u201cgreenkommon check\u201d gives the details and the options.",
+        "fr": "Les chiffres ci-dessous simulent malgré tout l'opération telle que décrite ; la commande « greenkommon check » donne le détail et les options.",
+    },
+    "no_eligibility": {
+        "en": "the eligibility check was not run for this result",
+        "fr": "la vérification d'éligibilité n'a pas été faite pour ce résultat",
+    },
     # -- column headers (units in brackets) --------------------------------------------------
     "venue": {"en": "Venue", "fr": "Lieu"},
     "consumption_kwh": {"en": "Consumption [kWh/yr]", "fr": "Consommation [kWh/an]"},
@@ -226,12 +262,46 @@ LABELS: dict[str, dict[str, str]] = {
     "winter": {"en": "winter", "fr": "hiver"},
     "week_of": {"en": "week of {date}", "fr": "semaine du {date}"},
     "producer": {"en": "producer", "fr": "producteur"},
+    "producer_project": {"en": "producer (project)", "fr": "producteur (projet)"},
+    "producer_equity": {"en": "producer (shareholders)", "fr": "producteur (actionnaires)"},
+    "case_flat": {"en": "stable prices", "fr": "prix stables"},
+    "case": {"en": "Grid price trend", "fr": "Évolution des prix du réseau"},
+    "venues_panel": {"en": "venues", "fr": "lieux"},
+    "finance_text": {
+        "en": (
+            "The figure shows the grid-price case \u201c{case}\u201d. A venue's cash flow is its contribution to "
+            "the plant (year 0, if any) then its yearly savings; the producer invests in the "
+            "plant and is paid for the solar energy. The table gives the three usual "
+            "yardsticks under each price trend: net present value (discount rate {rate} %), "
+            "internal rate of return and the years needed to get the money back."
+        ),
+        "fr": (
+            "La figure montre le cas « {case} » pour les prix du réseau. Le flux d'un lieu est son apport au "
+            "projet (année 0, s'il y en a) puis ses économies annuelles ; le producteur investit "
+            "dans la centrale et est payé pour l'énergie solaire. Le tableau donne les trois "
+            "indicateurs habituels pour chaque évolution des prix : valeur actuelle nette (taux "
+            "d'actualisation {rate} %), taux de rentabilité interne et années pour récupérer la "
+            "mise."
+        ),
+    },
+    "discounted_payback_years": {
+        "en": "Discounted payback [years]",
+        "fr": "Retour actualisé [années]",
+    },
     # -- keys ----------------------------------------------------------------------------------
     "key_prorata": {
         "en": "pro rata of consumption (Enedis default)",
         "fr": "au prorata des consommations (clé par défaut)",
     },
     "key_static": {"en": "fixed shares", "fr": "parts fixes"},
+    "shares_note": {
+        "en": "Shares \u201c-\u201d: the key recomputes each venue's share at every step (pro rata of what it consumes then).",
+        "fr": "Parts « - » : la clé recalcule la part de chaque lieu à chaque pas (au prorata de ce qu'il consomme alors).",
+    },
+    "key_static_volumes": {
+        "en": "fixed shares in proportion to yearly consumption",
+        "fr": "parts fixes au prorata des consommations annuelles",
+    },
     "key_optimised": {"en": "optimised fixed shares", "fr": "parts fixes optimisées"},
     "key_dynamic": {"en": "dynamic", "fr": "dynamique"},
     "key_redistributed": {
@@ -247,7 +317,11 @@ LABELS: dict[str, dict[str, str]] = {
     "payback_years": {"en": "Payback [years]", "fr": "Retour sur investissement [années]"},
     "party": {"en": "Party", "fr": "Partie"},
     "year": {"en": "Year", "fr": "Année"},
-    "never": {"en": "not within the project life", "fr": "pas sur la durée du projet"},
+    "never": {"en": "never", "fr": "jamais"},
+    "never_note": {
+        "en": "\u201cnever\u201d: the money is not recovered within the project life. An IRR shown as \u201c-\u201d does not exist for these cash flows.",
+        "fr": "« jamais » : la mise n'est pas récupérée sur la durée du projet. Un TRI « - » n'existe pas pour ces flux.",
+    },
     # -- Excel -----------------------------------------------------------------------------------
     "sheet_assumptions": {"en": "Assumptions", "fr": "Hypothèses"},
     "sheet_energy": {"en": "Energy per venue", "fr": "Énergie par lieu"},
@@ -255,12 +329,16 @@ LABELS: dict[str, dict[str, str]] = {
     "sheet_bills": {"en": "Bills", "fr": "Factures"},
     "sheet_cashflows": {"en": "Cash flows", "fr": "Flux de trésorerie"},
     "sheet_finance": {"en": "NPV IRR payback", "fr": "VAN TRI retour"},
+    "sheet_eligibility": {"en": "Eligibility", "fr": "Éligibilité"},
+    "distance_km": {"en": "Distance [km]", "fr": "Distance [km]"},
     "sheet_keys": {"en": "Key comparison", "fr": "Comparaison des clés"},
     "parameter": {"en": "Parameter", "fr": "Paramètre"},
+    "description": {"en": "Description", "fr": "Description"},
     "value": {"en": "Value", "fr": "Valeur"},
     "unit": {"en": "Unit", "fr": "Unité"},
     "origin": {"en": "Origin", "fr": "Origine"},
     "from_file": {"en": "scenario file", "fr": "fichier scénario"},
+    "from_file_raw": {"en": "scenario file (as written)", "fr": "fichier scénario (tel qu'écrit)"},
     "default": {"en": "default of greenkommon", "fr": "valeur par défaut de greenkommon"},
     "confidence": {"en": "Confidence", "fr": "Fiabilité"},
     "hidden": {
@@ -268,6 +346,10 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "renseigné (masqué : identifiant de compteur)",
     },
     "month": {"en": "Month", "fr": "Mois"},
+    "the_numbers": {"en": "The numbers", "fr": "Les chiffres"},
+    "production_mwh": {"en": "Production [MWh]", "fr": "Production [MWh]"},
+    "surplus_mwh": {"en": "Surplus [MWh]", "fr": "Surplus [MWh]"},
+    "consumption_mwh": {"en": "Consumption [MWh]", "fr": "Consommation [MWh]"},
     "figure": {"en": "Figure", "fr": "Chiffre"},
     "source": {"en": "Source", "fr": "Source"},
     "figures_title": {
@@ -282,12 +364,12 @@ LABELS: dict[str, dict[str, str]] = {
     "sources_text": {
         "en": (
             "The results rest on assumptions. {n_flagged} of the {n} tariff figures used are "
-            "assumptions or not confirmed by an official source (listed below). The Excel "
+            "assumptions, extrapolations or not confirmed by an official source (listed below). The Excel "
             "workbook lists every parameter of the scenario and every figure with its source."
         ),
         "fr": (
             "Les résultats reposent sur des hypothèses. {n_flagged} des {n} chiffres tarifaires "
-            "utilisés sont des hypothèses ou ne sont pas confirmés par une source officielle (liste "
+            "utilisés sont des hypothèses, des extrapolations ou ne sont pas confirmés par une source officielle (liste "
             "ci-dessous). Le classeur Excel liste tous les paramètres du scénario et chaque chiffre "
             "avec sa source."
         ),
@@ -329,9 +411,34 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+_PARTIES = {
+    "producer": "producer",
+    "producer (project)": "producer_project",
+    "producer (equity)": "producer_equity",
+}
+
+
 def party_label(name: str, lang: str = "en") -> str:
-    """Display name of a finance party: venues keep their name, the producer is translated."""
-    return tr("producer", lang) if name == "producer" else name
+    """Display name of a finance party: venues keep their name, the producer's are translated."""
+    return tr(_PARTIES[name], lang) if name in _PARTIES else name
+
+
+def case_label(name: str, lang: str = "en") -> str:
+    """Display name of a supply-price escalation case (``flat``, ``+3 %/yr``, ...)."""
+    if name == "flat":
+        return tr("case_flat", lang)
+    return name.replace("/yr", "/an") if lang == "fr" else name
+
+
+def key_label(key_type: str, lang: str = "en", label: str | None = None) -> str:
+    """Plain description of a sharing key type (``label`` overrides the label key)."""
+    name = label or f"key_{key_type}"
+    return tr(name, lang) if name in LABELS else key_type
+
+
+def reason_text(reason: str, lang: str = "en") -> str:
+    """A reason returned by the report tables: a label key is translated, a message kept."""
+    return tr(reason, lang) if reason in LABELS else reason
 
 
 def month_names(lang: str = "en") -> tuple[str, ...]:

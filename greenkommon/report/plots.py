@@ -42,9 +42,14 @@ SUN_COLOR = "#f2a900"
 
 
 def venue_colors(names: list[str]) -> dict[str, str]:
-    """A stable colour per venue (tab10 order, venue order)."""
+    """A stable colour per venue, in venue order.
+
+    tab10 without its orange, olive and grey, which the figures keep for the sun (production),
+    and the surplus: a venue must never look like the plant.
+    """
     cmap = matplotlib.colormaps["tab10"]
-    return {name: matplotlib.colors.to_hex(cmap(i % 10)) for i, name in enumerate(names)}
+    palette = [matplotlib.colors.to_hex(cmap(i)) for i in (0, 2, 3, 4, 5, 6, 9)]
+    return {name: palette[i % len(palette)] for i, name in enumerate(names)}
 
 
 # -- data helpers --------------------------------------------------------------------------------
@@ -285,27 +290,55 @@ def plot_self_sufficiency(
     return fig
 
 
-def plot_cumulative_cashflow(cash_flows_eur: pd.DataFrame, lang: str = "en") -> Figure:
-    """Cumulative cash flow per party (columns) over project years (index) [€]."""
+def plot_cumulative_cashflow(
+    cash_flows_eur: pd.DataFrame,
+    venues: list[str] | None = None,
+    lang: str = "en",
+    labels: dict[str, str] | None = None,
+) -> Figure:
+    """Cumulative cash flow per party over project years [€].
+
+    Parameters
+    ----------
+    cash_flows_eur : pandas.DataFrame
+        Rows: project years; columns: parties [€ per year].
+    venues : list of str, optional
+        Columns drawn in the left panel; the other columns (the producer's, whose amounts are
+        one or two orders of magnitude larger) get a right panel. Default: all in one panel.
+    labels : dict, optional
+        Display name per column.
+    """
     cum = cash_flows_eur.cumsum()
-    colors = venue_colors(list(cum.columns))
-    fig, axes = _new_figure()
-    ax = axes[0, 0]
-    for name in cum.columns:
-        ax.plot(
-            cum.index.to_numpy(),
-            cum[name].to_numpy(),
-            marker=".",
-            linewidth=2,
-            color=colors[name],
-            label=name,
-        )
-    ax.axhline(0.0, color="#555555", linewidth=1)
-    ax.set_xlabel(tr("ax_year", lang))
-    ax.set_ylabel(tr("ax_cum_eur", lang))
-    _number_axis(ax, lang)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    labels = labels or {}
+    venues = list(cum.columns) if venues is None else [v for v in venues if v in cum.columns]
+    others = [c for c in cum.columns if c not in venues]
+    colors = venue_colors(venues)
+    extra_colors = ["#6a3d9a", "#b15928", "#555555"]
+    if others:
+        fig, axes = _new_figure(1, 2, figsize=(10.0, 4.2), width_ratios=(1.6, 1))
+    else:
+        fig, axes = _new_figure()
+    years = cum.index.to_numpy()
+    panels = [(axes[0, 0], venues)] + ([(axes[0, 1], others)] if others else [])
+    for k, (ax, cols) in enumerate(panels):
+        for i, name in enumerate(cols):
+            color = colors[name] if k == 0 else extra_colors[i % len(extra_colors)]
+            style = "-" if i == 0 or k == 0 else "--"
+            ax.plot(
+                years,
+                cum[name].to_numpy(),
+                style,
+                marker=".",
+                linewidth=2,
+                color=color,
+                label=labels.get(name, name),
+            )
+        ax.axhline(0.0, color="#555555", linewidth=1)
+        ax.set_xlabel(tr("ax_year", lang))
+        _number_axis(ax, lang)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.legend(loc="upper left", frameon=False, fontsize=8)
+    axes[0, 0].set_ylabel(tr("ax_cum_eur", lang))
     return fig
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..economics.tariffs import FLAGGED_CONFIDENCE
 from ..errors import GreenkommonError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,6 +44,9 @@ class KeyComparison:
         Static coefficients used per key type (venue order) [-], ``None`` for dynamic keys.
     failed : dict
         Key type -> one-line reason, for keys that could not be simulated.
+    label_keys : dict
+        Key type -> label of :mod:`greenkommon.report.i18n` describing the variant when it
+        differs from the plain key name (fixed shares sized on yearly consumption).
     """
 
     savings_eur: pd.DataFrame
@@ -50,6 +54,7 @@ class KeyComparison:
     collective: pd.DataFrame
     coefficients: dict[str, np.ndarray | None] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    label_keys: dict[str, str] = field(default_factory=dict)
 
 
 def consumption_shares(result: ScenarioResult) -> dict[str, float]:
@@ -117,10 +122,12 @@ def compare_keys(
         ``failed`` with its reason instead of stopping the report.
     """
     if run is None:
-        from ..pipeline import run_scenario as run
+        from ..pipeline import run_scenario
+
+        run = run_scenario
     sc = result.scenario
     names = sc.venue_names
-    savings, suff, coll, coefs, failed = {}, {}, {}, {}, {}
+    savings, suff, coll, coefs, failed, label_keys = {}, {}, {}, {}, {}, {}
     for key_type in key_types:
         if progress is not None:
             progress(key_type)
@@ -141,12 +148,15 @@ def compare_keys(
             for k in ("self_consumption_pct", "self_sufficiency_pct", "surplus_kwh", "savings_eur")
         }
         coefs[key_type] = res.coefficients
+        if key_type == "static" and sc.key.type != "static":
+            label_keys[key_type] = "key_static_volumes"
     return KeyComparison(
         savings_eur=pd.DataFrame(savings).T.reindex(columns=names),
         self_sufficiency_pct=pd.DataFrame(suff).T.reindex(columns=names),
         collective=pd.DataFrame(coll).T,
         coefficients=coefs,
         failed=failed,
+        label_keys=label_keys,
     )
 
 
@@ -157,54 +167,127 @@ class FinanceTables:
 
     Attributes
     ----------
-    cash_flows_eur : pandas.DataFrame
-        Rows: project years (0 = investment year); columns: parties (venues, producer) [€].
+    cases : dict of str to pandas.DataFrame
+        One per supply-price escalation case (``"flat"``, ``"+3 %/yr"``, ...): rows project
+        years (0 = investment year), columns parties (each venue, then the producer) [€].
     metrics : pandas.DataFrame
-        Rows: parties; columns ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years`` [yr]
-        (NaN when undefined or beyond the project life).
-    assumptions : dict
-        Finance parameters as ``{name: value}`` (units in the names).
+        Index (case, party); columns ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years`` and
+        ``discounted_payback_years`` [yr] (NaN when undefined or beyond the project life).
+    shown_case : str
+        The case the members' figure shows.
+    venues : list of str
+        The parties that are venues (the others belong to the producer).
+    assumptions : list of tuple
+        ``(name, value, label)`` of the finance figures used (label: scenario, ASSUMPTION, ...).
     """
 
-    cash_flows_eur: pd.DataFrame
+    cases: dict[str, pd.DataFrame]
     metrics: pd.DataFrame
-    assumptions: dict[str, Any] = field(default_factory=dict)
+    shown_case: str
+    venues: list[str]
+    assumptions: list[tuple[str, Any, str]] = field(default_factory=list)
+
+    @property
+    def cash_flows_eur(self) -> pd.DataFrame:
+        """Yearly cash flows of the shown case (years × parties) [€]."""
+        return self.cases[self.shown_case]
 
 
-def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
+def default_case(names: list[str]) -> str:
+    """The case shown to members: the first with rising prices (else the only one)."""
+    return next((n for n in names if n != "flat"), names[0])
+
+
+def tables_from_projection(fin: Any, venue_names: list[str]) -> FinanceTables:
+    """Convert the economics stage's projection (``economics.finance.FinanceResult``).
+
+    Uses its documented structure: ``cases`` (name -> case with ``venues`` indexed by
+    (venue, year) holding ``cash_flow_eur``, ``producer`` indexed by year holding
+    ``project_cash_flow_eur`` and ``equity_cash_flow_eur``, ``metrics`` by stakeholder with
+    ``npv_eur``, ``irr`` [-], ``simple_payback_years``, ``discounted_payback_years``),
+    ``discount_rate``, ``lifetime_years``, ``lcoe_eur_per_kwh`` and ``producer_inputs.labels``.
+    """
+    cases: dict[str, pd.DataFrame] = {}
+    metrics = []
+    for name, case in fin.cases.items():
+        venues = case.venues["cash_flow_eur"].unstack("venue").reindex(columns=venue_names)
+        producer = case.producer
+        flows = venues.copy()
+        flows["producer (project)"] = producer["project_cash_flow_eur"]
+        flows["producer (equity)"] = producer["equity_cash_flow_eur"]
+        flows.index.name = "year"
+        cases[name] = flows
+        m = case.metrics
+        metrics.append(
+            pd.DataFrame(
+                {
+                    "npv_eur": m["npv_eur"],
+                    "irr_pct": 100.0 * m["irr"],
+                    "payback_years": m["simple_payback_years"],
+                    "discounted_payback_years": m["discounted_payback_years"],
+                }
+            ).assign(case=name)
+        )
+    table = pd.concat(metrics)
+    table.index.name = "party"
+    table = table.reset_index().set_index(["case", "party"])
+    assumptions: list[tuple[str, Any, str]] = [
+        ("lifetime_years", int(fin.lifetime_years), "scenario"),
+        ("discount_rate", float(fin.discount_rate), "scenario"),
+        ("lcoe_eur_per_kwh", float(fin.lcoe_eur_per_kwh), "computed"),
+    ]
+    pin = getattr(fin, "producer_inputs", None)
+    for key, label in (getattr(pin, "labels", None) or {}).items():
+        assumptions.append((key, getattr(pin, key, None), str(label)))
+    return FinanceTables(
+        cases=cases,
+        metrics=table,
+        shown_case=default_case(list(cases)),
+        venues=list(venue_names),
+        assumptions=assumptions,
+    )
 
 
 def finance_tables(result: ScenarioResult) -> FinanceTables | str:
-    """The finance projection of ``result`` (``result.extras['finance']``), or why there is none.
+    """The long-term projection of ``result``, or why there is none.
+
+    Taken from ``result.extras['finance']`` when the pipeline stored it, else computed with the
+    economics stage's :func:`greenkommon.economics.finance.project_result`.
 
     Returns
     -------
     FinanceTables or str
-        A string is the (translatable key of the) reason the projection is missing.
+        A string is the reason the projection is missing: a label key of
+        :mod:`greenkommon.report.i18n` or the one-line message of the error that stopped it.
+        ``extras['finance'] = None`` means the run chose not to project.
     """
-    fin = result.extras.get("finance") if result.extras else None
-    if fin is None:
-        return "no_finance"
+    extras = result.extras or {}
+    if "finance" in extras and extras["finance"] is None:
+        return "no_finance"  # the run chose not to project
+    fin = extras.get("finance")
     if isinstance(fin, FinanceTables):
         return fin
-    cash = _get(fin, "cash_flows_eur")
-    metrics = _get(fin, "metrics")
-    if not isinstance(cash, pd.DataFrame) or not isinstance(metrics, pd.DataFrame):
+    names = list(result.scenario.venue_names)
+    if fin is None:
+        try:
+            from ..economics.finance import project_result
+        except ImportError:
+            return "no_finance"
+        try:
+            fin = project_result(result)
+        except (GreenkommonError, KeyError, ValueError) as exc:
+            return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if not hasattr(fin, "cases"):
         return "no_finance"
-    assumptions = _get(fin, "assumptions") or {}
-    return FinanceTables(cash_flows_eur=cash, metrics=metrics, assumptions=dict(assumptions))
+    return tables_from_projection(fin, names)
 
 
 # -- tariff figures --------------------------------------------------------------------------------
-#: Confidence labels that mark a figure as not established by an official source.
-FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION")
 
 
 def is_flagged(confidence: Any) -> bool:
-    """True when a confidence label says UNCONFIRMED or ASSUMPTION."""
+    """True when a confidence label carries one of the economics stage's flagged labels
+    (``UNCONFIRMED``, ``ASSUMPTION``, ``EXTRAPOLATED``)."""
     text = str(confidence or "").upper()
     return any(label in text for label in FLAGGED_CONFIDENCE)
 
@@ -259,6 +342,10 @@ _UNITS = (
     ("_kw", "kW"),
     ("_deg", "°"),
     ("_pct", "%"),
+    ("_pct_per_c", "%/°C"),
+    ("_temp_c", "°C"),
+    ("_hours", "h"),
+    ("_share", "-"),
     ("_years", "yr"),
     ("_km", "km"),
     ("_m", "m"),
@@ -278,77 +365,125 @@ def unit_of(name: str) -> str:
     return ""
 
 
-def _in_raw(raw: Any, path: tuple[str, ...]) -> bool:
-    node = raw
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
-    return True
-
-
 def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """Every parameter of ``scenario``, defaults included, one row each.
+
+    The typed scenario is walked first (so defaults the file leaves out are listed); then every
+    value written in the file that no typed field matched by name (a stage may read a TOML key
+    into a field of another name) is added as written, so nothing the user set is left out.
 
     Returns
     -------
     list of dict
-        Keys ``parameter`` (dotted path, venues by name), ``value`` (number, bool or text),
-        ``unit``, ``from_file`` (True when the scenario file sets it, False for a default).
+        Keys ``parameter`` (dotted path, venues and roof sections by name), ``value`` (number,
+        bool or text), ``unit``, ``from_file`` (True when the scenario file sets it, False for
+        a default) and ``as_written`` (True for the file's own keys added in the second pass).
         Meter ids are never returned, only whether one is set.
     """
     rows: list[dict[str, Any]] = []
+    raw_root = scenario.raw
+    covered: set[tuple] = set()
 
-    def walk(
-        obj: Any, path: tuple[str, ...], raw_path: tuple[str, ...], raw: Any, name: str = ""
-    ) -> None:
+    def leaf_value(name: str, obj: Any) -> Any:
+        if name in _PRIVATE_FIELDS:
+            return None if obj is None else "***"
+        if isinstance(obj, Path):
+            return str(obj)
+        if isinstance(obj, tuple | list):
+            return ", ".join(_plain(v) for v in obj)
+        if isinstance(obj, np.ndarray):
+            return ", ".join(f"{v:g}" for v in obj)
+        if isinstance(obj, dict):
+            return ""
+        return obj
+
+    def walk(obj: Any, path: tuple[str, ...], raw_path: tuple, name: str = "") -> None:
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             for f in dataclasses.fields(obj):
                 # repr=False marks bookkeeping (raw mapping, location strings), not parameters
                 if f.name in ("raw", "file") or not f.repr:
                     continue
-                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), raw, f.name)
+                walk(getattr(obj, f.name), (*path, f.name), (*raw_path, f.name), f.name)
             return
         if isinstance(obj, tuple) and obj and all(dataclasses.is_dataclass(v) for v in obj):
-            raw_list = _raw_at(raw, raw_path)
             for i, item in enumerate(obj):
                 label = getattr(item, "name", str(i))
-                sub_raw = raw_list[i] if isinstance(raw_list, list) and i < len(raw_list) else {}
-                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (), sub_raw, name)
+                walk(item, (*path[:-1], f"{path[-1]}[{label}]"), (*raw_path, i), name)
             return
         if isinstance(obj, dict) and obj:
             for k, v in obj.items():
-                walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), raw, name)
+                walk(v, (*path[:-1], f"{path[-1]}[{k}]"), (*raw_path, str(k)), name)
             return
-        value: Any = obj
-        if name in _PRIVATE_FIELDS:
-            value = None if obj is None else "***"
-        elif isinstance(obj, Path):
-            value = str(obj)
-        elif isinstance(obj, tuple | list):
-            value = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in obj)
-        elif isinstance(obj, np.ndarray):
-            value = ", ".join(f"{v:g}" for v in obj)
-        elif isinstance(obj, dict):
-            value = ""
+        raw_value = _raw_at(raw_root, raw_path)
+        from_file = raw_value is not _ABSENT
+        # a table in the file read into a scalar field (e.g. a mix summarised by its main item)
+        # is not fully shown by the field: leave its keys to the as-written pass
+        if from_file and not (
+            isinstance(raw_value, dict) and raw_value and not isinstance(obj, dict)
+        ):
+            covered.add(raw_path)
         rows.append(
             {
                 "parameter": ".".join(path),
-                "value": value,
+                "value": leaf_value(name, obj),
                 "unit": unit_of(name),
-                "from_file": _in_raw(raw, raw_path),
+                "from_file": from_file,
+                "as_written": False,
             }
         )
 
-    walk(scenario, (), (), scenario.raw)
+    walk(scenario, (), ())
+
+    def raw_leaves(node: Any, raw_path: tuple, shown: tuple[str, ...]):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from raw_leaves(v, (*raw_path, k), (*shown, str(k)))
+        elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+            for i, item in enumerate(node):
+                label = str(item.get("name", i))
+                yield from raw_leaves(item, (*raw_path, i), (*shown[:-1], f"{shown[-1]}[{label}]"))
+        else:
+            yield raw_path, shown, node
+
+    for raw_path, shown, value in raw_leaves(raw_root, (), ()):
+        if raw_path == ("extends",) or any(
+            raw_path[:k] in covered for k in range(1, len(raw_path) + 1)
+        ):
+            continue
+        # a typed field of another name read this key: list it as the file wrote it
+        name = str(raw_path[-1])
+        rows.append(
+            {
+                "parameter": ".".join(shown),
+                "value": leaf_value(name, value),
+                "unit": unit_of(name),
+                "from_file": True,
+                "as_written": True,
+            }
+        )
     return rows
 
 
-def _raw_at(raw: Any, path: tuple[str, ...]) -> Any:
+_ABSENT = object()
+
+
+def _plain(value: Any) -> str:
+    """Short text of a list item: ``0.45`` not ``0.45000``, pairs as ``name = value``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return f"{_plain(value[0])} = {_plain(value[1])}"
+    return str(value)
+
+
+def _raw_at(raw: Any, path: tuple) -> Any:
+    """The value at ``path`` (keys and list indices) in the raw mapping, or ``_ABSENT``."""
     node = raw
     for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return None
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return _ABSENT
+        elif not isinstance(node, dict) or part not in node:
+            return _ABSENT
         node = node[part]
     return node
