@@ -40,6 +40,7 @@ VENUE_METRICS = (
     ("self_sufficiency_pct", "self-sufficiency", "%", 1),
     ("bill_with_eur", "bill", "€/yr", 0),
     ("savings_eur", "savings", "€/yr", 0),
+    ("savings_20y_eur", "savings over 20 years", "€", 0),
     ("lifetime_savings_eur", "savings over the life", "€", 0),
     ("payback_years", "payback", "yr", 1),
 )
@@ -82,18 +83,26 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     coll["producer_irr_pct"] = float("nan")
     venues_tab = result.venue_summary()
     venues: dict[str, dict[str, float]] = {}
-    life_savings = payback = None
+    life_savings = payback = savings_20 = None
     if fcase is not None:
         m = fcase.metrics
         coll["producer_npv_eur"] = float(m.loc["producer (project)", "npv_eur"])
         coll["producer_irr_pct"] = 100.0 * float(m.loc["producer (project)", "irr"])
         life_savings = fcase.venues["savings_eur"].groupby(level="venue").sum()
+        years = fcase.venues.index.get_level_values("year")
+        # cumulative savings at year 20 (NaN when the projection is shorter)
+        savings_20 = (
+            fcase.venues["savings_eur"][years <= 20].groupby(level="venue").sum()
+            if years.max() >= 20
+            else None
+        )
         payback = m["simple_payback_years"]
     for name, row in venues_tab.iterrows():
         venues[str(name)] = {
             "self_sufficiency_pct": float(row["self_sufficiency_pct"]),
             "bill_with_eur": float(row["bill_with_eur"]),
             "savings_eur": float(row["savings_eur"]),
+            "savings_20y_eur": float(savings_20[name]) if savings_20 is not None else float("nan"),
             "lifetime_savings_eur": float(life_savings[name])
             if life_savings is not None
             else float("nan"),

@@ -821,8 +821,8 @@ def variant_bills(
 def finance_metrics(fin: Any, names: list[str]) -> dict[str, float]:
     """Flatten a :class:`~greenkommon.economics.FinanceResult` into ``stakeholder.metric[case]``.
 
-    Per case: the producer's project NPV, IRR and payback; each venue's NPV, payback and
-    savings over the plant's life.
+    Per case: the producer's project NPV, IRR and payback; each venue's NPV, payback, savings over
+    the plant's life and over its first 20 years (NaN for a shorter projection).
     """
     out: dict[str, float] = {}
     for case_name, case in fin.cases.items():
@@ -832,10 +832,15 @@ def finance_metrics(fin: Any, names: list[str]) -> dict[str, float]:
         out[f"producer.irr[{case_name}]"] = float(prod["irr"])
         out[f"producer.payback_years[{case_name}]"] = float(prod["simple_payback_years"])
         life_savings = case.venues["savings_eur"].groupby(level="venue").sum()
+        years = case.venues.index.get_level_values("year")
+        savings_20 = case.venues["savings_eur"][years <= 20].groupby(level="venue").sum()
         for n in names:
             out[f"{n}.npv_eur[{case_name}]"] = float(m.loc[n, "npv_eur"])
             out[f"{n}.payback_years[{case_name}]"] = float(m.loc[n, "simple_payback_years"])
             out[f"{n}.lifetime_savings_eur[{case_name}]"] = float(life_savings[n])
+            out[f"{n}.savings_20y_eur[{case_name}]"] = (
+                float(savings_20[n]) if years.max() >= 20 else float("nan")
+            )
     return out
 
 

@@ -97,6 +97,12 @@ def test_kpis_match_the_result_and_its_projection(runs):
     for name in base.scenario.venue_names:
         life = fin.cases[first].venues.loc[name, "savings_eur"].sum()
         assert k["venues"][name]["lifetime_savings_eur"] == pytest.approx(life)
+        # 20-year savings: years 1..20 of the projection (the baseline runs over 25 years)
+        first20 = fin.cases[first].venues.loc[name].loc[1:20, "savings_eur"].sum()
+        assert k["venues"][name]["savings_20y_eur"] == pytest.approx(first20)
+        assert fin.lifetime_years > 20 and k["venues"][name]["savings_20y_eur"] != pytest.approx(
+            life
+        )
         assert k["venues"][name]["savings_eur"] == pytest.approx(
             base.bills.loc[name, "savings_eur"]
         )

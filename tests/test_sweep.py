@@ -274,6 +274,10 @@ def test_sweep_rows_equal_run_scenario(agreement, vid):
             assert row[f"{n}.lifetime_savings_eur[{case_name}]"] == pytest.approx(
                 life, rel=1e-9, abs=1e-6
             )
+            first20 = case.venues.loc[n].loc[1:20, "savings_eur"].sum()
+            assert row[f"{n}.savings_20y_eur[{case_name}]"] == pytest.approx(
+                first20, rel=1e-9, abs=1e-6
+            )
 
 
 @pytest.mark.slow
