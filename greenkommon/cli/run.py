@@ -37,6 +37,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
     print(format_run_summary(result))
+    opt = result.extras.get("optimiser")
+    if opt:
+        print(
+            f"\nOptimiser ({opt.get('model')} key, fairness: {', '.join(opt.get('fairness') or []) or 'none'}): "
+            f"value of the allocated energy {opt.get('optimiser_value_eur', float('nan')):,.0f} €/yr as solved, "
+            f"{opt.get('resimulated_value_eur', float('nan')):,.0f} €/yr re-simulated after rounding "
+            f"(pro-rata key: {opt.get('prorata_value_eur', float('nan')):,.0f} €/yr)."
+        )
+        for note in opt.get("notes") or []:
+            print(f"  note: {note}")
     if not args.brief:
         from ..economics.finance import format_metrics
         from ..eligibility import format_eligibility
