@@ -49,7 +49,16 @@ WEATHER_FORMATS = ("auto", "pvgis_tmy", "pvgis_hourly", "epw", "tmy3", "rt2012",
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
 #: Repository folder holding the climatology of the synthetic default.
-WEATHER_DIR = Path(__file__).resolve().parents[1] / "weather"
+def _weather_dir() -> Path:
+    """The top-level ``weather/`` folder of a source checkout, else its copy installed with the
+    package as ``greenkommon/climatology`` (see ``[tool.setuptools.package-dir]``)."""
+    source = Path(__file__).resolve().parents[1] / "weather"
+    if (source / "climatology_saint_denis.toml").is_file():
+        return source
+    return Path(__file__).resolve().parent / "climatology"
+
+
+WEATHER_DIR = _weather_dir()
 
 #: Climatology used when ``[weather].climatology`` is not given.
 DEFAULT_CLIMATOLOGY = WEATHER_DIR / "climatology_saint_denis.toml"
