@@ -189,33 +189,57 @@ def test_twin_floor():
     np.testing.assert_array_equal(al.floor_coefficients(coef), ref.floor_coefficients(coef))
 
 
-@pytest.mark.parametrize("key", ["static", "prorata", "redistributed"])
+@pytest.mark.parametrize("key", ["static", "prorata", "redistributed", "priority", "dynamic"])
 def test_twin_batch_kpis(year, key):
     prod, cons = year
     per_kwp = prod / 60.0
     rng = np.random.default_rng(4)
-    s = 16
+    s = 70  # more than one block of scenarios (64), the last one partial
     peak = rng.uniform(10.0, 200.0, s)
-    coef = (
-        None if key == "prorata" else rng.dirichlet(np.ones(4), s) * rng.uniform(0.8, 1.0, (s, 1))
-    )
+    coef = order = None
+    if key in ("static", "redistributed"):
+        coef = rng.dirichlet(np.ones(4), s) * rng.uniform(0.8, 1.0, (s, 1))
+    elif key == "dynamic":
+        coef = rng.dirichlet(np.ones(5), prod.shape[0]).T[:4].copy()
+    elif key == "priority":
+        order = np.array([rng.permutation(4) for _ in range(s)])
     price = np.array([0.20, 0.18, 0.15, 0.22])
     k = al.allocate_batch_kpis(
-        per_kwp, cons, key, coef, peak_power_kwp=peak, price_eur_per_kwh=price
+        per_kwp, cons, key, coef, order=order, peak_power_kwp=peak, price_eur_per_kwh=price
     )
-    prod2, row, scale, coef2, cons2, price2 = al._batch_inputs(
-        per_kwp, cons, key, coef, peak, price
-    )
-    alloc, value, surplus = ref.batch_kpis(prod2, row, scale, key, coef2, cons2, price2)
+    b = al._batch_inputs(per_kwp, cons, key, coef, order, peak, price)
+    alloc, value, surplus = ref.batch_kpis(b)
     # sums over a year of ~1e5 kWh: relative 1e-12 ≈ absolute 1e-7
     np.testing.assert_allclose(k.allocated_kwh, alloc, rtol=1e-12)
     np.testing.assert_allclose(k.value_eur, value, rtol=1e-12)
     np.testing.assert_allclose(k.surplus_kwh, surplus, rtol=1e-12, atol=1e-9)
-    # and the batch equals allocate() run scenario by scenario (first three scenarios)
-    for j in range(3):
-        key_obj = {"static": al.StaticKey, "redistributed": al.RedistributedKey}.get(key)
-        one = al.allocate(
-            per_kwp * peak[j], cons, al.ProrataKey() if key_obj is None else key_obj(coef[j])
-        )
+    # and the batch equals allocate() run scenario by scenario (a few scenarios)
+    for j in (0, 1, s - 1):
+        if key == "static":
+            key_obj = al.StaticKey(coef[j])
+        elif key == "redistributed":
+            key_obj = al.RedistributedKey(coef[j])
+        elif key == "dynamic":
+            key_obj = al.DynamicKey(coef)
+        elif key == "priority":
+            key_obj = al.PriorityKey(order[j])
+        else:
+            key_obj = al.ProrataKey()
+        one = al.allocate(per_kwp * peak[j], cons, key_obj)
         np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
         np.testing.assert_allclose(k.surplus_kwh[j], one.surplus_kwh.sum(), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(
+            k.value_eur[j], (one.allocated_kwh * price[:, None]).sum(axis=1), rtol=1e-12
+        )
+
+
+def test_batch_production_rows(year):
+    # one production row per scenario (e.g. several weather years) instead of peak sizes
+    prod, cons = year
+    rows = np.stack([prod, prod * 0.5, np.roll(prod, 7)])
+    k = al.allocate_batch_kpis(rows, cons, "static", [0.4, 0.3, 0.2, 0.1])
+    for j in range(3):
+        one = al.allocate(rows[j], cons, al.StaticKey([0.4, 0.3, 0.2, 0.1]))
+        np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
+        np.testing.assert_allclose(k.production_kwh[j], rows[j].sum(), rtol=1e-12)
+    assert np.all(k.value_eur == 0.0)

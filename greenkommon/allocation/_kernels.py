@@ -24,6 +24,8 @@ from numba import njit, prange
 KEY_STATIC = 0
 KEY_PRORATA = 1
 KEY_REDISTRIBUTED = 2
+KEY_PRIORITY = 3
+KEY_DYNAMIC = 4
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,12 +170,14 @@ def _redistribute_step(p, coefficients, consumption_kwh, t, out_a, active):
                 weight += coefficients[i]
         if weight <= 0.0:
             break
-        share = left / weight
+        # left × (alpha_i / weight), not (left / weight) × alpha_i: the ratio is ≤ 1, so tiny
+        # coefficients cannot overflow the share.
+        rest = left
         left = 0.0
         for i in range(n):
             if active[i]:
                 c = consumption_kwh[i, t]
-                a = out_a[i] + share * coefficients[i]
+                a = out_a[i] + rest * (coefficients[i] / weight)
                 if a >= c:
                     left += a - c
                     a = c
@@ -231,69 +235,157 @@ def floor_coefficients_kernel(coefficients, quantum, out):
 # --------------------------------------------------------------------------------------------
 
 
+#: Scenarios evaluated together per time step by the batch kernel: the loads of step t are read
+#: once for the whole block (memory traffic / block size) and the inner loop over the block is
+#: contiguous, so LLVM vectorises it.
+BATCH_BLOCK = 64
+
+
 @njit(cache=True, parallel=True)
 def batch_kpis_kernel(
     production_kwh,
     production_row,
     production_scale,
     key_code,
-    coefficients,
+    coefficients_t,
+    order,
+    coefficients_by_step,
     consumption_kwh,
     price_eur_per_kwh,
+    with_value,
     allocated_out,
     value_out,
     surplus_out,
 ):
     """KPIs of S scenarios sharing the same loads.
 
-    Scenario s uses production ``production_kwh[production_row[s]] * production_scale[s]`` (T,)
-    and coefficients ``coefficients[s]`` (N,). It writes allocated_out[s, i] = sum_t A_{i,t},
-    value_out[s, i] = sum_t A_{i,t} w_{i,t} with w = ``price_eur_per_kwh`` (N, T), and
-    surplus_out[s] = sum_t (P_t - sum_i A_{i,t}).
+    Scenario s uses the production ``production_kwh[production_row[s]] * production_scale[s]``
+    (T,) and, by key: static / redistributed, ``coefficients_t[:, s]`` (N, S: transposed so a
+    block of scenarios is contiguous); priority, ``order[s]`` (S, N); dynamic, the shared
+    ``coefficients_by_step`` (N, T). It writes allocated_out[s, i] = sum_t A_{i,t},
+    value_out[s, i] = sum_t A_{i,t} w_{i,t} with w = ``price_eur_per_kwh`` (N, T) (skipped when
+    ``with_value`` is False) and surplus_out[s] = sum_t (P_t - sum_i A_{i,t}).
+
+    Scenarios are processed in blocks of :data:`BATCH_BLOCK`, one block per ``prange``
+    iteration; a block writes only its own rows of the outputs.
     """
     n, t_len = consumption_kwh.shape
     n_s = production_scale.shape[0]
-    total_c = np.zeros(t_len)
+    inv_total_c = np.zeros(t_len)
     for t in range(t_len):
+        total = 0.0
         for i in range(n):
-            total_c[t] += consumption_kwh[i, t]
-    for s in prange(n_s):
-        row = production_row[s]
-        scale = production_scale[s]
-        alloc = np.zeros(n)
-        value = np.zeros(n)
-        a_step = np.empty(n)
-        active = np.empty(n, dtype=np.bool_)
-        coef = coefficients[s]
-        surplus = 0.0
+            total += consumption_kwh[i, t]
+        if total > 0.0:
+            inv_total_c[t] = 1.0 / total
+    n_blocks = (n_s + BATCH_BLOCK - 1) // BATCH_BLOCK
+    for b in prange(n_blocks):
+        s0 = b * BATCH_BLOCK
+        m = min(BATCH_BLOCK, n_s - s0)
+        alloc = np.zeros((n, m))
+        value = np.zeros((n, m))
+        surplus = np.zeros(m)
+        p = np.empty(m)
+        left = np.empty(m)
+        a_blk = np.empty((n, m))
+        act = np.empty((n, m))
+        over = np.empty(m)
+        weight = np.empty(m)
+        share = np.empty(m)
         for t in range(t_len):
-            p = production_kwh[row, t] * scale
+            for k in range(m):
+                p[k] = production_kwh[production_row[s0 + k], t] * production_scale[s0 + k]
+                left[k] = p[k]
+            # Every key but priority starts with a closed form per (venue, scenario), written as
+            # separate contiguous loops over the block so each one vectorises.
             if key_code == KEY_STATIC:
                 for i in range(n):
                     c = consumption_kwh[i, t]
-                    a = coef[i] * p
-                    a_step[i] = a if a < c else c
-            elif key_code == KEY_PRORATA:
-                tc = total_c[t]
-                ratio = 0.0
-                if tc > 0.0:
-                    ratio = p / tc
-                    if ratio > 1.0:
-                        ratio = 1.0
+                    coef_row = coefficients_t[i]
+                    for k in range(m):
+                        a = coef_row[s0 + k] * p[k]
+                        a_blk[i, k] = a if a < c else c
+            elif key_code == KEY_DYNAMIC:
                 for i in range(n):
-                    a_step[i] = consumption_kwh[i, t] * ratio
-            else:
-                _redistribute_step(p, coef, consumption_kwh, t, a_step, active)
-            step_total = 0.0
+                    c = consumption_kwh[i, t]
+                    dyn = coefficients_by_step[i, t]
+                    for k in range(m):
+                        a = dyn * p[k]
+                        a_blk[i, k] = a if a < c else c
+            elif key_code == KEY_PRORATA:
+                ratio_t = inv_total_c[t]
+                for i in range(n):
+                    c = consumption_kwh[i, t]
+                    for k in range(m):
+                        r = p[k] * ratio_t
+                        a_blk[i, k] = c * (r if r < 1.0 else 1.0)
+            elif key_code == KEY_PRIORITY:
+                for k in range(m):
+                    rest = p[k]
+                    for j in range(n):
+                        i = order[s0 + k, j]
+                        c = consumption_kwh[i, t]
+                        a = c if c < rest else rest
+                        a_blk[i, k] = a
+                        rest -= a
+            if key_code == KEY_REDISTRIBUTED:
+                # Round 1 is the static key; the redistribution rounds run for the whole block
+                # at once (the arithmetic of _redistribute_step, branch-free so the block loops
+                # vectorise) and stop as soon as no scenario of the block has anything left.
+                for k in range(m):
+                    over[k] = 0.0
+                for i in range(n):
+                    c = consumption_kwh[i, t]
+                    coef_row = coefficients_t[i]
+                    for k in range(m):
+                        coef = coef_row[s0 + k]
+                        a = coef * p[k]
+                        excess = a - c
+                        over[k] += excess if excess > 0.0 else 0.0
+                        a_blk[i, k] = a if a < c else c
+                        act[i, k] = 1.0 if (excess < 0.0) & (coef > 0.0) else 0.0
+                for _ in range(n):
+                    busy = 0
+                    for k in range(m):
+                        weight[k] = 0.0
+                    for i in range(n):
+                        coef_row = coefficients_t[i]
+                        for k in range(m):
+                            weight[k] += coef_row[s0 + k] * act[i, k]
+                    for k in range(m):
+                        ok = over[k] > 0.0 and weight[k] > 0.0
+                        share[k] = over[k] if ok else 0.0
+                        weight[k] = weight[k] if ok else 1.0
+                        busy += ok
+                        over[k] = 0.0
+                    if busy == 0:
+                        break
+                    for i in range(n):
+                        c = consumption_kwh[i, t]
+                        coef_row = coefficients_t[i]
+                        for k in range(m):
+                            # branch-free so the block loop vectorises: an inactive venue gets
+                            # share × 0 and, being capped or shareless, gives back nothing.
+                            on = act[i, k]
+                            a = a_blk[i, k] + share[k] * (coef_row[s0 + k] / weight[k]) * on
+                            excess = a - c
+                            over[k] += excess if excess > 0.0 else 0.0
+                            a_blk[i, k] = a if a < c else c
+                            act[i, k] = on if excess < 0.0 else 0.0
             for i in range(n):
-                a = a_step[i]
-                alloc[i] += a
-                value[i] += a * price_eur_per_kwh[i, t]
-                step_total += a
-            left = p - step_total
-            if left > 0.0:
-                surplus += left
-        for i in range(n):
-            allocated_out[s, i] = alloc[i]
-            value_out[s, i] = value[i]
-        surplus_out[s] = surplus
+                w = price_eur_per_kwh[i, t]
+                for k in range(m):
+                    a = a_blk[i, k]
+                    alloc[i, k] += a
+                    left[k] -= a
+                if with_value:
+                    for k in range(m):
+                        value[i, k] += a_blk[i, k] * w
+            for k in range(m):
+                if left[k] > 0.0:
+                    surplus[k] += left[k]
+        for k in range(m):
+            for i in range(n):
+                allocated_out[s0 + k, i] = alloc[i, k]
+                value_out[s0 + k, i] = value[i, k]
+            surplus_out[s0 + k] = surplus[k]
