@@ -27,6 +27,9 @@ KEY_REDISTRIBUTED = 2
 KEY_PRIORITY = 3
 KEY_DYNAMIC = 4
 
+#: Steps processed together by the redistribution kernel (its working set stays in cache).
+TILE = 256
+
 
 # --------------------------------------------------------------------------------------------
 # single scenario, materialised (N, T) outputs
@@ -48,25 +51,35 @@ def _finish_step_outputs(production_kwh, consumption_kwh, allocated_out, surplus
         surplus_out[t] = s if s > 0.0 else 0.0
 
 
+# The single-scenario kernels run venue by venue over time (i outer, t inner): every array is
+# then read and written as a few sequential streams, and the inner loop vectorises. The surplus
+# starts at P_t and each venue's allocation is taken from it in venue order.
+
+
+@njit(cache=True)
+def _clamp_surplus(surplus_out):
+    for t in range(surplus_out.shape[0]):
+        if surplus_out[t] < 0.0:
+            surplus_out[t] = 0.0
+
+
 @njit(cache=True)
 def static_kernel(
     production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
 ):
     """A_{i,t} = min(alpha_i P_t, C_{i,t})."""
     n, t_len = consumption_kwh.shape
-    for t in range(t_len):
-        p = production_kwh[t]
-        total = 0.0
-        for i in range(n):
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        alpha = coefficients[i]
+        for t in range(t_len):
             c = consumption_kwh[i, t]
-            a = coefficients[i] * p
-            if a > c:
-                a = c
+            a = alpha * production_kwh[t]
+            a = a if a < c else c
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            total += a
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
@@ -75,45 +88,39 @@ def dynamic_kernel(
 ):
     """A_{i,t} = min(alpha_{i,t} P_t, C_{i,t}); ``coefficients`` is (N, T)."""
     n, t_len = consumption_kwh.shape
-    for t in range(t_len):
-        p = production_kwh[t]
-        total = 0.0
-        for i in range(n):
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        for t in range(t_len):
             c = consumption_kwh[i, t]
-            a = coefficients[i, t] * p
-            if a > c:
-                a = c
+            a = coefficients[i, t] * production_kwh[t]
+            a = a if a < c else c
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            total += a
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
 def prorata_kernel(production_kwh, consumption_kwh, allocated_out, surplus_out, import_out):
     """A_{i,t} = C_{i,t} min(1, P_t / sum_k C_{k,t}), and 0 when sum_k C_{k,t} = 0."""
     n, t_len = consumption_kwh.shape
+    ratio = np.zeros(t_len)
+    for i in range(n):
+        for t in range(t_len):
+            ratio[t] += consumption_kwh[i, t]
     for t in range(t_len):
-        p = production_kwh[t]
-        total_c = 0.0
-        for i in range(n):
-            total_c += consumption_kwh[i, t]
-        if total_c > 0.0:
-            ratio = p / total_c
-            if ratio > 1.0:
-                ratio = 1.0
-        else:
-            ratio = 0.0
-        total = 0.0
-        for i in range(n):
+        total_c = ratio[t]
+        r = production_kwh[t] / total_c if total_c > 0.0 else 0.0
+        ratio[t] = r if r < 1.0 else 1.0
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        for t in range(t_len):
             c = consumption_kwh[i, t]
-            a = c * ratio
+            a = c * ratio[t]
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            total += a
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
@@ -143,82 +150,91 @@ def full_dynamic_kernel(production_kwh, coefficients, consumption_kwh, allocated
 
 
 @njit(cache=True)
-def _redistribute_step(p, coefficients, consumption_kwh, t, out_a, active):
-    # One step of the PMO "static with redistribution" strategy, written into out_a (N,).
-    # Round 1 gives alpha_i P capped at C_i; what capped venues leave is shared among the venues
-    # still below their consumption pro rata of their coefficients, until nothing is left or
-    # every venue is capped. Each round either absorbs the whole remainder or caps at least one
-    # more venue, so at most N rounds run.
-    n = coefficients.shape[0]
-    left = 0.0
-    for i in range(n):
-        c = consumption_kwh[i, t]
-        a = coefficients[i] * p
-        if a >= c:
-            left += a - c
-            a = c
-            active[i] = False
-        else:
-            active[i] = coefficients[i] > 0.0
-        out_a[i] = a
-    for _ in range(n):
-        if left <= 0.0:
-            break
-        weight = 0.0
-        for i in range(n):
-            if active[i]:
-                weight += coefficients[i]
-        if weight <= 0.0:
-            break
-        # left × (alpha_i / weight), not (left / weight) × alpha_i: the ratio is ≤ 1, so tiny
-        # coefficients cannot overflow the share.
-        rest = left
-        left = 0.0
-        for i in range(n):
-            if active[i]:
-                c = consumption_kwh[i, t]
-                a = out_a[i] + rest * (coefficients[i] / weight)
-                if a >= c:
-                    left += a - c
-                    a = c
-                    active[i] = False
-                out_a[i] = a
-
-
-@njit(cache=True)
 def redistributed_kernel(
     production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
 ):
-    """PMO-side static key with iterative redistribution of what capped venues leave."""
+    """PMO-side static key with iterative redistribution of what capped venues leave.
+
+    Round 1 gives alpha_i P_t capped at C_{i,t}; what capped venues leave (``over``) is shared
+    among the venues still below their consumption and with a share (``act``) pro rata of their
+    coefficients, until nothing is left or every venue is capped. Each round either absorbs a
+    step's whole remainder or caps at least one more venue, so at most N rounds run. All steps
+    advance together, round by round, with branch-free updates so the loops over time vectorise
+    (the same arithmetic, step by step, as the batch kernel).
+    """
     n, t_len = consumption_kwh.shape
-    a = np.empty(n)
-    active = np.empty(n, dtype=np.bool_)
-    for t in range(t_len):
-        p = production_kwh[t]
-        _redistribute_step(p, coefficients, consumption_kwh, t, a, active)
-        total = 0.0
+    over = np.empty(TILE)
+    rest = np.empty(TILE)
+    weight = np.empty(TILE)
+    act = np.empty((n, TILE))
+    # Tiles of steps: a tile's working set stays in cache through all its rounds, and a tile
+    # with nothing to redistribute (nights) stops after round 1.
+    for t0 in range(0, t_len, TILE):
+        m = min(TILE, t_len - t0)
+        over[:m] = 0.0
         for i in range(n):
-            allocated_out[i, t] = a[i]
-            import_out[i, t] = consumption_kwh[i, t] - a[i]
-            total += a[i]
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            alpha = coefficients[i]
+            for k in range(m):
+                t = t0 + k
+                c = consumption_kwh[i, t]
+                a = alpha * production_kwh[t]
+                excess = a - c
+                over[k] += excess if excess > 0.0 else 0.0
+                allocated_out[i, t] = a if a < c else c
+                act[i, k] = 1.0 if (excess < 0.0) & (alpha > 0.0) else 0.0
+        for _ in range(n):
+            weight[:m] = 0.0
+            for i in range(n):
+                alpha = coefficients[i]
+                for k in range(m):
+                    weight[k] += alpha * act[i, k]
+            busy = 0
+            for k in range(m):
+                ok = (over[k] > 0.0) & (weight[k] > 0.0)
+                rest[k] = over[k] if ok else 0.0
+                weight[k] = weight[k] if ok else 1.0
+                over[k] = 0.0
+                busy += ok
+            if busy == 0:
+                break
+            for i in range(n):
+                alpha = coefficients[i]
+                for k in range(m):
+                    # rest × (alpha_i / weight): the ratio is ≤ 1, so tiny coefficients cannot
+                    # overflow; an inactive venue gets × 0 and, capped or shareless, gives
+                    # nothing back.
+                    t = t0 + k
+                    on = act[i, k]
+                    c = consumption_kwh[i, t]
+                    a = allocated_out[i, t] + rest[k] * (alpha / weight[k]) * on
+                    excess = a - c
+                    over[k] += excess if excess > 0.0 else 0.0
+                    allocated_out[i, t] = a if a < c else c
+                    act[i, k] = on if excess < 0.0 else 0.0
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        for t in range(t_len):
+            a = allocated_out[i, t]
+            import_out[i, t] = consumption_kwh[i, t] - a
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
 def priority_kernel(production_kwh, order, consumption_kwh, allocated_out, surplus_out, import_out):
     """Venues served in ``order`` (int64 (N,), highest priority first), each up to C_{i,t}."""
     n, t_len = consumption_kwh.shape
-    for t in range(t_len):
-        left = production_kwh[t]
-        for k in range(n):
-            i = order[k]
+    surplus_out[:] = production_kwh  # what is left after the venues served so far
+    for k in range(n):
+        i = order[k]
+        for t in range(t_len):
             c = consumption_kwh[i, t]
+            left = surplus_out[t]
             a = c if c < left else left
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            left -= a
-        surplus_out[t] = left if left > 0.0 else 0.0
+            surplus_out[t] = left - a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
@@ -330,7 +346,7 @@ def batch_kpis_kernel(
                         rest -= a
             if key_code == KEY_REDISTRIBUTED:
                 # Round 1 is the static key; the redistribution rounds run for the whole block
-                # at once (the arithmetic of _redistribute_step, branch-free so the block loops
+                # at once (the arithmetic of redistributed_kernel, branch-free so the block loops
                 # vectorise) and stop as soon as no scenario of the block has anything left.
                 for k in range(m):
                     over[k] = 0.0

@@ -1,0 +1,30 @@
+"""``pytest benchmarks``: a reduced benchmark run.
+
+It asserts only what does not depend on the machine's speed (kernel and twin agree; every key
+and mode was measured); the figures are printed (``pytest benchmarks -s``) and written to
+``benchmarks/results/allocation-pytest.json``. Timings are never asserted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import allocation
+
+
+def test_allocation_benchmark_runs(capsys):
+    results = allocation.run(n_scenarios=512, numpy_scenarios=64, repeat=3, compile_=False)
+    keys = set(allocation.KEYS)
+    assert {r["key"] for r in results["single"]} == keys
+    assert {r["key"] for r in results["sweep"]} == keys
+    for row in results["single"]:
+        assert row["max_abs_diff_kwh"] < 1e-9, row
+        assert row["numba_s"] > 0 and row["numpy_s"] > 0
+    for row in results["sweep"]:
+        assert row["max_rel_diff_allocated"] < 1e-12, row
+    table = allocation.format_table(results)
+    allocation.write_json(
+        results, Path(__file__).resolve().parent / "results" / "allocation-pytest.json"
+    )
+    with capsys.disabled():
+        print("\n" + table)
