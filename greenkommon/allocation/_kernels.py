@@ -30,6 +30,10 @@ KEY_DYNAMIC = 4
 #: Steps processed together by the redistribution kernel (its working set stays in cache).
 TILE = 256
 
+#: Below this total weight of the venues still served, a redistribution round divides per venue
+#: (alpha_i / weight ≤ 1) instead of once per step (rest / weight could overflow).
+TINY_WEIGHT = 1e-250
+
 
 # --------------------------------------------------------------------------------------------
 # single scenario, materialised (N, T) outputs
@@ -189,24 +193,33 @@ def redistributed_kernel(
                 for k in range(m):
                     weight[k] += alpha * act[i, k]
             busy = 0
+            tiny = 0
             for k in range(m):
                 ok = (over[k] > 0.0) & (weight[k] > 0.0)
                 rest[k] = over[k] if ok else 0.0
                 weight[k] = weight[k] if ok else 1.0
+                tiny += ok & (weight[k] < TINY_WEIGHT)
                 over[k] = 0.0
                 busy += ok
             if busy == 0:
                 break
+            if tiny == 0:
+                # the common case: one division per step, then rest × alpha_i
+                for k in range(m):
+                    rest[k] = rest[k] / weight[k]
             for i in range(n):
                 alpha = coefficients[i]
                 for k in range(m):
-                    # rest × (alpha_i / weight): the ratio is ≤ 1, so tiny coefficients cannot
-                    # overflow; an inactive venue gets × 0 and, capped or shareless, gives
-                    # nothing back.
+                    # With tiny weights rest / weight could overflow, so the round divides per
+                    # venue, rest × (alpha_i / weight) with a ratio ≤ 1. An inactive venue gets
+                    # × 0 and, capped or shareless, gives nothing back.
                     t = t0 + k
                     on = act[i, k]
                     c = consumption_kwh[i, t]
-                    a = allocated_out[i, t] + rest[k] * (alpha / weight[k]) * on
+                    if tiny == 0:
+                        a = allocated_out[i, t] + rest[k] * alpha * on
+                    else:
+                        a = allocated_out[i, t] + rest[k] * (alpha / weight[k]) * on
                     excess = a - c
                     over[k] += excess if excess > 0.0 else 0.0
                     allocated_out[i, t] = a if a < c else c
@@ -368,14 +381,19 @@ def batch_kpis_kernel(
                         coef_row = coefficients_t[i]
                         for k in range(m):
                             weight[k] += coef_row[s0 + k] * act[i, k]
+                    tiny = 0
                     for k in range(m):
-                        ok = over[k] > 0.0 and weight[k] > 0.0
+                        ok = (over[k] > 0.0) & (weight[k] > 0.0)
                         share[k] = over[k] if ok else 0.0
                         weight[k] = weight[k] if ok else 1.0
+                        tiny += ok & (weight[k] < TINY_WEIGHT)
                         busy += ok
                         over[k] = 0.0
                     if busy == 0:
                         break
+                    if tiny == 0:
+                        for k in range(m):
+                            share[k] = share[k] / weight[k]
                     for i in range(n):
                         c = consumption_kwh[i, t]
                         coef_row = coefficients_t[i]
@@ -383,7 +401,10 @@ def batch_kpis_kernel(
                             # branch-free so the block loop vectorises: an inactive venue gets
                             # share × 0 and, being capped or shareless, gives back nothing.
                             on = act[i, k]
-                            a = a_blk[i, k] + share[k] * (coef_row[s0 + k] / weight[k]) * on
+                            if tiny == 0:
+                                a = a_blk[i, k] + share[k] * coef_row[s0 + k] * on
+                            else:
+                                a = a_blk[i, k] + share[k] * (coef_row[s0 + k] / weight[k]) * on
                             excess = a - c
                             over[k] += excess if excess > 0.0 else 0.0
                             a_blk[i, k] = a if a < c else c
