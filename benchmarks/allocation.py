@@ -69,12 +69,19 @@ def synthetic_year(step_minutes: int = 30, n_venues: int = 4, seed: int = 202611
 
 
 def _best(func: Callable[[], Any], repeat: int) -> float:
+    return _best_wall_cpu(func, repeat)[0]
+
+
+def _best_wall_cpu(func: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Best wall time of ``repeat`` runs and the process CPU time (all threads) of that run."""
     func()  # warm-up (and JIT load)
-    best = float("inf")
+    best = (float("inf"), float("inf"))
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         func()
-        best = min(best, time.perf_counter() - t0)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        if wall < best[0]:
+            best = (wall, cpu)
     return best
 
 
@@ -166,7 +173,7 @@ def bench_sweep(
                 per_kwp, loads, key, peak_power_kwp=peak, price_eur_per_kwh=price, **kw
             )
 
-        t_numba = _best(run_numba, repeat)
+        t_numba, cpu_numba = _best_wall_cpu(run_numba, repeat)
         got = run_numba()
         # the twin on the first ``m`` scenarios, scaled to the whole sweep
         m = min(numpy_scenarios, n_scenarios)
@@ -190,6 +197,7 @@ def bench_sweep(
                 "venues": n,
                 "steps": t,
                 "numba_s": t_numba,
+                "numba_cpu_s": cpu_numba,
                 "numpy_s": t_numpy,
                 "numpy_measured_on_scenarios": m,
                 "ratio": t_numpy / t_numba,
@@ -290,6 +298,13 @@ def format_table(results: dict[str, Any]) -> str:
     if sweep:
         m = sweep[0].get("numpy_measured_on_scenarios")
         lines.append(f"(sweep: numpy twin timed on {m} scenarios and scaled linearly)")
+        for row in sweep:
+            lines.append(
+                f"sweep {row['key']}: numba wall {_fmt_s(row['numba_s'])}, CPU {_fmt_s(row['numba_cpu_s'])} "
+                f"over {results['machine']['numba_threads']} thread(s) = "
+                f"{row['numba_cpu_s'] / (row['scenarios'] * row['venues'] * row['steps']) * 1e9:.2f} "
+                "CPU-ns per venue-step"
+            )
     for row in results["single"]:
         lines.append(
             f"allocate() wrapper, {row['key']}: {_fmt_s(row['allocate_wrapper_s'])} "

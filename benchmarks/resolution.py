@@ -72,7 +72,7 @@ def compare(
 def format_rows(rows: list[dict[str, Any]], venue_names: list[str]) -> str:
     lines = []
     head = (
-        f"{'key':<14}{'step':>6}{'allocated kWh':>15}{'surplus kWh':>13}{'self-cons.':>11}"
+        f"{'key':<18}{'step':>6}{'allocated kWh':>15}{'surplus kWh':>13}{'self-cons.':>11}"
         f"{'self-suff.':>11}{'Δ alloc vs 15min':>18}  "
         + "  ".join(f"{n[:14]:>14}" for n in venue_names)
     )
@@ -87,7 +87,7 @@ def format_rows(rows: list[dict[str, Any]], venue_names: list[str]) -> str:
         )
         venues = "  ".join(f"{100 * v:>13.1f}%" for v in r["self_sufficiency_by_venue"])
         lines.append(
-            f"{r['key']:<14}{r['step']:>6}{r['allocated_kwh']:>15,.0f}{r['surplus_kwh']:>13,.0f}"
+            f"{r['key']:<18}{r['step']:>6}{r['allocated_kwh']:>15,.0f}{r['surplus_kwh']:>13,.0f}"
             f"{100 * r['self_consumption_rate']:>10.1f}%{100 * r['self_sufficiency_rate']:>10.1f}%"
             f"{delta:>+17.2f}%  {venues}"
         )
@@ -124,12 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     n = cons.shape[0]
     keys: dict[str, Any] = {}
     try:
-        keys[f"scenario:{scenario.key.type}"] = build_key(
-            scenario.key, scenario, production, consumption
-        )
+        built = build_key(scenario.key, scenario, production, consumption)
+        # main's build_key returns (key, optimiser report); the first contract returned the key
+        keys[f"scenario:{scenario.key.type}"] = built[0] if isinstance(built, tuple) else built
     except NotImplementedError:
         pass
-    keys.setdefault("prorata", al.ProrataKey())
+    if not any(isinstance(k, al.ProrataKey) for k in keys.values()):
+        keys["prorata"] = al.ProrataKey()
     keys["static equal"] = al.StaticKey(np.full(n, 1.0 / n))
     keys["redistributed"] = al.RedistributedKey(np.full(n, 1.0 / n))
     rows = compare(prod, cons, keys)
