@@ -115,6 +115,44 @@ def test_pmo_keys_replayed_by_enedis_engine(case):
     np.testing.assert_allclose(replay, direct, rtol=0, atol=1e-9 * (1 + prod.max(initial=0)))
 
 
+@st.composite
+def multi_producer_cases(draw):
+    n_p = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 4))
+    t = draw(st.integers(1, 8))
+    prod = draw(hnp.arrays(np.float64, (n_p, t), elements=energy))
+    cons = draw(hnp.arrays(np.float64, (n, t), elements=energy))
+    raw = draw(hnp.arrays(np.float64, (n_p, n + 1, t), elements=st.floats(0.0, 1.0)))
+    total = raw.sum(axis=1, keepdims=True)
+    beta = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)[:, :n, :]
+    return prod, cons, beta
+
+
+@settings(max_examples=100, deadline=None)
+@given(multi_producer_cases())
+def test_conservation_several_producers(case):
+    prod, cons, beta = case
+    # full dynamic: per-producer AUTOPROD never exceeds that producer's injection
+    full = al.allocate(prod, cons, al.DynamicKey(beta))
+    _check_conservation(full)
+    tol = 1e-9 * (1 + prod.max(initial=0))
+    assert np.all(full.producer_allocated_kwh <= prod + tol)
+    np.testing.assert_allclose(
+        full.allocated_kwh, ref.full_dynamic(prod, beta, cons)[0], rtol=0, atol=tol
+    )
+    # every other key pools first: same result as on the summed production
+    for key in (
+        al.ProrataKey(),
+        al.StaticKey(beta[0, :, 0]),
+        al.PriorityKey(list(range(cons.shape[0]))),
+    ):
+        pooled = al.allocate(prod, cons, key)
+        _check_conservation(pooled)
+        single = al.allocate(prod.sum(axis=0), cons, key)
+        np.testing.assert_allclose(pooled.allocated_kwh, single.allocated_kwh, rtol=0, atol=tol)
+        assert np.all(pooled.producer_allocated_kwh <= prod + tol)
+
+
 # ------------------------------------------------------------------ twins on a random year
 
 
