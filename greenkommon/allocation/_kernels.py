@@ -28,7 +28,7 @@ KEY_PRIORITY = 3
 KEY_DYNAMIC = 4
 
 #: Steps processed together by the redistribution kernel (its working set stays in cache).
-TILE = 256
+TILE = 32
 
 #: Below this total weight of the venues still served, a redistribution round divides per venue
 #: (alpha_i / weight ≤ 1) instead of once per step (rest / weight could overflow).
@@ -169,13 +169,17 @@ def redistributed_kernel(
     n, t_len = consumption_kwh.shape
     over = np.empty(TILE)
     rest = np.empty(TILE)
-    weight = np.empty(TILE)
+    weight = np.empty(TILE)  # sum of alpha_i over the venues still served, for the next round
+    weight_now = np.empty(TILE)
     act = np.empty((n, TILE))
+    a_tile = np.empty((n, TILE))  # local: no aliasing with the inputs, so the loops vectorise
     # Tiles of steps: a tile's working set stays in cache through all its rounds, and a tile
-    # with nothing to redistribute (nights) stops after round 1.
+    # with nothing to redistribute (nights) stops after round 1. Each pass also sums the
+    # weights of the next round, so a round is one pass over the tile.
     for t0 in range(0, t_len, TILE):
         m = min(TILE, t_len - t0)
         over[:m] = 0.0
+        weight[:m] = 0.0
         for i in range(n):
             alpha = coefficients[i]
             for k in range(m):
@@ -184,29 +188,27 @@ def redistributed_kernel(
                 a = alpha * production_kwh[t]
                 excess = a - c
                 over[k] += excess if excess > 0.0 else 0.0
-                allocated_out[i, t] = a if a < c else c
-                act[i, k] = 1.0 if (excess < 0.0) & (alpha > 0.0) else 0.0
+                a_tile[i, k] = a if a < c else c
+                on = 1.0 if (excess < 0.0) & (alpha > 0.0) else 0.0
+                act[i, k] = on
+                weight[k] += alpha * on
         for _ in range(n):
-            weight[:m] = 0.0
-            for i in range(n):
-                alpha = coefficients[i]
-                for k in range(m):
-                    weight[k] += alpha * act[i, k]
             busy = 0
             tiny = 0
             for k in range(m):
                 ok = (over[k] > 0.0) & (weight[k] > 0.0)
                 rest[k] = over[k] if ok else 0.0
-                weight[k] = weight[k] if ok else 1.0
-                tiny += ok & (weight[k] < TINY_WEIGHT)
+                weight_now[k] = weight[k] if ok else 1.0
+                tiny += ok & (weight_now[k] < TINY_WEIGHT)
                 over[k] = 0.0
+                weight[k] = 0.0
                 busy += ok
             if busy == 0:
                 break
             if tiny == 0:
                 # the common case: one division per step, then rest × alpha_i
                 for k in range(m):
-                    rest[k] = rest[k] / weight[k]
+                    rest[k] = rest[k] / weight_now[k]
             for i in range(n):
                 alpha = coefficients[i]
                 for k in range(m):
@@ -217,13 +219,18 @@ def redistributed_kernel(
                     on = act[i, k]
                     c = consumption_kwh[i, t]
                     if tiny == 0:
-                        a = allocated_out[i, t] + rest[k] * alpha * on
+                        a = a_tile[i, k] + rest[k] * alpha * on
                     else:
-                        a = allocated_out[i, t] + rest[k] * (alpha / weight[k]) * on
+                        a = a_tile[i, k] + rest[k] * (alpha / weight_now[k]) * on
                     excess = a - c
                     over[k] += excess if excess > 0.0 else 0.0
-                    allocated_out[i, t] = a if a < c else c
-                    act[i, k] = on if excess < 0.0 else 0.0
+                    a_tile[i, k] = a if a < c else c
+                    on = on if excess < 0.0 else 0.0
+                    act[i, k] = on
+                    weight[k] += alpha * on
+        for i in range(n):
+            for k in range(m):
+                allocated_out[i, t0 + k] = a_tile[i, k]
     surplus_out[:] = production_kwh
     for i in range(n):
         for t in range(t_len):
@@ -320,6 +327,7 @@ def batch_kpis_kernel(
         act = np.empty((n, m))
         over = np.empty(m)
         weight = np.empty(m)
+        weight_now = np.empty(m)
         share = np.empty(m)
         for t in range(t_len):
             for k in range(m):
@@ -363,6 +371,7 @@ def batch_kpis_kernel(
                 # vectorise) and stop as soon as no scenario of the block has anything left.
                 for k in range(m):
                     over[k] = 0.0
+                    weight[k] = 0.0
                 for i in range(n):
                     c = consumption_kwh[i, t]
                     coef_row = coefficients_t[i]
@@ -372,43 +381,43 @@ def batch_kpis_kernel(
                         excess = a - c
                         over[k] += excess if excess > 0.0 else 0.0
                         a_blk[i, k] = a if a < c else c
-                        act[i, k] = 1.0 if (excess < 0.0) & (coef > 0.0) else 0.0
+                        on = 1.0 if (excess < 0.0) & (coef > 0.0) else 0.0
+                        act[i, k] = on
+                        weight[k] += coef * on
                 for _ in range(n):
                     busy = 0
-                    for k in range(m):
-                        weight[k] = 0.0
-                    for i in range(n):
-                        coef_row = coefficients_t[i]
-                        for k in range(m):
-                            weight[k] += coef_row[s0 + k] * act[i, k]
                     tiny = 0
                     for k in range(m):
                         ok = (over[k] > 0.0) & (weight[k] > 0.0)
                         share[k] = over[k] if ok else 0.0
-                        weight[k] = weight[k] if ok else 1.0
-                        tiny += ok & (weight[k] < TINY_WEIGHT)
+                        weight_now[k] = weight[k] if ok else 1.0
+                        tiny += ok & (weight_now[k] < TINY_WEIGHT)
                         busy += ok
                         over[k] = 0.0
+                        weight[k] = 0.0
                     if busy == 0:
                         break
                     if tiny == 0:
                         for k in range(m):
-                            share[k] = share[k] / weight[k]
+                            share[k] = share[k] / weight_now[k]
                     for i in range(n):
                         c = consumption_kwh[i, t]
                         coef_row = coefficients_t[i]
                         for k in range(m):
                             # branch-free so the block loop vectorises: an inactive venue gets
                             # share × 0 and, being capped or shareless, gives back nothing.
+                            coef = coef_row[s0 + k]
                             on = act[i, k]
                             if tiny == 0:
-                                a = a_blk[i, k] + share[k] * coef_row[s0 + k] * on
+                                a = a_blk[i, k] + share[k] * coef * on
                             else:
-                                a = a_blk[i, k] + share[k] * (coef_row[s0 + k] / weight[k]) * on
+                                a = a_blk[i, k] + share[k] * (coef / weight_now[k]) * on
                             excess = a - c
                             over[k] += excess if excess > 0.0 else 0.0
                             a_blk[i, k] = a if a < c else c
-                            act[i, k] = on if excess < 0.0 else 0.0
+                            on = on if excess < 0.0 else 0.0
+                            act[i, k] = on
+                            weight[k] += coef * on
             for i in range(n):
                 w = price_eur_per_kwh[i, t]
                 for k in range(m):
