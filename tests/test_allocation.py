@@ -233,3 +233,12 @@ def test_redistribution_with_tiny_coefficients_does_not_overflow():
         assert a.allocated_kwh[1, 0] == pytest.approx(2e6 * alpha, rel=1e-6)
         k = al.allocate_batch_kpis([1e6], [[0.0], [1e6]], "redistributed", [[alpha, alpha]])
         assert k.allocated_kwh[0, 1] == pytest.approx(2e6 * alpha, rel=1e-6)
+
+
+def test_keys_copy_the_callers_array():
+    coef = np.array([0.5, 0.5])
+    key = al.StaticKey(coef)
+    assert coef.flags.writeable  # the caller's array is not frozen
+    coef[0] = 0.9  # ... and changing it does not change the key
+    assert key.coefficients.tolist() == [0.5, 0.5]
+    assert not key.coefficients.flags.writeable

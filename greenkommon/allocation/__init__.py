@@ -197,7 +197,8 @@ class StaticKey:
     name = "static"
 
     def __post_init__(self) -> None:
-        coef = _as_array(self.coefficients, "StaticKey.coefficients", (1,))
+        # a private read-only copy: the caller's array is neither frozen nor able to change the key
+        coef = _as_array(self.coefficients, "StaticKey.coefficients", (1,)).copy()
         _check_finite_nonneg(coef, "StaticKey.coefficients")
         _check_sum_le_one(coef, 0, "StaticKey.coefficients")
         coef.flags.writeable = False
@@ -232,7 +233,8 @@ class DynamicKey:
     name = "dynamic"
 
     def __post_init__(self) -> None:
-        coef = _as_array(self.coefficients, "DynamicKey.coefficients", (2, 3))
+        # a private read-only copy: the caller's array is neither frozen nor able to change the key
+        coef = _as_array(self.coefficients, "DynamicKey.coefficients", (2, 3)).copy()
         _check_finite_nonneg(coef, "DynamicKey.coefficients")
         _check_sum_le_one(coef, coef.ndim - 2, "DynamicKey.coefficients")
         coef.flags.writeable = False
@@ -253,7 +255,8 @@ class RedistributedKey:
     name = "redistributed"
 
     def __post_init__(self) -> None:
-        coef = _as_array(self.coefficients, "RedistributedKey.coefficients", (1,))
+        # a private read-only copy: the caller's array is neither frozen nor able to change the key
+        coef = _as_array(self.coefficients, "RedistributedKey.coefficients", (1,)).copy()
         _check_finite_nonneg(coef, "RedistributedKey.coefficients")
         _check_sum_le_one(coef, 0, "RedistributedKey.coefficients")
         coef.flags.writeable = False
@@ -279,7 +282,7 @@ class PriorityKey:
                 f"PriorityKey.order: {order.tolist()} is not a permutation of 0..{order.size - 1}; "
                 "expected each venue index exactly once"
             )
-        order = np.ascontiguousarray(order, dtype=np.int64)
+        order = np.array(order, dtype=np.int64)  # private copy, frozen below
         order.flags.writeable = False
         object.__setattr__(self, "order", order)
 
