@@ -1,18 +1,33 @@
-"""``python -m benchmarks``: run the allocation benchmarks, print a table, write JSON."""
+"""``python -m benchmarks``: run the benchmarks, print tables, write JSON.
+
+Suites: ``allocation`` (default; :mod:`benchmarks.allocation`) and ``optimise`` (the key
+optimiser's :func:`benchmarks.bench_optimise.run`, when that module is present).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import sys
 from pathlib import Path
 
 from . import allocation
 
+RESULTS = Path(__file__).resolve().parent / "results"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Allocation core: numba kernels vs numpy twins (single scenario, KPI sweep, compile time).",
+        description="greenkommon benchmarks. allocation: numba kernels vs numpy twins (single "
+        "scenario, KPI sweep, compile time); optimise: key optimiser models vs baselines.",
+    )
+    parser.add_argument(
+        "--suite",
+        choices=("allocation", "optimise", "all"),
+        default="allocation",
+        help="which benchmarks to run (default allocation)",
     )
     parser.add_argument(
         "--scenarios", type=int, default=10_000, help="scenarios in the KPI sweep (default 10000)"
@@ -32,16 +47,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(__file__).resolve().parent / "results" / "allocation.json",
-        help="JSON output (default benchmarks/results/allocation.json)",
+        default=RESULTS / "allocation.json",
+        help="JSON output of the allocation suite (default benchmarks/results/allocation.json)",
     )
     args = parser.parse_args(argv)
-    results = allocation.run(
-        args.scenarios, args.numpy_scenarios, args.repeat, compile_=not args.no_compile
-    )
-    print(allocation.format_table(results))
-    allocation.write_json(results, args.out)
-    print(f"written: {args.out}", file=sys.stderr)
+    if args.suite in ("allocation", "all"):
+        results = allocation.run(
+            args.scenarios, args.numpy_scenarios, args.repeat, compile_=not args.no_compile
+        )
+        print(allocation.format_table(results))
+        allocation.write_json(results, args.out)
+        print(f"written: {args.out}", file=sys.stderr)
+    if args.suite in ("optimise", "all"):
+        try:
+            bench = importlib.import_module(f"{__package__}.bench_optimise")
+        except ModuleNotFoundError:
+            print("optimise suite: benchmarks/bench_optimise.py is absent", file=sys.stderr)
+            return 1
+        rows = bench.run()
+        for row in rows:
+            print(json.dumps(row, default=str))
+        out = RESULTS / "optimise.json"
+        allocation.write_json({"rows": rows}, out)
+        print(f"written: {out}", file=sys.stderr)
     return 0
 
 
