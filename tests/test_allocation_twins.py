@@ -281,3 +281,19 @@ def test_batch_production_rows(year):
         np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
         np.testing.assert_allclose(k.production_kwh[j], rows[j].sum(), rtol=1e-12)
     assert np.all(k.value_eur == 0.0)
+
+
+def test_batch_priority_shared_order(year):
+    # one order for every plant size (the kernel's vectorised path), given as (N,) or as S equal rows
+    prod, cons = year
+    per_kwp = prod / 60.0
+    peak = np.array([5.0, 40.0, 120.0])
+    order = np.array([3, 1, 0, 2])
+    for orders in (order, np.tile(order, (3, 1))):
+        k = al.allocate_batch_kpis(per_kwp, cons, "priority", order=orders, peak_power_kwp=peak)
+        for j in range(3):
+            one = al.allocate(per_kwp * peak[j], cons, al.PriorityKey(order))
+            np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
+            np.testing.assert_allclose(
+                k.surplus_kwh[j], one.surplus_kwh.sum(), rtol=1e-12, atol=1e-9
+            )

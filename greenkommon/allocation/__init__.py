@@ -692,7 +692,7 @@ class _BatchInputs:
     production_row: np.ndarray  # (S,) int64
     production_scale: np.ndarray  # (S,)
     coefficients: np.ndarray  # (S, N) static / redistributed, else (S, N) zeros
-    order: np.ndarray  # (S, N) int64 priority, else (1, 1)
+    order: np.ndarray  # (S, N) int64 priority, or (1, N) shared by every scenario; else (1, 1)
     coefficients_by_step: np.ndarray  # (N, T) dynamic, else (1, 1)
     consumption_kwh: np.ndarray  # (N, T)
     price_eur_per_kwh: np.ndarray  # (N, T)
@@ -775,8 +775,13 @@ def _batch_inputs(
     row = np.zeros(n_s, dtype=np.int64) if prod2.shape[0] == 1 else np.arange(n_s, dtype=np.int64)
     scale = np.ascontiguousarray(np.broadcast_to(scale, (n_s,)))
     coef = np.ascontiguousarray(np.broadcast_to(coef, (n_s, n)))
-    if key == "priority":
-        order_arr = np.ascontiguousarray(np.broadcast_to(order_arr, (n_s, n)))
+    if (
+        key == "priority"
+        and n_s > 1
+        and order_arr.shape[0] > 1
+        and (order_arr == order_arr[0]).all()
+    ):
+        order_arr = np.ascontiguousarray(order_arr[:1])  # one shared order: the kernel's fast path
     with_value = price_eur_per_kwh is not None
     if not with_value:
         price = np.zeros((n, t_len))

@@ -297,7 +297,8 @@ def batch_kpis_kernel(
 
     Scenario s uses the production ``production_kwh[production_row[s]] * production_scale[s]``
     (T,) and, by key: static / redistributed, ``coefficients_t[:, s]`` (N, S: transposed so a
-    block of scenarios is contiguous); priority, ``order[s]`` (S, N); dynamic, the shared
+    block of scenarios is contiguous); priority, ``order[s]`` (S, N), or ``order[0]`` for
+    every scenario when ``order`` has one row; dynamic, the shared
     ``coefficients_by_step`` (N, T). It writes allocated_out[s, i] = sum_t A_{i,t},
     value_out[s, i] = sum_t A_{i,t} w_{i,t} with w = ``price_eur_per_kwh`` (N, T) (skipped when
     ``with_value`` is False) and surplus_out[s] = sum_t (P_t - sum_i A_{i,t}).
@@ -356,6 +357,19 @@ def batch_kpis_kernel(
                     for k in range(m):
                         r = p[k] * ratio_t
                         a_blk[i, k] = c * (r if r < 1.0 else 1.0)
+            elif key_code == KEY_PRIORITY and order.shape[0] == 1:
+                # one order shared by every scenario: venue by venue, vectorised over the block
+                # (``left`` is what remains of each scenario's production)
+                for j in range(n):
+                    i = order[0, j]
+                    c = consumption_kwh[i, t]
+                    for k in range(m):
+                        rest = left[k]
+                        a = c if c < rest else rest
+                        a_blk[i, k] = a
+                        left[k] = rest - a
+                for k in range(m):
+                    left[k] = p[k]
             elif key_code == KEY_PRIORITY:
                 for k in range(m):
                     rest = p[k]

@@ -130,7 +130,8 @@ def batch_kpis(b, chunk=64):
                 [redistributed(p[k], b.coefficients[lo + k], cons)[0] for k in range(hi - lo)]
             )
         elif b.key == "priority":
-            a = np.stack([priority(p[k], b.order[lo + k], cons)[0] for k in range(hi - lo)])
+            rows = b.order if b.order.shape[0] > 1 else np.broadcast_to(b.order, (n_s, n))
+            a = np.stack([priority(p[k], rows[lo + k], cons)[0] for k in range(hi - lo)])
         else:
             raise ValueError(f"key = {b.key!r}: unknown")
         allocated[lo:hi] = a.sum(axis=2)
