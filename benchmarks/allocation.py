@@ -159,12 +159,16 @@ def bench_sweep(
     orders = np.array([rng.permutation(n) for _ in range(n_scenarios)])
     price = np.array([0.20, 0.18, 0.1659, 0.22])
     rows = []
-    for key in KEYS:
+    # "priority-shared": one order for every plant size (the kernel's vectorised path)
+    for label in (*KEYS, "priority-shared"):
+        key = "priority" if label == "priority-shared" else label
         kw: dict[str, Any] = {}
         if key in ("static", "redistributed"):
             kw["coefficients"] = coefs
         elif key == "dynamic":
             kw["coefficients"] = dyn
+        elif label == "priority-shared":
+            kw["order"] = orders[0]
         elif key == "priority":
             kw["order"] = orders
 
@@ -180,7 +184,7 @@ def bench_sweep(
         kw_m = dict(kw)
         if key in ("static", "redistributed"):
             kw_m["coefficients"] = coefs[:m]
-        elif key == "priority":
+        elif label == "priority":
             kw_m["order"] = orders[:m]
         b = al._batch_inputs(
             per_kwp, loads, key, kw_m.get("coefficients"), kw_m.get("order"), peak[:m], price
@@ -191,7 +195,7 @@ def bench_sweep(
         t_numpy = t_numpy_m * n_scenarios / m
         rows.append(
             {
-                "key": key,
+                "key": label,
                 "mode": "sweep_kpi",
                 "scenarios": n_scenarios,
                 "venues": n,
@@ -285,12 +289,12 @@ def run(
 def format_table(results: dict[str, Any]) -> str:
     """The results as a plain-text table."""
     lines = [
-        f"{'key':<14}{'mode':<11}{'S':>7}{'numba':>11}{'numpy':>11}{'ratio':>8}"
+        f"{'key':<16}{'mode':<11}{'S':>7}{'numba':>11}{'numpy':>11}{'ratio':>8}"
         f"{'ns/v-step':>11}{'np ns/v-s':>11}",
     ]
     for row in results["single"] + results["sweep"]:
         lines.append(
-            f"{row['key']:<14}{row['mode']:<11}{row['scenarios']:>7}"
+            f"{row['key']:<16}{row['mode']:<11}{row['scenarios']:>7}"
             f"{_fmt_s(row['numba_s']):>11}{_fmt_s(row['numpy_s']):>11}{row['ratio']:>7.1f}x"
             f"{row['numba_ns_per_venue_step']:>11.2f}{row['numpy_ns_per_venue_step']:>11.2f}"
         )
