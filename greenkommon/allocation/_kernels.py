@@ -11,8 +11,8 @@ venue-major C_{i,t}; outputs are written in place into ``allocated_out`` (N, T),
 ``surplus_out`` (T,) and ``import_out`` (N, T). The plain-numpy twin of every kernel lives in
 :mod:`greenkommon.allocation.reference`; tests compare them to 1e-9.
 
-The batch kernels parallelise over scenarios with ``prange``; each iteration writes only its own
-row ``s`` of the outputs (disjoint slices), so no reduction crosses threads.
+The batch kernel parallelises over blocks of scenarios with ``prange``; each iteration writes
+only the rows of its own block (disjoint slices), so no reduction crosses threads.
 """
 
 from __future__ import annotations
