@@ -221,3 +221,24 @@ def test_batch_rejects_mismatched_scenario_counts():
         al.allocate_batch_kpis([1.0], C1, "static", [QUARTER] * 3, peak_power_kwp=[1.0, 2.0])
     with pytest.raises(DataError, match="takes none"):
         al.allocate_batch_kpis([1.0], C1, "prorata", QUARTER)
+
+
+def test_redistribution_with_tiny_coefficients_does_not_overflow():
+    # α = [1e-300, 1e-300], P = 1e6, C = [0, 1e6]: round 1 gives [0, 1e-294] and leaves 1e-294
+    # (venue 1's share); round 2 hands it to venue 2 alone → [0, 2e-294]. A naive leftover /
+    # weight = 1e-294 / 1e-300 is fine here, but 1e-294 / 1e-310 would overflow: both paths agree.
+    for alpha in (1e-300, 1e-310):
+        a = al.allocate([1e6], [[0.0], [1e6]], al.RedistributedKey([alpha, alpha]))
+        assert np.isfinite(a.allocated_kwh).all()
+        assert a.allocated_kwh[1, 0] == pytest.approx(2e6 * alpha, rel=1e-6)
+        k = al.allocate_batch_kpis([1e6], [[0.0], [1e6]], "redistributed", [[alpha, alpha]])
+        assert k.allocated_kwh[0, 1] == pytest.approx(2e6 * alpha, rel=1e-6)
+
+
+def test_keys_copy_the_callers_array():
+    coef = np.array([0.5, 0.5])
+    key = al.StaticKey(coef)
+    assert coef.flags.writeable  # the caller's array is not frozen
+    coef[0] = 0.9  # ... and changing it does not change the key
+    assert key.coefficients.tolist() == [0.5, 0.5]
+    assert not key.coefficients.flags.writeable

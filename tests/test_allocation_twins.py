@@ -115,6 +115,44 @@ def test_pmo_keys_replayed_by_enedis_engine(case):
     np.testing.assert_allclose(replay, direct, rtol=0, atol=1e-9 * (1 + prod.max(initial=0)))
 
 
+@st.composite
+def multi_producer_cases(draw):
+    n_p = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 4))
+    t = draw(st.integers(1, 8))
+    prod = draw(hnp.arrays(np.float64, (n_p, t), elements=energy))
+    cons = draw(hnp.arrays(np.float64, (n, t), elements=energy))
+    raw = draw(hnp.arrays(np.float64, (n_p, n + 1, t), elements=st.floats(0.0, 1.0)))
+    total = raw.sum(axis=1, keepdims=True)
+    beta = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)[:, :n, :]
+    return prod, cons, beta
+
+
+@settings(max_examples=100, deadline=None)
+@given(multi_producer_cases())
+def test_conservation_several_producers(case):
+    prod, cons, beta = case
+    # full dynamic: per-producer AUTOPROD never exceeds that producer's injection
+    full = al.allocate(prod, cons, al.DynamicKey(beta))
+    _check_conservation(full)
+    tol = 1e-9 * (1 + prod.max(initial=0))
+    assert np.all(full.producer_allocated_kwh <= prod + tol)
+    np.testing.assert_allclose(
+        full.allocated_kwh, ref.full_dynamic(prod, beta, cons)[0], rtol=0, atol=tol
+    )
+    # every other key pools first: same result as on the summed production
+    for key in (
+        al.ProrataKey(),
+        al.StaticKey(beta[0, :, 0]),
+        al.PriorityKey(list(range(cons.shape[0]))),
+    ):
+        pooled = al.allocate(prod, cons, key)
+        _check_conservation(pooled)
+        single = al.allocate(prod.sum(axis=0), cons, key)
+        np.testing.assert_allclose(pooled.allocated_kwh, single.allocated_kwh, rtol=0, atol=tol)
+        assert np.all(pooled.producer_allocated_kwh <= prod + tol)
+
+
 # ------------------------------------------------------------------ twins on a random year
 
 
@@ -189,33 +227,73 @@ def test_twin_floor():
     np.testing.assert_array_equal(al.floor_coefficients(coef), ref.floor_coefficients(coef))
 
 
-@pytest.mark.parametrize("key", ["static", "prorata", "redistributed"])
+@pytest.mark.parametrize("key", ["static", "prorata", "redistributed", "priority", "dynamic"])
 def test_twin_batch_kpis(year, key):
     prod, cons = year
     per_kwp = prod / 60.0
     rng = np.random.default_rng(4)
-    s = 16
+    s = 70  # more than one block of scenarios (64), the last one partial
     peak = rng.uniform(10.0, 200.0, s)
-    coef = (
-        None if key == "prorata" else rng.dirichlet(np.ones(4), s) * rng.uniform(0.8, 1.0, (s, 1))
-    )
+    coef = order = None
+    if key in ("static", "redistributed"):
+        coef = rng.dirichlet(np.ones(4), s) * rng.uniform(0.8, 1.0, (s, 1))
+    elif key == "dynamic":
+        coef = rng.dirichlet(np.ones(5), prod.shape[0]).T[:4].copy()
+    elif key == "priority":
+        order = np.array([rng.permutation(4) for _ in range(s)])
     price = np.array([0.20, 0.18, 0.15, 0.22])
     k = al.allocate_batch_kpis(
-        per_kwp, cons, key, coef, peak_power_kwp=peak, price_eur_per_kwh=price
+        per_kwp, cons, key, coef, order=order, peak_power_kwp=peak, price_eur_per_kwh=price
     )
-    prod2, row, scale, coef2, cons2, price2 = al._batch_inputs(
-        per_kwp, cons, key, coef, peak, price
-    )
-    alloc, value, surplus = ref.batch_kpis(prod2, row, scale, key, coef2, cons2, price2)
+    b = al._batch_inputs(per_kwp, cons, key, coef, order, peak, price)
+    alloc, value, surplus = ref.batch_kpis(b)
     # sums over a year of ~1e5 kWh: relative 1e-12 ≈ absolute 1e-7
     np.testing.assert_allclose(k.allocated_kwh, alloc, rtol=1e-12)
     np.testing.assert_allclose(k.value_eur, value, rtol=1e-12)
     np.testing.assert_allclose(k.surplus_kwh, surplus, rtol=1e-12, atol=1e-9)
-    # and the batch equals allocate() run scenario by scenario (first three scenarios)
-    for j in range(3):
-        key_obj = {"static": al.StaticKey, "redistributed": al.RedistributedKey}.get(key)
-        one = al.allocate(
-            per_kwp * peak[j], cons, al.ProrataKey() if key_obj is None else key_obj(coef[j])
-        )
+    # and the batch equals allocate() run scenario by scenario (a few scenarios)
+    for j in (0, 1, s - 1):
+        if key == "static":
+            key_obj = al.StaticKey(coef[j])
+        elif key == "redistributed":
+            key_obj = al.RedistributedKey(coef[j])
+        elif key == "dynamic":
+            key_obj = al.DynamicKey(coef)
+        elif key == "priority":
+            key_obj = al.PriorityKey(order[j])
+        else:
+            key_obj = al.ProrataKey()
+        one = al.allocate(per_kwp * peak[j], cons, key_obj)
         np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
         np.testing.assert_allclose(k.surplus_kwh[j], one.surplus_kwh.sum(), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(
+            k.value_eur[j], (one.allocated_kwh * price[:, None]).sum(axis=1), rtol=1e-12
+        )
+
+
+def test_batch_production_rows(year):
+    # one production row per scenario (e.g. several weather years) instead of peak sizes
+    prod, cons = year
+    rows = np.stack([prod, prod * 0.5, np.roll(prod, 7)])
+    k = al.allocate_batch_kpis(rows, cons, "static", [0.4, 0.3, 0.2, 0.1])
+    for j in range(3):
+        one = al.allocate(rows[j], cons, al.StaticKey([0.4, 0.3, 0.2, 0.1]))
+        np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
+        np.testing.assert_allclose(k.production_kwh[j], rows[j].sum(), rtol=1e-12)
+    assert np.all(k.value_eur == 0.0)
+
+
+def test_batch_priority_shared_order(year):
+    # one order for every plant size (the kernel's vectorised path), given as (N,) or as S equal rows
+    prod, cons = year
+    per_kwp = prod / 60.0
+    peak = np.array([5.0, 40.0, 120.0])
+    order = np.array([3, 1, 0, 2])
+    for orders in (order, np.tile(order, (3, 1))):
+        k = al.allocate_batch_kpis(per_kwp, cons, "priority", order=orders, peak_power_kwp=peak)
+        for j in range(3):
+            one = al.allocate(per_kwp * peak[j], cons, al.PriorityKey(order))
+            np.testing.assert_allclose(k.allocated_kwh[j], one.allocated_total_kwh, rtol=1e-12)
+            np.testing.assert_allclose(
+                k.surplus_kwh[j], one.surplus_kwh.sum(), rtol=1e-12, atol=1e-9
+            )

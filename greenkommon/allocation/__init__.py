@@ -197,7 +197,8 @@ class StaticKey:
     name = "static"
 
     def __post_init__(self) -> None:
-        coef = _as_array(self.coefficients, "StaticKey.coefficients", (1,))
+        # a private read-only copy: the caller's array is neither frozen nor able to change the key
+        coef = _as_array(self.coefficients, "StaticKey.coefficients", (1,)).copy()
         _check_finite_nonneg(coef, "StaticKey.coefficients")
         _check_sum_le_one(coef, 0, "StaticKey.coefficients")
         coef.flags.writeable = False
@@ -232,7 +233,8 @@ class DynamicKey:
     name = "dynamic"
 
     def __post_init__(self) -> None:
-        coef = _as_array(self.coefficients, "DynamicKey.coefficients", (2, 3))
+        # a private read-only copy: the caller's array is neither frozen nor able to change the key
+        coef = _as_array(self.coefficients, "DynamicKey.coefficients", (2, 3)).copy()
         _check_finite_nonneg(coef, "DynamicKey.coefficients")
         _check_sum_le_one(coef, coef.ndim - 2, "DynamicKey.coefficients")
         coef.flags.writeable = False
@@ -253,7 +255,8 @@ class RedistributedKey:
     name = "redistributed"
 
     def __post_init__(self) -> None:
-        coef = _as_array(self.coefficients, "RedistributedKey.coefficients", (1,))
+        # a private read-only copy: the caller's array is neither frozen nor able to change the key
+        coef = _as_array(self.coefficients, "RedistributedKey.coefficients", (1,)).copy()
         _check_finite_nonneg(coef, "RedistributedKey.coefficients")
         _check_sum_le_one(coef, 0, "RedistributedKey.coefficients")
         coef.flags.writeable = False
@@ -279,7 +282,7 @@ class PriorityKey:
                 f"PriorityKey.order: {order.tolist()} is not a permutation of 0..{order.size - 1}; "
                 "expected each venue index exactly once"
             )
-        order = np.ascontiguousarray(order, dtype=np.int64)
+        order = np.array(order, dtype=np.int64)  # private copy, frozen below
         order.flags.writeable = False
         object.__setattr__(self, "order", order)
 
@@ -675,13 +678,34 @@ _BATCH_KEYS = {
     "static": _kernels.KEY_STATIC,
     "prorata": _kernels.KEY_PRORATA,
     "redistributed": _kernels.KEY_REDISTRIBUTED,
+    "priority": _kernels.KEY_PRIORITY,
+    "dynamic": _kernels.KEY_DYNAMIC,
 }
 
 
+@dataclass(frozen=True, eq=False)
+class _BatchInputs:
+    """Validated, broadcast arguments of a batch (shared by the kernel and its numpy twin)."""
+
+    key: str
+    production_kwh: np.ndarray  # (S or 1, T)
+    production_row: np.ndarray  # (S,) int64
+    production_scale: np.ndarray  # (S,)
+    coefficients: np.ndarray  # (S, N) static / redistributed, else (S, N) zeros
+    order: np.ndarray  # (S, N) int64 priority, or (1, N) shared by every scenario; else (1, 1)
+    coefficients_by_step: np.ndarray  # (N, T) dynamic, else (1, 1)
+    consumption_kwh: np.ndarray  # (N, T)
+    price_eur_per_kwh: np.ndarray  # (N, T)
+    with_value: bool
+
+    @property
+    def n_scenarios(self) -> int:
+        return self.production_scale.shape[0]
+
+
 def _batch_inputs(
-    production_kwh, consumption_kwh, key, coefficients, peak_power_kwp, price_eur_per_kwh
-):
-    """Validate and broadcast the arguments of :func:`allocate_batch_kpis` (shared with the twin)."""
+    production_kwh, consumption_kwh, key, coefficients, order, peak_power_kwp, price_eur_per_kwh
+) -> _BatchInputs:
     if key not in _BATCH_KEYS:
         raise DataError(f"key = {key!r}: expected one of {', '.join(map(repr, _BATCH_KEYS))}")
     prod = _as_array(production_kwh, "production_kwh", (1, 2))
@@ -702,11 +726,10 @@ def _batch_inputs(
         sizes["peak_power_kwp"] = scale.shape[0]
     else:
         scale = np.ones(1)
-    if key == "prorata":
-        if coefficients is not None:
-            raise DataError("coefficients: the prorata key takes none; expected coefficients=None")
-        coef = np.zeros((1, n))
-    else:
+    coef = np.zeros((1, n))
+    dyn = np.zeros((1, 1))
+    order_arr = np.zeros((1, 1), dtype=np.int64)
+    if key in ("static", "redistributed"):
         if coefficients is None:
             raise DataError(
                 f"coefficients: a {key!r} key needs coefficients of shape (S, N) or (N,)"
@@ -720,9 +743,30 @@ def _batch_inputs(
         _check_finite_nonneg(coef, "coefficients")
         _check_sum_le_one(coef, 1, "coefficients")
         sizes["coefficients"] = coef.shape[0]
+    elif key == "dynamic":
+        if coefficients is None:
+            raise DataError("coefficients: a 'dynamic' key needs coefficients of shape (N, T)")
+        dyn = DynamicKey(coefficients).coefficients
+        if dyn.ndim != 2 or dyn.shape != cons.shape:
+            raise DataError(
+                f"coefficients: shape {dyn.shape}; expected (N, T) = {cons.shape} for a 'dynamic' batch"
+            )
+    elif coefficients is not None:
+        raise DataError(f"coefficients: the {key!r} key takes none; expected coefficients=None")
+    if key == "priority":
+        if order is None:
+            raise DataError("order: a 'priority' key needs venue orders of shape (S, N) or (N,)")
+        order_arr = np.atleast_2d(np.asarray(order))
+        if order_arr.ndim != 2 or order_arr.shape[1] != n:
+            raise DataError(f"order: shape {order_arr.shape}; expected (S, N) or (N,) with N = {n}")
+        for row_order in order_arr:
+            PriorityKey(row_order)  # validates each row is a permutation
+        order_arr = np.ascontiguousarray(order_arr, dtype=np.int64)
+        sizes["order"] = order_arr.shape[0]
+    elif order is not None:
+        raise DataError(f"order: the {key!r} key takes none; expected order=None")
     n_s = max(sizes.values())
-    wrong = {k: v for k, v in sizes.items() if v not in (1, n_s)}
-    if wrong:
+    if any(v not in (1, n_s) for v in sizes.values()):
         raise DataError(
             "scenario counts do not match: "
             + ", ".join(f"{k} has {v}" for k, v in sizes.items())
@@ -731,7 +775,15 @@ def _batch_inputs(
     row = np.zeros(n_s, dtype=np.int64) if prod2.shape[0] == 1 else np.arange(n_s, dtype=np.int64)
     scale = np.ascontiguousarray(np.broadcast_to(scale, (n_s,)))
     coef = np.ascontiguousarray(np.broadcast_to(coef, (n_s, n)))
-    if price_eur_per_kwh is None:
+    if (
+        key == "priority"
+        and n_s > 1
+        and order_arr.shape[0] > 1
+        and (order_arr == order_arr[0]).all()
+    ):
+        order_arr = np.ascontiguousarray(order_arr[:1])  # one shared order: the kernel's fast path
+    with_value = price_eur_per_kwh is not None
+    if not with_value:
         price = np.zeros((n, t_len))
     else:
         price = _as_array(price_eur_per_kwh, "price_eur_per_kwh", (0, 1, 2))
@@ -749,7 +801,7 @@ def _batch_inputs(
             ) from None
         if not np.isfinite(price).all():
             raise DataError("price_eur_per_kwh: non-finite value; expected finite prices")
-    return prod2, row, scale, coef, cons, price
+    return _BatchInputs(key, prod2, row, scale, coef, order_arr, dyn, cons, price, with_value)
 
 
 def allocate_batch_kpis(
@@ -758,14 +810,15 @@ def allocate_batch_kpis(
     key: str = "static",
     coefficients: Any = None,
     *,
+    order: Any = None,
     peak_power_kwp: Any = None,
     price_eur_per_kwh: Any = None,
 ) -> BatchKPIs:
     """Evaluate S scenarios (keys or plant sizes) over the same loads, KPIs only, in parallel.
 
     Nothing of shape (N, T) is materialised per scenario: each scenario's allocation is summed
-    on the fly (one ``prange`` over scenarios). Used by sweeps and by uncertainty (P50/P90)
-    runs.
+    on the fly, blocks of scenarios run in one ``prange``. Used by sweeps and by uncertainty
+    (P50/P90) runs.
 
     Parameters
     ----------
@@ -774,11 +827,15 @@ def allocate_batch_kpis(
         scenario (S, T). With ``peak_power_kwp``: the production per kWp [kWh/kWp], shape (T,).
     consumption_kwh : array_like, shape (N, T)
         Consumption per venue and interval [kWh].
-    key : {'static', 'prorata', 'redistributed'}
+    key : {'static', 'prorata', 'redistributed', 'priority', 'dynamic'}
         Rule applied at every interval (see :class:`StaticKey`, :class:`ProrataKey`,
-        :func:`redistributed`).
-    coefficients : array_like, shape (N,) or (S, N), optional
-        Shares per scenario [-] (static and redistributed keys only).
+        :func:`redistributed`, :func:`priority`, :class:`DynamicKey`).
+    coefficients : array_like, optional
+        Static and redistributed keys: shares per scenario [-], shape (S, N) or (N,). Dynamic
+        key: one (N, T) key shared by every scenario (sweep plant sizes or production years
+        under it).
+    order : array_like of int, shape (S, N) or (N,), optional
+        Priority key: venue indices, highest priority first, per scenario.
     peak_power_kwp : array_like, shape (S,), optional
         Plant size per scenario [kWp]; production of scenario s = ``production_kwh *
         peak_power_kwp[s]``.
@@ -793,8 +850,8 @@ def allocate_batch_kpis(
     Notes
     -----
     S is the common length of the scenario axes given (``production_kwh`` rows,
-    ``peak_power_kwp``, ``coefficients`` rows); an axis of length 1 is broadcast. Scenario s
-    computes, at every t, :math:`A^s_{i,t}` by the key, then
+    ``peak_power_kwp``, ``coefficients`` or ``order`` rows); an axis of length 1 is broadcast.
+    Scenario s computes, at every t, :math:`A^s_{i,t}` by the key, then
     :math:`\\sum_t A^s_{i,t}`, :math:`\\sum_t A^s_{i,t} w_{i,t}` and
     :math:`\\sum_t (P^s_t - \\sum_i A^s_{i,t})`; the totals equal those of :func:`allocate`.
 
@@ -809,20 +866,32 @@ def allocate_batch_kpis(
     >>> k.surplus_kwh.tolist()
     [15.0, 0.0]
     """
-    prod2, row, scale, coef, cons, price = _batch_inputs(
-        production_kwh, consumption_kwh, key, coefficients, peak_power_kwp, price_eur_per_kwh
+    b = _batch_inputs(
+        production_kwh, consumption_kwh, key, coefficients, order, peak_power_kwp, price_eur_per_kwh
     )
-    n_s, n = coef.shape
+    n_s, n = b.n_scenarios, b.consumption_kwh.shape[0]
     allocated = np.empty((n_s, n))
     value = np.empty((n_s, n))
     surplus = np.empty(n_s)
     _kernels.batch_kpis_kernel(
-        prod2, row, scale, _BATCH_KEYS[key], coef, cons, price, allocated, value, surplus
+        b.production_kwh,
+        b.production_row,
+        b.production_scale,
+        _BATCH_KEYS[key],
+        np.ascontiguousarray(b.coefficients.T),
+        b.order,
+        b.coefficients_by_step,
+        b.consumption_kwh,
+        b.price_eur_per_kwh,
+        b.with_value,
+        allocated,
+        value,
+        surplus,
     )
     return BatchKPIs(
         allocated_kwh=allocated,
         value_eur=value,
         surplus_kwh=surplus,
-        production_kwh=prod2.sum(axis=1)[row] * scale,
-        consumption_kwh=cons.sum(axis=1),
+        production_kwh=b.production_kwh.sum(axis=1)[b.production_row] * b.production_scale,
+        consumption_kwh=b.consumption_kwh.sum(axis=1),
     )

@@ -11,8 +11,8 @@ venue-major C_{i,t}; outputs are written in place into ``allocated_out`` (N, T),
 ``surplus_out`` (T,) and ``import_out`` (N, T). The plain-numpy twin of every kernel lives in
 :mod:`greenkommon.allocation.reference`; tests compare them to 1e-9.
 
-The batch kernels parallelise over scenarios with ``prange``; each iteration writes only its own
-row ``s`` of the outputs (disjoint slices), so no reduction crosses threads.
+The batch kernel parallelises over blocks of scenarios with ``prange``; each iteration writes
+only the rows of its own block (disjoint slices), so no reduction crosses threads.
 """
 
 from __future__ import annotations
@@ -24,6 +24,15 @@ from numba import njit, prange
 KEY_STATIC = 0
 KEY_PRORATA = 1
 KEY_REDISTRIBUTED = 2
+KEY_PRIORITY = 3
+KEY_DYNAMIC = 4
+
+#: Steps processed together by the redistribution kernel (its working set stays in cache).
+TILE = 32
+
+#: Below this total weight of the venues still served, a redistribution round divides per venue
+#: (alpha_i / weight ≤ 1) instead of once per step (rest / weight could overflow).
+TINY_WEIGHT = 1e-250
 
 
 # --------------------------------------------------------------------------------------------
@@ -46,25 +55,35 @@ def _finish_step_outputs(production_kwh, consumption_kwh, allocated_out, surplus
         surplus_out[t] = s if s > 0.0 else 0.0
 
 
+# The single-scenario kernels run venue by venue over time (i outer, t inner): every array is
+# then read and written as a few sequential streams, and the inner loop vectorises. The surplus
+# starts at P_t and each venue's allocation is taken from it in venue order.
+
+
+@njit(cache=True)
+def _clamp_surplus(surplus_out):
+    for t in range(surplus_out.shape[0]):
+        if surplus_out[t] < 0.0:
+            surplus_out[t] = 0.0
+
+
 @njit(cache=True)
 def static_kernel(
     production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
 ):
     """A_{i,t} = min(alpha_i P_t, C_{i,t})."""
     n, t_len = consumption_kwh.shape
-    for t in range(t_len):
-        p = production_kwh[t]
-        total = 0.0
-        for i in range(n):
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        alpha = coefficients[i]
+        for t in range(t_len):
             c = consumption_kwh[i, t]
-            a = coefficients[i] * p
-            if a > c:
-                a = c
+            a = alpha * production_kwh[t]
+            a = a if a < c else c
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            total += a
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
@@ -73,45 +92,39 @@ def dynamic_kernel(
 ):
     """A_{i,t} = min(alpha_{i,t} P_t, C_{i,t}); ``coefficients`` is (N, T)."""
     n, t_len = consumption_kwh.shape
-    for t in range(t_len):
-        p = production_kwh[t]
-        total = 0.0
-        for i in range(n):
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        for t in range(t_len):
             c = consumption_kwh[i, t]
-            a = coefficients[i, t] * p
-            if a > c:
-                a = c
+            a = coefficients[i, t] * production_kwh[t]
+            a = a if a < c else c
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            total += a
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
 def prorata_kernel(production_kwh, consumption_kwh, allocated_out, surplus_out, import_out):
     """A_{i,t} = C_{i,t} min(1, P_t / sum_k C_{k,t}), and 0 when sum_k C_{k,t} = 0."""
     n, t_len = consumption_kwh.shape
+    ratio = np.zeros(t_len)
+    for i in range(n):
+        for t in range(t_len):
+            ratio[t] += consumption_kwh[i, t]
     for t in range(t_len):
-        p = production_kwh[t]
-        total_c = 0.0
-        for i in range(n):
-            total_c += consumption_kwh[i, t]
-        if total_c > 0.0:
-            ratio = p / total_c
-            if ratio > 1.0:
-                ratio = 1.0
-        else:
-            ratio = 0.0
-        total = 0.0
-        for i in range(n):
+        total_c = ratio[t]
+        r = production_kwh[t] / total_c if total_c > 0.0 else 0.0
+        ratio[t] = r if r < 1.0 else 1.0
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        for t in range(t_len):
             c = consumption_kwh[i, t]
-            a = c * ratio
+            a = c * ratio[t]
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            total += a
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
@@ -141,80 +154,107 @@ def full_dynamic_kernel(production_kwh, coefficients, consumption_kwh, allocated
 
 
 @njit(cache=True)
-def _redistribute_step(p, coefficients, consumption_kwh, t, out_a, active):
-    # One step of the PMO "static with redistribution" strategy, written into out_a (N,).
-    # Round 1 gives alpha_i P capped at C_i; what capped venues leave is shared among the venues
-    # still below their consumption pro rata of their coefficients, until nothing is left or
-    # every venue is capped. Each round either absorbs the whole remainder or caps at least one
-    # more venue, so at most N rounds run.
-    n = coefficients.shape[0]
-    left = 0.0
-    for i in range(n):
-        c = consumption_kwh[i, t]
-        a = coefficients[i] * p
-        if a >= c:
-            left += a - c
-            a = c
-            active[i] = False
-        else:
-            active[i] = coefficients[i] > 0.0
-        out_a[i] = a
-    for _ in range(n):
-        if left <= 0.0:
-            break
-        weight = 0.0
-        for i in range(n):
-            if active[i]:
-                weight += coefficients[i]
-        if weight <= 0.0:
-            break
-        share = left / weight
-        left = 0.0
-        for i in range(n):
-            if active[i]:
-                c = consumption_kwh[i, t]
-                a = out_a[i] + share * coefficients[i]
-                if a >= c:
-                    left += a - c
-                    a = c
-                    active[i] = False
-                out_a[i] = a
-
-
-@njit(cache=True)
 def redistributed_kernel(
     production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
 ):
-    """PMO-side static key with iterative redistribution of what capped venues leave."""
+    """PMO-side static key with iterative redistribution of what capped venues leave.
+
+    Round 1 gives alpha_i P_t capped at C_{i,t}; what capped venues leave (``over``) is shared
+    among the venues still below their consumption and with a share (``act``) pro rata of their
+    coefficients, until nothing is left or every venue is capped. Each round either absorbs a
+    step's whole remainder or caps at least one more venue, so at most N rounds run. All steps
+    advance together, round by round, with branch-free updates so the loops over time vectorise
+    (the same arithmetic, step by step, as the batch kernel).
+    """
     n, t_len = consumption_kwh.shape
-    a = np.empty(n)
-    active = np.empty(n, dtype=np.bool_)
-    for t in range(t_len):
-        p = production_kwh[t]
-        _redistribute_step(p, coefficients, consumption_kwh, t, a, active)
-        total = 0.0
+    over = np.empty(TILE)
+    rest = np.empty(TILE)
+    weight = np.empty(TILE)  # sum of alpha_i over the venues still served, for the next round
+    weight_now = np.empty(TILE)
+    act = np.empty((n, TILE))
+    a_tile = np.empty((n, TILE))  # local: no aliasing with the inputs, so the loops vectorise
+    # Tiles of steps: a tile's working set stays in cache through all its rounds, and a tile
+    # with nothing to redistribute (nights) stops after round 1. Each pass also sums the
+    # weights of the next round, so a round is one pass over the tile.
+    for t0 in range(0, t_len, TILE):
+        m = min(TILE, t_len - t0)
+        over[:m] = 0.0
+        weight[:m] = 0.0
         for i in range(n):
-            allocated_out[i, t] = a[i]
-            import_out[i, t] = consumption_kwh[i, t] - a[i]
-            total += a[i]
-        s = p - total
-        surplus_out[t] = s if s > 0.0 else 0.0
+            alpha = coefficients[i]
+            for k in range(m):
+                t = t0 + k
+                c = consumption_kwh[i, t]
+                a = alpha * production_kwh[t]
+                excess = a - c
+                over[k] += excess if excess > 0.0 else 0.0
+                a_tile[i, k] = a if a < c else c
+                on = 1.0 if (excess < 0.0) & (alpha > 0.0) else 0.0
+                act[i, k] = on
+                weight[k] += alpha * on
+        for _ in range(n):
+            busy = 0
+            tiny = 0
+            for k in range(m):
+                ok = (over[k] > 0.0) & (weight[k] > 0.0)
+                rest[k] = over[k] if ok else 0.0
+                weight_now[k] = weight[k] if ok else 1.0
+                tiny += ok & (weight_now[k] < TINY_WEIGHT)
+                over[k] = 0.0
+                weight[k] = 0.0
+                busy += ok
+            if busy == 0:
+                break
+            if tiny == 0:
+                # the common case: one division per step, then rest × alpha_i
+                for k in range(m):
+                    rest[k] = rest[k] / weight_now[k]
+            for i in range(n):
+                alpha = coefficients[i]
+                for k in range(m):
+                    # With tiny weights rest / weight could overflow, so the round divides per
+                    # venue, rest × (alpha_i / weight) with a ratio ≤ 1. An inactive venue gets
+                    # × 0 and, capped or shareless, gives nothing back.
+                    t = t0 + k
+                    on = act[i, k]
+                    c = consumption_kwh[i, t]
+                    if tiny == 0:
+                        a = a_tile[i, k] + rest[k] * alpha * on
+                    else:
+                        a = a_tile[i, k] + rest[k] * (alpha / weight_now[k]) * on
+                    excess = a - c
+                    over[k] += excess if excess > 0.0 else 0.0
+                    a_tile[i, k] = a if a < c else c
+                    on = on if excess < 0.0 else 0.0
+                    act[i, k] = on
+                    weight[k] += alpha * on
+        for i in range(n):
+            for k in range(m):
+                allocated_out[i, t0 + k] = a_tile[i, k]
+    surplus_out[:] = production_kwh
+    for i in range(n):
+        for t in range(t_len):
+            a = allocated_out[i, t]
+            import_out[i, t] = consumption_kwh[i, t] - a
+            surplus_out[t] -= a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
 def priority_kernel(production_kwh, order, consumption_kwh, allocated_out, surplus_out, import_out):
     """Venues served in ``order`` (int64 (N,), highest priority first), each up to C_{i,t}."""
     n, t_len = consumption_kwh.shape
-    for t in range(t_len):
-        left = production_kwh[t]
-        for k in range(n):
-            i = order[k]
+    surplus_out[:] = production_kwh  # what is left after the venues served so far
+    for k in range(n):
+        i = order[k]
+        for t in range(t_len):
             c = consumption_kwh[i, t]
+            left = surplus_out[t]
             a = c if c < left else left
             allocated_out[i, t] = a
             import_out[i, t] = c - a
-            left -= a
-        surplus_out[t] = left if left > 0.0 else 0.0
+            surplus_out[t] = left - a
+    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)
@@ -231,69 +271,181 @@ def floor_coefficients_kernel(coefficients, quantum, out):
 # --------------------------------------------------------------------------------------------
 
 
+#: Scenarios evaluated together per time step by the batch kernel: the loads of step t are read
+#: once for the whole block (memory traffic / block size) and the inner loop over the block is
+#: contiguous, so LLVM vectorises it.
+BATCH_BLOCK = 64
+
+
 @njit(cache=True, parallel=True)
 def batch_kpis_kernel(
     production_kwh,
     production_row,
     production_scale,
     key_code,
-    coefficients,
+    coefficients_t,
+    order,
+    coefficients_by_step,
     consumption_kwh,
     price_eur_per_kwh,
+    with_value,
     allocated_out,
     value_out,
     surplus_out,
 ):
     """KPIs of S scenarios sharing the same loads.
 
-    Scenario s uses production ``production_kwh[production_row[s]] * production_scale[s]`` (T,)
-    and coefficients ``coefficients[s]`` (N,). It writes allocated_out[s, i] = sum_t A_{i,t},
-    value_out[s, i] = sum_t A_{i,t} w_{i,t} with w = ``price_eur_per_kwh`` (N, T), and
-    surplus_out[s] = sum_t (P_t - sum_i A_{i,t}).
+    Scenario s uses the production ``production_kwh[production_row[s]] * production_scale[s]``
+    (T,) and, by key: static / redistributed, ``coefficients_t[:, s]`` (N, S: transposed so a
+    block of scenarios is contiguous); priority, ``order[s]`` (S, N), or ``order[0]`` for
+    every scenario when ``order`` has one row; dynamic, the shared
+    ``coefficients_by_step`` (N, T). It writes allocated_out[s, i] = sum_t A_{i,t},
+    value_out[s, i] = sum_t A_{i,t} w_{i,t} with w = ``price_eur_per_kwh`` (N, T) (skipped when
+    ``with_value`` is False) and surplus_out[s] = sum_t (P_t - sum_i A_{i,t}).
+
+    Scenarios are processed in blocks of :data:`BATCH_BLOCK`, one block per ``prange``
+    iteration; a block writes only its own rows of the outputs.
     """
     n, t_len = consumption_kwh.shape
     n_s = production_scale.shape[0]
-    total_c = np.zeros(t_len)
+    inv_total_c = np.zeros(t_len)
     for t in range(t_len):
+        total = 0.0
         for i in range(n):
-            total_c[t] += consumption_kwh[i, t]
-    for s in prange(n_s):
-        row = production_row[s]
-        scale = production_scale[s]
-        alloc = np.zeros(n)
-        value = np.zeros(n)
-        a_step = np.empty(n)
-        active = np.empty(n, dtype=np.bool_)
-        coef = coefficients[s]
-        surplus = 0.0
+            total += consumption_kwh[i, t]
+        if total > 0.0:
+            inv_total_c[t] = 1.0 / total
+    n_blocks = (n_s + BATCH_BLOCK - 1) // BATCH_BLOCK
+    for b in prange(n_blocks):
+        s0 = b * BATCH_BLOCK
+        m = min(BATCH_BLOCK, n_s - s0)
+        alloc = np.zeros((n, m))
+        value = np.zeros((n, m))
+        surplus = np.zeros(m)
+        p = np.empty(m)
+        left = np.empty(m)
+        a_blk = np.empty((n, m))
+        act = np.empty((n, m))
+        over = np.empty(m)
+        weight = np.empty(m)
+        weight_now = np.empty(m)
+        share = np.empty(m)
         for t in range(t_len):
-            p = production_kwh[row, t] * scale
+            for k in range(m):
+                p[k] = production_kwh[production_row[s0 + k], t] * production_scale[s0 + k]
+                left[k] = p[k]
+            # Every key but priority starts with a closed form per (venue, scenario), written as
+            # separate contiguous loops over the block so each one vectorises.
             if key_code == KEY_STATIC:
                 for i in range(n):
                     c = consumption_kwh[i, t]
-                    a = coef[i] * p
-                    a_step[i] = a if a < c else c
-            elif key_code == KEY_PRORATA:
-                tc = total_c[t]
-                ratio = 0.0
-                if tc > 0.0:
-                    ratio = p / tc
-                    if ratio > 1.0:
-                        ratio = 1.0
+                    coef_row = coefficients_t[i]
+                    for k in range(m):
+                        a = coef_row[s0 + k] * p[k]
+                        a_blk[i, k] = a if a < c else c
+            elif key_code == KEY_DYNAMIC:
                 for i in range(n):
-                    a_step[i] = consumption_kwh[i, t] * ratio
-            else:
-                _redistribute_step(p, coef, consumption_kwh, t, a_step, active)
-            step_total = 0.0
+                    c = consumption_kwh[i, t]
+                    dyn = coefficients_by_step[i, t]
+                    for k in range(m):
+                        a = dyn * p[k]
+                        a_blk[i, k] = a if a < c else c
+            elif key_code == KEY_PRORATA:
+                ratio_t = inv_total_c[t]
+                for i in range(n):
+                    c = consumption_kwh[i, t]
+                    for k in range(m):
+                        r = p[k] * ratio_t
+                        a_blk[i, k] = c * (r if r < 1.0 else 1.0)
+            elif key_code == KEY_PRIORITY and order.shape[0] == 1:
+                # one order shared by every scenario: venue by venue, vectorised over the block
+                # (``left`` is what remains of each scenario's production)
+                for j in range(n):
+                    i = order[0, j]
+                    c = consumption_kwh[i, t]
+                    for k in range(m):
+                        rest = left[k]
+                        a = c if c < rest else rest
+                        a_blk[i, k] = a
+                        left[k] = rest - a
+                for k in range(m):
+                    left[k] = p[k]
+            elif key_code == KEY_PRIORITY:
+                for k in range(m):
+                    rest = p[k]
+                    for j in range(n):
+                        i = order[s0 + k, j]
+                        c = consumption_kwh[i, t]
+                        a = c if c < rest else rest
+                        a_blk[i, k] = a
+                        rest -= a
+            if key_code == KEY_REDISTRIBUTED:
+                # Round 1 is the static key; the redistribution rounds run for the whole block
+                # at once (the arithmetic of redistributed_kernel, branch-free so the block loops
+                # vectorise) and stop as soon as no scenario of the block has anything left.
+                for k in range(m):
+                    over[k] = 0.0
+                    weight[k] = 0.0
+                for i in range(n):
+                    c = consumption_kwh[i, t]
+                    coef_row = coefficients_t[i]
+                    for k in range(m):
+                        coef = coef_row[s0 + k]
+                        a = coef * p[k]
+                        excess = a - c
+                        over[k] += excess if excess > 0.0 else 0.0
+                        a_blk[i, k] = a if a < c else c
+                        on = 1.0 if (excess < 0.0) & (coef > 0.0) else 0.0
+                        act[i, k] = on
+                        weight[k] += coef * on
+                for _ in range(n):
+                    busy = 0
+                    tiny = 0
+                    for k in range(m):
+                        ok = (over[k] > 0.0) & (weight[k] > 0.0)
+                        share[k] = over[k] if ok else 0.0
+                        weight_now[k] = weight[k] if ok else 1.0
+                        tiny += ok & (weight_now[k] < TINY_WEIGHT)
+                        busy += ok
+                        over[k] = 0.0
+                        weight[k] = 0.0
+                    if busy == 0:
+                        break
+                    if tiny == 0:
+                        for k in range(m):
+                            share[k] = share[k] / weight_now[k]
+                    for i in range(n):
+                        c = consumption_kwh[i, t]
+                        coef_row = coefficients_t[i]
+                        for k in range(m):
+                            # branch-free so the block loop vectorises: an inactive venue gets
+                            # share × 0 and, being capped or shareless, gives back nothing.
+                            coef = coef_row[s0 + k]
+                            on = act[i, k]
+                            if tiny == 0:
+                                a = a_blk[i, k] + share[k] * coef * on
+                            else:
+                                a = a_blk[i, k] + share[k] * (coef / weight_now[k]) * on
+                            excess = a - c
+                            over[k] += excess if excess > 0.0 else 0.0
+                            a_blk[i, k] = a if a < c else c
+                            on = on if excess < 0.0 else 0.0
+                            act[i, k] = on
+                            weight[k] += coef * on
             for i in range(n):
-                a = a_step[i]
-                alloc[i] += a
-                value[i] += a * price_eur_per_kwh[i, t]
-                step_total += a
-            left = p - step_total
-            if left > 0.0:
-                surplus += left
-        for i in range(n):
-            allocated_out[s, i] = alloc[i]
-            value_out[s, i] = value[i]
-        surplus_out[s] = surplus
+                w = price_eur_per_kwh[i, t]
+                for k in range(m):
+                    a = a_blk[i, k]
+                    alloc[i, k] += a
+                    left[k] -= a
+                if with_value:
+                    for k in range(m):
+                        value[i, k] += a_blk[i, k] * w
+            for k in range(m):
+                if left[k] > 0.0:
+                    surplus[k] += left[k]
+        for k in range(m):
+            for i in range(n):
+                allocated_out[s0 + k, i] = alloc[i, k]
+                value_out[s0 + k, i] = value[i, k]
+            surplus_out[s0 + k] = surplus[k]

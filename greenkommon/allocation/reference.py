@@ -72,9 +72,10 @@ def redistributed(production_kwh, coefficients, consumption_kwh):
         go = (left > 0) & (weight > 0)
         if not go.any():
             break
-        share = np.zeros_like(left)
-        np.divide(left, weight, out=share, where=go)
-        candidate = allocated + np.where(active, share[None, :] * coef, 0.0)
+        # left × (alpha_i / weight): the ratio is ≤ 1, so tiny coefficients cannot overflow
+        ratio = np.zeros_like(allocated)
+        np.divide(coef, weight[None, :], out=ratio, where=active & go[None, :])
+        candidate = allocated + np.where(active, left[None, :] * ratio, 0.0)
         capped = active & (candidate >= consumption_kwh)
         left = np.where(capped, candidate - consumption_kwh, 0.0).sum(axis=0)
         allocated = np.where(capped, consumption_kwh, np.where(active, candidate, allocated))
@@ -97,48 +98,44 @@ def floor_coefficients(coefficients, quantum=1e-3):
     return np.floor(coefficients / quantum + 1e-9) * quantum
 
 
-def batch_kpis(
-    production_kwh,
-    production_row,
-    production_scale,
-    key,
-    coefficients,
-    consumption_kwh,
-    price_eur_per_kwh,
-    chunk=64,
-):
+def batch_kpis(b, chunk=64):
     """KPIs of S scenarios, vectorised over chunks of scenarios (S_chunk, N, T).
 
-    Same contract as :func:`greenkommon.allocation._kernels.batch_kpis_kernel`; ``key`` is
-    ``'static'``, ``'prorata'`` or ``'redistributed'``. Returns ``(allocated (S, N),
-    value (S, N), surplus (S,))``.
+    Same contract as :func:`greenkommon.allocation._kernels.batch_kpis_kernel`; ``b`` holds the
+    validated arguments (``greenkommon.allocation._batch_inputs``). Static, prorata and dynamic
+    keys broadcast over a chunk of scenarios at once; redistributed and priority call their
+    (time-vectorised) twin per scenario. Returns ``(allocated (S, N), value (S, N), surplus (S,))``.
     """
-    n_s = production_scale.shape[0]
-    n = consumption_kwh.shape[0]
+    n_s = b.production_scale.shape[0]
+    cons = b.consumption_kwh
+    n = cons.shape[0]
     allocated = np.empty((n_s, n))
-    value = np.empty((n_s, n))
+    value = np.zeros((n_s, n))
     surplus = np.empty(n_s)
-    total_c = consumption_kwh.sum(axis=0)
+    total_c = cons.sum(axis=0)
     for lo in range(0, n_s, chunk):
         hi = min(lo + chunk, n_s)
-        p = production_kwh[production_row[lo:hi]] * production_scale[lo:hi, None]  # (s, T)
-        if key == "static":
-            a = np.minimum(coefficients[lo:hi, :, None] * p[:, None, :], consumption_kwh[None])
-        elif key == "prorata":
+        p = b.production_kwh[b.production_row[lo:hi]] * b.production_scale[lo:hi, None]  # (s, T)
+        if b.key == "static":
+            a = np.minimum(b.coefficients[lo:hi, :, None] * p[:, None, :], cons[None])
+        elif b.key == "dynamic":
+            a = np.minimum(b.coefficients_by_step[None] * p[:, None, :], cons[None])
+        elif b.key == "prorata":
             ratio = np.zeros_like(p)
             np.divide(p, total_c[None, :], out=ratio, where=total_c[None, :] > 0)
             np.minimum(ratio, 1.0, out=ratio)
-            a = consumption_kwh[None] * ratio[:, None, :]
-        elif key == "redistributed":
+            a = cons[None] * ratio[:, None, :]
+        elif b.key == "redistributed":
             a = np.stack(
-                [
-                    redistributed(p[k], coefficients[lo + k], consumption_kwh)[0]
-                    for k in range(hi - lo)
-                ]
+                [redistributed(p[k], b.coefficients[lo + k], cons)[0] for k in range(hi - lo)]
             )
+        elif b.key == "priority":
+            rows = b.order if b.order.shape[0] > 1 else np.broadcast_to(b.order, (n_s, n))
+            a = np.stack([priority(p[k], rows[lo + k], cons)[0] for k in range(hi - lo)])
         else:
-            raise ValueError(f"key = {key!r}: expected 'static', 'prorata' or 'redistributed'")
+            raise ValueError(f"key = {b.key!r}: unknown")
         allocated[lo:hi] = a.sum(axis=2)
-        value[lo:hi] = (a * price_eur_per_kwh[None]).sum(axis=2)
+        if b.with_value:
+            value[lo:hi] = (a * b.price_eur_per_kwh[None]).sum(axis=2)
         surplus[lo:hi] = np.maximum(p - a.sum(axis=1), 0.0).sum(axis=1)
     return allocated, value, surplus

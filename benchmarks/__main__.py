@@ -1,0 +1,77 @@
+"""``python -m benchmarks``: run the benchmarks, print tables, write JSON.
+
+Suites: ``allocation`` (default; :mod:`benchmarks.allocation`) and ``optimise`` (the key
+optimiser's :func:`benchmarks.bench_optimise.run`, when that module is present).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from . import allocation
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="greenkommon benchmarks. allocation: numba kernels vs numpy twins (single "
+        "scenario, KPI sweep, compile time); optimise: key optimiser models vs baselines.",
+    )
+    parser.add_argument(
+        "--suite",
+        choices=("allocation", "optimise", "all"),
+        default="allocation",
+        help="which benchmarks to run (default allocation)",
+    )
+    parser.add_argument(
+        "--scenarios", type=int, default=10_000, help="scenarios in the KPI sweep (default 10000)"
+    )
+    parser.add_argument(
+        "--numpy-scenarios",
+        type=int,
+        default=256,
+        help="scenarios on which the numpy twin of the sweep is timed, then scaled (default 256)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="timing repeats, best kept (default 20)"
+    )
+    parser.add_argument(
+        "--no-compile", action="store_true", help="skip the fresh-process compile-time measurement"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS / "allocation.json",
+        help="JSON output of the allocation suite (default benchmarks/results/allocation.json)",
+    )
+    args = parser.parse_args(argv)
+    if args.suite in ("allocation", "all"):
+        results = allocation.run(
+            args.scenarios, args.numpy_scenarios, args.repeat, compile_=not args.no_compile
+        )
+        print(allocation.format_table(results))
+        allocation.write_json(results, args.out)
+        print(f"written: {args.out}", file=sys.stderr)
+    if args.suite in ("optimise", "all"):
+        try:
+            bench = importlib.import_module(f"{__package__}.bench_optimise")
+        except ModuleNotFoundError:
+            print("optimise suite: benchmarks/bench_optimise.py is absent", file=sys.stderr)
+            return 1
+        rows = bench.run()
+        for row in rows:
+            print(json.dumps(row, default=str))
+        out = RESULTS / "optimise.json"
+        allocation.write_json({"rows": rows}, out)
+        print(f"written: {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
