@@ -759,8 +759,8 @@ def interannual_factors(
     Σ H_m f_m then has mean Σ H_m and standard deviation √(Σ (H_m c_m)²), i.e. the configured
     annual figure. The lognormal keeps the factors positive and is skewed the way monthly
     irradiation is (a dull month cannot fall below zero, a sunny one is bounded by the clear
-    sky). The clear-sky bound is reached by less than 1 draw in 500 for the bundled
-    climatology at 3.9 %, so it does not shift the mean measurably.
+    sky). For the bundled climatology at 3.9 % the clear-sky bound caps about 1 monthly draw
+    in 2,000 (0.6 % of the years), which does not shift the mean measurably.
     """
     if climatology is None:
         climatology = DEFAULT_CLIMATOLOGY
