@@ -245,8 +245,6 @@ def test_cli_uncertainty(tmp_path, capsys):
             str(path),
             "--years",
             "2",
-            "--irradiation-sd",
-            "3",
             "--no-progress",
             "--out",
             str(tmp_path / "out"),
@@ -255,6 +253,8 @@ def test_cli_uncertainty(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "P90" in printed and "producer NPV" in printed
+    # default: the climatology's figure, its label printed with it
+    assert "annual irradiation ±3.9 %" in printed and "UNCONFIRMED" in printed
     assert (tmp_path / "out" / "histogram.png").is_file()
     assert len(pd.read_parquet(tmp_path / "out" / "samples.parquet")) == 2
     report = tmp_path / "report.html"
@@ -295,3 +295,33 @@ def test_dask_local_cluster_gives_the_same_samples(plain):
         remote = run_uncertainty(scenario, 3, dask_address=client, **kw)
     pd.testing.assert_frame_equal(local.samples, remote.samples, check_exact=True)
     pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
+
+
+@pytest.mark.slow
+def test_scenario_interannual_sd_is_used_and_reported(tmp_path):
+    from greenkommon.weather import synthetic_weather
+
+    path = tmp_path / "sd6.toml"
+    path.write_text(
+        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n'
+        "[weather]\ninterannual_variability = true\ninterannual_sd_pct = 6.0\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    res = run_uncertainty(scenario, 1, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False)
+    assert res.settings["irradiation_sd_pct"] == 6.0
+    assert "interannual_sd_pct" in res.settings["irradiation_sd_source"]
+    plant = scenario.plant
+    wx = synthetic_weather(
+        plant.latitude_deg,
+        plant.longitude_deg,
+        plant.altitude_m,
+        scenario.simulation.year,
+        scenario.simulation.timezone,
+        seed=1,
+        interannual=True,
+        annual_sd_pct=6.0,
+    )
+    assert res.samples.loc[0, "ghi_kwh_per_m2"] == pytest.approx(wx["ghi"].sum() / 1000.0)
+    # the scenario's own run is that sampled year too ([weather] interannual_variability)
+    assert run_scenario(scenario).weather["ghi"].sum() == pytest.approx(wx["ghi"].sum())
