@@ -205,10 +205,11 @@ def load_weather(
             climatology=clim, decomposition=config.decomposition,
             interannual=config.interannual_variability, annual_sd_pct=config.interannual_sd_pct,
         )
-        kind = "sampled year" if config.interannual_variability else "typical year"
+        # the typical year keeps its historical label (reports quote it)
+        kind = "synthetic sampled year" if config.interannual_variability else "synthetic"
         meta = {
             "latitude": latitude_deg, "longitude": longitude_deg, "altitude": altitude_m,
-            "source": f"synthetic {kind} (seed {config.seed}, climatology {clim.name})",
+            "source": f"{kind} (seed {config.seed}, climatology {clim.name})",
             "climatology_source": clim.source,
         }
         if config.interannual_variability:

@@ -583,7 +583,7 @@ def test_weather_config_interannual_fields(tmp_path):
     pd.testing.assert_frame_equal(data, expected)
     assert "sampled year" in meta["source"] and meta["interannual_sd_pct"] == 5.0
     data, meta = load_weather(WeatherConfig(), LAT, LON, ALT, 2026)
-    assert "typical year" in meta["source"] and "interannual_sd_pct" not in meta
+    assert meta["source"].startswith("synthetic (seed 1,") and "interannual_sd_pct" not in meta
 
 
 def test_climatology_interannual_table_validation(tmp_path):
