@@ -542,6 +542,7 @@ def test_sampled_year_reaches_its_monthly_targets_and_is_reproducible(synth):
         synthetic_weather_for_seed(3, variability=-1.0)
 
 
+@pytest.mark.slow  # ~5 s: 100 full years; the factor test covers the statistics fast
 def test_sampled_years_over_100_seeds_match_the_climatology_and_its_spread():
     """100 full sampled years: annual GHI mean within 1.2 % (3 standard errors of
     3.9 %/√100), sd within ±25 % of 3.9 % (about 3.5 standard errors of an sd from 100
