@@ -2,10 +2,13 @@
 
 Each sample ``k = 1..n`` is one plausible year of operation:
 
-* **weather** -- the synthetic generator with seed ``k`` (``[weather] source = 'synthetic'``), or
-  calendar year ``k`` of a multi-year hourly series the user has (e.g. a PVGIS hourly download
-  2005-2023), placed on the simulated calendar year; with fewer file years than samples the
-  years are reused in turn, each time with fresh load draws;
+* **weather** -- the synthetic generator's *sampled year* ``k`` (``[weather] source =
+  'synthetic'``): seed ``k`` with ``interannual_variability = true``, so that the monthly
+  irradiation sums vary from year to year with the climatology's sourced year-to-year
+  variability (:func:`greenkommon.weather.interannual_factors`; ``irradiation_sd_pct``
+  overrides the figure); or calendar year ``k`` of a multi-year hourly series the user has
+  (e.g. a PVGIS hourly download 2005-2023), placed on the simulated calendar year; with fewer
+  file years than samples the years are reused in turn, each time with fresh load draws;
 * **production** and the venues' **base loads** from the scenario's own stages on that weather;
 * **load variations**: each venue's yearly volume is multiplied by a lognormal factor of mean 1
   and standard deviation ``volume_sd_pct`` (a busier or quieter year), and every interval by
@@ -55,8 +58,10 @@ class UncertaintyResult:
     Attributes
     ----------
     samples : pandas.DataFrame
-        One row per sampled year: ``sample``, ``weather`` (seed or file year), then
-        ``production_kwh``, ``allocated_kwh``, ``surplus_kwh``, ``self_consumption_pct``,
+        One row per sampled year: ``sample``, ``weather`` (seed or file year),
+        ``ghi_kwh_per_m2`` (annual horizontal irradiation of that year [kWh/m²]),
+        ``irradiation_factor`` (its ratio to the climatology's annual sum, or to the mean of the
+        file's years [-]), then ``production_kwh``, ``allocated_kwh``, ``surplus_kwh``, ``self_consumption_pct``,
         ``self_sufficiency_pct``, ``savings_eur`` [€/yr], ``<venue>.volume_factor`` [-],
         ``<venue>.self_sufficiency_pct``, ``<venue>.savings_eur`` and, per escalation case,
         ``producer.npv_eur[case]`` (and the other columns of
@@ -176,9 +181,10 @@ class _Context:
     floor: bool
     volume_sd_pct: float
     profile_noise_pct: float
-    irradiation_sd_pct: float
+    irradiation_sd_pct: float | None
     seed: int
     fixed_loads: np.ndarray | None
+    reference_ghi_kwh_per_m2: float
 
 
 def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[str, Any]:
@@ -193,22 +199,18 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
     index = make_index(sim.year, sim.step, sim.timezone)
     kwp = plant.peak_power_kwp
     if wx is None:
-        cfg = dataclasses.replace(scenario.weather, seed=k)
+        cfg = dataclasses.replace(
+            scenario.weather,
+            seed=k,
+            interannual_variability=True,
+            interannual_sd_pct=ctx.irradiation_sd_pct,
+        )
         wx, _meta = weather.load_weather(
             cfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
         )
     rng = np.random.default_rng([ctx.seed, k])
     prod = production.simulate_production(wx, plant, index).to_numpy(dtype=float)
-    irr_factor = 1.0
-    if ctx.irradiation_sd_pct > 0:
-        irr_factor = max(0.0, 1.0 + ctx.irradiation_sd_pct / 100.0 * float(rng.standard_normal()))
-        if plant.host_load_kw > 0 or plant.host_load_file is not None:
-            # the factor acts on the plant's output, not on what is left after the host load
-            gross = production.simulate_sections(wx, plant, index).sum(axis=1).to_numpy(dtype=float)
-            host = production.host_load_kwh(plant, index).to_numpy(dtype=float)
-            prod = np.clip(gross * irr_factor - host, 0.0, None)
-        else:
-            prod = prod * irr_factor
+    ghi_kwh_per_m2 = float(wx["ghi"].sum()) / 1000.0  # hourly means [W/m²] -> [kWh/m²]
     if ctx.fixed_loads is not None:
         base = ctx.fixed_loads
     else:
@@ -255,7 +257,8 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
     row: dict[str, Any] = {
         "sample": k,
         "weather": str(label),
-        "irradiation_factor": irr_factor,
+        "ghi_kwh_per_m2": ghi_kwh_per_m2,
+        "irradiation_factor": ghi_kwh_per_m2 / ctx.reference_ghi_kwh_per_m2,
         "production_kwh": production_kwh,
         "allocated_kwh": float(allocated.sum()),
         "surplus_kwh": surplus,
@@ -282,7 +285,7 @@ def run_uncertainty(
     *,
     volume_sd_pct: float = 5.0,
     profile_noise_pct: float = 5.0,
-    irradiation_sd_pct: float = 0.0,
+    irradiation_sd_pct: float | None = None,
     seed: int = 0,
     weather_file: str | Path | None = None,
     case: str | None = None,
@@ -299,13 +302,15 @@ def run_uncertainty(
         Number of samples (synthetic weather seeds 1..years, or file years in turn).
     volume_sd_pct, profile_noise_pct : float
         Load variations [%] (see module docstring); 0 disables them.
-    irradiation_sd_pct : float
-        Standard deviation of a yearly factor N(1, sd) on the production [%] (default 0). The
-        synthetic generator reproduces the climatology's monthly irradiation exactly, so its
-        years differ in day-to-day weather but not in yearly irradiation; use a multi-year
-        series, or give here a year-to-year variability you can source for the site.
+    irradiation_sd_pct : float, optional
+        Year-to-year standard deviation of the annual irradiation of the synthetic sampled
+        years [%]. Default: ``[weather].interannual_sd_pct`` if set, else the climatology's
+        ``[interannual]`` figure (3.9 % for the bundled one, UNCONFIRMED, see
+        ``weather/README.md``). 0 gives typical-climatology years that differ only in their
+        day-to-day weather (a spread of about 0.1 %: not a P90). Not allowed with
+        ``weather_file``, whose years carry their own variability.
     seed : int
-        Seed of the load (and irradiation-factor) draws.
+        Seed of the load draws.
     weather_file : str or Path, optional
         Multi-year hourly weather series (any format :func:`greenkommon.weather.read_weather_file`
         reads); default: the synthetic generator.
@@ -326,8 +331,10 @@ def run_uncertainty(
 
     if years < 1:
         raise ScenarioError(f"uncertainty: --years {years}: expected at least 1")
-    if irradiation_sd_pct < 0:
-        raise ScenarioError(f"uncertainty: irradiation sd {irradiation_sd_pct}: expected >= 0 %")
+    if irradiation_sd_pct is not None and not (0 <= irradiation_sd_pct <= 50):
+        raise ScenarioError(
+            f"uncertainty: irradiation sd {irradiation_sd_pct}: expected 0 to 50 % (1 sd)"
+        )
     sim = scenario.simulation
     names = scenario.venue_names
     if weather_file is None and scenario.weather.source != "synthetic":
@@ -335,6 +342,57 @@ def run_uncertainty(
             f"{scenario.file}: weather.source = {scenario.weather.source!r}: one file gives one year; "
             "pass a multi-year series (--weather-file) or use the synthetic generator"
         )
+
+    # Weather years first: wrong settings fail before the (slow) scenario run.
+    sd_source = ""
+    if weather_file is not None:
+        if irradiation_sd_pct is not None:
+            raise ScenarioError(
+                f"uncertainty: --irradiation-sd {irradiation_sd_pct} with --weather-file "
+                f"{weather_file}: a multi-year series carries its own year-to-year variability; "
+                "drop one of them"
+            )
+        file_years = _file_years(Path(weather_file), sim.year, sim.timezone)
+        reference_ghi = float(np.mean([wx["ghi"].sum() / 1000.0 for _y, wx in file_years]))
+        source = f"file {Path(weather_file).name} ({len(file_years)} year(s))"
+        if len(file_years) < years:
+            warnings.warn(
+                f"{weather_file}: {len(file_years)} weather year(s) for {years} samples: years are "
+                "reused in turn with fresh load draws",
+                GreenkommonWarning,
+                stacklevel=2,
+            )
+    else:
+        from .weather import DEFAULT_CLIMATOLOGY, load_climatology
+
+        file_years = []
+        clim = load_climatology(scenario.weather.climatology or DEFAULT_CLIMATOLOGY)
+        reference_ghi = float(sum(clim.ghi_kwh_per_m2))
+        if irradiation_sd_pct is None and scenario.weather.interannual_sd_pct is not None:
+            irradiation_sd_pct = scenario.weather.interannual_sd_pct
+            sd_source = f"{scenario.file}: [weather].interannual_sd_pct"
+        elif irradiation_sd_pct is None:
+            if clim.ghi_annual_sd_pct is None and clim.ghi_monthly_sd_pct is None:
+                raise ScenarioError(
+                    f"climatology {clim.name}: no year-to-year variability ([interannual] "
+                    "ghi_annual_sd_pct): give --irradiation-sd PCT (a figure sourced for the "
+                    "site) or a multi-year --weather-file"
+                )
+            irradiation_sd_pct = clim.annual_sd_pct()
+            label = clim.interannual_confidence.split(":", 1)[0].strip() or "see its source"
+            sd_source = f"climatology {clim.name} [interannual], {label}"
+        else:
+            sd_source = "--irradiation-sd"
+        source = f"synthetic sampled years, seeds 1..{years}"
+        if irradiation_sd_pct == 0:
+            warnings.warn(
+                "irradiation sd 0 %: synthetic years keep the climatology's monthly irradiation, so "
+                "the production spread leaves out year-to-year irradiation variability (use the "
+                "climatology's figure, --irradiation-sd with a figure sourced for the site, or "
+                "--weather-file with a multi-year series)",
+                GreenkommonWarning,
+                stacklevel=2,
+            )
 
     # The key is set once, on the scenario's own year (an optimised key is not re-optimised).
     index, wx0, _m, prod0, cons0 = simulate_energy(scenario)
@@ -354,28 +412,6 @@ def run_uncertainty(
     if np.array_equal(no_weather.to_numpy(), cons0.to_numpy()):
         fixed = np.ascontiguousarray(cons0.to_numpy(dtype=float).T)
 
-    if weather_file is not None:
-        file_years = _file_years(Path(weather_file), sim.year, sim.timezone)
-        source = f"file {Path(weather_file).name} ({len(file_years)} year(s))"
-        if len(file_years) < years:
-            warnings.warn(
-                f"{weather_file}: {len(file_years)} weather year(s) for {years} samples: years are "
-                "reused in turn with fresh load draws",
-                GreenkommonWarning,
-                stacklevel=2,
-            )
-    else:
-        file_years = []
-        source = f"synthetic seeds 1..{years}"
-        if irradiation_sd_pct == 0:
-            warnings.warn(
-                "synthetic weather years keep the climatology's monthly irradiation: the production spread "
-                "leaves out year-to-year irradiation variability (use --weather-file with a multi-year "
-                "series, or --irradiation-sd with a figure sourced for the site)",
-                GreenkommonWarning,
-                stacklevel=2,
-            )
-
     ctx = _Context(
         scenario,
         key,
@@ -387,6 +423,7 @@ def run_uncertainty(
         irradiation_sd_pct,
         seed,
         fixed,
+        reference_ghi,
     )
     jobs = []
     for k in range(1, years + 1):
@@ -440,6 +477,7 @@ def run_uncertainty(
         "volume_sd_pct": volume_sd_pct,
         "profile_noise_pct": profile_noise_pct,
         "irradiation_sd_pct": irradiation_sd_pct,
+        "irradiation_sd_source": sd_source,
         "seed": seed,
         "key": scenario.key.type,
         "convention": "P90 = exceeded with 90 % probability (10th percentile of outcomes)",
@@ -536,10 +574,16 @@ def format_summary(result: UncertaintyResult) -> str:
             ]
         )
     s = result.settings
+    irr = s.get("irradiation_sd_pct")
+    irr_text = (
+        f"annual irradiation ±{irr:g} % (1 sd; {s.get('irradiation_sd_source')}), "
+        if irr is not None
+        else ""
+    )
     head = (
-        f"{s.get('years')} sampled years (weather: {s.get('weather')}; yearly volume ±{s.get('volume_sd_pct')} % "
-        f"(1 sd), profile noise {s.get('profile_noise_pct')} %, yearly production ±{s.get('irradiation_sd_pct')} % "
-        f"(1 sd); key '{s.get('key')}')"
+        f"{s.get('years')} sampled years (weather: {s.get('weather')}; {irr_text}"
+        f"yearly volume ±{s.get('volume_sd_pct')} % (1 sd), profile noise "
+        f"{s.get('profile_noise_pct')} %; key '{s.get('key')}')"
     )
     table = format_table(rows, ["metric", "P90", "P50", "P10", "mean", "std"])
     return (

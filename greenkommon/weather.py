@@ -75,6 +75,11 @@ KT_UPPER_FACTOR = 1.05
 #: & Unny (1988) (they report values around 0.3 for a wide range of climates) [-].
 DAILY_KT_LAG1 = 0.3
 
+#: A sampled month's irradiation is kept below this fraction of the most the clear-sky-bounded
+#: generator can reach in that month (1.05 x the Ineichen clear-sky sum), so that a rare
+#: lognormal draw cannot ask for an unreachable month [-].
+INTERANNUAL_MAX_FILL = 0.97
+
 #: Coefficients of the normalised diurnal temperature profile of Erbs, Klein & Beckman (1983):
 #: θ(t*) = Σ a_i cos(i t* − b_i), t* = 2π (t − 1) / 24, t = hour of the day (1..24, solar).
 ERBS_TEMPERATURE_COEFFS = ((0.4632, 3.805), (0.0984, 0.360), (0.0168, 0.822), (0.0138, 3.513))
@@ -119,6 +124,14 @@ class WeatherConfig:
         ``weather/climatology_saint_denis.toml``).
     decomposition : {'erbs', 'dirint'}
         pvlib model splitting synthetic GHI into DNI and DHI.
+    interannual_variability : bool
+        ``false`` (default): the synthetic year reproduces the climatology's monthly
+        irradiation exactly (the typical year). ``true``: a *sampled year* whose monthly sums
+        vary around the climatology with its year-to-year variability
+        (:func:`interannual_factors`); the uncertainty command always samples years.
+    interannual_sd_pct : float or None
+        Year-to-year standard deviation of the annual irradiation [%] overriding the
+        climatology's ``[interannual]`` figure (only with ``interannual_variability``).
     """
 
     source: str = "synthetic"
@@ -127,6 +140,8 @@ class WeatherConfig:
     format: str = "auto"
     climatology: Path | None = None
     decomposition: str = "erbs"
+    interannual_variability: bool = False
+    interannual_sd_pct: float | None = None
 
     @classmethod
     def from_section(cls, sec: Section) -> WeatherConfig:
@@ -146,7 +161,14 @@ class WeatherConfig:
             format=sec.str("format", "auto", choices=WEATHER_FORMATS),
             climatology=climatology,
             decomposition=sec.str("decomposition", "erbs", choices=("erbs", "dirint")),
+            interannual_variability=sec.bool("interannual_variability", False),
+            interannual_sd_pct=sec.float("interannual_sd_pct", None, min=0.0, max=50.0, unit="%"),
         )
+        if cfg.interannual_sd_pct is not None and not cfg.interannual_variability:
+            raise sec.error(
+                "interannual_sd_pct", cfg.interannual_sd_pct,
+                "no value unless interannual_variability = true (the typical year has none)",
+            )
         sec.finish()
         return cfg
 
@@ -190,12 +212,22 @@ def load_weather(
         data = synthetic_weather(
             latitude_deg, longitude_deg, altitude_m, year, tz, seed=config.seed,
             climatology=clim, decomposition=config.decomposition,
+            interannual=config.interannual_variability, annual_sd_pct=config.interannual_sd_pct,
         )
+        # the typical year keeps its historical label (reports quote it)
+        kind = "synthetic sampled year" if config.interannual_variability else "synthetic"
         meta = {
             "latitude": latitude_deg, "longitude": longitude_deg, "altitude": altitude_m,
-            "source": f"synthetic (seed {config.seed}, climatology {clim.name})",
+            "source": f"{kind} (seed {config.seed}, climatology {clim.name})",
             "climatology_source": clim.source,
         }
+        if config.interannual_variability:
+            sd = clim.annual_sd_pct(config.interannual_sd_pct)
+            meta["interannual_sd_pct"] = sd
+            meta["interannual_source"] = (
+                "scenario [weather].interannual_sd_pct" if config.interannual_sd_pct is not None
+                else clim.interannual_source
+            )
         return data, meta
     if config.file is None:  # pragma: no cover - guarded by WeatherConfig
         raise DataError("weather.file: expected a weather file for source = 'file'")
@@ -240,6 +272,15 @@ class Climatology:
         Monthly mean daily temperature range (max − min) [°C].
     wind_speed_m_per_s : tuple of 12 float
         Monthly mean wind speed [m/s].
+    ghi_annual_sd_pct : float or None
+        Year-to-year standard deviation of the annual irradiation [%] (``[interannual]``
+        table; None: the climatology gives no figure).
+    ghi_monthly_sd_pct : tuple of 12 float or None
+        Year-to-year standard deviation of each month's irradiation [%], when the source
+        gives monthly figures (otherwise derived from the annual one, see
+        :meth:`monthly_sd_fraction`).
+    interannual_source, interannual_confidence : str
+        Where the variability figures come from and how far they can be trusted.
     """
 
     name: str
@@ -248,6 +289,57 @@ class Climatology:
     temp_air_c: tuple[float, ...]
     temp_range_c: tuple[float, ...]
     wind_speed_m_per_s: tuple[float, ...]
+    ghi_annual_sd_pct: float | None = None
+    ghi_monthly_sd_pct: tuple[float, ...] | None = None
+    interannual_source: str = ""
+    interannual_confidence: str = ""
+
+    def annual_sd_pct(self, override_pct: float | None = None) -> float:
+        """Year-to-year standard deviation of the annual irradiation [%] of sampled years.
+
+        ``override_pct`` (e.g. ``[weather].interannual_sd_pct``) wins over the climatology's
+        figure. With monthly figures only, the annual one follows from independent months:
+        σ_y = √(Σ (H_m σ_m)²) / Σ H_m.
+
+        Raises
+        ------
+        DataError
+            Neither an override nor a figure in the climatology.
+        """
+        if override_pct is not None:
+            return float(override_pct)
+        if self.ghi_annual_sd_pct is not None:
+            return float(self.ghi_annual_sd_pct)
+        if self.ghi_monthly_sd_pct is not None:
+            h = np.asarray(self.ghi_kwh_per_m2, dtype=float)
+            m = np.asarray(self.ghi_monthly_sd_pct, dtype=float)
+            return float(np.sqrt(np.sum((h * m) ** 2)) / h.sum())
+        raise DataError(
+            f"climatology {self.name}: no year-to-year variability ([interannual] "
+            "ghi_annual_sd_pct): give one in the climatology, or interannual_sd_pct"
+        )
+
+    def monthly_sd_fraction(self, override_pct: float | None = None) -> np.ndarray:
+        """Relative year-to-year standard deviation of each month's irradiation [-] (12,).
+
+        Notes
+        -----
+        Monthly figures of the climatology are used as given unless ``override_pct`` is set.
+        Otherwise every month gets the same relative deviation c, months being independent
+        (the anomalies of the monthly irradiation of successive months are nearly
+        uncorrelated), chosen so that the annual sum has the annual deviation σ_y::
+
+            Var(Σ H_m f_m) = c² Σ H_m²  =  (σ_y Σ H_m)²   ⇒   c = σ_y Σ H_m / √(Σ H_m²)
+
+        For the RT2012 H1a sums and σ_y = 3.9 %, c = 11.6 %.
+        """
+        h = np.asarray(self.ghi_kwh_per_m2, dtype=float)
+        if override_pct is None and self.ghi_monthly_sd_pct is not None:
+            return np.asarray(self.ghi_monthly_sd_pct, dtype=float) / 100.0
+        sd_y = self.annual_sd_pct(override_pct) / 100.0
+        norm = math.sqrt(float(np.sum(h**2)))
+        c = sd_y * h.sum() / norm if norm > 0 else 0.0
+        return np.full(12, c)
 
 
 def load_climatology(path: str | Path) -> Climatology:
@@ -261,6 +353,20 @@ def load_climatology(path: str | Path) -> Climatology:
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{path}: invalid TOML: {exc}") from None
     sec = Section(data, "", path)
+    inter = sec.section("interannual", {})
+    annual_sd = inter.float("ghi_annual_sd_pct", None, min=0.0, max=50.0, unit="%")
+    monthly_sd = inter.floats("ghi_monthly_sd_pct", None, length=12, min=0)
+    if annual_sd is not None and monthly_sd is not None:
+        raise inter.error("ghi_monthly_sd_pct", monthly_sd,
+                          "either ghi_annual_sd_pct or ghi_monthly_sd_pct, not both")
+    has_figure = annual_sd is not None or monthly_sd is not None
+    inter_source = inter.str("source", None)
+    if has_figure and not inter_source:
+        raise inter.error("source", inter_source, "the source of the year-to-year variability figure")
+    inter_conf = inter.str("confidence", None)
+    for key in ("notes", "derived"):
+        inter.raw(key, None)
+    inter.finish()
     clim = Climatology(
         name=sec.str("name", path.stem),
         source=sec.str("source"),
@@ -268,6 +374,10 @@ def load_climatology(path: str | Path) -> Climatology:
         temp_air_c=tuple(sec.floats("temp_air_c", length=12)),
         temp_range_c=tuple(sec.floats("temp_range_c", [8.0] * 12, length=12, min=0)),
         wind_speed_m_per_s=tuple(sec.floats("wind_speed_m_per_s", [3.0] * 12, length=12, min=0)),
+        ghi_annual_sd_pct=annual_sd,
+        ghi_monthly_sd_pct=tuple(monthly_sd) if monthly_sd is not None else None,
+        interannual_source=inter_source or "",
+        interannual_confidence=inter_conf or "",
     )
     for key in ("latitude_deg", "longitude_deg", "notes", "confidence"):
         sec.raw(key, None)
@@ -439,6 +549,8 @@ def synthetic_weather(
     climatology: Climatology | str | Path | None = None,
     decomposition: str = "erbs",
     monthly_factors: np.ndarray | list[float] | None = None,
+    interannual: bool = False,
+    annual_sd_pct: float | None = None,
 ) -> pd.DataFrame:
     """Stochastic hourly weather year reproducing a monthly climatology.
 
@@ -461,6 +573,15 @@ def synthetic_weather(
     monthly_factors : 12 floats, optional
         Multiply the climatology's monthly irradiation (year-to-year variability of the monthly
         sums, see :func:`synthetic_weather_for_seed`); default: reproduce it exactly.
+    interannual : bool
+        False (default): the *typical year*, monthly GHI sums equal to the climatology.
+        True: a *sampled year*, monthly sums multiplied by :func:`interannual_factors`
+        ``(seed, climatology, annual_sd_pct)`` (drawn from a stream of their own, so the
+        day-to-day draws of a seed are the same in both modes); combined with
+        ``monthly_factors`` by multiplication.
+    annual_sd_pct : float, optional
+        Year-to-year standard deviation of the annual irradiation [%] of sampled years
+        (default: the climatology's ``[interannual]`` figure).
 
     Returns
     -------
@@ -480,7 +601,11 @@ def synthetic_weather(
     3. Hourly clearness indices: the TAG model (Aguiar & Collares-Pereira 1992) bounded by the
        pvlib Ineichen clear sky with pvlib's Linke turbidity climatology; each day is then
        rescaled (without exceeding the clear sky) to its daily index, and each month to the
-       climatology's irradiation, so monthly GHI sums are reproduced exactly.
+       climatology's irradiation, so monthly GHI sums are reproduced exactly (the typical
+       year) or the sampled year's sums (``interannual``). Without that last rescaling the
+       Markov daily process alone gives monthly sums spreading 6-12 % and annual sums
+       2.7 % (1 sd over 200 seeds), centred on the climatology: day-to-day generators are
+       known to under-represent the year-to-year variance, hence the explicit sampling.
     4. DNI/DHI from GHI with pvlib's Erbs (or DIRINT) decomposition.
     5. Temperature: monthly means interpolated to daily values (mean-preserving), a daily
        AR(1) anomaly (σ = 2 °C, ρ = 0.7; sunny days warmer in summer and colder in winter
@@ -534,6 +659,10 @@ def synthetic_weather(
         if factors.shape != (12,) or not np.all(np.isfinite(factors)) or (factors < 0).any():
             raise DataError(f"monthly_factors: expected 12 finite numbers >= 0, got {factors!r}")
         target_month = target_month * factors
+    if interannual:
+        target_month = target_month * interannual_factors(
+            seed, clim, annual_sd_pct, max_factor=_max_month_factor(geo, clim)
+        )
     clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
     kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
     kt_upper = KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
@@ -597,6 +726,65 @@ def synthetic_weather(
     return out
 
 
+def _max_month_factor(geo: pd.DataFrame, clim: Climatology) -> np.ndarray:
+    """Largest reachable multiple of each climatology month (clear-sky bound) [-] (12,)."""
+    clear = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
+    h = np.asarray(clim.ghi_kwh_per_m2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = INTERANNUAL_MAX_FILL * KT_UPPER_FACTOR * clear / h
+    return np.where(h > 0, out, np.inf)
+
+
+def interannual_factors(
+    seed: int,
+    climatology: Climatology | str | Path | None = None,
+    annual_sd_pct: float | None = None,
+    max_factor: np.ndarray | None = None,
+) -> np.ndarray:
+    """Year-to-year factors on the twelve monthly irradiation sums of sampled year ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        Year number; the factors come from ``numpy.random.default_rng([seed, 2])``, a stream
+        of their own (the day-to-day draws use ``default_rng(seed)``).
+    climatology : Climatology or path, optional
+        Gives the monthly sums and the variability figures (default: the bundled one).
+    annual_sd_pct : float, optional
+        Year-to-year standard deviation of the annual irradiation [%]; default: the
+        climatology's ``[interannual]`` figure.
+    max_factor : (12,) array, optional
+        Upper bound of each factor (the clear-sky limit of the month, see
+        :data:`INTERANNUAL_MAX_FILL`); None: unbounded.
+
+    Returns
+    -------
+    numpy.ndarray
+        (12,) factors [-], ≥ 0, mean 1.
+
+    Notes
+    -----
+    Each month independently: f_m lognormal with mean 1 and standard deviation c_m
+    (:meth:`Climatology.monthly_sd_fraction`), σ² = ln(1 + c_m²), μ = −σ²/2; the annual sum
+    Σ H_m f_m then has mean Σ H_m and standard deviation √(Σ (H_m c_m)²), i.e. the configured
+    annual figure. The lognormal keeps the factors positive and is skewed the way monthly
+    irradiation is (a dull month cannot fall below zero, a sunny one is bounded by the clear
+    sky). For the bundled climatology at 3.9 % the clear-sky bound caps about 1 monthly draw
+    in 2,000 (0.6 % of the years), which does not shift the mean measurably.
+    """
+    if climatology is None:
+        climatology = DEFAULT_CLIMATOLOGY
+    clim = climatology if isinstance(climatology, Climatology) else load_climatology(climatology)
+    c = clim.monthly_sd_fraction(annual_sd_pct)
+    rng = np.random.default_rng([int(seed), 2])
+    z = rng.standard_normal(12)
+    sigma = np.sqrt(np.log1p(c * c))
+    factors = np.exp(sigma * z - sigma * sigma / 2.0)
+    if max_factor is not None:
+        factors = np.minimum(factors, np.asarray(max_factor, dtype=float))
+    return factors
+
+
 def _synthetic_temperature(
     index: pd.DatetimeIndex,
     geo: pd.DataFrame,
@@ -653,6 +841,7 @@ def synthetic_weather_for_seed(
     tz: str = "Europe/Paris",
     climatology: Climatology | str | Path | None = None,
     monthly_cv: float = 0.0,
+    variability: bool | float = False,
 ) -> pd.DataFrame:
     """Cheap helper for uncertainty studies: the synthetic year number ``seed``.
 
@@ -667,17 +856,25 @@ def synthetic_weather_for_seed(
         Coefficient of variation [-] of each month's irradiation around the climatology
         (independent Gaussian factors, truncated at ±3σ). 0 (default): every seed has exactly
         the climatology's monthly sums and differs only in the day and hour sequence, which
-        gives a year-to-year spread of the annual yield well below 1 %. Real years also differ
-        in their monthly sums; no figure for that spread is in the project references, so it
-        is left to the caller (e.g. measured from a multi-year PVGIS hourly series).
+        gives a year-to-year spread of the annual yield well below 1 %. Prefer
+        ``variability``, which is sourced and keeps the mean.
+    variability : bool or float
+        False (default): the typical year. True: a sampled year with the climatology's
+        year-to-year variability (:func:`interannual_factors`). A number: the same with
+        that annual standard deviation [%].
     """
     factors = None
     if monthly_cv > 0:
         rng = np.random.default_rng([seed, 12])  # separate stream from the weather draws
         factors = 1.0 + monthly_cv * np.clip(rng.standard_normal(12), -3.0, 3.0)
         factors = np.clip(factors, 0.0, None)
+    interannual = variability is not False and variability is not None
+    sd = None if isinstance(variability, bool) or variability is None else float(variability)
+    if sd is not None and sd < 0:
+        raise DataError(f"variability: {sd} %: expected a standard deviation >= 0 %")
     return synthetic_weather(latitude_deg, longitude_deg, altitude_m, year, tz, seed=seed,
-                             climatology=climatology, monthly_factors=factors)
+                             climatology=climatology, monthly_factors=factors,
+                             interannual=interannual, annual_sd_pct=sd)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1222,6 +1419,7 @@ __all__ = [
     "write_weather_csv",
     "WeatherConfig",
     "hourly_index",
+    "interannual_factors",
     "load_climatology",
     "load_weather",
     "read_epw_file",

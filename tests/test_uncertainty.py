@@ -84,24 +84,27 @@ def test_volume_factor_is_lognormal_with_mean_one_and_the_given_sd():
 # -- each sampled year is a full run -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
-    """Three synthetic years without load variations (each must equal a full run)."""
+    """Three sampled synthetic years without load variations (each must equal a full run)."""
     path = _hourly(tmp_path_factory.mktemp("unc"))
     scenario = load_scenario(path)
-    with pytest.warns(GreenkommonWarning, match="year-to-year"):
-        result = run_uncertainty(
-            scenario, 3, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False
-        )
+    # default: the climatology's year-to-year variability, no warning (warnings are errors)
+    result = run_uncertainty(scenario, 3, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False)
     return scenario, result
 
 
 @pytest.mark.slow
 def test_sampled_year_equals_run_scenario_with_that_seed(plain):
     scenario, result = plain
+    assert result.settings["irradiation_sd_pct"] == 3.9
+    assert "UNCONFIRMED" in result.settings["irradiation_sd_source"]
     for k in (1, 3):
         row = result.samples.set_index("sample").loc[k]
-        full = run_scenario(
-            dataclasses.replace(scenario, weather=dataclasses.replace(scenario.weather, seed=k))
-        )
+        # sample k is the scenario run on the sampled year k ([weather] interannual_variability)
+        sampled = dataclasses.replace(scenario.weather, seed=k, interannual_variability=True)
+        full = run_scenario(dataclasses.replace(scenario, weather=sampled))
+        ghi = float(full.weather["ghi"].sum()) / 1000.0
+        assert row["ghi_kwh_per_m2"] == pytest.approx(ghi, rel=1e-12)
+        assert row["irradiation_factor"] == pytest.approx(ghi / 1147.6, rel=1e-12)
         coll = full.collective_summary()
         for col in (
             "production_kwh",
@@ -194,6 +197,43 @@ def test_refuses_a_single_weather_file_and_bad_arguments(tmp_path):
     )
     with pytest.raises(ScenarioError, match="multi-year"):
         run_uncertainty(one_file, 2, progress=False, irradiation_sd_pct=1.0)
+    for bad in (-1.0, 60.0):
+        with pytest.raises(ScenarioError, match="0 to 50"):
+            run_uncertainty(scenario, 2, progress=False, irradiation_sd_pct=bad)
+    with pytest.raises(ScenarioError, match="own year-to-year variability"):
+        run_uncertainty(
+            scenario, 2, progress=False, irradiation_sd_pct=3.0, weather_file=tmp_path / "y.csv"
+        )
+    # a climatology without a variability figure: the user must give one
+    from greenkommon.weather import DEFAULT_CLIMATOLOGY
+
+    bare = tmp_path / "bare.toml"
+    bare.write_text(
+        DEFAULT_CLIMATOLOGY.read_text(encoding="utf-8").split("[interannual]")[0], encoding="utf-8"
+    )
+    no_figure = dataclasses.replace(
+        scenario, weather=dataclasses.replace(scenario.weather, climatology=bare)
+    )
+    with pytest.raises(ScenarioError, match="--irradiation-sd"):
+        run_uncertainty(no_figure, 2, progress=False)
+
+
+@pytest.mark.slow
+def test_sampled_years_spread_production_and_sd_zero_does_not(plain):
+    """8 sampled years: with the climatology's 3.9 % the production spreads by percents and
+    follows the irradiation; with sd 0 (typical-climatology years, a warning) it stays near
+    0.1 %, the finding that motivated the sampled years."""
+    scenario, _ = plain
+    kw = dict(volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False)
+    varied = run_uncertainty(scenario, 8, **kw).samples
+    prod, irr = varied["production_kwh"], varied["irradiation_factor"]
+    # sd of 8 samples of a 3.9 % spread: a 1.5 % floor is about 3 standard errors below
+    assert prod.std() / prod.mean() > 0.015
+    assert np.corrcoef(prod, irr)[0, 1] > 0.9
+    with pytest.warns(GreenkommonWarning, match="year-to-year"):
+        flat = run_uncertainty(scenario, 8, irradiation_sd_pct=0.0, **kw).samples
+    assert flat["production_kwh"].std() / flat["production_kwh"].mean() < 0.005
+    np.testing.assert_allclose(flat["irradiation_factor"], 1.0, rtol=1e-9)
 
 
 @pytest.mark.slow
@@ -205,8 +245,6 @@ def test_cli_uncertainty(tmp_path, capsys):
             str(path),
             "--years",
             "2",
-            "--irradiation-sd",
-            "3",
             "--no-progress",
             "--out",
             str(tmp_path / "out"),
@@ -215,6 +253,8 @@ def test_cli_uncertainty(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "P90" in printed and "producer NPV" in printed
+    # default: the climatology's figure, its label printed with it
+    assert "annual irradiation ±3.9 %" in printed and "UNCONFIRMED" in printed
     assert (tmp_path / "out" / "histogram.png").is_file()
     assert len(pd.read_parquet(tmp_path / "out" / "samples.parquet")) == 2
     report = tmp_path / "report.html"
@@ -255,3 +295,33 @@ def test_dask_local_cluster_gives_the_same_samples(plain):
         remote = run_uncertainty(scenario, 3, dask_address=client, **kw)
     pd.testing.assert_frame_equal(local.samples, remote.samples, check_exact=True)
     pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
+
+
+@pytest.mark.slow
+def test_scenario_interannual_sd_is_used_and_reported(tmp_path):
+    from greenkommon.weather import synthetic_weather
+
+    path = tmp_path / "sd6.toml"
+    path.write_text(
+        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n'
+        "[weather]\ninterannual_variability = true\ninterannual_sd_pct = 6.0\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    res = run_uncertainty(scenario, 1, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False)
+    assert res.settings["irradiation_sd_pct"] == 6.0
+    assert "interannual_sd_pct" in res.settings["irradiation_sd_source"]
+    plant = scenario.plant
+    wx = synthetic_weather(
+        plant.latitude_deg,
+        plant.longitude_deg,
+        plant.altitude_m,
+        scenario.simulation.year,
+        scenario.simulation.timezone,
+        seed=1,
+        interannual=True,
+        annual_sd_pct=6.0,
+    )
+    assert res.samples.loc[0, "ghi_kwh_per_m2"] == pytest.approx(wx["ghi"].sum() / 1000.0)
+    # the scenario's own run is that sampled year too ([weather] interannual_variability)
+    assert run_scenario(scenario).weather["ghi"].sum() == pytest.approx(wx["ghi"].sum())

@@ -466,3 +466,154 @@ def test_unreachable_climatology_warns(tmp_path):
 
     with pytest.warns(GreenkommonWarning, match="clear sky bounds it"):
         synthetic_weather(LAT, LON, ALT, 2026, seed=1, monthly_factors=[3.0] + [1.0] * 11)
+
+
+# -- sampled years: year-to-year variability of the monthly irradiation ------------------------
+def _h1a_clim_without_interannual(tmp_path: Path, extra: str = "") -> Path:
+    text = DEFAULT_CLIMATOLOGY.read_text(encoding="utf-8").split("[interannual]")[0]
+    path = tmp_path / "clim.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def test_bundled_climatology_has_a_sourced_labelled_variability():
+    clim = load_climatology(DEFAULT_CLIMATOLOGY)
+    assert clim.ghi_annual_sd_pct == 3.9
+    assert "Thevenard" in clim.interannual_source
+    assert clim.interannual_confidence.startswith("UNCONFIRMED")
+    # equal relative sd c of independent months giving 3.9 % on the year:
+    # Σ H_m = 1147.6 kWh/m², Σ H_m² = 817.96 + 1648.36 + ... + 449.44 = 148 085.06 (kWh/m²)², √ = 384.82,
+    # c = 0.039 · 1147.6 / 384.82 = 0.11631
+    assert sum(H1A_GHI_KWH) == pytest.approx(1147.6)
+    assert sum(h * h for h in H1A_GHI_KWH) == pytest.approx(148085.06)
+    np.testing.assert_allclose(clim.monthly_sd_fraction(), 0.11630, atol=5e-5)
+    np.testing.assert_allclose(clim.monthly_sd_fraction(10.0), 0.29822, atol=5e-5)
+
+
+def test_interannual_factors_have_the_configured_moments():
+    """4000 draws: mean 1, monthly sd c, annual sd 3.9 %, months uncorrelated.
+
+    Sampling tolerances (n = 4000): the relative standard error of a standard deviation is
+    about 1/√(2n) = 1.1 % (a little more for the lognormal), of the annual mean
+    3.9 %/√n = 0.06 %, of a correlation 1/√n = 0.016; the bounds below are 4-5 of those.
+    """
+    from greenkommon.weather import interannual_factors
+
+    clim = load_climatology(DEFAULT_CLIMATOLOGY)
+    h = np.asarray(H1A_GHI_KWH)
+    f = np.array([interannual_factors(s, clim) for s in range(1, 4001)])
+    assert (f > 0).all()
+    annual = f @ h
+    assert annual.mean() / h.sum() == pytest.approx(1.0, abs=0.003)
+    assert annual.std(ddof=1) / h.sum() == pytest.approx(0.039, rel=0.05)
+    np.testing.assert_allclose(f.mean(axis=0), 1.0, atol=0.009)  # SE 0.116/√4000 = 0.0018
+    np.testing.assert_allclose(f.std(axis=0, ddof=1), 0.1163, rtol=0.07)
+    corr = np.corrcoef(f.T)[np.triu_indices(12, 1)]
+    assert np.abs(corr).max() < 0.07
+    # a seed always gives the same factors; another override scales the spread
+    np.testing.assert_array_equal(interannual_factors(5, clim), interannual_factors(5, clim))
+    wide = np.array([interannual_factors(s, clim, 8.0) for s in range(1, 2001)]) @ h
+    assert wide.std(ddof=1) / h.sum() == pytest.approx(0.08, rel=0.07)
+    np.testing.assert_array_equal(interannual_factors(5, clim, 0.0), np.ones(12))
+
+
+def test_sampled_year_reaches_its_monthly_targets_and_is_reproducible(synth):
+    from greenkommon.weather import interannual_factors, synthetic_weather_for_seed
+
+    a = synthetic_weather(LAT, LON, ALT, 2026, seed=3, interannual=True)
+    _check_contract(a, 2026)
+    monthly = (a["ghi"].groupby(a.index.month).sum() / 1000.0).to_numpy()
+    target = np.asarray(H1A_GHI_KWH) * interannual_factors(3)
+    np.testing.assert_allclose(monthly, target, rtol=1e-9)
+    assert np.abs(monthly / np.asarray(H1A_GHI_KWH) - 1).max() > 0.05  # it does vary
+    pd.testing.assert_frame_equal(a, synthetic_weather_for_seed(3, variability=True))
+    pd.testing.assert_frame_equal(a, synthetic_weather(LAT, LON, ALT, 2026, seed=3, interannual=True))
+    b = synthetic_weather(LAT, LON, ALT, 2026, seed=4, interannual=True)
+    assert a["ghi"].sum() != b["ghi"].sum()
+    # sd 0: the sampled year is the typical year, bit for bit
+    pd.testing.assert_frame_equal(
+        synthetic_weather(LAT, LON, ALT, 2026, seed=1, interannual=True, annual_sd_pct=0.0), synth,
+        check_exact=True,
+    )
+    # the default year stays the typical one: climatology sums to the rounding of the file
+    typical = (synth["ghi"].groupby(synth.index.month).sum() / 1000.0).to_numpy()
+    np.testing.assert_allclose(typical, H1A_GHI_KWH, rtol=1e-9)
+    with pytest.raises(DataError, match="variability"):
+        synthetic_weather_for_seed(3, variability=-1.0)
+
+
+@pytest.mark.slow  # ~5 s: 100 full years; the factor test covers the statistics fast
+def test_sampled_years_over_100_seeds_match_the_climatology_and_its_spread():
+    """100 full sampled years: annual GHI mean within 1.2 % (3 standard errors of
+    3.9 %/√100), sd within ±25 % of 3.9 % (about 3.5 standard errors of an sd from 100
+    samples); each month's relative sd, pooled over the 12 months, within ±10 % of 11.63 %."""
+    from greenkommon.weather import synthetic_weather_for_seed
+
+    h = np.asarray(H1A_GHI_KWH)
+    sums = []
+    for s in range(1, 101):
+        y = synthetic_weather_for_seed(s, variability=True)
+        sums.append((y["ghi"].groupby(y.index.month).sum() / 1000.0).to_numpy())
+    sums = np.array(sums)
+    annual = sums.sum(axis=1)
+    assert annual.mean() / h.sum() == pytest.approx(1.0, abs=0.012)
+    assert annual.std(ddof=1) / annual.mean() == pytest.approx(0.039, rel=0.25)
+    rel = sums / h
+    pooled = np.sqrt(np.mean(rel.var(axis=0, ddof=1)))
+    assert pooled == pytest.approx(0.1163, rel=0.10)
+    # the typical year's spread is an order of magnitude smaller (only the day sequence moves)
+    typical = np.array([synthetic_weather_for_seed(s)["ghi"].sum() / 1000.0 for s in range(1, 6)])
+    assert typical.std(ddof=1) / typical.mean() < 0.001
+
+
+def test_weather_config_interannual_fields(tmp_path):
+    from greenkommon._config import Section
+    from greenkommon.errors import ScenarioError
+
+    cfg = WeatherConfig.from_section(Section({"interannual_variability": True, "interannual_sd_pct": 5}, "weather"))
+    assert cfg.interannual_variability and cfg.interannual_sd_pct == 5.0
+    assert WeatherConfig.from_section(Section({}, "weather")).interannual_variability is False
+    with pytest.raises(ScenarioError, match="interannual_sd_pct"):
+        WeatherConfig.from_section(Section({"interannual_sd_pct": 5}, "weather"))
+    with pytest.raises(ScenarioError, match="interannual_variability"):
+        WeatherConfig.from_section(Section({"interannual_variability": "yes"}, "weather"))
+    with pytest.raises(ScenarioError, match="interannual_sd_pct"):
+        WeatherConfig.from_section(Section({"interannual_variability": True, "interannual_sd_pct": -1}, "weather"))
+    data, meta = load_weather(cfg, LAT, LON, ALT, 2026)
+    expected = synthetic_weather(LAT, LON, ALT, 2026, seed=1, interannual=True, annual_sd_pct=5.0)
+    pd.testing.assert_frame_equal(data, expected)
+    assert "sampled year" in meta["source"] and meta["interannual_sd_pct"] == 5.0
+    data, meta = load_weather(WeatherConfig(), LAT, LON, ALT, 2026)
+    assert meta["source"].startswith("synthetic (seed 1,") and "interannual_sd_pct" not in meta
+
+
+def test_climatology_interannual_table_validation(tmp_path):
+    from greenkommon.errors import ScenarioError
+
+    bare = load_climatology(_h1a_clim_without_interannual(tmp_path))
+    assert bare.ghi_annual_sd_pct is None
+    with pytest.raises(DataError, match="interannual_sd_pct"):
+        synthetic_weather(LAT, LON, ALT, 2026, seed=1, climatology=bare, interannual=True)
+    # an explicit figure works without one in the climatology
+    ok = synthetic_weather(LAT, LON, ALT, 2026, seed=1, climatology=bare, interannual=True, annual_sd_pct=3.0)
+    assert ok["ghi"].sum() > 0
+    # monthly figures only: the annual sd of independent months, hand case with equal months
+    # is c/√12 when every month has the same sum; here H varies so use the formula
+    monthly = _h1a_clim_without_interannual(
+        tmp_path, '[interannual]\nghi_monthly_sd_pct = [20, 20, 15, 12, 10, 10, 10, 10, 12, 15, 20, 20]\n'
+        'source = "test figures"\n'
+    )
+    clim = load_climatology(monthly)
+    h = np.asarray(H1A_GHI_KWH)
+    m = np.array([20, 20, 15, 12, 10, 10, 10, 10, 12, 15, 20, 20], dtype=float)
+    assert clim.annual_sd_pct() == pytest.approx(math.sqrt(((h * m) ** 2).sum()) / h.sum())
+    np.testing.assert_allclose(clim.monthly_sd_fraction(), m / 100)
+    for extra, match in (
+        ('[interannual]\nghi_annual_sd_pct = 4\n', "source"),
+        ('[interannual]\nghi_annual_sd_pct = 4\nghi_monthly_sd_pct = [1,1,1,1,1,1,1,1,1,1,1,1]\nsource = "x"\n',
+         "not both"),
+        ('[interannual]\nghi_annual_sd_pct = -4\nsource = "x"\n', "ghi_annual_sd_pct"),
+        ('[interannual]\nghi_anual_sd_pct = 4\nsource = "x"\n', "ghi_anual_sd_pct"),
+    ):
+        with pytest.raises(ScenarioError, match=match):
+            load_climatology(_h1a_clim_without_interannual(tmp_path, extra))

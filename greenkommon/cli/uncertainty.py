@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "uncertainty",
         help="run a scenario over many weather years and load variations; print P90/P50/P10",
         description=(
-            "Run the scenario over N sampled years: weather from the synthetic generator (seeds 1..N) "
+            "Run the scenario over N sampled years: weather from the synthetic generator (seeds 1..N, "
+            "monthly irradiation varied from year to year with the climatology's sourced variability) "
             "or from a multi-year hourly series (--weather-file, e.g. a PVGIS download), each venue's "
             "yearly volume varied (lognormal, mean 1) and its profile noised. Prints P90/P50/P10 of "
             "production, self-consumption, each venue's self-sufficiency and savings, and the "
@@ -40,12 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--irradiation-sd",
         type=float,
-        default=0.0,
+        default=None,
         metavar="PCT",
         help=(
-            "year-to-year standard deviation of the production [%%] (default: 0). Synthetic years "
-            "keep the climatology's monthly irradiation, so without a multi-year --weather-file "
-            "give a figure sourced for the site here"
+            "year-to-year standard deviation of the annual irradiation of the synthetic sampled "
+            "years [%%] (default: [weather].interannual_sd_pct, else the climatology's "
+            "[interannual] figure: 3.9 %% for the bundled one, a literature figure labelled "
+            "UNCONFIRMED, see weather/README.md). 0: typical-climatology years only. Not with "
+            "--weather-file"
         ),
     )
     p.add_argument(
