@@ -4,7 +4,13 @@ Pipeline: ``weather`` → ``production`` → ``consumption`` → ``allocation`` 
 ``optimise`` → ``report``, configured by a validated ``scenario`` and wired by ``pipeline``.
 """
 
-from .errors import DataError, GreenkommonError, GreenkommonWarning, OptimisationError, ScenarioError
+from .errors import (
+    DataError,
+    GreenkommonError,
+    GreenkommonWarning,
+    OptimisationError,
+    ScenarioError,
+)
 
 __version__ = "0.1.0"
 

@@ -46,7 +46,9 @@ class Section:
 
     def __init__(self, data: Mapping[str, Any], where: str = "", file: str | Path | None = None):
         if not isinstance(data, Mapping):
-            raise ScenarioError(f"{file or '<scenario>'}: {where or 'root'}: expected a table, got {_fmt(data)}")
+            raise ScenarioError(
+                f"{file or '<scenario>'}: {where or 'root'}: expected a table, got {_fmt(data)}"
+            )
         self.data = data
         self.where = where
         self.file = Path(file) if file is not None else None
@@ -112,7 +114,9 @@ class Section:
             raise self.error(name, value, expected)
         return value
 
-    def int(self, name: str, default: Any = _MISSING, *, min: int | None = None, max: int | None = None) -> int:
+    def int(
+        self, name: str, default: Any = _MISSING, *, min: int | None = None, max: int | None = None
+    ) -> int:
         """An integer, optionally bounded."""
         expected = "an integer"
         if min is not None:
@@ -128,7 +132,9 @@ class Section:
             raise self.error(name, value, expected)
         return value
 
-    def str(self, name: str, default: Any = _MISSING, *, choices: Sequence[str] | None = None) -> str:
+    def str(
+        self, name: str, default: Any = _MISSING, *, choices: Sequence[str] | None = None
+    ) -> str:
         """A string, optionally one of ``choices``."""
         expected = "one of " + ", ".join(repr(c) for c in choices) if choices else "a string"
         value = self._get(name, default, expected)
@@ -146,7 +152,14 @@ class Section:
             raise self.error(name, value, "true or false")
         return value
 
-    def floats(self, name: str, default: Any = _MISSING, *, min: float | None = None, length: int | None = None) -> list[float]:
+    def floats(
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        min: float | None = None,
+        length: int | None = None,
+    ) -> list[float]:
         """A list of finite numbers."""
         expected = "a list of numbers" + (f" of length {length}" if length is not None else "")
         if min is not None:
@@ -208,4 +221,6 @@ class Section:
         unknown = [k for k in self.data if k not in self._used]
         if unknown:
             accepted = ", ".join(sorted(self._used)) or "(none)"
-            raise self.error(unknown[0], self.data[unknown[0]], f"a known field; accepted here: {accepted}")
+            raise self.error(
+                unknown[0], self.data[unknown[0]], f"a known field; accepted here: {accepted}"
+            )

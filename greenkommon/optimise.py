@@ -179,16 +179,26 @@ class OptimiseConfig:
         fairness = tuple(sec.strs("fairness", []))
         for name in fairness:
             if name not in FAIRNESS_OPTIONS:
-                raise sec.error("fairness", list(fairness), "a list among " + ", ".join(map(repr, FAIRNESS_OPTIONS)))
+                raise sec.error(
+                    "fairness",
+                    list(fairness),
+                    "a list among " + ", ".join(map(repr, FAIRNESS_OPTIONS)),
+                )
         shares_sec = sec.section("equity_shares", {})
         shares = []
         for name in shares_sec.keys():
             shares.append((name, shares_sec.float(name, min=0, max=1)))
         shares_sec.finish()
         if shares and "equity_shares" not in fairness:
-            raise sec.error("equity_shares", "{table}", "no equity_shares table unless fairness contains 'equity_shares'")
+            raise sec.error(
+                "equity_shares",
+                "{table}",
+                "no equity_shares table unless fairness contains 'equity_shares'",
+            )
         if "equity_shares" in fairness and not shares:
-            raise sec.error("equity_shares", _missing(), "a table {venue name = minimum share of total savings}")
+            raise sec.error(
+                "equity_shares", _missing(), "a table {venue name = minimum share of total savings}"
+            )
         if sum(s for _, s in shares) > 1 + 1e-9:
             raise sec.error("equity_shares", "{table}", "shares summing to at most 1")
         bounds_sec = sec.section("bounds", {})
@@ -209,11 +219,17 @@ class OptimiseConfig:
             bounds=tuple(bounds),
             size_plant=size_plant,
             min_peak_power_kwp=sec.float("min_peak_power_kwp", 0.0, min=0, unit="kWp"),
-            max_peak_power_kwp=sec.float("max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp"),
+            max_peak_power_kwp=sec.float(
+                "max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp"
+            ),
             roof_area_m2=sec.float("roof_area_m2", None, min=0, min_exclusive=True, unit="m²"),
-            peak_power_kwp_per_m2=sec.float("peak_power_kwp_per_m2", None, min=0, min_exclusive=True, unit="kWp/m²"),
+            peak_power_kwp_per_m2=sec.float(
+                "peak_power_kwp_per_m2", None, min=0, min_exclusive=True, unit="kWp/m²"
+            ),
             capex_eur_per_kwp=sec.float("capex_eur_per_kwp", None, min=0, unit="€/kWp"),
-            opex_eur_per_kwp_per_year=sec.float("opex_eur_per_kwp_per_year", 0.0, min=0, unit="€/kWp/yr"),
+            opex_eur_per_kwp_per_year=sec.float(
+                "opex_eur_per_kwp_per_year", 0.0, min=0, unit="€/kWp/yr"
+            ),
             round_keys=sec.bool("round_keys", True),
             key_precision=sec.float("key_precision", None, min=0, min_exclusive=True, max=0.1),
             time_limit_s=sec.float("time_limit_s", 60.0, min=0, min_exclusive=True, unit="s"),
@@ -221,13 +237,26 @@ class OptimiseConfig:
             where=sec.where or "optimise",
         )
         if size_plant:
-            if cfg.max_peak_power_kwp is None and (cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None):
-                raise sec.error("max_peak_power_kwp", _missing(),
-                                "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true")
+            if cfg.max_peak_power_kwp is None and (
+                cfg.roof_area_m2 is None or cfg.peak_power_kwp_per_m2 is None
+            ):
+                raise sec.error(
+                    "max_peak_power_kwp",
+                    _missing(),
+                    "a size limit [kWp], or roof_area_m2 and peak_power_kwp_per_m2, when size_plant = true",
+                )
             if cfg.model != "static":
-                raise sec.error("model", cfg.model, "'static' when size_plant = true (sizing optimises a static key)")
+                raise sec.error(
+                    "model",
+                    cfg.model,
+                    "'static' when size_plant = true (sizing optimises a static key)",
+                )
             if cfg.max_size_kwp() < cfg.min_peak_power_kwp:
-                raise sec.error("min_peak_power_kwp", cfg.min_peak_power_kwp, f"at most the size limit {cfg.max_size_kwp():g} kWp")
+                raise sec.error(
+                    "min_peak_power_kwp",
+                    cfg.min_peak_power_kwp,
+                    f"at most the size limit {cfg.max_size_kwp():g} kWp",
+                )
         sec.finish()
         return cfg
 
@@ -250,11 +279,19 @@ class OptimiseConfig:
         upper = np.ones(len(venue_names))
         for name, lo, hi in self.bounds:
             if name not in venue_names:
-                raise self._error(f"bounds.{name!r}", [lo, hi], "a venue of the scenario: " + ", ".join(map(repr, venue_names)))
+                raise self._error(
+                    f"bounds.{name!r}",
+                    [lo, hi],
+                    "a venue of the scenario: " + ", ".join(map(repr, venue_names)),
+                )
             i = list(venue_names).index(name)
             lower[i], upper[i] = lo, hi
         if lower.sum() > 1 + 1e-12:
-            raise self._error("bounds", "{table}", f"lower bounds summing to at most 1 (they sum to {lower.sum():.6g})")
+            raise self._error(
+                "bounds",
+                "{table}",
+                f"lower bounds summing to at most 1 (they sum to {lower.sum():.6g})",
+            )
         return lower, upper
 
     def shares_array(self, venue_names: Sequence[str]) -> np.ndarray | None:
@@ -264,7 +301,11 @@ class OptimiseConfig:
         shares = np.zeros(len(venue_names))
         for name, share in self.equity_shares:
             if name not in venue_names:
-                raise self._error(f"equity_shares.{name!r}", share, "a venue of the scenario: " + ", ".join(map(repr, venue_names)))
+                raise self._error(
+                    f"equity_shares.{name!r}",
+                    share,
+                    "a venue of the scenario: " + ", ".join(map(repr, venue_names)),
+                )
             shares[list(venue_names).index(name)] = share
         return shares
 
@@ -290,9 +331,13 @@ def _check_energy(production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray
         raise DataError(f"consumption_kwh: expected shape (N, T={p.shape[0]}), got {c.shape}")
     for name, a in (("production_kwh", p), ("consumption_kwh", c)):
         if not np.isfinite(a).all():
-            raise DataError(f"{name}: {int((~np.isfinite(a)).sum())} non-finite value(s); expected energies [kWh] >= 0")
+            raise DataError(
+                f"{name}: {int((~np.isfinite(a)).sum())} non-finite value(s); expected energies [kWh] >= 0"
+            )
         if (a < 0).any():
-            raise DataError(f"{name}: {int((a < 0).sum())} negative value(s), min {a.min():.6g}; expected energies [kWh] >= 0")
+            raise DataError(
+                f"{name}: {int((a < 0).sum())} negative value(s), min {a.min():.6g}; expected energies [kWh] >= 0"
+            )
     return p, c
 
 
@@ -332,7 +377,9 @@ def prorata_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray) 
         return consumption_kwh * np.minimum(1.0, ratio)
 
 
-def simulate_key(production_kwh: np.ndarray, consumption_kwh: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+def simulate_key(
+    production_kwh: np.ndarray, consumption_kwh: np.ndarray, coefficients: np.ndarray
+) -> np.ndarray:
     """Energy allocated by a static (N,) or dynamic (N, T) key: ``min(k P, C)`` [kWh] (D315-4).
 
     Uses the allocation stage's numba core when available.
@@ -397,7 +444,9 @@ def round_static_key(
 
     def evaluate(kk):
         alloc = np.minimum(kk[:, None] * production_kwh[None, :], consumption_kwh)
-        return (value_eur_per_kwh * alloc).sum(axis=1), (saving_eur_per_kwh * alloc).sum(axis=1) - fixed
+        return (value_eur_per_kwh * alloc).sum(axis=1), (saving_eur_per_kwh * alloc).sum(
+            axis=1
+        ) - fixed
 
     def fair(sav):
         ok = True
@@ -411,7 +460,9 @@ def round_static_key(
         return down, fair(evaluate(down)[1])
     up = np.round(down / precision + 1) * precision
     options = [np.array([d, u]) for d, u in zip(down, up, strict=True)]
-    allowed = [np.array([lower[i] - tol <= o <= upper[i] + tol for o in options[i]]) for i in range(n)]
+    allowed = [
+        np.array([lower[i] - tol <= o <= upper[i] + tol for o in options[i]]) for i in range(n)
+    ]
     val_d, sav_d = evaluate(down)
     val_u, sav_u = evaluate(np.minimum(up, 1.0))
     best, best_val, best_fair = down, -np.inf, False
@@ -427,9 +478,14 @@ def round_static_key(
     return np.clip(best, 0.0, 1.0), best_fair
 
 
-def round_dynamic_key(coefficients: np.ndarray, production_kwh: np.ndarray, consumption_kwh: np.ndarray,
-                      value_eur_per_kwh: np.ndarray, precision: float,
-                      saving_eur_per_kwh: np.ndarray | None = None) -> np.ndarray:
+def round_dynamic_key(
+    coefficients: np.ndarray,
+    production_kwh: np.ndarray,
+    consumption_kwh: np.ndarray,
+    value_eur_per_kwh: np.ndarray,
+    precision: float,
+    saving_eur_per_kwh: np.ndarray | None = None,
+) -> np.ndarray:
     """Floor a dynamic key to ``precision``, then hand the freed steps back where they are worth most.
 
     In each interval the steps left by flooring (``1 − Σ floor``) go, one venue at a time in
@@ -443,7 +499,9 @@ def round_dynamic_key(coefficients: np.ndarray, production_kwh: np.ndarray, cons
         return k
     steps_left = np.floor((1.0 - k.sum(axis=0)) / precision + 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cover = np.where(production_kwh[None, :] > 0, consumption_kwh / production_kwh[None, :], 0.0)
+        cover = np.where(
+            production_kwh[None, :] > 0, consumption_kwh / production_kwh[None, :], 0.0
+        )
     need = np.maximum(np.ceil((cover - k) / precision - 1e-9), 0.0)
     worth = value_eur_per_kwh > 0
     if saving_eur_per_kwh is not None:
@@ -481,7 +539,9 @@ class PiecewiseLinear:
     values: np.ndarray
 
     @classmethod
-    def build(cls, unit_kwh: np.ndarray, cons_kwh: np.ndarray, weights: np.ndarray, lo: float, hi: float) -> PiecewiseLinear:
+    def build(
+        cls, unit_kwh: np.ndarray, cons_kwh: np.ndarray, weights: np.ndarray, lo: float, hi: float
+    ) -> PiecewiseLinear:
         """Build from production per unit of ``z`` (T,), consumption (T,) and weights (R, T)."""
         mask = unit_kwh > 0
         p = unit_kwh[mask]
@@ -539,8 +599,16 @@ class PiecewiseLinear:
 
         out = []
         for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
-            lo = float(pts[0]) if first == 0 else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
-            hi = float(pts[-1]) if last == len(pts) - 1 else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
+            lo = (
+                float(pts[0])
+                if first == 0
+                else min(max(cross(first - 1, first), float(pts[first - 1])), float(pts[first]))
+            )
+            hi = (
+                float(pts[-1])
+                if last == len(pts) - 1
+                else max(min(cross(last, last + 1), float(pts[last + 1])), float(pts[last]))
+            )
             out.append((lo, hi))
         return out
 
@@ -556,8 +624,10 @@ class PiecewiseLinear:
         if not parts:
             return None
         if len(parts) > 1:
-            raise OptimisationError("equity shares: a venue's share is met on several separate ranges of its "
-                                    "coefficient (its savings are not concave in it); use model = 'dynamic'")
+            raise OptimisationError(
+                "equity shares: a venue's share is met on several separate ranges of its "
+                "coefficient (its savings are not concave in it); use model = 'dynamic'"
+            )
         return parts[0]
 
     def max(self, row: int) -> float:
@@ -595,7 +665,9 @@ def _pyomo():
         import pyomo.environ as pyo
         from pyomo.contrib.solver.common.factory import SolverFactory
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise OptimisationError(f"Pyomo is not installed ({exc}); install greenkommon's dependencies (pyomo, highspy)") from None
+        raise OptimisationError(
+            f"Pyomo is not installed ({exc}); install greenkommon's dependencies (pyomo, highspy)"
+        ) from None
     return pyo, SolverFactory
 
 
@@ -605,13 +677,19 @@ def _solver(time_limit_s: float):
         solver = factory("highs")
         ok = bool(solver.available())
     except Exception as exc:
-        raise OptimisationError(f"the HiGHS solver could not be loaded through Pyomo ({exc}); install highspy") from None
+        raise OptimisationError(
+            f"the HiGHS solver could not be loaded through Pyomo ({exc}); install highspy"
+        ) from None
     if not ok:
-        raise OptimisationError("the HiGHS solver is not available to Pyomo: install highspy (pip install highspy)")
+        raise OptimisationError(
+            "the HiGHS solver is not available to Pyomo: install highspy (pip install highspy)"
+        )
     return solver
 
 
-def _solve(model: Any, stats: SolveStats, method: str, time_limit_s: float, what: str, solver: Any = None) -> Any:
+def _solve(
+    model: Any, stats: SolveStats, method: str, time_limit_s: float, what: str, solver: Any = None
+) -> Any:
     """Solve a Pyomo model with HiGHS; raise :class:`OptimisationError` unless optimal."""
     from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
@@ -634,11 +712,15 @@ def _solve(model: Any, stats: SolveStats, method: str, time_limit_s: float, what
         res.solution_loader.load_vars()
         return res
     if tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded):
-        raise OptimisationError(f"{what}: the model is infeasible (the constraints cannot all hold)")
+        raise OptimisationError(
+            f"{what}: the model is infeasible (the constraints cannot all hold)"
+        )
     if tc == TC.unbounded:
         raise OptimisationError(f"{what}: the model is unbounded (check prices and size limits)")
     if tc in (TC.maxTimeLimit, TC.iterationLimit):
-        raise OptimisationError(f"{what}: HiGHS stopped at its limit ({tc.name}) before proving optimality; raise [optimise] time_limit_s")
+        raise OptimisationError(
+            f"{what}: HiGHS stopped at its limit ({tc.name}) before proving optimality; raise [optimise] time_limit_s"
+        )
     raise OptimisationError(f"{what}: HiGHS ended with {tc.name}")
 
 
@@ -698,16 +780,27 @@ def _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin
         by_venue[i].append(j)
     z_expr = [funcs[i].points[0] + pyo.quicksum(m.seg[j] for j in by_venue[i]) for i in range(n)]
     if sizing is None and nseg > 0:
-        m.total = pyo.Constraint(expr=pyo.quicksum(m.seg[j] for j in range(nseg)) <= 1.0 - sum(f.points[0] for f in funcs))
+        m.total = pyo.Constraint(
+            expr=pyo.quicksum(m.seg[j] for j in range(nseg))
+            <= 1.0 - sum(f.points[0] for f in funcs)
+        )
     elif sizing is not None:
         x_min, x_max, c_x, k_lo, k_hi = sizing
         m.x = pyo.Var(bounds=(x_min, x_max))
         m.total = pyo.Constraint(expr=sum(z_expr) <= m.x)
-        m.klo = pyo.Constraint([i for i in range(n) if k_lo[i] > 0], rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x)
-        m.khi = pyo.Constraint([i for i in range(n) if k_hi[i] < 1], rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x)
+        m.klo = pyo.Constraint(
+            [i for i in range(n) if k_lo[i] > 0],
+            rule=lambda _m, i: z_expr[i] >= float(k_lo[i]) * m.x,
+        )
+        m.khi = pyo.Constraint(
+            [i for i in range(n) if k_hi[i] < 1],
+            rule=lambda _m, i: z_expr[i] <= float(k_hi[i]) * m.x,
+        )
 
     def value(i: int, row: int):
-        return float(funcs[i].values[row, 0]) + pyo.quicksum(float(slopes[row, j]) * m.seg[j] for j in by_venue[i])
+        return float(funcs[i].values[row, 0]) + pyo.quicksum(
+            float(slopes[row, j]) * m.seg[j] for j in by_venue[i]
+        )
 
     if maxmin is not None:
         row, ref = maxmin
@@ -772,10 +865,16 @@ def _solve_separable(
         if nseg == 0 and sizing is None and maxmin is None:
             # every coefficient is pinned by its bounds: nothing left to choose
             z = np.array([f.points[0] for f in funcs])
-            return _SeparableResult(z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats)
-        m, by_venue = _segment_model(pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing)
+            return _SeparableResult(
+                z, 1.0, float(sum(f.values[objective_row or 0, 0] for f in funcs)), stats
+            )
+        m, by_venue = _segment_model(
+            pyo, funcs, seg_venue, seg_len, slopes, objective_row, maxmin, sizing
+        )
         stats.build_s += time.perf_counter() - t0
-        stats.n_variables = max(stats.n_variables, nseg + (1 if sizing is not None or maxmin is not None else 0))
+        stats.n_variables = max(
+            stats.n_variables, nseg + (1 if sizing is not None or maxmin is not None else 0)
+        )
         stats.n_constraints = max(stats.n_constraints, m.nconstraints())
         _solve(m, stats, method, time_limit_s, what, solver)
         seg_val = np.array([m.seg[j].value or 0.0 for j in range(nseg)])
@@ -792,7 +891,9 @@ def _solve_separable(
         if not refined:
             x = float(m.x.value) if sizing is not None else 1.0
             return _SeparableResult(z, x, float(pyo.value(m.obj)), stats)
-    raise OptimisationError(f"{what}: refinement did not converge")  # pragma: no cover - finite by construction
+    raise OptimisationError(
+        f"{what}: refinement did not converge"
+    )  # pragma: no cover - finite by construction
 
 
 # ---------------------------------------------------------------------------------------------
@@ -854,8 +955,16 @@ class _Problem:
         return float((self.w * allocated_kwh).sum())
 
 
-def _problem(production_kwh, consumption_kwh, import_price, surplus_price, internal_price, fixed_cost_eur,
-             bill_without_eur, venue_names) -> _Problem:
+def _problem(
+    production_kwh,
+    consumption_kwh,
+    import_price,
+    surplus_price,
+    internal_price,
+    fixed_cost_eur,
+    bill_without_eur,
+    venue_names,
+) -> _Problem:
     p, c = _check_energy(production_kwh, consumption_kwh)
     n, t = c.shape
     imp = _price_matrix(import_price, n, t, "import_price_eur_per_kwh")
@@ -865,7 +974,11 @@ def _problem(production_kwh, consumption_kwh, import_price, surplus_price, inter
     names = list(venue_names) if venue_names is not None else [f"venue {i + 1}" for i in range(n)]
     if len(names) != n:
         raise DataError(f"venue_names: expected {n} names, got {len(names)}")
-    bill = (imp * c).sum(axis=1) if bill_without_eur is None else np.broadcast_to(np.asarray(bill_without_eur, dtype=float), (n,)).copy()
+    bill = (
+        (imp * c).sum(axis=1)
+        if bill_without_eur is None
+        else np.broadcast_to(np.asarray(bill_without_eur, dtype=float), (n,)).copy()
+    )
     return _Problem(p, c, imp - sur, imp - internal, fixed, bill, names)
 
 
@@ -873,7 +986,9 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def _fairness_targets(prob: _Problem, no_loss: bool, vs_prorata: bool) -> tuple[np.ndarray, list[str]]:
+def _fairness_targets(
+    prob: _Problem, no_loss: bool, vs_prorata: bool
+) -> tuple[np.ndarray, list[str]]:
     n = len(prob.names)
     target = np.full(n, -np.inf)
     why = ["" for _ in range(n)]
@@ -893,8 +1008,15 @@ def _fairness_targets(prob: _Problem, no_loss: bool, vs_prorata: bool) -> tuple[
 _MAX_COMBINATIONS = 256
 
 
-def _apply_targets(funcs: list[PiecewiseLinear], prob: _Problem, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
-                   why: Sequence[str], unit: str = "static key") -> list[list[tuple[float, float]]]:
+def _apply_targets(
+    funcs: list[PiecewiseLinear],
+    prob: _Problem,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    target: np.ndarray,
+    why: Sequence[str],
+    unit: str = "static key",
+) -> list[list[tuple[float, float]]]:
     """Turn per-venue saving targets into ranges of each coefficient (exactly, see module notes).
 
     Returns, per venue, the disjoint ranges ``[lo, hi]`` where its target holds (one range when
@@ -917,8 +1039,12 @@ def _apply_targets(funcs: list[PiecewiseLinear], prob: _Problem, lo: np.ndarray,
         choices.append(parts)
     need = np.array([c[0][0] for c in choices])
     if need.sum() > 1 + 1e-12 and unit == "static key":
-        parts = ", ".join(f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0)
-        raise OptimisationError(f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({parts})")
+        parts = ", ".join(
+            f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0
+        )
+        raise OptimisationError(
+            f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({parts})"
+        )
     return choices
 
 
@@ -928,8 +1054,10 @@ def _combinations(choices: list[list[tuple[float, float]]], cap: float | None = 
 
     count = math.prod(len(c) for c in choices)
     if count > _MAX_COMBINATIONS:
-        raise OptimisationError(f"fairness: the targets split the coefficients into {count} combinations of ranges "
-                                f"(savings far from concave); more than {_MAX_COMBINATIONS}: use model = 'dynamic'")
+        raise OptimisationError(
+            f"fairness: the targets split the coefficients into {count} combinations of ranges "
+            f"(savings far from concave); more than {_MAX_COMBINATIONS}: use model = 'dynamic'"
+        )
     for combo in itertools.product(*choices):
         lo = np.array([a for a, _ in combo])
         hi = np.array([b for _, b in combo])
@@ -954,15 +1082,25 @@ def _domains(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.minimum(hi, 1.0 - (lo.sum() - lo))
 
 
-def _restrict_all(funcs: list[PiecewiseLinear], lo: np.ndarray, hi: np.ndarray) -> list[PiecewiseLinear]:
+def _restrict_all(
+    funcs: list[PiecewiseLinear], lo: np.ndarray, hi: np.ndarray
+) -> list[PiecewiseLinear]:
     top = _domains(lo, hi)
-    return [f.restrict(max(lo[i], f.points[0]), min(top[i], f.points[-1])) for i, f in enumerate(funcs)]
+    return [
+        f.restrict(max(lo[i], f.points[0]), min(top[i], f.points[-1])) for i, f in enumerate(funcs)
+    ]
 
 
 def _static_functions(prob: _Problem, lo: np.ndarray, hi: np.ndarray) -> list[PiecewiseLinear]:
     top = _domains(lo, hi)
     return [
-        PiecewiseLinear.build(prob.production_kwh, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), lo[i], top[i])
+        PiecewiseLinear.build(
+            prob.production_kwh,
+            prob.consumption_kwh[i],
+            np.stack([prob.w[i], prob.v[i]]),
+            lo[i],
+            top[i],
+        )
         for i in range(len(prob.names))
     ]
 
@@ -993,15 +1131,27 @@ def _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats) -> floa
         hi_c = np.array([c[0][1] for c in choices])
         funcs = _restrict_all(base, lo_c, hi_c)
         # the fixed costs enter through S_i = F_i − fixed_i ≥ τ R_i: solve on F − fixed
-        shifted = [PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]])) for i, f in enumerate(funcs)]
-        res = _solve_separable(shifted, objective_row=None, maxmin=(1, ref), method=method,
-                               time_limit_s=time_limit_s, what="static key (maxmin)", stats=stats)
+        shifted = [
+            PiecewiseLinear(f.points, np.stack([f.values[0], f.values[1] - prob.fixed_eur[i]]))
+            for i, f in enumerate(funcs)
+        ]
+        res = _solve_separable(
+            shifted,
+            objective_row=None,
+            maxmin=(1, ref),
+            method=method,
+            time_limit_s=time_limit_s,
+            what="static key (maxmin)",
+            stats=stats,
+        )
         return float(min(shifted[i](res.z[i], 1) / ref[i] for i in range(n)))
 
     def smallest_key(i: int, tau: float) -> float:
         best = math.inf
         for a, b in choices[i]:
-            for x, _y in base[i].restrict(a, b).superlevel_intervals(tau * ref[i] + prob.fixed_eur[i], row=1):
+            for x, _y in (
+                base[i].restrict(a, b).superlevel_intervals(tau * ref[i] + prob.fixed_eur[i], row=1)
+            ):
                 best = min(best, x)
         return best
 
@@ -1048,19 +1198,43 @@ def solve_static_key(
     -------
     KeyResult
     """
-    prob = _problem(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
-                    internal_price_eur_per_kwh, fixed_cost_eur, bill_without_eur, venue_names)
+    prob = _problem(
+        production_kwh,
+        consumption_kwh,
+        import_price_eur_per_kwh,
+        surplus_price_eur_per_kwh,
+        internal_price_eur_per_kwh,
+        fixed_cost_eur,
+        bill_without_eur,
+        venue_names,
+    )
     n = len(prob.names)
-    lo = np.zeros(n) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    hi = np.ones(n) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    lo = (
+        np.zeros(n)
+        if lower is None
+        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    )
+    hi = (
+        np.ones(n)
+        if upper is None
+        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    )
     if (lo < 0).any() or (hi > 1).any() or (lo > hi).any():
         raise OptimisationError("bounds: expected 0 <= lower <= upper <= 1 for every venue")
     if lo.sum() > 1 + 1e-12:
         raise OptimisationError(f"bounds: the lower bounds sum to {_pct(lo.sum())} > 100 %")
     stats = SolveStats()
     notes: list[str] = []
-    fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
-                                           ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
+    fairness = tuple(
+        name
+        for name, on in (
+            ("no_loss", no_loss),
+            ("vs_prorata", vs_prorata),
+            ("equity_shares", equity_shares is not None),
+            ("maxmin", maxmin),
+        )
+        if on
+    )
     t0 = time.perf_counter()
     base = _static_functions(prob, lo, hi)
     _check_concave(base, prob, 0, "static key")
@@ -1073,26 +1247,53 @@ def solve_static_key(
         ref = np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
         min_rel = _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats)
         goal = min_rel * ref - 1e-9 * np.abs(ref) * max(1.0, abs(min_rel))
-        choices = _apply_targets(base, prob, lo, hi, np.maximum(target, goal), ["the optimal minimum relative saving"] * n)
+        choices = _apply_targets(
+            base,
+            prob,
+            lo,
+            hi,
+            np.maximum(target, goal),
+            ["the optimal minimum relative saving"] * n,
+        )
 
     def value_lp(lo_c: np.ndarray, hi_c: np.ndarray) -> _SeparableResult:
-        return _solve_separable(_restrict_all(base, lo_c, hi_c), objective_row=0, method=method,
-                                time_limit_s=time_limit_s, what="static key", stats=stats)
+        return _solve_separable(
+            _restrict_all(base, lo_c, hi_c),
+            objective_row=0,
+            method=method,
+            time_limit_s=time_limit_s,
+            what="static key",
+            stats=stats,
+        )
 
     if equity_shares is not None:
         shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
         if (shares < 0).any() or shares.sum() > 1 + 1e-9:
             raise OptimisationError("equity_shares: expected shares >= 0 summing to at most 1")
         if any(len(c) > 1 for c in choices):
-            raise OptimisationError("equity shares: a venue's savings are not concave in its coefficient (import price "
-                                    "below the internal price at times); use model = 'dynamic'")
+            raise OptimisationError(
+                "equity shares: a venue's savings are not concave in its coefficient (import price "
+                "below the internal price at times); use model = 'dynamic'"
+            )
         lo_c = np.array([c[0][0] for c in choices])
         hi_c = np.array([c[0][1] for c in choices])
-        res, _ = _equity_shares(prob, _restrict_all(base, lo_c, hi_c), lo_c, hi_c, shares, method, time_limit_s, stats, notes)
+        res, _ = _equity_shares(
+            prob,
+            _restrict_all(base, lo_c, hi_c),
+            lo_c,
+            hi_c,
+            shares,
+            method,
+            time_limit_s,
+            stats,
+            notes,
+        )
     else:
         res, _, _ = _best_over(choices, value_lp)
         if len(list(_combinations(choices))) > 1:
-            notes.append("savings not concave in the coefficients: the best of several ranges per venue was kept")
+            notes.append(
+                "savings not concave in the coefficients: the best of several ranges per venue was kept"
+            )
 
     k = res.z
     alloc = simulate_key(prob.production_kwh, prob.consumption_kwh, k)
@@ -1117,7 +1318,9 @@ def _share_bounds(funcs, prob, lo, hi, shares, tau):
     lo2, hi2 = lo.copy(), hi.copy()
     for i, f in enumerate(funcs):
         up = f.superlevel(shares[i] * tau + prob.fixed_eur[i], row=1)
-        down = PiecewiseLinear(f.points, -f.values).superlevel(-(beta[i] * tau + prob.fixed_eur[i]), row=1)
+        down = PiecewiseLinear(f.points, -f.values).superlevel(
+            -(beta[i] * tau + prob.fixed_eur[i]), row=1
+        )
         if up is None or down is None or up[0] > down[1]:
             return None
         lo2[i], hi2[i] = max(lo2[i], up[0]), min(hi2[i], down[1])
@@ -1152,7 +1355,10 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
                 f"below its equity share {_pct(shares[i])}"
             )
     if shares.sum() <= 0:
-        return _solve_separable(funcs, objective_row=0, method=method, time_limit_s=time_limit_s, stats=stats), funcs
+        return _solve_separable(
+            funcs, objective_row=0, method=method, time_limit_s=time_limit_s, stats=stats
+        ), funcs
+
     def feasible(tau: float) -> bool:
         return _share_bounds(funcs, prob, lo, hi, shares, tau) is not None
 
@@ -1162,8 +1368,10 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
     grid = np.linspace(0.0, top, 33)
     ok = [feasible(float(x)) for x in grid]
     if not any(ok):
-        raise OptimisationError("fairness (equity shares): no static key gives every venue its share of the total savings "
-                                "(relax the shares or the bounds)")
+        raise OptimisationError(
+            "fairness (equity shares): no static key gives every venue its share of the total savings "
+            "(relax the shares or the bounds)"
+        )
     first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
 
     def sharpen(good: float, bad: float) -> float:
@@ -1175,16 +1383,28 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
                 bad = mid
         return good
 
-    tau_min = float(grid[first]) if first == 0 else sharpen(float(grid[first]), float(grid[first - 1]))
-    tau_max = float(grid[last]) if last == len(grid) - 1 else sharpen(float(grid[last]), float(grid[last + 1]))
+    tau_min = (
+        float(grid[first]) if first == 0 else sharpen(float(grid[first]), float(grid[first - 1]))
+    )
+    tau_max = (
+        float(grid[last])
+        if last == len(grid) - 1
+        else sharpen(float(grid[last]), float(grid[last + 1]))
+    )
     cache: dict[float, Any] = {}
 
     def solve(tau: float):
         if tau not in cache:
             lo2, hi2 = _share_bounds(funcs, prob, lo, hi, shares, tau)
             fs = _restrict_all(funcs, lo2, hi2)
-            cache[tau] = _solve_separable(fs, objective_row=0, method=method, time_limit_s=time_limit_s,
-                                          what="static key (equity shares)", stats=stats)
+            cache[tau] = _solve_separable(
+                fs,
+                objective_row=0,
+                method=method,
+                time_limit_s=time_limit_s,
+                what="static key (equity shares)",
+                stats=stats,
+            )
         return cache[tau]
 
     if abs(shares.sum() - 1.0) <= 1e-9:
@@ -1207,11 +1427,17 @@ def _equity_shares(prob, funcs, lo, hi, shares, method, time_limit_s, stats, not
     res = solve(best_tau)
     s = np.array([funcs[i](res.z[i], 1) for i in range(n)]) - prob.fixed_eur
     total = s.sum()
-    if not (s >= shares * total - 1e-7 * max(1.0, abs(total))).all():  # pragma: no cover - guaranteed by the box
-        raise OptimisationError("fairness (equity shares): internal check failed: the key does not meet the shares")
-    notes.append(f"equity shares: best total savings {total:,.2f} €/yr, searched over the reachable totals "
-                 f"[{tau_min:,.2f}, {tau_max:,.2f}] €/yr (feasible and checked; not a proof of global optimality "
-                 "unless the shares sum to 100 %)")
+    if not (
+        s >= shares * total - 1e-7 * max(1.0, abs(total))
+    ).all():  # pragma: no cover - guaranteed by the box
+        raise OptimisationError(
+            "fairness (equity shares): internal check failed: the key does not meet the shares"
+        )
+    notes.append(
+        f"equity shares: best total savings {total:,.2f} €/yr, searched over the reachable totals "
+        f"[{tau_min:,.2f}, {tau_max:,.2f}] €/yr (feasible and checked; not a proof of global optimality "
+        "unless the shares sum to 100 %)"
+    )
     return res, funcs
 
 
@@ -1267,13 +1493,21 @@ def optimise_static_key(
     Code de l'énergie, articles D315-4 (allocation capped by consumption) and D315-6 (keys,
     default pro-rata key); see ``../shared/reference/acc-rules.md`` §1.
     """
-    return solve_static_key(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh, **fairness).coefficients
+    return solve_static_key(
+        production_kwh,
+        consumption_kwh,
+        import_price_eur_per_kwh,
+        surplus_price_eur_per_kwh,
+        **fairness,
+    ).coefficients
 
 
 # ---------------------------------------------------------------------------------------------
 # dynamic key
 # ---------------------------------------------------------------------------------------------
-def greedy_dynamic_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray, value_eur_per_kwh: np.ndarray) -> np.ndarray:
+def greedy_dynamic_allocation(
+    production_kwh: np.ndarray, consumption_kwh: np.ndarray, value_eur_per_kwh: np.ndarray
+) -> np.ndarray:
     """Best dynamic allocation without fairness: each interval serves the highest values first [kWh].
 
     Venues whose allocated kWh is worth nothing (``value ≤ 0``) get none.
@@ -1326,21 +1560,48 @@ def solve_dynamic_key(
     KeyResult
         ``coefficients`` of shape (N, T).
     """
-    prob = _problem(production_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
-                    internal_price_eur_per_kwh, fixed_cost_eur, bill_without_eur, venue_names)
+    prob = _problem(
+        production_kwh,
+        consumption_kwh,
+        import_price_eur_per_kwh,
+        surplus_price_eur_per_kwh,
+        internal_price_eur_per_kwh,
+        fixed_cost_eur,
+        bill_without_eur,
+        venue_names,
+    )
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
     stats = SolveStats()
-    fairness = tuple(name for name, on in (("no_loss", no_loss), ("vs_prorata", vs_prorata),
-                                           ("equity_shares", equity_shares is not None), ("maxmin", maxmin)) if on)
+    fairness = tuple(
+        name
+        for name, on in (
+            ("no_loss", no_loss),
+            ("vs_prorata", vs_prorata),
+            ("equity_shares", equity_shares is not None),
+            ("maxmin", maxmin),
+        )
+        if on
+    )
     prorata = prorata_allocation(p, c)
     min_rel = None
     if not fairness and not force_lp:
         alloc = greedy_dynamic_allocation(p, c, prob.w)
     else:
-        alloc, min_rel = _dynamic_lp(prob, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats,
-                                     aggregate=aggregate)
-    coefficients = np.clip(np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0), 0.0, 1.0)
+        alloc, min_rel = _dynamic_lp(
+            prob,
+            no_loss,
+            vs_prorata,
+            equity_shares,
+            maxmin,
+            method,
+            time_limit_s,
+            stats,
+            aggregate=aggregate,
+        )
+    coefficients = np.clip(
+        np.divide(alloc, p[None, :], out=np.zeros_like(alloc), where=p[None, :] > 0), 0.0, 1.0
+    )
     # solver tolerance: scale down any interval whose coefficients sum a hair above 1
     coefficients /= np.maximum(1.0, coefficients.sum(axis=0))[None, :]
     return KeyResult(
@@ -1356,8 +1617,17 @@ def solve_dynamic_key(
     )
 
 
-def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, method, time_limit_s, stats,
-                aggregate: bool | None = None):
+def _dynamic_lp(
+    prob: _Problem,
+    no_loss,
+    vs_prorata,
+    equity_shares,
+    maxmin,
+    method,
+    time_limit_s,
+    stats,
+    aggregate: bool | None = None,
+):
     """The dynamic-key LP with fairness; returns the allocation (N, T) and the maxmin level.
 
     Two exact layouts of the same LP: one variable per venue and scarce interval, or, when the
@@ -1381,7 +1651,7 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     klass = klass.reshape(-1)
     n_classes = len(counts)
     if aggregate is None:
-        aggregate = n <= _AGGREGATE_MAX_VENUES and n_classes * (2 ** n - 1) < 0.25 * n * t
+        aggregate = n <= _AGGREGATE_MAX_VENUES and n_classes * (2**n - 1) < 0.25 * n * t
     m = pyo.ConcreteModel()
     if aggregate:
         layout = _aggregated_layout(pyo, m, prob, klass, n_classes)
@@ -1398,7 +1668,10 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
     m.target = pyo.Constraint(fin, rule=lambda _m, i: m.s[i] >= float(target[i]))
     if equity_shares is not None:
         shares = np.broadcast_to(np.asarray(equity_shares, dtype=float), (n,))
-        m.share = pyo.Constraint(range(n), rule=lambda _m, i: m.s[i] >= float(shares[i]) * pyo.quicksum(m.s[j] for j in range(n)))
+        m.share = pyo.Constraint(
+            range(n),
+            rule=lambda _m, i: m.s[i] >= float(shares[i]) * pyo.quicksum(m.s[j] for j in range(n)),
+        )
     min_rel = None
     stats.n_variables = layout["n_variables"] + n
     stats.n_constraints = m.nconstraints()
@@ -1420,14 +1693,21 @@ def _dynamic_lp(prob: _Problem, no_loss, vs_prorata, equity_shares, maxmin, meth
         _solve(m, stats, method, time_limit_s, "dynamic key", solver)
     except OptimisationError as exc:
         if "infeasible" in str(exc) and _fairness_any(no_loss, vs_prorata, equity_shares):
-            raise OptimisationError("dynamic key: the fairness constraints cannot all hold together "
-                                    "(each venue's target is reachable alone; relax one of the options)") from None
+            raise OptimisationError(
+                "dynamic key: the fairness constraints cannot all hold together "
+                "(each venue's target is reachable alone; relax one of the options)"
+            ) from None
         raise
     alloc = layout["extract"]()
     if aggregate:
         stats.n_solves += 1  # the disaggregation LP
     if min_rel is not None:
-        min_rel = float(np.min(prob.savings(alloc) / np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)))
+        min_rel = float(
+            np.min(
+                prob.savings(alloc)
+                / np.where(prob.bill_without_eur > 0, prob.bill_without_eur, 1.0)
+            )
+        )
     return alloc, min_rel
 
 
@@ -1453,7 +1733,10 @@ def _interval_layout(pyo, m, prob: _Problem, can_fix: bool) -> dict[str, Any]:
     rows = [tt for tt in range(t) if starts[tt + 1] - starts[tt] > 0 and not plenty[tt]]
     cap = p - base.sum(axis=0)
     m.cap = pyo.Constraint(
-        rows, rule=lambda _m, tt: pyo.quicksum(m.a[int(j)] for j in order[starts[tt]:starts[tt + 1]]) <= float(cap[tt])
+        rows,
+        rule=lambda _m, tt: (
+            pyo.quicksum(m.a[int(j)] for j in order[starts[tt] : starts[tt + 1]]) <= float(cap[tt])
+        ),
     )
     vcoef = prob.v[vi, vt]
     wcoef = prob.w[vi, vt]
@@ -1466,7 +1749,8 @@ def _interval_layout(pyo, m, prob: _Problem, can_fix: bool) -> dict[str, Any]:
     return {
         "const_s": (prob.v * base).sum(axis=1) - prob.fixed_eur,
         "vterms": [[(vcoef[j], m.a[int(j)]) for j in np.flatnonzero(vi == i)] for i in range(n)],
-        "value": float((prob.w * base).sum()) + pyo.quicksum(float(wcoef[j]) * m.a[j] for j in range(nv)),
+        "value": float((prob.w * base).sum())
+        + pyo.quicksum(float(wcoef[j]) * m.a[j] for j in range(nv)),
         "n_variables": nv,
         "extract": extract,
     }
@@ -1505,7 +1789,9 @@ def _aggregated_layout(pyo, m, prob: _Problem, klass: np.ndarray, n_classes: int
 
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
-    subsets = np.array([[(s >> i) & 1 for i in range(n)] for s in range(1, 2 ** n)], dtype=float)  # (S, N)
+    subsets = np.array(
+        [[(s >> i) & 1 for i in range(n)] for s in range(1, 2**n)], dtype=float
+    )  # (S, N)
     rank_t = np.minimum(p[None, :], subsets @ c)  # (S, T)
     rank = np.zeros((len(subsets), n_classes))
     np.add.at(rank.T, klass, rank_t.T)
@@ -1517,10 +1803,19 @@ def _aggregated_layout(pyo, m, prob: _Problem, klass: np.ndarray, n_classes: int
     m.y = pyo.Var(idx, bounds=(0.0, None))
     rows = [(si, k) for si in range(len(subsets)) for k in range(n_classes)]
     members = [np.flatnonzero(subsets[si]) for si in range(len(subsets))]
-    m.rank = pyo.Constraint(rows, rule=lambda _m, si, k: pyo.quicksum(m.y[k, int(i)] for i in members[si]) <= float(rank[si, k]))
+    m.rank = pyo.Constraint(
+        rows,
+        rule=lambda _m, si, k: (
+            pyo.quicksum(m.y[k, int(i)] for i in members[si]) <= float(rank[si, k])
+        ),
+    )
 
     def extract() -> np.ndarray:
-        y = np.clip(np.array([[m.y[k, i].value or 0.0 for i in range(n)] for k in range(n_classes)]), 0.0, None)
+        y = np.clip(
+            np.array([[m.y[k, i].value or 0.0 for i in range(n)] for k in range(n_classes)]),
+            0.0,
+            None,
+        )
         orders = np.array(list(itertools.permutations(range(n))))
         greedy = _greedy_orders(p, c, orders)  # (O, N, T)
         vert = np.zeros((len(orders), n_classes, n))
@@ -1551,10 +1846,20 @@ def _convex_cover(pyo, vert: np.ndarray, y: np.ndarray) -> np.ndarray:
     m = pyo.ConcreteModel()
     m.mu = pyo.Var(range(n_classes), range(n_orders), bounds=(0.0, None))
     m.gap = pyo.Var(range(n_classes), range(n), bounds=(0.0, None))
-    m.one = pyo.Constraint(range(n_classes), rule=lambda _m, k: pyo.quicksum(m.mu[k, o] for o in range(n_orders)) == 1)
-    m.cover = pyo.Constraint(range(n_classes), range(n), rule=lambda _m, k, i: pyo.quicksum(
-        float(vert[o, k, i]) * m.mu[k, o] for o in range(n_orders)) + m.gap[k, i] >= float(y[k, i]))
-    m.obj = pyo.Objective(expr=pyo.quicksum(m.gap[k, i] for k in range(n_classes) for i in range(n)))
+    m.one = pyo.Constraint(
+        range(n_classes), rule=lambda _m, k: pyo.quicksum(m.mu[k, o] for o in range(n_orders)) == 1
+    )
+    m.cover = pyo.Constraint(
+        range(n_classes),
+        range(n),
+        rule=lambda _m, k, i: (
+            pyo.quicksum(float(vert[o, k, i]) * m.mu[k, o] for o in range(n_orders)) + m.gap[k, i]
+            >= float(y[k, i])
+        ),
+    )
+    m.obj = pyo.Objective(
+        expr=pyo.quicksum(m.gap[k, i] for k in range(n_classes) for i in range(n))
+    )
     _solve(m, SolveStats(), "simplex", 60.0, "dynamic key (back to intervals)")
     return np.array([[m.mu[k, o].value or 0.0 for o in range(n_orders)] for k in range(n_classes)])
 
@@ -1566,8 +1871,12 @@ def _fairness_any(*flags: Any) -> bool:
 # ---------------------------------------------------------------------------------------------
 # joint sizing
 # ---------------------------------------------------------------------------------------------
-def annualised_cost_eur_per_kwp(capex_eur_per_kwp: float, lifetime_years: int, discount_rate: float,
-                                opex_eur_per_kwp_per_year: float = 0.0) -> float:
+def annualised_cost_eur_per_kwp(
+    capex_eur_per_kwp: float,
+    lifetime_years: int,
+    discount_rate: float,
+    opex_eur_per_kwp_per_year: float = 0.0,
+) -> float:
     """Yearly cost of one kWp: capital recovery of ``capex`` plus operating cost [€/kWp/yr].
 
     Notes
@@ -1576,10 +1885,15 @@ def annualised_cost_eur_per_kwp(capex_eur_per_kwp: float, lifetime_years: int, d
     """
     import numpy_financial as npf
 
-    return float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp)) + opex_eur_per_kwp_per_year
+    return (
+        float(-npf.pmt(discount_rate, lifetime_years, capex_eur_per_kwp))
+        + opex_eur_per_kwp_per_year
+    )
 
 
-def plant_cost_eur_per_kwp_year(scenario: Any, config: OptimiseConfig, finance: Any) -> tuple[float, str]:
+def plant_cost_eur_per_kwp_year(
+    scenario: Any, config: OptimiseConfig, finance: Any
+) -> tuple[float, str]:
     """Yearly cost of one more kWp for the sizing [€/kWp/yr] and where it comes from.
 
     ``[optimise] capex_eur_per_kwp`` (+ ``opex_eur_per_kwp_per_year``) when given; otherwise the
@@ -1590,21 +1904,40 @@ def plant_cost_eur_per_kwp_year(scenario: Any, config: OptimiseConfig, finance: 
     """
     life, rate = finance.lifetime_years, finance.discount_rate
     if config.capex_eur_per_kwp is not None:
-        cost = annualised_cost_eur_per_kwp(config.capex_eur_per_kwp, life, rate, config.opex_eur_per_kwp_per_year)
+        cost = annualised_cost_eur_per_kwp(
+            config.capex_eur_per_kwp, life, rate, config.opex_eur_per_kwp_per_year
+        )
         return cost, f"sizing: plant cost {cost:,.2f} €/kWp/yr from [optimise] capex_eur_per_kwp"
     try:
         from .economics.finance import producer_inputs
     except ImportError:
-        raise config._error("capex_eur_per_kwp", _missing(), "an investment cost [€/kWp] for the sizing "
-                            "(the finance stage is not available)") from None
+        raise config._error(
+            "capex_eur_per_kwp",
+            _missing(),
+            "an investment cost [€/kWp] for the sizing (the finance stage is not available)",
+        ) from None
     unit = producer_inputs(finance, scenario.prices, 1.0)
     inverter = unit.inverter_replacement_eur / (1 + rate) ** unit.inverter_replacement_year
     yearly = unit.opex_eur_per_year + unit.insurance_eur_per_year + unit.roof_rent_eur_per_year
     cost = annualised_cost_eur_per_kwp(unit.capex_eur + inverter, life, rate, yearly)
-    labels = sorted({v for k, v in unit.labels.items() if k in ("capex_eur", "opex_eur_per_year", "insurance_eur_per_year",
-                                                                  "roof_rent_eur_per_year", "inverter_replacement_eur")})
-    return cost, (f"sizing: plant cost {cost:,.2f} €/kWp/yr from the finance stage (CAPEX {unit.capex_eur:,.0f} €/kWp "
-                  f"over {life} yr at {100 * rate:g} %, OPEX, insurance, roof rent, inverter; {', '.join(labels) or 'scenario'})")
+    labels = sorted(
+        {
+            v
+            for k, v in unit.labels.items()
+            if k
+            in (
+                "capex_eur",
+                "opex_eur_per_year",
+                "insurance_eur_per_year",
+                "roof_rent_eur_per_year",
+                "inverter_replacement_eur",
+            )
+        }
+    )
+    return cost, (
+        f"sizing: plant cost {cost:,.2f} €/kWp/yr from the finance stage (CAPEX {unit.capex_eur:,.0f} €/kWp "
+        f"over {life} yr at {100 * rate:g} %, OPEX, insurance, roof rent, inverter; {', '.join(labels) or 'scenario'})"
+    )
 
 
 def solve_sizing(
@@ -1638,33 +1971,77 @@ def solve_sizing(
     exactly. ``vs_prorata``, ``equity_shares`` and ``maxmin`` depend on the size non-linearly and are
     not offered here.
     """
-    prob = _problem(production_per_kwp_kwh, consumption_kwh, import_price_eur_per_kwh, surplus_price_eur_per_kwh,
-                    internal_price_eur_per_kwh, fixed_cost_eur, None, venue_names)
+    prob = _problem(
+        production_per_kwp_kwh,
+        consumption_kwh,
+        import_price_eur_per_kwh,
+        surplus_price_eur_per_kwh,
+        internal_price_eur_per_kwh,
+        fixed_cost_eur,
+        None,
+        venue_names,
+    )
     if not math.isfinite(max_peak_power_kwp) or max_peak_power_kwp <= 0:
-        raise OptimisationError("sizing: the plant size needs a finite upper bound [kWp] (roof area or max_peak_power_kwp)")
+        raise OptimisationError(
+            "sizing: the plant size needs a finite upper bound [kWp] (roof area or max_peak_power_kwp)"
+        )
     if not 0 <= min_peak_power_kwp <= max_peak_power_kwp:
-        raise OptimisationError(f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}")
+        raise OptimisationError(
+            f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}"
+        )
     n = len(prob.names)
-    lo = np.zeros(n) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    hi = np.ones(n) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    lo = (
+        np.zeros(n)
+        if lower is None
+        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    )
+    hi = (
+        np.ones(n)
+        if upper is None
+        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    )
     stats = SolveStats()
     t0 = time.perf_counter()
     unit = prob.production_kwh
-    funcs = [PiecewiseLinear.build(unit, prob.consumption_kwh[i], np.stack([prob.w[i], prob.v[i]]), 0.0,
-                                   float(min(hi[i], 1.0)) * max_peak_power_kwp) for i in range(n)]
+    funcs = [
+        PiecewiseLinear.build(
+            unit,
+            prob.consumption_kwh[i],
+            np.stack([prob.w[i], prob.v[i]]),
+            0.0,
+            float(min(hi[i], 1.0)) * max_peak_power_kwp,
+        )
+        for i in range(n)
+    ]
     _check_concave(funcs, prob, 0, "sizing")
     choices = [[(0.0, float(f.points[-1]))] for f in funcs]
     if no_loss:
-        choices = _apply_targets(funcs, prob, np.zeros(n), np.array([f.points[-1] for f in funcs]), np.zeros(n),
-                                 ["no loss against no operation"] * n, unit="share of the plant")
-    surplus = _price_matrix(surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False)[0]
+        choices = _apply_targets(
+            funcs,
+            prob,
+            np.zeros(n),
+            np.array([f.points[-1] for f in funcs]),
+            np.zeros(n),
+            ["no loss against no operation"] * n,
+            unit="share of the plant",
+        )
+    surplus = _price_matrix(
+        surplus_price_eur_per_kwh, n, len(unit), "surplus_price_eur_per_kwh", per_venue_ok=False
+    )[0]
     c_x = float((surplus * unit).sum()) - annual_cost_eur_per_kwp
     stats.build_s += time.perf_counter() - t0
 
     def sizing_lp(ylo: np.ndarray, yhi: np.ndarray) -> _SeparableResult:
         restricted = [f.restrict(ylo[i], yhi[i]) for i, f in enumerate(funcs)]
-        return _solve_separable(restricted, objective_row=0, sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
-                                method=method, time_limit_s=time_limit_s, what="sizing", stats=stats)
+        return _solve_separable(
+            restricted,
+            objective_row=0,
+            sizing=(min_peak_power_kwp, max_peak_power_kwp, c_x, lo, hi),
+            method=method,
+            time_limit_s=time_limit_s,
+            what="sizing",
+            stats=stats,
+        )
 
     res, _, _ = _best_over(choices, sizing_lp, cap=None)
     x = res.x
@@ -1721,7 +2098,9 @@ class ScenarioPrices:
     source: str
 
 
-def scenario_prices(scenario: Any, index: Any, n_intervals: int, consumption_kwh: np.ndarray | None = None) -> ScenarioPrices:
+def scenario_prices(
+    scenario: Any, index: Any, n_intervals: int, consumption_kwh: np.ndarray | None = None
+) -> ScenarioPrices:
     """Prices of a scenario for the optimiser, from the economics stage when it provides them.
 
     Uses ``economics.allocated_kwh_value_eur_per_kwh`` (time-of-use supply, TURPE, accise, VAT as
@@ -1736,8 +2115,14 @@ def scenario_prices(scenario: Any, index: Any, n_intervals: int, consumption_kwh
     kwp = scenario.plant.peak_power_kwp
     value_fn = getattr(economics, "allocated_kwh_value_eur_per_kwh", None)
     if value_fn is not None and index is not None:
-        value = np.asarray(value_fn(index, contracts, scenario.prices, kwp, include_internal_price=False), dtype=float)
-        saving = np.asarray(value_fn(index, contracts, scenario.prices, kwp, include_internal_price=True), dtype=float)
+        value = np.asarray(
+            value_fn(index, contracts, scenario.prices, kwp, include_internal_price=False),
+            dtype=float,
+        )
+        saving = np.asarray(
+            value_fn(index, contracts, scenario.prices, kwp, include_internal_price=True),
+            dtype=float,
+        )
         surplus = float(economics.surplus_price_eur_per_kwh(scenario.prices, kwp)[0])
         bill = None
         if consumption_kwh is not None and hasattr(economics, "compute_bills"):
@@ -1746,18 +2131,30 @@ def scenario_prices(scenario: Any, index: Any, n_intervals: int, consumption_kwh
             names = scenario.venue_names
             cons = pd.DataFrame(consumption_kwh.T, index=index, columns=names)
             zeros = pd.DataFrame(0.0, index=index, columns=names)
-            bills = economics.compute_bills(cons, zeros, pd.Series(0.0, index=index), contracts, scenario.prices, kwp)
+            bills = economics.compute_bills(
+                cons, zeros, pd.Series(0.0, index=index), contracts, scenario.prices, kwp
+            )
             bill = bills.loc[names, "bill_without_eur"].to_numpy(dtype=float)
-        return ScenarioPrices(value, value - saving, surplus, bill, "economics stage (time-of-use, taxes as borne)")
+        return ScenarioPrices(
+            value, value - saving, surplus, bill, "economics stage (time-of-use, taxes as borne)"
+        )
     prices = scenario.prices
-    flat = np.array([
-        getattr(c, "supply_price_eur_per_kwh", None) if getattr(c, "supply_price_eur_per_kwh", None) is not None
-        else prices.supply_price_eur_per_kwh
-        for c in contracts
-    ])
+    flat = np.array(
+        [
+            getattr(c, "supply_price_eur_per_kwh", None)
+            if getattr(c, "supply_price_eur_per_kwh", None) is not None
+            else prices.supply_price_eur_per_kwh
+            for c in contracts
+        ]
+    )
     value = np.repeat(flat[:, None], n_intervals, axis=1)
-    return ScenarioPrices(value, float(prices.internal_price_eur_per_kwh), float(prices.surplus_price_eur_per_kwh), None,
-                          f"flat supply prices of the scenario ({n} venue(s))")
+    return ScenarioPrices(
+        value,
+        float(prices.internal_price_eur_per_kwh),
+        float(prices.surplus_price_eur_per_kwh),
+        None,
+        f"flat supply prices of the scenario ({n} venue(s))",
+    )
 
 
 def _index(scenario: Any, production_kwh: Any, n_intervals: int) -> Any:
@@ -1772,8 +2169,10 @@ def _index(scenario: Any, production_kwh: Any, n_intervals: int) -> Any:
     sim = scenario.simulation
     grid = make_index(sim.year, sim.step, sim.timezone)
     if len(grid) != n_intervals:
-        raise DataError(f"production_kwh: {n_intervals} intervals without time labels, expected the scenario's "
-                        f"{len(grid)} ({sim.year}, {sim.step}); pass a pandas Series")
+        raise DataError(
+            f"production_kwh: {n_intervals} intervals without time labels, expected the scenario's "
+            f"{len(grid)} ({sim.year}, {sim.step}); pass a pandas Series"
+        )
     return grid
 
 
@@ -1788,8 +2187,13 @@ def _as_arrays(production_kwh: Any, consumption_kwh: Any, n: int) -> tuple[np.nd
     return np.ascontiguousarray(p), np.ascontiguousarray(c)
 
 
-def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, config: OptimiseConfig | None = None,
-                      finance: Any = None) -> tuple[KeyResult, dict[str, Any]]:
+def optimise_scenario(
+    scenario: Any,
+    production_kwh: Any,
+    consumption_kwh: Any,
+    config: OptimiseConfig | None = None,
+    finance: Any = None,
+) -> tuple[KeyResult, dict[str, Any]]:
     """Run the optimiser a scenario asks for and re-simulate the (rounded) key.
 
     Parameters
@@ -1815,17 +2219,36 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
     p, c = _as_arrays(production_kwh, consumption_kwh, len(names))
     index = _index(scenario, production_kwh, len(p))
     priced = scenario_prices(scenario, index, len(p), c)
-    imp, surplus, internal = priced.value_eur_per_kwh, priced.surplus_eur_per_kwh, priced.internal_eur_per_kwh
+    imp, surplus, internal = (
+        priced.value_eur_per_kwh,
+        priced.surplus_eur_per_kwh,
+        priced.internal_eur_per_kwh,
+    )
     lower, upper = cfg.bounds_arrays(names)
     shares = cfg.shares_array(names)
-    common = dict(internal_price_eur_per_kwh=internal, venue_names=names, method=cfg.method, time_limit_s=cfg.time_limit_s)
-    bill_kw = {} if priced.bill_without_eur is None else {"bill_without_eur": priced.bill_without_eur}
-    fair = dict(no_loss="no_loss" in cfg.fairness, vs_prorata="vs_prorata" in cfg.fairness, equity_shares=shares,
-                maxmin="maxmin" in cfg.fairness)
+    common = dict(
+        internal_price_eur_per_kwh=internal,
+        venue_names=names,
+        method=cfg.method,
+        time_limit_s=cfg.time_limit_s,
+    )
+    bill_kw = (
+        {} if priced.bill_without_eur is None else {"bill_without_eur": priced.bill_without_eur}
+    )
+    fair = dict(
+        no_loss="no_loss" in cfg.fairness,
+        vs_prorata="vs_prorata" in cfg.fairness,
+        equity_shares=shares,
+        maxmin="maxmin" in cfg.fairness,
+    )
     if cfg.size_plant:
         unsupported = [f for f in cfg.fairness if f != "no_loss"]
         if unsupported:
-            raise cfg._error("fairness", list(cfg.fairness), "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)")
+            raise cfg._error(
+                "fairness",
+                list(cfg.fairness),
+                "only 'no_loss' with size_plant = true (the others depend on the size non-linearly)",
+            )
         fin = finance if finance is not None else scenario.finance
         annual, cost_note = plant_cost_eur_per_kwp_year(scenario, cfg, fin)
         # the cost is yearly; the curves normally span the scenario's year, prorate otherwise
@@ -1835,21 +2258,41 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         annual *= len(p) * step_hours(scenario.simulation.step) / year_hours
         kwp = scenario.plant.peak_power_kwp
         unit = p / kwp
-        result = solve_sizing(unit, c, imp, surplus, annual_cost_eur_per_kwp=annual, max_peak_power_kwp=cfg.max_size_kwp(),
-                              min_peak_power_kwp=cfg.min_peak_power_kwp, lower=lower, upper=upper,
-                              no_loss=fair["no_loss"], **common)
+        result = solve_sizing(
+            unit,
+            c,
+            imp,
+            surplus,
+            annual_cost_eur_per_kwp=annual,
+            max_peak_power_kwp=cfg.max_size_kwp(),
+            min_peak_power_kwp=cfg.min_peak_power_kwp,
+            lower=lower,
+            upper=upper,
+            no_loss=fair["no_loss"],
+            **common,
+        )
         p = unit * result.peak_power_kwp
-        result.notes.append(f"sizing: prices and tariffs computed for the scenario's {kwp:g} kWp plant; re-run "
-                            "with the written scenario to price the chosen size exactly")
+        result.notes.append(
+            f"sizing: prices and tariffs computed for the scenario's {kwp:g} kWp plant; re-run "
+            "with the written scenario to price the chosen size exactly"
+        )
         result.notes.append(cost_note)
-        extra = result.objective_eur - _value(c, imp, surplus, simulate_key(p, c, result.coefficients))
+        extra = result.objective_eur - _value(
+            c, imp, surplus, simulate_key(p, c, result.coefficients)
+        )
     elif cfg.model == "dynamic":
         if cfg.bounds:
-            raise cfg._error("bounds", "{table}", "no bounds with model = 'dynamic' (bounds are static coefficients)")
+            raise cfg._error(
+                "bounds",
+                "{table}",
+                "no bounds with model = 'dynamic' (bounds are static coefficients)",
+            )
         result = solve_dynamic_key(p, c, imp, surplus, **fair, **common, **bill_kw)
         extra = 0.0
     else:
-        result = solve_static_key(p, c, imp, surplus, lower=lower, upper=upper, **fair, **common, **bill_kw)
+        result = solve_static_key(
+            p, c, imp, surplus, lower=lower, upper=upper, **fair, **common, **bill_kw
+        )
         extra = 0.0
     precision = cfg.precision()
     prorata = prorata_allocation(p, c)
@@ -1862,21 +2305,43 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
             targets = np.zeros(len(names)) if fair["no_loss"] else np.full(len(names), -np.inf)
             if fair["vs_prorata"]:
                 targets = np.maximum(targets, ((imp - internal) * prorata).sum(axis=1))
-        final, still_fair = round_static_key(result.coefficients, p, c, imp - surplus, imp - internal, precision,
-                                             lower=lower, upper=upper, targets_eur=targets, equity_shares=shares)
+        final, still_fair = round_static_key(
+            result.coefficients,
+            p,
+            c,
+            imp - surplus,
+            imp - internal,
+            precision,
+            lower=lower,
+            upper=upper,
+            targets_eur=targets,
+            equity_shares=shares,
+        )
         if not still_fair and result.fairness:
-            msg = (f"rounding the key to {precision:g} breaks a fairness option ({', '.join(result.fairness)}) "
-                   "by a rounding margin; see the re-simulated savings")
+            msg = (
+                f"rounding the key to {precision:g} breaks a fairness option ({', '.join(result.fairness)}) "
+                "by a rounding margin; see the re-simulated savings"
+            )
             warnings.warn(msg, GreenkommonWarning, stacklevel=2)
             notes.append(msg)
     else:
-        final = round_dynamic_key(result.coefficients, p, c, imp - surplus, precision,
-                                  saving_eur_per_kwh=(imp - internal) if result.fairness else None)
+        final = round_dynamic_key(
+            result.coefficients,
+            p,
+            c,
+            imp - surplus,
+            precision,
+            saving_eur_per_kwh=(imp - internal) if result.fairness else None,
+        )
         if result.fairness:
             sav = ((imp - internal) * simulate_key(p, c, final)).sum(axis=1)
-            if (sav < result.savings_eur - 1e-6 * np.maximum(1.0, np.abs(result.savings_eur))).any():
-                notes.append("rounding the dynamic key to the upload grid lowers some venues' savings slightly; "
-                             "fairness holds for the unrounded key")
+            if (
+                sav < result.savings_eur - 1e-6 * np.maximum(1.0, np.abs(result.savings_eur))
+            ).any():
+                notes.append(
+                    "rounding the dynamic key to the upload grid lowers some venues' savings slightly; "
+                    "fairness holds for the unrounded key"
+                )
     alloc = simulate_key(p, c, final)
     savings = (imp - internal) * alloc
     report: dict[str, Any] = {
@@ -1888,7 +2353,9 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         "resimulated_value_eur": _value(c, imp, surplus, alloc) + extra,
         "prorata_value_eur": _value(c, imp, surplus, prorata) + extra,
         "savings_eur": dict(zip(names, savings.sum(axis=1).tolist(), strict=True)),
-        "prorata_savings_eur": dict(zip(names, ((imp - internal) * prorata).sum(axis=1).tolist(), strict=True)),
+        "prorata_savings_eur": dict(
+            zip(names, ((imp - internal) * prorata).sum(axis=1).tolist(), strict=True)
+        ),
         "peak_power_kwp": result.peak_power_kwp,
         "min_relative_saving": result.min_relative_saving,
         "stats": result.stats.as_dict(),
@@ -1899,7 +2366,9 @@ def optimise_scenario(scenario: Any, production_kwh: Any, consumption_kwh: Any, 
         report["coefficients_rounded"] = dict(zip(names, final.tolist(), strict=True))
     else:
         # production-weighted mean coefficient: the share of the year's production given to each venue
-        weighted = (final * p[None, :]).sum(axis=1) / p.sum() if p.sum() > 0 else np.zeros(len(names))
+        weighted = (
+            (final * p[None, :]).sum(axis=1) / p.sum() if p.sum() > 0 else np.zeros(len(names))
+        )
         report["weighted_coefficients"] = dict(zip(names, weighted.tolist(), strict=True))
     return KeyResult(**{**result.__dict__, "coefficients": final}), report
 
@@ -1908,7 +2377,9 @@ def _value(c: np.ndarray, imp: np.ndarray, surplus: float, alloc: np.ndarray) ->
     return float(((imp - surplus) * alloc).sum())
 
 
-def optimised_key_coefficients(scenario: Any, production_kwh: Any, consumption_kwh: Any) -> tuple[np.ndarray, dict[str, Any]]:
+def optimised_key_coefficients(
+    scenario: Any, production_kwh: Any, consumption_kwh: Any
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Coefficients for ``[key] type = 'optimised'`` (called by the pipeline).
 
     Returns
@@ -1923,8 +2394,12 @@ def optimised_key_coefficients(scenario: Any, production_kwh: Any, consumption_k
     return result.coefficients, report
 
 
-def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[str, Any],
-                            coefficients_file: str | None = None) -> str:
+def optimised_scenario_toml(
+    scenario: Any,
+    base_file: str | Path,
+    report: dict[str, Any],
+    coefficients_file: str | None = None,
+) -> str:
     """TOML text of a scenario that extends ``base_file`` with the optimised key.
 
     A static key is written as ``[key.coefficients]``; a dynamic key points at
@@ -1934,7 +2409,9 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
     """
     coefficients = report.get("coefficients_rounded")
     if coefficients is None and coefficients_file is None:
-        raise OptimisationError("--write: a dynamic key needs its coefficients file (see write_dynamic_key)")
+        raise OptimisationError(
+            "--write: a dynamic key needs its coefficients file (see write_dynamic_key)"
+        )
     lines = [
         f"# Written by `greenkommon optimise` from {Path(base_file).name}",
         f"# optimiser value {report['optimiser_value_eur']:,.2f} €/yr; re-simulated with the written key "
@@ -1945,7 +2422,9 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
     ]
     if report.get("peak_power_kwp") is not None:
         if report["peak_power_kwp"] <= 0:
-            raise OptimisationError("--write: the sizing chose no plant (0 kWp): there is no scenario to write")
+            raise OptimisationError(
+                "--write: the sizing chose no plant (0 kWp): there is no scenario to write"
+            )
         factor = report["peak_power_kwp"] / scenario.plant.peak_power_kwp
         lines.append(f"# plant size chosen by the optimiser: {report['peak_power_kwp']:.3f} kWp")
         raw_sections = scenario.raw.get("plant", {}).get("sections", [])
@@ -1972,8 +2451,13 @@ def optimised_scenario_toml(scenario: Any, base_file: str | Path, report: dict[s
     return "\n".join(lines) + "\n"
 
 
-def write_dynamic_key(path: str | Path, coefficients: np.ndarray, production_kwh: Any, venue_names: Sequence[str],
-                      precision: float) -> Path:
+def write_dynamic_key(
+    path: str | Path,
+    coefficients: np.ndarray,
+    production_kwh: Any,
+    venue_names: Sequence[str],
+    precision: float,
+) -> Path:
     """Write a dynamic key (N, T) as the CSV ``greenkommon run`` reads (``Horodate;<venue>;…`` in %).
 
     Uses :func:`greenkommon.enedis.export_dynamic_key` (atomic); the coefficients should already
@@ -1985,10 +2469,14 @@ def write_dynamic_key(path: str | Path, coefficients: np.ndarray, production_kwh
 
     index = getattr(production_kwh, "index", None)
     if not isinstance(index, pd.DatetimeIndex):
-        raise DataError("write_dynamic_key: production_kwh must be a pandas Series with a time index")
+        raise DataError(
+            "write_dynamic_key: production_kwh must be a pandas Series with a time index"
+        )
     p = np.asarray(production_kwh, dtype=float)
     # the exporter derives α = allocated / P: give it k·P so that α is the key itself
-    share = pd.DataFrame((np.asarray(coefficients) * p[None, :]).T, index=index, columns=list(venue_names))
+    share = pd.DataFrame(
+        (np.asarray(coefficients) * p[None, :]).T, index=index, columns=list(venue_names)
+    )
     out, _ = export_dynamic_key(path, pd.Series(p, index=index), share, step=precision)
     return out
 
@@ -2002,8 +2490,12 @@ def _scaled_financing(scenario: Any, factor: float) -> list[str]:
     fin = scenario.raw.get("finance", {}) if isinstance(scenario.raw, dict) else {}
     lines: list[str] = []
     if "loan_amount_eur" in fin:
-        lines += ["[finance]", "# loan scaled with the plant size (same share of the investment)",
-                  f"loan_amount_eur = {round(float(fin['loan_amount_eur']) * factor, 2)!r}", ""]
+        lines += [
+            "[finance]",
+            "# loan scaled with the plant size (same share of the investment)",
+            f"loan_amount_eur = {round(float(fin['loan_amount_eur']) * factor, 2)!r}",
+            "",
+        ]
     equity = fin.get("equity_eur")
     if isinstance(equity, dict) and equity:
         lines += ["[finance.equity_eur]", "# venue equity scaled with the plant size"]

@@ -116,15 +116,21 @@ class ScenarioResult:
             "consumption_kwh": consumption_kwh,
             "allocated_kwh": allocated_kwh,
             "surplus_kwh": float(self.surplus_kwh.sum()),
-            "self_consumption_pct": 100.0 * allocated_kwh / production_kwh if production_kwh > 0 else float("nan"),
-            "self_sufficiency_pct": 100.0 * allocated_kwh / consumption_kwh if consumption_kwh > 0 else float("nan"),
+            "self_consumption_pct": 100.0 * allocated_kwh / production_kwh
+            if production_kwh > 0
+            else float("nan"),
+            "self_sufficiency_pct": 100.0 * allocated_kwh / consumption_kwh
+            if consumption_kwh > 0
+            else float("nan"),
             "bill_without_eur": float(self.bills["bill_without_eur"].sum()),
             "bill_with_eur": float(self.bills["bill_with_eur"].sum()),
             "savings_eur": float(self.bills["savings_eur"].sum()),
         }
 
 
-def simulate_energy(scenario: Scenario) -> tuple[pd.DatetimeIndex, pd.DataFrame, dict, pd.Series, pd.DataFrame]:
+def simulate_energy(
+    scenario: Scenario,
+) -> tuple[pd.DatetimeIndex, pd.DataFrame, dict, pd.Series, pd.DataFrame]:
     """Run the physical stages: grid, weather, production and consumption.
 
     Returns
@@ -136,7 +142,12 @@ def simulate_energy(scenario: Scenario) -> tuple[pd.DatetimeIndex, pd.DataFrame,
     plant = scenario.plant
     log.info("weather: %s", scenario.weather.source)
     weather_df, weather_meta = weather.load_weather(
-        scenario.weather, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
+        scenario.weather,
+        plant.latitude_deg,
+        plant.longitude_deg,
+        plant.altitude_m,
+        sim.year,
+        sim.timezone,
     )
     log.info("production: %.0f kWp in %d section(s)", plant.peak_power_kwp, len(plant.sections))
     production_kwh = production.simulate_production(weather_df, plant, index)
@@ -193,8 +204,10 @@ def _dynamic_key_on_grid(key: KeyConfig, names: list[str], index: pd.DatetimeInd
     frame = read_dynamic_key(path, step=index[1] - index[0], tz=str(index.tz))
     missing = [n for n in names if n not in frame.columns]
     if missing:
-        raise DataError(f"{path}: no column for venue {missing[0]!r}; expected one column per venue: "
-                        f"{', '.join(map(repr, names))}")
+        raise DataError(
+            f"{path}: no column for venue {missing[0]!r}; expected one column per venue: "
+            f"{', '.join(map(repr, names))}"
+        )
     check_on_grid(frame, index, str(path))
     return frame[names].to_numpy().T
 
@@ -215,7 +228,9 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
     key, optimiser_report = build_key(scenario.key, scenario, production_kwh, consumption_kwh)
     log.info("allocation: %s key", scenario.key.type)
     alloc = allocation.allocate(
-        production_kwh.to_numpy(), consumption_kwh.to_numpy().T, key,
+        production_kwh.to_numpy(),
+        consumption_kwh.to_numpy().T,
+        key,
         floor_to_permille=scenario.key.floor_to_permille and scenario.key.type != "prorata",
     )
     names = scenario.venue_names

@@ -40,15 +40,27 @@ RACKING_SAPM = {
 }
 
 #: Racking → pvlib PVsyst temperature-model parameters (``TEMPERATURE_MODEL_PARAMETERS['pvsyst']``).
-RACKING_PVSYST = {"open_rack": "freestanding", "close_mount": "semi_integrated", "insulated_back": "insulated"}
+RACKING_PVSYST = {
+    "open_rack": "freestanding",
+    "close_mount": "semi_integrated",
+    "insulated_back": "insulated",
+}
 
 #: Cell-temperature models of :mod:`pvlib.temperature` selectable per section.
 TEMPERATURE_MODELS = ("sapm", "pvsyst", "faiman")
 
 #: PVWatts loss categories and their PVWatts v5 defaults [%] (pvlib ``pvwatts_losses``; total 14.08 %).
 PVWATTS_LOSS_DEFAULTS_PCT = {
-    "soiling": 2.0, "shading": 3.0, "snow": 0.0, "mismatch": 2.0, "wiring": 2.0,
-    "connections": 0.5, "lid": 1.5, "nameplate_rating": 1.0, "age": 0.0, "availability": 3.0,
+    "soiling": 2.0,
+    "shading": 3.0,
+    "snow": 0.0,
+    "mismatch": 2.0,
+    "wiring": 2.0,
+    "connections": 0.5,
+    "lid": 1.5,
+    "nameplate_rating": 1.0,
+    "age": 0.0,
+    "availability": 3.0,
 }
 
 
@@ -140,7 +152,9 @@ class RoofSection:
             return float(self.losses_pct)
         from pvlib.pvsystem import pvwatts_losses
 
-        return float(pvwatts_losses(**{k: getattr(self, f"{k}_pct") for k in PVWATTS_LOSS_DEFAULTS_PCT}))
+        return float(
+            pvwatts_losses(**{k: getattr(self, f"{k}_pct") for k in PVWATTS_LOSS_DEFAULTS_PCT})
+        )
 
     @classmethod
     def from_section(cls, sec: Section) -> RoofSection:
@@ -153,8 +167,12 @@ class RoofSection:
             "racking": sec.str("racking", "open_rack", choices=tuple(RACKING_SAPM)),
             "temperature_model": sec.str("temperature_model", "sapm", choices=TEMPERATURE_MODELS),
             "dc_ac_ratio": sec.float("dc_ac_ratio", 1.2, min=0.5, max=3.0),
-            "gamma_pdc_pct_per_c": sec.float("gamma_pdc_pct_per_c", -0.37, min=-2.0, max=0.0, unit="%/°C"),
-            "inverter_efficiency_pct": sec.float("inverter_efficiency_pct", 96.0, min=50, max=100, unit="%"),
+            "gamma_pdc_pct_per_c": sec.float(
+                "gamma_pdc_pct_per_c", -0.37, min=-2.0, max=0.0, unit="%/°C"
+            ),
+            "inverter_efficiency_pct": sec.float(
+                "inverter_efficiency_pct", 96.0, min=50, max=100, unit="%"
+            ),
             "module_model": sec.str("module_model", "pvwatts", choices=("pvwatts", "cec")),
             "cec_module": sec.str("cec_module", None),
             "cec_inverter": sec.str("cec_inverter", None),
@@ -162,7 +180,11 @@ class RoofSection:
         for key, default in PVWATTS_LOSS_DEFAULTS_PCT.items():
             kwargs[f"{key}_pct"] = sec.float(f"{key}_pct", default, min=0, max=100, unit="%")
         if kwargs["module_model"] == "cec" and not kwargs["cec_module"]:
-            raise sec.error("cec_module", kwargs["cec_module"], "a module name of pvlib's CEC table when module_model = 'cec'")
+            raise sec.error(
+                "cec_module",
+                kwargs["cec_module"],
+                "a module name of pvlib's CEC table when module_model = 'cec'",
+            )
         cfg = cls(**kwargs)
         sec.finish()
         return cfg
@@ -228,8 +250,12 @@ class PlantConfig:
             altitude_m=sec.float("altitude_m", 40.0, min=-500, max=9000, unit="m"),
             sections=sections,
             albedo=sec.float("albedo", 0.2, min=0, max=1),
-            transposition=sec.str("transposition", "perez", choices=("perez", "haydavies", "isotropic")),
-            degradation_pct_per_year=sec.float("degradation_pct_per_year", 0.5, min=0, max=10, unit="%/yr"),
+            transposition=sec.str(
+                "transposition", "perez", choices=("perez", "haydavies", "isotropic")
+            ),
+            degradation_pct_per_year=sec.float(
+                "degradation_pct_per_year", 0.5, min=0, max=10, unit="%/yr"
+            ),
             commissioning_year=sec.int("commissioning_year", None, min=1990, max=2100),
             host_load_kw=sec.float("host_load_kw", 0.0, min=0, unit="kW"),
             host_load_file=host_file,
@@ -255,7 +281,10 @@ def _step(index: pd.DatetimeIndex) -> pd.Timedelta:
 
 @_quiet_pvlib
 def weather_on_grid(
-    weather: pd.DataFrame, index: pd.DatetimeIndex, latitude_deg: float, longitude_deg: float,
+    weather: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    latitude_deg: float,
+    longitude_deg: float,
     altitude_m: float = 0.0,
 ) -> pd.DataFrame:
     """Hourly weather spread onto the simulation grid, with the sun at interval mid-points.
@@ -303,9 +332,13 @@ def weather_on_grid(
     hourly = w_utc.reindex(hour_key)
     if hourly[["ghi", "dhi"]].isna().any().any():
         bad = hour_key[hourly["ghi"].isna().to_numpy()][0]
-        raise DataError(f"weather: no hourly record for {bad.tz_convert(index.tz).isoformat()} of the simulation grid (is it the simulation year?)")
+        raise DataError(
+            f"weather: no hourly record for {bad.tz_convert(index.tz).isoformat()} of the simulation grid (is it the simulation year?)"
+        )
     mid = index + step / 2
-    sp = pvlib.solarposition.get_solarposition(mid, latitude_deg, longitude_deg, altitude=altitude_m)
+    sp = pvlib.solarposition.get_solarposition(
+        mid, latitude_deg, longitude_deg, altitude=altitude_m
+    )
     zen = sp["zenith"].to_numpy()
     cos_z = np.cos(np.radians(zen))
     dni_extra = pvlib.irradiance.get_extra_radiation(mid).to_numpy()
@@ -324,11 +357,15 @@ def weather_on_grid(
     dni = np.where(low, 0.0, (ghi - dhi) / np.where(low, 1.0, cos_z))
     return pd.DataFrame(
         {
-            "ghi": ghi, "dni": dni, "dhi": dhi,
+            "ghi": ghi,
+            "dni": dni,
+            "dhi": dhi,
             "temp_air": hourly["temp_air"].to_numpy(dtype=float),
             "wind_speed": hourly["wind_speed"].to_numpy(dtype=float),
-            "zenith": zen, "apparent_zenith": sp["apparent_zenith"].to_numpy(),
-            "azimuth": sp["azimuth"].to_numpy(), "dni_extra": dni_extra,
+            "zenith": zen,
+            "apparent_zenith": sp["apparent_zenith"].to_numpy(),
+            "azimuth": sp["azimuth"].to_numpy(),
+            "dni_extra": dni_extra,
         },
         index=index,
     )
@@ -338,8 +375,9 @@ def weather_on_grid(
 # one section
 # ---------------------------------------------------------------------------------------------
 @_quiet_pvlib
-def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: float = 0.2,
-                          transposition: str = "perez") -> np.ndarray:
+def section_power_per_kwp(
+    grid: pd.DataFrame, section: RoofSection, albedo: float = 0.2, transposition: str = "perez"
+) -> np.ndarray:
     """AC power of ``section`` per kWp of DC nameplate [W/kWp] on the grid of ``grid``.
 
     ``grid`` is the output of :func:`weather_on_grid`. The result is linear in the section's
@@ -351,8 +389,17 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
     tilt, az = section.tilt_deg, section.azimuth_deg
     airmass = pvlib.atmosphere.get_relative_airmass(grid["apparent_zenith"])
     poa = pvlib.irradiance.get_total_irradiance(
-        tilt, az, grid["apparent_zenith"], grid["azimuth"], grid["dni"], grid["ghi"], grid["dhi"],
-        dni_extra=grid["dni_extra"], airmass=airmass, albedo=albedo, model=transposition,
+        tilt,
+        az,
+        grid["apparent_zenith"],
+        grid["azimuth"],
+        grid["dni"],
+        grid["ghi"],
+        grid["dhi"],
+        dni_extra=grid["dni_extra"],
+        airmass=airmass,
+        albedo=albedo,
+        model=transposition,
     )
     poa = poa.fillna(0.0)
     aoi = pvlib.irradiance.aoi(tilt, az, grid["apparent_zenith"], grid["azimuth"])
@@ -364,32 +411,47 @@ def section_power_per_kwp(grid: pd.DataFrame, section: RoofSection, albedo: floa
         + poa["poa_ground_diffuse"].to_numpy() * float(iam_diff["ground"])
     )
     effective = np.clip(effective, 0.0, None)
-    temp_cell = _cell_temperature(poa["poa_global"].to_numpy(), grid["temp_air"].to_numpy(),
-                                  grid["wind_speed"].to_numpy(), section)
+    temp_cell = _cell_temperature(
+        poa["poa_global"].to_numpy(),
+        grid["temp_air"].to_numpy(),
+        grid["wind_speed"].to_numpy(),
+        section,
+    )
     loss = 1.0 - section.total_losses_pct / 100.0
     if section.module_model == "cec":
         return _cec_power_per_kwp(effective, np.asarray(temp_cell), section) * loss
-    pdc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, pdc0=1000.0,
-                                    gamma_pdc=section.gamma_pdc_pct_per_c / 100.0)
+    pdc = pvlib.pvsystem.pvwatts_dc(
+        effective, temp_cell, pdc0=1000.0, gamma_pdc=section.gamma_pdc_pct_per_c / 100.0
+    )
     pdc = np.asarray(pdc, dtype=float) * loss
     eta = section.inverter_efficiency_pct / 100.0
     pac = pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta)
     return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
 
 
-def _cell_temperature(poa_global: np.ndarray, temp_air: np.ndarray, wind_speed: np.ndarray,
-                      section: RoofSection) -> np.ndarray:
+def _cell_temperature(
+    poa_global: np.ndarray, temp_air: np.ndarray, wind_speed: np.ndarray, section: RoofSection
+) -> np.ndarray:
     """Cell temperature [°C] with the section's pvlib model and racking."""
     import pvlib
 
     params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS
     if section.temperature_model == "pvsyst":
-        return np.asarray(pvlib.temperature.pvsyst_cell(
-            poa_global, temp_air, wind_speed, **params["pvsyst"][RACKING_PVSYST[section.racking]]))
+        return np.asarray(
+            pvlib.temperature.pvsyst_cell(
+                poa_global,
+                temp_air,
+                wind_speed,
+                **params["pvsyst"][RACKING_PVSYST[section.racking]],
+            )
+        )
     if section.temperature_model == "faiman":
         return np.asarray(pvlib.temperature.faiman(poa_global, temp_air, wind_speed))
-    return np.asarray(pvlib.temperature.sapm_cell(
-        poa_global, temp_air, wind_speed, **params["sapm"][RACKING_SAPM[section.racking]]))
+    return np.asarray(
+        pvlib.temperature.sapm_cell(
+            poa_global, temp_air, wind_speed, **params["sapm"][RACKING_SAPM[section.racking]]
+        )
+    )
 
 
 @functools.lru_cache(maxsize=2)
@@ -400,17 +462,28 @@ def _sam_table(name: str) -> pd.DataFrame:
     return pvlib.pvsystem.retrieve_sam(name)
 
 
-def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: RoofSection) -> np.ndarray:
+def _cec_power_per_kwp(
+    effective: np.ndarray, temp_cell: np.ndarray, section: RoofSection
+) -> np.ndarray:
     """CEC single-diode module (+ optional Sandia inverter) per kWp [W/kWp]."""
     import pvlib
 
     modules = _sam_table("CECMod")
     if section.cec_module not in modules:
-        raise DataError(f"plant section {section.name!r}: cec_module = {section.cec_module!r} is not in pvlib's CEC module table")
+        raise DataError(
+            f"plant section {section.name!r}: cec_module = {section.cec_module!r} is not in pvlib's CEC module table"
+        )
     mod = modules[section.cec_module]
     il, i0, rs, rsh, nnsvth = pvlib.pvsystem.calcparams_cec(
-        effective, temp_cell, mod["alpha_sc"], mod["a_ref"], mod["I_L_ref"], mod["I_o_ref"],
-        mod["R_sh_ref"], mod["R_s"], mod["Adjust"],
+        effective,
+        temp_cell,
+        mod["alpha_sc"],
+        mod["a_ref"],
+        mod["I_L_ref"],
+        mod["I_o_ref"],
+        mod["R_sh_ref"],
+        mod["R_s"],
+        mod["Adjust"],
     )
     mpp = pvlib.pvsystem.max_power_point(il, i0, rs, rsh, nnsvth, method="newton")
     p_stc = float(mod["STC"])
@@ -418,10 +491,16 @@ def _cec_power_per_kwp(effective: np.ndarray, temp_cell: np.ndarray, section: Ro
     pdc = np.nan_to_num(np.asarray(mpp["p_mp"], dtype=float)) * n_per_kwp
     if section.cec_inverter is None:
         eta = section.inverter_efficiency_pct / 100.0
-        return np.clip(pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta), 0.0, None)
+        return np.clip(
+            pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta),
+            0.0,
+            None,
+        )
     inverters = _sam_table("cecinverter")
     if section.cec_inverter not in inverters:
-        raise DataError(f"plant section {section.name!r}: cec_inverter = {section.cec_inverter!r} is not in pvlib's CEC inverter table")
+        raise DataError(
+            f"plant section {section.name!r}: cec_inverter = {section.cec_inverter!r} is not in pvlib's CEC inverter table"
+        )
     inv = inverters[section.cec_inverter]
     # strings sized so the MPP voltage sits at the inverter's nominal DC voltage; inverter
     # count per kWp set by the DC/AC ratio
@@ -441,7 +520,10 @@ def degradation_factor(plant: PlantConfig, year: int) -> float:
 
 
 def production_per_kwp(
-    weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex, section: RoofSection | None = None,
+    weather: pd.DataFrame,
+    plant: PlantConfig,
+    index: pd.DatetimeIndex,
+    section: RoofSection | None = None,
 ) -> pd.Series:
     """AC energy per kWp of one geometry [kWh/kWp per interval], before host load and degradation.
 
@@ -449,18 +531,24 @@ def production_per_kwp(
     matter (its ``peak_power_kwp`` is ignored). Multiply by a peak power to size a plant.
     """
     section = section or plant.sections[0]
-    grid = weather_on_grid(weather, index, plant.latitude_deg, plant.longitude_deg, plant.altitude_m)
+    grid = weather_on_grid(
+        weather, index, plant.latitude_deg, plant.longitude_deg, plant.altitude_m
+    )
     step_h = _step(index) / pd.Timedelta(hours=1)
     power = section_power_per_kwp(grid, section, plant.albedo, plant.transposition)
     return pd.Series(power * step_h / 1000.0, index=index, name="energy_kwh_per_kwp")
 
 
-def simulate_sections(weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex) -> pd.DataFrame:
+def simulate_sections(
+    weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex
+) -> pd.DataFrame:
     """AC energy of each roof section [kWh per interval] (columns = section names), degraded.
 
     Host load is not subtracted here (see :func:`simulate_production`).
     """
-    grid = weather_on_grid(weather, index, plant.latitude_deg, plant.longitude_deg, plant.altitude_m)
+    grid = weather_on_grid(
+        weather, index, plant.latitude_deg, plant.longitude_deg, plant.altitude_m
+    )
     step_h = _step(index) / pd.Timedelta(hours=1)
     year = int(pd.Series(index.year).mode().iloc[0])
     factor = degradation_factor(plant, year)
@@ -494,19 +582,29 @@ def read_host_load(path: str | Path, index: pd.DatetimeIndex) -> pd.Series:
     if "time" not in df or "energy_kwh" not in df:
         raise DataError(f"{path}: expected columns time, energy_kwh")
     try:
-        idx = pd.DatetimeIndex(pd.to_datetime(df["time"], utc=True, format="ISO8601")).tz_convert(index.tz)
+        idx = pd.DatetimeIndex(pd.to_datetime(df["time"], utc=True, format="ISO8601")).tz_convert(
+            index.tz
+        )
     except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: column time: expected ISO 8601 times with UTC offset ({exc})") from None
+        raise DataError(
+            f"{path}: column time: expected ISO 8601 times with UTC offset ({exc})"
+        ) from None
     values = pd.to_numeric(df["energy_kwh"], errors="coerce")
     if values.isna().any() or (values < 0).any():
         line = int(np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())[0]) + 2
-        raise DataError(f"{path}: line {line}: energy_kwh = {df['energy_kwh'].iloc[line - 2]!r}: expected a number >= 0")
-    series = pd.Series(values.to_numpy(dtype=float), index=idx.rename(index.name), name="host_load_kwh")
+        raise DataError(
+            f"{path}: line {line}: energy_kwh = {df['energy_kwh'].iloc[line - 2]!r}: expected a number >= 0"
+        )
+    series = pd.Series(
+        values.to_numpy(dtype=float), index=idx.rename(index.name), name="host_load_kwh"
+    )
     check_on_grid(series, index, str(path))
     return series
 
 
-def simulate_production(weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex) -> pd.Series:
+def simulate_production(
+    weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex
+) -> pd.Series:
     """Energy injected into the network by the plant [kWh per interval of ``index``].
 
     Parameters
@@ -536,7 +634,11 @@ def simulate_production(weather: pd.DataFrame, plant: PlantConfig, index: pd.Dat
 
 def production_summary(production_kwh: pd.Series, peak_power_kwp: float) -> dict[str, Any]:
     """Annual energy [kWh], specific yield [kWh/kWp] and monthly energy [kWh] (12 values)."""
-    monthly = production_kwh.groupby(production_kwh.index.month).sum().reindex(range(1, 13), fill_value=0.0)
+    monthly = (
+        production_kwh.groupby(production_kwh.index.month)
+        .sum()
+        .reindex(range(1, 13), fill_value=0.0)
+    )
     annual = float(production_kwh.sum())
     return {
         "annual_energy_kwh": annual,
@@ -572,4 +674,3 @@ __all__ = [
     "simulate_sections",
     "weather_on_grid",
 ]
-

@@ -65,7 +65,9 @@ class SimulationConfig:
 
             zoneinfo.ZoneInfo(cfg.timezone)
         except Exception:
-            raise sec.error("timezone", cfg.timezone, "an IANA time zone such as 'Europe/Paris'") from None
+            raise sec.error(
+                "timezone", cfg.timezone, "an IANA time zone such as 'Europe/Paris'"
+            ) from None
         sec.finish()
         return cfg
 
@@ -106,7 +108,9 @@ class Venue:
         meter_id = sec.str("meter_id", None)
         if meter_id is not None and (len(meter_id) != 14 or not meter_id.isdigit()):
             # the value is a PRM: do not echo it back
-            raise ScenarioError(f"{sec.file}: {sec.field('meter_id')}: expected 14 digits (Enedis PRM)")
+            raise ScenarioError(
+                f"{sec.file}: {sec.field('meter_id')}: expected 14 digits (Enedis PRM)"
+            )
         venue = cls(
             name=name,
             latitude_deg=sec.float("latitude_deg", min=-90, max=90, unit="°"),
@@ -154,23 +158,41 @@ class KeyConfig:
         raw = sec.raw("coefficients", None)
         if key_type in ("static", "redistributed"):
             if raw is None:
-                raise sec.error("coefficients", sec.data.get("coefficients", _missing()),
-                                f"a table {{venue name = share}} for a {key_type!r} key")
+                raise sec.error(
+                    "coefficients",
+                    sec.data.get("coefficients", _missing()),
+                    f"a table {{venue name = share}} for a {key_type!r} key",
+                )
             coefficients = _read_coefficients(sec, raw, venue_names)
         elif raw is not None:
-            raise sec.error("coefficients", raw, f"no coefficients for a {key_type!r} key (only static/redistributed take them)")
+            raise sec.error(
+                "coefficients",
+                raw,
+                f"no coefficients for a {key_type!r} key (only static/redistributed take them)",
+            )
         order = None
         if key_type == "priority":
             order = tuple(sec.strs("priority_order"))
             unknown = [n for n in order if n not in venue_names]
             if unknown or len(set(order)) != len(order) or set(order) != set(venue_names):
-                raise sec.error("priority_order", list(order),
-                                f"each venue exactly once, among {', '.join(map(repr, venue_names))}")
+                raise sec.error(
+                    "priority_order",
+                    list(order),
+                    f"each venue exactly once, among {', '.join(map(repr, venue_names))}",
+                )
         elif "priority_order" in sec:
-            raise sec.error("priority_order", sec.raw("priority_order"), "no priority_order unless type = 'priority'")
+            raise sec.error(
+                "priority_order",
+                sec.raw("priority_order"),
+                "no priority_order unless type = 'priority'",
+            )
         coefficients_file = sec.path("coefficients_file", None)
         if key_type == "dynamic" and coefficients_file is None:
-            raise sec.error("coefficients_file", _missing(), "a CSV of per-interval coefficients for a 'dynamic' key")
+            raise sec.error(
+                "coefficients_file",
+                _missing(),
+                "a CSV of per-interval coefficients for a 'dynamic' key",
+            )
         if coefficients_file is not None and not coefficients_file.is_file():
             raise sec.error("coefficients_file", str(coefficients_file), "an existing file")
         cfg = cls(
@@ -195,20 +217,32 @@ def _read_coefficients(sec: Section, raw: Any, venue_names: list[str]) -> tuple[
         raise sec.error("coefficients", raw, "a table {venue name = share in [0, 1]}")
     unknown = [k for k in raw if k not in venue_names]
     if unknown:
-        raise sec.error(f"coefficients.{unknown[0]!r}", raw[unknown[0]],
-                        f"a venue of the scenario: {', '.join(map(repr, venue_names))}")
+        raise sec.error(
+            f"coefficients.{unknown[0]!r}",
+            raw[unknown[0]],
+            f"a venue of the scenario: {', '.join(map(repr, venue_names))}",
+        )
     missing = [n for n in venue_names if n not in raw]
     if missing:
-        raise sec.error(f"coefficients.{missing[0]!r}", _missing(), "a share in [0, 1] for every venue")
+        raise sec.error(
+            f"coefficients.{missing[0]!r}", _missing(), "a share in [0, 1] for every venue"
+        )
     values = []
     for name in venue_names:
         v = raw[name]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or not 0 <= v <= 1:
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not math.isfinite(v)
+            or not 0 <= v <= 1
+        ):
             raise sec.error(f"coefficients.{name!r}", v, "a share in [0, 1]")
         values.append(float(v))
     total = sum(values)
     if total > 1 + COEFFICIENT_SUM_TOLERANCE:
-        raise sec.error("coefficients", raw, f"shares summing to at most 1 (they sum to {total:.6g})")
+        raise sec.error(
+            "coefficients", raw, f"shares summing to at most 1 (they sum to {total:.6g})"
+        )
     return tuple(values)
 
 
@@ -311,9 +345,11 @@ def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dic
         return data
     if not isinstance(base_name, str):
         raise ScenarioError(f"{path}: extends = {base_name!r}: expected a file name (string)")
-    base_path = (path.parent / base_name)
+    base_path = path.parent / base_name
     if not base_path.is_file():
-        raise ScenarioError(f"{path}: extends = {base_name!r}: expected an existing scenario file next to it")
+        raise ScenarioError(
+            f"{path}: extends = {base_name!r}: expected an existing scenario file next to it"
+        )
     base = read_scenario_mapping(base_path, _seen + (resolved,))
     merged = merge_scenario(base, data)
     merged.pop("extends", None)
@@ -346,9 +382,15 @@ def _prune_venue_names(data: dict[str, Any], removed: set[str], override: dict[s
             return {
                 k: prune(v, over.get(k) if isinstance(over, dict) else None)
                 for k, v in node.items()
-                if k == "venues" or not (k in removed and not (isinstance(over, dict) and k in over))
+                if k == "venues"
+                or not (k in removed and not (isinstance(over, dict) and k in over))
             }
-        if isinstance(node, list) and node and all(isinstance(v, str) for v in node) and over is None:
+        if (
+            isinstance(node, list)
+            and node
+            and all(isinstance(v, str) for v in node)
+            and over is None
+        ):
             return [v for v in node if v not in removed]
         return node
 
@@ -367,7 +409,9 @@ def _merge_venues(
         name = entry.get("name")
         if entry.get("remove") is True:
             if name not in by_name:
-                raise ScenarioError(f"venues: remove = true for {name!r}, which the base scenario does not have")
+                raise ScenarioError(
+                    f"venues: remove = true for {name!r}, which the base scenario does not have"
+                )
             drop.add(name)
             continue
         if name in by_name:

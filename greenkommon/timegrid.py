@@ -50,8 +50,12 @@ def make_index(year: int, step: str = "30min", tz: str = "Europe/Paris") -> pd.D
     """
     freq = f"{step_minutes(step)}min"
     index = pd.date_range(
-        start=pd.Timestamp(year=year, month=1, day=1), end=pd.Timestamp(year=year + 1, month=1, day=1),
-        freq=freq, tz=tz, inclusive="left", name="interval_start",
+        start=pd.Timestamp(year=year, month=1, day=1),
+        end=pd.Timestamp(year=year + 1, month=1, day=1),
+        freq=freq,
+        tz=tz,
+        inclusive="left",
+        name="interval_start",
     )
     return index
 
@@ -70,8 +74,12 @@ def check_on_grid(data: pd.Series | pd.DataFrame, index: pd.DatetimeIndex, what:
         return
     missing = index.difference(data.index)
     if len(missing):
-        raise DataError(f"{what}: {len(missing)} missing timestamp(s), first {missing[0].isoformat()}")
+        raise DataError(
+            f"{what}: {len(missing)} missing timestamp(s), first {missing[0].isoformat()}"
+        )
     extra = data.index.difference(index)
     if len(extra):
-        raise DataError(f"{what}: {len(extra)} timestamp(s) outside the simulation grid, first {extra[0].isoformat()}")
+        raise DataError(
+            f"{what}: {len(extra)} timestamp(s) outside the simulation grid, first {extra[0].isoformat()}"
+        )
     raise DataError(f"{what}: timestamps not in increasing order")

@@ -48,6 +48,7 @@ WEATHER_FORMATS = ("auto", "pvgis_tmy", "pvgis_hourly", "epw", "tmy3", "rt2012",
 #: Columns of every weather frame returned by this module.
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
+
 #: Repository folder holding the climatology of the synthetic default.
 def _weather_dir() -> Path:
     """The top-level ``weather/`` folder of a source checkout, else its copy installed with the
@@ -148,7 +149,9 @@ class WeatherConfig:
         source = sec.str("source", "synthetic", choices=WEATHER_SOURCES)
         file = sec.path("file", None)
         if source == "file" and file is None:
-            raise sec.error("file", sec.raw("file", None), "a weather file path when source = 'file'")
+            raise sec.error(
+                "file", sec.raw("file", None), "a weather file path when source = 'file'"
+            )
         if file is not None and not file.is_file():
             raise sec.error("file", str(file), "an existing weather file")
         climatology = sec.path("climatology", None)
@@ -166,7 +169,8 @@ class WeatherConfig:
         )
         if cfg.interannual_sd_pct is not None and not cfg.interannual_variability:
             raise sec.error(
-                "interannual_sd_pct", cfg.interannual_sd_pct,
+                "interannual_sd_pct",
+                cfg.interannual_sd_pct,
                 "no value unless interannual_variability = true (the typical year has none)",
             )
         sec.finish()
@@ -210,14 +214,23 @@ def load_weather(
     if config.source == "synthetic":
         clim = load_climatology(config.climatology or DEFAULT_CLIMATOLOGY)
         data = synthetic_weather(
-            latitude_deg, longitude_deg, altitude_m, year, tz, seed=config.seed,
-            climatology=clim, decomposition=config.decomposition,
-            interannual=config.interannual_variability, annual_sd_pct=config.interannual_sd_pct,
+            latitude_deg,
+            longitude_deg,
+            altitude_m,
+            year,
+            tz,
+            seed=config.seed,
+            climatology=clim,
+            decomposition=config.decomposition,
+            interannual=config.interannual_variability,
+            annual_sd_pct=config.interannual_sd_pct,
         )
         # the typical year keeps its historical label (reports quote it)
         kind = "synthetic sampled year" if config.interannual_variability else "synthetic"
         meta = {
-            "latitude": latitude_deg, "longitude": longitude_deg, "altitude": altitude_m,
+            "latitude": latitude_deg,
+            "longitude": longitude_deg,
+            "altitude": altitude_m,
             "source": f"{kind} (seed {config.seed}, climatology {clim.name})",
             "climatology_source": clim.source,
         }
@@ -225,7 +238,8 @@ def load_weather(
             sd = clim.annual_sd_pct(config.interannual_sd_pct)
             meta["interannual_sd_pct"] = sd
             meta["interannual_source"] = (
-                "scenario [weather].interannual_sd_pct" if config.interannual_sd_pct is not None
+                "scenario [weather].interannual_sd_pct"
+                if config.interannual_sd_pct is not None
                 else clim.interannual_source
             )
         return data, meta
@@ -249,7 +263,11 @@ def _warn_if_far(meta: dict[str, Any], lat: float, lon: float, what: str) -> Non
         return
     km = 111.2 * math.hypot(dlat, dlon)
     if km > 50:
-        warnings.warn(f"{what}: weather location is {km:.0f} km from the plant", GreenkommonWarning, stacklevel=3)
+        warnings.warn(
+            f"{what}: weather location is {km:.0f} km from the plant",
+            GreenkommonWarning,
+            stacklevel=3,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,12 +375,17 @@ def load_climatology(path: str | Path) -> Climatology:
     annual_sd = inter.float("ghi_annual_sd_pct", None, min=0.0, max=50.0, unit="%")
     monthly_sd = inter.floats("ghi_monthly_sd_pct", None, length=12, min=0)
     if annual_sd is not None and monthly_sd is not None:
-        raise inter.error("ghi_monthly_sd_pct", monthly_sd,
-                          "either ghi_annual_sd_pct or ghi_monthly_sd_pct, not both")
+        raise inter.error(
+            "ghi_monthly_sd_pct",
+            monthly_sd,
+            "either ghi_annual_sd_pct or ghi_monthly_sd_pct, not both",
+        )
     has_figure = annual_sd is not None or monthly_sd is not None
     inter_source = inter.str("source", None)
     if has_figure and not inter_source:
-        raise inter.error("source", inter_source, "the source of the year-to-year variability figure")
+        raise inter.error(
+            "source", inter_source, "the source of the year-to-year variability figure"
+        )
     inter_conf = inter.str("confidence", None)
     for key in ("notes", "derived"):
         inter.raw(key, None)
@@ -422,8 +445,12 @@ def _sky_geometry(
 def hourly_index(year: int, tz: str = "Europe/Paris") -> pd.DatetimeIndex:
     """Hourly interval-start labels of the local calendar ``year`` (8760 or 8784 hours)."""
     return pd.date_range(
-        pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year + 1, month=1, day=1),
-        freq="1h", tz=tz, inclusive="left", name="interval_start",
+        pd.Timestamp(year=year, month=1, day=1),
+        pd.Timestamp(year=year + 1, month=1, day=1),
+        freq="1h",
+        tz=tz,
+        inclusive="left",
+        name="interval_start",
     )
 
 
@@ -446,7 +473,9 @@ def _hollands_huget_lambda(mean_kt: float, kt_max: float = HOLLANDS_HUGET_KT_MAX
     return 0.5 * (lo + hi)
 
 
-def _hollands_huget_ppf(u: np.ndarray, mean_kt: float, kt_max: float = HOLLANDS_HUGET_KT_MAX) -> np.ndarray:
+def _hollands_huget_ppf(
+    u: np.ndarray, mean_kt: float, kt_max: float = HOLLANDS_HUGET_KT_MAX
+) -> np.ndarray:
     """Quantile function of the Hollands & Huget (1983) daily clearness-index density.
 
     p(K) ∝ (K_u − K) exp(λ K) on [0, K_u], λ chosen so that E[K] = ``mean_kt``.
@@ -665,8 +694,12 @@ def synthetic_weather(
         )
     clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
     kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
-    kt_upper = KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
-    mean_kt = np.clip(target_month / np.where(e0_month > 0, e0_month, np.nan), 0.03, 0.95 * kt_upper)
+    kt_upper = (
+        KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
+    )
+    mean_kt = np.clip(
+        target_month / np.where(e0_month > 0, e0_month, np.nan), 0.03, 0.95 * kt_upper
+    )
     u = np.empty(n_days)
     u_prev = rng.standard_normal()
     for d in range(n_days):
@@ -678,7 +711,9 @@ def synthetic_weather(
     daily_kt = np.empty(n_days)
     for m in range(1, 13):
         sel = day_month == m
-        daily_kt[sel] = _hollands_huget_ppf(quant[sel], float(mean_kt[m - 1]), float(kt_upper[m - 1]))
+        daily_kt[sel] = _hollands_huget_ppf(
+            quant[sel], float(mean_kt[m - 1]), float(kt_upper[m - 1])
+        )
 
     # 3. hourly clearness (TAG), bounded by the clear sky, rescaled to each day's index
     kt_h = _tag_hourly_kt(daily_kt, grid_sin, grid_cap, rng)
@@ -697,7 +732,8 @@ def synthetic_weather(
             warnings.warn(
                 f"synthetic weather: month {m} reaches {reached:.1f} of {target_month[m - 1]:.1f} kWh/m² "
                 "(the clear sky bounds it): climatology too sunny for this site?",
-                GreenkommonWarning, stacklevel=2,
+                GreenkommonWarning,
+                stacklevel=2,
             )
     ghi_s = pd.Series(ghi, index=index)
 
@@ -716,8 +752,9 @@ def synthetic_weather(
         dhi = parts["dhi"].fillna(0.0).to_numpy()
 
     # 5. temperature and wind
-    temp = _synthetic_temperature(index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng,
-                                  float(longitude_deg))
+    temp = _synthetic_temperature(
+        index, geo, clim, daily_kt, mean_kt, day_pos, day_month, rng, float(longitude_deg)
+    )
     wind = np.asarray(clim.wind_speed_m_per_s)[index.month - 1]
     out = pd.DataFrame(
         {"ghi": ghi_s.to_numpy(), "dni": dni, "dhi": dhi, "temp_air": temp, "wind_speed": wind},
@@ -802,8 +839,11 @@ def _synthetic_temperature(
     # each month shifted so its mean equals the climatology
     doy = np.arange(n_days)
     mids = np.array([15.5 + 30.42 * i for i in range(12)])
-    base = np.interp(doy, np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]]),
-                     np.concatenate([[t_month[-1]], t_month, [t_month[0]]]))
+    base = np.interp(
+        doy,
+        np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]]),
+        np.concatenate([[t_month[-1]], t_month, [t_month[0]]]),
+    )
     # daily anomaly: AR(1) plus a clearness-driven part (sunny summer days warm, winter cold)
     anomaly = np.empty(n_days)
     a = 0.0
@@ -872,9 +912,18 @@ def synthetic_weather_for_seed(
     sd = None if isinstance(variability, bool) or variability is None else float(variability)
     if sd is not None and sd < 0:
         raise DataError(f"variability: {sd} %: expected a standard deviation >= 0 %")
-    return synthetic_weather(latitude_deg, longitude_deg, altitude_m, year, tz, seed=seed,
-                             climatology=climatology, monthly_factors=factors,
-                             interannual=interannual, annual_sd_pct=sd)
+    return synthetic_weather(
+        latitude_deg,
+        longitude_deg,
+        altitude_m,
+        year,
+        tz,
+        seed=seed,
+        climatology=climatology,
+        monthly_factors=factors,
+        interannual=interannual,
+        annual_sd_pct=sd,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -893,16 +942,23 @@ def _finish_frame(data: pd.DataFrame, what: str) -> pd.DataFrame:
             out[col] = 1.0
     if out[["ghi", "dni", "dhi"]].isna().any().any():
         n = int(out[["ghi", "dni", "dhi"]].isna().any(axis=1).sum())
-        warnings.warn(f"{what}: {n} hour(s) with missing irradiance set to 0", GreenkommonWarning, stacklevel=3)
+        warnings.warn(
+            f"{what}: {n} hour(s) with missing irradiance set to 0",
+            GreenkommonWarning,
+            stacklevel=3,
+        )
         out[["ghi", "dni", "dhi"]] = out[["ghi", "dni", "dhi"]].fillna(0.0)
     if out[["temp_air", "wind_speed"]].isna().any().any():
-        out[["temp_air", "wind_speed"]] = out[["temp_air", "wind_speed"]].interpolate(limit_direction="both")
+        out[["temp_air", "wind_speed"]] = out[["temp_air", "wind_speed"]].interpolate(
+            limit_direction="both"
+        )
     for col in ("ghi", "dni", "dhi"):
         if (out[col] < -1.0).any():
-            raise DataError(f"{what}: negative {col} at {out.index[(out[col] < -1.0).to_numpy()][0]}")
+            raise DataError(
+                f"{what}: negative {col} at {out.index[(out[col] < -1.0).to_numpy()][0]}"
+            )
         out[col] = out[col].clip(lower=0.0)
     return out
-
 
 
 def _pvgis_location(meta: Any) -> tuple[Any, Any, Any]:
@@ -911,21 +967,32 @@ def _pvgis_location(meta: Any) -> tuple[Any, Any, Any]:
         return None, None, None
     inputs = meta.get("inputs", meta)
     loc = inputs.get("location", inputs) if isinstance(inputs, dict) else {}
-    return (loc.get("latitude", meta.get("latitude")), loc.get("longitude", meta.get("longitude")),
-            loc.get("elevation", meta.get("altitude")))
+    return (
+        loc.get("latitude", meta.get("latitude")),
+        loc.get("longitude", meta.get("longitude")),
+        loc.get("elevation", meta.get("altitude")),
+    )
 
 
-def _pvgis_components_to_horizontal(data: pd.DataFrame, meta: Any, lat: Any, lon: Any, what: str) -> pd.DataFrame:
+def _pvgis_components_to_horizontal(
+    data: pd.DataFrame, meta: Any, lat: Any, lon: Any, what: str
+) -> pd.DataFrame:
     """GHI/DNI/DHI from PVGIS hourly components of a horizontal plane (``Gb(i)``, ``Gd(i)``, ``Gr(i)``)."""
     import pvlib
 
     if "ghi" in data and "dni" in data and "dhi" in data:
         return data
     if not all(c in data for c in ("poa_direct", "poa_sky_diffuse")):
-        raise DataError(f"{what}: PVGIS hourly data without irradiance components (request components=1)")
+        raise DataError(
+            f"{what}: PVGIS hourly data without irradiance components (request components=1)"
+        )
     inputs = meta.get("inputs", {}) if isinstance(meta, dict) else {}
     mounting = inputs.get("mounting_system", {}) if isinstance(inputs, dict) else {}
-    tilt = next((v for k, v in inputs.items() if str(k).lower() == "slope"), None) if isinstance(inputs, dict) else None
+    tilt = (
+        next((v for k, v in inputs.items() if str(k).lower() == "slope"), None)
+        if isinstance(inputs, dict)
+        else None
+    )
     for v in mounting.values() if isinstance(mounting, dict) else ():
         if isinstance(v, dict) and "slope" in v:
             slope = v["slope"]
@@ -935,7 +1002,9 @@ def _pvgis_components_to_horizontal(data: pd.DataFrame, meta: Any, lat: Any, lon
     except ValueError:
         tilt_val = 0.0
     if tilt_val != 0.0:
-        raise DataError(f"{what}: PVGIS hourly data on a tilted plane ({tilt_val:g} deg): download it for a horizontal plane (angle=0)")
+        raise DataError(
+            f"{what}: PVGIS hourly data on a tilted plane ({tilt_val:g} deg): download it for a horizontal plane (angle=0)"
+        )
     if lat is None or lon is None:
         raise DataError(f"{what}: PVGIS hourly data without latitude/longitude")
     beam = data["poa_direct"].astype(float)
@@ -950,6 +1019,7 @@ def _pvgis_components_to_horizontal(data: pd.DataFrame, meta: Any, lat: Any, lon
     cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))
     out["dni"] = np.where(cos_z > 0.065, beam.to_numpy() / np.maximum(cos_z, 0.065), 0.0)
     return out
+
 
 @_quiet_pvlib
 def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -970,8 +1040,15 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         data.index = data.index.tz_localize("UTC")
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
-    return out, {"latitude": lat, "longitude": lon, "altitude": alt, "source": "PVGIS TMY",
-                 "file": str(path), "format": "pvgis_tmy", "typical_year": True}
+    return out, {
+        "latitude": lat,
+        "longitude": lon,
+        "altitude": alt,
+        "source": "PVGIS TMY",
+        "file": str(path),
+        "format": "pvgis_tmy",
+        "typical_year": True,
+    }
 
 
 @_quiet_pvlib
@@ -1000,8 +1077,15 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = _pvgis_components_to_horizontal(data, meta, lat, lon, str(path))
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
-    return out, {"latitude": lat, "longitude": lon, "altitude": alt, "source": "PVGIS hourly",
-                 "file": str(path), "format": "pvgis_hourly", "typical_year": False}
+    return out, {
+        "latitude": lat,
+        "longitude": lon,
+        "altitude": alt,
+        "source": "PVGIS hourly",
+        "file": str(path),
+        "format": "pvgis_hourly",
+        "typical_year": False,
+    }
 
 
 @_quiet_pvlib
@@ -1020,9 +1104,15 @@ def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     except Exception as exc:
         raise DataError(f"{path}: not a readable EPW file ({exc})") from None
     out = _finish_frame(data, str(path))
-    return out, {"latitude": meta.get("latitude"), "longitude": meta.get("longitude"),
-                 "altitude": meta.get("altitude"), "source": f"EPW {meta.get('city', '')}".strip(),
-                 "file": str(path), "format": "epw", "typical_year": True}
+    return out, {
+        "latitude": meta.get("latitude"),
+        "longitude": meta.get("longitude"),
+        "altitude": meta.get("altitude"),
+        "source": f"EPW {meta.get('city', '')}".strip(),
+        "file": str(path),
+        "format": "epw",
+        "typical_year": True,
+    }
 
 
 @_quiet_pvlib
@@ -1038,9 +1128,15 @@ def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = data.copy()
     data.index = data.index - pd.Timedelta(hours=1)
     out = _finish_frame(data, str(path))
-    return out, {"latitude": meta.get("latitude"), "longitude": meta.get("longitude"),
-                 "altitude": meta.get("altitude"), "source": f"TMY3 {meta.get('Name', '')}".strip(),
-                 "file": str(path), "format": "tmy3", "typical_year": True}
+    return out, {
+        "latitude": meta.get("latitude"),
+        "longitude": meta.get("longitude"),
+        "altitude": meta.get("altitude"),
+        "source": f"TMY3 {meta.get('Name', '')}".strip(),
+        "file": str(path),
+        "format": "tmy3",
+        "typical_year": True,
+    }
 
 
 @_quiet_pvlib
@@ -1082,7 +1178,9 @@ def read_rt2012(
     import pvlib
 
     if time_reference not in ("auto", "solar", "standard"):
-        raise DataError(f"time_reference = {time_reference!r}: expected 'auto', 'solar' or 'standard'")
+        raise DataError(
+            f"time_reference = {time_reference!r}: expected 'auto', 'solar' or 'standard'"
+        )
     path = Path(path)
     try:
         raw = np.loadtxt(path, dtype=float, ndmin=2, usecols=range(12), **_rt2012_skip(path))
@@ -1133,9 +1231,16 @@ def read_rt2012(
         resampled[name] = np.diff(c_out) / np.diff(out_edges)
     data = pd.DataFrame(resampled, index=out_index)
     data = _finish_frame(data, str(path))
-    return data, {"latitude": lat, "longitude": lon, "altitude": 0.0,
-                  "source": f"RT2012 {path.stem}", "file": str(path), "format": "rt2012",
-                  "typical_year": True, "time_reference": time_reference}
+    return data, {
+        "latitude": lat,
+        "longitude": lon,
+        "altitude": 0.0,
+        "source": f"RT2012 {path.stem}",
+        "file": str(path),
+        "format": "rt2012",
+        "typical_year": True,
+        "time_reference": time_reference,
+    }
 
 
 def _rt2012_skip(path: Path) -> dict[str, Any]:
@@ -1146,7 +1251,9 @@ def _rt2012_skip(path: Path) -> dict[str, Any]:
                 return {"skiprows": i, "encoding": "latin-1"}
             if i > 200:
                 break
-    raise DataError(f"{path}: no numeric table found (expected a Modelica 'double data(8760,12)' table)")
+    raise DataError(
+        f"{path}: no numeric table found (expected a Modelica 'double data(8760,12)' table)"
+    )
 
 
 #: Column names accepted by :func:`read_weather_csv` (first match wins).
@@ -1169,8 +1276,12 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     ``# altitude = 35``, ``# source = ...``, give the metadata.
     """
     path = Path(path)
-    meta: dict[str, Any] = {"source": f"CSV {path.name}", "file": str(path), "format": "csv",
-                            "typical_year": False}
+    meta: dict[str, Any] = {
+        "source": f"CSV {path.name}",
+        "file": str(path),
+        "format": "csv",
+        "typical_year": False,
+    }
     skip = 0
     with path.open("r", encoding="utf-8") as fh:
         for line in fh:
@@ -1184,7 +1295,9 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
                     try:
                         meta[key] = float(val)
                     except ValueError:
-                        raise DataError(f"{path}: line {skip}: {key} = {val!r}: expected a number") from None
+                        raise DataError(
+                            f"{path}: line {skip}: {key} = {val!r}: expected a number"
+                        ) from None
                 elif key in ("source", "typical_year"):
                     meta[key] = val if key == "source" else val.lower() in ("1", "true", "yes")
     try:
@@ -1198,12 +1311,20 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     try:
         idx = pd.DatetimeIndex(pd.to_datetime(df[tcol], utc=True, format="ISO8601"))
     except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: column {tcol}: expected ISO 8601 times with UTC offset ({exc})") from None
+        raise DataError(
+            f"{path}: column {tcol}: expected ISO 8601 times with UTC offset ({exc})"
+        ) from None
     if not df[tcol].astype(str).str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").all():
-        raise DataError(f"{path}: column {tcol}: every time needs its UTC offset (e.g. +01:00) or Z")
+        raise DataError(
+            f"{path}: column {tcol}: every time needs its UTC offset (e.g. +01:00) or Z"
+        )
     df.index = idx.rename("interval_start")
     df = df.drop(columns=[tcol])
-    if len(df) > 1 and idx.is_monotonic_increasing and (idx[1:] - idx[:-1]).min() < pd.Timedelta(hours=1):
+    if (
+        len(df) > 1
+        and idx.is_monotonic_increasing
+        and (idx[1:] - idx[:-1]).min() < pd.Timedelta(hours=1)
+    ):
         # sub-hourly records (interval start): hour means, the package's weather resolution
         df = df.apply(pd.to_numeric, errors="coerce").resample("1h").mean()
     have = [c for c in ("ghi", "dni", "dhi") if c in df]
@@ -1211,13 +1332,19 @@ def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         import pvlib
 
         if "latitude" not in meta or "longitude" not in meta:
-            raise DataError(f"{path}: two irradiance columns only: give # latitude and # longitude to complete the third")
-        sp = pvlib.solarposition.get_solarposition(df.index + pd.Timedelta(minutes=30), meta["latitude"], meta["longitude"])
+            raise DataError(
+                f"{path}: two irradiance columns only: give # latitude and # longitude to complete the third"
+            )
+        sp = pvlib.solarposition.get_solarposition(
+            df.index + pd.Timedelta(minutes=30), meta["latitude"], meta["longitude"]
+        )
         cos_z = np.clip(np.cos(np.radians(sp["zenith"].to_numpy())), 0.0, None)
         if "ghi" not in df:
             df["ghi"] = df["dni"] * cos_z + df["dhi"]
         elif "dni" not in df:
-            df["dni"] = np.where(cos_z > 0.065, (df["ghi"] - df["dhi"]).clip(lower=0) / np.maximum(cos_z, 0.065), 0.0)
+            df["dni"] = np.where(
+                cos_z > 0.065, (df["ghi"] - df["dhi"]).clip(lower=0) / np.maximum(cos_z, 0.065), 0.0
+            )
         else:
             df["dhi"] = (df["ghi"] - df["dni"] * cos_z).clip(lower=0)
     if "wind_speed" not in df:
@@ -1267,18 +1394,24 @@ def read_weather_file(path: str | Path, fmt: str = "auto") -> tuple[pd.DataFrame
     if fmt == "auto":
         fmt = _sniff_format(path)
     readers = {
-        "pvgis_tmy": read_pvgis_tmy, "pvgis_hourly": read_pvgis_hourly, "epw": read_epw_file,
-        "tmy3": read_tmy3_file, "rt2012": read_rt2012, "csv": read_weather_csv,
+        "pvgis_tmy": read_pvgis_tmy,
+        "pvgis_hourly": read_pvgis_hourly,
+        "epw": read_epw_file,
+        "tmy3": read_tmy3_file,
+        "rt2012": read_rt2012,
+        "csv": read_weather_csv,
     }
     if fmt not in readers:
         raise DataError(f"{path}: format {fmt!r}: expected one of {', '.join(WEATHER_FORMATS)}")
     return readers[fmt](path)
 
 
-
 @_quiet_pvlib
 def fetch_pvgis(
-    latitude_deg: float, longitude_deg: float, years: tuple[int, int] | None = None, timeout_s: float = 30.0,
+    latitude_deg: float,
+    longitude_deg: float,
+    years: tuple[int, int] | None = None,
+    timeout_s: float = 30.0,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Download a PVGIS TMY (``years=None``) or hourly series with pvlib's PVGIS client.
 
@@ -1292,30 +1425,54 @@ def fetch_pvgis(
 
     try:
         if years is None:
-            data, meta = pvlib.iotools.get_pvgis_tmy(latitude_deg, longitude_deg, outputformat="json",
-                                                     map_variables=True, timeout=timeout_s)
+            data, meta = pvlib.iotools.get_pvgis_tmy(
+                latitude_deg,
+                longitude_deg,
+                outputformat="json",
+                map_variables=True,
+                timeout=timeout_s,
+            )
             kind, typical = "PVGIS TMY", True
         else:
             data, meta = pvlib.iotools.get_pvgis_hourly(
-                latitude_deg, longitude_deg, start=int(years[0]), end=int(years[1]), components=True,
-                surface_tilt=0, outputformat="json", map_variables=True, timeout=timeout_s,
+                latitude_deg,
+                longitude_deg,
+                start=int(years[0]),
+                end=int(years[1]),
+                components=True,
+                surface_tilt=0,
+                outputformat="json",
+                map_variables=True,
+                timeout=timeout_s,
             )
             kind, typical = f"PVGIS hourly {years[0]}-{years[1]}", False
     except requests.exceptions.ConnectionError:
-        raise DataError("PVGIS is unreachable (no internet connection?): use source = 'synthetic' or a weather file") from None
+        raise DataError(
+            "PVGIS is unreachable (no internet connection?): use source = 'synthetic' or a weather file"
+        ) from None
     except requests.exceptions.RequestException as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"PVGIS request failed for lat={latitude_deg}, lon={longitude_deg}: {msg}") from None
+        raise DataError(
+            f"PVGIS request failed for lat={latitude_deg}, lon={longitude_deg}: {msg}"
+        ) from None
     lat, lon, alt = _pvgis_location(meta)
     if data.index.tz is None:
         data.index = data.index.tz_localize("UTC")
     data = _pvgis_components_to_horizontal(data, meta, lat, lon, kind)
     out = _finish_frame(data, kind)
     out.index = out.index.floor("h")
-    db = meta.get("inputs", {}).get("meteo_data", {}).get("radiation_db", "") if isinstance(meta, dict) else ""
-    return out, {"latitude": lat if lat is not None else latitude_deg,
-                 "longitude": lon if lon is not None else longitude_deg, "altitude": alt,
-                 "source": f"{kind} {db}".strip(), "typical_year": typical}
+    db = (
+        meta.get("inputs", {}).get("meteo_data", {}).get("radiation_db", "")
+        if isinstance(meta, dict)
+        else ""
+    )
+    return out, {
+        "latitude": lat if lat is not None else latitude_deg,
+        "longitude": lon if lon is not None else longitude_deg,
+        "altitude": alt,
+        "source": f"{kind} {db}".strip(),
+        "typical_year": typical,
+    }
 
 
 def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path) -> Path:
@@ -1325,8 +1482,11 @@ def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"# {k} = {meta[k]}" for k in ("latitude", "longitude", "altitude", "source", "typical_year")
-             if meta.get(k) is not None]
+    lines = [
+        f"# {k} = {meta[k]}"
+        for k in ("latitude", "longitude", "altitude", "source", "typical_year")
+        if meta.get(k) is not None
+    ]
     frame = data[list(WEATHER_COLUMNS)].copy()
     frame.index = pd.Index([t.isoformat() for t in frame.index], name="time")
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
@@ -1340,10 +1500,13 @@ def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path
         raise
     return path
 
+
 # ---------------------------------------------------------------------------------------------
 # placing a year of data on the simulation year
 # ---------------------------------------------------------------------------------------------
-def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: str = "weather") -> pd.DataFrame:
+def roll_to_year(
+    data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: str = "weather"
+) -> pd.DataFrame:
     """Place an hourly weather year on the local calendar ``year``.
 
     Parameters
@@ -1389,17 +1552,28 @@ def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: 
         counts = data.index.year.value_counts()
         complete = sorted(int(y) for y, n in counts.items() if n >= 8760)
         if not complete:
-            raise DataError(f"{what}: {len(data)} hourly records but no complete calendar year to use for {year}")
+            raise DataError(
+                f"{what}: {len(data)} hourly records but no complete calendar year to use for {year}"
+            )
         keep = complete[-1]
-        warnings.warn(f"{what}: the series does not cover {year}; using its year {keep} as a typical year",
-                      GreenkommonWarning, stacklevel=2)
+        warnings.warn(
+            f"{what}: the series does not cover {year}; using its year {keep} as a typical year",
+            GreenkommonWarning,
+            stacklevel=2,
+        )
         data = data[data.index.year == keep]
     key_src = data.index.month * 10000 + data.index.day * 100 + data.index.hour
     if pd.Index(key_src).has_duplicates:
-        raise DataError(f"{what}: several records for the same month/day/hour: not a single typical year")
+        raise DataError(
+            f"{what}: several records for the same month/day/hour: not a single typical year"
+        )
     lookup = pd.Series(np.arange(len(data)), index=key_src)
     tgt_local = target.tz_convert(src_tz)
-    month, day, hour = tgt_local.month.to_numpy(), tgt_local.day.to_numpy(), tgt_local.hour.to_numpy()
+    month, day, hour = (
+        tgt_local.month.to_numpy(),
+        tgt_local.day.to_numpy(),
+        tgt_local.hour.to_numpy(),
+    )
     if not ((data.index.month == 2) & (data.index.day == 29)).any():
         day = np.where((month == 2) & (day == 29), 28, day)
     # local year's first hours fall on 31 Dec of the previous year in the source frame
@@ -1407,7 +1581,9 @@ def roll_to_year(data: pd.DataFrame, year: int, tz: str = "Europe/Paris", what: 
     pos = lookup.reindex(key_tgt).to_numpy()
     if np.isnan(pos).any():
         first = target[np.isnan(pos)][0]
-        raise DataError(f"{what}: no data for {first.isoformat()} (month/day/hour missing in the typical year)")
+        raise DataError(
+            f"{what}: no data for {first.isoformat()} (month/day/hour missing in the typical year)"
+        )
     out = data.iloc[pos.astype(int)].copy()
     out.index = target
     return out

@@ -47,7 +47,9 @@ def test_energy_is_conserved_at_every_step(baseline):
     assert (allocated >= -1e-12).all()
     assert (allocated <= consumption + 1e-9).all()
     assert (surplus >= -1e-12).all()
-    np.testing.assert_allclose(baseline.grid_import_kwh.to_numpy(), consumption - allocated, atol=1e-9)
+    np.testing.assert_allclose(
+        baseline.grid_import_kwh.to_numpy(), consumption - allocated, atol=1e-9
+    )
 
 
 def test_production_is_plausible(baseline):
@@ -62,7 +64,9 @@ def test_production_is_plausible(baseline):
 
 def test_bills_add_up(baseline):
     bills = baseline.bills
-    np.testing.assert_allclose(bills["savings_eur"], bills["bill_without_eur"] - bills["bill_with_eur"], atol=1e-6)
+    np.testing.assert_allclose(
+        bills["savings_eur"], bills["bill_without_eur"] - bills["bill_with_eur"], atol=1e-6
+    )
     assert (bills["bill_with_eur"] > 0).all()
     coll = baseline.collective_summary()
     assert math.isclose(coll["savings_eur"], bills["savings_eur"].sum(), rel_tol=1e-12)
@@ -95,7 +99,9 @@ def test_cli_run_prints_venues_and_writes_results(tmp_path, capsys, baseline_sce
     ts = pd.read_csv(out / "timeseries.csv", index_col=0)
     assert len(ts) == 17520
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["collective"]["production_kwh"] == pytest.approx(ts["production_kwh"].sum(), rel=1e-6)
+    assert summary["collective"]["production_kwh"] == pytest.approx(
+        ts["production_kwh"].sum(), rel=1e-6
+    )
     assert not list(tmp_path.glob(".results.*")), "temporary folder left behind"
 
 
@@ -113,14 +119,19 @@ def test_golden_baseline(baseline, regen_golden):
     if regen_golden or not path.exists():
         if not regen_golden:
             pytest.fail(f"{path} is missing: run pytest {__file__} --regen-golden and review it")
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        path.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+        )
         pytest.skip("golden file regenerated")
     expected = json.loads(path.read_text(encoding="utf-8"))
     for key, value in expected["collective"].items():
         assert payload["collective"][key] == pytest.approx(value, rel=1e-6, abs=1e-6), key
     for name, row in expected["venues"].items():
         for key, value in row.items():
-            assert payload["venues"][name][key] == pytest.approx(value, rel=1e-6, abs=1e-6), (name, key)
+            assert payload["venues"][name][key] == pytest.approx(value, rel=1e-6, abs=1e-6), (
+                name,
+                key,
+            )
 
 
 def test_dynamic_key_file_round_trip(baseline, tmp_path, baseline_scenario_path):

@@ -101,7 +101,9 @@ def test_static_key_with_bounds_equals_water_filling(seed):
     res = solve_static_key(P, C, price, 0.0, lower=lower, upper=upper)
     assert (res.coefficients >= lower - 1e-9).all() and (res.coefficients <= upper + 1e-9).all()
     ref = greedy_reference(P, C, price, lower, upper)
-    assert value_direct(res.coefficients, P, C, price) == pytest.approx(value_direct(ref, P, C, price), rel=1e-6)
+    assert value_direct(res.coefficients, P, C, price) == pytest.approx(
+        value_direct(ref, P, C, price), rel=1e-6
+    )
 
 
 def test_two_venues_grid_search_never_beats_optimiser():
@@ -172,7 +174,9 @@ def test_vs_prorata_feasible_keeps_everyone_above_prorata():
     # proportional load curves: the pro-rata key is then the static key C_i / ΣC, so it is feasible
     P, C, price = random_instance(11, n=2, t=50)
     C[1] = 0.3 * C[0]
-    res = solve_static_key(P, C, price, 0.0, internal_price_eur_per_kwh=0.05, no_loss=True, vs_prorata=True)
+    res = solve_static_key(
+        P, C, price, 0.0, internal_price_eur_per_kwh=0.05, no_loss=True, vs_prorata=True
+    )
     assert (res.savings_eur >= res.prorata_savings_eur - 1e-6).all()
 
 
@@ -181,7 +185,9 @@ def test_maxmin_matches_grid_search():
     bill = (price * C).sum(axis=1)
     res = solve_static_key(P, C, price, 0.0, maxmin=True)
     grid = np.linspace(0, 1, 4001)
-    best = max(min((price * np.minimum(np.array([[a], [1 - a]]) * P, C)).sum(axis=1) / bill) for a in grid)
+    best = max(
+        min((price * np.minimum(np.array([[a], [1 - a]]) * P, C)).sum(axis=1) / bill) for a in grid
+    )
     assert res.min_relative_saving >= best - 1e-9
     assert res.min_relative_saving <= best + 1e-3
     assert (res.savings_eur / bill >= res.min_relative_saving - 1e-7).all()
@@ -199,7 +205,9 @@ def test_equity_shares_met_and_impossible_share_reported():
     s1 = (price[0] * np.minimum(0.4 * P, C_small[0])).sum()
     others = sum((price[i] * np.minimum(0.3 * P, C_small[i])).sum() for i in (1, 2))
     expected = f"{100 * s1 / (s1 + others):.1f} %"
-    with pytest.raises(OptimisationError, match=f"venue 1' can get at most {expected} of total savings"):
+    with pytest.raises(
+        OptimisationError, match=f"venue 1' can get at most {expected} of total savings"
+    ):
         solve_static_key(P, C_small, price, 0.0, lower=[0, 0.3, 0.3], equity_shares=[0.5, 0.2, 0.2])
 
 
@@ -234,8 +242,15 @@ def test_dynamic_hand_computed_interval():
 
 def test_dynamic_fairness_constraints_hold():
     P, C, price = random_instance(12, n=3, t=120)
-    res = solve_dynamic_key(P, C, price, 0.0, internal_price_eur_per_kwh=0.1, vs_prorata=True,
-                            equity_shares=[0.2, 0.2, 0.2])
+    res = solve_dynamic_key(
+        P,
+        C,
+        price,
+        0.0,
+        internal_price_eur_per_kwh=0.1,
+        vs_prorata=True,
+        equity_shares=[0.2, 0.2, 0.2],
+    )
     assert (res.savings_eur >= res.prorata_savings_eur - 1e-6).all()
     assert (res.savings_eur >= 0.2 * res.savings_eur.sum() - 1e-6).all()
     mm = solve_dynamic_key(P, C, price, 0.0, maxmin=True)
@@ -254,7 +269,9 @@ def test_sizing_one_venue_equals_search_over_breakpoints():
     res = solve_sizing(p, C, price, surplus, annual_cost_eur_per_kwp=cost, max_peak_power_kwp=xmax)
 
     def total(x):
-        return float(((price - surplus) * np.minimum(x * p, C[0])).sum() + x * (surplus * p.sum() - cost))
+        return float(
+            ((price - surplus) * np.minimum(x * p, C[0])).sum() + x * (surplus * p.sum() - cost)
+        )
 
     cands = np.concatenate([[0, xmax], (C[0] / np.where(p > 0, p, np.nan))[p > 0]])
     cands = cands[(cands >= 0) & (cands <= xmax)]
@@ -303,8 +320,12 @@ def test_input_errors_are_clear():
         optimise_static_key(P, np.ones((2, 3)), 0.2)
     with pytest.raises(OptimisationError, match="lower bounds sum"):
         optimise_static_key(P, np.ones((2, 4)), 0.2, lower=[0.6, 0.6])
-    with pytest.raises(OptimisationError, match="sizing: the plant size needs a finite upper bound"):
-        solve_sizing(P, np.ones((1, 4)), 0.2, annual_cost_eur_per_kwp=1.0, max_peak_power_kwp=float("inf"))
+    with pytest.raises(
+        OptimisationError, match="sizing: the plant size needs a finite upper bound"
+    ):
+        solve_sizing(
+            P, np.ones((1, 4)), 0.2, annual_cost_eur_per_kwp=1.0, max_peak_power_kwp=float("inf")
+        )
 
 
 def test_nonconcave_value_is_refused_with_a_reason():
@@ -320,8 +341,14 @@ def _cfg(data):
 
 
 def test_config_reads_options_and_rejects_mistakes():
-    cfg = _cfg({"fairness": ["no_loss", "equity_shares"], "equity_shares": {"a": 0.4, "b": 0.6},
-                "bounds": {"a": [0.1, 0.5]}, "method": "simplex"})
+    cfg = _cfg(
+        {
+            "fairness": ["no_loss", "equity_shares"],
+            "equity_shares": {"a": 0.4, "b": 0.6},
+            "bounds": {"a": [0.1, 0.5]},
+            "method": "simplex",
+        }
+    )
     lo, hi = cfg.bounds_arrays(["a", "b"])
     np.testing.assert_allclose(lo, [0.1, 0.0])
     np.testing.assert_allclose(hi, [0.5, 1.0])
@@ -334,8 +361,15 @@ def test_config_reads_options_and_rejects_mistakes():
         _cfg({"size_plant": True, "capex_eur_per_kwp": 900})
     with pytest.raises(ScenarioError, match="solvr"):
         _cfg({"solvr": "highs"})
-    sized = _cfg({"size_plant": True, "capex_eur_per_kwp": 900, "roof_area_m2": 2000, "peak_power_kwp_per_m2": 0.2,
-                  "max_peak_power_kwp": 500})
+    sized = _cfg(
+        {
+            "size_plant": True,
+            "capex_eur_per_kwp": 900,
+            "roof_area_m2": 2000,
+            "peak_power_kwp_per_m2": 0.2,
+            "max_peak_power_kwp": 500,
+        }
+    )
     assert sized.max_size_kwp() == pytest.approx(400)
     assert _cfg({}).precision() == pytest.approx(0.001)
 
@@ -367,15 +401,23 @@ def test_dynamic_target_out_of_reach_names_the_venue():
     # venue 2 pays 50 €/yr to take part and saves at most 0.1 €/kWh × 3 kWh = 0.30 €: net −49.70 €
     P = np.array([5.0, 5.0, 5.0])
     C = np.ones((2, 3))
-    with pytest.raises(OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any dynamic key"):
-        solve_dynamic_key(P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True)
+    with pytest.raises(
+        OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any dynamic key"
+    ):
+        solve_dynamic_key(
+            P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True
+        )
 
 
 def test_static_target_out_of_reach_names_the_venue():
     P = np.array([5.0, 5.0, 5.0])
     C = np.ones((2, 3))
-    with pytest.raises(OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any static key"):
-        solve_static_key(P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True)
+    with pytest.raises(
+        OptimisationError, match=r"venue 2' can save at most -49\.70 €/yr with any static key"
+    ):
+        solve_static_key(
+            P, C, 0.2, internal_price_eur_per_kwh=0.1, fixed_cost_eur=[0.0, 50.0], no_loss=True
+        )
 
 
 def test_rounding_picks_the_best_grid_neighbour_by_brute_force():
@@ -396,7 +438,10 @@ def test_rounding_picks_the_best_grid_neighbour_by_brute_force():
         if cand.sum() <= 1 + 1e-9:
             best = max(best, value_direct(cand, P, C, price))
     assert value_direct(rounded, P, C, price) == pytest.approx(best, rel=1e-12)
-    assert value_direct(rounded, P, C, price) >= value_direct(floor_coefficients(k, 0.001), P, C, price) - 1e-12
+    assert (
+        value_direct(rounded, P, C, price)
+        >= value_direct(floor_coefficients(k, 0.001), P, C, price) - 1e-12
+    )
 
 
 @settings(max_examples=10, deadline=None)
@@ -409,12 +454,16 @@ def test_no_loss_with_fixed_costs_matches_2d_grid_search(seed):
     internal = 0.05
     full = ((price - internal) * np.minimum(P, C)).sum(axis=1)
     fixed = 0.3 * full
-    res = solve_static_key(P, C, price, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, no_loss=True)
+    res = solve_static_key(
+        P, C, price, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, no_loss=True
+    )
     best, _ = _grid_best(P, C, price, np.full_like(price, internal), fixed, steps=800)
     assert (res.savings_eur >= -1e-7).all()
     assert res.objective_eur >= best - 1e-9
     if np.isfinite(best):
-        assert res.objective_eur <= best * (1 + 0.01)  # a 1/800 grid comes within 1 % of the optimum
+        assert res.objective_eur <= best * (
+            1 + 0.01
+        )  # a 1/800 grid comes within 1 % of the optimum
 
 
 def _nonconcave_case():
@@ -438,7 +487,7 @@ def test_nonconcave_savings_ranges_are_exact():
     parts = f.superlevel_intervals(0.5, row=0)
     assert len(parts) == 2
     np.testing.assert_allclose(parts[0], [1 / 6, 0.38], atol=1e-12)  # 3k = .5; .9 − 5(k − .3) = .5
-    np.testing.assert_allclose(parts[1], [0.56, 1.0], atol=1e-12)     # −.1 + 10(k − .5) = .5
+    np.testing.assert_allclose(parts[1], [0.56, 1.0], atol=1e-12)  # −.1 + 10(k − .5) = .5
 
 
 def _grid_best(P, C, imp, internal, fixed, steps=2000):
@@ -457,7 +506,9 @@ def _grid_best(P, C, imp, internal, fixed, steps=2000):
 
 def test_no_loss_with_nonconcave_savings_matches_grid_search():
     P, C, imp, internal, fixed = _nonconcave_case()
-    res = solve_static_key(P, C, imp, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, no_loss=True)
+    res = solve_static_key(
+        P, C, imp, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, no_loss=True
+    )
     best, _ = _grid_best(P, C, imp, internal, fixed)
     assert (res.savings_eur >= -1e-9).all()
     assert res.objective_eur >= best - 1e-9
@@ -467,7 +518,9 @@ def test_no_loss_with_nonconcave_savings_matches_grid_search():
 
 def test_maxmin_with_nonconcave_savings_matches_grid_search():
     P, C, imp, internal, fixed = _nonconcave_case()
-    res = solve_static_key(P, C, imp, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, maxmin=True)
+    res = solve_static_key(
+        P, C, imp, 0.0, internal_price_eur_per_kwh=internal, fixed_cost_eur=fixed, maxmin=True
+    )
     _, best_rel = _grid_best(P, C, imp, internal, fixed)
     assert res.min_relative_saving >= best_rel - 1e-12
     assert res.min_relative_saving <= best_rel + 1e-3
@@ -504,8 +557,15 @@ def _tou_instance(seed, n=4, t=144, k=3):
     return P, C, table[:, period]
 
 
-@pytest.mark.parametrize("options", [dict(), dict(vs_prorata=True, no_loss=True), dict(maxmin=True),
-                                     dict(equity_shares=[0.1, 0.2, 0.3, 0.2])])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(vs_prorata=True, no_loss=True),
+        dict(maxmin=True),
+        dict(equity_shares=[0.1, 0.2, 0.3, 0.2]),
+    ],
+)
 def test_aggregated_dynamic_lp_equals_interval_lp(options):
     # Two exact layouts of one LP: the yearly totals per price class (polymatroid of summed ranks)
     # and one variable per venue and interval must give the same optimum, and the aggregated one
@@ -525,7 +585,9 @@ def test_aggregated_dynamic_lp_equals_interval_lp(options):
     if options.get("maxmin"):
         assert agg.min_relative_saving == pytest.approx(full.min_relative_saving, rel=1e-6)
     if "equity_shares" in options:
-        assert (agg.savings_eur >= np.array(options["equity_shares"]) * agg.savings_eur.sum() - 1e-6).all()
+        assert (
+            agg.savings_eur >= np.array(options["equity_shares"]) * agg.savings_eur.sum() - 1e-6
+        ).all()
 
 
 @settings(max_examples=8, deadline=None)
@@ -538,4 +600,6 @@ def test_aggregated_dynamic_lp_maps_back_exactly(seed, n, k, maxmin):
     assert agg.objective_eur == pytest.approx(full.objective_eur, rel=1e-7, abs=1e-9)
     kk = agg.coefficients
     assert (kk.sum(axis=0) <= 1 + 1e-9).all()
-    assert float((price * np.minimum(kk * P, C)).sum()) == pytest.approx(agg.objective_eur, rel=1e-9, abs=1e-9)
+    assert float((price * np.minimum(kk * P, C)).sum()) == pytest.approx(
+        agg.objective_eur, rel=1e-9, abs=1e-9
+    )

@@ -28,7 +28,9 @@ def _week(scenario):
     rng = np.random.default_rng(0)
     names = scenario.venue_names
     scale = np.linspace(0.5, 2.0, len(names))
-    cons = pd.DataFrame(rng.uniform(5, 30, (len(index), len(names))) * scale, index=index, columns=names)
+    cons = pd.DataFrame(
+        rng.uniform(5, 30, (len(index), len(names))) * scale, index=index, columns=names
+    )
     return production, cons
 
 
@@ -46,8 +48,18 @@ def fake_energy(monkeypatch):
 def test_optimise_prints_key_and_writes_a_runnable_scenario(scenario_dir, fake_energy, capsys):
     out = scenario_dir / "optimised.toml"
     report_file = scenario_dir / "report.json"
-    code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--fairness", "no_loss", "--write", str(out),
-                 "--json", str(report_file)])
+    code = main(
+        [
+            "optimise",
+            str(scenario_dir / "greenkommon.toml"),
+            "--fairness",
+            "no_loss",
+            "--write",
+            str(out),
+            "--json",
+            str(report_file),
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     base = load_scenario(scenario_dir / "greenkommon.toml")
@@ -62,7 +74,9 @@ def test_optimise_prints_key_and_writes_a_runnable_scenario(scenario_dir, fake_e
     assert written.venue_names == base.venue_names
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert report["fairness"] == ["no_loss"]
-    np.testing.assert_allclose([report["coefficients_rounded"][n] for n in base.venue_names], k, atol=1e-9)
+    np.testing.assert_allclose(
+        [report["coefficients_rounded"][n] for n in base.venue_names], k, atol=1e-9
+    )
     assert min(report["savings_eur"].values()) >= 0
 
 
@@ -78,8 +92,10 @@ def test_optimise_errors_are_one_line(scenario_dir, fake_energy, capsys):
 
 def test_sizing_writes_scaled_plant(scenario_dir, fake_energy, capsys):
     extra = scenario_dir / "sized.toml"
-    extra.write_text('extends = "greenkommon.toml"\n[optimise]\ncapex_eur_per_kwp = 900.0\nmax_peak_power_kwp = 600.0\n',
-                     encoding="utf-8")
+    extra.write_text(
+        'extends = "greenkommon.toml"\n[optimise]\ncapex_eur_per_kwp = 900.0\nmax_peak_power_kwp = 600.0\n',
+        encoding="utf-8",
+    )
     out = scenario_dir / "sized_opt.toml"
     assert main(["optimise", str(extra), "--size", "--write", str(out)]) == 0
     written = load_scenario(out)
@@ -116,11 +132,19 @@ def test_scenario_prices_come_from_the_economics_stage_when_available(baseline_s
     contracts = [v.contract for v in scenario.venues]
     kwp = scenario.plant.peak_power_kwp
     if hasattr(economics, "allocated_kwh_value_eur_per_kwh"):
-        np.testing.assert_allclose(priced.value_eur_per_kwh, economics.allocated_kwh_value_eur_per_kwh(
-            production.index, contracts, scenario.prices, kwp, include_internal_price=False))
+        np.testing.assert_allclose(
+            priced.value_eur_per_kwh,
+            economics.allocated_kwh_value_eur_per_kwh(
+                production.index, contracts, scenario.prices, kwp, include_internal_price=False
+            ),
+        )
         saving = priced.value_eur_per_kwh - priced.internal_eur_per_kwh
-        np.testing.assert_allclose(saving, economics.allocated_kwh_value_eur_per_kwh(
-            production.index, contracts, scenario.prices, kwp, include_internal_price=True))
+        np.testing.assert_allclose(
+            saving,
+            economics.allocated_kwh_value_eur_per_kwh(
+                production.index, contracts, scenario.prices, kwp, include_internal_price=True
+            ),
+        )
     else:
         flat = scenario.prices.supply_price_eur_per_kwh
         np.testing.assert_allclose(priced.value_eur_per_kwh, flat)
@@ -167,8 +191,20 @@ def test_dynamic_key_is_written_as_a_key_file_run_can_read(scenario_dir, fake_en
 
     out = scenario_dir / "dyn.toml"
     report_file = scenario_dir / "dyn.json"
-    assert main(["optimise", str(scenario_dir / "greenkommon.toml"), "--dynamic", "--write", str(out),
-                 "--json", str(report_file)]) == 0
+    assert (
+        main(
+            [
+                "optimise",
+                str(scenario_dir / "greenkommon.toml"),
+                "--dynamic",
+                "--write",
+                str(out),
+                "--json",
+                str(report_file),
+            ]
+        )
+        == 0
+    )
     written = load_scenario(out)
     assert written.key.type == "dynamic"
     assert written.key.coefficients_file == scenario_dir / "dyn_key.csv"
@@ -180,4 +216,6 @@ def test_dynamic_key_is_written_as_a_key_file_run_can_read(scenario_dir, fake_en
     # the file holds the reported key: its production-weighted mean is the report's
     report = json.loads(report_file.read_text(encoding="utf-8"))
     weighted = (key.to_numpy() * production.to_numpy()[:, None]).sum(axis=0) / production.sum()
-    np.testing.assert_allclose(weighted, [report["weighted_coefficients"][n] for n in written.venue_names], atol=1e-9)
+    np.testing.assert_allclose(
+        weighted, [report["weighted_coefficients"][n] for n in written.venue_names], atol=1e-9
+    )

@@ -27,8 +27,13 @@ def test_bundled_year_static_key_meets_optimality_certificate(year):
     # definition; k optimal iff max right-derivative ≤ min left-derivative of venues with k > 0.
     scenario, p, c, priced = year
     w = priced.value_eur_per_kwh - priced.surplus_eur_per_kwh
-    res = solve_static_key(p, c, priced.value_eur_per_kwh, priced.surplus_eur_per_kwh,
-                           internal_price_eur_per_kwh=priced.internal_eur_per_kwh)
+    res = solve_static_key(
+        p,
+        c,
+        priced.value_eur_per_kwh,
+        priced.surplus_eur_per_kwh,
+        internal_price_eur_per_kwh=priced.internal_eur_per_kwh,
+    )
     k = res.coefficients
     n = len(k)
     right = np.array([(w[i] * p * (k[i] * p < c[i] - 1e-9)).sum() for i in range(n)])
@@ -49,9 +54,16 @@ def test_bundled_year_maxmin_cannot_be_improved_by_moving_one_step(year):
     scenario, p, c, priced = year
     sav_w = priced.value_eur_per_kwh - priced.internal_eur_per_kwh
     bill = priced.bill_without_eur
-    res = solve_static_key(p, c, priced.value_eur_per_kwh, priced.surplus_eur_per_kwh,
-                           internal_price_eur_per_kwh=priced.internal_eur_per_kwh, bill_without_eur=bill,
-                           no_loss=True, maxmin=True)
+    res = solve_static_key(
+        p,
+        c,
+        priced.value_eur_per_kwh,
+        priced.surplus_eur_per_kwh,
+        internal_price_eur_per_kwh=priced.internal_eur_per_kwh,
+        bill_without_eur=bill,
+        no_loss=True,
+        maxmin=True,
+    )
 
     def min_rel(k):
         s = (sav_w * np.minimum(k[:, None] * p, c)).sum(axis=1)
@@ -89,6 +101,10 @@ def test_bundled_year_sizing_writes_a_scenario_run_accepts(year, tmp_path, basel
     sized = load_scenario(out)
     assert sized.plant.peak_power_kwp == pytest.approx(report["peak_power_kwp"], rel=1e-6)
     factor = report["peak_power_kwp"] / scenario.plant.peak_power_kwp
-    assert sized.finance.loan_amount_eur == pytest.approx(scenario.finance.loan_amount_eur * factor, rel=1e-6)
+    assert sized.finance.loan_amount_eur == pytest.approx(
+        scenario.finance.loan_amount_eur * factor, rel=1e-6
+    )
     run = run_scenario(sized)
-    np.testing.assert_allclose(run.coefficients, list(report["coefficients_rounded"].values()), atol=1e-12)
+    np.testing.assert_allclose(
+        run.coefficients, list(report["coefficients_rounded"].values()), atol=1e-12
+    )

@@ -36,7 +36,9 @@ def test_wheel_contains_the_data_files(tmp_path):
     existed = {p: p.exists() for p in leftovers}
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     for path, was_there in existed.items():
         if not was_there:  # in-tree build artefacts of this test only

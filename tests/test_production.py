@@ -33,7 +33,9 @@ LAT, LON, ALT = 48.8967, 2.3776, 35.0
 
 
 def plant_of(*sections: RoofSection, **kw) -> PlantConfig:
-    return PlantConfig(name="test", latitude_deg=LAT, longitude_deg=LON, altitude_m=ALT, sections=sections, **kw)
+    return PlantConfig(
+        name="test", latitude_deg=LAT, longitude_deg=LON, altitude_m=ALT, sections=sections, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,10 @@ def test_contract_on_every_grid(synth, step):
 
 def test_steps_agree_on_energy(synth):
     plant = plant_of(RoofSection("e", 50.0, 10.0, 90.0), RoofSection("w", 50.0, 10.0, 270.0))
-    totals = {s: simulate_production(synth, plant, make_index(2026, s)).sum() for s in ("15min", "30min", "1h")}
+    totals = {
+        s: simulate_production(synth, plant, make_index(2026, s)).sum()
+        for s in ("15min", "30min", "1h")
+    }
     assert totals["15min"] == pytest.approx(totals["1h"], rel=0.005)
     assert totals["30min"] == pytest.approx(totals["1h"], rel=0.005)
 
@@ -85,8 +90,13 @@ def test_weather_must_cover_the_grid(synth):
 def test_sub_hourly_spread_conserves_hourly_irradiation(ghi, frac, step):
     hours = pd.date_range("2026-03-28 00:00", periods=48, freq="1h", tz="Europe/Paris")  # spans DST
     g = np.asarray(ghi)
-    w = pd.DataFrame({"ghi": g, "dhi": g * np.asarray(frac), "dni": 0.0, "temp_air": 10.0, "wind_speed": 2.0}, index=hours)
-    index = pd.date_range(hours[0], hours[-1] + pd.Timedelta(hours=1), freq=step, tz="Europe/Paris", inclusive="left")
+    w = pd.DataFrame(
+        {"ghi": g, "dhi": g * np.asarray(frac), "dni": 0.0, "temp_air": 10.0, "wind_speed": 2.0},
+        index=hours,
+    )
+    index = pd.date_range(
+        hours[0], hours[-1] + pd.Timedelta(hours=1), freq=step, tz="Europe/Paris", inclusive="left"
+    )
     grid = weather_on_grid(w, index, LAT, LON, ALT)
     key = index.tz_convert("UTC").floor("h")
     hourly_ghi = grid["ghi"].groupby(key).mean().to_numpy()
@@ -95,16 +105,22 @@ def test_sub_hourly_spread_conserves_hourly_irradiation(ghi, frac, step):
     # DHI too, except that a grazing beam (sun below 3.7°) is counted as diffuse
     cos_z = np.cos(np.radians(grid["zenith"].to_numpy()))
     high_sun = (pd.Series(cos_z >= 0.065).groupby(key).all()).to_numpy()
-    np.testing.assert_allclose(hourly_dhi[high_sun], w["dhi"].to_numpy()[high_sun], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        hourly_dhi[high_sun], w["dhi"].to_numpy()[high_sun], rtol=1e-9, atol=1e-9
+    )
     assert (hourly_dhi >= w["dhi"].to_numpy() - 1e-9).all()
     # closure of the components at each sub-interval
-    np.testing.assert_allclose(grid["dni"] * np.clip(cos_z, 0, None) + grid["dhi"], grid["ghi"], atol=1e-6)
+    np.testing.assert_allclose(
+        grid["dni"] * np.clip(cos_z, 0, None) + grid["dhi"], grid["ghi"], atol=1e-6
+    )
 
 
 def test_sub_hourly_shape_follows_the_sun():
     # a morning hour: the second half-hour has the sun higher, so more of the hour's GHI
     hours = pd.date_range("2026-06-21 00:00", periods=24, freq="1h", tz="Europe/Paris")
-    w = pd.DataFrame({"ghi": 100.0, "dhi": 50.0, "dni": 0.0, "temp_air": 15.0, "wind_speed": 1.0}, index=hours)
+    w = pd.DataFrame(
+        {"ghi": 100.0, "dhi": 50.0, "dni": 0.0, "temp_air": 15.0, "wind_speed": 1.0}, index=hours
+    )
     index = pd.date_range(hours[0], periods=48, freq="30min", tz="Europe/Paris")
     grid = weather_on_grid(w, index, LAT, LON, ALT)
     assert grid.loc["2026-06-21 08:30", "ghi"] > grid.loc["2026-06-21 08:00", "ghi"]
@@ -120,9 +136,19 @@ def test_pvwatts_chain_hand_computed_diffuse_hour():
     2004); PVWatts DC and inverter equations (Dobos 2014).
     """
     hours = pd.date_range("2026-06-21 00:00", periods=24, freq="1h", tz="Europe/Paris")
-    w = pd.DataFrame({"ghi": 200.0, "dhi": 200.0, "dni": 0.0, "temp_air": 20.0, "wind_speed": 1.0}, index=hours)
-    section = RoofSection("flat", 10.0, tilt_deg=0.0, azimuth_deg=180.0, losses_pct=10.0, dc_ac_ratio=1.2,
-                          gamma_pdc_pct_per_c=-0.37, inverter_efficiency_pct=96.0)
+    w = pd.DataFrame(
+        {"ghi": 200.0, "dhi": 200.0, "dni": 0.0, "temp_air": 20.0, "wind_speed": 1.0}, index=hours
+    )
+    section = RoofSection(
+        "flat",
+        10.0,
+        tilt_deg=0.0,
+        azimuth_deg=180.0,
+        losses_pct=10.0,
+        dc_ac_ratio=1.2,
+        gamma_pdc_pct_per_c=-0.37,
+        inverter_efficiency_pct=96.0,
+    )
     prod = simulate_production(w, plant_of(section), hours)
     e_eff = 200.0 * pvlib.iam.marion_diffuse("physical", 0.0)["sky"]
     t_module = 200.0 * math.exp(-3.56 - 0.075 * 1.0) + 20.0
@@ -178,7 +204,9 @@ def test_degradation_is_linear_from_commissioning(synth):
     index = make_index(2026, "1h")
     sec = RoofSection("s", 10.0, 15.0, 180.0)
     new = simulate_production(synth, plant_of(sec), index)
-    aged = simulate_production(synth, plant_of(sec, commissioning_year=2020, degradation_pct_per_year=0.5), index)
+    aged = simulate_production(
+        synth, plant_of(sec, commissioning_year=2020, degradation_pct_per_year=0.5), index
+    )
     # 6 years x 0.5 %/yr = 3 %
     np.testing.assert_allclose(aged.to_numpy(), 0.97 * new.to_numpy())
     assert degradation_factor(plant_of(sec, commissioning_year=2030), 2026) == 1.0
@@ -193,7 +221,9 @@ def test_host_load_is_served_first(synth, tmp_path):
     np.testing.assert_allclose(net.to_numpy(), np.clip(gross.to_numpy() - 10.0, 0, None))
     # same host load given as a file
     csv = tmp_path / "host.csv"
-    pd.DataFrame({"time": [t.isoformat() for t in index], "energy_kwh": 10.0}).to_csv(csv, index=False)
+    pd.DataFrame({"time": [t.isoformat() for t in index], "energy_kwh": 10.0}).to_csv(
+        csv, index=False
+    )
     from_file = simulate_production(synth, plant_of(sec, host_load_file=csv), index)
     np.testing.assert_allclose(from_file.to_numpy(), net.to_numpy())
 
@@ -201,7 +231,9 @@ def test_host_load_is_served_first(synth, tmp_path):
 def test_host_load_file_errors(tmp_path, synth):
     index = make_index(2026, "30min")
     csv = tmp_path / "host.csv"
-    pd.DataFrame({"time": [t.isoformat() for t in index[:-1]], "energy_kwh": 1.0}).to_csv(csv, index=False)
+    pd.DataFrame({"time": [t.isoformat() for t in index[:-1]], "energy_kwh": 1.0}).to_csv(
+        csv, index=False
+    )
     with pytest.raises(DataError, match="missing timestamp"):
         simulate_production(synth, plant_of(RoofSection("s", 1.0), host_load_file=csv), index)
 
@@ -229,8 +261,11 @@ def test_bundled_scenario_plant_reads_and_new_fields_validate(baseline_scenario_
     assert [s.losses_pct for s in sc.plant.sections] == [14.0, 14.0]
     from greenkommon._config import Section
 
-    raw = {"latitude_deg": 48.9, "longitude_deg": 2.3,
-           "sections": [{"peak_power_kwp": 10.0, "racking": "on_the_moon"}]}
+    raw = {
+        "latitude_deg": 48.9,
+        "longitude_deg": 2.3,
+        "sections": [{"peak_power_kwp": 10.0, "racking": "on_the_moon"}],
+    }
     with pytest.raises(ScenarioError, match="racking"):
         PlantConfig.from_section(Section(raw, "plant"))
     raw["sections"][0] = {"peak_power_kwp": 10.0, "soiling_pct": 3.0, "dc_ac_ratio": 1.3}
@@ -291,8 +326,12 @@ def test_seeds_spread_is_plausible():
     monthly sums are fixed, so only the weather sequence moves the yield: spread below 3 %."""
     index = make_index(2026, "1h")
     sec = RoofSection("s", 1.0, 10.0, 90.0)
-    yields = [production_per_kwp(synthetic_weather(LAT, LON, ALT, 2026, seed=s), plant_of(sec), index, sec).sum()
-              for s in range(6)]
+    yields = [
+        production_per_kwp(
+            synthetic_weather(LAT, LON, ALT, 2026, seed=s), plant_of(sec), index, sec
+        ).sum()
+        for s in range(6)
+    ]
     assert 0 < np.std(yields) / np.mean(yields) < 0.03
 
 
@@ -329,7 +368,10 @@ def test_production_summary_hand_example():
     s = pd.Series([1.0, 2.0, 4.0], index=idx)
     out = production_summary(s, 2.0)
     assert out["annual_energy_kwh"] == 7.0 and out["specific_yield_kwh_per_kwp"] == 3.5
-    assert out["monthly_energy_kwh"][:4] == [1.0, 2.0, 0.0, 4.0] and len(out["monthly_energy_kwh"]) == 12
+    assert (
+        out["monthly_energy_kwh"][:4] == [1.0, 2.0, 0.0, 4.0]
+        and len(out["monthly_energy_kwh"]) == 12
+    )
 
 
 def test_temperature_models_and_racking_order(synth):
@@ -342,7 +384,10 @@ def test_temperature_models_and_racking_order(synth):
         yields[model] = production_per_kwp(synth, plant_of(sec), index, sec).sum()
     assert max(yields.values()) / min(yields.values()) < 1.02, yields
     for model in ("sapm", "pvsyst"):
-        by_racking = [production_per_kwp(synth, plant_of(base), index,
-                                         replace(base, temperature_model=model, racking=r)).sum()
-                      for r in ("open_rack", "close_mount", "insulated_back")]
+        by_racking = [
+            production_per_kwp(
+                synth, plant_of(base), index, replace(base, temperature_model=model, racking=r)
+            ).sum()
+            for r in ("open_rack", "close_mount", "insulated_back")
+        ]
         assert by_racking[0] > by_racking[1] > by_racking[2], (model, by_racking)

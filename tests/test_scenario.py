@@ -31,23 +31,44 @@ def test_bundled_scenario_is_valid():
     ("body", "fragments"),
     [
         ('[key]\ntype = "magic"\n', ["key.type = 'magic'", "'prorata'", "'static'"]),
-        ("[[plant.sections]]\nname = 'x'\npeak_power_kwp = -5.0\n",
-         ["plant.sections[0].peak_power_kwp = -5.0", "> 0", "kWp"]),
-        ("[[plant.sections]]\nname = 'x'\npeak_power_kwp = 'big'\n",
-         ["plant.sections[0].peak_power_kwp = 'big'", "a number"]),
-        ('[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.5, "Villa Mais d\'Ici" = 0.3, '
-         '"le 6b" = 0.2, "Mains d\'Œuvres" = 0.1 }\n', ["key.coefficients", "sum to 1.1"]),
-        ('[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.5, "le 6b" = 0.2, '
-         '"Mains d\'Œuvres" = 0.1 }\n', ["key.coefficients.\"Villa Mais d'Ici\" is missing", "every venue"]),
-        ('[key]\ntype = "static"\ncoefficients = { "Nowhere" = 0.5 }\n', ["key.coefficients.'Nowhere'", "a venue of the scenario"]),
+        (
+            "[[plant.sections]]\nname = 'x'\npeak_power_kwp = -5.0\n",
+            ["plant.sections[0].peak_power_kwp = -5.0", "> 0", "kWp"],
+        ),
+        (
+            "[[plant.sections]]\nname = 'x'\npeak_power_kwp = 'big'\n",
+            ["plant.sections[0].peak_power_kwp = 'big'", "a number"],
+        ),
+        (
+            '[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.5, "Villa Mais d\'Ici" = 0.3, '
+            '"le 6b" = 0.2, "Mains d\'Œuvres" = 0.1 }\n',
+            ["key.coefficients", "sum to 1.1"],
+        ),
+        (
+            '[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.5, "le 6b" = 0.2, '
+            '"Mains d\'Œuvres" = 0.1 }\n',
+            ['key.coefficients."Villa Mais d\'Ici" is missing', "every venue"],
+        ),
+        (
+            '[key]\ntype = "static"\ncoefficients = { "Nowhere" = 0.5 }\n',
+            ["key.coefficients.'Nowhere'", "a venue of the scenario"],
+        ),
         ('[key]\ntype = "static"\n', ["key.coefficients is missing"]),
         ("[simulation]\nstep = '5min'\n", ["simulation.step = '5min'", "'30min'"]),
         ("[simulation]\nyear = 2026.5\n", ["simulation.year = 2026.5", "an integer"]),
         ("[plant]\npeak_power_kw = 100\n", ["plant.peak_power_kw", "a known field"]),
-        ("[[venues]]\nname = 'le 6b'\n[venues.load]\nannual_consumption_kwh = -1.0\n",
-         ["venues[2].load.annual_consumption_kwh = -1.0", "> 0"]),
-        ("[[venues]]\nname = 'New venue'\nlatitude_deg = 48.9\n", ["venues[4].longitude_deg is missing"]),
-        ("[prices]\ninternal_price_eur_per_kwh = -0.1\n", ["prices.internal_price_eur_per_kwh = -0.1", ">= 0"]),
+        (
+            "[[venues]]\nname = 'le 6b'\n[venues.load]\nannual_consumption_kwh = -1.0\n",
+            ["venues[2].load.annual_consumption_kwh = -1.0", "> 0"],
+        ),
+        (
+            "[[venues]]\nname = 'New venue'\nlatitude_deg = 48.9\n",
+            ["venues[4].longitude_deg is missing"],
+        ),
+        (
+            "[prices]\ninternal_price_eur_per_kwh = -0.1\n",
+            ["prices.internal_price_eur_per_kwh = -0.1", ">= 0"],
+        ),
     ],
 )
 def test_malformed_scenarios_name_file_field_value(tmp_path, body, fragments):
@@ -89,7 +110,7 @@ def test_extends_merges_tables_and_venues(tmp_path):
     path = write_override(
         tmp_path,
         '[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.1, "le 6b" = 0.5, "Mains d\'Œuvres" = 0.4 }\n'
-        "[[venues]]\nname = \"Villa Mais d'Ici\"\nremove = true\n"
+        '[[venues]]\nname = "Villa Mais d\'Ici"\nremove = true\n'
         "[[venues]]\nname = 'le 6b'\n[venues.load]\nannual_consumption_kwh = 123456.0\n",
     )
     sc = load_scenario(path)
@@ -126,7 +147,7 @@ def test_cli_prints_one_line_error(tmp_path, capsys):
 
 def test_removing_a_venue_drops_it_from_venue_keyed_tables(tmp_path):
     base = load_scenario(BASE)
-    path = write_override(tmp_path, "[[venues]]\nname = \"Villa Mais d'Ici\"\nremove = true\n")
+    path = write_override(tmp_path, '[[venues]]\nname = "Villa Mais d\'Ici"\nremove = true\n')
     sc = load_scenario(path)
     assert "Villa Mais d'Ici" not in sc.venue_names
     raw_equity = base.raw.get("finance", {}).get("equity_eur", {})

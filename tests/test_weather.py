@@ -57,7 +57,9 @@ def synth() -> pd.DataFrame:
 def _check_contract(data: pd.DataFrame, year: int, tz: str = "Europe/Paris") -> None:
     assert list(data.columns) == list(WEATHER_COLUMNS)
     assert str(data.index.tz) == tz
-    expected = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="1h", tz=tz, inclusive="left")
+    expected = pd.date_range(
+        f"{year}-01-01", f"{year + 1}-01-01", freq="1h", tz=tz, inclusive="left"
+    )
     assert data.index.equals(expected)
     assert not data.isna().any().any()
     assert (data[["ghi", "dni", "dhi"]] >= 0).all().all()
@@ -74,7 +76,9 @@ def test_bundled_climatology_is_the_reference_table():
 
 def test_climatology_errors_name_the_field(tmp_path):
     bad = tmp_path / "c.toml"
-    bad.write_text('source = "x"\nghi_kwh_per_m2 = [1, 2]\ntemp_air_c = [0,0,0,0,0,0,0,0,0,0,0,0]\n')
+    bad.write_text(
+        'source = "x"\nghi_kwh_per_m2 = [1, 2]\ntemp_air_c = [0,0,0,0,0,0,0,0,0,0,0,0]\n'
+    )
     with pytest.raises(Exception, match="ghi_kwh_per_m2"):
         load_climatology(bad)
     with pytest.raises(DataError, match="not found"):
@@ -115,8 +119,11 @@ def test_synthetic_physical_bounds(synth):
     # closure of the decomposition: GHI = DNI cos(z) + DHI
     cos_z = np.cos(np.radians(geo["zenith"].to_numpy()))
     day = cos_z > 0.1
-    np.testing.assert_allclose((synth["dni"] * cos_z + synth["dhi"]).to_numpy()[day],
-                               synth["ghi"].to_numpy()[day], atol=1.0)
+    np.testing.assert_allclose(
+        (synth["dni"] * cos_z + synth["dhi"]).to_numpy()[day],
+        synth["ghi"].to_numpy()[day],
+        atol=1.0,
+    )
 
 
 def test_synthetic_is_not_an_average_day(synth):
@@ -151,7 +158,9 @@ def test_daily_variability_close_to_reference_year(shared_dir, synth):
     geo = _sky_geometry(LAT, LON, ALT, 2026, "Europe/Paris")
 
     def daily_kt_std(data: pd.DataFrame) -> pd.Series:
-        frame = pd.DataFrame({"g": data["ghi"].to_numpy(), "e": geo["e0h"].to_numpy()}, index=data.index)
+        frame = pd.DataFrame(
+            {"g": data["ghi"].to_numpy(), "e": geo["e0h"].to_numpy()}, index=data.index
+        )
         daily = frame.resample("D").sum()
         kt = daily["g"] / daily["e"]
         return kt.groupby(kt.index.month).std()
@@ -162,7 +171,10 @@ def test_daily_variability_close_to_reference_year(shared_dir, synth):
     assert abs(syn_std.mean() / ref_std.mean() - 1) < 0.20, (syn_std.mean(), ref_std.mean())
     assert (abs(syn_std - ref_std) < 0.07).all(), pd.DataFrame({"syn": syn_std, "ref": ref_std})
     # averaged over ten seeds the generator's variability stays in the same band
-    many = pd.concat([daily_kt_std(synthetic_weather(LAT, LON, ALT, 2026, seed=s)) for s in range(10, 20)], axis=1)
+    many = pd.concat(
+        [daily_kt_std(synthetic_weather(LAT, LON, ALT, 2026, seed=s)) for s in range(10, 20)],
+        axis=1,
+    )
     assert abs(many.mean(axis=1).mean() / ref_std.mean() - 1) < 0.20
 
 
@@ -233,7 +245,9 @@ def test_read_pvgis_hourly_csv_sample():
     sp = pvlib.solarposition.get_solarposition(data.index + pd.Timedelta(minutes=30), 48.897, 2.378)
     cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))
     noon = data.index.hour == 12
-    np.testing.assert_allclose(data["dni"].to_numpy()[noon], raw["Gb(i)"].to_numpy()[noon] / cos_z[noon])
+    np.testing.assert_allclose(
+        data["dni"].to_numpy()[noon], raw["Gb(i)"].to_numpy()[noon] / cos_z[noon]
+    )
 
 
 def test_pvgis_tmy_csv_rolled_onto_leap_and_dst_year(tmp_path):
@@ -244,13 +258,23 @@ def test_pvgis_tmy_csv_rolled_onto_leap_and_dst_year(tmp_path):
     idx = pd.date_range("2026-01-01", periods=8760, freq="1h", tz="UTC")
     vals = src.reindex(idx).ffill().bfill()
     years = {m: (2007 + m) for m in range(1, 13)}  # mixed source years, as PVGIS does
-    lines = ["Latitude (decimal degrees): 48.897", "Longitude (decimal degrees): 2.378",
-             "Elevation (m): 35", "month,year"] + [f"{m},{y}" for m, y in years.items()]
+    lines = [
+        "Latitude (decimal degrees): 48.897",
+        "Longitude (decimal degrees): 2.378",
+        "Elevation (m): 35",
+        "month,year",
+    ] + [f"{m},{y}" for m, y in years.items()]
     lines.append("time(UTC),T2m,RH,G(h),Gb(n),Gd(h),IR(h),WS10m,WD10m,SP")
     for t, r in zip(idx, vals.itertuples(), strict=True):
         stamp = t.replace(year=years[t.month]).strftime("%Y%m%d:%H%M")
-        lines.append(f"{stamp},{r.temp_air:.2f},80,{r.ghi:.2f},{r.dni:.2f},{r.dhi:.2f},300,{r.wind_speed:.2f},200,101300")
-    lines += ["", "T2m: 2-m air temperature (degree Celsius)", "G(h): Global irradiance on the horizontal plane (W/m2)"]
+        lines.append(
+            f"{stamp},{r.temp_air:.2f},80,{r.ghi:.2f},{r.dni:.2f},{r.dhi:.2f},300,{r.wind_speed:.2f},200,101300"
+        )
+    lines += [
+        "",
+        "T2m: 2-m air temperature (degree Celsius)",
+        "G(h): Global irradiance on the horizontal plane (W/m2)",
+    ]
     path = tmp_path / "tmy.csv"
     path.write_text("\r\n".join(lines) + "\r\n")
     data, meta = read_weather_file(path)
@@ -263,13 +287,20 @@ def test_pvgis_tmy_csv_rolled_onto_leap_and_dst_year(tmp_path):
     feb29 = rolled.loc["2024-02-29 01:00":"2024-02-29 23:00", "ghi"].to_numpy()
     np.testing.assert_array_equal(feb28, feb29)
     # summer time: 1 July 14:00 CEST is 12:00 UTC in the TMY
-    src_val = data.loc[data.index[(data.index.month == 7) & (data.index.day == 1) & (data.index.hour == 12)][0], "ghi"]
+    src_val = data.loc[
+        data.index[(data.index.month == 7) & (data.index.day == 1) & (data.index.hour == 12)][0],
+        "ghi",
+    ]
     assert rolled.loc["2024-07-01 14:00+02:00", "ghi"] == src_val
     # local 1 Jan 00:00 CET = 31 Dec 23:00 UTC: wraps to the end of the TMY
-    last = data.loc[data.index[(data.index.month == 12) & (data.index.day == 31) & (data.index.hour == 23)][0]]
+    last = data.loc[
+        data.index[(data.index.month == 12) & (data.index.day == 31) & (data.index.hour == 23)][0]
+    ]
     assert rolled.iloc[0]["temp_air"] == last["temp_air"]
     # rolling keeps every record of the TMY (one extra day in a leap year)
-    assert rolled["ghi"].sum() == pytest.approx(data["ghi"].sum() + feb28.sum() + rolled.loc["2024-02-29 00:00", "ghi"], rel=1e-9)
+    assert rolled["ghi"].sum() == pytest.approx(
+        data["ghi"].sum() + feb28.sum() + rolled.loc["2024-02-29 00:00", "ghi"], rel=1e-9
+    )
 
 
 @settings(max_examples=15, deadline=None)
@@ -304,8 +335,9 @@ def test_csv_round_trip(tmp_path, synth):
     path = write_weather_csv(synth, meta, tmp_path / "w.csv")
     data, meta2 = read_weather_csv(path)
     assert meta2["latitude"] == LAT and meta2["source"] == "test"
-    pd.testing.assert_frame_equal(data.tz_convert("Europe/Paris"), synth, atol=1e-3, check_freq=False,
-                                  check_index_type=False)
+    pd.testing.assert_frame_equal(
+        data.tz_convert("Europe/Paris"), synth, atol=1e-3, check_freq=False, check_index_type=False
+    )
     assert not list(tmp_path.glob("*.tmp"))
 
 
@@ -322,8 +354,10 @@ def test_csv_requires_offsets_and_columns(tmp_path):
 
 def test_csv_completes_the_third_component(tmp_path):
     path = tmp_path / "two.csv"
-    path.write_text("# latitude = 48.9\n# longitude = 2.37\ntime,dni,dhi,temp_air\n"
-                    "2026-06-21T11:00+00:00,800,100,20\n2026-06-21T12:00+00:00,700,120,21\n")
+    path.write_text(
+        "# latitude = 48.9\n# longitude = 2.37\ntime,dni,dhi,temp_air\n"
+        "2026-06-21T11:00+00:00,800,100,20\n2026-06-21T12:00+00:00,700,120,21\n"
+    )
     data, _ = read_weather_csv(path)
     sp = pvlib.solarposition.get_solarposition(data.index + pd.Timedelta(minutes=30), 48.9, 2.37)
     expected = 800 * math.cos(math.radians(sp["zenith"].iloc[0])) + 100
@@ -339,7 +373,9 @@ def test_load_weather_synthetic_contract():
 
 
 def test_load_weather_file(shared_dir):
-    cfg = WeatherConfig(source="file", file=shared_dir / "data" / "weather" / "FRA_Paris.Orly.071490_IWEC.epw")
+    cfg = WeatherConfig(
+        source="file", file=shared_dir / "data" / "weather" / "FRA_Paris.Orly.071490_IWEC.epw"
+    )
     data, meta = load_weather(cfg, LAT, LON, ALT, 2026, "Europe/Paris")
     _check_contract(data, 2026)
     assert meta["source"].startswith("EPW") and meta["latitude"] == pytest.approx(48.73)
@@ -399,7 +435,9 @@ def test_seed_helper_monthly_cv():
     same = synthetic_weather_for_seed(7)
     pd.testing.assert_frame_equal(same, synthetic_weather(LAT, LON, ALT, 2026, seed=7))
     varied = synthetic_weather_for_seed(7, monthly_cv=0.1)
-    ratio = (varied["ghi"].groupby(varied.index.month).sum() / 1000.0).to_numpy() / np.asarray(H1A_GHI_KWH)
+    ratio = (varied["ghi"].groupby(varied.index.month).sum() / 1000.0).to_numpy() / np.asarray(
+        H1A_GHI_KWH
+    )
     assert 0.7 <= ratio.min() and ratio.max() <= 1.3 and ratio.std() > 0.01
     pd.testing.assert_frame_equal(varied, synthetic_weather_for_seed(7, monthly_cv=0.1))
     with pytest.raises(DataError, match="monthly_factors"):
@@ -412,7 +450,9 @@ def test_dirint_decomposition_keeps_closure():
     cos_z = np.clip(np.cos(np.radians(geo["zenith"].to_numpy())), 0, None)
     np.testing.assert_allclose(data["dni"] * cos_z + data["dhi"], data["ghi"], atol=1e-6)
     assert (data["dhi"] >= -1e-9).all()
-    assert data["ghi"].sum() == pytest.approx(synthetic_weather(LAT, LON, ALT, 2026, seed=1)["ghi"].sum())
+    assert data["ghi"].sum() == pytest.approx(
+        synthetic_weather(LAT, LON, ALT, 2026, seed=1)["ghi"].sum()
+    )
 
 
 def test_multi_year_series_uses_latest_complete_year():
@@ -527,12 +567,15 @@ def test_sampled_year_reaches_its_monthly_targets_and_is_reproducible(synth):
     np.testing.assert_allclose(monthly, target, rtol=1e-9)
     assert np.abs(monthly / np.asarray(H1A_GHI_KWH) - 1).max() > 0.05  # it does vary
     pd.testing.assert_frame_equal(a, synthetic_weather_for_seed(3, variability=True))
-    pd.testing.assert_frame_equal(a, synthetic_weather(LAT, LON, ALT, 2026, seed=3, interannual=True))
+    pd.testing.assert_frame_equal(
+        a, synthetic_weather(LAT, LON, ALT, 2026, seed=3, interannual=True)
+    )
     b = synthetic_weather(LAT, LON, ALT, 2026, seed=4, interannual=True)
     assert a["ghi"].sum() != b["ghi"].sum()
     # sd 0: the sampled year is the typical year, bit for bit
     pd.testing.assert_frame_equal(
-        synthetic_weather(LAT, LON, ALT, 2026, seed=1, interannual=True, annual_sd_pct=0.0), synth,
+        synthetic_weather(LAT, LON, ALT, 2026, seed=1, interannual=True, annual_sd_pct=0.0),
+        synth,
         check_exact=True,
     )
     # the default year stays the typical one: climatology sums to the rounding of the file
@@ -570,7 +613,9 @@ def test_weather_config_interannual_fields(tmp_path):
     from greenkommon._config import Section
     from greenkommon.errors import ScenarioError
 
-    cfg = WeatherConfig.from_section(Section({"interannual_variability": True, "interannual_sd_pct": 5}, "weather"))
+    cfg = WeatherConfig.from_section(
+        Section({"interannual_variability": True, "interannual_sd_pct": 5}, "weather")
+    )
     assert cfg.interannual_variability and cfg.interannual_sd_pct == 5.0
     assert WeatherConfig.from_section(Section({}, "weather")).interannual_variability is False
     with pytest.raises(ScenarioError, match="interannual_sd_pct"):
@@ -578,7 +623,9 @@ def test_weather_config_interannual_fields(tmp_path):
     with pytest.raises(ScenarioError, match="interannual_variability"):
         WeatherConfig.from_section(Section({"interannual_variability": "yes"}, "weather"))
     with pytest.raises(ScenarioError, match="interannual_sd_pct"):
-        WeatherConfig.from_section(Section({"interannual_variability": True, "interannual_sd_pct": -1}, "weather"))
+        WeatherConfig.from_section(
+            Section({"interannual_variability": True, "interannual_sd_pct": -1}, "weather")
+        )
     data, meta = load_weather(cfg, LAT, LON, ALT, 2026)
     expected = synthetic_weather(LAT, LON, ALT, 2026, seed=1, interannual=True, annual_sd_pct=5.0)
     pd.testing.assert_frame_equal(data, expected)
@@ -595,13 +642,16 @@ def test_climatology_interannual_table_validation(tmp_path):
     with pytest.raises(DataError, match="interannual_sd_pct"):
         synthetic_weather(LAT, LON, ALT, 2026, seed=1, climatology=bare, interannual=True)
     # an explicit figure works without one in the climatology
-    ok = synthetic_weather(LAT, LON, ALT, 2026, seed=1, climatology=bare, interannual=True, annual_sd_pct=3.0)
+    ok = synthetic_weather(
+        LAT, LON, ALT, 2026, seed=1, climatology=bare, interannual=True, annual_sd_pct=3.0
+    )
     assert ok["ghi"].sum() > 0
     # monthly figures only: the annual sd of independent months, hand case with equal months
     # is c/√12 when every month has the same sum; here H varies so use the formula
     monthly = _h1a_clim_without_interannual(
-        tmp_path, '[interannual]\nghi_monthly_sd_pct = [20, 20, 15, 12, 10, 10, 10, 10, 12, 15, 20, 20]\n'
-        'source = "test figures"\n'
+        tmp_path,
+        "[interannual]\nghi_monthly_sd_pct = [20, 20, 15, 12, 10, 10, 10, 10, 12, 15, 20, 20]\n"
+        'source = "test figures"\n',
     )
     clim = load_climatology(monthly)
     h = np.asarray(H1A_GHI_KWH)
@@ -609,9 +659,11 @@ def test_climatology_interannual_table_validation(tmp_path):
     assert clim.annual_sd_pct() == pytest.approx(math.sqrt(((h * m) ** 2).sum()) / h.sum())
     np.testing.assert_allclose(clim.monthly_sd_fraction(), m / 100)
     for extra, match in (
-        ('[interannual]\nghi_annual_sd_pct = 4\n', "source"),
-        ('[interannual]\nghi_annual_sd_pct = 4\nghi_monthly_sd_pct = [1,1,1,1,1,1,1,1,1,1,1,1]\nsource = "x"\n',
-         "not both"),
+        ("[interannual]\nghi_annual_sd_pct = 4\n", "source"),
+        (
+            '[interannual]\nghi_annual_sd_pct = 4\nghi_monthly_sd_pct = [1,1,1,1,1,1,1,1,1,1,1,1]\nsource = "x"\n',
+            "not both",
+        ),
         ('[interannual]\nghi_annual_sd_pct = -4\nsource = "x"\n', "ghi_annual_sd_pct"),
         ('[interannual]\nghi_anual_sd_pct = 4\nsource = "x"\n', "ghi_anual_sd_pct"),
     ):

@@ -49,15 +49,23 @@ def main(shared: Path) -> None:
 
     print(f"RT2012 time base detected: {rt_meta['time_reference']}\n")
     print("### Monthly global horizontal irradiation [kWh/m²]\n")
-    print("| month | climatology (H1a table) | synthetic seed 1 | RT2012 H1a (standard time) | IWEC Orly |")
+    print(
+        "| month | climatology (H1a table) | synthetic seed 1 | RT2012 H1a (standard time) | IWEC Orly |"
+    )
     print("|---|---|---|---|---|")
     cols = [np.asarray(clim.ghi_kwh_per_m2), monthly_ghi(syn[1]), monthly_ghi(rt), monthly_ghi(iw)]
     for m in range(12):
         print(f"| {MONTHS[m]} | " + " | ".join(f"{c[m]:.1f}" for c in cols) + " |")
     print("| year | " + " | ".join(f"{c.sum():.1f}" for c in cols) + " |\n")
 
-    geometries = {"flat": [(0, 180)], "south 15°": [(15, 180)], "south 38°": [(38, 180)],
-                  "east 10°": [(10, 90)], "west 10°": [(10, 270)], "east-west 10° (bundled plant)": [(10, 90), (10, 270)]}
+    geometries = {
+        "flat": [(0, 180)],
+        "south 15°": [(15, 180)],
+        "south 38°": [(38, 180)],
+        "east 10°": [(10, 90)],
+        "west 10°": [(10, 270)],
+        "east-west 10° (bundled plant)": [(10, 90), (10, 270)],
+    }
 
     def yield_of(w: pd.DataFrame, geom: list[tuple[int, int]]) -> pd.Series:
         parts = []
@@ -67,8 +75,12 @@ def main(shared: Path) -> None:
             parts.append(production_per_kwp(w, plant, index, sec))
         return sum(parts) / len(parts)
 
-    print("### Specific yield [kWh/kWp], PVWatts defaults (14.08 % losses, DC/AC 1.2, SAPM open rack, Perez)\n")
-    print("| plant | synthetic seed 1 | synthetic 20 seeds mean ± sd | RT2012 H1a | IWEC Orly | seed 1 vs RT2012 |")
+    print(
+        "### Specific yield [kWh/kWp], PVWatts defaults (14.08 % losses, DC/AC 1.2, SAPM open rack, Perez)\n"
+    )
+    print(
+        "| plant | synthetic seed 1 | synthetic 20 seeds mean ± sd | RT2012 H1a | IWEC Orly | seed 1 vs RT2012 |"
+    )
     print("|---|---|---|---|---|---|")
     monthly_rows = {}
     for name, geom in geometries.items():
@@ -76,8 +88,10 @@ def main(shared: Path) -> None:
         totals = np.array([y.sum() for y in ys])
         ref = yield_of(rt, geom)
         iwy = yield_of(iw, geom).sum()
-        print(f"| {name} | {totals[0]:.0f} | {totals.mean():.0f} ± {totals.std():.0f} | {ref.sum():.0f} | {iwy:.0f} | "
-              f"{100 * (totals[0] / ref.sum() - 1):+.1f} % |")
+        print(
+            f"| {name} | {totals[0]:.0f} | {totals.mean():.0f} ± {totals.std():.0f} | {ref.sum():.0f} | {iwy:.0f} | "
+            f"{100 * (totals[0] / ref.sum() - 1):+.1f} % |"
+        )
         if name in ("south 38°", "east-west 10° (bundled plant)"):
             s1 = ys[0].groupby(ys[0].index.month).sum().to_numpy()
             r = ref.groupby(ref.index.month).sum().to_numpy()
@@ -89,11 +103,17 @@ def main(shared: Path) -> None:
         print(f"| {name} | " + " | ".join(f"{v:+.1f}" for v in row) + " |")
 
     def kt_std(w: pd.DataFrame) -> pd.Series:
-        f = pd.DataFrame({"g": w["ghi"].to_numpy(), "e": geo["e0h"].to_numpy()}, index=w.index).resample("D").sum()
+        f = (
+            pd.DataFrame({"g": w["ghi"].to_numpy(), "e": geo["e0h"].to_numpy()}, index=w.index)
+            .resample("D")
+            .sum()
+        )
         kt = f["g"] / f["e"]
         return kt.groupby(kt.index.month).std()
 
-    print("\n### Day-to-day variability: standard deviation of the daily clearness index per month [-]\n")
+    print(
+        "\n### Day-to-day variability: standard deviation of the daily clearness index per month [-]\n"
+    )
     many = pd.concat([kt_std(syn[s]) for s in SEEDS], axis=1).mean(axis=1)
     cols = [kt_std(syn[1]), many, kt_std(rt), kt_std(iw)]
     print("| month | synthetic seed 1 | synthetic 20-seed mean | RT2012 H1a | IWEC Orly |")

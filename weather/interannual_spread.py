@@ -53,16 +53,20 @@ def main(n: int = 200) -> None:
     for seed in range(1, n + 1):
         y = wx.synthetic_weather(LAT, LON, ALT, 2026, seed=seed, climatology=clim, interannual=True)
         rows["sampled"].append(y["ghi"].groupby(y.index.month).sum().to_numpy() / 1000.0)
-    print(f"{n} seeds; climatology {clim.name}, annual {h.sum():.1f} kWh/m2, "
-          f"configured annual sd {clim.annual_sd_pct():.2f} %, monthly sd "
-          f"{100 * clim.monthly_sd_fraction()[0]:.2f} %")
+    print(
+        f"{n} seeds; climatology {clim.name}, annual {h.sum():.1f} kWh/m2, "
+        f"configured annual sd {clim.annual_sd_pct():.2f} %, monthly sd "
+        f"{100 * clim.monthly_sd_fraction()[0]:.2f} %"
+    )
     for name, sums in rows.items():
         sums = np.asarray(sums)
         annual = sums.sum(axis=1)
         cv = 100 * sums.std(axis=0, ddof=1) / sums.mean(axis=0)
-        print(f"{name:8s} annual mean {annual.mean():7.1f} kWh/m2 ({100 * (annual.mean() / h.sum() - 1):+.2f} %), "
-              f"sd {100 * annual.std(ddof=1) / annual.mean():.2f} %; monthly sd [%] "
-              + " ".join(f"{v:.1f}" for v in cv))
+        print(
+            f"{name:8s} annual mean {annual.mean():7.1f} kWh/m2 ({100 * (annual.mean() / h.sum() - 1):+.2f} %), "
+            f"sd {100 * annual.std(ddof=1) / annual.mean():.2f} %; monthly sd [%] "
+            + " ".join(f"{v:.1f}" for v in cv)
+        )
 
 
 if __name__ == "__main__":

@@ -30,21 +30,38 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Example: greenkommon optimise scenarios/greenkommon.toml --fairness no_loss,maxmin --write scenarios/optimised.toml",
     )
     p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument("--fairness", metavar="LIST",
-                   help="comma-separated fairness options: no_loss (no venue worse off than without the "
-                        "operation), vs_prorata (than under the pro-rata key), equity_shares (savings >= the "
-                        "shares of [optimise.equity_shares]), maxmin (maximise the minimum relative saving); "
-                        "'none' clears the scenario's list")
-    p.add_argument("--dynamic", action="store_true", help="optimise a dynamic key (one coefficient per venue and interval)")
-    p.add_argument("--size", action="store_true",
-                   help="optimise the plant size [kWp] with the static key (needs a size limit in [optimise]; "
-                        "the plant's cost comes from [finance] unless [optimise] capex_eur_per_kwp is set)")
-    p.add_argument("--method", choices=("choose", "simplex", "ipm"), help="HiGHS algorithm (default: the scenario's, ipm)")
+    p.add_argument(
+        "--fairness",
+        metavar="LIST",
+        help="comma-separated fairness options: no_loss (no venue worse off than without the "
+        "operation), vs_prorata (than under the pro-rata key), equity_shares (savings >= the "
+        "shares of [optimise.equity_shares]), maxmin (maximise the minimum relative saving); "
+        "'none' clears the scenario's list",
+    )
+    p.add_argument(
+        "--dynamic",
+        action="store_true",
+        help="optimise a dynamic key (one coefficient per venue and interval)",
+    )
+    p.add_argument(
+        "--size",
+        action="store_true",
+        help="optimise the plant size [kWp] with the static key (needs a size limit in [optimise]; "
+        "the plant's cost comes from [finance] unless [optimise] capex_eur_per_kwp is set)",
+    )
+    p.add_argument(
+        "--method",
+        choices=("choose", "simplex", "ipm"),
+        help="HiGHS algorithm (default: the scenario's, ipm)",
+    )
     p.add_argument("--no-round", action="store_true", help="keep the coefficients unrounded")
-    p.add_argument("--write", metavar="NEW.toml",
-                   help="write a scenario extending the input one with the optimised key (static: in the "
-                        "file; dynamic: in NEW_key.csv next to it) and plant size; `greenkommon run NEW.toml` "
-                        "simulates it")
+    p.add_argument(
+        "--write",
+        metavar="NEW.toml",
+        help="write a scenario extending the input one with the optimised key (static: in the "
+        "file; dynamic: in NEW_key.csv next to it) and plant size; `greenkommon run NEW.toml` "
+        "simulates it",
+    )
     p.add_argument("--json", metavar="FILE", help="also write the optimiser report as JSON")
     p.set_defaults(func=run)
 
@@ -56,12 +73,18 @@ def _config(scenario, args):
     cfg = scenario.optimise
     changes = {}
     if args.fairness is not None:
-        names = tuple(f.strip() for f in args.fairness.split(",") if f.strip() and f.strip() != "none")
+        names = tuple(
+            f.strip() for f in args.fairness.split(",") if f.strip() and f.strip() != "none"
+        )
         bad = [f for f in names if f not in FAIRNESS_OPTIONS]
         if bad:
-            raise ScenarioError(f"--fairness {args.fairness!r}: unknown option {bad[0]!r}; expected among {', '.join(FAIRNESS_OPTIONS)}")
+            raise ScenarioError(
+                f"--fairness {args.fairness!r}: unknown option {bad[0]!r}; expected among {', '.join(FAIRNESS_OPTIONS)}"
+            )
         if "equity_shares" in names and not cfg.equity_shares:
-            raise ScenarioError(f"--fairness equity_shares: {scenario.file}: [optimise.equity_shares] is missing")
+            raise ScenarioError(
+                f"--fairness equity_shares: {scenario.file}: [optimise.equity_shares] is missing"
+            )
         changes["fairness"] = names
     if args.dynamic:
         changes["model"] = "dynamic"
@@ -71,8 +94,10 @@ def _config(scenario, args):
         changes["round_keys"] = False
     if args.size:
         if cfg.max_size_kwp() == float("inf"):
-            raise ScenarioError(f"--size: {scenario.file}: [optimise] needs a size limit: max_peak_power_kwp "
-                                "(or roof_area_m2 and peak_power_kwp_per_m2)")
+            raise ScenarioError(
+                f"--size: {scenario.file}: [optimise] needs a size limit: max_peak_power_kwp "
+                "(or roof_area_m2 and peak_power_kwp_per_m2)"
+            )
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
         changes["size_plant"] = True
@@ -94,7 +119,11 @@ def _atomic_write(path: Path, text: str) -> None:
 def format_report(report: dict, names: list[str]) -> str:
     """Printed summary of an optimiser report."""
     lines = []
-    title = {"static": "static key", "dynamic": "dynamic key", "sizing": "plant size and static key"}[report["model"]]
+    title = {
+        "static": "static key",
+        "dynamic": "dynamic key",
+        "sizing": "plant size and static key",
+    }[report["model"]]
     fair = ", ".join(report["fairness"]) or "none"
     lines.append(f"optimised {title} (fairness: {fair})")
     if report.get("peak_power_kwp") is not None:
@@ -104,35 +133,53 @@ def format_report(report: dict, names: list[str]) -> str:
     if "coefficients_rounded" in report:
         head = f"{'venue':<{width}}  {'key %':>8}  {'optimal %':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
     else:
-        head = f"{'venue':<{width}}  {'key % (*)':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
+        head = (
+            f"{'venue':<{width}}  {'key % (*)':>10}  {'savings €/yr':>13}  {'vs pro-rata €/yr':>17}"
+        )
     lines.append(head)
     lines.append("-" * len(head))
     for n in names:
         sav = report["savings_eur"][n]
         diff = sav - report["prorata_savings_eur"][n]
         if "coefficients_rounded" in report:
-            lines.append(f"{n:<{width}}  {100 * report['coefficients_rounded'][n]:>8.1f}  {100 * report['coefficients'][n]:>10.4f}"
-                         f"  {sav:>13,.2f}  {diff:>+17,.2f}")
+            lines.append(
+                f"{n:<{width}}  {100 * report['coefficients_rounded'][n]:>8.1f}  {100 * report['coefficients'][n]:>10.4f}"
+                f"  {sav:>13,.2f}  {diff:>+17,.2f}"
+            )
         else:
-            lines.append(f"{n:<{width}}  {100 * report['weighted_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}")
+            lines.append(
+                f"{n:<{width}}  {100 * report['weighted_coefficients'][n]:>10.2f}  {sav:>13,.2f}  {diff:>+17,.2f}"
+            )
     total = sum(report["savings_eur"].values())
     total_pr = sum(report["prorata_savings_eur"].values())
     pad = 20 if "coefficients_rounded" in report else 10
     lines.append("-" * len(head))
-    lines.append(f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}")
+    lines.append(
+        f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}"
+    )
     lines.append("")
     if "weighted_coefficients" in report:
-        lines.append("(*) dynamic key: coefficients weighted by production (share of the year's production)")
-    lines.append("savings: each venue's bill reduction against no operation, net of the internal price it pays; "
-                 "vs pro-rata: against Enedis's default key")
-    lines.append(f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
-                 f"{report['optimiser_value_eur']:,.2f}, re-simulated {report['resimulated_value_eur']:,.2f}, "
-                 f"pro-rata key {report['prorata_value_eur']:,.2f}")
+        lines.append(
+            "(*) dynamic key: coefficients weighted by production (share of the year's production)"
+        )
+    lines.append(
+        "savings: each venue's bill reduction against no operation, net of the internal price it pays; "
+        "vs pro-rata: against Enedis's default key"
+    )
+    lines.append(
+        f"collective value (self-consumed kWh at import price over surplus value) [€/yr]: optimiser "
+        f"{report['optimiser_value_eur']:,.2f}, re-simulated {report['resimulated_value_eur']:,.2f}, "
+        f"pro-rata key {report['prorata_value_eur']:,.2f}"
+    )
     if report.get("min_relative_saving") is not None:
-        lines.append(f"minimum relative saving (maxmin): {100 * report['min_relative_saving']:.3f} % of the bill")
+        lines.append(
+            f"minimum relative saving (maxmin): {100 * report['min_relative_saving']:.3f} % of the bill"
+        )
     st = report["stats"]
-    lines.append(f"LP: {st['n_variables']} variables, {st['n_constraints']} constraints, {st['n_solves']} solve(s), "
-                 f"build {st['build_s']:.3f} s, solve {st['solve_s']:.3f} s")
+    lines.append(
+        f"LP: {st['n_variables']} variables, {st['n_constraints']} constraints, {st['n_solves']} solve(s), "
+        f"build {st['build_s']:.3f} s, solve {st['solve_s']:.3f} s"
+    )
     for note in report["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -165,18 +212,25 @@ def run(args: argparse.Namespace) -> int:
         base = Path(args.scenario)
         if out.resolve().parent != base.resolve().parent:
             rel = os.path.relpath(base.resolve(), out.resolve().parent)
-            warnings.warn(f"{out}: written outside the folder of {base.name}; relative paths of the scenario chain "
-                          "are resolved from each file's own folder, keep the chain in one folder", GreenkommonWarning,
-                          stacklevel=1)
+            warnings.warn(
+                f"{out}: written outside the folder of {base.name}; relative paths of the scenario chain "
+                "are resolved from each file's own folder, keep the chain in one folder",
+                GreenkommonWarning,
+                stacklevel=1,
+            )
         else:
             rel = base.name
         key_file = None
         if result.coefficients.ndim == 2:
             key_path = out.with_name(out.stem + "_key.csv")
-            write_dynamic_key(key_path, result.coefficients, production_kwh, scenario.venue_names, cfg.precision())
+            write_dynamic_key(
+                key_path, result.coefficients, production_kwh, scenario.venue_names, cfg.precision()
+            )
             key_file = key_path.name
             print(f"\ndynamic key written to {key_path}")
-        _atomic_write(out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file))
+        _atomic_write(
+            out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file)
+        )
         print(f"\nscenario written to {out} (run it with: greenkommon run {out})")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

@@ -23,10 +23,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument("--weather", metavar="FILE", help="weather file replacing the scenario's [weather]")
-    p.add_argument("--seed", type=int, metavar="N", help="seed of the synthetic weather year (overrides the scenario)")
-    p.add_argument("--json", action="store_true",
-                   help='print {"annual_energy_kwh", "specific_yield_kwh_per_kwp", "monthly_energy_kwh": [12]}')
+    p.add_argument(
+        "--weather", metavar="FILE", help="weather file replacing the scenario's [weather]"
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seed of the synthetic weather year (overrides the scenario)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"annual_energy_kwh", "specific_yield_kwh_per_kwp", "monthly_energy_kwh": [12]}',
+    )
     p.set_defaults(func=run)
 
 
@@ -52,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         wcfg = replace(wcfg, seed=args.seed)
     sim, plant = scenario.simulation, scenario.plant
-    weather, meta = load_weather(wcfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m,
-                                 sim.year, sim.timezone)
+    weather, meta = load_weather(
+        wcfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
+    )
     index = make_index(sim.year, sim.step, sim.timezone)
     production = simulate_production(weather, plant, index)
     summary = production_summary(production, plant.peak_power_kwp)
@@ -62,20 +73,32 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = sys.stdout
     print(f"{scenario.name}: {plant.name}", file=out)
-    print(f"plant {plant.peak_power_kwp:,.1f} kWp in {len(plant.sections)} section(s); "
-          f"weather: {meta.get('source')}; year {sim.year}, step {sim.step}", file=out)
+    print(
+        f"plant {plant.peak_power_kwp:,.1f} kWp in {len(plant.sections)} section(s); "
+        f"weather: {meta.get('source')}; year {sim.year}, step {sim.step}",
+        file=out,
+    )
     print(f"annual energy     {summary['annual_energy_kwh']:>12,.0f} kWh", file=out)
     print(f"specific yield    {summary['specific_yield_kwh_per_kwp']:>12,.1f} kWh/kWp", file=out)
     sections = simulate_sections(weather, plant, index)
     gross = float(sections.to_numpy().sum())
     if gross > summary["annual_energy_kwh"] + 1e-6:
-        print(f"gross AC energy   {gross:>12,.0f} kWh (host consumes {gross - summary['annual_energy_kwh']:,.0f} kWh behind its meter)", file=out)
+        print(
+            f"gross AC energy   {gross:>12,.0f} kWh (host consumes {gross - summary['annual_energy_kwh']:,.0f} kWh behind its meter)",
+            file=out,
+        )
     print("", file=out)
-    print(f"{'section':<12}{'kWp':>8}{'tilt':>6}{'azim':>6}{'losses %':>10}{'DC/AC':>7}{'kWh':>12}{'kWh/kWp':>9}", file=out)
+    print(
+        f"{'section':<12}{'kWp':>8}{'tilt':>6}{'azim':>6}{'losses %':>10}{'DC/AC':>7}{'kWh':>12}{'kWh/kWp':>9}",
+        file=out,
+    )
     for sec, col in zip(plant.sections, sections.columns, strict=True):
         e = float(sections[col].sum())
-        print(f"{sec.name[:12]:<12}{sec.peak_power_kwp:>8,.1f}{sec.tilt_deg:>6.0f}{sec.azimuth_deg:>6.0f}"
-              f"{loss_breakdown(sec)['total']:>10.2f}{sec.dc_ac_ratio:>7.2f}{e:>12,.0f}{e / sec.peak_power_kwp:>9.1f}", file=out)
+        print(
+            f"{sec.name[:12]:<12}{sec.peak_power_kwp:>8,.1f}{sec.tilt_deg:>6.0f}{sec.azimuth_deg:>6.0f}"
+            f"{loss_breakdown(sec)['total']:>10.2f}{sec.dc_ac_ratio:>7.2f}{e:>12,.0f}{e / sec.peak_power_kwp:>9.1f}",
+            file=out,
+        )
     print("", file=out)
     print(f"{'month':<6}{'energy kWh':>14}{'kWh/kWp':>10}", file=out)
     for m, e in enumerate(summary["monthly_energy_kwh"], start=1):

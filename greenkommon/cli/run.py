@@ -20,10 +20,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
     p.add_argument("--out", metavar="DIR", help="write results to DIR (replaced atomically)")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
-                   help="time-series file format in DIR (default: csv)")
-    p.add_argument("--brief", action="store_true",
-                   help="print only the per-venue table and the collective line")
+    p.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="time-series file format in DIR (default: csv)",
+    )
+    p.add_argument(
+        "--brief",
+        action="store_true",
+        help="print only the per-venue table and the collective line",
+    )
     p.set_defaults(func=run)
 
 
@@ -55,8 +62,10 @@ def run(args: argparse.Namespace) -> int:
         print(format_eligibility(result.extras["eligibility"]))
         fin = result.extras["finance"]
         print()
-        print(f"Finance over {scenario.finance.lifetime_years} years (supply-price escalation cases; "
-              f"details: greenkommon finance {args.scenario}):")
+        print(
+            f"Finance over {scenario.finance.lifetime_years} years (supply-price escalation cases; "
+            f"details: greenkommon finance {args.scenario}):"
+        )
         print(format_metrics(fin))
     if args.out:
         out = write_results(result, args.out, fmt=args.format)

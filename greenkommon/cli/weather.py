@@ -27,13 +27,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--lat", type=float, required=True, help="latitude [deg, north positive]")
     f.add_argument("--lon", type=float, required=True, help="longitude [deg, east positive]")
-    f.add_argument("--years", type=int, nargs=2, metavar=("START", "END"),
-                   help="hourly series for these years instead of a TMY")
-    f.add_argument("--out", metavar="FILE", help="output CSV (default: weather/pvgis_<kind>_<lat>_<lon>.csv)")
+    f.add_argument(
+        "--years",
+        type=int,
+        nargs=2,
+        metavar=("START", "END"),
+        help="hourly series for these years instead of a TMY",
+    )
+    f.add_argument(
+        "--out", metavar="FILE", help="output CSV (default: weather/pvgis_<kind>_<lat>_<lon>.csv)"
+    )
     f.set_defaults(func=run_fetch)
 
-    i = wsub.add_parser("info", help="print location and monthly irradiation of a weather file",
-                        description="Read a weather file (any supported format) and print its monthly GHI and temperature.")
+    i = wsub.add_parser(
+        "info",
+        help="print location and monthly irradiation of a weather file",
+        description="Read a weather file (any supported format) and print its monthly GHI and temperature.",
+    )
     i.add_argument("file", help="weather file")
     i.set_defaults(func=run_info)
 
@@ -42,12 +52,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the synthetic year of a seed as CSV",
         description="Generate the offline synthetic year (monthly climatology + stochastic model) and write it as CSV.",
     )
-    s.add_argument("--lat", type=float, default=48.8967, help="latitude [deg] (default: the bundled plant)")
+    s.add_argument(
+        "--lat", type=float, default=48.8967, help="latitude [deg] (default: the bundled plant)"
+    )
     s.add_argument("--lon", type=float, default=2.3776, help="longitude [deg]")
     s.add_argument("--altitude", type=float, default=35.0, help="altitude [m]")
     s.add_argument("--year", type=int, default=2026, help="calendar year (default 2026)")
     s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    s.add_argument("--climatology", metavar="TOML", help="monthly climatology (default: weather/climatology_saint_denis.toml)")
+    s.add_argument(
+        "--climatology",
+        metavar="TOML",
+        help="monthly climatology (default: weather/climatology_saint_denis.toml)",
+    )
     s.add_argument("--out", metavar="FILE", required=True, help="output CSV")
     s.set_defaults(func=run_synth)
 
@@ -55,7 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _print_monthly(data, meta) -> None:  # noqa: ANN001
-    print(f"source: {meta.get('source')}  lat {meta.get('latitude')}  lon {meta.get('longitude')}  alt {meta.get('altitude')}")
+    print(
+        f"source: {meta.get('source')}  lat {meta.get('latitude')}  lon {meta.get('longitude')}  alt {meta.get('altitude')}"
+    )
     print(f"{len(data)} hours from {data.index[0].isoformat()} to {data.index[-1].isoformat()}")
     monthly = data.groupby(data.index.month)
     ghi = monthly["ghi"].sum() / 1000.0
@@ -79,7 +97,11 @@ def run_fetch(args: argparse.Namespace) -> int:
 
     kind = "hourly" if args.years else "tmy"
     data, meta = fetch_pvgis(args.lat, args.lon, years=tuple(args.years) if args.years else None)
-    out = Path(args.out) if args.out else WEATHER_DIR / f"pvgis_{kind}_{args.lat:.4f}_{args.lon:.4f}.csv"
+    out = (
+        Path(args.out)
+        if args.out
+        else WEATHER_DIR / f"pvgis_{kind}_{args.lat:.4f}_{args.lon:.4f}.csv"
+    )
     write_weather_csv(data, meta, out)
     print(f"saved {len(data)} hours to {out}", file=sys.stderr)
     return 0
@@ -94,10 +116,21 @@ def run_synth(args: argparse.Namespace) -> int:
     )
 
     clim = load_climatology(args.climatology or DEFAULT_CLIMATOLOGY)
-    data = synthetic_weather(args.lat, args.lon, args.altitude, args.year, "Europe/Paris", seed=args.seed,
-                             climatology=clim)
-    meta = {"latitude": args.lat, "longitude": args.lon, "altitude": args.altitude,
-            "source": f"greenkommon synthetic year (seed {args.seed}, climatology {clim.name})"}
+    data = synthetic_weather(
+        args.lat,
+        args.lon,
+        args.altitude,
+        args.year,
+        "Europe/Paris",
+        seed=args.seed,
+        climatology=clim,
+    )
+    meta = {
+        "latitude": args.lat,
+        "longitude": args.lon,
+        "altitude": args.altitude,
+        "source": f"greenkommon synthetic year (seed {args.seed}, climatology {clim.name})",
+    }
     write_weather_csv(data, meta, Path(args.out))
     print(f"saved {len(data)} hours to {args.out}", file=sys.stderr)
     return 0

@@ -33,8 +33,10 @@ def format_table(rows: list[list[str]], header: list[str], align: str | None = N
     """Plain-text table; ``align`` is one ``<``/``>`` per column (default: first left, rest right)."""
     align = align or "<" + ">" * (len(header) - 1)
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
     def line(cells: list[str]) -> str:
         return "  ".join(f"{str(c):{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
+
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
@@ -44,16 +46,42 @@ def format_run_summary(result: ScenarioResult) -> str:
     venues = result.venue_summary()
     coll = result.collective_summary()
     sc = result.scenario
-    header = ["venue", "consumption kWh", "allocated solar kWh", "grid import kWh", "self-suff. %",
-              "bill without €", "bill with €", "savings €/yr"]
+    header = [
+        "venue",
+        "consumption kWh",
+        "allocated solar kWh",
+        "grid import kWh",
+        "self-suff. %",
+        "bill without €",
+        "bill with €",
+        "savings €/yr",
+    ]
     rows = []
     for name, r in venues.iterrows():
-        rows.append([str(name), _fmt_num(r.consumption_kwh), _fmt_num(r.allocated_kwh),
-                     _fmt_num(r.grid_import_kwh), _fmt_num(r.self_sufficiency_pct, 1),
-                     _fmt_num(r.bill_without_eur), _fmt_num(r.bill_with_eur), _fmt_num(r.savings_eur)])
-    rows.append(["ALL VENUES", _fmt_num(coll["consumption_kwh"]), _fmt_num(coll["allocated_kwh"]),
-                 _fmt_num(coll["consumption_kwh"] - coll["allocated_kwh"]), _fmt_num(coll["self_sufficiency_pct"], 1),
-                 _fmt_num(coll["bill_without_eur"]), _fmt_num(coll["bill_with_eur"]), _fmt_num(coll["savings_eur"])])
+        rows.append(
+            [
+                str(name),
+                _fmt_num(r.consumption_kwh),
+                _fmt_num(r.allocated_kwh),
+                _fmt_num(r.grid_import_kwh),
+                _fmt_num(r.self_sufficiency_pct, 1),
+                _fmt_num(r.bill_without_eur),
+                _fmt_num(r.bill_with_eur),
+                _fmt_num(r.savings_eur),
+            ]
+        )
+    rows.append(
+        [
+            "ALL VENUES",
+            _fmt_num(coll["consumption_kwh"]),
+            _fmt_num(coll["allocated_kwh"]),
+            _fmt_num(coll["consumption_kwh"] - coll["allocated_kwh"]),
+            _fmt_num(coll["self_sufficiency_pct"], 1),
+            _fmt_num(coll["bill_without_eur"]),
+            _fmt_num(coll["bill_with_eur"]),
+            _fmt_num(coll["savings_eur"]),
+        ]
+    )
     head = (
         f"{sc.name} — {sc.simulation.year}, step {sc.simulation.step}, key '{sc.key.type}', "
         f"weather: {result.weather_meta.get('source', '?')}"
@@ -65,7 +93,9 @@ def format_run_summary(result: ScenarioResult) -> str:
     )
     lines = [head, "", format_table(rows, header), "", collective]
     if result.coefficients is not None:
-        shares = ", ".join(f"{n} {100 * c:.1f} %" for n, c in zip(sc.venue_names, result.coefficients, strict=True))
+        shares = ", ".join(
+            f"{n} {100 * c:.1f} %" for n, c in zip(sc.venue_names, result.coefficients, strict=True)
+        )
         lines.append(f"Key coefficients: {shares}.")
     return "\n".join(lines)
 
@@ -137,10 +167,13 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
             "key": sc.key.type,
             "weather_source": result.weather_meta.get("source"),
             "collective": {k: _jsonable(v) for k, v in result.collective_summary().items()},
-            "coefficients": None if result.coefficients is None
+            "coefficients": None
+            if result.coefficients is None
             else dict(zip(sc.venue_names, map(float, result.coefficients), strict=True)),
         }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old")
             if old.exists():
