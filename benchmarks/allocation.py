@@ -9,7 +9,10 @@ production above the loads so every cap and every redistribution round is exerci
 * **sweep**: :func:`greenkommon.allocation.allocate_batch_kpis` over S plant sizes (and, for
   the static and redistributed keys, S different coefficient vectors) in KPI mode, vs the numpy
   twin :func:`greenkommon.allocation.reference.batch_kpis` (chunks of scenarios broadcast at
-  once). The twin is timed on a subset of the scenarios and scaled linearly (its cost is
+  once). Static, pro-rata and dynamic keys are timed twice: ``sweep_kpi`` runs the rule at every
+  interval (``method='direct'``: the compiled kernel against the twin of the same loop),
+  ``sweep_bp`` reads sorted breakpoints (``method='breakpoints'``: an algorithmic gain, the twin
+  is still the per-interval rule). The twin is timed on a subset of the scenarios and scaled linearly (its cost is
   linear in S; the subset size is reported);
 * **compile**: first call of every kernel in a fresh process with an empty numba cache (JIT
   compile), then in a second fresh process with that cache (load only: what a CLI run pays
@@ -172,46 +175,75 @@ def bench_sweep(
         elif key == "priority":
             kw["order"] = orders
 
-        def run_numba(kw=kw, key=key):
-            return al.allocate_batch_kpis(
-                per_kwp, loads, key, peak_power_kwp=peak, price_eur_per_kwh=price, **kw
-            )
-
-        t_numba, cpu_numba = _best_wall_cpu(run_numba, repeat)
-        got = run_numba()
-        # the twin on the first ``m`` scenarios, scaled to the whole sweep
+        # the same twin timing serves both methods of the numba path
         m = min(numpy_scenarios, n_scenarios)
-        kw_m = dict(kw)
-        if key in ("static", "redistributed"):
-            kw_m["coefficients"] = coefs[:m]
-        elif label == "priority":
-            kw_m["order"] = orders[:m]
-        b = al._batch_inputs(
-            per_kwp, loads, key, kw_m.get("coefficients"), kw_m.get("order"), peak[:m], price
+        methods = (
+            ("direct", "breakpoints") if key in ("static", "prorata", "dynamic") else ("direct",)
         )
-        t_numpy_m = _best(lambda b=b: ref.batch_kpis(b), max(1, repeat - 1))
-        alloc_m, value_m, surplus_m = ref.batch_kpis(b)
-        rel = float(np.max(np.abs(got.allocated_kwh[:m] - alloc_m) / np.maximum(alloc_m, 1.0)))
-        t_numpy = t_numpy_m * n_scenarios / m
-        rows.append(
-            {
-                "key": label,
-                "mode": "sweep_kpi",
-                "scenarios": n_scenarios,
-                "venues": n,
-                "steps": t,
-                "numba_s": t_numba,
-                "numba_cpu_s": cpu_numba,
-                "numpy_s": t_numpy,
-                "numpy_measured_on_scenarios": m,
-                "ratio": t_numpy / t_numba,
-                "numba_ns_per_venue_step": t_numba / (n_scenarios * n * t) * 1e9,
-                "numpy_ns_per_venue_step": t_numpy / (n_scenarios * n * t) * 1e9,
-                "max_rel_diff_allocated": rel,
-                "target_sweep_met": t_numba < TARGET_SWEEP_S,
-            }
-        )
+        for method in methods:
+            rows.append(
+                _sweep_row(
+                    label,
+                    key,
+                    method,
+                    kw,
+                    per_kwp,
+                    loads,
+                    peak,
+                    price,
+                    coefs,
+                    orders,
+                    m,
+                    n_scenarios,
+                    repeat,
+                )
+            )
     return rows
+
+
+def _sweep_row(
+    label, key, method, kw, per_kwp, loads, peak, price, coefs, orders, m, n_scenarios, repeat
+) -> dict[str, Any]:
+    """One sweep row: ``allocate_batch_kpis(method=...)`` vs the numpy twin on ``m`` scenarios."""
+    n, t = loads.shape
+
+    def run_numba(kw=kw, key=key):
+        return al.allocate_batch_kpis(
+            per_kwp, loads, key, peak_power_kwp=peak, price_eur_per_kwh=price, method=method, **kw
+        )
+
+    t_numba, cpu_numba = _best_wall_cpu(run_numba, repeat)
+    got = run_numba()
+    # the twin on the first ``m`` scenarios, scaled to the whole sweep
+    kw_m = dict(kw)
+    if key in ("static", "redistributed"):
+        kw_m["coefficients"] = coefs[:m]
+    elif label == "priority":
+        kw_m["order"] = orders[:m]
+    b = al._batch_inputs(
+        per_kwp, loads, key, kw_m.get("coefficients"), kw_m.get("order"), peak[:m], price
+    )
+    t_numpy_m = _best(lambda b=b: ref.batch_kpis(b), max(1, repeat - 1))
+    alloc_m, value_m, surplus_m = ref.batch_kpis(b)
+    rel = float(np.max(np.abs(got.allocated_kwh[:m] - alloc_m) / np.maximum(alloc_m, 1.0)))
+    t_numpy = t_numpy_m * n_scenarios / m
+    return {
+        "key": label,
+        "mode": "sweep_kpi" if method == "direct" else "sweep_bp",
+        "method": method,
+        "scenarios": n_scenarios,
+        "venues": n,
+        "steps": t,
+        "numba_s": t_numba,
+        "numba_cpu_s": cpu_numba,
+        "numpy_s": t_numpy,
+        "numpy_measured_on_scenarios": m,
+        "ratio": t_numpy / t_numba,
+        "numba_ns_per_venue_step": t_numba / (n_scenarios * n * t) * 1e9,
+        "numpy_ns_per_venue_step": t_numpy / (n_scenarios * n * t) * 1e9,
+        "max_rel_diff_allocated": rel,
+        "target_sweep_met": t_numba < TARGET_SWEEP_S,
+    }
 
 
 _COMPILE_SNIPPET = textwrap.dedent(

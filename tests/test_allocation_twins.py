@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 from greenkommon import allocation as al
 from greenkommon.allocation import reference as ref
+from greenkommon.errors import DataError
 
 TOL = 1e-9
 
@@ -227,8 +228,20 @@ def test_twin_floor():
     np.testing.assert_array_equal(al.floor_coefficients(coef), ref.floor_coefficients(coef))
 
 
-@pytest.mark.parametrize("key", ["static", "prorata", "redistributed", "priority", "dynamic"])
-def test_twin_batch_kpis(year, key):
+@pytest.mark.parametrize(
+    ("key", "method"),
+    [
+        ("static", "direct"),
+        ("static", "breakpoints"),
+        ("prorata", "direct"),
+        ("prorata", "breakpoints"),
+        ("dynamic", "direct"),
+        ("dynamic", "breakpoints"),
+        ("redistributed", "auto"),
+        ("priority", "auto"),
+    ],
+)
+def test_twin_batch_kpis(year, key, method):
     prod, cons = year
     per_kwp = prod / 60.0
     rng = np.random.default_rng(4)
@@ -243,7 +256,14 @@ def test_twin_batch_kpis(year, key):
         order = np.array([rng.permutation(4) for _ in range(s)])
     price = np.array([0.20, 0.18, 0.15, 0.22])
     k = al.allocate_batch_kpis(
-        per_kwp, cons, key, coef, order=order, peak_power_kwp=peak, price_eur_per_kwh=price
+        per_kwp,
+        cons,
+        key,
+        coef,
+        order=order,
+        peak_power_kwp=peak,
+        price_eur_per_kwh=price,
+        method=method,
     )
     b = al._batch_inputs(per_kwp, cons, key, coef, order, peak, price)
     alloc, value, surplus = ref.batch_kpis(b)
@@ -297,3 +317,56 @@ def test_batch_priority_shared_order(year):
             np.testing.assert_allclose(
                 k.surplus_kwh[j], one.surplus_kwh.sum(), rtol=1e-12, atol=1e-9
             )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 4),
+    t_len=st.integers(1, 12),
+    key=st.sampled_from(["static", "prorata", "dynamic"]),
+)
+def test_breakpoints_equal_direct_rule(data, n, t_len, key):
+    """Sorted breakpoints give the per-interval rule's totals, with zeros, ties and null shares."""
+    energy = st.one_of(st.just(0.0), st.floats(0.0, 50.0, allow_nan=False))
+    prod = np.array(data.draw(st.lists(energy, min_size=t_len, max_size=t_len)))
+    cons = np.array(data.draw(st.lists(energy, min_size=n * t_len, max_size=n * t_len))).reshape(
+        n, t_len
+    )
+    s = data.draw(st.integers(1, 5))
+    peak = np.array(data.draw(st.lists(st.floats(0.0, 3.0), min_size=s, max_size=s)))
+    coef = None
+    if key == "static":
+        raw = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=s * n, max_size=s * n)))
+        raw = raw.reshape(s, n)
+        coef = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1.0)
+    elif key == "dynamic":
+        raw = np.array(
+            data.draw(st.lists(st.floats(0.0, 1.0), min_size=n * t_len, max_size=n * t_len))
+        )
+        raw = raw.reshape(n, t_len)
+        coef = raw / np.maximum(raw.sum(axis=0, keepdims=True), 1.0)
+    price = np.array(data.draw(st.lists(st.floats(-1.0, 1.0), min_size=n, max_size=n)))
+    got = {
+        m: al.allocate_batch_kpis(
+            prod, cons, key, coef, peak_power_kwp=peak, price_eur_per_kwh=price, method=m
+        )
+        for m in ("direct", "breakpoints")
+    }
+    a, b = got["direct"], got["breakpoints"]
+    np.testing.assert_allclose(b.allocated_kwh, a.allocated_kwh, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.value_eur, a.value_eur, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.surplus_kwh, a.surplus_kwh, rtol=1e-9, atol=1e-9)
+    assert (b.allocated_kwh <= cons.sum(axis=1) + 1e-9).all()
+
+
+def test_breakpoints_refused_where_they_do_not_apply(year):
+    prod, cons = year
+    with pytest.raises(DataError, match="method = 'breakpoints'"):
+        al.allocate_batch_kpis(prod, cons, "redistributed", [0.25] * 4, method="breakpoints")
+    with pytest.raises(DataError, match="method = 'breakpoints'"):
+        al.allocate_batch_kpis(
+            np.stack([prod, prod]), cons, "static", [0.25] * 4, method="breakpoints"
+        )
+    with pytest.raises(DataError, match="method = 'fast'"):
+        al.allocate_batch_kpis(prod, cons, "static", [0.25] * 4, method="fast")

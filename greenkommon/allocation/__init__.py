@@ -813,6 +813,7 @@ def allocate_batch_kpis(
     order: Any = None,
     peak_power_kwp: Any = None,
     price_eur_per_kwh: Any = None,
+    method: str = "auto",
 ) -> BatchKPIs:
     """Evaluate S scenarios (keys or plant sizes) over the same loads, KPIs only, in parallel.
 
@@ -842,6 +843,11 @@ def allocate_batch_kpis(
     price_eur_per_kwh : float or array_like, shape (N,) or (N, T), optional
         Weight of each allocated kWh (typically the avoided import price) [€/kWh], so money KPIs
         need no (N, T) output.
+    method : {'auto', 'direct', 'breakpoints'}
+        ``direct`` runs the rule at every interval for every scenario (blocks of scenarios in
+        one ``prange``). ``breakpoints`` (static, prorata and dynamic keys over one production
+        curve) sorts each venue's breakpoints once and reads every scenario in O(N log T): see
+        Notes. ``auto`` picks ``breakpoints`` where it applies.
 
     Returns
     -------
@@ -855,6 +861,20 @@ def allocate_batch_kpis(
     :math:`\\sum_t A^s_{i,t}`, :math:`\\sum_t A^s_{i,t} w_{i,t}` and
     :math:`\\sum_t (P^s_t - \\sum_i A^s_{i,t})`; the totals equal those of :func:`allocate`.
 
+    Sorted breakpoints: with one production curve :math:`P_t` scaled by :math:`\\sigma_s`, each
+    term of the static, pro-rata and dynamic keys is a capped line in one scalar :math:`x`,
+    :math:`A_{i,t}(x) = \\min(x u_{i,t}, c_{i,t})` with :math:`c_{i,t} = C_{i,t}` and
+
+    - static: :math:`x = \\alpha_{s,i} \\sigma_s`, :math:`u_{i,t} = P_t`;
+    - dynamic: :math:`x = \\sigma_s`, :math:`u_{i,t} = \\alpha_{i,t} P_t`;
+    - pro rata: :math:`x = \\sigma_s`, :math:`u_{i,t} = C_{i,t} P_t / \\sum_k C_{k,t}`.
+
+    With the breakpoints :math:`b_{i,t} = c_{i,t} / u_{i,t}` sorted once per venue,
+    :math:`\\sum_t A_{i,t}(x) = \\sum_{b_{i,t} \\le x} c_{i,t} + x \\sum_{b_{i,t} > x} u_{i,t}`
+    (and the same with weights :math:`w_{i,t}`), a binary search per scenario and venue. The
+    surplus is :math:`\\sigma_s \\sum_t P_t - \\sum_i \\sum_t A_{i,t}` (Σ_i A_{i,t} ≤ P_t for these
+    keys). Exact up to the order of floating-point summation.
+
     References
     ----------
     Code de l'énergie, art. D315-4 and D315-6.
@@ -866,10 +886,28 @@ def allocate_batch_kpis(
     >>> k.surplus_kwh.tolist()
     [15.0, 0.0]
     """
+    if method not in ("auto", "direct", "breakpoints"):
+        raise DataError(f"method = {method!r}: expected 'auto', 'direct' or 'breakpoints'")
     b = _batch_inputs(
         production_kwh, consumption_kwh, key, coefficients, order, peak_power_kwp, price_eur_per_kwh
     )
     n_s, n = b.n_scenarios, b.consumption_kwh.shape[0]
+    by_breakpoints = key in ("static", "prorata", "dynamic") and b.production_kwh.shape[0] == 1
+    if method == "breakpoints" and not by_breakpoints:
+        raise DataError(
+            f"method = 'breakpoints': needs a static, prorata or dynamic key and one production "
+            f"curve; got key {key!r} with {b.production_kwh.shape[0]} production rows"
+        )
+    production_total = b.production_kwh.sum(axis=1)[b.production_row] * b.production_scale
+    if by_breakpoints and method != "direct":
+        allocated, value = _batch_by_breakpoints(b)
+        return BatchKPIs(
+            allocated_kwh=allocated,
+            value_eur=value,
+            surplus_kwh=np.maximum(production_total - allocated.sum(axis=1), 0.0),
+            production_kwh=production_total,
+            consumption_kwh=b.consumption_kwh.sum(axis=1),
+        )
     allocated = np.empty((n_s, n))
     value = np.empty((n_s, n))
     surplus = np.empty(n_s)
@@ -892,6 +930,33 @@ def allocate_batch_kpis(
         allocated_kwh=allocated,
         value_eur=value,
         surplus_kwh=surplus,
-        production_kwh=b.production_kwh.sum(axis=1)[b.production_row] * b.production_scale,
+        production_kwh=production_total,
         consumption_kwh=b.consumption_kwh.sum(axis=1),
     )
+
+
+def _batch_by_breakpoints(b: _BatchInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(S, N) allocated energy and value by sorted breakpoints (see :func:`allocate_batch_kpis`)."""
+    cons = b.consumption_kwh
+    n, t_len = cons.shape
+    p = b.production_kwh[0]
+    if b.key == "static":
+        slope = np.ascontiguousarray(np.broadcast_to(p, (n, t_len)))
+        x = b.coefficients * b.production_scale[:, None]
+    elif b.key == "dynamic":
+        slope = b.coefficients_by_step * p
+        x = np.repeat(b.production_scale[:, None], n, axis=1)
+    else:  # prorata
+        total = cons.sum(axis=0)
+        ratio = np.divide(p, total, out=np.zeros(t_len), where=total > 0)
+        slope = cons * ratio
+        x = np.repeat(b.production_scale[:, None], n, axis=1)
+    bp = np.empty((n, t_len))
+    sums = [np.empty((n, t_len + 1)) for _ in range(4)]
+    _kernels.breakpoint_tables(np.ascontiguousarray(slope), cons, b.price_eur_per_kwh, bp, *sums)
+    allocated = np.empty(x.shape)
+    value = np.empty(x.shape)
+    _kernels.breakpoint_kpis_kernel(bp, *sums, np.ascontiguousarray(x), allocated, value)
+    if not b.with_value:
+        value[:] = 0.0
+    return allocated, value

@@ -449,3 +449,63 @@ def batch_kpis_kernel(
                 allocated_out[s0 + k, i] = alloc[i, k]
                 value_out[s0 + k, i] = value[i, k]
             surplus_out[s0 + k] = surplus[k]
+
+
+# --------------------------------------------------------------------------------------------
+# batch KPIs by sorted breakpoints (static, prorata and dynamic keys over one production curve)
+# --------------------------------------------------------------------------------------------
+# For these keys every term is a capped line in one scalar of the scenario, A_{i,t}(x) =
+# min(x u_{i,t}, c_{i,t}): x = alpha_{s,i} sigma_s (static), sigma_s (prorata, dynamic), where
+# sigma_s scales the production. Sorting the breakpoints b_{i,t} = c_{i,t} / u_{i,t} once gives
+# sum_t A_{i,t}(x) = sum_{b_t <= x} c_t + x sum_{b_t > x} u_t, read in O(log T) per scenario.
+
+
+@njit(cache=True)
+def breakpoint_tables(
+    slope, cap, weight, bp_out, cum_cap_out, suf_slope_out, cum_wcap_out, suf_wslope_out
+):
+    """Sorted breakpoints and prefix/suffix sums of the capped lines min(x slope, cap), per venue.
+
+    ``slope``, ``cap``, ``weight`` are (N, T); outputs are (N, T) for ``bp_out`` and (N, T + 1)
+    for the sums (``cum_*`` over the capped terms b ≤ x, ``suf_*`` over the linear ones).
+    """
+    n, t_len = slope.shape
+    b = np.empty(t_len)
+    for i in range(n):
+        for t in range(t_len):
+            u = slope[i, t]
+            c = cap[i, t]
+            # a term with no slope or no cap is 0 for every x: file it as capped at c (0 or
+            # reached at once), so it only ever adds c * [x >= 0] = its true value min(0, c) = 0
+            b[t] = c / u if (u > 0.0 and c > 0.0) else 0.0
+        order = np.argsort(b, kind="mergesort")
+        cum_cap_out[i, 0] = 0.0
+        cum_wcap_out[i, 0] = 0.0
+        for j in range(t_len):
+            t = order[j]
+            bp_out[i, j] = b[t]
+            c = cap[i, t] if (slope[i, t] > 0.0 and cap[i, t] > 0.0) else 0.0
+            cum_cap_out[i, j + 1] = cum_cap_out[i, j] + c
+            cum_wcap_out[i, j + 1] = cum_wcap_out[i, j] + c * weight[i, t]
+        suf_slope_out[i, t_len] = 0.0
+        suf_wslope_out[i, t_len] = 0.0
+        for j in range(t_len - 1, -1, -1):
+            t = order[j]
+            u = slope[i, t] if (slope[i, t] > 0.0 and cap[i, t] > 0.0) else 0.0
+            suf_slope_out[i, j] = suf_slope_out[i, j + 1] + u
+            suf_wslope_out[i, j] = suf_wslope_out[i, j + 1] + u * weight[i, t]
+
+
+@njit(cache=True, parallel=True)
+def breakpoint_kpis_kernel(
+    bp, cum_cap, suf_slope, cum_wcap, suf_wslope, x, allocated_out, value_out
+):
+    """allocated_out[s, i] = F_i(x[s, i]) and value_out[s, i] = V_i(x[s, i]) from the tables of
+    :func:`breakpoint_tables`; each scenario writes only its own row."""
+    n_s, n = x.shape
+    for s in prange(n_s):
+        for i in range(n):
+            xi = x[s, i]
+            j = np.searchsorted(bp[i], xi, side="right")
+            allocated_out[s, i] = cum_cap[i, j] + xi * suf_slope[i, j]
+            value_out[s, i] = cum_wcap[i, j] + xi * suf_wslope[i, j]
