@@ -113,17 +113,26 @@ def _golden_payload(result) -> dict:
     }
 
 
-def test_golden_baseline(baseline, regen_golden):
-    path = GOLDEN / "greenkommon_baseline.json"
-    payload = _golden_payload(baseline)
-    if regen_golden or not path.exists():
-        if not regen_golden:
-            pytest.fail(f"{path} is missing: run pytest {__file__} --regen-golden and review it")
+@pytest.mark.parametrize(
+    "scenario_name", ["greenkommon", "key-redistributed", "plant-800kwp", "venue-leaves"]
+)
+def test_golden_scenarios(scenario_name, baseline, regen_golden):
+    scenario_file = Path(__file__).resolve().parents[1] / "scenarios" / f"{scenario_name}.toml"
+    result = (
+        baseline if scenario_name == "greenkommon" else run_scenario(load_scenario(scenario_file))
+    )
+    path = GOLDEN / f"{scenario_name}.json"
+    payload = _golden_payload(result)
+    if regen_golden:
         path.write_text(
-            json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+            json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
         )
-        pytest.skip("golden file regenerated")
+        pytest.skip(f"golden file {path.name} regenerated")
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run pytest {__file__} --regen-golden and review it")
     expected = json.loads(path.read_text(encoding="utf-8"))
+    assert set(payload["venues"]) == set(expected["venues"])
     for key, value in expected["collective"].items():
         assert payload["collective"][key] == pytest.approx(value, rel=1e-6, abs=1e-6), key
     for name, row in expected["venues"].items():
@@ -132,28 +141,3 @@ def test_golden_baseline(baseline, regen_golden):
                 name,
                 key,
             )
-
-
-def test_dynamic_key_file_round_trip(baseline, tmp_path, baseline_scenario_path):
-    """Export the baseline's allocation as a dynamic key (floored to 0.1 %), replay it as a
-    ``dynamic`` scenario: the allocation must be the baseline's minus exactly the flooring loss."""
-    from greenkommon.enedis import export_dynamic_key
-
-    key_file, extra_surplus_kwh = export_dynamic_key(
-        tmp_path / "key.csv", baseline.production_kwh, baseline.allocated_kwh
-    )
-    variant = tmp_path / "dynamic.toml"
-    variant.write_text(
-        f'extends = "{baseline_scenario_path.as_posix()}"\n'
-        f'[key]\ntype = "dynamic"\ncoefficients_file = "{key_file.as_posix()}"\n',
-        encoding="utf-8",
-    )
-    replay = run_scenario(load_scenario(variant))
-    assert extra_surplus_kwh >= 0
-    assert replay.allocated_kwh.to_numpy().sum() == pytest.approx(
-        baseline.allocated_kwh.to_numpy().sum() - extra_surplus_kwh, abs=1e-3
-    )
-    assert (replay.allocated_kwh.to_numpy() <= baseline.allocated_kwh.to_numpy() + 1e-9).all()
-    np.testing.assert_allclose(
-        replay.allocated_kwh.sum(axis=1) + replay.surplus_kwh, replay.production_kwh, atol=1e-9
-    )
