@@ -37,13 +37,12 @@ def test_resolution_comparison_on_synthetic_year():
     import numpy as np
 
     from greenkommon import allocation as al
-
-    from .resolution import aggregate_steps, compare
+    from greenkommon.allocation.resolution import aggregate_steps, compare_steps
 
     per_kwp, loads, _ = allocation.synthetic_year(step_minutes=15)
     prod = per_kwp * 100.0
     np.testing.assert_allclose(aggregate_steps(loads, 4).sum(), loads.sum())
-    rows = compare(prod, loads, {"prorata": al.ProrataKey()})
+    rows = compare_steps(prod, loads, {"prorata": al.ProrataKey()})
     alloc = [r["allocated_kwh"] for r in rows]
     assert alloc[0] <= alloc[1] <= alloc[2]
     assert all(abs(r["production_kwh"] - prod.sum()) < 1e-6 * prod.sum() for r in rows)

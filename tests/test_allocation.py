@@ -242,3 +242,27 @@ def test_keys_copy_the_callers_array():
     coef[0] = 0.9  # ... and changing it does not change the key
     assert key.coefficients.tolist() == [0.5, 0.5]
     assert not key.coefficients.flags.writeable
+
+
+def test_resolution_comparison_conserves_energy_and_orders_steps():
+    """Coarser steps net P and C inside each interval: the default key's allocated energy can
+    only grow from 15 min to 30 min to 1 h, production and consumption totals are unchanged."""
+    from greenkommon.allocation.resolution import aggregate_steps, compare_steps, format_steps
+
+    rng = np.random.default_rng(11)
+    t = 96 * 7  # a week at 15 min
+    prod = np.clip(rng.normal(5.0, 4.0, t), 0.0, None)
+    cons = rng.uniform(0.0, 3.0, (3, t))
+    np.testing.assert_allclose(aggregate_steps(cons, 4).sum(axis=1), cons.sum(axis=1))
+    rows = compare_steps(
+        prod, cons, {"prorata": al.ProrataKey(), "static": al.StaticKey([0.3] * 3)}
+    )
+    for key in ("prorata", "static"):
+        alloc = [r["allocated_kwh"] for r in rows if r["key"] == key]
+        assert alloc[0] <= alloc[1] + 1e-9 <= alloc[2] + 2e-9
+    for r in rows:
+        assert r["allocated_kwh"] + r["surplus_kwh"] == pytest.approx(prod.sum())
+    table = format_steps(rows, ["a", "b", "c"])
+    assert "1h" in table and "Δ alloc" in table
+    with pytest.raises(DataError, match="dynamic key is tied to one step"):
+        compare_steps(prod, cons, {"dyn": al.DynamicKey(np.full((3, t), 0.2))})

@@ -141,3 +141,11 @@ def test_golden_scenarios(scenario_name, baseline, regen_golden):
                 name,
                 key,
             )
+
+
+def test_cli_resolution_reports_three_steps(capsys, baseline_scenario_path):
+    assert main(["resolution", str(baseline_scenario_path)]) == 0
+    out = capsys.readouterr().out
+    for step in ("15min", "30min", "1h"):
+        assert step in out
+    assert "scenario (prorata)" in out and "35040 steps" in out
