@@ -116,6 +116,7 @@ class ScenarioResult:
             "consumption_kwh": consumption_kwh,
             "allocated_kwh": allocated_kwh,
             "surplus_kwh": float(self.surplus_kwh.sum()),
+            "flooring_surplus_kwh": float(getattr(self.allocation, "flooring_surplus_kwh", 0.0)),
             "self_consumption_pct": 100.0 * allocated_kwh / production_kwh
             if production_kwh > 0
             else float("nan"),

@@ -91,6 +91,11 @@ def format_run_summary(result: ScenarioResult) -> str:
         f"({_fmt_num(coll['specific_yield_kwh_per_kwp'])} kWh/kWp); self-consumption "
         f"{_fmt_num(coll['self_consumption_pct'], 1)} % of production; surplus {_fmt_num(coll['surplus_kwh'])} kWh."
     )
+    if coll.get("flooring_surplus_kwh", 0.0) > 0:
+        collective += (
+            f" Flooring the uploaded key to 0.1 % turned {_fmt_num(coll['flooring_surplus_kwh'])} kWh "
+            "into surplus."
+        )
     lines = [head, "", format_table(rows, header), "", collective]
     if result.coefficients is not None:
         shares = ", ".join(
