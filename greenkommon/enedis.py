@@ -625,7 +625,7 @@ def six_quantities(
         raise DataError("consumption_kwh: negative or non-finite energies")
     over = a - c
     if (over > 1e-9 * np.maximum(1.0, c)).any():
-        t, i = np.unravel_index(np.argmax(over), over.shape)
+        t, i = (int(v) for v in np.unravel_index(np.argmax(over), over.shape))
         raise DataError(
             f"allocated_kwh: {allocated_kwh.columns[i]!r} at {allocated_kwh.index[t]} gets more than it consumes"
         )

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -442,7 +442,9 @@ def redistributed(production_kwh: Any, consumption_kwh: Any, coefficients: Any) 
     return DynamicKey(_coefficients_from_allocation(prod, alloc))
 
 
-def priority(production_kwh: Any, consumption_kwh: Any, order: Sequence[int]) -> DynamicKey:
+def priority(
+    production_kwh: Any, consumption_kwh: Any, order: Sequence[int] | np.ndarray
+) -> DynamicKey:
     """The dynamic key of the PMO strategy "priority": venues served in ``order``.
 
     Parameters
@@ -471,7 +473,7 @@ def priority(production_kwh: Any, consumption_kwh: Any, order: Sequence[int]) ->
     """
     prod = _pool(_production(production_kwh))
     cons = _consumption(consumption_kwh, prod.shape[-1])
-    key = PriorityKey(order)
+    key = PriorityKey(cast(np.ndarray, order))  # __post_init__ validates and converts any sequence
     _check_n(key.order, cons, "PriorityKey.order")
     alloc = np.empty_like(cons)
     _kernels.priority_kernel(

@@ -201,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
     production = prod_df.to_numpy().T / scale  # (P, T) [kWh]
     consumption = cons_df.to_numpy().T / scale  # (N, T) [kWh]
 
+    key: al.Key
     if args.key in ("static", "redistributed"):
         if not args.coefficients:
             raise DataError(f"--key {args.key}: needs --coefficients (one share per venue column)")
@@ -220,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.key == "priority":
         if not args.priority:
             raise DataError("--key priority: needs --priority (venues, highest priority first)")
-        key = al.PriorityKey(_parse_priority(args.priority, names))
+        key = al.PriorityKey(np.asarray(_parse_priority(args.priority, names)))
     else:
         key = al.ProrataKey()
     for flag, keys in (
