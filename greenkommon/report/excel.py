@@ -331,7 +331,7 @@ def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None
         return
     rule = getattr(rep, "rule", None)
     pair = getattr(rep, "farthest_pair", ("", ""))
-    rows = [
+    rows: list[list[Any]] = [
         [tr("eligibility", lang), bool(rep.eligible), ""],
         ["rule", getattr(rule, "label", ""), ""],
         ["rule.source", getattr(rule, "source", ""), ""],
