@@ -1039,11 +1039,11 @@ def _apply_targets(
         choices.append(parts)
     need = np.array([c[0][0] for c in choices])
     if need.sum() > 1 + 1e-12 and unit == "static key":
-        parts = ", ".join(
+        needs = ", ".join(
             f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0
         )
         raise OptimisationError(
-            f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({parts})"
+            f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({needs})"
         )
     return choices
 
@@ -2226,16 +2226,16 @@ def optimise_scenario(
     )
     lower, upper = cfg.bounds_arrays(names)
     shares = cfg.shares_array(names)
-    common = dict(
+    common: dict[str, Any] = dict(
         internal_price_eur_per_kwh=internal,
         venue_names=names,
         method=cfg.method,
         time_limit_s=cfg.time_limit_s,
     )
-    bill_kw = (
+    bill_kw: dict[str, Any] = (
         {} if priced.bill_without_eur is None else {"bill_without_eur": priced.bill_without_eur}
     )
-    fair = dict(
+    fair: dict[str, Any] = dict(
         no_loss="no_loss" in cfg.fairness,
         vs_prorata="vs_prorata" in cfg.fairness,
         equity_shares=shares,
