@@ -47,16 +47,15 @@ from __future__ import annotations
 import calendar
 import math
 import time
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import allocation
 from ._config import Section
 from .errors import DataError, GreenkommonWarning, OptimisationError, ScenarioError
 
@@ -76,14 +75,10 @@ _GRID = 48
 _RTOL = 1e-9
 
 
-def _load_figures() -> dict[str, Any]:
-    with resources.files("greenkommon.data").joinpath("optimiser.toml").open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def default_key_precision() -> float:
-    """Precision of an uploaded key coefficient [-] (``data/optimiser.toml``, UNCONFIRMED)."""
-    return float(_load_figures()["key_precision"]["value"])
+    """Precision of an uploaded key coefficient [-]: :data:`greenkommon.allocation.PERMILLE`
+    (``data/keys.toml``, UNCONFIRMED)."""
+    return allocation.PERMILLE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +145,7 @@ class OptimiseConfig:
         Floor the coefficients to :func:`default_key_precision` (or ``key_precision``) before
         re-simulating them, like an uploaded key.
     key_precision : float or None
-        Step of an uploaded coefficient [-]; ``None`` uses ``data/optimiser.toml``.
+        Step of an uploaded coefficient [-]; ``None`` uses ``data/keys.toml``.
     time_limit_s : float
         Time limit per solver call [s].
     """
@@ -364,17 +359,10 @@ def _price_matrix(value: Any, n: int, t: int, name: str, per_venue_ok: bool = Tr
 def prorata_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray) -> np.ndarray:
     """Enedis default key: ``A_it = C_it min(1, P_t / Σ_k C_kt)`` [kWh] (D315-6), shape (N, T).
 
-    Uses :func:`greenkommon.allocation.allocate` when the allocation stage is available and falls
-    back to the closed form otherwise.
+    Computed by :func:`greenkommon.allocation.allocate`.
     """
-    try:
-        from .allocation import ProrataKey, allocate
-
-        return np.asarray(allocate(production_kwh, consumption_kwh, ProrataKey()).allocated_kwh)
-    except ImportError:
-        total = consumption_kwh.sum(axis=0)
-        ratio = np.divide(production_kwh, total, out=np.zeros_like(total), where=total > 0)
-        return consumption_kwh * np.minimum(1.0, ratio)
+    alloc = allocation.allocate(production_kwh, consumption_kwh, allocation.ProrataKey())
+    return np.asarray(alloc.allocated_kwh)
 
 
 def simulate_key(
@@ -382,27 +370,21 @@ def simulate_key(
 ) -> np.ndarray:
     """Energy allocated by a static (N,) or dynamic (N, T) key: ``min(k P, C)`` [kWh] (D315-4).
 
-    Uses the allocation stage's numba core when available.
+    Computed by :func:`greenkommon.allocation.allocate` (the allocation stage's numba core).
     """
     k = np.asarray(coefficients, dtype=float)
-    try:
-        from .allocation import DynamicKey, StaticKey, allocate
-
-        key = StaticKey(k) if k.ndim == 1 else DynamicKey(k)
-        return np.asarray(allocate(production_kwh, consumption_kwh, key).allocated_kwh)
-    except ImportError:
-        kk = k[:, None] if k.ndim == 1 else k
-        return np.minimum(kk * production_kwh[None, :], consumption_kwh)
+    key = allocation.StaticKey(k) if k.ndim == 1 else allocation.DynamicKey(k)
+    return np.asarray(allocation.allocate(production_kwh, consumption_kwh, key).allocated_kwh)
 
 
 def floor_coefficients(coefficients: np.ndarray, precision: float) -> np.ndarray:
     """Floor coefficients to a multiple of ``precision`` so that Σ never exceeds 1.
 
-    A tiny relative slack absorbs floating-point noise (0.3 must stay 0.3, not 0.299).
+    Solver output is first clipped to [0, 1] (it may stray by rounding noise), then floored by
+    :func:`greenkommon.allocation.floor_coefficients`, whose slack of 1e-9 step keeps 0.3 at 0.3.
     """
-    k = np.asarray(coefficients, dtype=float)
-    steps = np.floor(k / precision * (1 + 1e-12) + 1e-9)
-    return np.clip(steps * precision, 0.0, 1.0)
+    k = np.clip(np.asarray(coefficients, dtype=float), 0.0, 1.0)
+    return allocation.floor_coefficients(k, precision)
 
 
 def round_static_key(

@@ -28,8 +28,10 @@ The six quantities Enedis reports map to the :class:`Allocation` fields: PROD =
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, cast
 
 import numpy as np
@@ -55,8 +57,15 @@ __all__ = [
 #: Tolerance on "coefficients sum to at most 1" (floating-point sums of decimal shares).
 COEFFICIENT_SUM_TOLERANCE = 1e-9
 
-#: Resolution of an uploaded key: 0.1 % (third-party practice, acc-rules.md §1.3; UNCONFIRMED).
-PERMILLE = 1e-3
+
+def _key_precision() -> float:
+    text = resources.files("greenkommon").joinpath("data", "keys.toml").read_text("utf-8")
+    return float(tomllib.loads(text)["key_precision"]["value"])
+
+
+#: Resolution of an uploaded key [-]: 0.1 % (``data/keys.toml``: third-party practice,
+#: acc-rules.md §1.3; UNCONFIRMED).
+PERMILLE = _key_precision()
 
 
 # --------------------------------------------------------------------------------------------
