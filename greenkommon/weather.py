@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ._config import Section
+from ._pvlib import quiet_pvlib
 from .errors import DataError, GreenkommonWarning
 
 WEATHER_SOURCES = ("synthetic", "file")
@@ -84,25 +85,6 @@ INTERANNUAL_MAX_FILL = 0.97
 #: Coefficients of the normalised diurnal temperature profile of Erbs, Klein & Beckman (1983):
 #: θ(t*) = Σ a_i cos(i t* − b_i), t* = 2π (t − 1) / 24, t = hour of the day (1..24, solar).
 ERBS_TEMPERATURE_COEFFS = ((0.4632, 3.805), (0.0984, 0.360), (0.0168, 0.822), (0.0138, 3.513))
-
-
-def _quiet_pvlib(func):
-    """Silence pandas' deprecation notices raised inside pvlib (not actionable by users)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            warnings.filterwarnings("ignore", category=DeprecationWarning)
-            try:
-                from pandas.errors import Pandas4Warning
-            except ImportError:  # pragma: no cover - older pandas
-                pass
-            else:
-                warnings.filterwarnings("ignore", category=Pandas4Warning)
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -409,7 +391,7 @@ def load_climatology(path: str | Path) -> Climatology:
 
 
 @functools.lru_cache(maxsize=8)
-@_quiet_pvlib
+@quiet_pvlib
 def _sky_geometry(
     latitude_deg: float, longitude_deg: float, altitude_m: float, year: int, tz: str
 ) -> pd.DataFrame:
@@ -567,7 +549,7 @@ def _scale_to_target(values: np.ndarray, cap: np.ndarray, target: float) -> np.n
     return np.minimum(v, cap)
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def synthetic_weather(
     latitude_deg: float,
     longitude_deg: float,
@@ -1021,7 +1003,7 @@ def _pvgis_components_to_horizontal(
     return out
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """PVGIS typical meteorological year (csv, json or epw) through :mod:`pvlib.iotools`.
 
@@ -1051,7 +1033,7 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     }
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """PVGIS hourly radiation series (csv or json, with ``components``) via pvlib.
 
@@ -1088,7 +1070,7 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     }
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """EnergyPlus EPW via :func:`pvlib.iotools.read_epw`.
 
@@ -1115,7 +1097,7 @@ def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     }
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """NREL TMY3 csv via :func:`pvlib.iotools.read_tmy3` (hour-ending labels moved to start)."""
     import pvlib
@@ -1139,7 +1121,7 @@ def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     }
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_rt2012(
     path: str | Path, year: int = 2001, time_reference: str = "auto"
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -1260,7 +1242,7 @@ def _rt2012_skip(path: Path) -> dict[str, Any]:
 CSV_TIME_COLUMNS = ("time", "timestamp", "interval_start", "datetime")
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Plain CSV weather file.
 
@@ -1406,7 +1388,7 @@ def read_weather_file(path: str | Path, fmt: str = "auto") -> tuple[pd.DataFrame
     return readers[fmt](path)
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def fetch_pvgis(
     latitude_deg: float,
     longitude_deg: float,
