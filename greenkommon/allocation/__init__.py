@@ -162,6 +162,20 @@ def floor_coefficients(coefficients: Any, quantum: float = PERMILLE) -> np.ndarr
 # --------------------------------------------------------------------------------------------
 
 
+def _freeze_coefficients(
+    key: StaticKey | DynamicKey | RedistributedKey, ndim: tuple[int, ...]
+) -> None:
+    """Validate ``key.coefficients`` (shape, ≥ 0, Σ ≤ 1 over venues, the second-last axis of a
+    full dynamic key) and replace them by a private read-only copy: the caller's array is neither
+    frozen nor able to change the key."""
+    name = f"{type(key).__name__}.coefficients"
+    coef = _as_array(key.coefficients, name, ndim).copy()
+    _check_finite_nonneg(coef, name)
+    _check_sum_le_one(coef, 0 if coef.ndim == 1 else coef.ndim - 2, name)
+    coef.flags.writeable = False
+    object.__setattr__(key, "coefficients", coef)
+
+
 @dataclass(frozen=True)
 class ProrataKey:
     """Enedis's default key: pro rata of each venue's consumption in the interval.
@@ -206,12 +220,7 @@ class StaticKey:
     name = "static"
 
     def __post_init__(self) -> None:
-        # a private read-only copy: the caller's array is neither frozen nor able to change the key
-        coef = _as_array(self.coefficients, "StaticKey.coefficients", (1,)).copy()
-        _check_finite_nonneg(coef, "StaticKey.coefficients")
-        _check_sum_le_one(coef, 0, "StaticKey.coefficients")
-        coef.flags.writeable = False
-        object.__setattr__(self, "coefficients", coef)
+        _freeze_coefficients(self, (1,))
 
 
 @dataclass(frozen=True, eq=False)
@@ -242,12 +251,7 @@ class DynamicKey:
     name = "dynamic"
 
     def __post_init__(self) -> None:
-        # a private read-only copy: the caller's array is neither frozen nor able to change the key
-        coef = _as_array(self.coefficients, "DynamicKey.coefficients", (2, 3)).copy()
-        _check_finite_nonneg(coef, "DynamicKey.coefficients")
-        _check_sum_le_one(coef, coef.ndim - 2, "DynamicKey.coefficients")
-        coef.flags.writeable = False
-        object.__setattr__(self, "coefficients", coef)
+        _freeze_coefficients(self, (2, 3))
 
     @property
     def full(self) -> bool:
@@ -264,12 +268,7 @@ class RedistributedKey:
     name = "redistributed"
 
     def __post_init__(self) -> None:
-        # a private read-only copy: the caller's array is neither frozen nor able to change the key
-        coef = _as_array(self.coefficients, "RedistributedKey.coefficients", (1,)).copy()
-        _check_finite_nonneg(coef, "RedistributedKey.coefficients")
-        _check_sum_le_one(coef, 0, "RedistributedKey.coefficients")
-        coef.flags.writeable = False
-        object.__setattr__(self, "coefficients", coef)
+        _freeze_coefficients(self, (1,))
 
 
 @dataclass(frozen=True, eq=False)
