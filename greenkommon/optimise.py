@@ -1155,6 +1155,37 @@ def _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats) -> floa
     return float(low)
 
 
+def _bound_arrays(lower: Any, upper: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-venue coefficient bounds as (n,) arrays; ``None`` means 0 (lower) or 1 (upper)."""
+    lo = (
+        np.zeros(n)
+        if lower is None
+        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    )
+    hi = (
+        np.ones(n)
+        if upper is None
+        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    )
+    return lo, hi
+
+
+def _fairness_names(
+    no_loss: bool, vs_prorata: bool, equity_shares: Any, maxmin: bool
+) -> tuple[str, ...]:
+    """The fairness options asked, in their canonical order (reported in :class:`KeyResult`)."""
+    return tuple(
+        name
+        for name, on in (
+            ("no_loss", no_loss),
+            ("vs_prorata", vs_prorata),
+            ("equity_shares", equity_shares is not None),
+            ("maxmin", maxmin),
+        )
+        if on
+    )
+
+
 def solve_static_key(
     production_kwh: Any,
     consumption_kwh: Any,
@@ -1191,32 +1222,14 @@ def solve_static_key(
         venue_names,
     )
     n = len(prob.names)
-    lo = (
-        np.zeros(n)
-        if lower is None
-        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    )
-    hi = (
-        np.ones(n)
-        if upper is None
-        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
-    )
+    lo, hi = _bound_arrays(lower, upper, n)
     if (lo < 0).any() or (hi > 1).any() or (lo > hi).any():
         raise OptimisationError("bounds: expected 0 <= lower <= upper <= 1 for every venue")
     if lo.sum() > 1 + 1e-12:
         raise OptimisationError(f"bounds: the lower bounds sum to {_pct(lo.sum())} > 100 %")
     stats = SolveStats()
     notes: list[str] = []
-    fairness = tuple(
-        name
-        for name, on in (
-            ("no_loss", no_loss),
-            ("vs_prorata", vs_prorata),
-            ("equity_shares", equity_shares is not None),
-            ("maxmin", maxmin),
-        )
-        if on
-    )
+    fairness = _fairness_names(no_loss, vs_prorata, equity_shares, maxmin)
     t0 = time.perf_counter()
     base = _static_functions(prob, lo, hi)
     _check_concave(base, prob, 0, "static key")
@@ -1555,16 +1568,7 @@ def solve_dynamic_key(
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
     stats = SolveStats()
-    fairness = tuple(
-        name
-        for name, on in (
-            ("no_loss", no_loss),
-            ("vs_prorata", vs_prorata),
-            ("equity_shares", equity_shares is not None),
-            ("maxmin", maxmin),
-        )
-        if on
-    )
+    fairness = _fairness_names(no_loss, vs_prorata, equity_shares, maxmin)
     prorata = prorata_allocation(p, c)
     min_rel = None
     if not fairness and not force_lp:
@@ -1972,16 +1976,7 @@ def solve_sizing(
             f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}"
         )
     n = len(prob.names)
-    lo = (
-        np.zeros(n)
-        if lower is None
-        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    )
-    hi = (
-        np.ones(n)
-        if upper is None
-        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
-    )
+    lo, hi = _bound_arrays(lower, upper, n)
     stats = SolveStats()
     t0 = time.perf_counter()
     unit = prob.production_kwh
