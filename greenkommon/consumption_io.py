@@ -76,9 +76,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -91,6 +89,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write_text
 from .errors import DataError, GreenkommonWarning
 from .timegrid import step_minutes as _grid_step_minutes
 
@@ -1451,14 +1450,4 @@ def write_load_csv(result: LoadImport, path: str | Path, *, venue: str | None = 
     stamps = [s[:-2] + ":" + s[-2:] for s in stamps]
     for t, e, f in zip(stamps, result.energy_kwh.to_numpy(), result.filled.to_numpy(), strict=True):
         buf.write(f"{t},{e:.6f},{int(f)}\n")
-    parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, buf.getvalue(), newline="")

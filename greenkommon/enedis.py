@@ -59,14 +59,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write_text, shared_mode
 from .allocation import PERMILLE
 from .allocation import floor_coefficients as _floor_to_step
 from .errors import DataError
@@ -97,19 +96,7 @@ def _atomic_write_text(path: str | Path, text: str) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        # mkstemp creates the file 0600: give it the permissions of a normally created file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, text, newline="", mode=shared_mode())
 
 
 def meter_labels(

@@ -58,10 +58,8 @@ import json
 import logging
 import math
 import numbers
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +68,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write as _atomic_write
 from .errors import DataError, GreenkommonError, ScenarioError
 
 #: Dotted path that scales every roof section in proportion.
@@ -1003,19 +1002,6 @@ def make_plan(
 # ---------------------------------------------------------------------------------------------
 # resumable atomic Parquet output
 # ---------------------------------------------------------------------------------------------
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through ``write(tmp_path)`` then rename over ``path`` (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ResumableWriter:
     """Chunked checkpoints of a sweep, merged atomically into one Parquet (and CSV) file.
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ._config import Section
+from ._io import atomic_write
 from ._pvlib import quiet_pvlib
 from .errors import DataError, GreenkommonWarning
 
@@ -1459,8 +1460,6 @@ def fetch_pvgis(
 
 def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path) -> Path:
     """Write a weather frame in the plain CSV format of :func:`read_weather_csv` (atomically)."""
-    import os
-    import tempfile
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1471,16 +1470,13 @@ def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path
     ]
     frame = data[list(WEATHER_COLUMNS)].copy()
     frame.index = pd.Index([t.isoformat() for t in frame.index], name="time")
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write("\n".join(lines) + "\n")
             frame.to_csv(fh, float_format="%.3f", lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 # ---------------------------------------------------------------------------------------------

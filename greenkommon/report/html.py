@@ -14,8 +14,6 @@ Every figure sits in ``<figure id="fig-...">`` so tests and readers can find it.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from .._io import atomic_write_text
 from . import plots
 from .i18n import (
     case_label,
@@ -547,18 +546,8 @@ def build_html_report(
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through a temporary sibling and :func:`os.replace`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    # mkstemp makes it private; a report is meant to be shared
+    return atomic_write_text(path, text, mode=0o644)
 
 
 def write_html_report(
