@@ -1004,6 +1004,30 @@ def _pvgis_components_to_horizontal(
     return out
 
 
+def _file_meta(
+    latitude: Any,
+    longitude: Any,
+    altitude: Any,
+    source: str,
+    path: Path,
+    fmt: str,
+    *,
+    typical_year: bool,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The metadata dict every weather-file reader returns (location, source, file, format)."""
+    return {
+        "latitude": latitude,
+        "longitude": longitude,
+        "altitude": altitude,
+        "source": source,
+        "file": str(path),
+        "format": fmt,
+        "typical_year": typical_year,
+        **extra,
+    }
+
+
 @quiet_pvlib
 def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """PVGIS typical meteorological year (csv, json or epw) through :mod:`pvlib.iotools`.
@@ -1023,15 +1047,7 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         data.index = data.index.tz_localize("UTC")
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
-    return out, {
-        "latitude": lat,
-        "longitude": lon,
-        "altitude": alt,
-        "source": "PVGIS TMY",
-        "file": str(path),
-        "format": "pvgis_tmy",
-        "typical_year": True,
-    }
+    return out, _file_meta(lat, lon, alt, "PVGIS TMY", path, "pvgis_tmy", typical_year=True)
 
 
 @quiet_pvlib
@@ -1060,15 +1076,7 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = _pvgis_components_to_horizontal(data, meta, lat, lon, str(path))
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
-    return out, {
-        "latitude": lat,
-        "longitude": lon,
-        "altitude": alt,
-        "source": "PVGIS hourly",
-        "file": str(path),
-        "format": "pvgis_hourly",
-        "typical_year": False,
-    }
+    return out, _file_meta(lat, lon, alt, "PVGIS hourly", path, "pvgis_hourly", typical_year=False)
 
 
 @quiet_pvlib
@@ -1087,15 +1095,15 @@ def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     except Exception as exc:
         raise DataError(f"{path}: not a readable EPW file ({exc})") from None
     out = _finish_frame(data, str(path))
-    return out, {
-        "latitude": meta.get("latitude"),
-        "longitude": meta.get("longitude"),
-        "altitude": meta.get("altitude"),
-        "source": f"EPW {meta.get('city', '')}".strip(),
-        "file": str(path),
-        "format": "epw",
-        "typical_year": True,
-    }
+    return out, _file_meta(
+        meta.get("latitude"),
+        meta.get("longitude"),
+        meta.get("altitude"),
+        f"EPW {meta.get('city', '')}".strip(),
+        path,
+        "epw",
+        typical_year=True,
+    )
 
 
 @quiet_pvlib
@@ -1111,15 +1119,15 @@ def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = data.copy()
     data.index = data.index - pd.Timedelta(hours=1)
     out = _finish_frame(data, str(path))
-    return out, {
-        "latitude": meta.get("latitude"),
-        "longitude": meta.get("longitude"),
-        "altitude": meta.get("altitude"),
-        "source": f"TMY3 {meta.get('Name', '')}".strip(),
-        "file": str(path),
-        "format": "tmy3",
-        "typical_year": True,
-    }
+    return out, _file_meta(
+        meta.get("latitude"),
+        meta.get("longitude"),
+        meta.get("altitude"),
+        f"TMY3 {meta.get('Name', '')}".strip(),
+        path,
+        "tmy3",
+        typical_year=True,
+    )
 
 
 @quiet_pvlib
@@ -1214,16 +1222,16 @@ def read_rt2012(
         resampled[name] = np.diff(c_out) / np.diff(out_edges)
     data = pd.DataFrame(resampled, index=out_index)
     data = _finish_frame(data, str(path))
-    return data, {
-        "latitude": lat,
-        "longitude": lon,
-        "altitude": 0.0,
-        "source": f"RT2012 {path.stem}",
-        "file": str(path),
-        "format": "rt2012",
-        "typical_year": True,
-        "time_reference": time_reference,
-    }
+    return data, _file_meta(
+        lat,
+        lon,
+        0.0,
+        f"RT2012 {path.stem}",
+        path,
+        "rt2012",
+        typical_year=True,
+        time_reference=time_reference,
+    )
 
 
 def _rt2012_skip(path: Path) -> dict[str, Any]:
