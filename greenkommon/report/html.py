@@ -33,7 +33,15 @@ from .i18n import (
     reason_text,
     tr,
 )
-from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
+from .tables import (
+    VENUE_SUMMARY_COLUMNS,
+    FinanceTables,
+    KeyComparison,
+    finance_tables,
+    is_flagged,
+    tariff_figures,
+    venue_summary_rows,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
@@ -272,32 +280,8 @@ def _summary(result: ScenarioResult, lang: str) -> str:
         + "</p>"
     )
 
-    venues = result.venue_summary()
-    cols = [
-        "consumption_kwh",
-        "allocated_kwh",
-        "grid_import_kwh",
-        "self_sufficiency_pct",
-        "bill_without_eur",
-        "bill_with_eur",
-        "savings_eur",
-    ]
-    header = [tr("venue", lang), *(tr(c, lang) for c in cols)]
-    rows = []
-    for name, r in venues.iterrows():
-        rows.append([str(name), *(n(r[c], 1 if c.endswith("_pct") else 0) for c in cols)])
-    rows.append(
-        [
-            tr("all_venues", lang),
-            n(coll["consumption_kwh"]),
-            n(coll["allocated_kwh"]),
-            n(coll["consumption_kwh"] - coll["allocated_kwh"]),
-            n(coll["self_sufficiency_pct"], 1),
-            n(coll["bill_without_eur"]),
-            n(coll["bill_with_eur"]),
-            n(coll["savings_eur"]),
-        ]
-    )
+    header = [tr("venue", lang), *(tr(c, lang) for c in VENUE_SUMMARY_COLUMNS)]
+    rows = venue_summary_rows(result, n, tr("all_venues", lang))
     parts.append(_eligibility_block(result, lang))
     parts.append(f"<h3>{_e(tr('per_venue', lang))}</h3>")
     parts.append(_table(header, rows, total_last=True))
