@@ -380,11 +380,12 @@ def simulate_key(
 def floor_coefficients(coefficients: np.ndarray, precision: float) -> np.ndarray:
     """Floor coefficients to a multiple of ``precision`` so that Σ never exceeds 1.
 
-    Solver output is first clipped to [0, 1] (it may stray by rounding noise), then floored by
-    :func:`greenkommon.allocation.floor_coefficients`, whose slack of 1e-9 step keeps 0.3 at 0.3.
+    The flooring is :func:`greenkommon.allocation.floor_coefficients` (a slack of 1e-9 step
+    keeps 0.3 at 0.3); solver output gets a further relative slack of 1e-12 (LP noise just below
+    a multiple of ``precision`` must not lose a step), and the result is clipped to [0, 1].
     """
-    k = np.clip(np.asarray(coefficients, dtype=float), 0.0, 1.0)
-    return allocation.floor_coefficients(k, precision)
+    k = np.asarray(coefficients, dtype=float) * (1 + 1e-12)
+    return np.clip(allocation.floor_coefficients(k, precision), 0.0, 1.0)
 
 
 def round_static_key(
