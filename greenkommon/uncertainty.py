@@ -640,7 +640,7 @@ def plot_histograms(
         fontsize=10,
     )
     if path is not None:
-        from .sweep import _atomic_write
+        from ._io import atomic_write as _atomic_write
 
         path = Path(path)
         fmt = path.suffix.lstrip(".").lower() or "png"
@@ -651,7 +651,7 @@ def plot_histograms(
 def write_uncertainty(result: UncertaintyResult, out_dir: str | Path, image: str = "png") -> Path:
     """Write ``samples.parquet``, ``samples.csv``, ``summary.csv`` and ``histogram.<image>`` into
     ``out_dir`` (each file written atomically)."""
-    from .sweep import _atomic_write
+    from ._io import atomic_write as _atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
