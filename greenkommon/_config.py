@@ -12,6 +12,7 @@ silently ignored.
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -83,14 +84,14 @@ class Section:
     # -- typed getters ----------------------------------------------------------------------
     def float(
         self,
-        name: str,
+        name: builtins.str,
         default: Any = _MISSING,
         *,
-        min: float | None = None,
-        max: float | None = None,
-        min_exclusive: bool = False,
-        unit: str = "",
-    ) -> float:
+        min: builtins.float | None = None,
+        max: builtins.float | None = None,
+        min_exclusive: builtins.bool = False,
+        unit: builtins.str = "",
+    ) -> builtins.float:
         """A finite number, optionally bounded. ``unit`` is only used in messages."""
         bounds = []
         if min is not None:
@@ -115,8 +116,13 @@ class Section:
         return value
 
     def int(
-        self, name: str, default: Any = _MISSING, *, min: int | None = None, max: int | None = None
-    ) -> int:
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        min: builtins.int | None = None,
+        max: builtins.int | None = None,
+    ) -> builtins.int:
         """An integer, optionally bounded."""
         expected = "an integer"
         if min is not None:
@@ -133,8 +139,12 @@ class Section:
         return value
 
     def str(
-        self, name: str, default: Any = _MISSING, *, choices: Sequence[str] | None = None
-    ) -> str:
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        choices: Sequence[builtins.str] | None = None,
+    ) -> builtins.str:
         """A string, optionally one of ``choices``."""
         expected = "one of " + ", ".join(repr(c) for c in choices) if choices else "a string"
         value = self._get(name, default, expected)
@@ -146,7 +156,7 @@ class Section:
             raise self.error(name, value, expected)
         return value
 
-    def bool(self, name: str, default: Any = _MISSING) -> bool:
+    def bool(self, name: builtins.str, default: Any = _MISSING) -> builtins.bool:
         value = self._get(name, default, "true or false")
         if not isinstance(value, bool):
             raise self.error(name, value, "true or false")
@@ -154,12 +164,12 @@ class Section:
 
     def floats(
         self,
-        name: str,
+        name: builtins.str,
         default: Any = _MISSING,
         *,
-        min: float | None = None,
-        length: int | None = None,
-    ) -> list[float]:
+        min: builtins.float | None = None,
+        length: builtins.int | None = None,
+    ) -> list[builtins.float]:
         """A list of finite numbers."""
         expected = "a list of numbers" + (f" of length {length}" if length is not None else "")
         if min is not None:
@@ -178,7 +188,7 @@ class Section:
             out.append(float(v))
         return out
 
-    def strs(self, name: str, default: Any = _MISSING) -> list[str]:
+    def strs(self, name: builtins.str, default: Any = _MISSING) -> list[builtins.str]:
         value = self._get(name, default, "a list of strings")
         if value is None:
             return value  # type: ignore[return-value]
@@ -186,7 +196,7 @@ class Section:
             raise self.error(name, value, "a list of strings")
         return list(value)
 
-    def path(self, name: str, default: Any = _MISSING) -> Path | None:
+    def path(self, name: builtins.str, default: Any = _MISSING) -> Path | None:
         """A file path; relative paths are resolved against the scenario file's folder."""
         value = self._get(name, default, "a file path (string)")
         if value is None:
@@ -198,18 +208,18 @@ class Section:
             p = self.file.parent / p
         return p
 
-    def raw(self, name: str, default: Any = _MISSING) -> Any:
+    def raw(self, name: builtins.str, default: Any = _MISSING) -> Any:
         """The raw value (for fields whose validation needs context, e.g. coefficients)."""
         return self._get(name, default, "a value")
 
-    def section(self, name: str, default: Any = _MISSING) -> Section:
+    def section(self, name: builtins.str, default: Any = _MISSING) -> Section:
         """A sub-table. With ``default={}`` a missing table reads as empty."""
         value = self._get(name, default, "a table")
         if not isinstance(value, Mapping):
             raise self.error(name, value, "a table")
         return Section(value, self.field(name), self.file)
 
-    def sections(self, name: str, default: Any = _MISSING) -> list[Section]:
+    def sections(self, name: builtins.str, default: Any = _MISSING) -> list[Section]:
         """An array of tables (``[[name]]``)."""
         value = self._get(name, default, "an array of tables ([[...]])")
         if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):

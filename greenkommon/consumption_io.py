@@ -76,9 +76,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -86,11 +84,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write_text
 from .errors import DataError, GreenkommonWarning
 from .timegrid import step_minutes as _grid_step_minutes
 
@@ -241,14 +240,20 @@ class _Raw:
     convention: str  # 'start' or 'end'
     lines: list[int] = field(default_factory=list)
     timestamps: list[str] = field(default_factory=list)
-    values: list[str] = field(default_factory=list)
+    values: list[str | float] = field(default_factory=list)  # text, or numbers read from xlsx cells
     units: list[str | None] = field(default_factory=list)
     steps: list[int | None] = field(default_factory=list)
     flags: list[bool] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def add(
-        self, line: int, ts: str, value: str, unit: str | None, step: int | None, flag: bool = False
+        self,
+        line: int,
+        ts: str,
+        value: str | float,
+        unit: str | None,
+        step: int | None,
+        flag: bool = False,
     ) -> None:
         self.flags.append(flag)
         self.lines.append(line)
@@ -676,7 +681,7 @@ def _localize(naive: pd.DatetimeIndex, tz: str, raw: _Raw) -> pd.DatetimeIndex:
     is_dst = np.ones(len(naive), dtype=bool)
     seen_max: dict[date, pd.Timestamp] = {}
     passed: set[date] = set()
-    for k in bad:  # file order
+    for k in map(int, bad):  # file order
         wall = naive[k]
         day = wall.date()
         if day in passed or (day in seen_max and wall <= seen_max[day]):
@@ -777,8 +782,11 @@ def _raw_to_frame(raw: _Raw, tz: str) -> pd.DataFrame:
         raise _err(
             f"{raw.file}: line {raw.lines[k]}: timestamp {raw.timestamps[k]!r} is not on a 5-minute boundary"
         )
-    kind = np.array([UNIT_FACTORS[u][0] for u in raw.units])
-    factor = np.array([UNIT_FACTORS[u][1] for u in raw.units])
+    units = cast(
+        list[str], raw.units
+    )  # the parsers resolve every unit (or raise) before this point
+    kind = np.array([UNIT_FACTORS[u][0] for u in units])
+    factor = np.array([UNIT_FACTORS[u][1] for u in units])
     energy = np.where(kind == "power", values * factor * steps / 60.0, values * factor)
     start = pd.DatetimeIndex(pd.to_datetime(start_s, unit="s", utc=True)).tz_convert(tz)
     frame = pd.DataFrame(
@@ -802,7 +810,7 @@ def _resolve_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     energy = frame["energy_kwh"].to_numpy()
     keep = np.ones(len(frame), dtype=bool)
     same = np.flatnonzero(start[1:] == start[:-1])
-    for k in same + 1:
+    for k in map(int, same + 1):
         j = k - 1
         while not keep[j]:
             j -= 1
@@ -905,7 +913,7 @@ def read_enedis_load_curve(
         "format": raw.fmt,
         "file": raw.file,
         "convention": raw.convention,
-        "units": sorted(set(raw.units)),
+        "units": sorted(set(cast(list[str], raw.units))),  # resolved by the parsers
         "steps_minutes": sorted({int(s) for s in frame["step_minutes"]}),
         "rows": len(raw.lines),
         "missing_values": int(frame["energy_kwh"].isna().sum()),
@@ -1442,14 +1450,4 @@ def write_load_csv(result: LoadImport, path: str | Path, *, venue: str | None = 
     stamps = [s[:-2] + ":" + s[-2:] for s in stamps]
     for t, e, f in zip(stamps, result.energy_kwh.to_numpy(), result.filled.to_numpy(), strict=True):
         buf.write(f"{t},{e:.6f},{int(f)}\n")
-    parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, buf.getvalue(), newline="")

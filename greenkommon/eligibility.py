@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -433,7 +433,7 @@ def largest_within(
     if not members:
         return []
     ok = distances_km <= limit_km + _DISTANCE_SLACK_KM
-    adjacency = [set() for _ in range(distances_km.shape[0])]
+    adjacency: list[set[int]] = [set() for _ in range(distances_km.shape[0])]
     for i, j in itertools.combinations(members, 2):
         if ok[i, j]:
             adjacency[i].add(j)
@@ -589,8 +589,8 @@ def check_participants(
     lons = [producer[2]] + [v[2] for v in venues]
     dist = pairwise_distances_km(lats, lons)
     table = pd.DataFrame(dist, index=names, columns=names)
-    i, j = np.unravel_index(np.argmax(dist), dist.shape)
-    i, j = sorted((int(i), int(j)))
+    i0, j0 = np.unravel_index(np.argmax(dist), dist.shape)
+    i, j = sorted((int(i0), int(j0)))
     max_d = float(dist[i, j])
     limit = rule.max_distance_km
     distance_ok = limit is None or max_d <= limit + _DISTANCE_SLACK_KM
@@ -599,6 +599,7 @@ def check_participants(
     notes: list[str] = []
     venue_idx = range(1, len(names))
 
+    largest: tuple[tuple[str, ...], ...]
     if limit is None:
         largest = (tuple(names[1:]),)
         any_roof: tuple[tuple[str, ...], ...] = ()
@@ -680,8 +681,8 @@ def _suggest_roof(
     dist: np.ndarray, lats: list[float], lons: list[float], names: list[str], limit: float
 ) -> RoofSuggestion:
     venue_dist = dist[1:, 1:]
-    a, b = np.unravel_index(np.argmax(venue_dist), venue_dist.shape)
-    a, b = sorted((int(a) + 1, int(b) + 1))
+    a0, b0 = np.unravel_index(np.argmax(venue_dist), venue_dist.shape)
+    a, b = sorted((int(a0) + 1, int(b0) + 1))
     if len(names) > 2 and dist[a, b] > limit + _DISTANCE_SLACK_KM:
         return RoofSuggestion(
             possible=False,
@@ -789,9 +790,10 @@ def format_eligibility(report: EligibilityReport) -> str:
                 f"makes all venues eligible (the current roof is {roof.current_roof_offset_km:.2f} km away from it)"
             )
         elif roof is not None:
+            pair = cast(tuple[str, str], roof.blocking_pair)  # always set when not possible
             lines.append(
-                f"  no roof location can make all venues eligible: {roof.blocking_pair[0]} and "
-                f"{roof.blocking_pair[1]} are {roof.blocking_distance_km:.2f} km apart (> {r.limit_km:g} km)"
+                f"  no roof location can make all venues eligible: {pair[0]} and "
+                f"{pair[1]} are {roof.blocking_distance_km:.2f} km apart (> {r.limit_km:g} km)"
             )
             if r.any_roof_subsets:
                 k = len(r.any_roof_subsets[0])

@@ -59,14 +59,15 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write_text, shared_mode
+from .allocation import PERMILLE
+from .allocation import floor_coefficients as _floor_to_step
 from .errors import DataError
 
 #: Producer quantities then consumer quantities, as Enedis names them.
@@ -74,16 +75,14 @@ PRODUCER_QUANTITIES = ("PROD", "AUTOPROD", "SURPLUS")
 CONSUMER_QUANTITIES = ("CONS", "AUTOCONS", "COMPLEMENT")
 QUANTITIES = PRODUCER_QUANTITIES + CONSUMER_QUANTITIES
 
-#: Resolution of uploaded coefficients: 0.1 % (third-party PMO tool; official value UNCONFIRMED).
-DEFAULT_STEP = 0.001
+#: Resolution of uploaded coefficients: 0.1 % (:data:`greenkommon.allocation.PERMILLE`, read from
+#: ``data/keys.toml``: third-party PMO tool; official value UNCONFIRMED).
+DEFAULT_STEP = PERMILLE
 TIMESTAMP_CONVENTIONS = ("end", "start")
 
 STATEMENT_COLUMNS = ("Horodate", "Identifiant PRM", "Grandeur", "Valeur")
 STATIC_KEY_COLUMNS = ("Identifiant PRM", "Coefficient (%)")
 
-# Counts of `step` closer than this to the next integer are taken as that integer: 0.3 / 0.001 is
-# 299.99999999999994 in binary floating point and must floor to 300, not 299.
-_COUNT_EPS = 1e-9
 # Coefficient sums above 1 by less than this are floating-point noise of A/P.
 _SUM_TOLERANCE = 1e-9
 
@@ -97,19 +96,7 @@ def _atomic_write_text(path: str | Path, text: str) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        # mkstemp creates the file 0600: give it the permissions of a normally created file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, text, newline="", mode=shared_mode())
 
 
 def meter_labels(
@@ -224,6 +211,11 @@ def floor_counts(
     See :func:`floor_coefficients`; ``counts * step`` are the floored coefficients, and integer
     counts make "Σ ≤ 100 %" an exact test (``counts.sum(-1) <= floor(1 / step)``).
     """
+    return np.rint(floor_coefficients(coefficients, step) / step).astype(np.int64)
+
+
+def _check_shares(coefficients: np.ndarray | Sequence[float], step: float) -> np.ndarray:
+    """Validated shares: ``step`` in [1e-6, 1], finite values in [0, 1], each set summing ≤ 1."""
     c = np.asarray(coefficients, dtype=float)
     if not (1e-6 <= step <= 1):
         raise DataError(f"step = {step!r}: expected a share in [1e-6, 1], e.g. 0.001 for 0.1 %")
@@ -233,9 +225,7 @@ def floor_counts(
     if np.any(sums > 1 + _SUM_TOLERANCE):
         worst = float(np.max(sums))
         raise DataError(f"coefficients: a set of coefficients sums to {worst:.9g} > 1")
-    # Σ counts ≤ Σ (c/step + eps) ≤ (1 + tol)/step + N·eps < ⌊1/step⌋ + 1 for step ≥ 1e-6 and any
-    # realistic N, so the floored set never exceeds 100 %.
-    return np.floor(c / step + _COUNT_EPS).astype(np.int64)
+    return c
 
 
 def floor_coefficients(
@@ -266,8 +256,13 @@ def floor_coefficients(
     Flooring (rather than rounding) guarantees Σ ≤ 100 % in the uploaded file, the choice of a
     third-party PMO tool (``math.floor(share*1000)/10`` %). The production share lost,
     ``Σ_i (α_i − ⌊α_i⌋) P``, becomes surplus.
+
+    The flooring itself is :func:`greenkommon.allocation.floor_coefficients`: ``⌊α/step + 1e-9⌋``
+    (0.3 / 0.001 is 299.99999999999994 in binary floating point and must floor to 300), so
+    Σ counts ≤ Σ (α/step + 1e-9) ≤ (1 + tol)/step + N·1e-9 < ⌊1/step⌋ + 1 for step ≥ 1e-6 and any
+    realistic N: the floored set never exceeds 100 %.
     """
-    return floor_counts(coefficients, step) * step
+    return _floor_to_step(_check_shares(coefficients, step), step)
 
 
 def dynamic_coefficients(production_kwh: pd.Series, allocated_kwh: pd.DataFrame) -> pd.DataFrame:
@@ -625,7 +620,7 @@ def six_quantities(
         raise DataError("consumption_kwh: negative or non-finite energies")
     over = a - c
     if (over > 1e-9 * np.maximum(1.0, c)).any():
-        t, i = np.unravel_index(np.argmax(over), over.shape)
+        t, i = (int(v) for v in np.unravel_index(np.argmax(over), over.shape))
         raise DataError(
             f"allocated_kwh: {allocated_kwh.columns[i]!r} at {allocated_kwh.index[t]} gets more than it consumes"
         )

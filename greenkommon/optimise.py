@@ -47,16 +47,15 @@ from __future__ import annotations
 import calendar
 import math
 import time
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import allocation
 from ._config import Section
 from .errors import DataError, GreenkommonWarning, OptimisationError, ScenarioError
 
@@ -76,14 +75,10 @@ _GRID = 48
 _RTOL = 1e-9
 
 
-def _load_figures() -> dict[str, Any]:
-    with resources.files("greenkommon.data").joinpath("optimiser.toml").open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def default_key_precision() -> float:
-    """Precision of an uploaded key coefficient [-] (``data/optimiser.toml``, UNCONFIRMED)."""
-    return float(_load_figures()["key_precision"]["value"])
+    """Precision of an uploaded key coefficient [-]: :data:`greenkommon.allocation.PERMILLE`
+    (``data/keys.toml``, UNCONFIRMED)."""
+    return allocation.PERMILLE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +145,7 @@ class OptimiseConfig:
         Floor the coefficients to :func:`default_key_precision` (or ``key_precision``) before
         re-simulating them, like an uploaded key.
     key_precision : float or None
-        Step of an uploaded coefficient [-]; ``None`` uses ``data/optimiser.toml``.
+        Step of an uploaded coefficient [-]; ``None`` uses ``data/keys.toml``.
     time_limit_s : float
         Time limit per solver call [s].
     """
@@ -364,17 +359,10 @@ def _price_matrix(value: Any, n: int, t: int, name: str, per_venue_ok: bool = Tr
 def prorata_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray) -> np.ndarray:
     """Enedis default key: ``A_it = C_it min(1, P_t / Σ_k C_kt)`` [kWh] (D315-6), shape (N, T).
 
-    Uses :func:`greenkommon.allocation.allocate` when the allocation stage is available and falls
-    back to the closed form otherwise.
+    Computed by :func:`greenkommon.allocation.allocate`.
     """
-    try:
-        from .allocation import ProrataKey, allocate
-
-        return np.asarray(allocate(production_kwh, consumption_kwh, ProrataKey()).allocated_kwh)
-    except ImportError:
-        total = consumption_kwh.sum(axis=0)
-        ratio = np.divide(production_kwh, total, out=np.zeros_like(total), where=total > 0)
-        return consumption_kwh * np.minimum(1.0, ratio)
+    alloc = allocation.allocate(production_kwh, consumption_kwh, allocation.ProrataKey())
+    return np.asarray(alloc.allocated_kwh)
 
 
 def simulate_key(
@@ -382,27 +370,22 @@ def simulate_key(
 ) -> np.ndarray:
     """Energy allocated by a static (N,) or dynamic (N, T) key: ``min(k P, C)`` [kWh] (D315-4).
 
-    Uses the allocation stage's numba core when available.
+    Computed by :func:`greenkommon.allocation.allocate` (the allocation stage's numba core).
     """
     k = np.asarray(coefficients, dtype=float)
-    try:
-        from .allocation import DynamicKey, StaticKey, allocate
-
-        key = StaticKey(k) if k.ndim == 1 else DynamicKey(k)
-        return np.asarray(allocate(production_kwh, consumption_kwh, key).allocated_kwh)
-    except ImportError:
-        kk = k[:, None] if k.ndim == 1 else k
-        return np.minimum(kk * production_kwh[None, :], consumption_kwh)
+    key = allocation.StaticKey(k) if k.ndim == 1 else allocation.DynamicKey(k)
+    return np.asarray(allocation.allocate(production_kwh, consumption_kwh, key).allocated_kwh)
 
 
 def floor_coefficients(coefficients: np.ndarray, precision: float) -> np.ndarray:
     """Floor coefficients to a multiple of ``precision`` so that Σ never exceeds 1.
 
-    A tiny relative slack absorbs floating-point noise (0.3 must stay 0.3, not 0.299).
+    The flooring is :func:`greenkommon.allocation.floor_coefficients` (a slack of 1e-9 step
+    keeps 0.3 at 0.3); solver output gets a further relative slack of 1e-12 (LP noise just below
+    a multiple of ``precision`` must not lose a step), and the result is clipped to [0, 1].
     """
-    k = np.asarray(coefficients, dtype=float)
-    steps = np.floor(k / precision * (1 + 1e-12) + 1e-9)
-    return np.clip(steps * precision, 0.0, 1.0)
+    k = np.asarray(coefficients, dtype=float) * (1 + 1e-12)
+    return np.clip(allocation.floor_coefficients(k, precision), 0.0, 1.0)
 
 
 def round_static_key(
@@ -1039,11 +1022,11 @@ def _apply_targets(
         choices.append(parts)
     need = np.array([c[0][0] for c in choices])
     if need.sum() > 1 + 1e-12 and unit == "static key":
-        parts = ", ".join(
+        needs = ", ".join(
             f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0
         )
         raise OptimisationError(
-            f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({parts})"
+            f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({needs})"
         )
     return choices
 
@@ -1173,6 +1156,37 @@ def _maxmin_level(base, prob, choices, ref, method, time_limit_s, stats) -> floa
     return float(low)
 
 
+def _bound_arrays(lower: Any, upper: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-venue coefficient bounds as (n,) arrays; ``None`` means 0 (lower) or 1 (upper)."""
+    lo = (
+        np.zeros(n)
+        if lower is None
+        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    )
+    hi = (
+        np.ones(n)
+        if upper is None
+        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    )
+    return lo, hi
+
+
+def _fairness_names(
+    no_loss: bool, vs_prorata: bool, equity_shares: Any, maxmin: bool
+) -> tuple[str, ...]:
+    """The fairness options asked, in their canonical order (reported in :class:`KeyResult`)."""
+    return tuple(
+        name
+        for name, on in (
+            ("no_loss", no_loss),
+            ("vs_prorata", vs_prorata),
+            ("equity_shares", equity_shares is not None),
+            ("maxmin", maxmin),
+        )
+        if on
+    )
+
+
 def solve_static_key(
     production_kwh: Any,
     consumption_kwh: Any,
@@ -1209,32 +1223,14 @@ def solve_static_key(
         venue_names,
     )
     n = len(prob.names)
-    lo = (
-        np.zeros(n)
-        if lower is None
-        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    )
-    hi = (
-        np.ones(n)
-        if upper is None
-        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
-    )
+    lo, hi = _bound_arrays(lower, upper, n)
     if (lo < 0).any() or (hi > 1).any() or (lo > hi).any():
         raise OptimisationError("bounds: expected 0 <= lower <= upper <= 1 for every venue")
     if lo.sum() > 1 + 1e-12:
         raise OptimisationError(f"bounds: the lower bounds sum to {_pct(lo.sum())} > 100 %")
     stats = SolveStats()
     notes: list[str] = []
-    fairness = tuple(
-        name
-        for name, on in (
-            ("no_loss", no_loss),
-            ("vs_prorata", vs_prorata),
-            ("equity_shares", equity_shares is not None),
-            ("maxmin", maxmin),
-        )
-        if on
-    )
+    fairness = _fairness_names(no_loss, vs_prorata, equity_shares, maxmin)
     t0 = time.perf_counter()
     base = _static_functions(prob, lo, hi)
     _check_concave(base, prob, 0, "static key")
@@ -1573,16 +1569,7 @@ def solve_dynamic_key(
     p, c = prob.production_kwh, prob.consumption_kwh
     n, t = c.shape
     stats = SolveStats()
-    fairness = tuple(
-        name
-        for name, on in (
-            ("no_loss", no_loss),
-            ("vs_prorata", vs_prorata),
-            ("equity_shares", equity_shares is not None),
-            ("maxmin", maxmin),
-        )
-        if on
-    )
+    fairness = _fairness_names(no_loss, vs_prorata, equity_shares, maxmin)
     prorata = prorata_allocation(p, c)
     min_rel = None
     if not fairness and not force_lp:
@@ -1990,16 +1977,7 @@ def solve_sizing(
             f"sizing: expected 0 <= min_peak_power_kwp <= max_peak_power_kwp, got {min_peak_power_kwp:g} and {max_peak_power_kwp:g}"
         )
     n = len(prob.names)
-    lo = (
-        np.zeros(n)
-        if lower is None
-        else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-    )
-    hi = (
-        np.ones(n)
-        if upper is None
-        else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
-    )
+    lo, hi = _bound_arrays(lower, upper, n)
     stats = SolveStats()
     t0 = time.perf_counter()
     unit = prob.production_kwh
@@ -2226,16 +2204,16 @@ def optimise_scenario(
     )
     lower, upper = cfg.bounds_arrays(names)
     shares = cfg.shares_array(names)
-    common = dict(
+    common: dict[str, Any] = dict(
         internal_price_eur_per_kwh=internal,
         venue_names=names,
         method=cfg.method,
         time_limit_s=cfg.time_limit_s,
     )
-    bill_kw = (
+    bill_kw: dict[str, Any] = (
         {} if priced.bill_without_eur is None else {"bill_without_eur": priced.bill_without_eur}
     )
-    fair = dict(
+    fair: dict[str, Any] = dict(
         no_loss="no_loss" in cfg.fairness,
         vs_prorata="vs_prorata" in cfg.fairness,
         equity_shares=shares,

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -201,7 +202,7 @@ def _dynamic_key_on_grid(key: KeyConfig, names: list[str], index: pd.DatetimeInd
     """Read a dynamic key file (``Horodate;<venue or meter>;...`` in %) onto the grid, (N, T)."""
     from .enedis import read_dynamic_key
 
-    path = key.coefficients_file
+    path = cast(Path, key.coefficients_file)  # KeyConfig requires it for dynamic keys
     frame = read_dynamic_key(path, step=index[1] - index[0], tz=str(index.tz))
     missing = [n for n in names if n not in frame.columns]
     if missing:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._config import Section
+from ._pvlib import quiet_pvlib
 from .errors import DataError
 
 #: Racking → pvlib SAPM temperature-model parameters (``TEMPERATURE_MODEL_PARAMETERS['sapm']``).
@@ -62,25 +62,6 @@ PVWATTS_LOSS_DEFAULTS_PCT = {
     "age": 0.0,
     "availability": 3.0,
 }
-
-
-def _quiet_pvlib(func):
-    """Silence pandas' deprecation notices raised inside pvlib (not actionable by users)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            warnings.filterwarnings("ignore", category=DeprecationWarning)
-            try:
-                from pandas.errors import Pandas4Warning
-            except ImportError:  # pragma: no cover - older pandas
-                pass
-            else:
-                warnings.filterwarnings("ignore", category=Pandas4Warning)
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -279,7 +260,7 @@ def _step(index: pd.DatetimeIndex) -> pd.Timedelta:
     return step
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def weather_on_grid(
     weather: pd.DataFrame,
     index: pd.DatetimeIndex,
@@ -374,7 +355,7 @@ def weather_on_grid(
 # ---------------------------------------------------------------------------------------------
 # one section
 # ---------------------------------------------------------------------------------------------
-@_quiet_pvlib
+@quiet_pvlib
 def section_power_per_kwp(
     grid: pd.DataFrame, section: RoofSection, albedo: float = 0.2, transposition: str = "perez"
 ) -> np.ndarray:

@@ -20,7 +20,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import consumption, economics, eligibility, optimise, production, weather
 from ._config import Section
@@ -412,7 +412,7 @@ def _merge_venues(
                 raise ScenarioError(
                     f"venues: remove = true for {name!r}, which the base scenario does not have"
                 )
-            drop.add(name)
+            drop.add(cast(str, name))  # a key of by_name: a base venue's name
             continue
         if name in by_name:
             venues[by_name[name]] = merge_scenario(venues[by_name[name]], entry)

@@ -49,6 +49,7 @@ inputs.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
@@ -57,11 +58,9 @@ import json
 import logging
 import math
 import numbers
-import os
 import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write as _atomic_write
 from .errors import DataError, GreenkommonError, ScenarioError
 
 #: Dotted path that scales every roof section in proportion.
@@ -270,7 +270,7 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
         raise ScenarioError(f"--vary {PEAK_PATH} = {value!r}: expected a number > 0 [kWp]")
     sections = mapping.get("plant", {}).get("sections")
     if not isinstance(sections, list) or not sections:
@@ -855,7 +855,7 @@ def _finance_frame(
 ) -> pd.DataFrame:
     from .economics import project_finance
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s, k in enumerate(kwp):
         bills = variant_bills(money[float(k)], allocated[s], {w: v[s] for w, v in sums.items()})
         try:
@@ -1002,19 +1002,6 @@ def make_plan(
 # ---------------------------------------------------------------------------------------------
 # resumable atomic Parquet output
 # ---------------------------------------------------------------------------------------------
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(tmp_path)`` then rename over ``path`` (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ResumableWriter:
     """Chunked checkpoints of a sweep, merged atomically into one Parquet (and CSV) file.
 
@@ -1236,7 +1223,7 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
 
 
 def _run_local(plan: SweepPlan, todo: Iterable[Chunk], writer: ResumableWriter, bar: Any) -> None:
-    energy: GroupEnergy | None = None
+    energy: GroupEnergy  # computed at the first chunk (groups are >= 0)
     energy_group = -1
     for chunk in todo:
         if chunk.group != energy_group:
@@ -1260,7 +1247,7 @@ def connect_dask(address: str) -> Any:
         logging.getLogger("distributed").setLevel(logging.WARNING)
     if address == "local":
         cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
-        client = Client(cluster)
+        client: Any = Client(cluster)
         client._greenkommon_cluster = cluster  # closed with the client by _run_dask
         return client
     try:
@@ -1271,14 +1258,29 @@ def connect_dask(address: str) -> Any:
         ) from None
 
 
+@contextlib.contextmanager
+def dask_client(address: str | Any) -> Iterator[Any]:
+    """A Dask client for one run: ``address`` itself when it is already a client, otherwise
+    :func:`connect_dask`'s, closed on exit together with the LocalCluster it may have started."""
+    if not isinstance(address, str):
+        yield address
+        return
+    client = connect_dask(address)
+    try:
+        yield client
+    finally:
+        cluster = getattr(client, "_greenkommon_cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def _run_dask(
     plan: SweepPlan, todo: Sequence[Chunk], writer: ResumableWriter, bar: Any, address: str | Any
 ) -> None:
     from dask.distributed import as_completed
 
-    own = isinstance(address, str)
-    client = connect_dask(address) if own else address
-    try:
+    with dask_client(address) as client:
         groups = sorted({c.group for c in todo})
         energy = {
             g: client.submit(
@@ -1307,12 +1309,6 @@ def _run_dask(
             writer.write_chunk(chunk.chunk_id, fut.result())
             bar.update(len(chunk.rows))
             fut.release()
-    finally:
-        if own:
-            cluster = getattr(client, "_greenkommon_cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 __all__ = [

@@ -245,6 +245,7 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
                 price_eur_per_kwh=wt,
             )
             sums[w] = res.value_eur[0]
+        assert res is not None  # weights is not empty
         allocated, surplus = res.allocated_kwh[0], float(res.surplus_kwh[0])
     else:
         a = allocation.allocate(prod, cons, ctx.key, floor_to_permille=ctx.floor)
@@ -379,8 +380,8 @@ def run_uncertainty(
                     "site) or a multi-year --weather-file"
                 )
             irradiation_sd_pct = clim.annual_sd_pct()
-            label = clim.interannual_confidence.split(":", 1)[0].strip() or "see its source"
-            sd_source = f"climatology {clim.name} [interannual], {label}"
+            confidence = clim.interannual_confidence.split(":", 1)[0].strip() or "see its source"
+            sd_source = f"climatology {clim.name} [interannual], {confidence}"
         else:
             sd_source = "--irradiation-sd"
         source = f"synthetic sampled years, seeds 1..{years}"
@@ -425,7 +426,7 @@ def run_uncertainty(
         fixed,
         reference_ghi,
     )
-    jobs = []
+    jobs: list[tuple[int, Any, Any]] = []  # (sample, year label, weather or None)
     for k in range(1, years + 1):
         if file_years:
             label, wx = file_years[(k - 1) % len(file_years)]
@@ -490,11 +491,9 @@ def _run_dask(
 ) -> list[dict[str, Any]]:
     from dask.distributed import as_completed
 
-    from .sweep import connect_dask
+    from .sweep import dask_client
 
-    own = isinstance(address, str)
-    client = connect_dask(address) if own else address
-    try:
+    with dask_client(address) as client:
         ctx_f = client.scatter(ctx, broadcast=True)
         futures = [client.submit(_sample, ctx_f, k, label, wx, pure=False) for k, label, wx in jobs]
         rows = []
@@ -503,12 +502,6 @@ def _run_dask(
             fut.release()
             tick(len(rows))
         return rows
-    finally:
-        if own:
-            cluster = getattr(client, "_greenkommon_cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 def summary_metrics(names: Sequence[str], case: str | None) -> list[tuple[str, str]]:
@@ -647,7 +640,7 @@ def plot_histograms(
         fontsize=10,
     )
     if path is not None:
-        from .sweep import _atomic_write
+        from ._io import atomic_write as _atomic_write
 
         path = Path(path)
         fmt = path.suffix.lstrip(".").lower() or "png"
@@ -658,7 +651,7 @@ def plot_histograms(
 def write_uncertainty(result: UncertaintyResult, out_dir: str | Path, image: str = "png") -> Path:
     """Write ``samples.parquet``, ``samples.csv``, ``summary.csv`` and ``histogram.<image>`` into
     ``out_dir`` (each file written atomically)."""
-    from .sweep import _atomic_write
+    from ._io import atomic_write as _atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

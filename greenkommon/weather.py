@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 
 from ._config import Section
+from ._io import atomic_write
+from ._pvlib import quiet_pvlib
 from .errors import DataError, GreenkommonWarning
 
 WEATHER_SOURCES = ("synthetic", "file")
@@ -84,25 +86,6 @@ INTERANNUAL_MAX_FILL = 0.97
 #: Coefficients of the normalised diurnal temperature profile of Erbs, Klein & Beckman (1983):
 #: θ(t*) = Σ a_i cos(i t* − b_i), t* = 2π (t − 1) / 24, t = hour of the day (1..24, solar).
 ERBS_TEMPERATURE_COEFFS = ((0.4632, 3.805), (0.0984, 0.360), (0.0168, 0.822), (0.0138, 3.513))
-
-
-def _quiet_pvlib(func):
-    """Silence pandas' deprecation notices raised inside pvlib (not actionable by users)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            warnings.filterwarnings("ignore", category=DeprecationWarning)
-            try:
-                from pandas.errors import Pandas4Warning
-            except ImportError:  # pragma: no cover - older pandas
-                pass
-            else:
-                warnings.filterwarnings("ignore", category=Pandas4Warning)
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -409,7 +392,7 @@ def load_climatology(path: str | Path) -> Climatology:
 
 
 @functools.lru_cache(maxsize=8)
-@_quiet_pvlib
+@quiet_pvlib
 def _sky_geometry(
     latitude_deg: float, longitude_deg: float, altitude_m: float, year: int, tz: str
 ) -> pd.DataFrame:
@@ -567,7 +550,7 @@ def _scale_to_target(values: np.ndarray, cap: np.ndarray, target: float) -> np.n
     return np.minimum(v, cap)
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def synthetic_weather(
     latitude_deg: float,
     longitude_deg: float,
@@ -1021,7 +1004,31 @@ def _pvgis_components_to_horizontal(
     return out
 
 
-@_quiet_pvlib
+def _file_meta(
+    latitude: Any,
+    longitude: Any,
+    altitude: Any,
+    source: str,
+    path: Path,
+    fmt: str,
+    *,
+    typical_year: bool,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The metadata dict every weather-file reader returns (location, source, file, format)."""
+    return {
+        "latitude": latitude,
+        "longitude": longitude,
+        "altitude": altitude,
+        "source": source,
+        "file": str(path),
+        "format": fmt,
+        "typical_year": typical_year,
+        **extra,
+    }
+
+
+@quiet_pvlib
 def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """PVGIS typical meteorological year (csv, json or epw) through :mod:`pvlib.iotools`.
 
@@ -1040,18 +1047,10 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         data.index = data.index.tz_localize("UTC")
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
-    return out, {
-        "latitude": lat,
-        "longitude": lon,
-        "altitude": alt,
-        "source": "PVGIS TMY",
-        "file": str(path),
-        "format": "pvgis_tmy",
-        "typical_year": True,
-    }
+    return out, _file_meta(lat, lon, alt, "PVGIS TMY", path, "pvgis_tmy", typical_year=True)
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """PVGIS hourly radiation series (csv or json, with ``components``) via pvlib.
 
@@ -1077,18 +1076,10 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = _pvgis_components_to_horizontal(data, meta, lat, lon, str(path))
     out = _finish_frame(data, str(path))
     out.index = out.index.floor("h")
-    return out, {
-        "latitude": lat,
-        "longitude": lon,
-        "altitude": alt,
-        "source": "PVGIS hourly",
-        "file": str(path),
-        "format": "pvgis_hourly",
-        "typical_year": False,
-    }
+    return out, _file_meta(lat, lon, alt, "PVGIS hourly", path, "pvgis_hourly", typical_year=False)
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """EnergyPlus EPW via :func:`pvlib.iotools.read_epw`.
 
@@ -1104,18 +1095,18 @@ def read_epw_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     except Exception as exc:
         raise DataError(f"{path}: not a readable EPW file ({exc})") from None
     out = _finish_frame(data, str(path))
-    return out, {
-        "latitude": meta.get("latitude"),
-        "longitude": meta.get("longitude"),
-        "altitude": meta.get("altitude"),
-        "source": f"EPW {meta.get('city', '')}".strip(),
-        "file": str(path),
-        "format": "epw",
-        "typical_year": True,
-    }
+    return out, _file_meta(
+        meta.get("latitude"),
+        meta.get("longitude"),
+        meta.get("altitude"),
+        f"EPW {meta.get('city', '')}".strip(),
+        path,
+        "epw",
+        typical_year=True,
+    )
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """NREL TMY3 csv via :func:`pvlib.iotools.read_tmy3` (hour-ending labels moved to start)."""
     import pvlib
@@ -1128,18 +1119,18 @@ def read_tmy3_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = data.copy()
     data.index = data.index - pd.Timedelta(hours=1)
     out = _finish_frame(data, str(path))
-    return out, {
-        "latitude": meta.get("latitude"),
-        "longitude": meta.get("longitude"),
-        "altitude": meta.get("altitude"),
-        "source": f"TMY3 {meta.get('Name', '')}".strip(),
-        "file": str(path),
-        "format": "tmy3",
-        "typical_year": True,
-    }
+    return out, _file_meta(
+        meta.get("latitude"),
+        meta.get("longitude"),
+        meta.get("altitude"),
+        f"TMY3 {meta.get('Name', '')}".strip(),
+        path,
+        "tmy3",
+        typical_year=True,
+    )
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_rt2012(
     path: str | Path, year: int = 2001, time_reference: str = "auto"
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -1231,16 +1222,16 @@ def read_rt2012(
         resampled[name] = np.diff(c_out) / np.diff(out_edges)
     data = pd.DataFrame(resampled, index=out_index)
     data = _finish_frame(data, str(path))
-    return data, {
-        "latitude": lat,
-        "longitude": lon,
-        "altitude": 0.0,
-        "source": f"RT2012 {path.stem}",
-        "file": str(path),
-        "format": "rt2012",
-        "typical_year": True,
-        "time_reference": time_reference,
-    }
+    return data, _file_meta(
+        lat,
+        lon,
+        0.0,
+        f"RT2012 {path.stem}",
+        path,
+        "rt2012",
+        typical_year=True,
+        time_reference=time_reference,
+    )
 
 
 def _rt2012_skip(path: Path) -> dict[str, Any]:
@@ -1260,7 +1251,7 @@ def _rt2012_skip(path: Path) -> dict[str, Any]:
 CSV_TIME_COLUMNS = ("time", "timestamp", "interval_start", "datetime")
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def read_weather_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Plain CSV weather file.
 
@@ -1406,7 +1397,7 @@ def read_weather_file(path: str | Path, fmt: str = "auto") -> tuple[pd.DataFrame
     return readers[fmt](path)
 
 
-@_quiet_pvlib
+@quiet_pvlib
 def fetch_pvgis(
     latitude_deg: float,
     longitude_deg: float,
@@ -1477,8 +1468,6 @@ def fetch_pvgis(
 
 def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path) -> Path:
     """Write a weather frame in the plain CSV format of :func:`read_weather_csv` (atomically)."""
-    import os
-    import tempfile
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1489,16 +1478,13 @@ def write_weather_csv(data: pd.DataFrame, meta: dict[str, Any], path: str | Path
     ]
     frame = data[list(WEATHER_COLUMNS)].copy()
     frame.index = pd.Index([t.isoformat() for t in frame.index], name="time")
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write("\n".join(lines) + "\n")
             frame.to_csv(fh, float_format="%.3f", lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,9 +28,11 @@ The six quantities Enedis reports map to the :class:`Allocation` fields: PROD =
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from importlib import resources
+from typing import Any, cast
 
 import numpy as np
 
@@ -55,8 +57,15 @@ __all__ = [
 #: Tolerance on "coefficients sum to at most 1" (floating-point sums of decimal shares).
 COEFFICIENT_SUM_TOLERANCE = 1e-9
 
-#: Resolution of an uploaded key: 0.1 % (third-party practice, acc-rules.md §1.3; UNCONFIRMED).
-PERMILLE = 1e-3
+
+def _key_precision() -> float:
+    text = resources.files("greenkommon").joinpath("data", "keys.toml").read_text("utf-8")
+    return float(tomllib.loads(text)["key_precision"]["value"])
+
+
+#: Resolution of an uploaded key [-]: 0.1 % (``data/keys.toml``: third-party practice,
+#: acc-rules.md §1.3; UNCONFIRMED).
+PERMILLE = _key_precision()
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,6 +162,20 @@ def floor_coefficients(coefficients: Any, quantum: float = PERMILLE) -> np.ndarr
 # --------------------------------------------------------------------------------------------
 
 
+def _freeze_coefficients(
+    key: StaticKey | DynamicKey | RedistributedKey, ndim: tuple[int, ...]
+) -> None:
+    """Validate ``key.coefficients`` (shape, ≥ 0, Σ ≤ 1 over venues, the second-last axis of a
+    full dynamic key) and replace them by a private read-only copy: the caller's array is neither
+    frozen nor able to change the key."""
+    name = f"{type(key).__name__}.coefficients"
+    coef = _as_array(key.coefficients, name, ndim).copy()
+    _check_finite_nonneg(coef, name)
+    _check_sum_le_one(coef, 0 if coef.ndim == 1 else coef.ndim - 2, name)
+    coef.flags.writeable = False
+    object.__setattr__(key, "coefficients", coef)
+
+
 @dataclass(frozen=True)
 class ProrataKey:
     """Enedis's default key: pro rata of each venue's consumption in the interval.
@@ -197,12 +220,7 @@ class StaticKey:
     name = "static"
 
     def __post_init__(self) -> None:
-        # a private read-only copy: the caller's array is neither frozen nor able to change the key
-        coef = _as_array(self.coefficients, "StaticKey.coefficients", (1,)).copy()
-        _check_finite_nonneg(coef, "StaticKey.coefficients")
-        _check_sum_le_one(coef, 0, "StaticKey.coefficients")
-        coef.flags.writeable = False
-        object.__setattr__(self, "coefficients", coef)
+        _freeze_coefficients(self, (1,))
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,12 +251,7 @@ class DynamicKey:
     name = "dynamic"
 
     def __post_init__(self) -> None:
-        # a private read-only copy: the caller's array is neither frozen nor able to change the key
-        coef = _as_array(self.coefficients, "DynamicKey.coefficients", (2, 3)).copy()
-        _check_finite_nonneg(coef, "DynamicKey.coefficients")
-        _check_sum_le_one(coef, coef.ndim - 2, "DynamicKey.coefficients")
-        coef.flags.writeable = False
-        object.__setattr__(self, "coefficients", coef)
+        _freeze_coefficients(self, (2, 3))
 
     @property
     def full(self) -> bool:
@@ -255,12 +268,7 @@ class RedistributedKey:
     name = "redistributed"
 
     def __post_init__(self) -> None:
-        # a private read-only copy: the caller's array is neither frozen nor able to change the key
-        coef = _as_array(self.coefficients, "RedistributedKey.coefficients", (1,)).copy()
-        _check_finite_nonneg(coef, "RedistributedKey.coefficients")
-        _check_sum_le_one(coef, 0, "RedistributedKey.coefficients")
-        coef.flags.writeable = False
-        object.__setattr__(self, "coefficients", coef)
+        _freeze_coefficients(self, (1,))
 
 
 @dataclass(frozen=True, eq=False)
@@ -442,7 +450,9 @@ def redistributed(production_kwh: Any, consumption_kwh: Any, coefficients: Any) 
     return DynamicKey(_coefficients_from_allocation(prod, alloc))
 
 
-def priority(production_kwh: Any, consumption_kwh: Any, order: Sequence[int]) -> DynamicKey:
+def priority(
+    production_kwh: Any, consumption_kwh: Any, order: Sequence[int] | np.ndarray
+) -> DynamicKey:
     """The dynamic key of the PMO strategy "priority": venues served in ``order``.
 
     Parameters
@@ -471,7 +481,7 @@ def priority(production_kwh: Any, consumption_kwh: Any, order: Sequence[int]) ->
     """
     prod = _pool(_production(production_kwh))
     cons = _consumption(consumption_kwh, prod.shape[-1])
-    key = PriorityKey(order)
+    key = PriorityKey(cast(np.ndarray, order))  # __post_init__ validates and converts any sequence
     _check_n(key.order, cons, "PriorityKey.order")
     alloc = np.empty_like(cons)
     _kernels.priority_kernel(

@@ -7,15 +7,14 @@ production and load curves.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._io import atomic_write
 from ..errors import DataError
 
 KEYS = ("prorata", "static", "dynamic", "redistributed", "priority")
@@ -201,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
     production = prod_df.to_numpy().T / scale  # (P, T) [kWh]
     consumption = cons_df.to_numpy().T / scale  # (N, T) [kWh]
 
+    key: al.Key
     if args.key in ("static", "redistributed"):
         if not args.coefficients:
             raise DataError(f"--key {args.key}: needs --coefficients (one share per venue column)")
@@ -220,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.key == "priority":
         if not args.priority:
             raise DataError("--key priority: needs --priority (venues, highest priority first)")
-        key = al.PriorityKey(_parse_priority(args.priority, names))
+        key = al.PriorityKey(np.asarray(_parse_priority(args.priority, names)))
     else:
         key = al.ProrataKey()
     for flag, keys in (
@@ -243,15 +243,12 @@ def run(args: argparse.Namespace) -> int:
             out[f"cons_{unit}[{name}]"] = result.consumption_kwh[i] * scale
             out[f"autocons_{unit}[{name}]"] = result.allocated_kwh[i] * scale
             out[f"complement_{unit}[{name}]"] = result.grid_import_kwh[i] * scale
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".allocate-", suffix=".csv")
-        try:
-            with os.fdopen(fd, "w", newline="") as fh:
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "w", newline="") as fh:
                 out.to_csv(fh, sep=args.sep, decimal=args.decimal, float_format="%.6f")
-            os.replace(tmp, args.out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        atomic_write(args.out, write, suffix=".csv")
 
     print(
         _summary(result, names, args.unit, scale, args.show_prm, args.key, args.floor_to_permille)

@@ -45,10 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import atomic_write
     from ..compare import compare_results, comparison_to_csv_frame, format_comparison
     from ..pipeline import run_scenario
     from ..scenario import load_scenario
-    from ..sweep import _atomic_write
 
     t0 = time.perf_counter()
     scenarios = [load_scenario(path) for path in args.scenarios]  # validate all before running any
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_comparison(table))
     if args.csv:
         frame = comparison_to_csv_frame(table)
-        _atomic_write(Path(args.csv), lambda p: frame.to_csv(p, index=False))
+        atomic_write(Path(args.csv), lambda p: frame.to_csv(p, index=False))
         print(f"\ncomparison written to {args.csv}", file=sys.stderr)
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

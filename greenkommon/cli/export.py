@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,6 +105,20 @@ def run(args: argparse.Namespace) -> int:
     )
     key_type = scenario.key.type
     static = result.coefficients if key_type in ("static", "optimised") else None
+
+    @functools.cache
+    def uploaded() -> tuple[pd.DataFrame, float, str]:
+        """What Enedis would allocate from the uploaded key (used by the static and quantities
+        outputs; computed once)."""
+        return enedis.uploaded_key_allocation(
+            result.production_kwh,
+            result.consumption_kwh,
+            result.allocated_kwh,
+            key_type,
+            static,
+            step,
+        )
+
     if static is not None:
         written.append(out / "static_key.csv")
         enedis.export_static_key(
@@ -110,14 +129,7 @@ def run(args: argparse.Namespace) -> int:
             step=step,
             decimal=args.decimal,
         )
-        _, static_extra_kwh, _ = enedis.uploaded_key_allocation(
-            result.production_kwh,
-            result.consumption_kwh,
-            result.allocated_kwh,
-            key_type,
-            static,
-            step,
-        )
+        _, static_extra_kwh, _ = uploaded()
         print(
             f"static key: shares floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
             f"{static_extra_kwh:.3f} kWh over the period ({share(static_extra_kwh)} of the production)"
@@ -127,14 +139,7 @@ def run(args: argparse.Namespace) -> int:
             "note: a redistributed key is a PMO-side strategy: send the dynamic key, not the base shares"
         )
     if args.quantities:
-        allocated, _, how = enedis.uploaded_key_allocation(
-            result.production_kwh,
-            result.consumption_kwh,
-            result.allocated_kwh,
-            key_type,
-            static,
-            step,
-        )
+        allocated, _, how = uploaded()
         quantities = enedis.six_quantities(
             result.production_kwh,
             result.consumption_kwh,

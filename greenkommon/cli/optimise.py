@@ -7,11 +7,11 @@ import dataclasses
 import json
 import os
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
+from .._io import atomic_write_text
 from ..errors import GreenkommonWarning
 
 
@@ -104,18 +104,6 @@ def _config(scenario, args):
     return dataclasses.replace(cfg, **changes)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def format_report(report: dict, names: list[str]) -> str:
     """Printed summary of an optimiser report."""
     lines = []
@@ -206,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
     result, report = optimise_scenario(scenario, production_kwh, consumption_kwh, config=cfg)
     print(format_report(report, scenario.venue_names))
     if args.json:
-        _atomic_write(Path(args.json), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(Path(args.json), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     if args.write:
         out = Path(args.write)
         base = Path(args.scenario)
@@ -228,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
             )
             key_file = key_path.name
             print(f"\ndynamic key written to {key_path}")
-        _atomic_write(
+        atomic_write_text(
             out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file)
         )
         print(f"\nscenario written to {out} (run it with: greenkommon run {out})")

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -176,7 +177,7 @@ def _turpe_fixed_year(
     ≤ 36 kVA: b × PS. > 36 kVA with powers PS_1..PS_4 by period (HPH, HCH, HPB, HCB):
     b_1 PS_1 + Σ_{i≥2} b_i (PS_i − PS_{i−1}); one subscribed power gives b_HPH × PS.
     """
-    kva = float(contract.subscribed_kva)
+    kva = float(cast(float, contract.subscribed_kva))  # ContractConfig requires it unless flat
     b = table["b_eur_per_kva_year"]
     if isinstance(b, dict):
         ps = contract.subscribed_kva_by_period or (kva,) * 4
@@ -260,7 +261,7 @@ def venue_prices(
             ],
         )
 
-    kva = float(contract.subscribed_kva)  # validated non-None for non-flat contracts
+    kva = float(cast(float, contract.subscribed_kva))  # validated non-None for non-flat contracts
     le36 = kva <= 36.0
     where = contract.where
 

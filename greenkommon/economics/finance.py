@@ -167,7 +167,7 @@ def producer_inputs(
 
 
 # -- metrics ------------------------------------------------------------------------------------
-def payback_years(cash_flows: Sequence[float]) -> float:
+def payback_years(cash_flows: Sequence[float] | np.ndarray) -> float:
     """Years until the cumulative cash flow turns non-negative (linear within the year) [yr].
 
     ``cash_flows[0]`` is year 0. Returns 0 when nothing is invested, ``nan`` when the cumulative
@@ -185,7 +185,7 @@ def payback_years(cash_flows: Sequence[float]) -> float:
     return float(y - 1 + (-cum[y - 1]) / cf[y])
 
 
-def irr(cash_flows: Sequence[float]) -> float:
+def irr(cash_flows: Sequence[float] | np.ndarray) -> float:
     """Internal rate of return [-/yr] (:func:`numpy_financial.irr`).
 
     ``nan`` without a sign change in the flows or when the solver finds no rate above −100 %.
@@ -198,14 +198,14 @@ def irr(cash_flows: Sequence[float]) -> float:
     return float(value) if value is not None and np.isfinite(value) and value > -1 else float("nan")
 
 
-def npv(rate: float, cash_flows: Sequence[float]) -> float:
+def npv(rate: float, cash_flows: Sequence[float] | np.ndarray) -> float:
     """Net present value at ``rate``, ``cash_flows[0]`` at year 0 undiscounted [€]."""
     if not rate > -1:
         raise ScenarioError(f"finance.discount_rate = {rate!r}: expected a rate > -1 (-100 %)")
     return float(npf.npv(rate, np.asarray(cash_flows, dtype=float)))
 
 
-def metrics(cash_flows: Sequence[float], rate: float) -> dict[str, float]:
+def metrics(cash_flows: Sequence[float] | np.ndarray, rate: float) -> dict[str, float]:
     """NPV, IRR, simple and discounted payback of one stakeholder's cash flows."""
     cf = np.asarray(cash_flows, dtype=float)
     discounted = cf / (1.0 + rate) ** np.arange(cf.size)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .tables import venue_summary_rows
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
 
@@ -43,7 +45,6 @@ def format_table(rows: list[list[str]], header: list[str], align: str | None = N
 
 def format_run_summary(result: ScenarioResult) -> str:
     """The per-venue table and the collective line printed by ``greenkommon run``."""
-    venues = result.venue_summary()
     coll = result.collective_summary()
     sc = result.scenario
     header = [
@@ -56,32 +57,7 @@ def format_run_summary(result: ScenarioResult) -> str:
         "bill with €",
         "savings €/yr",
     ]
-    rows = []
-    for name, r in venues.iterrows():
-        rows.append(
-            [
-                str(name),
-                _fmt_num(r.consumption_kwh),
-                _fmt_num(r.allocated_kwh),
-                _fmt_num(r.grid_import_kwh),
-                _fmt_num(r.self_sufficiency_pct, 1),
-                _fmt_num(r.bill_without_eur),
-                _fmt_num(r.bill_with_eur),
-                _fmt_num(r.savings_eur),
-            ]
-        )
-    rows.append(
-        [
-            "ALL VENUES",
-            _fmt_num(coll["consumption_kwh"]),
-            _fmt_num(coll["allocated_kwh"]),
-            _fmt_num(coll["consumption_kwh"] - coll["allocated_kwh"]),
-            _fmt_num(coll["self_sufficiency_pct"], 1),
-            _fmt_num(coll["bill_without_eur"]),
-            _fmt_num(coll["bill_with_eur"]),
-            _fmt_num(coll["savings_eur"]),
-        ]
-    )
+    rows = venue_summary_rows(result, _fmt_num, "ALL VENUES")
     head = (
         f"{sc.name} — {sc.simulation.year}, step {sc.simulation.step}, key '{sc.key.type}', "
         f"weather: {result.weather_meta.get('source', '?')}"

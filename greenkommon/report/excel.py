@@ -10,8 +10,6 @@ topic that is not available still gets its sheet, with one line saying why.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
+from .._io import atomic_write
 from .i18n import case_label, check_lang, key_label, month_names, party_label, reason_text, tr
 from .plots import monthly_sum
 from .tables import (
@@ -331,7 +330,7 @@ def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None
         return
     rule = getattr(rep, "rule", None)
     pair = getattr(rep, "farthest_pair", ("", ""))
-    rows = [
+    rows: list[list[Any]] = [
         [tr("eligibility", lang), bool(rep.eligible), ""],
         ["rule", getattr(rule, "label", ""), ""],
         ["rule.source", getattr(rule, "source", ""), ""],
@@ -399,14 +398,5 @@ def write_excel_report(
     """
     path = Path(path)
     wb = build_workbook(result, lang, extra)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    # mkstemp makes it private; a report is meant to be shared
+    return atomic_write(path, wb.save, suffix=".xlsx", mode=0o644)

@@ -14,8 +14,6 @@ Every figure sits in ``<figure id="fig-...">`` so tests and readers can find it.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from .._io import atomic_write_text
 from . import plots
 from .i18n import (
     case_label,
@@ -34,7 +33,15 @@ from .i18n import (
     reason_text,
     tr,
 )
-from .tables import FinanceTables, KeyComparison, finance_tables, is_flagged, tariff_figures
+from .tables import (
+    VENUE_SUMMARY_COLUMNS,
+    FinanceTables,
+    KeyComparison,
+    finance_tables,
+    is_flagged,
+    tariff_figures,
+    venue_summary_rows,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
@@ -273,32 +280,8 @@ def _summary(result: ScenarioResult, lang: str) -> str:
         + "</p>"
     )
 
-    venues = result.venue_summary()
-    cols = [
-        "consumption_kwh",
-        "allocated_kwh",
-        "grid_import_kwh",
-        "self_sufficiency_pct",
-        "bill_without_eur",
-        "bill_with_eur",
-        "savings_eur",
-    ]
-    header = [tr("venue", lang), *(tr(c, lang) for c in cols)]
-    rows = []
-    for name, r in venues.iterrows():
-        rows.append([str(name), *(n(r[c], 1 if c.endswith("_pct") else 0) for c in cols)])
-    rows.append(
-        [
-            tr("all_venues", lang),
-            n(coll["consumption_kwh"]),
-            n(coll["allocated_kwh"]),
-            n(coll["consumption_kwh"] - coll["allocated_kwh"]),
-            n(coll["self_sufficiency_pct"], 1),
-            n(coll["bill_without_eur"]),
-            n(coll["bill_with_eur"]),
-            n(coll["savings_eur"]),
-        ]
-    )
+    header = [tr("venue", lang), *(tr(c, lang) for c in VENUE_SUMMARY_COLUMNS)]
+    rows = venue_summary_rows(result, n, tr("all_venues", lang))
     parts.append(_eligibility_block(result, lang))
     parts.append(f"<h3>{_e(tr('per_venue', lang))}</h3>")
     parts.append(_table(header, rows, total_last=True))
@@ -547,18 +530,8 @@ def build_html_report(
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through a temporary sibling and :func:`os.replace`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    # mkstemp makes it private; a report is meant to be shared
+    return atomic_write_text(path, text, mode=0o644)
 
 
 def write_html_report(

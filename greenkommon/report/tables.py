@@ -57,6 +57,40 @@ class KeyComparison:
     label_keys: dict[str, str] = field(default_factory=dict)
 
 
+#: Columns of the per-venue summary table (``greenkommon run`` and the HTML report).
+VENUE_SUMMARY_COLUMNS = (
+    "consumption_kwh",
+    "allocated_kwh",
+    "grid_import_kwh",
+    "self_sufficiency_pct",
+    "bill_without_eur",
+    "bill_with_eur",
+    "savings_eur",
+)
+
+
+def venue_summary_rows(
+    result: ScenarioResult, fmt: Callable[[float, int], str], all_label: str
+) -> list[list[str]]:
+    """One row per venue, then the all-venues row (label ``all_label``) of the summary table.
+
+    Values of :data:`VENUE_SUMMARY_COLUMNS` go through ``fmt(value, decimals)``: one decimal for
+    percentages, none otherwise. The all-venues grid import is consumption − allocated [kWh].
+    """
+
+    def row(label: str, values: Any) -> list[str]:
+        return [
+            label,
+            *(fmt(values[c], 1 if c.endswith("_pct") else 0) for c in VENUE_SUMMARY_COLUMNS),
+        ]
+
+    rows = [row(str(name), r) for name, r in result.venue_summary().iterrows()]
+    total = dict(result.collective_summary())
+    total["grid_import_kwh"] = total["consumption_kwh"] - total["allocated_kwh"]
+    rows.append(row(all_label, total))
+    return rows
+
+
 def consumption_shares(result: ScenarioResult) -> dict[str, float]:
     """Fixed shares proportional to each venue's yearly consumption [-] (Σ = 1).
 
