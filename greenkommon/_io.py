@@ -27,7 +27,8 @@ def atomic_write(
     suffix : str
         Suffix of the temporary file (some writers choose the format from it).
     mode : int, optional
-        Permission bits of the result; by default those of :func:`tempfile.mkstemp` (0600).
+        Permission bits of the result; by default those of a normally created file
+        (:func:`shared_mode`), not :func:`tempfile.mkstemp`'s private 0600.
 
     Returns
     -------
@@ -40,8 +41,7 @@ def atomic_write(
     os.close(fd)
     try:
         write(Path(tmp))
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, shared_mode() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -61,9 +61,10 @@ def atomic_write_text(
     return atomic_write(path, write, mode=mode)
 
 
-def shared_mode() -> int:
-    """Permission bits of a normally created file (0666 less the umask): mkstemp's 0600 is
-    private, an exported file is meant to be read by others."""
+def shared_mode(directory: bool = False) -> int:
+    """Permission bits of a normally created file (0666 less the umask) or folder (0777 less
+    the umask): mkstemp's 0600 and mkdtemp's 0700 are private, an output is meant to be read
+    like any file the user creates."""
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return (0o777 if directory else 0o666) & ~umask

@@ -149,3 +149,14 @@ def test_cli_resolution_reports_three_steps(capsys, baseline_scenario_path):
     for step in ("15min", "30min", "1h"):
         assert step in out
     assert "scenario (prorata)" in out and "35040 steps" in out
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    """Temporary files are private (0600); the finished outputs follow the umask like any file."""
+    import os
+
+    from greenkommon._io import atomic_write_text, shared_mode
+
+    out = atomic_write_text(tmp_path / "a.txt", "x")
+    assert (os.stat(out).st_mode & 0o777) == shared_mode()
+    assert shared_mode(directory=True) & 0o700 == 0o700

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._io import shared_mode
 from .tables import venue_summary_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,6 +133,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    os.chmod(tmp, shared_mode(directory=True))
     try:
         ts = timeseries_frame(result)
         if fmt == "csv":
