@@ -962,11 +962,22 @@ def _batch_by_breakpoints(b: _BatchInputs) -> tuple[np.ndarray, np.ndarray]:
         slope = cons * ratio
         x = np.repeat(b.production_scale[:, None], n, axis=1)
     bp = np.empty((n, t_len))
-    sums = [np.empty((n, t_len + 1)) for _ in range(4)]
-    _kernels.breakpoint_tables(np.ascontiguousarray(slope), cons, b.price_eur_per_kwh, bp, *sums)
+    cum_cap, suf_slope, cum_wcap, suf_wslope = (np.empty((n, t_len + 1)) for _ in range(4))
+    _kernels.breakpoint_tables(
+        np.ascontiguousarray(slope),
+        cons,
+        b.price_eur_per_kwh,
+        bp,
+        cum_cap,
+        suf_slope,
+        cum_wcap,
+        suf_wslope,
+    )
     allocated = np.empty(x.shape)
     value = np.empty(x.shape)
-    _kernels.breakpoint_kpis_kernel(bp, *sums, np.ascontiguousarray(x), allocated, value)
+    _kernels.breakpoint_kpis_kernel(
+        bp, cum_cap, suf_slope, cum_wcap, suf_wslope, np.ascontiguousarray(x), allocated, value
+    )
     if not b.with_value:
         value[:] = 0.0
     return allocated, value
