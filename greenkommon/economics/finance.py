@@ -490,6 +490,24 @@ def project_finance(
             f"{finance.where}.reference_escalation_per_year = {finance.reference_escalation_per_year!r}: "
             f"expected one of escalation_rates_per_year {list(finance.escalation_rates_per_year)}"
         )
+    schedule = _Schedule(
+        f=f,
+        names=names,
+        equity=equity,
+        pin=pin,
+        costs=costs,
+        opex=opex,
+        insurance=insurance,
+        rent=rent,
+        pmo=pmo,
+        inverter=inverter,
+        surplus_kwh=surplus_kwh,
+        surplus_revenue=surplus_revenue,
+        interest=interest,
+        principal=principal,
+        finance=finance,
+        rate=rate,
+    )
     cases = {}
     for name, rates in scenarios:
         e = escalation_index(rates, life)
@@ -498,29 +516,7 @@ def project_finance(
             if finance.internal_price_indexed_on_supply
             else (1.0 + finance.internal_price_escalation_per_year) ** (years - 1)
         )
-        cases[name] = _case(
-            name,
-            e,
-            i_idx,
-            f,
-            bills,
-            names,
-            equity,
-            pin,
-            costs,
-            opex,
-            insurance,
-            rent,
-            pmo,
-            inverter,
-            surplus_kwh,
-            surplus_price,
-            surplus_revenue,
-            interest,
-            principal,
-            finance,
-            rate,
-        )
+        cases[name] = _case(name, e, i_idx, bills, schedule)
     return FinanceResult(
         cases=cases,
         lcoe_eur_per_kwh=lcoe,
@@ -531,29 +527,43 @@ def project_finance(
     )
 
 
+@dataclass(frozen=True)
+class _Schedule:
+    """What every escalation case shares: degradation factor ``f`` and the producer's yearly
+    costs, surplus revenue and loan service [€/yr], the venues' equity [€], the inputs."""
+
+    f: np.ndarray
+    names: list[str]
+    equity: np.ndarray
+    pin: ProducerInputs
+    costs: np.ndarray
+    opex: np.ndarray
+    insurance: np.ndarray
+    rent: np.ndarray
+    pmo: np.ndarray
+    inverter: np.ndarray
+    surplus_kwh: float
+    surplus_revenue: np.ndarray
+    interest: np.ndarray
+    principal: np.ndarray
+    finance: FinanceConfig
+    rate: float
+
+
 def _case(
-    name,
-    e,
-    i_idx,
-    f,
-    bills,
-    names,
-    equity,
-    pin,
-    costs,
-    opex,
-    insurance,
-    rent,
-    pmo,
-    inverter,
-    surplus_kwh,
-    surplus_price,
-    surplus_revenue,
-    interest,
-    principal,
-    finance,
-    rate,
+    name: str, e: np.ndarray, i_idx: np.ndarray, bills: pd.DataFrame, sc: _Schedule
 ) -> EscalationCase:
+    f, names, equity, pin, rate, finance = sc.f, sc.names, sc.equity, sc.pin, sc.rate, sc.finance
+    costs, opex, insurance, rent, pmo, inverter = (
+        sc.costs,
+        sc.opex,
+        sc.insurance,
+        sc.rent,
+        sc.pmo,
+        sc.inverter,
+    )
+    surplus_kwh, surplus_revenue = sc.surplus_kwh, sc.surplus_revenue
+    interest, principal = sc.interest, sc.principal
     life = e.size
     years0 = np.arange(0, life + 1)
     disc0 = (1.0 + rate) ** -years0.astype(float)
