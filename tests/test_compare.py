@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import hourly_variant
 
 from greenkommon.cli import main
 from greenkommon.compare import compare_results, format_comparison, scenario_kpis
@@ -21,22 +22,17 @@ SCENARIOS = REPO / "scenarios"
 BASELINE = SCENARIOS / "greenkommon.toml"
 
 
-def _hourly(tmp: Path, name: str, extra: str = "") -> Path:
-    path = tmp / f"{name}.toml"
-    path.write_text(
-        f'extends = "{BASELINE.as_posix()}"\nname = "{name}"\n[simulation]\nstep = "1h"\n{extra}',
-        encoding="utf-8",
-    )
-    return path
+def _variant(folder: Path, name: str, extra: str = "") -> Path:
+    return hourly_variant(folder, name, extra, title=True)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cmp")
-    base = run_scenario(load_scenario(_hourly(tmp, "base")))
+    base = run_scenario(load_scenario(_variant(tmp, "base")))
     leaves = run_scenario(
         load_scenario(
-            _hourly(tmp, "leaves", '[[venues]]\nname = "Mains d\'Œuvres"\nremove = true\n')
+            _variant(tmp, "leaves", '[[venues]]\nname = "Mains d\'Œuvres"\nremove = true\n')
         )
     )
     return base, leaves
@@ -129,8 +125,8 @@ def test_comparing_a_run_with_itself_gives_zero_differences(runs):
 
 
 def test_cli_compare_prints_and_writes_csv(tmp_path, capsys):
-    a = _hourly(tmp_path, "A")
-    b = _hourly(
+    a = _variant(tmp_path, "A")
+    b = _variant(
         tmp_path,
         "B",
         '[key]\ntype = "static"\ncoefficients = { "Les Poussières" = 0.1, '

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import hourly_variant
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,15 +37,6 @@ from greenkommon.sweep import (
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "greenkommon.toml"
-
-
-def _hourly_scenario(tmp_path: Path) -> Path:
-    """The baseline on an hourly grid (same physics, half the steps: quicker tests)."""
-    path = tmp_path / "hourly.toml"
-    path.write_text(
-        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8"
-    )
-    return path
 
 
 # -- grid parsing ------------------------------------------------------------------------------
@@ -205,7 +197,7 @@ def test_writer_refuses_to_clobber_and_checks_fingerprint(tmp_path):
 @pytest.fixture(scope="module")
 def agreement(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("agree")
-    path = _hourly_scenario(tmp)
+    path = hourly_variant(tmp)
     varies = [
         parse_vary("plant.peak_power_kwp=250,500,1100"),
         parse_vary("key.type=prorata,static,redistributed,priority"),
@@ -306,7 +298,7 @@ def _cli(*args: str) -> list[str]:
 
 @pytest.mark.slow
 def test_killed_sweep_resumes_without_recomputing(tmp_path):
-    scenario = _hourly_scenario(tmp_path)
+    scenario = hourly_variant(tmp_path)
     out = tmp_path / "killed.parquet"
     parts = tmp_path / "killed.parquet.parts"
     # 4 energy groups (seeds) x 2 sizes, one variant per chunk: 8 checkpoints, ~1 s per group
@@ -373,7 +365,7 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
 @pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
-    scenario = _hourly_scenario(tmp_path)
+    scenario = hourly_variant(tmp_path)
     varies = [
         parse_vary("weather.seed=3,4"),
         parse_vary("plant.peak_power_kwp=200,600"),
@@ -404,7 +396,7 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
 @pytest.mark.slow
 def test_price_and_load_overrides_agree_with_run_scenario(tmp_path):
     """A load override makes a second energy group; price overrides only change the money."""
-    path = _hourly_scenario(tmp_path)
+    path = hourly_variant(tmp_path)
     varies = [
         parse_vary("venues.le 6b.load.annual_consumption_kwh=200000,400000"),
         parse_vary("prices.internal_price_eur_per_kwh=0.08,0.12"),
@@ -450,7 +442,7 @@ def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
         compute_group_energy,
     )
 
-    path = _hourly_scenario(tmp_path)
+    path = hourly_variant(tmp_path)
     mapping = read_scenario_mapping(path)
     scenario = parse_scenario(mapping, path)
     energy = compute_group_energy(mapping, path)
@@ -472,7 +464,7 @@ def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
 def test_cli_sweep_writes_parquet_and_csv_and_prints_the_best(tmp_path, capsys):
     from greenkommon.cli import main
 
-    scenario = _hourly_scenario(tmp_path)
+    scenario = hourly_variant(tmp_path)
     out = tmp_path / "s.parquet"
     args = ["sweep", str(scenario), "--vary", "plant.peak_power_kwp=300,400", "-o", str(out)]
     assert main([*args, "--csv", "--no-progress"]) == 0
@@ -529,7 +521,7 @@ def test_host_load_makes_injection_non_proportional_and_still_agrees(tmp_path):
 
 @pytest.mark.slow
 def test_optimised_key_is_solved_per_size_like_run_scenario(tmp_path):
-    path = _hourly_scenario(tmp_path)
+    path = hourly_variant(tmp_path)
     varies = [parse_vary("plant.peak_power_kwp=350,700"), parse_vary("key.type=optimised")]
     table = run_sweep(path, varies, tmp_path / "o.parquet", progress=False)
     base = read_scenario_mapping(path)

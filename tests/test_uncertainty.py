@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import hourly_variant
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,14 +28,6 @@ from greenkommon.uncertainty import (
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "greenkommon.toml"
-
-
-def _hourly(tmp: Path) -> Path:
-    path = tmp / "hourly.toml"
-    path.write_text(
-        f'extends = "{BASELINE.as_posix()}"\n[simulation]\nstep = "1h"\n', encoding="utf-8"
-    )
-    return path
 
 
 # -- percentiles -------------------------------------------------------------------------------
@@ -85,7 +78,7 @@ def test_volume_factor_is_lognormal_with_mean_one_and_the_given_sd():
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
     """Three sampled synthetic years without load variations (each must equal a full run)."""
-    path = _hourly(tmp_path_factory.mktemp("unc"))
+    path = hourly_variant(tmp_path_factory.mktemp("unc"))
     scenario = load_scenario(path)
     # default: the climatology's year-to-year variability, no warning (warnings are errors)
     result = run_uncertainty(scenario, 3, volume_sd_pct=0.0, profile_noise_pct=0.0, progress=False)
@@ -189,7 +182,7 @@ def test_multi_year_file_gives_one_sample_per_year(plain, tmp_path):
 
 
 def test_refuses_a_single_weather_file_and_bad_arguments(tmp_path):
-    scenario = load_scenario(_hourly(tmp_path))
+    scenario = load_scenario(hourly_variant(tmp_path))
     with pytest.raises(ScenarioError, match="at least 1"):
         run_uncertainty(scenario, 0, progress=False)
     one_file = dataclasses.replace(
@@ -238,7 +231,7 @@ def test_sampled_years_spread_production_and_sd_zero_does_not(plain):
 
 @pytest.mark.slow
 def test_cli_uncertainty(tmp_path, capsys):
-    path = _hourly(tmp_path)
+    path = hourly_variant(tmp_path)
     code = main(
         [
             "uncertainty",
