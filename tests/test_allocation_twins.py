@@ -360,6 +360,16 @@ def test_breakpoints_equal_direct_rule(data, n, t_len, key):
     assert (b.allocated_kwh <= cons.sum(axis=1) + 1e-9).all()
 
 
+def test_breakpoints_prorata_with_subnormal_consumption():
+    # found by hypothesis: P / ΣC overflowed when ΣC was subnormal
+    prod = np.array([0.0, 0.0, 0.0, 1.0])
+    cons = np.array([[0.0, 0.0, 0.0, 5e-324]])
+    k = al.allocate_batch_kpis(
+        prod, cons, "prorata", peak_power_kwp=[0.0, 1.0], method="breakpoints"
+    )
+    np.testing.assert_array_equal(k.allocated_kwh, [[0.0], [5e-324]])
+
+
 def test_breakpoints_refused_where_they_do_not_apply(year):
     prod, cons = year
     with pytest.raises(DataError, match="method = 'breakpoints'"):

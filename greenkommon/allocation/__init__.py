@@ -957,9 +957,11 @@ def _batch_by_breakpoints(b: _BatchInputs) -> tuple[np.ndarray, np.ndarray]:
         slope = b.coefficients_by_step * p
         x = np.repeat(b.production_scale[:, None], n, axis=1)
     else:  # prorata
+        # u = (C_i / ΣC) P: the share C_i / ΣC ≤ 1 cannot overflow, unlike P / ΣC when ΣC is
+        # subnormal
         total = cons.sum(axis=0)
-        ratio = np.divide(p, total, out=np.zeros(t_len), where=total > 0)
-        slope = cons * ratio
+        share = np.divide(cons, total, out=np.zeros_like(cons), where=total > 0)
+        slope = share * p
         x = np.repeat(b.production_scale[:, None], n, axis=1)
     bp = np.empty((n, t_len))
     cum_cap, suf_slope, cum_wcap, suf_wslope = (np.empty((n, t_len + 1)) for _ in range(4))
