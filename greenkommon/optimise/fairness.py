@@ -14,8 +14,13 @@ from .piecewise import PiecewiseLinear
 from .separable import _solve_separable
 
 
+class FairnessInfeasibleError(OptimisationError):
+    """No key of the model asked meets the fairness targets (a per-venue statement in the message)."""
+
+
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
+    # two decimals near 100 % so that "100.04 % > 100 %" never prints as "100.0 % > 100 %"
+    return f"{100 * x:.2f} %" if abs(x - 1.0) < 0.01 else f"{100 * x:.1f} %"
 
 
 def _fairness_targets(
@@ -64,7 +69,7 @@ def _apply_targets(
         parts = [(float(a), float(b)) for a, b in parts if a <= b]
         if not parts:
             best = f.max(1) - prob.fixed_eur[i]
-            raise OptimisationError(
+            raise FairnessInfeasibleError(
                 f"fairness: venue {prob.names[i]!r} can save at most {best:,.2f} €/yr with any {unit} "
                 f"(coefficient in [{_pct(f.points[0])}, {_pct(f.points[-1])}]), below {why[i] or f'{target[i]:,.2f} €'}"
             )
@@ -74,7 +79,7 @@ def _apply_targets(
         needs = ", ".join(
             f"{prob.names[i]!r} ≥ {_pct(need[i])}" for i in range(len(need)) if need[i] > 0
         )
-        raise OptimisationError(
+        raise FairnessInfeasibleError(
             f"fairness: the targets need coefficients summing to {_pct(need.sum())} > 100 % ({needs})"
         )
     return choices

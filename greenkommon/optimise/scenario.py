@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +13,10 @@ import numpy as np
 
 from ..errors import DataError, GreenkommonWarning
 from ._problem import KeyResult, prorata_allocation, simulate_key
+from .advice import advise_key
 from .config import OptimiseConfig
 from .dynamic import solve_dynamic_key
+from .fairness import FairnessInfeasibleError, _fairness_names
 from .rounding import round_dynamic_key, round_static_key
 from .sizing import plant_cost_eur_per_kwp_year, solve_sizing
 from .static import solve_static_key
@@ -162,6 +166,7 @@ def optimise_scenario(
     """
     cfg = config or scenario.optimise
     names = scenario.venue_names
+    infeasible: str | None = None
     p, c = _as_arrays(production_kwh, consumption_kwh, len(names))
     index = _index(scenario, production_kwh, len(p))
     priced = scenario_prices(scenario, index, len(p), c)
@@ -204,13 +209,14 @@ def optimise_scenario(
         annual *= len(p) * step_hours(scenario.simulation.step) / year_hours
         kwp = scenario.plant.peak_power_kwp
         unit = p / kwp
+        max_kwp, size_note = _size_limit(cfg, kwp)
         result = solve_sizing(
             unit,
             c,
             imp,
             surplus,
             annual_cost_eur_per_kwp=annual,
-            max_peak_power_kwp=cfg.max_size_kwp(),
+            max_peak_power_kwp=max_kwp,
             min_peak_power_kwp=cfg.min_peak_power_kwp,
             lower=lower,
             upper=upper,
@@ -223,6 +229,8 @@ def optimise_scenario(
             "with the written scenario to price the chosen size exactly"
         )
         result.notes.append(cost_note)
+        if size_note:
+            result.notes.append(size_note)
         extra = result.objective_eur - _value(
             c, imp, surplus, simulate_key(p, c, result.coefficients)
         )
@@ -236,14 +244,18 @@ def optimise_scenario(
         result = solve_dynamic_key(p, c, imp, surplus, **fair, **common, **bill_kw)
         extra = 0.0
     else:
-        result = solve_static_key(
-            p, c, imp, surplus, lower=lower, upper=upper, **fair, **common, **bill_kw
-        )
+        try:
+            result = solve_static_key(
+                p, c, imp, surplus, lower=lower, upper=upper, **fair, **common, **bill_kw
+            )
+        except FairnessInfeasibleError as exc:
+            result = _default_key_if_fair(p, c, imp, internal, surplus, shares, fair, names, exc)
+            infeasible = str(exc)
         extra = 0.0
     precision = cfg.precision()
     prorata = prorata_allocation(p, c)
     notes = list(result.notes)
-    if not cfg.round_keys:
+    if not cfg.round_keys or result.model == "prorata":
         final = result.coefficients
     elif result.coefficients.ndim == 1:
         targets = None
@@ -307,6 +319,17 @@ def optimise_scenario(
         "stats": result.stats.as_dict(),
         "notes": notes + [f"prices: {priced.source}"],
     }
+    advice = advise_key(
+        result.model,
+        result.fairness,
+        names,
+        savings.sum(axis=1),
+        ((imp - internal) * prorata).sum(axis=1),
+        report["resimulated_value_eur"],
+        report["prorata_value_eur"],
+        infeasible,
+    )
+    report["advice"] = advice.as_dict()
     if final.ndim == 1:
         report["coefficients"] = dict(zip(names, result.coefficients.tolist(), strict=True))
         report["coefficients_rounded"] = dict(zip(names, final.tolist(), strict=True))
@@ -317,6 +340,64 @@ def optimise_scenario(
         )
         report["weighted_coefficients"] = dict(zip(names, weighted.tolist(), strict=True))
     return KeyResult(**{**result.__dict__, "coefficients": final}), report
+
+
+def _size_limit(cfg: OptimiseConfig, plant_kwp: float) -> tuple[float, str]:
+    """Largest plant size searched [kWp]: the ``[optimise]`` limit, else the scenario's plant.
+
+    A scenario describes its plant's layout, not the roof's capacity: without a limit the sizing
+    looks for the best plant up to the one described (a smaller plant on the same roof) and says so.
+    """
+    limit = cfg.max_size_kwp()
+    if math.isfinite(limit):
+        return limit, ""
+    return plant_kwp, (
+        f"sizing: no size limit in [optimise] (max_peak_power_kwp, or roof_area_m2 and "
+        f"peak_power_kwp_per_m2): sizes searched up to the scenario's plant, {plant_kwp:g} kWp"
+    )
+
+
+def _default_key_if_fair(
+    p: np.ndarray,
+    c: np.ndarray,
+    imp: np.ndarray,
+    internal: Any,
+    surplus: float,
+    shares: np.ndarray | None,
+    fair: dict[str, Any],
+    names: Sequence[str],
+    exc: FairnessInfeasibleError,
+) -> KeyResult:
+    """The default key as the answer when no static key meets the fairness options but it does.
+
+    The pro-rata key follows consumption interval by interval; no fixed share can always match it
+    for every venue at once (the shares it would take sum above 100 %), so ``vs_prorata`` often
+    has no static solution while the default key meets it by definition.
+    """
+    prorata = prorata_allocation(p, c)
+    sav = ((imp - internal) * prorata).sum(axis=1)
+    total = float(sav.sum())
+    meets = not (fair["no_loss"] and (sav < 0).any())
+    if shares is not None:
+        meets &= bool((sav >= shares * total - 1e-9 * max(1.0, abs(total))).all())
+    if not meets:
+        raise exc
+    coefficients = np.divide(prorata, p[None, :], out=np.zeros_like(prorata), where=p[None, :] > 0)
+    coefficients /= np.maximum(1.0, coefficients.sum(axis=0))[None, :]
+    value = float(((imp - surplus) * prorata).sum())
+    fairness = _fairness_names(
+        fair["no_loss"], fair["vs_prorata"], fair["equity_shares"], fair["maxmin"]
+    )
+    return KeyResult(
+        coefficients=np.clip(coefficients, 0.0, 1.0),
+        objective_eur=value,
+        savings_eur=sav,
+        prorata_savings_eur=sav,
+        prorata_objective_eur=value,
+        model="prorata",
+        fairness=fairness,
+        notes=[f"no static key meets the fairness options: {exc}"],
+    )
 
 
 def _value(c: np.ndarray, imp: np.ndarray, surplus: float, alloc: np.ndarray) -> float:

@@ -25,6 +25,22 @@ def optimised_scenario_toml(
     not merged, by ``extends``).
     """
     coefficients = report.get("coefficients_rounded")
+    advice = report.get("advice") or {}
+    if report.get("model") == "prorata":
+        return (
+            "\n".join(
+                [
+                    f"# Written by `greenkommon optimise` from {Path(base_file).name}",
+                    f"# {advice.get('sentence', 'no optimised key meets the fairness options')}",
+                    f"extends = {_toml_str(Path(base_file).as_posix())}",
+                    f"name = {_toml_str(scenario.name + ' (default key)')}",
+                    "",
+                    "[key]",
+                    'type = "prorata"',
+                ]
+            )
+            + "\n"
+        )
     if coefficients is None and coefficients_file is None:
         raise OptimisationError(
             "--write: a dynamic key needs its coefficients file (see write_dynamic_key)"
@@ -33,6 +49,7 @@ def optimised_scenario_toml(
         f"# Written by `greenkommon optimise` from {Path(base_file).name}",
         f"# optimiser value {report['optimiser_value_eur']:,.2f} €/yr; re-simulated with the written key "
         f"{report['resimulated_value_eur']:,.2f} €/yr",
+        *([f"# answer: {advice['sentence']}"] if advice.get("sentence") else []),
         f"extends = {_toml_str(Path(base_file).as_posix())}",
         f"name = {_toml_str(scenario.name + ' (optimised key)')}",
         "",
