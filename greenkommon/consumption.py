@@ -372,6 +372,27 @@ def build_consumption(
         raise DataError(
             f"build_consumption: {len(loads)} load config(s) for {len(names)} venue name(s)"
         )
+    from ._cache import cached
+
+    # the weather counts only for weather-driven (heating/cooling) shares
+    reacts = any(
+        load.load_file is None and (load.heating_share > 0 or load.cooling_share > 0)
+        for load in loads
+    )
+    return cached(
+        "consumption",
+        (list(loads), list(names), index, weather if reacts else None),
+        lambda: _build_consumption(loads, names, index, weather),
+    )
+
+
+def _build_consumption(
+    loads: Sequence[LoadConfig],
+    names: Sequence[str],
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """:func:`build_consumption` without the cache."""
     columns = {}
     for load, name in zip(loads, names, strict=True):
         if load.load_file is not None:

@@ -412,7 +412,21 @@ def simulate_production(
     -----
     injection = max(Σ_sections AC energy − host load, 0): only what leaves the host's meter
     can be allocated in the operation; the host's self-consumption is invisible to Enedis.
+    Cached by content (:mod:`greenkommon._cache`): a changed roof, weather or grid recomputes.
     """
+    from ._cache import cached
+
+    return cached(
+        "production",
+        (weather, plant, index),
+        lambda: _simulate_production(weather, plant, index),
+    )
+
+
+def _simulate_production(
+    weather: pd.DataFrame, plant: PlantConfig, index: pd.DatetimeIndex
+) -> pd.Series:
+    """:func:`simulate_production` without the cache."""
     sections = simulate_sections(weather, plant, index)
     total = sections.sum(axis=1).to_numpy()
     if plant.host_load_kw > 0 or plant.host_load_file is not None:

@@ -117,7 +117,33 @@ def load_weather(
     meta : dict
         ``latitude``, ``longitude``, ``altitude`` (of the weather data), ``source`` and, for
         files, ``file`` and ``format``.
+
+    Notes
+    -----
+    Cached by content (:mod:`greenkommon._cache`): the same settings, site, year and files give
+    the stored frame without recomputing the sun's course.
     """
+    from ._cache import cached
+
+    climatology = (
+        (config.climatology or DEFAULT_CLIMATOLOGY) if config.source == "synthetic" else None
+    )
+    return cached(
+        "weather",
+        (config, climatology, latitude_deg, longitude_deg, altitude_m, year, tz),
+        lambda: _load_weather(config, latitude_deg, longitude_deg, altitude_m, year, tz),
+    )
+
+
+def _load_weather(
+    config: WeatherConfig,
+    latitude_deg: float,
+    longitude_deg: float,
+    altitude_m: float,
+    year: int,
+    tz: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`load_weather` without the cache."""
     if config.source == "synthetic":
         clim = load_climatology(config.climatology or DEFAULT_CLIMATOLOGY)
         data = synthetic_weather(
