@@ -211,6 +211,7 @@ def test_resize_plants_scales_production_without_pvlib(scenario, energy):
 
 
 def _write(tmp_path, text: str) -> Path:
+    (tmp_path / BASELINE.name).write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
     path = tmp_path / "p.toml"
     path.write_text(PORTFOLIO.read_text(encoding="utf-8") + text, encoding="utf-8")
     return path

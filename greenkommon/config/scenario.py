@@ -8,7 +8,9 @@ spans several tables (venue names used by the key, ...).
 A file may extend another one (``extends = "greenkommon.toml"``, relative to its own folder):
 tables are merged recursively, the extending file wins; ``[[venues]]`` entries are merged by
 ``name`` (``remove = true`` drops a venue, and its name from the tables keyed by venue name such
-as key coefficients and equity; a new name adds one); every other array is replaced.
+as key coefficients and equity; a new name adds one); every other array is replaced. A file
+with ``[[plants]]`` or ``[[operations]]`` extending a file with ``[plant]`` and ``[key]``
+replaces those two tables (a portfolio built on a single operation's venues and prices).
 Relative file paths are resolved against the folder of the file being loaded (keep a chain of
 scenarios in one folder).
 """
@@ -673,6 +675,11 @@ def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dic
 def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Merge ``override`` onto ``base`` (see module docstring for the rules)."""
     out = copy.deepcopy(base)
+    if ("plants" in override or "operations" in override) and "plants" not in base:
+        # a portfolio extending a single-operation file: its plants and operations replace
+        # the base's [plant] and [key]
+        out.pop("plant", None)
+        out.pop("key", None)
     for key, value in override.items():
         if key == "extends":
             continue
