@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..cases import format_accise_cases
     from ..pipeline import run_scenario
     from ..report import format_run_summary, write_results
     from ..scenario import load_scenario
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
     print(format_run_summary(result))
+    print()
+    print(format_accise_cases(result))  # the contested accise: both readings, always shown
     opt = result.extras.get("optimiser")
     if opt:
         print(
