@@ -61,7 +61,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .economics.config import PricesConfig
+    from .config.prices import PricesConfig
 
 #: Readings of the accise case, in the scenario's vocabulary (``[prices] accise_exemption``).
 ACCISE_READINGS = ("does_not_apply", "applies", "applies_until")
