@@ -50,7 +50,8 @@ def _case(fin: Any, case: str | None, label: str) -> tuple[str, Any] | tuple[Non
     if fin is None or not getattr(fin, "cases", None):
         return None, None
     if case is None:
-        name = next(iter(fin.cases))
+        # the scenario's headline case ([finance] headline_case), as every other output
+        name = getattr(fin, "reference_case", "") or next(iter(fin.cases))
         return name, fin.cases[name]
     if case not in fin.cases:
         raise ScenarioError(
@@ -66,7 +67,7 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     ----------
     result : ScenarioResult
     case : str, optional
-        Escalation case of the long-term projection (default: the scenario's first).
+        Escalation case of the long-term projection (default: the scenario's headline case, [finance] headline_case).
 
     Returns
     -------

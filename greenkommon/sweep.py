@@ -860,7 +860,12 @@ def _finance_frame(
         bills = variant_bills(money[float(k)], allocated[s], {w: v[s] for w, v in sums.items()})
         try:
             fin = project_finance(
-                bills, float(surplus[s]), scenario.finance, scenario.prices, float(k)
+                bills,
+                float(surplus[s]),
+                scenario.finance,
+                scenario.prices,
+                float(k),
+                with_bank=False,  # the sweep tabulates NPVs, not the bank view
             )
         except ScenarioError as exc:
             # e.g. a fixed loan larger than a small plant's CAPEX: that variant has no projection,

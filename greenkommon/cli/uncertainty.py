@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--case",
         default=None,
         metavar="NAME",
-        help="escalation case of the producer NPV (default: the scenario's first)",
+        help="escalation case of the producer NPV (default: the scenario's headline case, [finance] headline_case)",
     )
     p.add_argument(
         "--out",

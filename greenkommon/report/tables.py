@@ -276,7 +276,8 @@ def tables_from_projection(fin: Any, venue_names: list[str]) -> FinanceTables:
     return FinanceTables(
         cases=cases,
         metrics=table,
-        shown_case=default_case(list(cases)),
+        # the scenario's headline case ([finance] headline_case), as every other output
+        shown_case=getattr(fin, "reference_case", "") or default_case(list(cases)),
         venues=list(venue_names),
         assumptions=assumptions,
     )
