@@ -209,7 +209,8 @@ def with_accise_case(prices: PricesConfig, case: AcciseCase) -> PricesConfig:
 def bills_by_accise_case(result: Any) -> dict[AcciseCase, pd.DataFrame]:
     """Bill tables of a run result under the chosen case and its alternative (chosen first).
 
-    ``result`` is a run result with ``scenario``, ``consumption_kwh``, ``allocated_kwh``,
+    ``result`` is one operation's result (:class:`greenkommon.results.OperationResult`) or
+    any object with ``scenario``, ``consumption_kwh``, ``allocated_kwh``,
     ``surplus_kwh`` and ``bills`` (the chosen case's table, reused as is). The allocation is the
     same under both cases: only the bills are recomputed.
     """

@@ -5,7 +5,7 @@ comparison needs (per venue: self-sufficiency, bill, savings, savings over the p
 payback; collective: production, self-consumption, surplus, savings, the producer's NPV and IRR);
 :func:`compare_results` lines several up, :func:`format_comparison` prints them.
 
-Long-term figures come from the economics stage's projection (``result.extras['finance']``) under
+Long-term figures come from the economics stage's projection (``result.finance``) under
 one supply-price escalation case: by default the first case each scenario lists in
 ``[finance] escalation_rates_per_year`` (so variants that change the escalation compare their own
 case), or the case named by ``case``.
@@ -78,7 +78,7 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     """
     label = result.scenario.name
     coll = dict(result.collective_summary())
-    fin = result.extras.get("finance") if result.extras else None
+    fin = result.finance
     case_name, fcase = _case(fin, case, label)
     coll["producer_npv_eur"] = float("nan")
     coll["producer_irr_pct"] = float("nan")

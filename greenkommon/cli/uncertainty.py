@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         from ..pipeline import run_scenario
         from ..report.html import write_html_report
 
-        run = run_scenario(scenario)
+        run = run_scenario(scenario).only_operation
         path = write_html_report(
             run, args.report, lang=args.lang, extra={"uncertainty": result.report_mapping()}
         )
