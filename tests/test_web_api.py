@@ -133,9 +133,11 @@ def test_baseline_equals_run(live_server, tmp_path):
     # the bundled scenario is honest: the four venues cannot share the roof (issue 12)
     assert page["decision"]["go"] is False
     assert any(r["code"] == "too_far" for r in page["decision"]["reasons"])
-    assert page["eligibility"]["eligible"] is False
-    far = page["eligibility"]["max_distance_km"]
-    assert far == max(d["distance_km"] for d in page["eligibility"]["distances_km"])
+    (operation,) = page["operations"]
+    assert operation["eligibility"]["eligible"] is False
+    far = operation["eligibility"]["max_distance_km"]
+    assert far == max(d["distance_km"] for d in operation["eligibility"]["distances_km"])
+    assert operation["producer"]["project_npv_eur"] < 0
 
 
 def test_downloaded_scenario_reproduces_the_page(live_server, tmp_path):
@@ -146,7 +148,7 @@ def test_downloaded_scenario_reproduces_the_page(live_server, tmp_path):
         "prices.internal_price_eur_per_kwh": 0.085,
         "venues.le 6b.remove": True,
         "finance.loan_amount_eur": 300000.0,
-        "finance.reference_escalation_per_year": 0.06,
+        "finance.headline_case": "+6 %/yr",
     }
     page = evaluate(live_server, settings)
     assert [v["name"] for v in page["venues"]] == [
@@ -155,7 +157,7 @@ def test_downloaded_scenario_reproduces_the_page(live_server, tmp_path):
         "Mains d'Œuvres",
     ]
     assert page["collective"]["peak_power_kwp"] == pytest.approx(600)
-    assert page["finance"]["reference_case"] == "+6 %/yr"
+    assert page["operations"][0]["finance"]["reference_case"] == "+6 %/yr"
     status, toml, headers = call(
         live_server, "/api/download/scenario.toml", {"scenario": BASE, "set": settings}
     )
@@ -369,7 +371,7 @@ def test_uploaded_scenario_and_load_curve(live_server, tmp_path):
     assert status == 200, content
     token = json.loads(content)["token"]
     page = evaluate(live_server, {}, scenario=token)
-    assert page["scenario"]["name"] == "Mine" and page["key"]["type"] == "static"
+    assert page["scenario"]["name"] == "Mine" and page["operations"][0]["key"]["type"] == "static"
     # meter ids are never shown
     status, content, _ = call(live_server, "/api/evaluate", {"scenario": token, "set": {}})
     assert prm.encode() not in content

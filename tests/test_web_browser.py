@@ -263,7 +263,7 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     assert kwp_before == 400
 
     # move the plant-size slider with the keyboard: 15 steps of 10 kWp down
-    browser.js("document.getElementById('kwp').focus()")
+    browser.js("document.getElementById('kwp-0').focus()")
     for _ in range(15):
         browser.key("ArrowLeft", "ArrowLeft", 37)
     browser.wait_for("document.getElementById('c-kwp').textContent.startsWith('250')")

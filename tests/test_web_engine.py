@@ -17,31 +17,41 @@ from greenkommon.web import _engine
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
-@pytest.mark.parametrize("name", ["greenkommon.toml", "key-static.toml", "venue-leaves.toml"])
+@pytest.mark.parametrize(
+    "name", ["greenkommon.toml", "key-static.toml", "venue-leaves.toml", "portfolio.toml"]
+)
 def test_evaluate_on_simulated_energy_equals_run_scenario(name):
     scenario = load_scenario(SCENARIOS / name)
     expected = run_scenario(scenario)
     got = _engine.evaluate(scenario, _engine.simulate(scenario))
-    pd.testing.assert_frame_equal(got.bills, expected.bills)
-    pd.testing.assert_frame_equal(got.allocated_kwh, expected.allocated_kwh)
-    assert got.extras["eligibility"].eligible == expected.extras["eligibility"].eligible
-    pd.testing.assert_frame_equal(
-        got.extras["finance"].summary(), expected.extras["finance"].summary()
-    )
+    assert got.venues == expected.venues
+    assert got.collective == expected.collective
+    for op, ref in zip(got.operations, expected.operations, strict=True):
+        pd.testing.assert_frame_equal(op.bills, ref.bills)
+        pd.testing.assert_frame_equal(op.finance.summary(), ref.finance.summary())
 
 
-def test_resized_energy_equals_a_fresh_simulation():
+@pytest.mark.parametrize("name", ["greenkommon.toml", "portfolio.toml"])
+def test_resized_energy_equals_a_fresh_simulation(name):
     """Production is proportional to the plant size when every section scales with it."""
-    base = read_scenario_mapping(SCENARIOS / "greenkommon.toml")
-    energy = _engine.simulate(parse_scenario(base, SCENARIOS / "greenkommon.toml"))
-    for kwp in (120.0, 730.0):
-        mapping = apply_overrides(base, {"plant.peak_power_kwp": kwp})
-        fresh = _engine.simulate(parse_scenario(mapping, SCENARIOS / "greenkommon.toml"))
-        resized = energy.resized(kwp)
+    file = SCENARIOS / name
+    base = read_scenario_mapping(file)
+    energy = _engine.simulate(parse_scenario(base, file))
+    tables = base["plants"] if "plants" in base else [base["plant"]]
+    for factor in (0.3, 1.8):
+        mapping = copy.deepcopy(base)
+        for plant in mapping["plants"] if "plants" in mapping else [mapping["plant"]]:
+            for section in plant["sections"]:
+                section["peak_power_kwp"] *= factor
+        scenario = parse_scenario(mapping, file)
+        fresh = _engine.simulate(scenario).result
+        resized = energy.for_scenario(scenario)
+        assert list(resized.production_kwh.columns) == [t["name"] for t in tables]
         np.testing.assert_allclose(
-            resized.production_kwh.to_numpy(), fresh.production_kwh.to_numpy(), rtol=1e-9, atol=1e-9
+            resized.production_kwh.to_numpy(), fresh.production_kwh.to_numpy(), rtol=1e-9
         )
         pd.testing.assert_frame_equal(resized.consumption_kwh, fresh.consumption_kwh)
+        pd.testing.assert_frame_equal(resized.own_production_kwh, fresh.own_production_kwh)
 
 
 def test_energy_signature_ignores_money_and_size_but_not_physics():

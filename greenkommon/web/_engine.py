@@ -7,9 +7,8 @@ every request. Production scales linearly with the plant size for a given roof l
 section scaled in proportion, no host load behind the meter), so a size change reuses the cached
 production times ``new kWp / cached kWp`` -- the same rule as :mod:`greenkommon.sweep`.
 
-This module is the only one of :mod:`greenkommon.web` that touches the pipeline: when the
-portfolio contracts (``simulate_energy``/``evaluate``) land, only :func:`simulate` and
-:func:`evaluate` change.
+This module is the only one of :mod:`greenkommon.web` that calls the evaluation stages
+(:func:`greenkommon.simulate_energy`, :func:`greenkommon.evaluate`).
 """
 
 from __future__ import annotations
@@ -18,14 +17,14 @@ import copy
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from ..pipeline import ScenarioResult
-from ..scenario import Scenario
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config.scenario import Scenario
+    from ..results import EnergyResult, PortfolioResult
 
 #: Top-level tables that never change weather, production or loads.
 _CHEAP_TABLES = ("name", "description", "key", "prices", "finance", "optimise", "eligibility")
@@ -35,59 +34,44 @@ _CHEAP_VENUE_FIELDS = ("contract", "address", "latitude_deg", "longitude_deg", "
 
 @dataclass(frozen=True)
 class Energy:
-    """Weather, production and loads of one scenario (the key-independent stages).
+    """A cached :class:`~greenkommon.results.EnergyResult` and the plant sizes it was simulated for.
 
     Attributes
     ----------
-    index : pandas.DatetimeIndex
-        Simulation grid.
-    weather : pandas.DataFrame
-        Hourly weather of the plant's site.
-    weather_meta : dict
-        Source and location of the weather.
-    production_kwh : pandas.Series
-        Energy injected by the plant per interval [kWh], for ``peak_power_kwp``.
-    peak_power_kwp : float
-        Plant size the production was simulated for [kWp].
-    consumption_kwh : pandas.DataFrame
-        Energy withdrawn per venue (columns) and interval [kWh].
-    scalable : bool
-        Whether the production is proportional to the plant size (no host load behind the meter).
+    result : EnergyResult
+        Weather, production per shared plant, own roofs, gross loads.
+    peak_power_kwp : mapping of str to float
+        Size of each shared plant the production was simulated for [kWp].
+    scalable : frozenset of str
+        Plants whose production is proportional to their size (no host load behind the meter).
     """
 
-    index: pd.DatetimeIndex
-    weather: pd.DataFrame
-    weather_meta: dict[str, Any]
-    production_kwh: pd.Series
-    peak_power_kwp: float
-    consumption_kwh: pd.DataFrame
-    scalable: bool
+    result: EnergyResult
+    peak_power_kwp: Mapping[str, float]
+    scalable: frozenset[str]
 
-    def resized(self, peak_power_kwp: float) -> Energy:
-        """The same energy with the production of a plant of ``peak_power_kwp`` [kWp]."""
-        if peak_power_kwp == self.peak_power_kwp:
-            return self
-        factor = float(peak_power_kwp) / self.peak_power_kwp
-        return replace(
-            self, production_kwh=self.production_kwh * factor, peak_power_kwp=peak_power_kwp
-        )
+    def for_scenario(self, scenario: Scenario) -> EnergyResult:
+        """The energy with each scalable plant resized to its size in ``scenario``."""
+        factors = {
+            p.name: float(p.peak_power_kwp) / self.peak_power_kwp[p.name]
+            for p in scenario.plants
+            if p.name in self.scalable and p.peak_power_kwp != self.peak_power_kwp[p.name]
+        }
+        return self.result.scaled(factors) if factors else self.result
 
 
 def energy_signature(mapping: dict[str, Any], stamp: str = "") -> str:
     """A text that differs whenever weather, production shape or loads may differ.
 
-    The plant's sections enter with their share of the total size, not their size, when the
-    production is proportional to the size; ``stamp`` carries what the mapping cannot (the
+    A shared plant's sections enter with their share of the plant's size, not their size, when
+    its production is proportional to the size; ``stamp`` carries what the mapping cannot (the
     modification time of the files it was read from).
     """
     data = {k: v for k, v in mapping.items() if k not in _CHEAP_TABLES}
-    plant = copy.deepcopy(data.get("plant", {}))
-    if isinstance(plant, dict) and _scalable_plant(plant):
-        sections = plant["sections"]
-        total = sum(float(s["peak_power_kwp"]) for s in sections)
-        for s in sections:
-            s["peak_power_kwp"] = round(float(s["peak_power_kwp"]) / total, 12)
-    data["plant"] = plant
+    if isinstance(data.get("plant"), dict):
+        data["plant"] = _normalised(data["plant"])
+    if isinstance(data.get("plants"), list):
+        data["plants"] = [_normalised(p) if isinstance(p, dict) else p for p in data["plants"]]
     venues = data.get("venues")
     if isinstance(venues, list):
         data["venues"] = [
@@ -97,6 +81,18 @@ def energy_signature(mapping: dict[str, Any], stamp: str = "") -> str:
             for venue in venues
         ]
     return stamp + json.dumps(data, sort_keys=True, default=str)
+
+
+def _normalised(plant: dict[str, Any]) -> dict[str, Any]:
+    """The plant with section sizes as shares of its size, when its production scales."""
+    if not _scalable_plant(plant):
+        return plant
+    plant = copy.deepcopy(plant)
+    sections = plant["sections"]
+    total = sum(float(s["peak_power_kwp"]) for s in sections)
+    for s in sections:
+        s["peak_power_kwp"] = round(float(s["peak_power_kwp"]) / total, 12)
+    return plant
 
 
 def _scalable_plant(plant: dict[str, Any]) -> bool:
@@ -113,77 +109,23 @@ def _scalable_plant(plant: dict[str, Any]) -> bool:
 
 def simulate(scenario: Scenario) -> Energy:
     """Weather, production and loads of ``scenario`` (the expensive stages)."""
-    from ..pipeline import simulate_energy
+    from ..energy import simulate_energy
 
-    index, weather_df, weather_meta, production_kwh, consumption_kwh = simulate_energy(scenario)
-    plant = scenario.plant
     return Energy(
-        index=index,
-        weather=weather_df,
-        weather_meta=dict(weather_meta),
-        production_kwh=production_kwh,
-        peak_power_kwp=float(plant.peak_power_kwp),
-        consumption_kwh=consumption_kwh,
-        scalable=not (plant.host_load_kw > 0 or plant.host_load_file is not None),
+        result=simulate_energy(scenario),
+        peak_power_kwp=MappingProxyType({p.name: float(p.peak_power_kwp) for p in scenario.plants}),
+        scalable=frozenset(
+            p.name for p in scenario.plants if not (p.host_load_kw > 0 or p.host_load_file)
+        ),
     )
 
 
-def evaluate(scenario: Scenario, energy: Energy) -> ScenarioResult:
-    """Key, allocation, bills, eligibility and finance of ``scenario`` on cached ``energy``.
+def evaluate(scenario: Scenario, energy: Energy) -> PortfolioResult:
+    """Keys, allocation, bills, eligibility and finance of ``scenario`` on cached ``energy``:
+    :func:`greenkommon.evaluate.evaluate`, the evaluation every command uses."""
+    from ..evaluate import evaluate as evaluate_portfolio
 
-    Equals :func:`greenkommon.pipeline.run_scenario` (``tests/test_web_engine.py`` checks it).
-
-    TEMPORARY: the tail of ``run_scenario`` until ``greenkommon.evaluate(scenario, energy)``
-    lands (issue 12); then this body becomes that one call.
-    """
-    from .. import allocation, economics, eligibility
-    from ..pipeline import build_key
-
-    production_kwh = energy.production_kwh
-    consumption_kwh = energy.consumption_kwh[scenario.venue_names]
-    index = energy.index
-    key, optimiser_report = build_key(scenario.key, scenario, production_kwh, consumption_kwh)
-    alloc = allocation.allocate(
-        production_kwh.to_numpy(),
-        consumption_kwh.to_numpy().T,
-        key,
-        floor_to_permille=scenario.key.floor_to_permille and scenario.key.type != "prorata",
-    )
-    names = scenario.venue_names
-    allocated = pd.DataFrame(alloc.allocated_kwh.T, index=index, columns=names)
-    grid_import = pd.DataFrame(alloc.grid_import_kwh.T, index=index, columns=names)
-    surplus = pd.Series(alloc.surplus_kwh, index=index, name="surplus_kwh")
-    bills = economics.compute_bills(
-        consumption_kwh,
-        allocated,
-        surplus,
-        [v.contract for v in scenario.venues],
-        scenario.prices,
-        scenario.plant.peak_power_kwp,
-    )
-    coefficients = getattr(key, "coefficients", None)
-    if coefficients is not None and np.ndim(coefficients) != 1:
-        coefficients = None
-    extras: dict[str, Any] = {"eligibility": eligibility.check_eligibility(scenario)}
-    if optimiser_report:
-        extras["optimiser"] = optimiser_report
-    result = ScenarioResult(
-        scenario=scenario,
-        index=index,
-        weather=energy.weather,
-        weather_meta=energy.weather_meta,
-        production_kwh=production_kwh.rename("production_kwh"),
-        consumption_kwh=consumption_kwh,
-        coefficients=None if coefficients is None else np.asarray(coefficients, dtype=float),
-        allocation=alloc,
-        allocated_kwh=allocated,
-        surplus_kwh=surplus,
-        grid_import_kwh=grid_import,
-        bills=bills,
-        extras=extras,
-    )
-    extras["finance"] = economics.project_result(result)
-    return result
+    return evaluate_portfolio(scenario, energy.for_scenario(scenario))
 
 
 class EnergyCache:
@@ -199,7 +141,7 @@ class EnergyCache:
         self.misses = 0
 
     def get(self, signature: str, scenario: Scenario) -> Energy:
-        """The energy for ``scenario`` (simulated on a miss), sized to its plant."""
+        """The energy for ``scenario`` (simulated on a miss)."""
         with self._lock:
             energy = self._items.get(signature)
             if energy is not None:
@@ -211,6 +153,4 @@ class EnergyCache:
                 self._items[signature] = energy
                 while len(self._items) > self._size:
                     self._items.popitem(last=False)
-        if energy.scalable:
-            return energy.resized(float(scenario.plant.peak_power_kwp))
         return energy

@@ -8,7 +8,8 @@ the upload)::
     GET  /api/scenarios             the scenarios of the folder and the default one
     POST /api/evaluate              results as JSON (units in the field names)
     POST /api/monthly.svg?lang=fr   monthly energy plot (SVG, matplotlib)
-    POST /api/download/scenario.toml | report.html?lang= | workbook.xlsx?lang= | enedis-key.zip
+    POST /api/download/scenario.toml | report.html?lang=&operation= | workbook.xlsx?lang=&operation=
+         | enedis-key.zip
     POST /api/upload?kind=scenario|load&filename=NAME   raw file body -> {"token": "upload:..."}
 
 A refused request gets a 4xx and ``{"error": "<one line>"}``; an unexpected failure a 500 with a
@@ -155,13 +156,14 @@ def create_app(
             )
         media, kind = _DOWNLOADS[what]
         lang = lang_of(request)
+        operation = request.query_params.get("operation")
         evaluation = await evaluated(request)
         if kind == "scenario":
             content: bytes = (await run_in_threadpool(service.scenario_toml, evaluation)).encode()
         elif kind == "report":
-            content = await run_in_threadpool(service.report_html, evaluation, lang)
+            content = await run_in_threadpool(service.report_html, evaluation, lang, operation)
         elif kind == "workbook":
-            content = await run_in_threadpool(service.workbook, evaluation, lang)
+            content = await run_in_threadpool(service.workbook, evaluation, lang, operation)
         else:
             content = await run_in_threadpool(service.enedis_key_zip, evaluation)
         stem = Path(evaluation.variant.label).stem

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+import pandas as pd
 
 from ..economics.finance import case_name
-from ..pipeline import ScenarioResult
 from ..report.plots import monthly_sum
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..economics.finance import FinanceResult
+    from ..results import OperationResult, PortfolioResult
 
 #: Settings the page's controls show (dotted paths, as ``sweep --vary``).
 CONTROL_PATHS = (
@@ -32,7 +35,7 @@ CONTROL_PATHS = (
     "finance.loan_term_years",
     "finance.lifetime_years",
     "finance.escalation_rates_per_year",
-    "finance.reference_escalation_per_year",
+    "finance.headline_case",
     "finance.equity_eur",
 )
 
@@ -58,144 +61,161 @@ class Decision:
     reasons: tuple[Reason, ...]
 
 
-def decide(result: ScenarioResult) -> Decision:
-    """GO when the operation is eligible, every venue saves money in year 1 and the producer's
-    project NPV is not negative in the finance's reference case.
+def decide(result: PortfolioResult) -> Decision:
+    """GO when every operation is eligible, every venue saves money in year 1 and every
+    producer's project NPV is not negative in the finance's reference case.
 
     The plan engineer's ``greenkommon/decision.py`` replaces this adapter when it lands.
     """
     reasons = []
-    elig = result.extras["eligibility"]
-    if not elig.distance_ok and elig.limit_km is not None:
-        a, b = elig.farthest_pair
-        d, lim = round(elig.max_distance_km, 3), elig.limit_km
-        reasons.append(
-            Reason(
-                "too_far",
-                f"not eligible: {a} – {b} are {d:.2f} km apart (limit {lim:g} km)",
-                (("a", a), ("b", b), ("distance_km", d), ("limit_km", lim)),
+    npvs = []
+    for op in result.operations:
+        elig = op.eligibility
+        if not elig.distance_ok and elig.limit_km is not None:
+            a, b = elig.farthest_pair
+            d, lim = round(elig.max_distance_km, 3), elig.limit_km
+            reasons.append(
+                Reason(
+                    "too_far",
+                    f"{op.name}: not eligible: {a} – {b} are {d:.2f} km apart (limit {lim:g} km)",
+                    (
+                        ("operation", op.name),
+                        ("a", a),
+                        ("b", b),
+                        ("distance_km", d),
+                        ("limit_km", lim),
+                    ),
+                )
             )
-        )
-    if not elig.power_ok:
-        kwp, cap = elig.peak_power_kwp, elig.power_cap_mw
-        reasons.append(
-            Reason(
-                "too_big",
-                f"not eligible: {kwp:,.0f} kWp is above the {cap:g} MW cap",
-                (("peak_power_kwp", kwp), ("cap_mw", cap)),
+        if not elig.power_ok:
+            kwp, cap = elig.peak_power_kwp, elig.power_cap_mw
+            reasons.append(
+                Reason(
+                    "too_big",
+                    f"{op.name}: not eligible: {kwp:,.0f} kWp is above the {cap:g} MW cap",
+                    (("operation", op.name), ("peak_power_kwp", kwp), ("cap_mw", cap)),
+                )
             )
-        )
-    for name in result.bills.index[result.bills["savings_eur"] < 0]:
-        loss = round(-float(result.bills.loc[name, "savings_eur"]), 2)
-        reasons.append(
-            Reason(
-                "venue_loses",
-                f"{name} pays {loss:,.0f} €/yr more with the operation",
-                (("venue", name), ("loss_eur_per_year", loss)),
+        fin = op.finance
+        if fin is not None:
+            npv = round(float(_ref(fin).metrics.loc["producer (project)", "npv_eur"]), 2)
+            figures = (
+                ("operation", op.name),
+                ("npv_eur", npv),
+                ("years", fin.lifetime_years),
+                ("case", fin.reference_case),
             )
-        )
-    fin = result.extras["finance"]
-    npv = round(
-        float(fin.cases[fin.reference_case].metrics.loc["producer (project)", "npv_eur"]), 2
-    )
-    figures = (("npv_eur", npv), ("years", fin.lifetime_years), ("case", fin.reference_case))
-    if npv < 0:
-        reasons.append(
-            Reason(
-                "producer_loses",
-                f"the producer loses money: project NPV {npv:,.0f} € over "
-                f"{fin.lifetime_years} yr ({fin.reference_case} case)",
-                figures,
+            npvs.append(figures)
+            if npv < 0:
+                reasons.append(
+                    Reason(
+                        "producer_loses",
+                        f"{op.name}: the producer loses money: project NPV {npv:,.0f} € over "
+                        f"{fin.lifetime_years} yr ({fin.reference_case} case)",
+                        figures,
+                    )
+                )
+    for v in result.venues:
+        if v.savings_eur < 0:
+            loss = round(-v.savings_eur, 2)
+            reasons.append(
+                Reason(
+                    "venue_loses",
+                    f"{v.name} pays {loss:,.0f} €/yr more with the operation",
+                    (("venue", v.name), ("loss_eur_per_year", loss)),
+                )
             )
-        )
     if reasons:
         return Decision(False, tuple(reasons))
-    text = (
-        f"eligible, every venue saves money and the producer's project NPV is {npv:,.0f} € "
-        f"({fin.reference_case} case)"
+    return Decision(
+        True,
+        tuple(
+            Reason(
+                "go",
+                f"{dict(f)['operation']}: eligible, every member saves money and the producer's "
+                f"project NPV is {dict(f)['npv_eur']:,.0f} € ({dict(f)['case']} case)",
+                f,
+            )
+            for f in npvs
+        ),
     )
-    return Decision(True, (Reason("go", text, figures),))
 
 
 def _num(x: Any, digits: int = 6) -> float | None:
     """A JSON number (``None`` for NaN/inf, which JSON cannot carry)."""
+    if x is None:
+        return None
     v = float(x)
     return round(v, digits) if math.isfinite(v) else None
 
 
-def result_payload(result: ScenarioResult, settings: dict[str, Any]) -> dict[str, Any]:
+def _ref(fin: FinanceResult) -> Any:
+    return fin.cases[fin.reference_case]
+
+
+def result_payload(result: PortfolioResult, settings: dict[str, Any]) -> dict[str, Any]:
     """The JSON-ready view of ``result`` (see the module docstring)."""
     sc = result.scenario
-    fin = result.extras["finance"]
-    ref = fin.cases[fin.reference_case]
-    summary = result.venue_summary()
-    production = float(result.production_kwh.sum())
-    allocated_by_venue = result.allocated_kwh.sum()
+    ops = {op.name: op for op in result.operations}
     venues = []
-    for name in sc.venue_names:
-        row = summary.loc[name]
-        life = ref.venues.loc[name]
-        m = ref.metrics.loc[name]
-        venues.append(
-            {
-                "name": name,
-                "consumption_kwh_per_year": _num(row["consumption_kwh"], 3),
-                "allocated_kwh_per_year": _num(row["allocated_kwh"], 3),
-                "grid_import_kwh_per_year": _num(row["grid_import_kwh"], 3),
-                "self_sufficiency_pct": _num(row["self_sufficiency_pct"], 3),
-                "share_of_production_pct": _num(
-                    100.0 * allocated_by_venue[name] / production if production > 0 else 0.0, 3
-                ),
-                "bill_without_eur_per_year": _num(row["bill_without_eur"], 2),
-                "bill_with_eur_per_year": _num(row["bill_with_eur"], 2),
-                "savings_eur_per_year": _num(row["savings_eur"], 2),
-                "savings_over_life_eur": _num(life["cumulative_savings_eur"].iloc[-1], 2),
-                "equity_eur": _num(life["equity_eur"].sum(), 2),
-                "npv_eur": _num(m["npv_eur"], 2),
-                "payback_years": _num(m["simple_payback_years"], 2),
-            }
-        )
-    c = result.collective_summary()
-    collective = {
-        "peak_power_kwp": _num(c["peak_power_kwp"], 3),
-        "production_kwh_per_year": _num(c["production_kwh"], 3),
-        "specific_yield_kwh_per_kwp": _num(c["specific_yield_kwh_per_kwp"], 2),
-        "consumption_kwh_per_year": _num(c["consumption_kwh"], 3),
-        "allocated_kwh_per_year": _num(c["allocated_kwh"], 3),
-        "surplus_kwh_per_year": _num(c["surplus_kwh"], 3),
-        "self_consumption_pct": _num(c["self_consumption_pct"], 3),
-        "self_sufficiency_pct": _num(c["self_sufficiency_pct"], 3),
-        "bill_without_eur_per_year": _num(c["bill_without_eur"], 2),
-        "bill_with_eur_per_year": _num(c["bill_with_eur"], 2),
-        "savings_eur_per_year": _num(c["savings_eur"], 2),
-        "savings_over_life_eur": _num(
-            sum(ref.venues.loc[n, "cumulative_savings_eur"].iloc[-1] for n in sc.venue_names), 2
-        ),
-    }
-    pm = ref.metrics.loc["producer (project)"]
-    pe = ref.metrics.loc["producer (equity)"]
-    inputs = fin.producer_inputs
-    producer = {
-        "capex_eur": _num(inputs.capex_eur, 2),
-        "loan_amount_eur": _num(sc.finance.loan_amount_eur, 2),
-        "lcoe_eur_per_kwh": _num(fin.lcoe_eur_per_kwh, 5),
-        "internal_revenue_eur_per_year": _num(ref.producer["internal_revenue_eur"].iloc[1], 2),
-        "surplus_revenue_eur_per_year": _num(ref.producer["surplus_revenue_eur"].iloc[1], 2),
-        "project_npv_eur": _num(pm["npv_eur"], 2),
-        "project_irr_pct": _num(100.0 * pm["irr"], 3),
-        "equity_npv_eur": _num(pe["npv_eur"], 2),
-        "min_debt_service_coverage": _num(ref.producer["debt_service_coverage"].min(), 3),
-    }
-    cases = [
-        {
-            "case": case,
-            "stakeholder": who,
-            "npv_eur": _num(m["npv_eur"], 2),
-            "irr_pct": _num(100.0 * m["irr"], 3),
-            "payback_years": _num(m["simple_payback_years"], 2),
+    for v in result.venues:
+        op = ops.get(v.operation) if v.operation is not None else None
+        row: dict[str, Any] = {
+            "name": v.name,
+            "operation": v.operation,
+            "consumption_kwh_per_year": _num(v.consumption_kwh, 3),
+            "own_production_kwh_per_year": _num(v.own_production_kwh, 3),
+            "own_self_consumed_kwh_per_year": _num(v.own_self_consumed_kwh, 3),
+            "metered_consumption_kwh_per_year": _num(v.metered_consumption_kwh, 3),
+            "allocated_kwh_per_year": _num(v.allocated_kwh, 3),
+            "grid_import_kwh_per_year": _num(v.grid_import_kwh, 3),
+            "self_sufficiency_pct": _num(v.self_sufficiency_pct, 3),
+            "share_of_production_pct": None,
+            "bill_without_eur_per_year": _num(v.bill_without_eur, 2),
+            "bill_with_eur_per_year": _num(v.bill_with_eur, 2),
+            "own_surplus_revenue_eur_per_year": _num(v.own_surplus_revenue_eur, 2),
+            "savings_eur_per_year": _num(v.savings_eur, 2),
+            "savings_over_life_eur": None,
+            "equity_eur": None,
+            "npv_eur": None,
+            "payback_years": None,
         }
-        for (case, who), m in fin.summary().iterrows()
-    ]
+        if op is not None:
+            production = float(op.production_kwh.sum())
+            row["share_of_production_pct"] = _num(
+                100.0 * v.allocated_kwh / production if production > 0 else 0.0, 3
+            )
+            if op.finance is not None:
+                ref = _ref(op.finance)
+                life = ref.venues.loc[v.name]
+                m = ref.metrics.loc[v.name]
+                row["savings_over_life_eur"] = _num(life["cumulative_savings_eur"].iloc[-1], 2)
+                row["equity_eur"] = _num(life["equity_eur"].sum(), 2)
+                row["npv_eur"] = _num(m["npv_eur"], 2)
+                row["payback_years"] = _num(m["simple_payback_years"], 2)
+        venues.append(row)
+    c = result.collective
+    life = [r["savings_over_life_eur"] for r in venues if r["savings_over_life_eur"] is not None]
+    collective = {
+        "peak_power_kwp": _num(c.shared_peak_power_kwp, 3),
+        "own_peak_power_kwp": _num(c.own_peak_power_kwp, 3),
+        "production_kwh_per_year": _num(c.shared_production_kwh, 3),
+        "own_production_kwh_per_year": _num(c.own_production_kwh, 3),
+        "consumption_kwh_per_year": _num(c.consumption_kwh, 3),
+        "allocated_kwh_per_year": _num(c.allocated_kwh, 3),
+        "surplus_kwh_per_year": _num(c.surplus_kwh, 3),
+        "self_consumption_pct": _num(
+            100.0 * c.allocated_kwh / c.shared_production_kwh if c.shared_production_kwh else 0.0,
+            3,
+        ),
+        "self_sufficiency_pct": _num(c.self_sufficiency_pct, 3),
+        "bill_without_eur_per_year": _num(c.bill_without_eur, 2),
+        "bill_with_eur_per_year": _num(c.bill_with_eur, 2),
+        "savings_eur_per_year": _num(c.savings_eur, 2),
+        "savings_over_life_eur": _num(sum(life), 2),
+        "n_operations": c.n_operations,
+        "all_eligible": bool(c.all_eligible),
+    }
     decision = decide(result)
     return {
         "scenario": {"name": sc.name, "description": sc.description, "year": sc.simulation.year},
@@ -204,28 +224,71 @@ def result_payload(result: ScenarioResult, settings: dict[str, Any]) -> dict[str
         "decision": {"go": decision.go, "reasons": [r.as_json() for r in decision.reasons]},
         "venues": venues,
         "collective": collective,
-        "producer": producer,
-        "finance": {
-            "reference_case": fin.reference_case,
-            "escalation_cases": [
-                {"rate_per_year": r, "case": case_name(r)}
-                for r in sc.finance.escalation_rates_per_year
-            ],
-            "lifetime_years": fin.lifetime_years,
-            "discount_rate_pct": _num(100.0 * fin.discount_rate, 3),
-            "cases": cases,
-        },
-        "eligibility": _eligibility(result),
-        "key": _key(result),
+        "operations": [_operation(op) for op in result.operations],
         "monthly": _monthly(result),
     }
 
 
-def _eligibility(result: ScenarioResult) -> dict[str, Any]:
-    e = result.extras["eligibility"]
+def _operation(op: OperationResult) -> dict[str, Any]:
+    t = op.totals()
+    out: dict[str, Any] = {
+        "name": op.name,
+        "plants": list(op.plant_names),
+        "venues": list(op.venue_names),
+        "peak_power_kwp": _num(t.peak_power_kwp, 3),
+        "production_kwh_per_year": _num(t.production_kwh, 3),
+        "allocated_kwh_per_year": _num(t.allocated_kwh, 3),
+        "surplus_kwh_per_year": _num(t.surplus_kwh, 3),
+        "self_consumption_pct": _num(t.self_consumption_pct, 3),
+        "savings_eur_per_year": _num(t.savings_eur, 2),
+        "internal_price_eur_per_kwh": _num(op.scenario.prices.internal_price_eur_per_kwh, 5),
+        "eligibility": _eligibility(op),
+        "key": _key(op),
+        "producer": None,
+        "finance": None,
+    }
+    fin = op.finance
+    if fin is not None:
+        ref = _ref(fin)
+        pm = ref.metrics.loc["producer (project)"]
+        pe = ref.metrics.loc["producer (equity)"]
+        out["producer"] = {
+            "capex_eur": _num(fin.producer_inputs.capex_eur, 2),
+            "loan_amount_eur": _num(op.scenario.finance.loan_amount_eur, 2),
+            "lcoe_eur_per_kwh": _num(fin.lcoe_eur_per_kwh, 5),
+            "internal_revenue_eur_per_year": _num(ref.producer["internal_revenue_eur"].iloc[1], 2),
+            "surplus_revenue_eur_per_year": _num(ref.producer["surplus_revenue_eur"].iloc[1], 2),
+            "project_npv_eur": _num(pm["npv_eur"], 2),
+            "project_irr_pct": _num(100.0 * pm["irr"], 3),
+            "equity_npv_eur": _num(pe["npv_eur"], 2),
+            "min_debt_service_coverage": _num(ref.producer["dscr"].min(), 3),
+        }
+        out["finance"] = {
+            "reference_case": fin.reference_case,
+            "lifetime_years": fin.lifetime_years,
+            "discount_rate_pct": _num(100.0 * fin.discount_rate, 3),
+            "escalation_cases": [
+                {"rate_per_year": r, "case": case_name(r)}
+                for r in op.scenario.finance.escalation_rates_per_year
+            ],
+            "cases": [
+                {
+                    "case": case,
+                    "stakeholder": who,
+                    "npv_eur": _num(m["npv_eur"], 2),
+                    "irr_pct": _num(100.0 * m["irr"], 3),
+                    "payback_years": _num(m["simple_payback_years"], 2),
+                }
+                for (case, who), m in fin.summary().iterrows()
+            ],
+        }
+    return out
+
+
+def _eligibility(op: OperationResult) -> dict[str, Any]:
+    e = op.eligibility
     names = list(e.distances_km.index)
     return {
-        "operation": e.producer,
         "eligible": bool(e.eligible),
         "rule": e.rule.label,
         "limit_km": None if e.limit_km is None else _num(e.limit_km, 3),
@@ -238,43 +301,54 @@ def _eligibility(result: ScenarioResult) -> dict[str, Any]:
             for i, a in enumerate(names)
             for b in names[i + 1 :]
         ],
-        "largest_eligible_groups": [list(s) for s in e.largest_subsets],
+        "largest_eligible_groups": [list(g) for g in e.largest_subsets],
         "notes": list(e.notes),
     }
 
 
-def _key(result: ScenarioResult) -> dict[str, Any]:
-    sc = result.scenario
-    out: dict[str, Any] = {"type": sc.key.type}
-    if result.coefficients is not None:
+def _key(op: OperationResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": op.scenario.key.type}
+    if op.coefficients is not None:
         out["coefficients_pct"] = {
-            n: _num(100.0 * k, 4) for n, k in zip(sc.venue_names, result.coefficients, strict=True)
+            n: _num(100.0 * k, 4) for n, k in zip(op.venue_names, op.coefficients, strict=True)
         }
-    opt = result.extras.get("optimiser")
-    if opt:
+    opt = op.optimiser
+    if opt is not None:
         out["optimiser"] = {
-            "model": opt.get("model"),
-            "fairness": list(opt.get("fairness") or []),
-            "value_eur_per_year": _num(opt.get("resimulated_value_eur", float("nan")), 2),
-            "prorata_value_eur_per_year": _num(opt.get("prorata_value_eur", float("nan")), 2),
-            "notes": [str(n) for n in opt.get("notes") or []],
+            "model": opt.model,
+            "fairness": list(opt.fairness),
+            "value_eur_per_year": _num(opt.resimulated_value_eur, 2),
+            "prorata_value_eur_per_year": _num(opt.prorata_value_eur, 2),
+            "notes": list(opt.notes),
         }
     return out
 
 
-def _monthly(result: ScenarioResult) -> dict[str, Any]:
+def monthly_series(result: PortfolioResult) -> tuple[pd.Series, pd.DataFrame]:
+    """Production of the operations' producers (summed) and each venue's gross consumption."""
+    energy = result.energy
+    production = pd.Series(0.0, index=energy.index, name="production_kwh")
+    for op in result.operations:
+        production = production + op.production_kwh.to_numpy()
+    return production, energy.consumption_kwh
+
+
+def _monthly(result: PortfolioResult) -> dict[str, Any]:
     months = range(1, 13)
-    prod = monthly_sum(result.production_kwh).reindex(months, fill_value=0.0)
-    alloc = monthly_sum(result.allocated_kwh).reindex(months, fill_value=0.0)
-    cons = monthly_sum(result.consumption_kwh).reindex(months, fill_value=0.0)
-    surplus = monthly_sum(result.surplus_kwh).reindex(months, fill_value=0.0)
+    production, consumption = monthly_series(result)
+    zero = pd.Series(0.0, index=result.energy.index)
+    allocated = sum((op.allocated_kwh.sum(axis=1) for op in result.operations), zero)
+    surplus = sum((op.surplus_kwh for op in result.operations), zero)
+
+    def per_month(series: pd.Series) -> list[float | None]:
+        return [_num(v, 3) for v in monthly_sum(series).reindex(months, fill_value=0.0)]
+
     return {
         "month": list(months),
-        "production_kwh": [_num(v, 3) for v in prod.to_numpy()],
-        "allocated_kwh": [_num(v, 3) for v in np.asarray(alloc.sum(axis=1))],
-        "surplus_kwh": [_num(v, 3) for v in surplus.to_numpy()],
-        "consumption_kwh": [_num(v, 3) for v in np.asarray(cons.sum(axis=1))],
-        "allocated_kwh_by_venue": {n: [_num(v, 3) for v in alloc[n].to_numpy()] for n in alloc},
+        "production_kwh": per_month(production),
+        "allocated_kwh": per_month(allocated),
+        "surplus_kwh": per_month(surplus),
+        "consumption_kwh": per_month(consumption.sum(axis=1)),
     }
 
 
@@ -283,8 +357,7 @@ def current_settings(mapping: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path in CONTROL_PATHS:
         if path == "plant.peak_power_kwp":
-            sections = mapping.get("plant", {}).get("sections", [])
-            out[path] = sum(float(s.get("peak_power_kwp", 0.0)) for s in sections)
+            out[path] = _size(mapping.get("plant", {}))
             continue
         node: Any = mapping
         for part in path.split("."):
@@ -292,4 +365,31 @@ def current_settings(mapping: dict[str, Any]) -> dict[str, Any]:
         out[path] = node
     venues = mapping.get("venues", [])
     out["venues"] = [v.get("name") for v in venues if isinstance(v, dict)]
+    plants = mapping.get("plants")
+    out["plants"] = (
+        [{"name": p.get("name"), "peak_power_kwp": _size(p)} for p in plants if isinstance(p, dict)]
+        if isinstance(plants, list)
+        else []
+    )
+    operations = mapping.get("operations")
+    out["operations"] = (
+        [
+            {
+                "name": o.get("name"),
+                "venues": list(o.get("venues", [])),
+                "plants": list(o.get("plants", [])),
+            }
+            for o in operations
+            if isinstance(o, dict)
+        ]
+        if isinstance(operations, list)
+        else []
+    )
     return out
+
+
+def _size(plant: Any) -> float | None:
+    sections = plant.get("sections") if isinstance(plant, dict) else None
+    if not isinstance(sections, list):
+        return None
+    return sum(float(s.get("peak_power_kwp", 0.0)) for s in sections if isinstance(s, dict))

@@ -16,13 +16,15 @@ import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GreenkommonError
-from ..pipeline import ScenarioResult
 from . import _engine
-from .payload import current_settings, result_payload
+from .payload import current_settings, monthly_series, result_payload
 from .store import FILE_FIELDS, RequestError, ScenarioStore, Variant
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import OperationResult, PortfolioResult
 
 #: Largest accepted JSON body [bytes].
 MAX_JSON_BYTES = 64 * 1024
@@ -35,7 +37,18 @@ class Evaluation:
     """One evaluated request: the variant (settings applied, key filled) and its result."""
 
     variant: Variant
-    result: ScenarioResult
+    result: PortfolioResult
+
+    def operation(self, name: str | None) -> OperationResult:
+        """The operation ``name`` (default: the first one)."""
+        if name is None:
+            if not self.result.operations:
+                raise RequestError("the scenario has no ACC operation (own roofs only)")
+            return self.result.operations[0]
+        try:
+            return self.result.operation(name)
+        except GreenkommonError as exc:
+            raise RequestError(str(exc), 404) from None
 
 
 def parse_body(raw: bytes) -> tuple[str, dict[str, Any]]:
@@ -125,9 +138,19 @@ class Service:
         mapping = variant.mapping
         energy_scenario = parse_scenario(_parseable(mapping), variant.file)
         energy = self.cache.get(_engine.energy_signature(mapping, variant.stamp), energy_scenario)
+        # a coefficient key without coefficients gets the members' consumption shares, as in a
+        # sweep (written into the variant, so the downloaded scenario reproduces the page)
         filled = copy.deepcopy(mapping)
-        names = energy_scenario.venue_names
-        fill_key(filled, names, energy.consumption_kwh[names].sum().to_numpy())
+        consumption = energy.result.consumption_kwh.sum()
+        operations = filled.get("operations")
+        if isinstance(operations, list) and operations:
+            for op in operations:
+                members = [n for n in op.get("venues", []) if n in consumption.index]
+                if isinstance(op.get("key"), dict) and members:
+                    fill_key(op, members, consumption[members].to_numpy())
+        else:
+            names = energy_scenario.venue_names
+            fill_key(filled, names, consumption[names].to_numpy())
         scenario = parse_scenario(filled, variant.file)
         result = _engine.evaluate(scenario, energy)
         return Evaluation(Variant(filled, variant.file, variant.label, variant.stamp), result)
@@ -160,23 +183,24 @@ class Service:
     def monthly_svg(self, evaluation: Evaluation, lang: str) -> bytes:
         from ..report.plots import figure_to_bytes, plot_monthly_energy
 
-        r = evaluation.result
-        return figure_to_bytes(plot_monthly_energy(r.production_kwh, r.consumption_kwh, lang))
+        production, consumption = monthly_series(evaluation.result)
+        return figure_to_bytes(plot_monthly_energy(production, consumption, lang))
 
-    def report_html(self, evaluation: Evaluation, lang: str) -> bytes:
+    def report_html(self, evaluation: Evaluation, lang: str, operation: str | None) -> bytes:
         from ..report.html import build_html_report
 
-        return build_html_report(evaluation.result, lang).encode("utf-8")
+        return build_html_report(evaluation.operation(operation), lang).encode("utf-8")
 
-    def workbook(self, evaluation: Evaluation, lang: str) -> bytes:
+    def workbook(self, evaluation: Evaluation, lang: str, operation: str | None) -> bytes:
         from ..report.excel import build_workbook
 
         buf = io.BytesIO()
-        build_workbook(evaluation.result, lang).save(buf)
+        build_workbook(evaluation.operation(operation), lang).save(buf)
         return buf.getvalue()
 
     def enedis_key_zip(self, evaluation: Evaluation) -> bytes:
-        """The key files to upload to Enedis (dynamic key, plus the static one for a static key).
+        """The key files to upload to Enedis, per operation (dynamic key, plus the static one for
+        a static key; in one folder per operation when there are several).
 
         Consumers are named by their ``meter_id`` when the scenario has one (Enedis needs it),
         else by their venue name, as ``greenkommon export-key`` does.
@@ -185,24 +209,35 @@ class Service:
 
         from .. import enedis
 
-        r = evaluation.result
-        sc = r.scenario
-        meter_ids = {v.name: v.meter_id for v in sc.venues}
+        operations = evaluation.result.operations
+        if not operations:
+            raise RequestError("the scenario has no ACC operation: there is no key to send")
         buf = io.BytesIO()
-        with tempfile.TemporaryDirectory(dir=self.store.uploads_folder) as tmp:
-            files = [Path(tmp) / "dynamic_key.csv"]
-            enedis.export_dynamic_key(
-                files[0], r.production_kwh, r.allocated_kwh, meter_ids=meter_ids
-            )
-            if sc.key.type in ("static", "optimised") and r.coefficients is not None:
-                files.append(Path(tmp) / "static_key.csv")
-                enedis.export_static_key(
-                    files[-1], r.coefficients, sc.venue_names, meter_ids=meter_ids
+        with (
+            tempfile.TemporaryDirectory(dir=self.store.uploads_folder) as tmp,
+            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+        ):
+            for i, op in enumerate(operations):
+                sc = op.scenario
+                meter_ids = {v.name: v.meter_id for v in sc.venues}
+                folder = f"{_safe(op.name) or f'operation-{i + 1}'}/" if len(operations) > 1 else ""
+                dynamic = Path(tmp) / f"dynamic-{i}.csv"
+                enedis.export_dynamic_key(
+                    dynamic, op.production_kwh, op.allocated_kwh, meter_ids=meter_ids
                 )
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-                for f in files:
-                    zf.write(f, f.name)
+                zf.write(dynamic, folder + "dynamic_key.csv")
+                if sc.key.type in ("static", "optimised") and op.coefficients is not None:
+                    static = Path(tmp) / f"static-{i}.csv"
+                    enedis.export_static_key(
+                        static, op.coefficients, sc.venue_names, meter_ids=meter_ids
+                    )
+                    zf.write(static, folder + "static_key.csv")
         return buf.getvalue()
+
+
+def _safe(name: str) -> str:
+    """A folder name for an operation (letters, digits, dash)."""
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
 
 
 def _leaves(node: Any) -> list[Any]:
