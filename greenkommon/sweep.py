@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -62,7 +63,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,9 @@ from .economics.affine import (
     weighted_sums,
 )
 from .errors import DataError, GreenkommonError, ScenarioError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import EnergyResult
 
 #: Dotted path that scales every roof section in proportion.
 PEAK_PATH = "plant.peak_power_kwp"
@@ -370,6 +374,10 @@ class GroupEnergy:
     consumption_kwh: np.ndarray
     venue_names: tuple[str, ...]
     host_load_kwh: np.ndarray | None = None
+    #: A portfolio's simulated energy (``[[plants]]`` / ``[[operations]]``): its variants go
+    #: through :func:`greenkommon.evaluate.evaluate` one by one (the production fields are then
+    #: those of the first plant, unused).
+    portfolio: EnergyResult | None = None
 
     def production_kwh(self, peak_power_kwp: float) -> np.ndarray:
         """Injection of the same plant scaled to ``peak_power_kwp`` [kWh per interval].
@@ -392,12 +400,24 @@ class GroupEnergy:
 def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> GroupEnergy:
     """Run weather, production and consumption once for a group mapping."""
     from . import production
-    from .pipeline import simulate_energy
+    from .energy import simulate_energy
     from .scenario import parse_scenario
 
     scenario = parse_scenario(_parseable(mapping), file)
-    index, weather_df, _meta, production_kwh, consumption_kwh = simulate_energy(scenario)
+    simulated = simulate_energy(scenario)
     plant = scenario.plant
+    index, weather_df = simulated.index, simulated.weather
+    production_kwh = simulated.production_kwh[plant.name]
+    consumption_kwh = simulated.consumption_kwh
+    if is_portfolio(mapping):
+        return GroupEnergy(
+            index=index,
+            production_per_kwp=np.zeros(0),
+            peak_power_kwp=float("nan"),
+            consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
+            venue_names=tuple(scenario.venue_names),
+            portfolio=simulated,
+        )
     kwp = plant.peak_power_kwp
     host = None
     gross = np.asarray(production_kwh, dtype=float)
@@ -415,6 +435,47 @@ def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> Gr
         venue_names=tuple(scenario.venue_names),
         host_load_kwh=host,
     )
+
+
+def is_portfolio(mapping: dict[str, Any]) -> bool:
+    """Whether a raw scenario describes a portfolio (``[[plants]]`` or ``[[operations]]``)."""
+    return "operations" in mapping or "plants" in mapping
+
+
+def _evaluate_portfolio_chunk(
+    energy: GroupEnergy,
+    group_mapping: dict[str, Any],
+    file: str | Path | None,
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    finance: bool,
+) -> pd.DataFrame:
+    """Variants of a portfolio, each through :func:`greenkommon.evaluate.evaluate` on the
+    group's simulated energy: collective totals, then ``<venue>.<field>`` and
+    ``<operation>.eligible`` / ``<operation>.savings_eur``."""
+    from .evaluate import evaluate
+    from .scenario import parse_scenario
+
+    assert energy.portfolio is not None
+    out = []
+    for vid, overrides in rows:
+        if PEAK_PATH in overrides:
+            raise ScenarioError(
+                f"--vary {PEAK_PATH}: a portfolio has several plants; vary the size of one of "
+                "them (plants.<name>.sections...) or use a single-plant scenario"
+            )
+        scenario = parse_scenario(apply_overrides(group_mapping, overrides), file)
+        result = evaluate(scenario, energy.portfolio, project_finance=finance)
+        row: dict[str, Any] = {"variant_id": vid}
+        row.update(dataclasses.asdict(result.collective))
+        for venue in result.venues:
+            for name, value in dataclasses.asdict(venue).items():
+                if name != "name" and isinstance(value, int | float):
+                    row[f"{venue.name}.{name}"] = value
+        for op in result.operations:
+            row[f"{op.name}.eligible"] = bool(op.eligibility.eligible)
+            row[f"{op.name}.savings_eur"] = op.totals().savings_eur
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def _parseable(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -574,9 +635,11 @@ def evaluate_chunk(
         One row per variant, sorted by ``variant_id``.
     """
     from . import allocation
-    from .pipeline import build_key
+    from .evaluate import build_key
     from .scenario import parse_scenario
 
+    if energy.portfolio is not None:
+        return _evaluate_portfolio_chunk(energy, group_mapping, file, rows, finance)
     combos: dict[Any, _Combo] = {}
     for vid, overrides in rows:
         tag = _tag(overrides, PEAK_PATH)
