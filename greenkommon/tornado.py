@@ -16,7 +16,8 @@ consumption            −10 % / +10 % of every venue's consumption
 yield                  P90 / P10 one-year production (greenkommon/data/finance_fr.toml)
 discount rate          −2 / +2 points
 surplus option         the worst / best of no sale, market sale, simplified tender (AOS)
-accise case            0 €/MWh on self-consumed kWh (exempt) / full accise (not exempt)
+accise case            the two readings of the 0 €/MWh accise on self-consumed kWh
+                       (:mod:`greenkommon.cases`): does not apply / applies
 =====================  ==========================================================================
 """
 
@@ -135,6 +136,8 @@ def run_tornado(scenario: Any, energy: Any = None) -> TornadoResult:
     base = evaluate(scenario, energy)
     base_npv, base_dscr = headline_figures(base)
     fin0 = base.operations[0].finance
+    if fin0 is None:
+        raise ScenarioError(f"operation {base.operations[0].name!r}: no finance projection")
     case = fin0.reference_case
     replace = dataclasses.replace
     fcfg, pcfg = scenario.finance, scenario.prices
@@ -270,16 +273,22 @@ def run_tornado(scenario: Any, energy: Any = None) -> TornadoResult:
             options[best][1],
         )
     )
-    accise = {flag: figures(with_prices(accise_exemption_acc=flag)) for flag in (False, True)}
+    from .cases import ACCISE_APPLIES, ACCISE_DOES_NOT_APPLY, with_accise_case
+
+    accise = {
+        c: figures(replace(scenario, prices=with_accise_case(pcfg, c)))
+        for c in (ACCISE_DOES_NOT_APPLY, ACCISE_APPLIES)
+    }
+    lo_case, hi_case = sorted(accise, key=lambda c: accise[c][0])
     bars.append(
         TornadoBar(
             "accise case",
-            "not exempt (full accise)",
-            "exempt (0 €/MWh on self-consumed kWh)",
-            accise[False][0],
-            accise[True][0],
-            accise[False][1],
-            accise[True][1],
+            lo_case.label_en,
+            hi_case.label_en,
+            accise[lo_case][0],
+            accise[hi_case][0],
+            accise[lo_case][1],
+            accise[hi_case][1],
         )
     )
     bars.sort(key=lambda b: -b.npv_swing_eur)
