@@ -27,6 +27,7 @@ from ._section import _MISSING, Section
 from .eligibility import EligibilityConfig
 from .load import LoadConfig
 from .optimise import OptimiseConfig
+from .plan import PlanConfig
 from .plant import PlantConfig
 from .prices import ContractConfig, FinanceConfig, PricesConfig
 from .weather import WeatherConfig
@@ -271,6 +272,8 @@ class Scenario:
     optimise : OptimiseConfig
     eligibility : EligibilityConfig
     description : str
+    plan : PlanConfig
+        ``[plan]``: candidate roofs and options of ``greenkommon plan``.
     """
 
     name: str
@@ -285,6 +288,7 @@ class Scenario:
     optimise: OptimiseConfig
     eligibility: EligibilityConfig
     description: str = ""
+    plan: PlanConfig = field(default_factory=PlanConfig)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -324,6 +328,7 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
         finance=FinanceConfig.from_section(root.section("finance", {})),
         optimise=OptimiseConfig.from_section(root.section("optimise", {})),
         eligibility=EligibilityConfig.from_section(root.section("eligibility", {})),
+        plan=PlanConfig.from_section(root.section("plan", {}), names),
         raw=data,
     )
     root.finish()

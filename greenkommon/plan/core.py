@@ -1,0 +1,714 @@
+"""``plan_scenario``: every eligible configuration, sized, keyed, priced, ranked and stress-tested.
+
+Steps (each exact where it says so):
+
+1. **Search space** (:mod:`.space`): the scenario's venues, its plant's roof and the
+   ``[[plan.roofs]]``; the eligible groupings are enumerated exactly with distance pruning, and
+   the pairs beyond the limit are the reasons every other grouping fails.
+2. **Energy once**: weather, production and loads are simulated once; each roof's production per
+   kWp scales with the size (same layout and weather as the scenario's plant).
+3. **Each grouping**: plant sizes on a grid of each roof's maximum, refined around the best
+   (screening value of the default key, vectorised); then each key (default, optimised static,
+   optimised dynamic with ``vs_prorata``) is evaluated exactly (allocation, bills, finance) at two
+   internal prices, which gives every NPV as an affine function of the price and the corridor in
+   closed form (:mod:`.corridor`). The option kept is the feasible one (non-empty corridor) of
+   highest collective NPV at the suggested price.
+4. **Ranking** (:mod:`.rank`): the K best sets of disjoint feasible operations, exactly.
+5. **Cases**: every ranked configuration under the finance escalation cases and with the accise
+   exemption on AUTOCONS kWh applied or not; the configurations that win in each case are named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import allocation
+from .config import PlanConfig, read_plan_config
+from .corridor import Affine, Corridor, fit_affine, price_corridor
+from .evaluate import (
+    KEY_LABELS,
+    KEYS,
+    Energy,
+    Evaluation,
+    annual_cost_eur_per_kwp,
+    best_sizes,
+    evaluate_allocation,
+    irr_of,
+    operation_key,
+    sub_scenario,
+)
+from .rank import Candidate, top_packings
+from .space import (
+    BlockingPair,
+    Grouping,
+    Roof,
+    SearchSpace,
+    Site,
+    blocking_pairs,
+    build_space,
+    eligible_groupings,
+)
+
+
+@dataclass(frozen=True)
+class OperationOption:
+    """One grouping with its plant sizes, key and price corridor, evaluated exactly.
+
+    Attributes
+    ----------
+    grouping : Grouping
+    name : str
+        Label: its roofs, or "<venue> on its own roof".
+    roof_names, member_names : tuple of str
+    kwp_by_roof : tuple of float
+        Plant size on each of its roofs [kWp].
+    key : str
+        ``'default'``, ``'static'`` or ``'dynamic'``.
+    coefficients : numpy.ndarray or None
+        Static (S,) or dynamic (S, T) rounded coefficients; ``None`` for the default key.
+    corridor : Corridor
+    venue_npv : tuple of Affine
+        Each member's NPV against the internal price (reference case) [€].
+    venue_savings : tuple of Affine
+        Each member's year-1 savings against the internal price [€/yr].
+    producer_npv : Affine
+        [€] (at the target rate when one is set).
+    cases : tuple of str
+        Finance cases, the reference first, then the accise case when evaluated.
+    case_venue_npv : tuple of tuple of Affine
+    case_producer_npv : tuple of Affine
+    producer_flows : tuple of Affine
+        The producer's yearly project cash flows (reference case) against the price [€].
+    key_advice : str
+        The optimiser's answer for this operation.
+    """
+
+    grouping: Grouping
+    name: str
+    roof_names: tuple[str, ...]
+    member_names: tuple[str, ...]
+    kwp_by_roof: tuple[float, ...]
+    key: str
+    coefficients: np.ndarray | None
+    corridor: Corridor
+    venue_npv: tuple[Affine, ...]
+    venue_savings: tuple[Affine, ...]
+    producer_npv: Affine
+    cases: tuple[str, ...]
+    case_venue_npv: tuple[tuple[Affine, ...], ...]
+    case_producer_npv: tuple[Affine, ...]
+    producer_flows: tuple[Affine, ...]
+    key_advice: str = ""
+
+    @property
+    def price_eur_per_kwh(self) -> float:
+        """The suggested internal price [€/kWh] (the corridor's middle; NaN when empty)."""
+        return self.corridor.recommended_eur_per_kwh
+
+    def collective_npv_eur(self, q: float | None = None) -> float:
+        q = self.price_eur_per_kwh if q is None else q
+        return float(sum(v(q) for v in self.venue_npv) + self.producer_npv(q))
+
+    def producer_irr(self, q: float | None = None) -> float:
+        q = self.price_eur_per_kwh if q is None else q
+        return irr_of(np.array([f(q) for f in self.producer_flows]))
+
+    def case_collective_npv_eur(self, case: int, q: float | None = None) -> float:
+        q = self.price_eur_per_kwh if q is None else q
+        return float(sum(v(q) for v in self.case_venue_npv[case]) + self.case_producer_npv[case](q))
+
+    def case_everyone_wins(self, case: int, q: float | None = None) -> bool:
+        q = self.price_eur_per_kwh if q is None else q
+        tol = 1e-6
+        return all(v(q) >= -tol for v in self.case_venue_npv[case]) and (
+            self.case_producer_npv[case](q) >= -tol
+        )
+
+
+@dataclass(frozen=True)
+class VenueOutcome:
+    """One venue in a configuration.
+
+    Attributes
+    ----------
+    name : str
+    operation : str
+        The operation it joins (``'out'``: none).
+    savings_eur_per_year : float
+        Year-1 savings at the suggested internal price [€/yr].
+    npv_eur : float
+        [€] over the plant's life, reference case.
+    """
+
+    name: str
+    operation: str
+    savings_eur_per_year: float
+    npv_eur: float
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """A ranked configuration.
+
+    Attributes
+    ----------
+    rank : int
+        1 = recommended.
+    operations : tuple of OperationOption
+    venues : tuple of VenueOutcome
+        Every venue of the scenario, in scenario order.
+    collective_npv_eur : float
+        Venues and producers together, reference case, suggested prices [€].
+    cases_won : tuple of str
+        Cases in which it is the best ranked configuration where everyone still wins.
+    case_collective_npv_eur : tuple of float
+        Per case (see :attr:`PlanResult.cases`) [€].
+    case_everyone_wins : tuple of bool
+        Per case: every member and every producer still at NPV ≥ 0 at the suggested prices.
+    why_not_first : str
+        For runner-ups: how it falls short of the first.
+    """
+
+    rank: int
+    operations: tuple[OperationOption, ...]
+    venues: tuple[VenueOutcome, ...]
+    collective_npv_eur: float
+    cases_won: tuple[str, ...]
+    case_collective_npv_eur: tuple[float, ...]
+    case_everyone_wins: tuple[bool, ...]
+    why_not_first: str = ""
+
+    @property
+    def label(self) -> str:
+        if not self.operations:
+            return "no operation"
+        return " + ".join(f"{op.name} ({', '.join(op.member_names)})" for op in self.operations)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A grouping the plan had to drop, and why."""
+
+    roof_names: tuple[str, ...]
+    member_names: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything ``greenkommon plan`` found.
+
+    Attributes
+    ----------
+    scenario_name : str
+    space : SearchSpace
+    configurations : tuple of Configuration
+        Ranked, best first (the best eligible configurations where everyone wins).
+    cases : tuple of str
+        Names of the cases of :attr:`Configuration.case_collective_npv_eur`.
+    blocking : tuple of BlockingPair
+        Pairs beyond the distance limit: any grouping holding one is not eligible.
+    rejected : tuple of Rejection
+        Eligible groupings without a price at which everyone wins.
+    n_groupings : int
+        Eligible groupings evaluated.
+    notes : tuple of str
+    elapsed_s : float
+    """
+
+    scenario_name: str
+    space: SearchSpace
+    configurations: tuple[Configuration, ...]
+    cases: tuple[str, ...]
+    blocking: tuple[BlockingPair, ...]
+    rejected: tuple[Rejection, ...]
+    n_groupings: int
+    notes: tuple[str, ...]
+    elapsed_s: float
+    energy: Energy | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def best(self) -> Configuration | None:
+        return self.configurations[0] if self.configurations else None
+
+
+# ---------------------------------------------------------------------------------------------
+# search space and energy
+# ---------------------------------------------------------------------------------------------
+def space_from_scenario(scenario: Any, cfg: PlanConfig) -> SearchSpace:
+    """The scenario's venues, its plant's roof and the ``[[plan.roofs]]``, with the rule's limits."""
+    from ..eligibility import select_rule
+
+    rule = select_rule(scenario.eligibility)
+    plant = scenario.plant
+    roofs = [
+        Roof(
+            plant.name,
+            plant.latitude_deg,
+            plant.longitude_deg,
+            cfg.plant_max_peak_power_kwp or plant.peak_power_kwp,
+            None,
+            None,
+            "the scenario's plant",
+        )
+    ]
+    roofs += [
+        Roof(
+            r.name,
+            r.latitude_deg,
+            r.longitude_deg,
+            r.max_peak_power_kwp,
+            r.capex_eur_per_kwp,
+            r.owner,
+            "[[plan.roofs]]",
+        )
+        for r in cfg.roofs
+    ]
+    venues = [Site(v.name, v.latitude_deg, v.longitude_deg) for v in scenario.venues]
+    return build_space(venues, roofs, rule.max_distance_km, 1000.0 * rule.max_power_mw, rule.label)
+
+
+def simulate_plan_energy(scenario: Any, space: SearchSpace) -> Energy:
+    """Weather, loads and each roof's production per kWp, once per plan.
+
+    Each roof gets the scenario plant's layout (sections, losses, degradation) at its own
+    location, with the weather read there, exactly as ``greenkommon run`` would simulate a plant
+    moved to that roof; a plant of ``x`` kWp produces ``x`` times the profile.
+    """
+    from .. import production, weather
+    from ..pipeline import simulate_energy
+
+    index, _, _, production_kwh, consumption_kwh = simulate_energy(scenario)
+    plant = scenario.plant
+    sim = scenario.simulation
+    units = []
+    for roof in space.roofs:
+        if (roof.latitude_deg, roof.longitude_deg) == (plant.latitude_deg, plant.longitude_deg):
+            prod = production_kwh
+        else:
+            moved = dataclasses.replace(
+                plant, latitude_deg=roof.latitude_deg, longitude_deg=roof.longitude_deg
+            )
+            w, _ = weather.load_weather(
+                scenario.weather,
+                roof.latitude_deg,
+                roof.longitude_deg,
+                plant.altitude_m,
+                sim.year,
+                sim.timezone,
+            )
+            prod = production.simulate_production(w, moved, index)
+        units.append(np.asarray(prod, dtype=float) / plant.peak_power_kwp)
+    return Energy(
+        index=index,
+        consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
+        unit_production_kwh_per_kwp=np.array(units),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# one grouping
+# ---------------------------------------------------------------------------------------------
+def _value_factor(scenario: Any) -> float:
+    """Present value of a first-year € of avoided energy, escalated and degraded, per € of annuity.
+
+    Puts the screening's yearly value on the same footing as the annualised plant cost:
+    ``Σ_y e^(y−1) (1 − d)^(y−1) (1 + r)^−y / Σ_y (1 + r)^−y`` with the reference escalation ``e``.
+    """
+    fin = scenario.finance
+    g = fin.reference_escalation_per_year
+    if g is None:
+        g = 0.03 if 0.03 in fin.escalation_rates_per_year else fin.escalation_rates_per_year[0]
+    d = scenario.plant.degradation_pct_per_year / 100.0
+    r = fin.discount_rate
+    years = np.arange(1, fin.lifetime_years + 1)
+    disc = (1.0 + r) ** -years
+    return float(((1 + g) ** (years - 1) * (1 - d) ** (years - 1) * disc).sum() / disc.sum())
+
+
+def _sizes(scenario: Any, space: SearchSpace, energy: Energy, g: Grouping) -> np.ndarray:
+    from ..optimise import scenario_prices
+
+    members = list(g.members)
+    roofs = [space.roofs[r] for r in g.roofs]
+    max_kwp = np.array([r.max_peak_power_kwp for r in roofs])
+    sub = sub_scenario(scenario, members, float(max_kwp.sum()))
+    cons = energy.consumption_kwh[members]
+    priced = scenario_prices(sub, energy.index, cons.shape[1], cons)
+    cost = np.array([annual_cost_eur_per_kwp(sub, r.capex_eur_per_kwp) for r in roofs])
+    factor = _value_factor(scenario)
+    return best_sizes(
+        max_kwp,
+        energy.unit_production_kwh_per_kwp[list(g.roofs)],
+        cons,
+        factor * priced.value_eur_per_kwh,
+        factor * priced.surplus_eur_per_kwh,
+        cost,
+        space.power_cap_kwp,
+    )
+
+
+def _affines(e0: Evaluation, e1: Evaluation) -> dict[str, Any]:
+    q0, q1 = e0.internal_price_eur_per_kwh, e1.internal_price_eur_per_kwh
+
+    def fit(a: np.ndarray, b: np.ndarray) -> Any:
+        if np.ndim(a) == 0:
+            return fit_affine(q0, float(a), q1, float(b))
+        return tuple(fit(x, y) for x, y in zip(a, b, strict=True))
+
+    return {
+        "savings": fit(e0.savings_eur_per_year, e1.savings_eur_per_year),
+        "venue_npv": fit(e0.venue_npv_eur, e1.venue_npv_eur),
+        "producer_npv": fit(e0.producer_npv_eur, e1.producer_npv_eur),
+        "flows": fit(e0.producer_cash_flows_eur[0], e1.producer_cash_flows_eur[0]),
+    }
+
+
+def _operation_name(space: SearchSpace, g: Grouping) -> str:
+    roofs = [space.roofs[r] for r in g.roofs]
+    if (
+        len(g.members) == 1
+        and len(roofs) == 1
+        and roofs[0].owner == space.venues[g.members[0]].name
+    ):
+        return f"own roof of {roofs[0].owner}"
+    return " + ".join(r.name for r in roofs)
+
+
+#: Internal prices of the two evaluations that fix the affine NPVs [€/kWh].
+PRICES_EUR_PER_KWH = (0.0, 0.10)
+
+
+def evaluate_option(
+    scenario: Any,
+    space: SearchSpace,
+    energy: Energy,
+    g: Grouping,
+    kwp: np.ndarray,
+    key: str,
+    irr_target: float | None,
+    accise_exemption: bool | None = None,
+    fixed_key: Any = None,
+) -> tuple[dict[str, Any], Any, np.ndarray | None, str]:
+    """Affine NPVs of one grouping with given sizes and key (two exact evaluations)."""
+    members = list(g.members)
+    roofs = [space.roofs[r] for r in g.roofs]
+    total = float(np.sum(kwp))
+    capex = None
+    costs = [r.capex_eur_per_kwp for r in roofs]
+    if any(c is not None for c in costs):
+        base = scenario.finance.capex_eur_per_kwp
+        known = [c if c is not None else base for c in costs]
+        if all(c is not None for c in known):
+            capex = float(np.dot(known, kwp) / total)
+    lat = float(np.average([r.latitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9)))
+    lon = float(np.average([r.longitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9)))
+    production = np.asarray(kwp, dtype=float) @ energy.unit_production_kwh_per_kwp[list(g.roofs)]
+    cons = energy.consumption_kwh[members]
+    evaluations = []
+    built, coefficients, advice = fixed_key, None, ""
+    for q in PRICES_EUR_PER_KWH:
+        sub = sub_scenario(
+            scenario,
+            members,
+            total,
+            lat,
+            lon,
+            " + ".join(r.name for r in roofs),
+            internal_price_eur_per_kwh=q,
+            capex_eur_per_kwp=capex,
+            accise_exemption=accise_exemption,
+        )
+        if built is None:
+            # the key is chosen once, at the scenario's internal price, then kept fixed
+            keyed = dataclasses.replace(sub, prices=scenario.prices)
+            built, coefficients, advice = operation_key(key, keyed, production, cons, energy.index)
+        alloc = allocation.allocate(production, cons, built)
+        evaluations.append(evaluate_allocation(sub, cons, alloc, energy.index, irr_target))
+    return _affines(*evaluations), built, coefficients, advice
+
+
+def plan_grouping(
+    scenario: Any,
+    space: SearchSpace,
+    energy: Energy,
+    g: Grouping,
+    irr_target: float | None,
+    keys: Sequence[str] = KEYS,
+    year_one_savings: bool = False,
+) -> list[OperationOption]:
+    """Every key of one grouping, sized and priced (see the module notes)."""
+    kwp = _sizes(scenario, space, energy, g)
+    if float(np.sum(kwp)) <= 0:
+        return []
+    names = tuple(space.venues[i].name for i in g.members)
+    out = []
+    if len(g.members) == 1:
+        # one member: every key gives it min(P, C); the default key is the answer
+        keys = [k for k in keys if k == "default"] or list(keys[:1])
+    for key in keys:
+        fits, _, coefficients, advice = evaluate_option(
+            scenario, space, energy, g, kwp, key, irr_target
+        )
+        bounds = list(fits["venue_npv"][0])
+        labels = list(names)
+        if year_one_savings:
+            bounds += list(fits["savings"])
+            labels += [f"{n} (year 1)" for n in names]
+        corridor = price_corridor(bounds, fits["producer_npv"][0], labels)
+        n_cases = len(fits["producer_npv"])
+        out.append(
+            OperationOption(
+                grouping=g,
+                name=_operation_name(space, g),
+                roof_names=tuple(space.roofs[r].name for r in g.roofs),
+                member_names=names,
+                kwp_by_roof=tuple(float(x) for x in kwp),
+                key=key,
+                coefficients=coefficients,
+                corridor=corridor,
+                venue_npv=fits["venue_npv"][0],
+                venue_savings=fits["savings"],
+                producer_npv=fits["producer_npv"][0],
+                cases=(),
+                case_venue_npv=tuple(fits["venue_npv"][c] for c in range(n_cases)),
+                case_producer_npv=tuple(fits["producer_npv"][c] for c in range(n_cases)),
+                producer_flows=fits["flows"],
+                key_advice=advice,
+            )
+        )
+    return out
+
+
+def _best_option(options: Sequence[OperationOption]) -> OperationOption | None:
+    feasible = [o for o in options if not o.corridor.empty]
+    if not feasible:
+        return None
+    return max(feasible, key=lambda o: o.collective_npv_eur())
+
+
+# ---------------------------------------------------------------------------------------------
+# the plan
+# ---------------------------------------------------------------------------------------------
+def _with_cases(
+    scenario: Any,
+    space: SearchSpace,
+    energy: Energy,
+    op: OperationOption,
+    case_names: tuple[str, ...],
+    irr_target: float | None,
+) -> OperationOption:
+    """The option with the accise case appended (its key kept, re-evaluated exactly)."""
+    exempt = bool(scenario.prices.accise_exemption_acc)
+    key = (
+        allocation.ProrataKey()
+        if op.coefficients is None
+        else (
+            allocation.StaticKey(op.coefficients)
+            if op.coefficients.ndim == 1
+            else allocation.DynamicKey(op.coefficients)
+        )
+    )
+    fits, _, _, _ = evaluate_option(
+        scenario,
+        space,
+        energy,
+        op.grouping,
+        np.array(op.kwp_by_roof),
+        op.key,
+        irr_target,
+        accise_exemption=not exempt,
+        fixed_key=key,
+    )
+    return dataclasses.replace(
+        op,
+        cases=case_names,
+        case_venue_npv=op.case_venue_npv + (fits["venue_npv"][0],),
+        case_producer_npv=op.case_producer_npv + (fits["producer_npv"][0],),
+    )
+
+
+def plan_scenario(
+    scenario: Any,
+    *,
+    top: int = 5,
+    config: PlanConfig | None = None,
+    energy: Energy | None = None,
+    keys: Sequence[str] = KEYS,
+) -> PlanResult:
+    """Find, size, key, price and rank every eligible configuration of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    top : int
+        How many configurations to rank.
+    config : PlanConfig, optional
+        Default: the scenario's ``[plan]`` table.
+    energy : Energy, optional
+        Reuse a simulation (same scenario).
+    keys : sequence of str
+        Keys to try per operation (default: all of :data:`KEYS`).
+
+    Returns
+    -------
+    PlanResult
+    """
+    t0 = time.perf_counter()
+    cfg = config or read_plan_config(scenario)
+    space = space_from_scenario(scenario, cfg)
+    energy = energy or simulate_plan_energy(scenario, space)
+    groupings = eligible_groupings(space, cfg.max_roofs_per_operation)
+    notes = [
+        "every roof uses the scenario plant's layout (sections, losses) at its own location "
+        "(ASSUMPTION for added roofs)",
+        "plant sizes: grid of each roof's maximum refined around the best first-year collective "
+        "value of the default key (escalated and annualised); figures are exact for the sizes chosen",
+    ]
+    if scenario.plant.host_load_kw or scenario.plant.host_load_file:
+        notes.append(
+            "the host building's load behind the plant's meter is not modelled by the plan"
+        )
+    rejected: list[Rejection] = []
+    best_by_grouping: list[OperationOption] = []
+    for g in groupings:
+        options = plan_grouping(
+            scenario, space, energy, g, cfg.irr_target, keys, cfg.year_one_savings
+        )
+        roofs = tuple(space.roofs[r].name for r in g.roofs)
+        members = tuple(space.venues[i].name for i in g.members)
+        if not options:
+            rejected.append(
+                Rejection(roofs, members, "no plant size pays for itself (value below cost)")
+            )
+            continue
+        best = _best_option(options)
+        if best is None:
+            closest = min(options, key=lambda o: o.corridor.gap_eur_per_kwh)
+            rejected.append(Rejection(roofs, members, closest.corridor.sentence()))
+            continue
+        best_by_grouping.append(best)
+    candidates = [
+        Candidate(o.grouping.members, o.grouping.roofs, o.collective_npv_eur())
+        for o in best_by_grouping
+    ]
+    packings = top_packings(len(space.venues), candidates, top)
+    exempt = bool(scenario.prices.accise_exemption_acc)
+    accise_case = "accise exemption not applied" if exempt else "accise exemption applied"
+    first_cases = best_by_grouping[0].case_producer_npv if best_by_grouping else ()
+    finance_cases = _finance_case_names(scenario)[: len(first_cases)] if first_cases else ()
+    case_names = tuple(finance_cases) + (accise_case,)
+    used = sorted({j for p in packings for j in p.candidates})
+    cased = {
+        j: _with_cases(scenario, space, energy, best_by_grouping[j], case_names, cfg.irr_target)
+        for j in used
+    }
+    configs = _configurations(scenario, packings, cased, case_names)
+    return PlanResult(
+        scenario_name=scenario.name,
+        space=space,
+        configurations=tuple(configs),
+        cases=case_names,
+        blocking=tuple(blocking_pairs(space)),
+        rejected=tuple(rejected),
+        n_groupings=len(groupings),
+        notes=tuple(notes),
+        elapsed_s=time.perf_counter() - t0,
+        energy=energy,
+    )
+
+
+def _finance_case_names(scenario: Any) -> list[str]:
+    from ..economics.finance import case_name
+
+    fin = scenario.finance
+    names = [case_name(r) for r in fin.escalation_rates_per_year]
+    if fin.escalation_path_per_year:
+        names.append("user path")
+    ref = fin.reference_escalation_per_year
+    if ref is None:
+        ref = 0.03 if 0.03 in fin.escalation_rates_per_year else fin.escalation_rates_per_year[0]
+    reference = case_name(ref)
+    return [reference] + [n for n in names if n != reference]
+
+
+def _configurations(
+    scenario: Any,
+    packings: Sequence[Any],
+    cased: dict[int, OperationOption],
+    case_names: tuple[str, ...],
+) -> list[Configuration]:
+    n_cases = len(case_names)
+    rows = []
+    for p in packings:
+        ops = tuple(cased[j] for j in p.candidates)
+        case_values = tuple(
+            float(sum(op.case_collective_npv_eur(c) for op in ops)) for c in range(n_cases)
+        )
+        wins = tuple(all(op.case_everyone_wins(c) for op in ops) for c in range(n_cases))
+        rows.append((p, ops, case_values, wins))
+    won: list[list[str]] = [[] for _ in rows]
+    for c, name in enumerate(case_names):
+        ok = [i for i, r in enumerate(rows) if r[3][c]]
+        if ok:
+            top_value = max(rows[i][2][c] for i in ok)
+            for i in ok:
+                if rows[i][2][c] >= top_value - 1e-6 * max(1.0, abs(top_value)):
+                    won[i].append(name)
+    out = []
+    first_value = rows[0][0].value_eur if rows else 0.0
+    for rank, (p, ops, case_values, wins) in enumerate(rows, start=1):
+        venues = []
+        for i, v in enumerate(scenario.venues):
+            op = next((o for o in ops if i in o.grouping.members), None)
+            if op is None:
+                venues.append(VenueOutcome(v.name, "out", 0.0, 0.0))
+                continue
+            k = op.grouping.members.index(i)
+            q = op.price_eur_per_kwh
+            venues.append(VenueOutcome(v.name, op.name, op.venue_savings[k](q), op.venue_npv[k](q)))
+        why = ""
+        if rank > 1:
+            why = f"{first_value - p.value_eur:,.0f} € less collective NPV than rank 1"
+            out_names = [vo.name for vo in venues if vo.operation == "out"]
+            if out_names:
+                why += f"; leaves out {', '.join(out_names)}"
+        out.append(
+            Configuration(
+                rank=rank,
+                operations=ops,
+                venues=tuple(venues),
+                collective_npv_eur=float(p.value_eur),
+                cases_won=tuple(won[rank - 1]),
+                case_collective_npv_eur=case_values,
+                case_everyone_wins=wins,
+                why_not_first=why,
+            )
+        )
+    return out
+
+
+def recommended_price_note(op: OperationOption) -> str:
+    """One line on an operation's price for the output."""
+    if math.isnan(op.price_eur_per_kwh):
+        return op.corridor.sentence()
+    return op.corridor.sentence()
+
+
+__all__ = [
+    "KEY_LABELS",
+    "Configuration",
+    "OperationOption",
+    "PlanResult",
+    "Rejection",
+    "VenueOutcome",
+    "plan_scenario",
+    "space_from_scenario",
+]
