@@ -33,6 +33,8 @@ COLLECTIVE_METRICS = (
     ("savings_eur", "venues' savings", "€/yr", 0),
     ("producer_npv_eur", "producer NPV", "€", 0),
     ("producer_irr_pct", "producer IRR", "%", 1),
+    ("eligible", "eligible (1 yes, 0 no)", "-", 0),
+    ("collective_npv_eur", "collective NPV (venues + producer)", "€", 0),
 )
 
 #: (metric id, label, unit, decimals) of the per-venue rows.
@@ -81,6 +83,9 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     case_name, fcase = _case(fin, case, label)
     coll["producer_npv_eur"] = float("nan")
     coll["producer_irr_pct"] = float("nan")
+    coll["collective_npv_eur"] = float("nan")
+    eligibility = result.extras.get("eligibility") if result.extras else None
+    coll["eligible"] = float("nan") if eligibility is None else float(bool(eligibility.eligible))
     venues_tab = result.venue_summary()
     venues: dict[str, dict[str, float]] = {}
     life_savings = payback = savings_20 = None
@@ -88,6 +93,10 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
         m = fcase.metrics
         coll["producer_npv_eur"] = float(m.loc["producer (project)", "npv_eur"])
         coll["producer_irr_pct"] = 100.0 * float(m.loc["producer (project)", "irr"])
+        venue_rows = [n for n in m.index if not str(n).startswith("producer")]
+        coll["collective_npv_eur"] = float(m.loc[venue_rows, "npv_eur"].sum()) + float(
+            m.loc["producer (project)", "npv_eur"]
+        )
         life_savings = fcase.venues["savings_eur"].groupby(level="venue").sum()
         years = fcase.venues.index.get_level_values("year")
         # cumulative savings at year 20 (NaN when the projection is shorter)

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         html_path = f"{Path(args.scenario).stem}-report.html"
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
-    extra = {}
+    extra: dict[str, Any] = {}
     if not args.no_compare:
         with tqdm(
             total=len(keys), desc="key comparison", unit="key", file=sys.stderr, leave=False
@@ -87,6 +88,14 @@ def run(args: argparse.Namespace) -> int:
         extra["key_comparison"] = comparison
         for key, why in comparison.failed.items():
             print(f"warning: key comparison: {key!r} skipped: {why}", file=sys.stderr)
+    # the decision opens the report (greenkommon.decision; the plan's alternative when NO-GO)
+    from ..decision import decide
+    from ..errors import DataError
+
+    try:
+        extra["decision"] = decide(result)
+    except DataError as exc:
+        print(f"warning: {exc}: the report says the decision is unavailable", file=sys.stderr)
     if html_path:
         out = write_html_report(result, html_path, lang=args.lang, extra=extra)
         print(f"HTML report written to {out}")

@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
+    # the decision first (greenkommon.decision; the plan's alternative when NO-GO)
+    from ..decision import decide
+
+    print(decide(result).sentence())
+    print()
     print(format_run_summary(result))
     opt = result.extras.get("optimiser")
     if opt:

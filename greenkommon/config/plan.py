@@ -32,7 +32,7 @@ class RoofConfig:
     capex_eur_per_kwp : float or None
         [€/kWp]; ``None``: the scenario's ``[finance]``.
     owner : str or None
-        Venue whose own roof it is.
+        Venue whose own roof it is (a name that is not a venue of the scenario: a third party).
     """
 
     name: str
@@ -43,7 +43,7 @@ class RoofConfig:
     owner: str | None = None
 
     @classmethod
-    def from_section(cls, sec: Section, venue_names: list[str]) -> RoofConfig:
+    def from_section(cls, sec: Section) -> RoofConfig:
         area = sec.float("roof_area_m2", None, min=0, min_exclusive=True, unit="m²")
         density = sec.float("peak_power_kwp_per_m2", None, min=0, min_exclusive=True, unit="kWp/m²")
         kwp = sec.float("max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp")
@@ -57,11 +57,9 @@ class RoofConfig:
             kwp = area * density
         elif area is not None and density is not None:
             kwp = min(kwp, area * density)
+        # an owner that is not (or no longer, after ``remove = true``) a venue of the scenario
+        # keeps its roof as a third party's; the plan says so
         owner = sec.str("owner", None)
-        if owner is not None and owner not in venue_names:
-            raise sec.error(
-                "owner", owner, "a venue of the scenario: " + ", ".join(map(repr, venue_names))
-            )
         cfg = cls(
             name=sec.str("name"),
             latitude_deg=sec.float("latitude_deg", min=-90, max=90, unit="°"),
@@ -102,7 +100,7 @@ class PlanConfig:
 
     @classmethod
     def from_section(cls, sec: Section, venue_names: list[str]) -> PlanConfig:
-        roofs = tuple(RoofConfig.from_section(s, venue_names) for s in sec.sections("roofs", []))
+        roofs = tuple(RoofConfig.from_section(s) for s in sec.sections("roofs", []))
         names = [r.name for r in roofs]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:

@@ -572,6 +572,13 @@ def plan_scenario(
         "plant sizes: grid of each roof's maximum refined around the best first-year collective "
         "value of the default key (escalated and annualised); figures are exact for the sizes chosen",
     ]
+    venue_names = set(scenario.venue_names)
+    for roof in space.roofs:
+        if roof.owner is not None and roof.owner not in venue_names:
+            notes.append(
+                f"roof {roof.name!r}: owner {roof.owner!r} is not a venue of the scenario "
+                "(treated as a third party's roof)"
+            )
     if scenario.plant.host_load_kw or scenario.plant.host_load_file:
         notes.append(
             "the host building's load behind the plant's meter is not modelled by the plan"

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Configuration, OperationOption, PlanResult
+from .core import OperationOption, PlanResult
 from .evaluate import KEY_LABELS
 
 
@@ -20,38 +20,72 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %" if math.isfinite(x) else "n/a"
 
 
-def answer(result: PlanResult) -> str:
-    """The plan's answer in one sentence."""
+def _case_name(name: str, lang: str) -> str:
+    from ..report.i18n import case_label, tr
+
+    if name.startswith("accise exemption"):
+        return tr(
+            "case_accise_not_applied" if "not applied" in name else "case_accise_applied", lang
+        )
+    return case_label(name, lang)
+
+
+def _op_name(op: OperationOption, space: Any, lang: str) -> str:
+    from ..report.i18n import tr
+
+    roofs = [space.roofs[r] for r in op.grouping.roofs]
+    if len(op.member_names) == 1 and len(roofs) == 1 and roofs[0].owner == op.member_names[0]:
+        return tr("plan_own_roof", lang, name=op.member_names[0])
+    return op.name
+
+
+def answer(result: PlanResult, lang: str = "en", prefix: bool = True) -> str:
+    """The plan's answer in one sentence (``lang``: ``'en'`` or ``'fr'``).
+
+    ``prefix=False`` drops the leading "Recommended:" (when quoted as an alternative).
+    """
+    from ..report.i18n import fmt_number, tr
+
     best = result.best
     if best is None or not best.operations:
         reasons = "; ".join(f"{', '.join(r.member_names)}: {r.reason}" for r in result.rejected[:3])
-        return (
-            "No eligible configuration lets every venue and the producer win"
-            + (f" ({reasons})" if reasons else "")
-            + "; keep the venues out or change the assumptions (prices, costs, roofs)."
+        return tr("plan_none", lang, reasons=f" ({reasons})" if reasons else "")
+    sep = " ; " if lang == "fr" else "; "
+    ops = sep.join(
+        tr(
+            "plan_operation",
+            lang,
+            members=", ".join(op.member_names),
+            roof=_op_name(op, result.space, lang),
+            kwp=fmt_number(sum(op.kwp_by_roof), 0, lang),
+            key=tr(f"plan_key_{op.key}", lang),
+            price=fmt_number(op.price_eur_per_kwh, 4, lang),
         )
-    ops = "; ".join(
-        f"{', '.join(op.member_names)} on {op.name} ({sum(op.kwp_by_roof):,.0f} kWp, "
-        f"{KEY_LABELS[op.key]} key, internal price {op.price_eur_per_kwh:.4f} €/kWh)"
         for op in best.operations
     )
     out = [v.name for v in best.venues if v.operation == "out"]
-    cases = _cases_sentence(result, best)
-    return (
-        f"Recommended: {ops}"
-        + (f"; {', '.join(out)} stay out" if out else "")
-        + f". Collective NPV {_eur(best.collective_npv_eur)}; every member and every producer "
-        f"wins in the reference case{cases}."
-    )
-
-
-def _cases_sentence(result: PlanResult, c: Configuration) -> str:
     lost = [
-        name for name, ok in zip(result.cases[1:], c.case_everyone_wins[1:], strict=True) if not ok
+        _case_name(name, lang)
+        for name, ok in zip(result.cases[1:], best.case_everyone_wins[1:], strict=True)
+        if not ok
     ]
-    if not lost:
-        return " and in every other case"
-    return f"; not everyone wins in: {', '.join(lost)}"
+    cases = (
+        tr("plan_not_every_case", lang, cases=", ".join(lost))
+        if lost
+        else tr("plan_every_case", lang)
+    )
+    text = tr(
+        "plan_recommended",
+        lang,
+        ops=ops,
+        out=tr("plan_stay_out", lang, names=", ".join(out)) if out else "",
+        npv=fmt_number(best.collective_npv_eur, 0, lang),
+        cases=cases,
+    )
+    if not prefix:
+        head = tr("plan_recommended", lang, ops="", out="", npv="", cases="").split("{")[0]
+        text = text.removeprefix(head[: head.index(":") + 1]).lstrip()
+    return text
 
 
 def _operation_lines(op: OperationOption, space: Any) -> list[str]:

@@ -358,6 +358,27 @@ def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None
                 c.number_format = "0.00"
 
 
+def _decision_sheet(ws: Worksheet, result: ScenarioResult, lang: str, decision: Any) -> None:
+    """GO / NO-GO first (greenkommon.decision; computed without the plan if not given)."""
+    from ..decision import decide
+    from ..errors import DataError
+    from .decision import format_decision
+
+    try:
+        decision = decision if decision is not None else decide(result, alternative=False)
+    except DataError as exc:
+        _note(ws, 1, tr("unavailable", lang, reason=str(exc)))
+        return
+    rows: list[list[Any]] = [
+        [tr("decision", lang), decision.verdict, ""],
+        [tr("eligibility", lang), decision.eligible, ""],
+        ["producer_npv_eur", decision.producer_npv_eur, "€"],
+        ["collective_npv_eur", decision.collective_npv_eur, "€"],
+    ]
+    nxt = _write_table(ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang)], rows)
+    _note(ws, nxt + 1, format_decision(decision, lang))
+
+
 def build_workbook(
     result: ScenarioResult, lang: str = "en", extra: dict[str, Any] | None = None
 ) -> Workbook:
@@ -367,8 +388,9 @@ def build_workbook(
     fin = extra.get("finance") or finance_tables(result)
     wb = Workbook()
     ws = wb.active
-    ws.title = tr("sheet_assumptions", lang)
-    _assumptions_sheet(ws, result, fin, lang)
+    ws.title = tr("decision", lang)
+    _decision_sheet(ws, result, lang, extra.get("decision"))
+    _assumptions_sheet(wb.create_sheet(tr("sheet_assumptions", lang)), result, fin, lang)
     _energy_sheet(wb.create_sheet(tr("sheet_energy", lang)), result, lang)
     _monthly_sheet(wb.create_sheet(tr("sheet_monthly", lang)), result, lang)
     _bills_sheet(wb.create_sheet(tr("sheet_bills", lang)), result, lang)

@@ -377,6 +377,77 @@ LABELS: dict[str, dict[str, str]] = {
     "note": {"en": "Note", "fr": "Remarque"},
     "cash_flow_eur": {"en": "Cash flow [€]", "fr": "Flux de trésorerie [€]"},
     "cumulative_eur": {"en": "Cumulative [€]", "fr": "Cumul [€]"},
+    # -- decision (greenkommon.decision, rendered by greenkommon.report.decision) -------------
+    "decision": {"en": "Decision", "fr": "Décision"},
+    "decision_go": {
+        "en": "GO: eligible, every venue better off and the producer viable (collective NPV {npv} €, {case}); {cases}.",
+        "fr": "GO (feu vert) : opération éligible, chaque lieu y gagne et le producteur est rentable (VAN collective {npv} €, {case}) ; {cases}.",
+    },
+    "decision_no_go": {
+        "en": "NO-GO: {reasons} ({case}; {cases}).",
+        "fr": "NO-GO (pas de feu vert) : {reasons} ({case} ; {cases}).",
+    },
+    "decision_holds_in": {"en": "holds in: {cases}", "fr": "vérifié dans les cas : {cases}"},
+    "decision_no_case": {
+        "en": "no finance case where everyone wins",
+        "fr": "aucun cas financier où tout le monde y gagne",
+    },
+    "decision_not_in": {"en": "; not in: {cases}", "fr": " ; pas dans : {cases}"},
+    "decision_not_eligible": {"en": "not eligible ({why})", "fr": "non éligible ({why})"},
+    "decision_distance": {
+        "en": "{a} – {b} {d} km > {limit} km",
+        "fr": "{a} – {b} {d} km > {limit} km",
+    },
+    "decision_power": {
+        "en": "{kwp} kWp ≥ the {cap} MW cap",
+        "fr": "{kwp} kWc ≥ plafond de {cap} MW",
+    },
+    "decision_losers": {
+        "en": "worse off than without the operation: {who}",
+        "fr": "perdants par rapport à l'absence d'opération : {who}",
+    },
+    "decision_producer_loses": {
+        "en": "the producer loses {eur} € (NPV)",
+        "fr": "le producteur perd {eur} € (VAN)",
+    },
+    "decision_alternative": {
+        "en": "Best eligible alternative: {text}",
+        "fr": "Meilleure alternative éligible : {text}",
+    },
+    # -- plan answer (greenkommon.plan.output) ------------------------------------------------
+    "plan_recommended": {
+        "en": "Recommended: {ops}{out}. Collective NPV {npv} €; every member and every producer wins in the reference case{cases}.",
+        "fr": "Recommandé : {ops}{out}. VAN collective {npv} € ; chaque membre et chaque producteur y gagne dans le cas de référence{cases}.",
+    },
+    "plan_operation": {
+        "en": "{members} on {roof} ({kwp} kWp, {key} key, internal price {price} €/kWh)",
+        "fr": "{members} sur {roof} ({kwp} kWc, clé {key}, prix interne {price} €/kWh)",
+    },
+    "plan_own_roof": {"en": "own roof of {name}", "fr": "toit propre de {name}"},
+    "plan_stay_out": {"en": "; {names} stay out", "fr": " ; {names} restent hors opération"},
+    "plan_every_case": {"en": " and in every other case", "fr": " et dans tous les autres cas"},
+    "plan_not_every_case": {
+        "en": "; not everyone wins in: {cases}",
+        "fr": " ; tout le monde n'y gagne pas dans : {cases}",
+    },
+    "plan_none": {
+        "en": "No eligible configuration lets every venue and the producer win{reasons}; keep the venues out or change the assumptions (prices, costs, roofs).",
+        "fr": "Aucune configuration éligible ne fait gagner chaque lieu et le producteur{reasons} ; laisser les lieux hors opération ou changer les hypothèses (prix, coûts, toits).",
+    },
+    "plan_key_default": {"en": "Enedis default (pro-rata)", "fr": "Enedis par défaut (prorata)"},
+    "plan_key_static": {"en": "optimised static", "fr": "statique optimisée"},
+    "plan_key_dynamic": {
+        "en": "optimised dynamic (vs_prorata)",
+        "fr": "dynamique optimisée (vs_prorata)",
+    },
+    "case_accise_not_applied": {
+        "en": "accise exemption not applied",
+        "fr": "exonération d'accise non appliquée",
+    },
+    "case_accise_applied": {
+        "en": "accise exemption applied",
+        "fr": "exonération d'accise appliquée",
+    },
 }
 
 
