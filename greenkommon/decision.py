@@ -32,7 +32,8 @@ class Decision:
     losers : tuple of (str, float)
         Venues whose NPV is below 0 in the reference case, with it [€].
     producer_npv_eur : float
-        The producer's project NPV, reference case [€].
+        The producer's NPV in the finance stage's collective view (its equity flow with the
+        venues' stakes), reference case [€]; the lowest producer's over several operations.
     collective_npv_eur : float
         Venues and producer together, reference case [€].
     reference_case : str
@@ -73,14 +74,20 @@ class Decision:
         return format_decision(self, lang)
 
 
-def _case_verdicts(fin: Any, names: list[str]) -> tuple[list[str], list[str]]:
+def _case_verdicts(fin: Any) -> tuple[list[str], list[str]]:
+    """Finance cases in which every venue and the producer are at NPV ≥ 0, and the others."""
     go: list[str] = []
     no_go: list[str] = []
     for name, case in fin.cases.items():
-        npv = case.metrics["npv_eur"]
-        ok = all(npv[n] >= 0 for n in names) and npv["producer (project)"] >= 0
-        (go if ok else no_go).append(name)
+        npv = case.collective.table()["npv_eur"]
+        (go if (npv.drop("collective") >= 0).all() else no_go).append(name)
     return go, no_go
+
+
+def _operations(result: Any) -> tuple[Any, ...]:
+    """The evaluated operations of a result (a portfolio's, or a one-operation result itself)."""
+    ops = getattr(result, "operations", None)
+    return tuple(ops) if ops else (result,)
 
 
 def decide(result: Any, *, alternative: bool = True, plan: Any = None) -> Decision:
@@ -88,43 +95,67 @@ def decide(result: Any, *, alternative: bool = True, plan: Any = None) -> Decisi
 
     Parameters
     ----------
-    result : ScenarioResult
-        ``run_scenario`` output (eligibility and finance in ``extras``).
+    result : PortfolioResult or ScenarioResult
+        ``run_scenario`` output: every operation's eligibility and finance projection.
     alternative : bool
         When NO-GO, run the plan (unless ``plan`` is given) for the best eligible alternative.
     plan : PlanResult, optional
         A plan already computed for the same scenario.
+
+    Notes
+    -----
+    Over several operations: eligible iff every operation is; every member of every operation
+    at NPV ≥ 0; every operation's producer at NPV ≥ 0 (``producer_npv_eur`` is the lowest of
+    them); the collective NPV sums venues and producers; a finance case holds iff it holds for
+    every operation.
     """
     from .economics.finance import FinanceResult
     from .errors import DataError
 
-    names = list(result.bills.index)
-    fin = (result.extras or {}).get("finance")
-    if not isinstance(fin, FinanceResult):
-        raise DataError("decision: the result holds no finance projection (extras['finance'])")
-    metrics = fin.metrics
-    report = result.extras.get("eligibility")
-    eligible = True if report is None else bool(report.eligible)
-    losers = tuple(
-        (n, float(metrics.loc[n, "npv_eur"])) for n in names if metrics.loc[n, "npv_eur"] < 0
-    )
-    producer = float(metrics.loc["producer (project)", "npv_eur"])
-    collective = float(metrics.loc[names, "npv_eur"].sum()) + producer
-    go_cases, no_go_cases = _case_verdicts(fin, names)
+    eligible = True
+    report = None
+    losers: list[tuple[str, float]] = []
+    producers: list[float] = []
+    collective = 0.0
+    go_cases: list[str] | None = None
+    all_cases: list[str] = []
+    reference = ""
+    for op in _operations(result):
+        extras = op.extras or {}
+        fin = extras.get("finance")
+        if not isinstance(fin, FinanceResult):
+            raise DataError("decision: the result holds no finance projection (extras['finance'])")
+        rep = extras.get("eligibility")
+        if rep is not None and (report is None or (eligible and not rep.eligible)):
+            report = rep
+        eligible = eligible and (rep is None or bool(rep.eligible))
+        names = list(op.bills.index)
+        reference = reference or fin.reference_case or next(iter(fin.cases))
+        # the finance stage's collective view: venues with their stakes, the producer with its
+        # equity flow, and their total
+        npv = fin.cases[reference].collective.table()["npv_eur"]
+        losers += [(n, float(npv[n])) for n in names if npv[n] < 0]
+        producers.append(float(npv["producer"]))
+        collective += float(npv["collective"])
+        ok, _ = _case_verdicts(fin)
+        go_cases = ok if go_cases is None else [c for c in go_cases if c in ok]
+        all_cases += [c for c in fin.cases if c not in all_cases]
+    producer = min(producers)
     go = eligible and not losers and producer >= 0
     if not go and plan is None and alternative:
         from .plan import plan_scenario
 
         plan = plan_scenario(result.scenario, top=1)
+    cases_go = tuple(go_cases or ())
     return Decision(
         go=go,
         eligible=eligible,
         eligibility=report,
-        losers=losers,
+        losers=tuple(losers),
         producer_npv_eur=producer,
         collective_npv_eur=collective,
-        reference_case=fin.reference_case or next(iter(fin.cases)),
-        cases_go=tuple(go_cases),
-        cases_no_go=tuple(no_go_cases),
+        reference_case=reference,
+        cases_go=cases_go,
+        cases_no_go=tuple(c for c in all_cases if c not in cases_go),
         plan=None if go else plan,
     )

@@ -84,6 +84,8 @@ class OperationOption:
         Finance cases, the reference first, then the accise case when evaluated.
     case_venue_npv : tuple of tuple of Affine
     case_producer_npv : tuple of Affine
+    case_collective_npv : tuple of Affine
+        Venues and producer together, per case, at the discount rate [€].
     producer_flows : tuple of Affine
         The producer's yearly project cash flows (reference case) against the price [€].
     key_advice : str
@@ -104,6 +106,7 @@ class OperationOption:
     cases: tuple[str, ...]
     case_venue_npv: tuple[tuple[Affine, ...], ...]
     case_producer_npv: tuple[Affine, ...]
+    case_collective_npv: tuple[Affine, ...]
     producer_flows: tuple[Affine, ...]
     key_advice: str = ""
 
@@ -113,8 +116,7 @@ class OperationOption:
         return self.corridor.recommended_eur_per_kwh
 
     def collective_npv_eur(self, q: float | None = None) -> float:
-        q = self.price_eur_per_kwh if q is None else q
-        return float(sum(v(q) for v in self.venue_npv) + self.producer_npv(q))
+        return self.case_collective_npv_eur(0, q)
 
     def producer_irr(self, q: float | None = None) -> float:
         q = self.price_eur_per_kwh if q is None else q
@@ -122,7 +124,7 @@ class OperationOption:
 
     def case_collective_npv_eur(self, case: int, q: float | None = None) -> float:
         q = self.price_eur_per_kwh if q is None else q
-        return float(sum(v(q) for v in self.case_venue_npv[case]) + self.case_producer_npv[case](q))
+        return float(self.case_collective_npv[case](q))
 
     def case_everyone_wins(self, case: int, q: float | None = None) -> bool:
         q = self.price_eur_per_kwh if q is None else q
@@ -368,6 +370,7 @@ def _affines(e0: Evaluation, e1: Evaluation) -> dict[str, Any]:
         "venue_npv": fit(e0.venue_npv_eur, e1.venue_npv_eur),
         "producer_npv": fit(e0.producer_npv_eur, e1.producer_npv_eur),
         "flows": fit(e0.producer_cash_flows_eur[0], e1.producer_cash_flows_eur[0]),
+        "collective": fit(e0.collective_npv_eur, e1.collective_npv_eur),
     }
 
 
@@ -480,6 +483,7 @@ def plan_grouping(
                 cases=(),
                 case_venue_npv=tuple(fits["venue_npv"][c] for c in range(n_cases)),
                 case_producer_npv=tuple(fits["producer_npv"][c] for c in range(n_cases)),
+                case_collective_npv=tuple(fits["collective"][c] for c in range(n_cases)),
                 producer_flows=fits["flows"],
                 key_advice=advice,
             )
@@ -532,6 +536,7 @@ def _with_cases(
         cases=case_names,
         case_venue_npv=op.case_venue_npv + (fits["venue_npv"][0],),
         case_producer_npv=op.case_producer_npv + (fits["producer_npv"][0],),
+        case_collective_npv=op.case_collective_npv + (fits["collective"][0],),
     )
 
 

@@ -63,9 +63,12 @@ class Evaluation:
     venue_npv_eur : numpy.ndarray
         (C, S) each member's NPV in each finance case [€].
     producer_npv_eur : numpy.ndarray
-        (C,) the producer's project NPV in each case, at the discount (or target) rate [€].
+        (C,) the producer's NPV in each case (collective view: its equity flow with the venues'
+        stakes), at the discount (or target) rate [€].
     producer_cash_flows_eur : numpy.ndarray
-        (C, L + 1) the producer's project cash flows, year 0 first [€].
+        (C, L + 1) the producer's cash flows, year 0 first [€].
+    collective_npv_eur : numpy.ndarray
+        (C,) venues and producer together, at the discount rate [€].
     cases : tuple of str
         Finance cases (escalation), the reference case first.
     """
@@ -75,6 +78,7 @@ class Evaluation:
     venue_npv_eur: np.ndarray
     producer_npv_eur: np.ndarray
     producer_cash_flows_eur: np.ndarray
+    collective_npv_eur: np.ndarray
     cases: tuple[str, ...]
 
 
@@ -92,8 +96,11 @@ def sub_scenario(
     """The scenario restricted to ``members`` with a plant of ``kwp`` [kWp] (same layout).
 
     The plant's sections are scaled to ``kwp``; the producer's loan and the members' equity
-    [€] scale with the plant (same share of the investment); equity of non-members is dropped.
+    [€] scale with the investment (the same shares of the CAPEX as in the scenario); equity of
+    non-members is dropped.
     """
+    from ..economics.finance import producer_inputs
+
     base_kwp = scenario.plant.peak_power_kwp
     factor = kwp / base_kwp
     sections = tuple(
@@ -110,11 +117,18 @@ def sub_scenario(
     venues = tuple(scenario.venues[i] for i in members)
     names = {v.name for v in venues}
     fin = scenario.finance
-    fin = dataclasses.replace(
+    new = dataclasses.replace(
         fin,
-        loan_amount_eur=fin.loan_amount_eur * factor,
-        equity_eur={k: v * factor for k, v in fin.equity_eur.items() if k in names},
         capex_eur_per_kwp=fin.capex_eur_per_kwp if capex_eur_per_kwp is None else capex_eur_per_kwp,
+    )
+    share = (
+        producer_inputs(new, scenario.prices, kwp).capex_eur
+        / producer_inputs(fin, scenario.prices, base_kwp).capex_eur
+    )
+    fin = dataclasses.replace(
+        new,
+        loan_amount_eur=fin.loan_amount_eur * share,
+        equity_eur={k: v * share for k, v in fin.equity_eur.items() if k in names},
     )
     prices = scenario.prices
     changes: dict[str, Any] = {}
@@ -173,12 +187,14 @@ def _evaluate_economics(
     surplus: pd.Series,
     irr_target: float | None,
 ) -> Evaluation:
-    """Bills and finance of one operation (the adapter to today's economics stage).
+    """Bills and finance of one operation: the one adapter to the economics stage.
 
-    When the finance engineer's collective view lands, only this function changes.
+    NPVs come from the finance stage's collective view of each case (venues with their stake and
+    remuneration, the producer with its equity flow, their total): the collective's NPV does not
+    depend on the internal price except through the VAT a venue cannot recover on it.
     """
     from .. import economics
-    from ..economics.finance import project_finance
+    from ..economics.finance import npv, project_finance
 
     kwp = scenario.plant.peak_power_kwp
     bills = economics.compute_bills(
@@ -189,29 +205,24 @@ def _evaluate_economics(
         scenario.prices,
         kwp,
     )
-    fin_cfg = scenario.finance
-    if irr_target is not None:
-        fin_cfg = dataclasses.replace(fin_cfg, discount_rate=irr_target)
-    fin = project_finance(bills, float(surplus.sum()), fin_cfg, scenario.prices, kwp)
+    fin = project_finance(
+        bills, float(surplus.sum()), scenario.finance, scenario.prices, kwp, with_bank=False
+    )
+    rate = fin.discount_rate
+    target = rate if irr_target is None else irr_target
     names = list(consumption.columns)
     order = [fin.reference_case] + [c for c in fin.cases if c != fin.reference_case]
-    venue_npv = np.array([[fin.cases[c].metrics.loc[n, "npv_eur"] for n in names] for c in order])
-    producer_npv = np.array(
-        [fin.cases[c].metrics.loc["producer (project)", "npv_eur"] for c in order]
-    )
-    flows = np.array([fin.cases[c].producer["project_cash_flow_eur"].to_numpy() for c in order])
-    if irr_target is not None:
-        # the venues' NPVs stay at the scenario's discount rate; only the producer's target moves
-        fin_v = project_finance(bills, float(surplus.sum()), scenario.finance, scenario.prices, kwp)
-        venue_npv = np.array(
-            [[fin_v.cases[c].metrics.loc[n, "npv_eur"] for n in names] for c in order]
-        )
+    views = [fin.cases[c].collective for c in order]
+    for view in views:
+        if list(view.venue_names) != names:  # pragma: no cover - one bill table, one order
+            raise RuntimeError("finance: the collective view lists the venues in another order")
     return Evaluation(
         internal_price_eur_per_kwh=float(scenario.prices.internal_price_eur_per_kwh),
         savings_eur_per_year=bills.loc[names, "savings_eur"].to_numpy(dtype=float),
-        venue_npv_eur=venue_npv,
-        producer_npv_eur=producer_npv,
-        producer_cash_flows_eur=flows,
+        venue_npv_eur=np.array([[npv(rate, cf) for cf in v.venue_cash_flow_eur] for v in views]),
+        producer_npv_eur=np.array([npv(target, v.producer_cash_flow_eur) for v in views]),
+        producer_cash_flows_eur=np.array([v.producer_cash_flow_eur for v in views]),
+        collective_npv_eur=np.array([npv(rate, v.collective_cash_flow_eur) for v in views]),
         cases=tuple(order),
     )
 

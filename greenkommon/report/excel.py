@@ -21,7 +21,16 @@ from openpyxl.utils import get_column_letter
 
 from .. import __version__
 from .._io import atomic_write
-from .i18n import case_label, check_lang, key_label, month_names, party_label, reason_text, tr
+from .i18n import (
+    case_label,
+    check_lang,
+    key_label,
+    localise,
+    month_names,
+    party_label,
+    reason_text,
+    tr,
+)
 from .plots import monthly_sum
 from .tables import (
     FinanceTables,
@@ -155,7 +164,13 @@ def _assumptions_sheet(
             tr("source", lang),
         ]
         fig_rows = [
-            [r.figure, r.value, r.unit, r.confidence, r.source]
+            [
+                localise(r.figure, lang),
+                localise(r.value, lang) if isinstance(r.value, str) else r.value,
+                localise(r.unit, lang),
+                localise(r.confidence, lang),
+                r.source,
+            ]
             for r in figures.itertuples(index=False)
         ]
         row = _write_table(ws, header, fig_rows, start_row=row + 1)
@@ -345,7 +360,10 @@ def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None
             " | ".join(", ".join(g) for g in getattr(rep, "largest_subsets", ())),
             "",
         ],
-        *([f"note {i + 1}", note, ""] for i, note in enumerate(getattr(rep, "notes", ()))),
+        *(
+            [f"note {i + 1}", localise(note, lang), ""]
+            for i, note in enumerate(getattr(rep, "notes", ()))
+        ),
     ]
     nxt = _write_table(ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang)], rows)
     dist = getattr(rep, "distances_km", None)

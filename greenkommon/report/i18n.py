@@ -523,3 +523,118 @@ def fmt_number(value: float, digits: int = 0, lang: str = "en") -> str:
         return "-"
     text = f"{value:,.{digits}f}".replace(",", "\u202f")
     return text.replace(".", ",") if lang == "fr" else text
+
+
+# -- French for texts made outside the report (eligibility notes, rule labels, figure labels) ----
+#: Whole texts of the rules file (``data/acc_rules_fr.toml``): rule labels and unchecked conditions.
+_FR_TEXTS = {
+    "general rule (2 km)": "règle générale (2 km)",
+    "peri-urban derogation (10 km, ministerial derogation on request)": (
+        "dérogation périurbaine (10 km, dérogation ministérielle sur demande)"
+    ),
+    "rural derogation (20 km, ministerial derogation on request)": (
+        "dérogation rurale (20 km, dérogation ministérielle sur demande)"
+    ),
+    "2025 public-body derogation (no km criterion, < 10 MW)": (
+        "dérogation 2025 des personnes publiques (pas de critère de distance, < 10 MW)"
+    ),
+    "all participants connected to the network of one single distribution operator "
+    "(arrêté du 21 novembre 2019, art. 1 1°)": (
+        "tous les participants raccordés au réseau d'un seul gestionnaire de réseau de "
+        "distribution (arrêté du 21 novembre 2019, art. 1 1°)"
+    ),
+    "every participant is a member of the PMO and the operation is not a participant's main "
+    "professional activity (Code de l'énergie L315-2)": (
+        "chaque participant est membre de la PMO et l'opération n'est l'activité professionnelle "
+        "principale d'aucun participant (Code de l'énergie L315-2)"
+    ),
+    "commune category 'urban' (for Plaine Commune this is the reference's inference, "
+    "UNCONFIRMED): the 10/20 km derogations do not apply": (
+        "catégorie de commune « urbaine » (pour Plaine Commune, déduction de la référence, NON "
+        "CONFIRMÉE) : les dérogations 10/20 km ne s'appliquent pas"
+    ),
+    "public-body derogation assumed: all participants must be public bodies or public-service "
+    "organisations inside one EPCI à fiscalité propre (whether Plaine Commune, an EPT, counts "
+    "as one is UNCONFIRMED)": (
+        "dérogation des personnes publiques supposée : tous les participants doivent être des "
+        "personnes publiques ou des organismes de service public situés dans un même EPCI à "
+        "fiscalité propre (que Plaine Commune, un EPT, en soit un est NON CONFIRMÉ)"
+    ),
+    "inside the kWh price": "inclus dans le prix du kWh",
+    "carried on": "reconduit",
+    "Tarif Bleu HTVA price read as accise included": "prix HTVA du Tarif Bleu lu accise comprise",
+    "Tarif Bleu change of 1 Aug 2025 not found, 1 Feb 2025 prices carried on": (
+        "évolution du Tarif Bleu du 1er août 2025 introuvable, prix du 1er février 2025 reconduits"
+    ),
+    "rate from 1 Feb 2026 not found, 1 Aug 2025 rate carried on": (
+        "taux du 1er février 2026 introuvable, taux du 1er août 2025 reconduit"
+    ),
+    "VAT on internal price": "TVA sur le prix interne",
+    "Tarif Bleu accise": "accise du Tarif Bleu",
+    "Tarif Bleu after 1 Aug 2025": "Tarif Bleu après le 1er août 2025",
+    "month": "mois",
+}
+
+#: Templates of generated texts (regular expression → French), tried in order.
+_FR_PATTERNS = (
+    (r"^not checked: (.*)$", "non vérifié : {0}"),
+    (r"^rule confidence: (.*)$", "fiabilité de la règle : {0}"),
+    (
+        r"^(\d+) venues: subset search skipped \(limit (\d+)\)$",
+        "{0} lieux : recherche de sous-groupes omise (limite {1})",
+    ),
+    (
+        r"^cumulated peak power (.*) MWp is not below the (.*) MW cap: no subset of venues fixes that$",
+        "puissance crête cumulée de {0} MWc, pas sous le plafond de {1} MW : aucun sous-groupe de "
+        "lieux n'y remédie",
+    ),
+    (
+        r"^(\S+) communes may ask the minister for the (.*): the farthest pair \((.*) km\) would be "
+        r"within its (.*) km$",
+        "les communes {0} peuvent demander au ministre la {1} : la paire la plus éloignée ({2} km) "
+        "serait dans ses {3} km",
+    ),
+    (
+        r"^(\S+) communes may ask the minister for the (.*): the farthest pair \((.*) km\) would "
+        r"still exceed its (.*) km$",
+        "les communes {0} peuvent demander au ministre la {1} : la paire la plus éloignée ({2} km) "
+        "dépasserait encore ses {3} km",
+    ),
+    (r"^UNCONFIRMED: (.*)$", "NON CONFIRMÉ : {0}"),
+    (r"^ASSUMPTION: (.*)$", "HYPOTHÈSE : {0}"),
+    (r"^fixed (.*) €/yr$", "fixe {0} €/an"),
+    (r"^(.*) after (\d{4}-\d{2}-\d{2})$", "{0} après le {1}"),
+    (r"^(.*) from (\d{4}-\d{2}-\d{2})$", "{0} à partir du {1}"),
+)
+
+_FR_WORDS = {
+    "UNCONFIRMED": "NON CONFIRMÉ",
+    "ASSUMPTION": "HYPOTHÈSE",
+    "LAW": "LOI",
+    "3RD-PARTY": "SOURCE TIERCE",
+    "€/yr": "€/an",
+    "peri_urban": "périurbaines",
+    "rural": "rurales",
+}
+
+
+def localise(text: str, lang: str = "en") -> str:
+    """A text made outside the report (eligibility note, rule or figure label) in ``lang``.
+
+    English is returned as is. For French: a known whole text, else a known template (its parts
+    localised in turn), else a known word; anything else stays as written (figures added later
+    to the data files keep their English label until a translation is added here).
+    """
+    import re
+
+    if check_lang(lang) == "en" or not text:
+        return text
+    if text in _FR_TEXTS:
+        return _FR_TEXTS[text]
+    if text in _FR_WORDS:
+        return _FR_WORDS[text]
+    for pattern, template in _FR_PATTERNS:
+        m = re.match(pattern, text)
+        if m:
+            return template.format(*(localise(g, lang) for g in m.groups()))
+    return text
