@@ -85,7 +85,7 @@ def test_compare_has_eligibility_and_collective_npv_rows(baseline):
     _, _, result, _ = baseline
     table = compare_results([result])
     col = table.columns[1]
-    assert table.loc[("collective", "eligible"), col] == 0.0
+    assert table.loc[("collective", "eligible_operations_pct"), col] == 0.0
     # compare uses the scenario's first escalation case; the collective is venues + producer
     fin = result.extras["finance"]
     npv = fin.cases[next(iter(fin.cases))].collective.table()["npv_eur"]

@@ -12,6 +12,7 @@ import shutil
 
 import numpy as np
 import pytest
+from helpers import REPO
 
 from greenkommon import allocation
 from greenkommon.cli import main
@@ -164,3 +165,38 @@ def test_plan_errors_are_one_line(planned, capsys):
     assert main(["plan", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "plan.roofs[0].max_peak_power_kwp" in err and "bad.toml" in err
+
+
+def test_portfolio_plants_and_own_roofs_are_candidates_with_their_own_production():
+    """Each candidate roof's profile × its plant's size is what the energy stage simulates."""
+    from greenkommon.energy import simulate_energy
+    from greenkommon.plan.core import candidate_roofs
+
+    scenario = load_scenario(REPO / "scenarios" / "portfolio.toml")
+    roofs, layouts = candidate_roofs(scenario, read_plan_config(scenario))
+    names = [r.name for r in roofs]
+    assert len(names) == len(set(names))
+    for p in scenario.plants:
+        assert p.name in names
+    owners = {r.owner: r.name for r in roofs if r.owner}
+    for v in scenario.venues:
+        if v.own_plant is not None:
+            assert owners[v.name] == v.own_plant.name
+    space = space_from_scenario(scenario, read_plan_config(scenario))
+    energy = simulate_plan_energy(scenario, space)
+    reference = simulate_energy(scenario)
+    compared = 0
+    for k, (roof, layout) in enumerate(zip(roofs, layouts, strict=True)):
+        produced = energy.unit_production_kwh_per_kwp[k] * layout.peak_power_kwp
+        if roof.name in reference.production_kwh.columns:
+            expected = reference.production_kwh[roof.name].to_numpy()
+        elif roof.owner in reference.own_production_kwh.columns and roof.source.endswith(
+            "own roof"
+        ):
+            expected = reference.own_production_kwh[roof.owner].to_numpy()
+        else:
+            continue
+        np.testing.assert_allclose(produced, expected, rtol=1e-9, atol=1e-9)
+        compared += 1
+    own = sum(v.own_plant is not None for v in scenario.venues)
+    assert compared == len(scenario.plants) + own

@@ -60,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
             raise ScenarioError(
                 f"--write {args.write}: the plan recommends no operation; nothing written"
             )
-        paths = write_best(result, scenario, Path(args.scenario), Path(args.write))
+        try:
+            paths = write_best(result, scenario, Path(args.scenario), Path(args.write))
+        except ValueError as exc:
+            raise ScenarioError(f"--write {args.write}: {exc}") from None
         for path in paths:
             print(f"scenario written to {path} (run it with: greenkommon run {path})")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .. import allocation
+from ..errors import DataError
 from .config import PlanConfig, read_plan_config
 from .corridor import Affine, Corridor, fit_affine, price_corridor
 from .evaluate import (
@@ -90,6 +91,9 @@ class OperationOption:
         The producer's yearly project cash flows (reference case) against the price [€].
     key_advice : str
         The optimiser's answer for this operation.
+    linearity_gap_eur : float
+        For ranked options: the largest difference between the affine NPVs and a direct
+        evaluation at the suggested price [€] (NaN when not checked).
     """
 
     grouping: Grouping
@@ -109,6 +113,7 @@ class OperationOption:
     case_collective_npv: tuple[Affine, ...]
     producer_flows: tuple[Affine, ...]
     key_advice: str = ""
+    linearity_gap_eur: float = math.nan
 
     @property
     def price_eur_per_kwh(self) -> float:
@@ -244,35 +249,75 @@ class PlanResult:
 # ---------------------------------------------------------------------------------------------
 # search space and energy
 # ---------------------------------------------------------------------------------------------
+def candidate_roofs(scenario: Any, cfg: PlanConfig) -> tuple[list[Roof], list[Any]]:
+    """Every candidate roof and the plant layout its production per kWp is simulated with.
+
+    The scenario's shared plants (sizes searched up to the plant described, or ``[plan]
+    plant_max_peak_power_kwp`` for a single plant), each venue's own roof (owner = the venue,
+    up to its plant), then the ``[[plan.roofs]]`` (the first plant's layout at their location;
+    one named like a plant of the scenario is that plant).
+    """
+    plants = tuple(getattr(scenario, "plants", ()) or (scenario.plant,))
+    roofs: list[Roof] = []
+    layouts: list[Any] = []
+    for p in plants:
+        limit = cfg.plant_max_peak_power_kwp if len(plants) == 1 else None
+        roofs.append(
+            Roof(
+                p.name,
+                p.latitude_deg,
+                p.longitude_deg,
+                limit or p.peak_power_kwp,
+                getattr(p, "capex_eur_per_kwp", None),
+                None,
+                "the scenario's plant",
+            )
+        )
+        layouts.append(p)
+    for v in scenario.venues:
+        own = getattr(v, "own_plant", None)
+        if own is not None:
+            roofs.append(
+                Roof(
+                    own.name,
+                    own.latitude_deg,
+                    own.longitude_deg,
+                    own.peak_power_kwp,
+                    getattr(own, "capex_eur_per_kwp", None),
+                    v.name,
+                    f"{v.name}'s own roof",
+                )
+            )
+            layouts.append(own)
+    declared = {r.name for r in roofs}
+    for r in cfg.roofs:
+        if r.name in declared:
+            continue  # the scenario describes this roof's plant: its layout and size win
+        roofs.append(
+            Roof(
+                r.name,
+                r.latitude_deg,
+                r.longitude_deg,
+                r.max_peak_power_kwp,
+                r.capex_eur_per_kwp,
+                r.owner,
+                "[[plan.roofs]]",
+            )
+        )
+        layouts.append(
+            dataclasses.replace(
+                plants[0], name=r.name, latitude_deg=r.latitude_deg, longitude_deg=r.longitude_deg
+            )
+        )
+    return roofs, layouts
+
+
 def space_from_scenario(scenario: Any, cfg: PlanConfig) -> SearchSpace:
-    """The scenario's venues, its plant's roof and the ``[[plan.roofs]]``, with the rule's limits."""
+    """The scenario's venues and candidate roofs (:func:`candidate_roofs`), the rule's limits."""
     from ..eligibility import select_rule
 
     rule = select_rule(scenario.eligibility)
-    plant = scenario.plant
-    roofs = [
-        Roof(
-            plant.name,
-            plant.latitude_deg,
-            plant.longitude_deg,
-            cfg.plant_max_peak_power_kwp or plant.peak_power_kwp,
-            None,
-            None,
-            "the scenario's plant",
-        )
-    ]
-    roofs += [
-        Roof(
-            r.name,
-            r.latitude_deg,
-            r.longitude_deg,
-            r.max_peak_power_kwp,
-            r.capex_eur_per_kwp,
-            r.owner,
-            "[[plan.roofs]]",
-        )
-        for r in cfg.roofs
-    ]
+    roofs, _ = candidate_roofs(scenario, cfg)
     venues = [Site(v.name, v.latitude_deg, v.longitude_deg) for v in scenario.venues]
     return build_space(venues, roofs, rule.max_distance_km, 1000.0 * rule.max_power_mw, rule.label)
 
@@ -280,38 +325,35 @@ def space_from_scenario(scenario: Any, cfg: PlanConfig) -> SearchSpace:
 def simulate_plan_energy(scenario: Any, space: SearchSpace) -> Energy:
     """Weather, loads and each roof's production per kWp, once per plan.
 
-    Each roof gets the scenario plant's layout (sections, losses, degradation) at its own
-    location, with the weather read there, exactly as ``greenkommon run`` would simulate a plant
-    moved to that roof; a plant of ``x`` kWp produces ``x`` times the profile.
+    Each roof's layout (:func:`candidate_roofs`) is simulated at its location with the weather
+    read there, exactly as ``greenkommon run`` simulates that plant; a plant of ``x`` kWp
+    produces ``x`` times the profile (sections scaled together).
     """
     from .. import production, weather
     from ..pipeline import simulate_energy
 
-    index, _, _, production_kwh, consumption_kwh = simulate_energy(scenario)
-    plant = scenario.plant
+    index, _, _, _, consumption_kwh = simulate_energy(scenario)
+    _, layouts = candidate_roofs(scenario, read_plan_config(scenario))
+    if [p.name for p in layouts] != [r.name for r in space.roofs]:
+        raise DataError("plan: the search space's roofs are not the scenario's candidate roofs")
     sim = scenario.simulation
     units = []
-    for roof in space.roofs:
-        if (roof.latitude_deg, roof.longitude_deg) == (plant.latitude_deg, plant.longitude_deg):
-            prod = production_kwh
-        else:
-            moved = dataclasses.replace(
-                plant, latitude_deg=roof.latitude_deg, longitude_deg=roof.longitude_deg
-            )
-            w, _ = weather.load_weather(
-                scenario.weather,
-                roof.latitude_deg,
-                roof.longitude_deg,
-                plant.altitude_m,
-                sim.year,
-                sim.timezone,
-            )
-            prod = production.simulate_production(w, moved, index)
+    for plant in layouts:
+        w, _ = weather.load_weather(
+            scenario.weather,
+            plant.latitude_deg,
+            plant.longitude_deg,
+            plant.altitude_m,
+            sim.year,
+            sim.timezone,
+        )
+        prod = production.simulate_production(w, plant, index)
         units.append(np.asarray(prod, dtype=float) / plant.peak_power_kwp)
     return Energy(
         index=index,
         consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
         unit_production_kwh_per_kwp=np.array(units),
+        layouts=tuple(layouts),
     )
 
 
@@ -341,7 +383,7 @@ def _sizes(scenario: Any, space: SearchSpace, energy: Energy, g: Grouping) -> np
     members = list(g.members)
     roofs = [space.roofs[r] for r in g.roofs]
     max_kwp = np.array([r.max_peak_power_kwp for r in roofs])
-    sub = sub_scenario(scenario, members, float(max_kwp.sum()))
+    sub = sub_scenario(scenario, members, float(max_kwp.sum()), layout=energy.layouts[g.roofs[0]])
     cons = energy.consumption_kwh[members]
     priced = scenario_prices(sub, energy.index, cons.shape[1], cons)
     cost = np.array([annual_cost_eur_per_kwp(sub, r.capex_eur_per_kwp) for r in roofs])
@@ -371,7 +413,21 @@ def _affines(e0: Evaluation, e1: Evaluation) -> dict[str, Any]:
         "producer_npv": fit(e0.producer_npv_eur, e1.producer_npv_eur),
         "flows": fit(e0.producer_cash_flows_eur[0], e1.producer_cash_flows_eur[0]),
         "collective": fit(e0.collective_npv_eur, e1.collective_npv_eur),
+        "cases": e0.cases,
     }
+
+
+def roof_capex(scenario: Any, roofs: Sequence[Roof], kwp: Any) -> float | None:
+    """The CAPEX per kWp of an operation's plants [€/kWp]: the roofs' own costs where given
+    (weighted by size), ``None`` to keep the scenario's ``[finance]``."""
+    costs = [r.capex_eur_per_kwp for r in roofs]
+    if all(c is None for c in costs):
+        return None
+    base = scenario.finance.capex_eur_per_kwp
+    known = [c if c is not None else base for c in costs]
+    if any(c is None for c in known):
+        return None
+    return float(np.dot(known, kwp) / float(np.sum(kwp)))
 
 
 def _operation_name(space: SearchSpace, g: Grouping) -> str:
@@ -404,13 +460,7 @@ def evaluate_option(
     members = list(g.members)
     roofs = [space.roofs[r] for r in g.roofs]
     total = float(np.sum(kwp))
-    capex = None
-    costs = [r.capex_eur_per_kwp for r in roofs]
-    if any(c is not None for c in costs):
-        base = scenario.finance.capex_eur_per_kwp
-        known = [c if c is not None else base for c in costs]
-        if all(c is not None for c in known):
-            capex = float(np.dot(known, kwp) / total)
+    capex = roof_capex(scenario, roofs, kwp)
     lat = float(np.average([r.latitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9)))
     lon = float(np.average([r.longitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9)))
     production = np.asarray(kwp, dtype=float) @ energy.unit_production_kwh_per_kwp[list(g.roofs)]
@@ -428,6 +478,7 @@ def evaluate_option(
             internal_price_eur_per_kwh=q,
             capex_eur_per_kwp=capex,
             accise_exemption=accise_exemption,
+            layout=energy.layouts[g.roofs[0]],
         )
         if built is None:
             # the key is chosen once, at the scenario's internal price, then kept fixed
@@ -446,11 +497,18 @@ def plan_grouping(
     irr_target: float | None,
     keys: Sequence[str] = KEYS,
     year_one_savings: bool = False,
-) -> list[OperationOption]:
-    """Every key of one grouping, sized and priced (see the module notes)."""
+) -> list[OperationOption] | None:
+    """Every key of one grouping, sized and priced (see the module notes).
+
+    ``[]`` when no size pays for itself; ``None`` when a roof of a pooled grouping is best left
+    empty (the grouping without it is enumerated on its own).
+    """
     kwp = _sizes(scenario, space, energy, g)
     if float(np.sum(kwp)) <= 0:
         return []
+    if len(kwp) > 1 and (np.asarray(kwp) <= 1e-9).any():
+        # a roof left empty: the same operation without it is a grouping of its own
+        return None
     names = tuple(space.venues[i].name for i in g.members)
     out = []
     if len(g.members) == 1:
@@ -480,7 +538,7 @@ def plan_grouping(
                 venue_npv=fits["venue_npv"][0],
                 venue_savings=fits["savings"],
                 producer_npv=fits["producer_npv"][0],
-                cases=(),
+                cases=tuple(fits["cases"]),
                 case_venue_npv=tuple(fits["venue_npv"][c] for c in range(n_cases)),
                 case_producer_npv=tuple(fits["producer_npv"][c] for c in range(n_cases)),
                 case_collective_npv=tuple(fits["collective"][c] for c in range(n_cases)),
@@ -531,13 +589,56 @@ def _with_cases(
         accise_exemption=not exempt,
         fixed_key=key,
     )
+    gap = _linearity_gap(scenario, space, energy, op, key, irr_target)
     return dataclasses.replace(
         op,
+        linearity_gap_eur=gap,
         cases=case_names,
         case_venue_npv=op.case_venue_npv + (fits["venue_npv"][0],),
         case_producer_npv=op.case_producer_npv + (fits["producer_npv"][0],),
         case_collective_npv=op.case_collective_npv + (fits["collective"][0],),
     )
+
+
+def _linearity_gap(
+    scenario: Any,
+    space: SearchSpace,
+    energy: Energy,
+    op: OperationOption,
+    key: Any,
+    irr_target: float | None,
+) -> float:
+    """Largest difference between the affine NPVs and a direct evaluation at the suggested price.
+
+    The corridor assumes NPVs affine in the internal price; a stake remunerated by dividends
+    (a share of positive equity flows) breaks that. A third, direct evaluation measures it [€].
+    """
+    q = op.price_eur_per_kwh
+    if not math.isfinite(q):
+        return math.nan
+    g = op.grouping
+    roofs = [space.roofs[r] for r in g.roofs]
+    kwp = np.array(op.kwp_by_roof)
+    sub = sub_scenario(
+        scenario,
+        list(g.members),
+        float(kwp.sum()),
+        float(np.average([r.latitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9))),
+        float(np.average([r.longitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9))),
+        " + ".join(r.name for r in roofs),
+        internal_price_eur_per_kwh=q,
+        capex_eur_per_kwp=roof_capex(scenario, roofs, kwp),
+        layout=energy.layouts[g.roofs[0]],
+    )
+    production = kwp @ energy.unit_production_kwh_per_kwp[list(g.roofs)]
+    cons = energy.consumption_kwh[list(g.members)]
+    direct = evaluate_allocation(
+        sub, cons, allocation.allocate(production, cons, key), energy.index, irr_target
+    )
+    gaps = [abs(f(q) - d) for f, d in zip(op.venue_npv, direct.venue_npv_eur[0], strict=True)]
+    gaps.append(abs(op.producer_npv(q) - direct.producer_npv_eur[0]))
+    gaps.append(abs(op.collective_npv_eur(q) - direct.collective_npv_eur[0]))
+    return float(max(gaps))
 
 
 def plan_scenario(
@@ -572,8 +673,9 @@ def plan_scenario(
     energy = energy or simulate_plan_energy(scenario, space)
     groupings = eligible_groupings(space, cfg.max_roofs_per_operation)
     notes = [
-        "every roof uses the scenario plant's layout (sections, losses) at its own location "
-        "(ASSUMPTION for added roofs)",
+        "each [[plan.roofs]] roof uses the first plant's layout (sections, losses) at its own "
+        "location (ASSUMPTION); an operation pooling several roofs is priced with its first "
+        "roof's tariff band and location",
         "plant sizes: grid of each roof's maximum refined around the best first-year collective "
         "value of the default key (escalated and annualised); figures are exact for the sizes chosen",
     ]
@@ -596,6 +698,8 @@ def plan_scenario(
         )
         roofs = tuple(space.roofs[r].name for r in g.roofs)
         members = tuple(space.venues[i].name for i in g.members)
+        if options is None:
+            continue
         if not options:
             rejected.append(
                 Rejection(roofs, members, "no plant size pays for itself (value below cost)")
@@ -614,8 +718,7 @@ def plan_scenario(
     packings = top_packings(len(space.venues), candidates, top)
     exempt = bool(scenario.prices.accise_exemption_acc)
     accise_case = "accise exemption not applied" if exempt else "accise exemption applied"
-    first_cases = best_by_grouping[0].case_producer_npv if best_by_grouping else ()
-    finance_cases = _finance_case_names(scenario)[: len(first_cases)] if first_cases else ()
+    finance_cases = best_by_grouping[0].cases if best_by_grouping else ()
     case_names = tuple(finance_cases) + (accise_case,)
     used = sorted({j for p in packings for j in p.candidates})
     cased = {
@@ -623,6 +726,18 @@ def plan_scenario(
         for j in used
     }
     configs = _configurations(scenario, packings, cased, case_names)
+    gaps = [o.linearity_gap_eur for o in cased.values() if math.isfinite(o.linearity_gap_eur)]
+    if gaps:
+        worst = max(gaps)
+        notes.append(
+            f"price corridors checked by a direct evaluation at each suggested price: the affine "
+            f"NPVs are off by at most {worst:,.2f} €"
+            + (
+                " (not affine: a dividend remuneration of the stakes? the corridor is approximate)"
+                if worst > 1.0
+                else ""
+            )
+        )
     return PlanResult(
         scenario_name=scenario.name,
         space=space,
@@ -635,20 +750,6 @@ def plan_scenario(
         elapsed_s=time.perf_counter() - t0,
         energy=energy,
     )
-
-
-def _finance_case_names(scenario: Any) -> list[str]:
-    from ..economics.finance import case_name
-
-    fin = scenario.finance
-    names = [case_name(r) for r in fin.escalation_rates_per_year]
-    if fin.escalation_path_per_year:
-        names.append("user path")
-    ref = fin.reference_escalation_per_year
-    if ref is None:
-        ref = 0.03 if 0.03 in fin.escalation_rates_per_year else fin.escalation_rates_per_year[0]
-    reference = case_name(ref)
-    return [reference] + [n for n in names if n != reference]
 
 
 def _configurations(

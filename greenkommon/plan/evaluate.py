@@ -44,11 +44,14 @@ class Energy:
         (N, T) gross consumption of every venue [kWh].
     unit_production_kwh_per_kwp : numpy.ndarray
         (R, T) production of 1 kWp on each candidate roof [kWh/kWp].
+    layouts : tuple of PlantConfig
+        The plant each roof's profile was simulated with (at the roof's location).
     """
 
     index: pd.DatetimeIndex
     consumption_kwh: np.ndarray
     unit_production_kwh_per_kwp: np.ndarray
+    layouts: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,27 +95,29 @@ def sub_scenario(
     internal_price_eur_per_kwh: float | None = None,
     capex_eur_per_kwp: float | None = None,
     accise_exemption: bool | None = None,
+    layout: Any = None,
 ) -> Any:
-    """The scenario restricted to ``members`` with a plant of ``kwp`` [kWp] (same layout).
+    """The scenario restricted to ``members`` with a plant of ``kwp`` [kWp].
 
-    The plant's sections are scaled to ``kwp``; the producer's loan and the members' equity
-    [€] scale with the investment (the same shares of the CAPEX as in the scenario); equity of
-    non-members is dropped.
+    The plant is ``layout`` (default: the scenario's plant) with its sections scaled to ``kwp``;
+    the producer's loan and the members' equity [€] scale with the investment (the same shares
+    of the CAPEX as in the scenario); equity of non-members is dropped. The result is a scenario
+    of one operation.
     """
     from ..economics.finance import producer_inputs
 
     base_kwp = scenario.plant.peak_power_kwp
-    factor = kwp / base_kwp
+    layout = scenario.plant if layout is None else layout
+    factor = kwp / layout.peak_power_kwp
     sections = tuple(
-        dataclasses.replace(s, peak_power_kwp=s.peak_power_kwp * factor)
-        for s in scenario.plant.sections
+        dataclasses.replace(s, peak_power_kwp=s.peak_power_kwp * factor) for s in layout.sections
     )
     plant = dataclasses.replace(
-        scenario.plant,
+        layout,
         sections=sections,
-        name=name or scenario.plant.name,
-        latitude_deg=scenario.plant.latitude_deg if latitude_deg is None else latitude_deg,
-        longitude_deg=scenario.plant.longitude_deg if longitude_deg is None else longitude_deg,
+        name=name or layout.name,
+        latitude_deg=layout.latitude_deg if latitude_deg is None else latitude_deg,
+        longitude_deg=layout.longitude_deg if longitude_deg is None else longitude_deg,
     )
     venues = tuple(scenario.venues[i] for i in members)
     names = {v.name for v in venues}
@@ -138,7 +143,15 @@ def sub_scenario(
         changes["accise_exemption_acc"] = accise_exemption
     if changes:
         prices = dataclasses.replace(prices, **changes)
-    return dataclasses.replace(scenario, venues=venues, plant=plant, finance=fin, prices=prices)
+    return dataclasses.replace(
+        scenario,
+        venues=venues,
+        plant=plant,
+        finance=fin,
+        prices=prices,
+        plants=(plant,),
+        operations=(),
+    )
 
 
 def operation_key(

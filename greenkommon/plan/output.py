@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -288,7 +289,12 @@ def plan_to_dict(result: PlanResult) -> dict[str, Any]:
 
 
 def operation_scenario_toml(
-    scenario: Any, base_file: str, op: OperationOption, key_file: str | None = None
+    scenario: Any,
+    base_file: str,
+    op: OperationOption,
+    layout: Any,
+    roof: Any,
+    key_file: str | None = None,
 ) -> str:
     """TOML of a scenario extending ``base_file`` with one operation of a plan.
 
@@ -297,13 +303,15 @@ def operation_scenario_toml(
     producer's loan and the members' equity [€] scale with the plant (as in the evaluation).
     """
     from ..optimise.write import _toml_str, _toml_value
+    from .core import roof_capex
     from .evaluate import sub_scenario
 
     members = list(op.grouping.members)
     kwp = float(sum(op.kwp_by_roof))
     if len(op.roof_names) != 1:
         raise ValueError("operation_scenario_toml: one roof per written operation")
-    sub = sub_scenario(scenario, members, kwp)
+    capex = roof_capex(scenario, [roof], op.kwp_by_roof)
+    sub = sub_scenario(scenario, members, kwp, capex_eur_per_kwp=capex, layout=layout)
     lines = [
         f"# Written by `greenkommon plan` from {Path(base_file).name}: operation {op.name}",
         f"# {op.corridor.sentence()}",
@@ -314,16 +322,24 @@ def operation_scenario_toml(
     for v in scenario.venues:
         if v.name not in op.member_names:
             lines += ["[[venues]]", f"name = {_toml_str(v.name)}", "remove = true", ""]
-    roof = op.roof_names[0]
-    lines += ["[plant]", f"name = {_toml_str(roof)}"]
-    lines.append("")
-    factor = kwp / scenario.plant.peak_power_kwp
-    for sec in scenario.raw.get("plant", {}).get("sections", []):
+    plant = sub.plant
+    lines += [
+        "[plant]",
+        f"name = {_toml_str(plant.name)}",
+        f"latitude_deg = {plant.latitude_deg!r}",
+        f"longitude_deg = {plant.longitude_deg!r}",
+        f"altitude_m = {plant.altitude_m!r}",
+        "",
+    ]
+    for sec in plant.sections:
         lines.append("[[plant.sections]]")
-        for k, value in sec.items():
-            if k == "peak_power_kwp":
-                value = float(value) * factor
-            lines.append(f"{k} = {_toml_value(value)}")
+        defaults = type(sec)(name=sec.name, peak_power_kwp=sec.peak_power_kwp)
+        for f in dataclasses.fields(sec):
+            value = getattr(sec, f.name)
+            if f.name in ("name", "peak_power_kwp") or (
+                value is not None and value != getattr(defaults, f.name)
+            ):
+                lines.append(f"{f.name} = {_toml_value(value)}")
         lines.append("")
     lines += [
         "[plan]",
@@ -355,11 +371,6 @@ def operation_scenario_toml(
     return "\n".join(lines) + "\n"
 
 
-def roof_coordinates(result: PlanResult, op: OperationOption) -> tuple[float, float]:
-    roof = result.space.roofs[op.grouping.roofs[0]]
-    return roof.latitude_deg, roof.longitude_deg
-
-
 def write_best(result: PlanResult, scenario: Any, base: Path, out: Path) -> list[Path]:
     """Write the recommended configuration: one scenario per operation (``out``, ``out_2``, …).
 
@@ -373,6 +384,13 @@ def write_best(result: PlanResult, scenario: Any, base: Path, out: Path) -> list
     best = result.best
     if best is None or not best.operations:
         raise ValueError("the plan recommends no operation: there is no scenario to write")
+    if len(getattr(scenario, "operations", ())) > 1 or "plants" in scenario.raw:
+        raise ValueError(
+            "writing a plan's configuration from a portfolio scenario ([[plants]], [[operations]]) "
+            "is not supported yet: plan a single-operation scenario to write it"
+        )
+    energy = result.energy
+    assert energy is not None
     rel = (
         base.name
         if out.resolve().parent == base.resolve().parent
@@ -384,10 +402,9 @@ def write_best(result: PlanResult, scenario: Any, base: Path, out: Path) -> list
         key_file = None
         if op.coefficients is not None and op.coefficients.ndim == 2:
             key_file = _write_dynamic(result, scenario, op, path)
-        text = operation_scenario_toml(scenario, rel, op, key_file)
-        lat, lon = roof_coordinates(result, op)
-        text = text.replace(
-            "[plant]\n", f"[plant]\nlatitude_deg = {lat!r}\nlongitude_deg = {lon!r}\n", 1
+        r = op.grouping.roofs[0]
+        text = operation_scenario_toml(
+            scenario, rel, op, energy.layouts[r], result.space.roofs[r], key_file
         )
         atomic_write_text(path, text)
         written.append(path)
