@@ -23,7 +23,7 @@ TARIFF_KINDS = ("flat", "tarif_bleu", "market")
 TURPE_OPTIONS_LE36 = ("CU4", "MU4")
 TURPE_OPTIONS_GT36 = ("CU", "LU")
 #: How the surplus is valued (``[prices] surplus_sale``).
-SURPLUS_SALES = ("price", "s21", "lost")
+SURPLUS_SALES = ("price", "s21", "lost", "aos", "market")
 #: Tariff periods of the 4-period options (high season = "H", low season = "B").
 PERIODS_4 = ("HPH", "HCH", "HPB", "HCB")
 _PERIOD_SETS = ({"base"}, {"HP", "HC"}, set(PERIODS_4))
@@ -49,7 +49,14 @@ class PricesConfig:
         the years is a ``[finance]`` parameter.
     surplus_price_eur_per_kwh : float
         Price of surplus kWh when ``surplus_sale = 'price'`` (market / PPA) [€/kWh].
-    surplus_sale : {'price', 's21', 'lost'}
+    surplus_curtailed_share : float or None
+        Share of the surplus injected at negative prices, curtailed under ``'aos'`` and
+        ``'market'`` [-] (``greenkommon finance --price-curve`` computes it); None: the data
+        file's (UNCONFIRMED).
+    surplus_sale : {'price', 's21', 'lost', 'aos', 'market'}
+        ``'aos'``: the simplified tender's 20-year complement-of-remuneration contract, then the
+        market; ``'market'``: direct market sale through an aggregator (figures:
+        ``greenkommon/data/surplus_fr.toml``, :mod:`greenkommon.economics.finance.surplus`).
         ``'s21'``: purchase obligation tariff of the plant's size band (data file); ``'price'``:
         ``surplus_price_eur_per_kwh``; ``'lost'``: given to the grid for nothing.
     accise_exemption_acc : bool
@@ -72,6 +79,7 @@ class PricesConfig:
     internal_price_eur_per_kwh: float = 0.10
     surplus_price_eur_per_kwh: float = 0.0
     surplus_sale: str = "price"
+    surplus_curtailed_share: float | None = None
     accise_exemption_acc: bool = True
     internal_price_vat: bool = True
     tariffs_file: Path | None = None
@@ -92,6 +100,7 @@ class PricesConfig:
                 "surplus_price_eur_per_kwh", 0.0, min=0, unit="€/kWh"
             ),
             surplus_sale=sec.str("surplus_sale", "price", choices=SURPLUS_SALES),
+            surplus_curtailed_share=sec.float("surplus_curtailed_share", None, min=0, max=1.0),
             accise_exemption_acc=sec.bool("accise_exemption_acc", True),
             internal_price_vat=sec.bool("internal_price_vat", True),
             tariffs_file=tariffs_file,

@@ -631,6 +631,14 @@ def surplus_price_eur_per_kwh(prices: PricesConfig, plant_peak_kwp: float) -> tu
     """
     if prices.surplus_sale == "lost":
         return 0.0, Figure("surplus", 0.0, "€/kWh", "scenario", "surplus_sale = 'lost'")
+    if prices.surplus_sale in ("aos", "market"):
+        from .finance.surplus import surplus_terms  # the finance package imports this module
+
+        t = surplus_terms(prices.surplus_sale, prices.surplus_curtailed_share)
+        name = "simplified tender (AOS)" if t.option == "aos" else "market sale"
+        return t.price_eur_per_kwh, Figure(
+            f"surplus, {name}, net", t.price_eur_per_kwh, "€/kWh", t.label, t.source
+        )
     if prices.surplus_sale == "price":
         return prices.surplus_price_eur_per_kwh, Figure(
             "surplus price",

@@ -14,7 +14,8 @@ Steps (each exact where it says so):
    closed form (:mod:`.corridor`). The option kept is the feasible one (non-empty corridor) of
    highest collective NPV at the suggested price.
 4. **Ranking** (:mod:`.rank`): the K best sets of disjoint feasible operations, exactly.
-5. **Cases**: every ranked configuration under the finance escalation cases and with the accise
+5. **Cases**: every ranked configuration under the finance escalation cases, at the P90
+   production of the finance stage's yield uncertainty (same key, production scaled), and with the accise
    exemption on AUTOCONS kWh applied or not; the configurations that win in each case are named.
 """
 
@@ -38,6 +39,7 @@ from .evaluate import (
     KEYS,
     Energy,
     Evaluation,
+    accise_alternative,
     annual_cost_eur_per_kwp,
     best_sizes,
     evaluate_allocation,
@@ -453,8 +455,9 @@ def evaluate_option(
     kwp: np.ndarray,
     key: str,
     irr_target: float | None,
-    accise_exemption: bool | None = None,
+    prices: Any = None,
     fixed_key: Any = None,
+    production_factor: float = 1.0,
 ) -> tuple[dict[str, Any], Any, np.ndarray | None, str]:
     """Affine NPVs of one grouping with given sizes and key (two exact evaluations)."""
     members = list(g.members)
@@ -463,7 +466,9 @@ def evaluate_option(
     capex = roof_capex(scenario, roofs, kwp)
     lat = float(np.average([r.latitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9)))
     lon = float(np.average([r.longitude_deg for r in roofs], weights=np.maximum(kwp, 1e-9)))
-    production = np.asarray(kwp, dtype=float) @ energy.unit_production_kwh_per_kwp[list(g.roofs)]
+    production = production_factor * (
+        np.asarray(kwp, dtype=float) @ energy.unit_production_kwh_per_kwp[list(g.roofs)]
+    )
     cons = energy.consumption_kwh[members]
     evaluations = []
     built, coefficients, advice = fixed_key, None, ""
@@ -477,7 +482,7 @@ def evaluate_option(
             " + ".join(r.name for r in roofs),
             internal_price_eur_per_kwh=q,
             capex_eur_per_kwp=capex,
-            accise_exemption=accise_exemption,
+            prices=prices,
             layout=energy.layouts[g.roofs[0]],
         )
         if built is None:
@@ -568,7 +573,7 @@ def _with_cases(
     irr_target: float | None,
 ) -> OperationOption:
     """The option with the accise case appended (its key kept, re-evaluated exactly)."""
-    exempt = bool(scenario.prices.accise_exemption_acc)
+    _, other = accise_alternative(scenario.prices)
     key = (
         allocation.ProrataKey()
         if op.coefficients is None
@@ -586,18 +591,37 @@ def _with_cases(
         np.array(op.kwp_by_roof),
         op.key,
         irr_target,
-        accise_exemption=not exempt,
+        prices=other,
         fixed_key=key,
+    )
+    p90 = p90_production(scenario)
+    weak, _, _, _ = evaluate_option(
+        scenario,
+        space,
+        energy,
+        op.grouping,
+        np.array(op.kwp_by_roof),
+        op.key,
+        irr_target,
+        fixed_key=key,
+        production_factor=p90.factor,
     )
     gap = _linearity_gap(scenario, space, energy, op, key, irr_target)
     return dataclasses.replace(
         op,
         linearity_gap_eur=gap,
         cases=case_names,
-        case_venue_npv=op.case_venue_npv + (fits["venue_npv"][0],),
-        case_producer_npv=op.case_producer_npv + (fits["producer_npv"][0],),
-        case_collective_npv=op.case_collective_npv + (fits["collective"][0],),
+        case_venue_npv=op.case_venue_npv + (fits["venue_npv"][0], weak["venue_npv"][0]),
+        case_producer_npv=op.case_producer_npv + (fits["producer_npv"][0], weak["producer_npv"][0]),
+        case_collective_npv=op.case_collective_npv + (fits["collective"][0], weak["collective"][0]),
     )
+
+
+def p90_production(scenario: Any) -> Any:
+    """The finance stage's P90/P50 yield factor (``[finance] p90_basis``; data file figures)."""
+    from ..economics.finance import p90_factor
+
+    return p90_factor(scenario.finance.p90_basis)
 
 
 def _linearity_gap(
@@ -716,10 +740,13 @@ def plan_scenario(
         for o in best_by_grouping
     ]
     packings = top_packings(len(space.venues), candidates, top)
-    exempt = bool(scenario.prices.accise_exemption_acc)
-    accise_case = "accise exemption not applied" if exempt else "accise exemption applied"
+    accise_case, _ = accise_alternative(scenario.prices)
+    p90 = p90_production(scenario)
     finance_cases = best_by_grouping[0].cases if best_by_grouping else ()
-    case_names = tuple(finance_cases) + (accise_case,)
+    case_names = tuple(finance_cases) + (
+        accise_case,
+        f"{p90.name} production (×{p90.factor:.3f})",
+    )
     used = sorted({j for p in packings for j in p.candidates})
     cased = {
         j: _with_cases(scenario, space, energy, best_by_grouping[j], case_names, cfg.irr_target)

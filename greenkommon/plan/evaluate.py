@@ -94,7 +94,7 @@ def sub_scenario(
     name: str | None = None,
     internal_price_eur_per_kwh: float | None = None,
     capex_eur_per_kwp: float | None = None,
-    accise_exemption: bool | None = None,
+    prices: Any = None,
     layout: Any = None,
 ) -> Any:
     """The scenario restricted to ``members`` with a plant of ``kwp`` [kWp].
@@ -135,14 +135,9 @@ def sub_scenario(
         loan_amount_eur=fin.loan_amount_eur * share,
         equity_eur={k: v * share for k, v in fin.equity_eur.items() if k in names},
     )
-    prices = scenario.prices
-    changes: dict[str, Any] = {}
+    prices = scenario.prices if prices is None else prices
     if internal_price_eur_per_kwh is not None:
-        changes["internal_price_eur_per_kwh"] = internal_price_eur_per_kwh
-    if accise_exemption is not None:
-        changes["accise_exemption_acc"] = accise_exemption
-    if changes:
-        prices = dataclasses.replace(prices, **changes)
+        prices = dataclasses.replace(prices, internal_price_eur_per_kwh=internal_price_eur_per_kwh)
     return dataclasses.replace(
         scenario,
         venues=venues,
@@ -152,6 +147,26 @@ def sub_scenario(
         plants=(plant,),
         operations=(),
     )
+
+
+def accise_alternative(prices: Any) -> tuple[str, Any]:
+    """The other reading of the accise case on AUTOCONS kWh: its name and the prices under it.
+
+    Names: ``'accise exemption applied'`` / ``'accise exemption not applied'`` (the report
+    translates them).
+    """
+    try:
+        from ..cases import accise_cases, with_accise_case
+    except ImportError:  # pragma: no cover - before the regulatory cases module (greenkommon.cases)
+        exempt = bool(prices.accise_exemption_acc)
+        name = "accise exemption not applied" if exempt else "accise exemption applied"
+        return name, dataclasses.replace(prices, accise_exemption_acc=not exempt)
+    _, other = accise_cases(prices)
+    applied = other.reading != "does_not_apply"
+    name = "accise exemption applied" if applied else "accise exemption not applied"
+    if other.until is not None:
+        name += f" until {other.until}"
+    return name, with_accise_case(prices, other)
 
 
 def operation_key(

@@ -22,12 +22,15 @@ def _pct(x: float) -> str:
 
 
 def _case_name(name: str, lang: str) -> str:
-    from ..report.i18n import case_label, tr
+    from ..report.i18n import case_label, localise, tr
 
+    if name.startswith("P90 ") and lang == "fr":
+        basis, factor = name.split(" production (×")
+        return tr("case_p90", lang, basis=localise(basis, lang), factor=factor.rstrip(")"))
     if name.startswith("accise exemption"):
-        return tr(
-            "case_accise_not_applied" if "not applied" in name else "case_accise_applied", lang
-        )
+        label = "case_accise_not_applied" if "not applied" in name else "case_accise_applied"
+        until = name.split(" until ")[1] if " until " in name else ""
+        return tr(label, lang) + (f" ({tr('until', lang)} {until})" if until else "")
     return case_label(name, lang)
 
 

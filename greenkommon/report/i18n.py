@@ -444,6 +444,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "accise exemption not applied",
         "fr": "exonération d'accise non appliquée",
     },
+    "until": {"en": "until", "fr": "jusqu'au"},
+    "case_p90": {"en": "{basis} production (×{factor})", "fr": "production {basis} (×{factor})"},
     "case_accise_applied": {
         "en": "accise exemption applied",
         "fr": "exonération d'accise appliquée",
@@ -573,6 +575,8 @@ _FR_TEXTS = {
     "Tarif Bleu accise": "accise du Tarif Bleu",
     "Tarif Bleu after 1 Aug 2025": "Tarif Bleu après le 1er août 2025",
     "month": "mois",
+    "P90 one-year": "P90 sur un an",
+    "P90 ten-year": "P90 sur dix ans",
 }
 
 #: Templates of generated texts (regular expression → French), tried in order.
