@@ -23,10 +23,13 @@ from greenkommon.plan.evaluate import evaluate_allocation, sub_scenario
 from greenkommon.plan.space import eligible_groupings
 from greenkommon.scenario import load_scenario
 
-# a cheaper plant than the bundled ASSUMPTION (1,000 €/kWp), so that operations in which everyone
-# wins exist under either reading of the accise case: these tests check the plan's arithmetic,
-# not the bundled figures
+# a cheaper plant than the bundled ASSUMPTION (1,000 €/kWp) and the 0 €/MWh accise reading, so
+# that operations in which everyone wins exist for every venue: these tests check the plan's
+# arithmetic, not the bundled figures
 ROOFS = """
+[prices]
+accise_exemption = "applies"
+
 [finance]
 capex_eur_per_kwp = 600.0
 loan_amount_eur = 144000.0
@@ -200,3 +203,21 @@ def test_portfolio_plants_and_own_roofs_are_candidates_with_their_own_production
         compared += 1
     own = sum(v.own_plant is not None for v in scenario.venues)
     assert compared == len(scenario.plants) + own
+
+
+def test_every_venue_left_out_has_its_reason(baseline_scenario_path):
+    """On the bundled figures, each venue outside the recommended operations is accounted for: a
+    grouping holding it was dropped with its price gap, or no grouping holding it is eligible."""
+    scenario = load_scenario(baseline_scenario_path)
+    result = plan_scenario(scenario, top=1)
+    best = result.best
+    assert best is not None
+    groupings = eligible_groupings(result.space, read_plan_config(scenario).max_roofs_per_operation)
+    for v in best.venues:
+        if v.operation != "out":
+            continue
+        dropped = [r for r in result.rejected if v.name in r.member_names]
+        eligible = [g for g in groupings if scenario.venue_names.index(v.name) in g.members]
+        assert dropped or not eligible, v.name
+        for r in dropped:
+            assert r.reason.startswith(("no internal price", "no plant size"))

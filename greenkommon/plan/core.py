@@ -332,25 +332,32 @@ def simulate_plan_energy(scenario: Any, space: SearchSpace) -> Energy:
     produces ``x`` times the profile (sections scaled together).
     """
     from .. import production, weather
-    from ..pipeline import simulate_energy
+    from ..energy import simulate_energy
 
-    index, _, _, _, consumption_kwh = simulate_energy(scenario)
+    stage = simulate_energy(scenario)
+    index = stage.index
     _, layouts = candidate_roofs(scenario, read_plan_config(scenario))
     if [p.name for p in layouts] != [r.name for r in space.roofs]:
         raise DataError("plan: the search space's roofs are not the scenario's candidate roofs")
     sim = scenario.simulation
     units = []
-    for plant in layouts:
-        w, _ = weather.load_weather(
-            scenario.weather,
-            plant.latitude_deg,
-            plant.longitude_deg,
-            plant.altitude_m,
-            sim.year,
-            sim.timezone,
-        )
-        prod = production.simulate_production(w, plant, index)
+    for roof, plant in zip(space.roofs, layouts, strict=True):
+        if roof.source == "the scenario's plant" and plant.name in stage.production_kwh:
+            prod = stage.production_kwh[plant.name]
+        elif roof.owner is not None and roof.source.endswith("own roof"):
+            prod = stage.own_production_kwh[roof.owner]
+        else:
+            w, _ = weather.load_weather(
+                scenario.weather,
+                plant.latitude_deg,
+                plant.longitude_deg,
+                plant.altitude_m,
+                sim.year,
+                sim.timezone,
+            )
+            prod = production.simulate_production(w, plant, index)
         units.append(np.asarray(prod, dtype=float) / plant.peak_power_kwp)
+    consumption_kwh = stage.consumption_kwh[list(scenario.venue_names)]
     return Energy(
         index=index,
         consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
