@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{opt.optimiser_value_eur:,.0f} €/yr as solved, {opt.resimulated_value_eur:,.0f} €/yr "
                 f"re-simulated after rounding (pro-rata key: {opt.prorata_value_eur:,.0f} €/yr)."
             )
+            if opt.advice:
+                print(f"  answer: {opt.advice}")
             for note in opt.notes:
                 print(f"  note: {note}")
     if not args.brief:
