@@ -87,6 +87,9 @@ PEAK_PATH = "plant.peak_power_kwp"
 #: Prefixes of overrides that do not change weather, production shape or loads.
 CHEAP_PREFIXES = ("key.", "prices.", "finance.")
 
+#: Arrays of tables a dotted path addresses by their ``name`` (and what one of them is called).
+NAMED_TABLES = {"venues": "venue", "plants": "plant", "operations": "operation"}
+
 #: Key types that take coefficients from the scenario.
 COEFFICIENT_KEYS = ("static", "redistributed")
 
@@ -238,9 +241,11 @@ def is_cheap(path: str) -> bool:
 def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted path in a raw scenario mapping, in place.
 
-    ``plant.peak_power_kwp`` scales every ``[[plant.sections]]`` in proportion;
-    ``venues.<name>.field`` addresses the venue called ``<name>``; a new ``key.type`` drops the
-    key fields the new type does not accept (``coefficients``, ``priority_order``).
+    ``plant.peak_power_kwp`` scales every ``[[plant.sections]]`` in proportion, and
+    ``plants.<name>.peak_power_kwp`` those of the portfolio plant called ``<name>``;
+    ``venues.<name>.field`` (and ``plants.<name>.…``, ``operations.<name>.…``) addresses the
+    table of that name; a new ``key.type`` drops the key fields the new type does not accept
+    (``coefficients``, ``priority_order``).
     """
     parts = path.split(".")
     if path == PEAK_PATH:
@@ -252,12 +257,14 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
     while i < len(parts) - 1:
         part = parts[i]
         where.append(part)
-        if part == "venues" and isinstance(node.get("venues"), list):
+        if part in NAMED_TABLES and isinstance(node.get(part), list):
             name = parts[i + 1]
-            match = [v for v in node["venues"] if v.get("name") == name]
+            match = [v for v in node[part] if v.get("name") == name]
             if not match:
-                names = ", ".join(repr(v.get("name")) for v in node["venues"])
-                raise ScenarioError(f"--vary {path}: no venue named {name!r} (venues: {names})")
+                names = ", ".join(repr(v.get("name")) for v in node[part])
+                raise ScenarioError(
+                    f"--vary {path}: no {NAMED_TABLES[part]} named {name!r} ({part}: {names})"
+                )
             node = match[0]
             where.append(name)
             i += 2
@@ -270,7 +277,10 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
         node = child
         i += 1
     if i != len(parts) - 1:
-        raise ScenarioError(f"--vary {path}: expected a field after the venue name")
+        raise ScenarioError(f"--vary {path}: expected a field after the {parts[0]} name")
+    if parts[0] == "plants" and len(parts) == 3 and parts[2] == "peak_power_kwp":
+        _scale_sections(node, value, path)
+        return
     node[parts[-1]] = value
     if path == "key.type":
         if value not in COEFFICIENT_KEYS:
@@ -279,21 +289,26 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
             node.pop("priority_order", None)
 
 
-def _check_size(value: Any) -> None:
+def _check_size(value: Any, path: str = PEAK_PATH) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
-        raise ScenarioError(f"--vary {PEAK_PATH} = {value!r}: expected a number > 0 [kWp]")
+        raise ScenarioError(f"--vary {path} = {value!r}: expected a number > 0 [kWp]")
 
 
 def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
-    _check_size(value)
-    sections = mapping.get("plant", {}).get("sections")
+    _scale_sections(mapping.get("plant", {}), value, PEAK_PATH)
+
+
+def _scale_sections(plant: dict[str, Any], value: Any, path: str) -> None:
+    """Scale a plant table's sections in proportion to a new total size ``value`` [kWp]."""
+    _check_size(value, path)
+    sections = plant.get("sections")
     if not isinstance(sections, list) or not sections:
-        raise ScenarioError(f"--vary {PEAK_PATH}: the scenario has no [[plant.sections]] to scale")
+        raise ScenarioError(f"--vary {path}: the plant has no [[sections]] to scale")
     try:
         total = float(sum(s["peak_power_kwp"] for s in sections))
     except (KeyError, TypeError):
         raise ScenarioError(
-            f"--vary {PEAK_PATH}: every [[plant.sections]] needs a numeric peak_power_kwp"
+            f"--vary {path}: every section of the plant needs a numeric peak_power_kwp"
         ) from None
     for s in sections:
         s["peak_power_kwp"] = s["peak_power_kwp"] * (float(value) / total)

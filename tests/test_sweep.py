@@ -440,6 +440,8 @@ def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
 
     path = hourly_variant(tmp_path)
     mapping = read_scenario_mapping(path)
+    # the threshold exists where the 0 €/MWh accise case applies (not the default reading)
+    mapping["prices"]["accise_exemption"] = "applies"
     scenario = parse_scenario(mapping, path)
     energy = compute_group_energy(mapping, path)
 

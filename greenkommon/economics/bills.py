@@ -371,14 +371,17 @@ def venue_prices(
     accise, accise_figs = dated_values(tariffs, ("accise", category), when, "€/kWh")
     figures += accise_figs
     ex = tariffs.get("accise", "acc_exemption")
-    exempt_possible = prices.accise_exemption_acc and plant_peak_kwp < tariffs.number(
+    case = prices.accise_case
+    exempt_possible = case.reading != "does_not_apply" and plant_peak_kwp < tariffs.number(
         "accise", "acc_exemption", "max_plant_peak_kwp"
     )
     from .tariffs import _as_datetime64
 
     exempt = np.zeros(t, dtype=bool)
     if exempt_possible:
-        exempt = when >= _as_datetime64(ex["valid_from"], "accise.acc_exemption.valid_from")
+        exempt = case.mask(when) & (
+            when >= _as_datetime64(ex["valid_from"], "accise.acc_exemption.valid_from")
+        )
         if exempt.any():
             figures.append(
                 _fig(
@@ -392,6 +395,15 @@ def venue_prices(
             )
     accise_auto = np.where(
         exempt, tariffs.number("accise", "acc_exemption", "rate_eur_per_kwh"), accise
+    )
+    figures.append(
+        Figure(
+            "accise case on AUTOCONS kWh",
+            case.name,
+            "-",
+            "CONTESTED: regulatory case (greenkommon.cases)",
+            str(ex.get("case_source", "")),
+        )
     )
 
     # -- supply
