@@ -130,6 +130,12 @@ ARCHETYPES: tuple[str, ...] = tuple(load_archetypes())
 
 def french_holidays(years: Sequence[int]) -> dict:
     """French (metropolitan) public holidays of ``years``: ``{datetime.date: name}``."""
+    return dict(_french_holidays(tuple(sorted(set(int(y) for y in years)))))
+
+
+@cache
+def _french_holidays(years: tuple[int, ...]) -> dict:
+    # looked up once per set of years: every synthetic venue of a run asks for the same calendar
     import holidays
 
     return dict(holidays.France(years=list(years)))
@@ -415,16 +421,12 @@ def step_of(index: pd.DatetimeIndex) -> float:
     return float(_interval_hours(index)[0]) if len(index) else step_hours("30min")
 
 
+# (the readers of consumption_io are also importable from here: see __getattr__ below)
 __all__ = [
     "ARCHETYPES",
     "LOAD_FORMATS",
-    "VARIABLE_MAP",
     "Archetype",
     "LoadConfig",
-    "align_to_index",
-    "import_load_curves",
-    "read_enedis_load_curve",
-    "write_load_csv",
     "archetype_power",
     "build_consumption",
     "french_holidays",
@@ -434,11 +436,20 @@ __all__ = [
 
 
 # the readers live in consumption_io (which does not import this module); re-exported here so
-# that ``consumption`` stays the public module of the stage
-from .consumption_io import (  # noqa: E402
-    VARIABLE_MAP,
-    align_to_index,
-    import_load_curves,
-    read_enedis_load_curve,
-    write_load_csv,
+# that ``consumption`` stays the public module of the stage, imported on first use only (a run
+# whose loads come from the stage cache never reads a load file)
+_FROM_IO = (
+    "VARIABLE_MAP",
+    "align_to_index",
+    "import_load_curves",
+    "read_enedis_load_curve",
+    "write_load_csv",
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_IO:
+        from . import consumption_io
+
+        return getattr(consumption_io, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
