@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -421,10 +421,14 @@ def step_of(index: pd.DatetimeIndex) -> float:
     return float(_interval_hours(index)[0]) if len(index) else step_hours("30min")
 
 
-# (the readers of consumption_io are also importable from here: see __getattr__ below)
 __all__ = [
     "ARCHETYPES",
     "LOAD_FORMATS",
+    "VARIABLE_MAP",
+    "align_to_index",
+    "import_load_curves",
+    "read_enedis_load_curve",
+    "write_load_csv",
     "Archetype",
     "LoadConfig",
     "archetype_power",
@@ -445,6 +449,16 @@ _FROM_IO = (
     "read_enedis_load_curve",
     "write_load_csv",
 )
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .consumption_io import (
+        VARIABLE_MAP,
+        align_to_index,
+        import_load_curves,
+        read_enedis_load_curve,
+        write_load_csv,
+    )
 
 
 def __getattr__(name: str) -> Any:
