@@ -18,7 +18,6 @@ import json
 import os
 import re
 import selectors
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from test_report_browser import _chromium
 from test_web_api import serving
 
 from greenkommon.cli import main as cli_main
@@ -46,14 +46,6 @@ FLAGS = (
     "--disable-extensions",
     "--remote-debugging-pipe",
 )
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 class Browser:
@@ -248,7 +240,8 @@ def _number(text: str) -> float:
 
 VENUE_ROWS = """[...document.querySelectorAll('#venues tbody tr')].map(r => [r.dataset.venue,
   r.querySelector('[data-field=savings_eur_per_year]').textContent,
-  r.querySelector('[data-field=bill_with_eur_per_year]').textContent])"""
+  r.querySelector('[data-field=bill_with_eur_per_year]').textContent,
+  r.querySelector('[data-field=self_sufficiency_pct]').textContent])"""
 
 
 def test_page_moves_and_matches_run(browser, live_server, tmp_path):
@@ -270,10 +263,9 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     browser.wait_for("document.getElementById('busy').hidden")
     moved = browser.js(VENUE_ROWS)
     assert [r[0] for r in moved] == [r[0] for r in before]
-    assert all(_number(m[1]) < _number(b[1]) for m, b in zip(moved, before, strict=True)), (
-        before,
-        moved,
-    )
+    # a smaller plant shares less with every venue (pro rata), and the money moves
+    assert all(_number(m[3]) < _number(b[3]) for m, b in zip(moved, before, strict=True))
+    assert all(m[1] != b[1] for m, b in zip(moved, before, strict=True))
 
     # a static key instead of Enedis's default
     browser.js(
@@ -296,7 +288,7 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     out = tmp_path / "run"
     assert cli_main(["run", str(files[0]), "--brief", "--out", str(out)]) == 0
     venues = pd.read_csv(out / "venues.csv", index_col=0)
-    for name, savings, bill_with in keyed:
+    for name, savings, bill_with, _ in keyed:
         assert _number(savings) == pytest.approx(venues.loc[name, "savings_eur"], abs=0.5)
         assert _number(bill_with) == pytest.approx(venues.loc[name, "bill_with_eur"], abs=0.5)
 
@@ -311,6 +303,45 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
         browser.wait_for("document.getElementById('monthly').naturalWidth > 0")
         browser.pump(1.0)
         browser.screenshot(Path(shots) / "serve-page.png")
+    browser.pump(0.5)
+    assert browser.errors == []
+    assert browser.blocked == []
+
+
+def test_portfolio_page_moves_a_venue_and_a_roof(browser, live_server, tmp_path):
+    browser.open(live_server + "/?lang=en", tmp_path)
+    browser.wait_for("document.querySelectorAll('#venues tbody tr').length === 4")
+    browser.js(
+        "const s = document.getElementById('scenario'); s.value = 'portfolio.toml';"
+        "s.dispatchEvent(new Event('change'))"
+    )
+    browser.wait_for("document.querySelectorAll('#cards .operation').length === 2")
+    browser.wait_for("document.querySelectorAll('#plants input[type=range]').length === 2")
+    assert browser.js("document.documentElement.lang") == "en"
+    ops = browser.js(
+        "[...document.querySelectorAll('#cards .operation')].map(c => c.dataset.operation)"
+    )
+    member = "[...document.querySelectorAll('#venues tbody tr')].map(r => [r.dataset.venue, r.children[1].textContent])"
+    before = dict(browser.js(member))
+    # Les Poussières moves to the other operation through its selector
+    browser.js(
+        f"const m = document.querySelector('#members select[data-venue=\"Les Poussières\"]');"
+        f"m.value = {json.dumps(ops[1])}; m.dispatchEvent(new Event('change'))"
+    )
+    browser.wait_for(
+        f"[...document.querySelectorAll('#venues tbody tr')].some(r => r.dataset.venue === 'Les Poussières'"
+        f" && r.children[1].textContent.startsWith({json.dumps(ops[1])}))"
+    )
+    assert before["Les Poussières"].startswith(ops[0])
+    # the first roof grows by 10 steps of 10 kWp
+    kwp = "document.querySelector('#cards .operation dd').textContent"
+    first = browser.js(kwp)
+    browser.js("document.getElementById('kwp-0').focus()")
+    for _ in range(10):
+        browser.key("ArrowRight", "ArrowRight", 39)
+    browser.wait_for(f"{kwp} !== {json.dumps(first)}")
+    browser.wait_for("document.getElementById('busy').hidden")
+    assert _number(browser.js(kwp).split("k")[0]) == _number(first.split("k")[0]) + 100
     browser.pump(0.5)
     assert browser.errors == []
     assert browser.blocked == []
