@@ -439,6 +439,15 @@ class CollectiveResult:
     all_eligible: bool
 
 
+def _named(items: tuple[Any, ...], name: str, what: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    raise ScenarioError(
+        f"{what} {name!r}: no such {what}; expected one of {', '.join(repr(i.name) for i in items)}"
+    )
+
+
 #: Attributes of a one-operation result reachable on :class:`PortfolioResult` directly.
 ONE_OPERATION_ATTRIBUTES = frozenset(
     {
@@ -494,22 +503,12 @@ class PortfolioResult:
     collective: CollectiveResult
 
     def operation(self, name: str) -> OperationResult:
-        for op in self.operations:
-            if op.name == name:
-                return op
-        raise ScenarioError(
-            f"operation {name!r}: no such operation; expected one of "
-            f"{', '.join(repr(o.name) for o in self.operations)}"
-        )
+        """The operation called ``name``."""
+        return _named(self.operations, name, "operation")
 
     def venue(self, name: str) -> VenueResult:
-        for v in self.venues:
-            if v.name == name:
-                return v
-        raise ScenarioError(
-            f"venue {name!r}: no such venue; expected one of "
-            f"{', '.join(repr(v.name) for v in self.venues)}"
-        )
+        """The venue called ``name``."""
+        return _named(self.venues, name, "venue")
 
     @property
     def only_operation(self) -> OperationResult:

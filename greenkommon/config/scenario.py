@@ -646,6 +646,17 @@ def _check_venue_tables(
             raise opt.section("equity_shares").error(venue, share, expected)
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """One TOML file as a mapping (no ``extends`` resolution); one-line errors."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
+
+
 def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a TOML scenario and resolve its ``extends`` chain into one mapping."""
     path = Path(path)
@@ -654,13 +665,7 @@ def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dic
     resolved = path.resolve()
     if resolved in _seen:
         raise ScenarioError(f"{path}: extends = ...: circular chain through {resolved.name}")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
+    data = read_toml(path)
     base_name = data.get("extends")
     if base_name is None:
         return data
