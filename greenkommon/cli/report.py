@@ -102,8 +102,19 @@ def run(args: argparse.Namespace) -> int:
             "warning: --tornado: not computed for a portfolio of several operations",
             file=sys.stderr,
         )
+    # the decision opens every report (greenkommon.decision; the plan's alternative when NO-GO)
+    from ..decision import decide
+    from ..errors import DataError
+
+    decision = None
+    try:
+        decision = decide(portfolio)
+    except DataError as exc:
+        print(f"warning: {exc}: the report says the decision is unavailable", file=sys.stderr)
     for i, result in enumerate(portfolio.operations):
-        extra: dict[str, Any] = {"tornado": tornado} if tornado is not None else {}
+        extra: dict[str, Any] = {} if decision is None else {"decision": decision}
+        if tornado is not None:
+            extra["tornado"] = tornado
         if not args.no_compare:
             with tqdm(
                 total=len(keys), desc="key comparison", unit="key", file=sys.stderr, leave=False
