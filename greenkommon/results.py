@@ -128,6 +128,9 @@ class OptimiserReport:
     stats : mapping of str to float
         Solver statistics (solves, variables, constraints, times [s]).
     notes : tuple of str
+    advice : str
+        Which key to use and who gains or loses against the default key, in one sentence
+        (:func:`greenkommon.optimise.advice.advise_key`), then its warnings.
     """
 
     model: str
@@ -146,6 +149,7 @@ class OptimiserReport:
     coefficients: Mapping[str, float] | None = None
     coefficients_rounded: Mapping[str, float] | None = None
     weighted_coefficients: Mapping[str, float] | None = None
+    advice: str = ""
 
     @classmethod
     def from_mapping(cls, report: Mapping[str, Any]) -> OptimiserReport:
@@ -171,6 +175,10 @@ class OptimiserReport:
             coefficients=ro(report.get("coefficients")),
             coefficients_rounded=ro(report.get("coefficients_rounded")),
             weighted_coefficients=ro(report.get("weighted_coefficients")),
+            advice=" ".join(
+                [str((report.get("advice") or {}).get("sentence", ""))]
+                + [f"Warning: {w}." for w in (report.get("advice") or {}).get("warnings", ())]
+            ).strip(),
         )
 
     def to_dict(self) -> dict[str, object]:
