@@ -128,6 +128,9 @@ class OptimiserReport:
     stats : mapping of str to float
         Solver statistics (solves, variables, constraints, times [s]).
     notes : tuple of str
+    advice : str
+        Which key to use and who gains or loses against the default key, in one sentence
+        (:func:`greenkommon.optimise.advice.advise_key`), then its warnings.
     """
 
     model: str
@@ -146,6 +149,7 @@ class OptimiserReport:
     coefficients: Mapping[str, float] | None = None
     coefficients_rounded: Mapping[str, float] | None = None
     weighted_coefficients: Mapping[str, float] | None = None
+    advice: str = ""
 
     @classmethod
     def from_mapping(cls, report: Mapping[str, Any]) -> OptimiserReport:
@@ -171,6 +175,10 @@ class OptimiserReport:
             coefficients=ro(report.get("coefficients")),
             coefficients_rounded=ro(report.get("coefficients_rounded")),
             weighted_coefficients=ro(report.get("weighted_coefficients")),
+            advice=" ".join(
+                [str((report.get("advice") or {}).get("sentence", ""))]
+                + [f"Warning: {w}." for w in (report.get("advice") or {}).get("warnings", ())]
+            ).strip(),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -377,7 +385,9 @@ class VenueResult:
     bill_with_eur : float
         Yearly bill with its own roof and its operation [€/yr].
     own_surplus_revenue_eur : float
-        Revenue of the own surplus sold at the scenario's surplus price [€/yr].
+        Revenue of the own surplus [€/yr]: sold at the scenario's surplus price; or, given to
+        the operation, its allocated part (AUTOPROD) at the operation's internal price (excl.
+        VAT) and the rest at the surplus price.
     savings_eur : float
         ``bill_without − bill_with + own_surplus_revenue`` [€/yr] (own-roof costs not deducted).
     self_sufficiency_pct : float

@@ -29,6 +29,7 @@ from ._section import _MISSING, Section
 from .eligibility import EligibilityConfig
 from .load import LoadConfig
 from .optimise import OptimiseConfig
+from .plan import PlanConfig
 from .plant import PlantConfig
 from .prices import ContractConfig, FinanceConfig, PricesConfig
 from .weather import WeatherConfig
@@ -368,6 +369,8 @@ class Scenario:
     optimise : OptimiseConfig
     eligibility : EligibilityConfig
     description : str
+    plan : PlanConfig
+        ``[plan]``: candidate roofs and options of ``greenkommon plan``.
     plants : tuple of PlantConfig
         Every shared plant (``[[plants]]``, or the single ``[plant]``).
     operations : tuple of OperationConfig
@@ -386,6 +389,7 @@ class Scenario:
     optimise: OptimiseConfig
     eligibility: EligibilityConfig
     description: str = ""
+    plan: PlanConfig = field(default_factory=PlanConfig)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     plants: tuple[PlantConfig, ...] = ()
     operations: tuple[OperationConfig, ...] = ()
@@ -574,6 +578,7 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
         finance=finance,
         optimise=optimise,
         eligibility=EligibilityConfig.from_section(root.section("eligibility", {})),
+        plan=PlanConfig.from_section(root.section("plan", {}), names),
         raw=data,
         plants=plants,
         operations=operations,
