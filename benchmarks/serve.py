@@ -47,7 +47,7 @@ def changes(n: int, seed: int = 0) -> list[dict[str, Any]]:
                 "set": {
                     "plant.peak_power_kwp": kwp,
                     "prices.internal_price_eur_per_kwh": round(rng.uniform(0.06, 0.14), 4),
-                    "prices.accise_exemption_acc": rng.random() < 0.5,
+                    "prices.accise_exemption": rng.choice(["does_not_apply", "applies"]),
                     "key.type": rng.choice(["prorata", "static"]),
                     "finance.loan_amount_eur": round(kwp * 1000 * 0.5, 2),
                     "finance.equity_eur": {},
