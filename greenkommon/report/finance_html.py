@@ -106,6 +106,41 @@ TEXT = {
 }
 
 
+#: Words of figures, labels and settings made outside this module, in French.
+_FR = (
+    ("data file default", "valeur par défaut du fichier de données"),
+    ("UNCONFIRMED", "NON CONFIRMÉ"),
+    ("ASSUMPTION", "HYPOTHÈSE"),
+    ("3RD-PARTY", "SOURCE TIERCE"),
+    ("INFERENCE", "DÉDUCTION"),
+    ("interannual", "interannuel"),
+    ("other", "autres"),
+    ("one-year", "sur un an"),
+    ("ten-year", "sur dix ans"),
+    ("scenario", "scénario"),
+    ("computed", "calculé"),
+    ("simulation", "simulation"),
+    ("no sale", "pas de vente"),
+    ("market sale", "vente au marché"),
+    ("simplified tender", "appel d'offres simplifié"),
+    ("synthetic archetypes", "profils synthétiques"),
+    ("synthetic", "synthétique"),
+    ("measured", "mesurée"),
+    ("loan", "prêt"),
+    ("/yr", "/an"),
+    (" yr", " ans"),
+)
+
+
+def _l(text: Any, lang: str) -> str:
+    """A label made elsewhere, its known words in French for ``lang = 'fr'``."""
+    out = str(text)
+    if lang == "fr":
+        for en, fr in _FR:
+            out = out.replace(en, fr)
+    return out
+
+
 def _e(x: Any) -> str:
     return html.escape(str(x))
 
@@ -183,6 +218,20 @@ def assumption_rows(result: Any, fin: Any, lang: str) -> list[list[str]]:
         ["project life [yr]", str(fin.lifetime_years), "scenario"],
         ["OPEX [€/yr]", n(pin.opex_eur_per_year), pin.labels.get("opex_eur_per_year", "")],
     ]
+    if lang == "fr":
+        names = {
+            "loads": "consommations",
+            "internal price [€/kWh excl. VAT]": "prix interne [€/kWh HT]",
+            "CAPEX [€]": "investissement (CAPEX) [€]",
+            "loan [€, rate, years]": "prêt [€, taux, durée]",
+            "LCOE [€/kWh]": "coût actualisé (LCOE) [€/kWh]",
+            "surplus option": "vente du surplus",
+            "accise case": "cas de l'accise",
+            "discount rate": "taux d'actualisation",
+            "project life [yr]": "durée du projet [ans]",
+            "OPEX [€/yr]": "exploitation (OPEX) [€/an]",
+        }
+        rows = [[names.get(r[0], r[0]), _l(r[1], lang), _l(r[2], lang)] for r in rows]
     return rows
 
 
@@ -260,7 +309,7 @@ def finance_first_screen(result: Any, lang: str = "en", tornado: Any = None) -> 
                     "<p>"
                     + _e(
                         t["dscr"].format(
-                            case=d.production_case,
+                            case=_l(d.production_case, lang),
                             min=n(d.min_dscr, 2),
                             year=d.min_dscr_year,
                             avg=n(d.average_dscr, 2),
@@ -277,8 +326,8 @@ def finance_first_screen(result: Any, lang: str = "en", tornado: Any = None) -> 
             + _e(
                 t["sizing"].format(
                     target=n(s.dscr_target, 2),
-                    label=s.dscr_target_label,
-                    case=s.production_case,
+                    label=_l(s.dscr_target_label, lang),
+                    case=_l(s.production_case, lang),
                     debt=n(s.debt_allowed_eur),
                     loan=n(b.loan_eur),
                     equity=n(s.equity_left_eur),
@@ -291,13 +340,25 @@ def finance_first_screen(result: Any, lang: str = "en", tornado: Any = None) -> 
             '<p class="sub">'
             + _e(
                 t["p90"].format(
-                    name=y.name, factor=n(y.factor, 3), sigma=n(y.sigma_pct, 1), label=y.label
+                    name=_l(y.name, lang),
+                    factor=n(y.factor, 3),
+                    sigma=n(y.sigma_pct, 1),
+                    label=_l(y.label, lang),
                 )
             )
             + "</p>"
         )
         if b.equity_note:
-            parts.append(f'<p class="sub">{_e(b.equity_note)}</p>')
+            note = (
+                b.equity_note
+                if lang == "en"
+                else (
+                    "VAN du producteur (fonds propres) = VAN du projet : le taux du prêt égale le taux "
+                    "d'actualisation ; emprunter ne crée ni ne détruit de valeur, seul le calendrier "
+                    "des fonds propres change (TRI, retour, DSCR)."
+                )
+            )
+            parts.append(f'<p class="sub">{_e(note)}</p>')
     parts.append(f"<h3>{_e(t['assumptions'])}</h3>")
     parts.append(_table([t["figure"], t["value"], t["label"]], assumption_rows(result, fin, lang)))
     parts.append(f"<h3>{_e(t['tornado'])}</h3>")
@@ -308,9 +369,9 @@ def finance_first_screen(result: Any, lang: str = "en", tornado: Any = None) -> 
 
         rows = [
             [
-                bar.driver,
-                bar.low_setting,
-                bar.high_setting,
+                _l(bar.driver, lang),
+                _l(bar.low_setting, lang),
+                _l(bar.high_setting, lang),
                 n(bar.collective_npv_low_eur),
                 n(bar.collective_npv_high_eur),
                 n(bar.min_dscr_low, 2),
