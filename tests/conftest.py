@@ -45,3 +45,27 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def regen_golden(request) -> bool:
     return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(scope="session")
+def hourly_result(tmp_path_factory):
+    """A real run of the bundled scenario on the hourly grid, computed once per session (tests
+    of the commands' outputs replace ``run_scenario`` by it)."""
+    from helpers import hourly_variant
+
+    from greenkommon.pipeline import run_scenario
+    from greenkommon.scenario import load_scenario
+
+    path = hourly_variant(tmp_path_factory.mktemp("hourly"))
+    return path, run_scenario(load_scenario(path))
+
+
+@pytest.fixture
+def cached_run(hourly_result, monkeypatch):
+    """``run_scenario`` answers :func:`hourly_result` whatever the scenario (for command tests that
+    check the outputs, not the simulation); returns the scenario path."""
+    import greenkommon.pipeline as pipeline
+
+    path, result = hourly_result
+    monkeypatch.setattr(pipeline, "run_scenario", lambda scenario: result)
+    return path

@@ -3,7 +3,8 @@
 Thin by design: each ``greenkommon/cli/<command>.py`` module defines ``register(subparsers)``,
 which adds its sub-command and sets ``func`` (a callable taking the parsed ``args`` and returning
 an exit code). Commands only parse arguments, call the library and print; every
-:class:`~greenkommon.errors.GreenkommonError` becomes one line on stderr and exit code 2.
+:class:`~greenkommon.errors.GreenkommonError` (and any file-system :class:`OSError`) becomes one
+line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except GreenkommonError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file system failure a writer or reader did not name: still one line
+        from .._io import os_error_line
+
+        print(f"error: {os_error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write
+from .._io import atomic_write, check_output_file
 from ..errors import DataError
 
 KEYS = ("prorata", "static", "dynamic", "redistributed", "priority")
@@ -191,6 +191,10 @@ def _display(name: str, k: int, show_prm: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     from .. import allocation as al
 
+    if args.out:
+        check_output_file(
+            args.out, inputs=[args.production, args.consumption, args.coefficients_file]
+        )
     prod_df = _read_curves(args.production, "production", args.sep, args.decimal)
     cons_df = _read_curves(args.consumption, "consumption", args.sep, args.decimal)
     _check_same_labels(prod_df, args.production, cons_df, args.consumption)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
@@ -35,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         metavar="DIR",
         required=True,
-        help="folder to write the files to (created if missing)",
+        help="folder to write the files to: a new or empty folder, or a previous result (only "
+        "greenkommon's own files there, listed in greenkommon-output.json, are replaced)",
     )
     p.add_argument(
         "--timestamps",
@@ -67,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import enedis
+    from .._io import check_output_folder, output_folder
     from ..pipeline import run_scenario
     from ..scenario import load_scenario
 
@@ -75,84 +76,88 @@ def run(args: argparse.Namespace) -> int:
             f"--resolution-pct = {args.resolution_pct}: expected a percentage in [0.0001, 100]"
         )
     step = args.resolution_pct / 100.0
+    out = check_output_folder(args.out)
     scenario = load_scenario(args.scenario)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     meter_ids = {v.name: v.meter_id for v in scenario.venues}
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
 
-    written = []
-    path, extra_kwh = enedis.export_dynamic_key(
-        out / "dynamic_key.csv",
-        result.production_kwh,
-        result.allocated_kwh,
-        meter_ids=meter_ids,
-        step=step,
-        timestamps=args.timestamps,
-        decimal=args.decimal,
-    )
-    written.append(path)
-    production_kwh = float(result.production_kwh.sum())
-
-    def share(kwh: float) -> str:
-        return f"{100.0 * kwh / production_kwh:.3f} %" if production_kwh > 0 else "n/a"
-
-    print(
-        f"dynamic key: {len(result.allocated_kwh)} intervals x {result.allocated_kwh.shape[1]} consumers, "
-        f"coefficients floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
-        f"{extra_kwh:.3f} kWh over the period ({share(extra_kwh)} of the production)"
-    )
-    key_type = scenario.key.type
-    static = result.coefficients if key_type in ("static", "optimised") else None
-
-    @functools.cache
-    def uploaded() -> tuple[pd.DataFrame, float, str]:
-        """What Enedis would allocate from the uploaded key (used by the static and quantities
-        outputs; computed once)."""
-        return enedis.uploaded_key_allocation(
+    with output_folder(out, command="export-key") as staging:
+        written = []
+        path, extra_kwh = enedis.export_dynamic_key(
+            staging / "dynamic_key.csv",
             result.production_kwh,
-            result.consumption_kwh,
             result.allocated_kwh,
-            key_type,
-            static,
-            step,
-        )
-
-    if static is not None:
-        written.append(out / "static_key.csv")
-        enedis.export_static_key(
-            written[-1],
-            static,
-            scenario.venue_names,
             meter_ids=meter_ids,
             step=step,
+            timestamps=args.timestamps,
             decimal=args.decimal,
         )
-        _, static_extra_kwh, _ = uploaded()
+        written.append(path)
+        production_kwh = float(result.production_kwh.sum())
+
+        def share(kwh: float) -> str:
+            return f"{100.0 * kwh / production_kwh:.3f} %" if production_kwh > 0 else "n/a"
+
         print(
-            f"static key: shares floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
-            f"{static_extra_kwh:.3f} kWh over the period ({share(static_extra_kwh)} of the production)"
+            f"dynamic key: {len(result.allocated_kwh)} intervals x {result.allocated_kwh.shape[1]} consumers, "
+            f"coefficients floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
+            f"{extra_kwh:.3f} kWh over the period ({share(extra_kwh)} of the production)"
         )
-    elif key_type == "redistributed":
-        print(
-            "note: a redistributed key is a PMO-side strategy: send the dynamic key, not the base shares"
-        )
-    if args.quantities:
-        allocated, _, how = uploaded()
-        quantities = enedis.six_quantities(
-            result.production_kwh,
-            result.consumption_kwh,
-            allocated,
-            meter_ids=meter_ids,
-            producer_id=args.producer_meter,
-        )
-        written.append(
-            enedis.write_quantities(
-                out / "quantities.csv", quantities, timestamps=args.timestamps, decimal=args.decimal
+        key_type = scenario.key.type
+        static = result.coefficients if key_type in ("static", "optimised") else None
+
+        @functools.cache
+        def uploaded() -> tuple[pd.DataFrame, float, str]:
+            """What Enedis would allocate from the uploaded key (used by the static and quantities
+            outputs; computed once)."""
+            return enedis.uploaded_key_allocation(
+                result.production_kwh,
+                result.consumption_kwh,
+                result.allocated_kwh,
+                key_type,
+                static,
+                step,
             )
-        )
-        print(f"quantities: as Enedis would compute them ({how})")
+
+        if static is not None:
+            written.append(staging / "static_key.csv")
+            enedis.export_static_key(
+                written[-1],
+                static,
+                scenario.venue_names,
+                meter_ids=meter_ids,
+                step=step,
+                decimal=args.decimal,
+            )
+            _, static_extra_kwh, _ = uploaded()
+            print(
+                f"static key: shares floored to {args.resolution_pct:g} %; extra surplus from the flooring: "
+                f"{static_extra_kwh:.3f} kWh over the period ({share(static_extra_kwh)} of the production)"
+            )
+        elif key_type == "redistributed":
+            print(
+                "note: a redistributed key is a PMO-side strategy: send the dynamic key, not the base shares"
+            )
+        if args.quantities:
+            allocated, _, how = uploaded()
+            quantities = enedis.six_quantities(
+                result.production_kwh,
+                result.consumption_kwh,
+                allocated,
+                meter_ids=meter_ids,
+                producer_id=args.producer_meter,
+            )
+            written.append(
+                enedis.write_quantities(
+                    staging / "quantities.csv",
+                    quantities,
+                    timestamps=args.timestamps,
+                    decimal=args.decimal,
+                )
+            )
+            print(f"quantities: as Enedis would compute them ({how})")
+    written = [out / p.name for p in written]
     named = [v.name for v in scenario.venues if not v.meter_id]
     if named:
         print(f"no meter_id in the scenario for: {', '.join(named)} (written under the venue name)")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._io import atomic_write
+from .._io import atomic_write, check_output_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
+    if args.csv:
+        check_output_file(args.csv, "--csv")
     scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)

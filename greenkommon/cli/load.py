@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import consumption_io as cio
+from .._io import check_output_file
 from ..consumption import LOAD_FORMATS, TIMESTAMP_CONVENTIONS, UNITS, build_consumption
 from ..errors import DataError
 from ..timegrid import STEPS_MINUTES, make_index
@@ -129,6 +130,7 @@ def _progress(items):
 def run_import(args: argparse.Namespace) -> int:
     token = cio.SHOW_PRM.set(bool(args.show_prm))
     try:
+        check_output_file(args.out, inputs=args.files)
         index = make_index(args.year, args.step, args.tz) if args.year is not None else None
         result = cio.import_load_curves(
             args.files,

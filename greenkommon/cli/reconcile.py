@@ -70,8 +70,11 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .. import enedis
+    from .._io import check_output_file
     from ..scenario import load_scenario
 
+    if args.out:
+        check_output_file(args.out, inputs=[args.scenario, args.statement, args.simulated])
     scenario = load_scenario(args.scenario)
     meter_ids = {v.name: v.meter_id for v in scenario.venues}
     if args.simulated:

@@ -63,10 +63,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    scenario = load_scenario(args.scenario)
+    from .._io import check_output_file
+
     html_path, xlsx_path = args.html, args.xlsx
     if not html_path and not xlsx_path:
         html_path = f"{Path(args.scenario).stem}-report.html"
+    for option, path in (("--html", html_path), ("--xlsx", xlsx_path)):
+        if path:
+            check_output_file(path, option)
+    scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
     extra = {}

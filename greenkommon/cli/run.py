@@ -19,7 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument("--out", metavar="DIR", help="write results to DIR (replaced atomically)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write results to DIR: a new or empty folder, or a previous result (only the files "
+        "greenkommon wrote there, listed in greenkommon-output.json, are replaced)",
+    )
     p.add_argument(
         "--format",
         choices=("csv", "parquet"),
@@ -35,11 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import check_output_folder
     from ..pipeline import run_scenario
     from ..report import format_run_summary, write_results
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
+    if args.out:
+        check_output_folder(args.out)  # before the run: a refused folder costs nothing
     scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)

@@ -76,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         metavar="DIR",
         default=None,
-        help="write samples.parquet/csv, summary.csv and the histogram to DIR",
+        help="write samples.parquet/csv, summary.csv and the histogram to DIR: a new or empty "
+        "folder, or a previous result (only greenkommon's own files there are replaced)",
     )
     p.add_argument(
         "--image",
@@ -98,10 +99,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import check_output_file, check_output_folder
     from ..scenario import load_scenario
     from ..uncertainty import format_summary, run_uncertainty, write_uncertainty
 
     t0 = time.perf_counter()
+    if args.out:
+        check_output_folder(args.out)
+    if args.report:
+        check_output_file(args.report, "--report")
     scenario = load_scenario(args.scenario)
     print(f"sampling {args.years} year(s) of {scenario.name!r} ...", file=sys.stderr)
     result = run_uncertainty(

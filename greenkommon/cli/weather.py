@@ -93,9 +93,12 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from .._io import check_output_file
     from ..weather import WEATHER_DIR, fetch_pvgis, write_weather_csv
 
     kind = "hourly" if args.years else "tmy"
+    if args.out:
+        check_output_file(args.out)
     data, meta = fetch_pvgis(args.lat, args.lon, years=tuple(args.years) if args.years else None)
     out = (
         Path(args.out)
@@ -108,6 +111,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
+    from .._io import check_output_file
     from ..weather import (
         DEFAULT_CLIMATOLOGY,
         load_climatology,
@@ -115,6 +119,7 @@ def run_synth(args: argparse.Namespace) -> int:
         write_weather_csv,
     )
 
+    check_output_file(args.out, inputs=[args.climatology])
     clim = load_climatology(args.climatology or DEFAULT_CLIMATOLOGY)
     data = synthetic_weather(
         args.lat,

@@ -9,6 +9,7 @@ topic that is not available still gets its sheet, with one line saying why.
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -398,5 +399,11 @@ def write_excel_report(
     """
     path = Path(path)
     wb = build_workbook(result, lang, extra)
+    # saved in memory first: openpyxl's zip file left open by a failed disk write would fail
+    # again, noisily, when garbage-collected
+    buffer = io.BytesIO()
+    wb.save(buffer)
     # mkstemp makes it private; a report is meant to be shared
-    return atomic_write(path, wb.save, suffix=".xlsx", mode=0o644)
+    return atomic_write(
+        path, lambda p: p.write_bytes(buffer.getvalue()), suffix=".xlsx", mode=0o644
+    )
