@@ -8,7 +8,7 @@ on derogations; every figure and its source live in ``greenkommon/data/acc_rules
 Public entry points: :class:`EligibilityConfig` (the ``[eligibility]`` table),
 :func:`check_eligibility` (a scenario in, an :class:`EligibilityReport` out),
 :func:`check_participants` (the same on bare coordinates) and :func:`format_eligibility`.
-Distances are geodesic on the WGS84 ellipsoid (:func:`geopy.distance.geodesic`).
+Distances are geodesic on the WGS84 ellipsoid (Karney's algorithm, :mod:`geographiclib`).
 """
 
 from __future__ import annotations
@@ -26,21 +26,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from geopy.distance import geodesic
 
-from ._config import Section
+from .config.eligibility import (  # noqa: F401
+    COMMUNE_CATEGORIES,
+    RULE_CHOICES,
+    TERRITORIES,
+    EligibilityConfig,
+)
 from .errors import DataError, GreenkommonWarning, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
-
-#: Commune categories of the INSEE density grid, as the arrêté groups them.
-COMMUNE_CATEGORIES = ("urban", "peri_urban", "rural")
-#: ``mainland`` = territoire métropolitain continental; ``zni`` = zones non interconnectées.
-TERRITORIES = ("mainland", "zni")
-#: Accepted values of ``[eligibility].rule``: ``auto`` derives the rule from the other fields;
-#: ``standard_2km`` forces the general rule (the only value of earlier versions).
-RULE_CHOICES = ("auto", "standard_2km")
 
 #: Bundled rules file.
 RULES_FILE = "acc_rules_fr.toml"
@@ -51,73 +47,6 @@ MAX_VENUES_FOR_SUBSETS = 60
 # Distances are compared with a 1 mm slack so that a participant exactly at the limit, given
 # as rounded coordinates, is not rejected by a floating-point last digit.
 _DISTANCE_SLACK_KM = 1e-6
-
-
-@dataclass(frozen=True)
-class EligibilityConfig:
-    """``[eligibility]``: facts about the operation that decide which rule applies.
-
-    Attributes
-    ----------
-    rule : str
-        ``'auto'`` (default): pick the rule from the fields below; ``'standard_2km'``: force the
-        general rule (2 km, 5 MW), whatever the other fields say.
-    commune_category : str
-        ``'urban'`` (default; Plaine Commune's dense communes), ``'peri_urban'`` (INSEE « petites
-        villes », « ceintures urbaines ») or ``'rural'`` (« bourgs ruraux », « rural à habitat
-        dispersé / très dispersé »), for *all* participants' communes.
-    distance_derogation : bool
-        The PMO asked the minister for the 10 km (peri-urban) / 20 km (rural) derogation and
-        obtained it. Only meaningful for peri-urban or rural communes.
-    public_body_derogation : bool
-        All conditions of the 2025 public-body derogation hold (a commune or EPCI à fiscalité
-        propre participates, all participants are public bodies or public-service organisations,
-        all points lie in the EPCI's territory): no km criterion, power < 10 MW.
-    territory : str
-        ``'mainland'`` (default) or ``'zni'`` (non-interconnected zones, lower power cap).
-    rules_file : Path or None
-        Replacement for the bundled ``acc_rules_fr.toml`` (same layout), e.g. after a change of
-        the texts.
-    """
-
-    rule: str = "auto"
-    commune_category: str = "urban"
-    distance_derogation: bool = False
-    public_body_derogation: bool = False
-    territory: str = "mainland"
-    rules_file: Path | None = None
-
-    @classmethod
-    def from_section(cls, sec: Section) -> EligibilityConfig:
-        cfg = cls(
-            rule=sec.str("rule", "auto", choices=RULE_CHOICES),
-            commune_category=sec.str("commune_category", "urban", choices=COMMUNE_CATEGORIES),
-            distance_derogation=sec.bool("distance_derogation", False),
-            public_body_derogation=sec.bool("public_body_derogation", False),
-            territory=sec.str("territory", "mainland", choices=TERRITORIES),
-            rules_file=sec.path("rules_file", None),
-        )
-        if cfg.rules_file is not None and not cfg.rules_file.is_file():
-            raise sec.error("rules_file", str(cfg.rules_file), "an existing TOML rules file")
-        if cfg.distance_derogation and cfg.commune_category == "urban":
-            raise sec.error(
-                "distance_derogation",
-                True,
-                "false when commune_category = 'urban' (the 10/20 km derogations are for "
-                "peri-urban and rural communes only)",
-            )
-        if cfg.distance_derogation and cfg.territory != "mainland":
-            raise sec.error(
-                "distance_derogation",
-                True,
-                "false when territory = 'zni' (the derogations cover the mainland only)",
-            )
-        if cfg.rule == "standard_2km" and (cfg.distance_derogation or cfg.public_body_derogation):
-            raise sec.error(
-                "rule", cfg.rule, "'auto' when a derogation is set (standard_2km excludes them)"
-            )
-        sec.finish()
-        return cfg
 
 
 @dataclass(frozen=True)
@@ -366,8 +295,18 @@ def select_rule(config: EligibilityConfig, rules: Mapping[str, Any] | None = Non
 
 
 def geodesic_km(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: float) -> float:
-    """Geodesic distance on the WGS84 ellipsoid [km] (Karney's algorithm, via geopy)."""
-    return float(geodesic((lat1_deg, lon1_deg), (lat2_deg, lon2_deg)).km)
+    """Geodesic distance on the WGS84 ellipsoid [km] (Karney's algorithm, via geographiclib)."""
+    geod = _wgs84_km()
+    return float(geod.Inverse(lat1_deg, lon1_deg, lat2_deg, lon2_deg, geod.DISTANCE)["s12"])
+
+
+@functools.cache
+def _wgs84_km() -> Any:
+    """The WGS84 ellipsoid in km, as geopy's ``geodesic`` builds it (same numbers); used directly,
+    it spares the import of geopy's geocoders and HTTP stack (~0.1 s of every start-up)."""
+    from geographiclib.geodesic import Geodesic
+
+    return Geodesic(6378.137, 1 / 298.257223563)
 
 
 def pairwise_distances_km(

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .config.scenario import STEPS_MINUTES
 from .errors import DataError
-
-#: Accepted simulation steps and their length in minutes.
-STEPS_MINUTES: dict[str, int] = {"15min": 15, "30min": 30, "1h": 60}
 
 
 def step_minutes(step: str) -> int:

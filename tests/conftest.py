@@ -47,6 +47,18 @@ def regen_golden(request) -> bool:
     return bool(request.config.getoption("--regen-golden"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _stage_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the stage cache (greenkommon._cache) of the test session out of the user's home."""
+    old = os.environ.get("GREENKOMMON_CACHE_DIR")
+    os.environ["GREENKOMMON_CACHE_DIR"] = str(tmp_path_factory.mktemp("stage-cache"))
+    yield
+    if old is None:
+        os.environ.pop("GREENKOMMON_CACHE_DIR", None)
+    else:
+        os.environ["GREENKOMMON_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def hourly_result(tmp_path_factory):
     """A real run of the bundled scenario on the hourly grid, computed once per session (tests

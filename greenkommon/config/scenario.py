@@ -1,0 +1,456 @@
+"""Scenario files: TOML in, typed and validated :class:`Scenario` out.
+
+A scenario is read and validated completely before anything runs. Each stage owns the config
+dataclass of its own table (``[weather]`` → :class:`greenkommon.WeatherConfig`, ``[plant]`` →
+:class:`greenkommon.PlantConfig`, ...); this module only composes them and checks what
+spans several tables (venue names used by the key, ...).
+
+A file may extend another one (``extends = "greenkommon.toml"``, relative to its own folder):
+tables are merged recursively, the extending file wins; ``[[venues]]`` entries are merged by
+``name`` (``remove = true`` drops a venue, and its name from the tables keyed by venue name such
+as key coefficients and equity; a new name adds one); every other array is replaced.
+Relative file paths are resolved against the folder of the file being loaded (keep a chain of
+scenarios in one folder).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import ScenarioError
+from ._section import _MISSING, Section
+from .eligibility import EligibilityConfig
+from .load import LoadConfig
+from .optimise import OptimiseConfig
+from .plant import PlantConfig
+from .prices import ContractConfig, FinanceConfig, PricesConfig
+from .weather import WeatherConfig
+
+#: Accepted simulation steps and their length in minutes.
+STEPS_MINUTES: dict[str, int] = {"15min": 15, "30min": 30, "1h": 60}
+
+#: Key types accepted in ``[key].type``.
+KEY_TYPES = ("prorata", "static", "dynamic", "redistributed", "priority", "optimised")
+
+#: Tolerance on "coefficients sum to at most 1" (floating-point sums of decimal shares).
+COEFFICIENT_SUM_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """``[simulation]``: the time grid.
+
+    Attributes
+    ----------
+    year : int
+        Calendar year simulated.
+    step : str
+        Interval length: ``'30min'`` (default: Linky load curves are half-hourly), ``'15min'``
+        (the imbalance-settlement period since 2025) or ``'1h'``.
+    timezone : str
+        IANA zone of the labels (``'Europe/Paris'``).
+    """
+
+    year: int = 2026
+    step: str = "30min"
+    timezone: str = "Europe/Paris"
+
+    @classmethod
+    def from_section(cls, sec: Section) -> SimulationConfig:
+        cfg = cls(
+            year=sec.int("year", 2026, min=1990, max=2100),
+            step=sec.str("step", "30min", choices=tuple(STEPS_MINUTES)),
+            timezone=sec.str("timezone", "Europe/Paris"),
+        )
+        try:
+            import zoneinfo
+
+            zoneinfo.ZoneInfo(cfg.timezone)
+        except Exception:
+            raise sec.error(
+                "timezone", cfg.timezone, "an IANA time zone such as 'Europe/Paris'"
+            ) from None
+        sec.finish()
+        return cfg
+
+
+@dataclass(frozen=True)
+class Venue:
+    """``[[venues]]``: one consumer of the operation.
+
+    Attributes
+    ----------
+    name : str
+        Display name, unique in the scenario.
+    latitude_deg, longitude_deg : float
+        Delivery point coordinates [°, WGS84].
+    address : str
+        Postal address (information only).
+    meter_id : str or None
+        Enedis PRM (14 digits). Never printed unless the user asks for it.
+    load : LoadConfig
+        ``[venues.load]``: how the venue's consumption curve is obtained.
+    contract : ContractConfig
+        ``[venues.contract]``: the venue's supply and network contract.
+    """
+
+    name: str
+    latitude_deg: float
+    longitude_deg: float
+    load: LoadConfig
+    contract: ContractConfig
+    address: str = ""
+    meter_id: str | None = None
+
+    @classmethod
+    def from_section(cls, sec: Section) -> Venue:
+        name = sec.str("name")
+        if not name.strip():
+            raise sec.error("name", name, "a non-empty name")
+        meter_id = sec.str("meter_id", None)
+        if meter_id is not None and (len(meter_id) != 14 or not meter_id.isdigit()):
+            # the value is a PRM: do not echo it back
+            raise ScenarioError(
+                f"{sec.file}: {sec.field('meter_id')}: expected 14 digits (Enedis PRM)"
+            )
+        venue = cls(
+            name=name,
+            latitude_deg=sec.float("latitude_deg", min=-90, max=90, unit="°"),
+            longitude_deg=sec.float("longitude_deg", min=-180, max=180, unit="°"),
+            address=sec.str("address", ""),
+            meter_id=meter_id,
+            load=LoadConfig.from_section(sec.section("load")),
+            contract=ContractConfig.from_section(sec.section("contract", {})),
+        )
+        sec.finish()
+        return venue
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    """``[key]``: the sharing key (clé de répartition).
+
+    Attributes
+    ----------
+    type : str
+        One of :data:`KEY_TYPES`. ``prorata`` is Enedis's default key (D315-6); ``static`` fixed
+        shares; ``dynamic`` per-interval coefficients from ``coefficients_file``;
+        ``redistributed`` and ``priority`` are PMO-side strategies sent as a dynamic key;
+        ``optimised`` asks the optimiser for the best static key.
+    coefficients : tuple of float or None
+        Share of the pooled production per venue, in venue order [-] (Σ ≤ 1).
+    priority_order : tuple of str or None
+        Venue names, highest priority first (``priority`` key).
+    coefficients_file : Path or None
+        CSV of per-interval coefficients (``dynamic`` key).
+    floor_to_permille : bool
+        Floor coefficients to 0.1 % like an uploaded key and report the extra surplus.
+    """
+
+    type: str = "prorata"
+    coefficients: tuple[float, ...] | None = None
+    priority_order: tuple[str, ...] | None = None
+    coefficients_file: Path | None = None
+    floor_to_permille: bool = False
+
+    @classmethod
+    def from_section(cls, sec: Section, venue_names: list[str]) -> KeyConfig:
+        key_type = sec.str("type", "prorata", choices=KEY_TYPES)
+        coefficients = None
+        raw = sec.raw("coefficients", None)
+        if key_type in ("static", "redistributed"):
+            if raw is None:
+                raise sec.error(
+                    "coefficients",
+                    sec.data.get("coefficients", _missing()),
+                    f"a table {{venue name = share}} for a {key_type!r} key",
+                )
+            coefficients = _read_coefficients(sec, raw, venue_names)
+        elif raw is not None:
+            raise sec.error(
+                "coefficients",
+                raw,
+                f"no coefficients for a {key_type!r} key (only static/redistributed take them)",
+            )
+        order = None
+        if key_type == "priority":
+            order = tuple(sec.strs("priority_order"))
+            unknown = [n for n in order if n not in venue_names]
+            if unknown or len(set(order)) != len(order) or set(order) != set(venue_names):
+                raise sec.error(
+                    "priority_order",
+                    list(order),
+                    f"each venue exactly once, among {', '.join(map(repr, venue_names))}",
+                )
+        elif "priority_order" in sec:
+            raise sec.error(
+                "priority_order",
+                sec.raw("priority_order"),
+                "no priority_order unless type = 'priority'",
+            )
+        coefficients_file = sec.path("coefficients_file", None)
+        if key_type == "dynamic" and coefficients_file is None:
+            raise sec.error(
+                "coefficients_file",
+                _missing(),
+                "a CSV of per-interval coefficients for a 'dynamic' key",
+            )
+        if coefficients_file is not None and not coefficients_file.is_file():
+            raise sec.error("coefficients_file", str(coefficients_file), "an existing file")
+        cfg = cls(
+            type=key_type,
+            coefficients=coefficients,
+            priority_order=order,
+            coefficients_file=coefficients_file,
+            floor_to_permille=sec.bool("floor_to_permille", False),
+        )
+        sec.finish()
+        return cfg
+
+
+def _missing() -> Any:
+    return _MISSING
+
+
+def _read_coefficients(sec: Section, raw: Any, venue_names: list[str]) -> tuple[float, ...]:
+    if not isinstance(raw, dict):
+        raise sec.error("coefficients", raw, "a table {venue name = share in [0, 1]}")
+    unknown = [k for k in raw if k not in venue_names]
+    if unknown:
+        raise sec.error(
+            f"coefficients.{unknown[0]!r}",
+            raw[unknown[0]],
+            f"a venue of the scenario: {', '.join(map(repr, venue_names))}",
+        )
+    missing = [n for n in venue_names if n not in raw]
+    if missing:
+        raise sec.error(
+            f"coefficients.{missing[0]!r}", _missing(), "a share in [0, 1] for every venue"
+        )
+    values = []
+    for name in venue_names:
+        v = raw[name]
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not math.isfinite(v)
+            or not 0 <= v <= 1
+        ):
+            raise sec.error(f"coefficients.{name!r}", v, "a share in [0, 1]")
+        values.append(float(v))
+    total = sum(values)
+    if total > 1 + COEFFICIENT_SUM_TOLERANCE:
+        raise sec.error(
+            "coefficients", raw, f"shares summing to at most 1 (they sum to {total:.6g})"
+        )
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated scenario.
+
+    Attributes
+    ----------
+    name : str
+        Title shown in outputs.
+    file : Path or None
+        The TOML file it was read from.
+    simulation : SimulationConfig
+    weather : WeatherConfig
+    plant : PlantConfig
+    venues : tuple of Venue
+    key : KeyConfig
+    prices : PricesConfig
+    finance : FinanceConfig
+    optimise : OptimiseConfig
+    eligibility : EligibilityConfig
+    description : str
+    """
+
+    name: str
+    file: Path | None
+    simulation: SimulationConfig
+    weather: WeatherConfig
+    plant: PlantConfig
+    venues: tuple[Venue, ...]
+    key: KeyConfig
+    prices: PricesConfig
+    finance: FinanceConfig
+    optimise: OptimiseConfig
+    eligibility: EligibilityConfig
+    description: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def venue_names(self) -> list[str]:
+        return [v.name for v in self.venues]
+
+
+def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
+    """Validate an already-parsed (and merged) scenario mapping.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming file, field, value and what was expected.
+    """
+    root = Section(data, "", file)
+    root.raw("extends", None)  # already resolved by load_scenario
+    name = root.str("name", Path(file).stem if file else "scenario")
+    venue_secs = root.sections("venues")
+    if not venue_secs:
+        raise root.error("venues", [], "at least one [[venues]] table")
+    venues = tuple(Venue.from_section(s) for s in venue_secs)
+    names = [v.name for v in venues]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise root.error("venues", dup[0], "unique venue names (this name appears twice)")
+    scenario = Scenario(
+        name=name,
+        file=Path(file) if file else None,
+        description=root.str("description", ""),
+        simulation=SimulationConfig.from_section(root.section("simulation", {})),
+        weather=WeatherConfig.from_section(root.section("weather", {})),
+        plant=PlantConfig.from_section(root.section("plant")),
+        venues=venues,
+        key=KeyConfig.from_section(root.section("key", {}), names),
+        prices=PricesConfig.from_section(root.section("prices", {})),
+        finance=FinanceConfig.from_section(root.section("finance", {})),
+        optimise=OptimiseConfig.from_section(root.section("optimise", {})),
+        eligibility=EligibilityConfig.from_section(root.section("eligibility", {})),
+        raw=data,
+    )
+    root.finish()
+    return scenario
+
+
+def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a TOML scenario and resolve its ``extends`` chain into one mapping."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    resolved = path.resolve()
+    if resolved in _seen:
+        raise ScenarioError(f"{path}: extends = ...: circular chain through {resolved.name}")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
+    base_name = data.get("extends")
+    if base_name is None:
+        return data
+    if not isinstance(base_name, str):
+        raise ScenarioError(f"{path}: extends = {base_name!r}: expected a file name (string)")
+    base_path = path.parent / base_name
+    if not base_path.is_file():
+        raise ScenarioError(
+            f"{path}: extends = {base_name!r}: expected an existing scenario file next to it"
+        )
+    base = read_scenario_mapping(base_path, _seen + (resolved,))
+    merged = merge_scenario(base, data)
+    merged.pop("extends", None)
+    return merged
+
+
+def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` onto ``base`` (see module docstring for the rules)."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if key == "extends":
+            continue
+        if key == "venues" and isinstance(value, list) and isinstance(out.get("venues"), list):
+            out["venues"], removed = _merge_venues(out["venues"], value)
+            if removed:
+                _prune_venue_names(out, removed, override)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_scenario(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _prune_venue_names(data: dict[str, Any], removed: set[str], override: dict[str, Any]) -> None:
+    """Drop a removed venue from the tables keyed by venue name (key coefficients, equity,
+    optimiser bounds...) and from lists of venue names, unless the extending file sets them."""
+
+    def prune(node: Any, over: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: prune(v, over.get(k) if isinstance(over, dict) else None)
+                for k, v in node.items()
+                if k == "venues"
+                or not (k in removed and not (isinstance(over, dict) and k in over))
+            }
+        if (
+            isinstance(node, list)
+            and node
+            and all(isinstance(v, str) for v in node)
+            and over is None
+        ):
+            return [v for v in node if v not in removed]
+        return node
+
+    for key in list(data):
+        if key != "venues":
+            data[key] = prune(data[key], override.get(key))
+
+
+def _merge_venues(
+    base: list[dict[str, Any]], override: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], set[str]]:
+    venues = [copy.deepcopy(v) for v in base]
+    by_name = {v.get("name"): i for i, v in enumerate(venues)}
+    drop: set[str] = set()
+    for entry in override:
+        name = entry.get("name")
+        if entry.get("remove") is True:
+            if name not in by_name:
+                raise ScenarioError(
+                    f"venues: remove = true for {name!r}, which the base scenario does not have"
+                )
+            drop.add(cast(str, name))  # a key of by_name: a base venue's name
+            continue
+        if name in by_name:
+            venues[by_name[name]] = merge_scenario(venues[by_name[name]], entry)
+        else:
+            venues.append(copy.deepcopy(entry))
+            by_name[name] = len(venues) - 1
+    return [v for v in venues if v.get("name") not in drop], drop
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML scenario (see ``scenarios/greenkommon.toml``).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, not TOML, or any field is invalid.
+    """
+    data = read_scenario_mapping(path)
+    return parse_scenario(data, path)
+
+
+def read_scenario(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file (the notebook entry point).
+
+    Same as :func:`load_scenario`; named like the other readers of the package.
+    """
+    return load_scenario(path)
