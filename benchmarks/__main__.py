@@ -1,7 +1,9 @@
 """``python -m benchmarks``: run the benchmarks, print tables, write JSON.
 
-Suites: ``allocation`` (default; :mod:`benchmarks.allocation`) and ``optimise`` (the key
-optimiser's :func:`benchmarks.bench_optimise.run`, when that module is present).
+Suites: ``commands`` (default; :mod:`benchmarks.commands`: every row of the performance table,
+each as a ratio to a baseline timed in the same run, with the machine's load), ``allocation``
+(:mod:`benchmarks.allocation`: kernels vs numpy twins) and ``optimise`` (the key optimiser's
+:func:`benchmarks.bench_optimise.run`, when that module is present).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import allocation
+from . import allocation, commands
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -25,9 +27,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--suite",
-        choices=("allocation", "optimise", "all"),
-        default="allocation",
-        help="which benchmarks to run (default allocation)",
+        choices=("commands", "allocation", "optimise", "all"),
+        default="commands",
+        help="which benchmarks to run (default commands)",
+    )
+    parser.add_argument(
+        "--years",
+        type=int,
+        default=20,
+        help="sampled years timed in the uncertainty row, projected to 1,000 (default 20)",
+    )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="write the commands table into README.md's performance section",
     )
     parser.add_argument(
         "--scenarios", type=int, default=10_000, help="scenarios in the KPI sweep (default 10000)"
@@ -51,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON output of the allocation suite (default benchmarks/results/allocation.json)",
     )
     args = parser.parse_args(argv)
+    if args.suite in ("commands", "all"):
+        rows = commands.run(years=args.years, repeat=min(args.repeat, 5))
+        table = commands.format_table(rows)
+        print(table)
+        out = RESULTS / "commands.json"
+        allocation.write_json({"rows": rows}, out)
+        print(f"written: {out}", file=sys.stderr)
+        if args.readme:
+            if commands.update_readme(table):
+                print("README.md: performance table regenerated", file=sys.stderr)
+            else:
+                print("README.md: no benchmark markers found", file=sys.stderr)
     if args.suite in ("allocation", "all"):
         results = allocation.run(
             args.scenarios, args.numpy_scenarios, args.repeat, compile_=not args.no_compile

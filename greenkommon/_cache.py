@@ -23,14 +23,16 @@ cache of Python objects.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
 import os
 import pickle
+import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,10 +54,26 @@ MAX_DISK_ENTRIES = 256
 KEYED_LIBRARIES = ("numpy", "pandas", "pvlib", "holidays")
 
 _memory: OrderedDict[str, tuple[Any, tuple[tuple[type[Warning], str], ...]]] = OrderedDict()
+_bypass = threading.local()
+
+
+@contextlib.contextmanager
+def bypassed() -> Iterator[None]:
+    """Compute without reading or storing entries in this thread: for results never asked for
+    twice (an uncertainty run's thousand sampled years would only fill the disk)."""
+    before = getattr(_bypass, "on", False)
+    _bypass.on = True
+    try:
+        yield
+    finally:
+        _bypass.on = before
 
 
 def enabled() -> bool:
-    """``False`` when ``GREENKOMMON_CACHE`` is ``off`` (or ``0``, ``no``, ``false``)."""
+    """``False`` when ``GREENKOMMON_CACHE`` is ``off`` (or ``0``, ``no``, ``false``) or inside
+    :func:`bypassed`."""
+    if getattr(_bypass, "on", False):
+        return False
     return os.environ.get("GREENKOMMON_CACHE", "on").strip().lower() not in (
         "off",
         "0",

@@ -33,6 +33,7 @@ COLLECTIVE_METRICS = (
     ("savings_eur", "venues' savings", "€/yr", 0),
     ("producer_npv_eur", "producer NPV", "€", 0),
     ("producer_irr_pct", "producer IRR", "%", 1),
+    ("eligible_operations_pct", "operations eligible", "%", 0),
 )
 
 #: (metric id, label, unit, decimals) of the per-venue rows.
@@ -76,8 +77,15 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
         the escalation case used, or None) and ``lifetime_years``. Percentages in [%], money in
         [€] or [€/yr], energies in [kWh/yr], paybacks in [yr] (NaN when never paid back).
     """
+    from .results import PortfolioResult
+
+    if isinstance(result, PortfolioResult) and not (
+        result.scenario.is_single_operation and not result.energy.own_production_kwh.shape[1]
+    ):
+        return _portfolio_kpis(result, case)
     label = result.scenario.name
     coll = dict(result.collective_summary())
+    coll["eligible_operations_pct"] = 100.0 * float(result.eligibility.eligible)
     fin = result.finance
     case_name, fcase = _case(fin, case, label)
     coll["producer_npv_eur"] = float("nan")
@@ -115,6 +123,61 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
         "case": case_name,
         "lifetime_years": getattr(fin, "lifetime_years", None),
     }
+
+
+def _portfolio_kpis(result: Any, case: str | None) -> dict[str, Any]:
+    """:func:`scenario_kpis` of a portfolio: own roofs count as production and self-consumption,
+    the producers' NPVs add up, the IRR is given for a single producer only."""
+    c = result.collective
+    production = c.shared_production_kwh + c.own_production_kwh
+    used = c.allocated_kwh + c.own_self_consumed_kwh
+    coll: dict[str, float] = {
+        "peak_power_kwp": c.shared_peak_power_kwp + c.own_peak_power_kwp,
+        "production_kwh": production,
+        "consumption_kwh": c.consumption_kwh,
+        "self_consumption_pct": 100.0 * used / production if production > 0 else float("nan"),
+        "self_sufficiency_pct": c.self_sufficiency_pct,
+        "surplus_kwh": c.surplus_kwh + c.own_surplus_sold_kwh,
+        "savings_eur": c.savings_eur,
+        "producer_npv_eur": 0.0,
+        "producer_irr_pct": float("nan"),
+        "eligible_operations_pct": 100.0 * c.n_eligible_operations / max(1, c.n_operations),
+    }
+    case_name = None
+    per_venue: dict[str, tuple[Any, Any]] = {}
+    lifetime = None
+    for op in result.operations:
+        name, fcase = _case(op.finance, case, f"{result.scenario.name}: {op.name}")
+        if fcase is None:
+            coll["producer_npv_eur"] = float("nan")
+            continue
+        case_name, lifetime = name, op.finance.lifetime_years
+        m = fcase.metrics
+        coll["producer_npv_eur"] += float(m.loc["producer (project)", "npv_eur"])
+        if len(result.operations) == 1:
+            coll["producer_irr_pct"] = 100.0 * float(m.loc["producer (project)", "irr"])
+        for venue in op.venue_names:
+            per_venue[venue] = (fcase, m)
+    venues: dict[str, dict[str, float]] = {}
+    for v in result.venues:
+        row = {
+            "self_sufficiency_pct": v.self_sufficiency_pct,
+            "bill_with_eur": v.bill_with_eur,
+            "savings_eur": v.savings_eur,
+            "savings_20y_eur": float("nan"),
+            "lifetime_savings_eur": float("nan"),
+            "payback_years": float("nan"),
+        }
+        # long-term figures: the venue's share of its operation (own roofs are not projected)
+        if v.name in per_venue and v.own_production_kwh == 0:
+            fcase, m = per_venue[v.name]
+            sav = fcase.venues["savings_eur"].xs(v.name, level="venue")
+            row["lifetime_savings_eur"] = float(sav.sum())
+            if sav.index.max() >= 20:
+                row["savings_20y_eur"] = float(sav[sav.index <= 20].sum())
+            row["payback_years"] = float(m.loc[v.name, "simple_payback_years"])
+        venues[v.name] = row
+    return {"collective": coll, "venues": venues, "case": case_name, "lifetime_years": lifetime}
 
 
 def compare_results(

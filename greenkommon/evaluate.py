@@ -179,6 +179,41 @@ def _own_split(
     return self_consumed, gross - self_consumed, own - self_consumed
 
 
+def _pool(
+    opsc: Scenario, op: OperationConfig, energy: EnergyResult, own_surplus: pd.DataFrame
+) -> tuple[pd.Series, np.ndarray]:
+    """The operation's pooled production (T,) and its producers' injections ((T,) or (P, T))."""
+    given = [
+        v.name for v in opsc.venues if v.own_plant is not None and v.own_surplus == "operation"
+    ]
+    producers = [energy.production_kwh[p] for p in op.plants] + [own_surplus[v] for v in given]
+    if len(producers) == 1:
+        production = producers[0].rename("production_kwh")
+        return production, production.to_numpy()
+    pool = np.vstack([p.to_numpy() for p in producers])
+    return pd.Series(pool.sum(axis=0), index=energy.index, name="production_kwh"), pool
+
+
+def operation_energy(
+    scenario: Scenario, operation: OperationConfig, energy: EnergyResult
+) -> tuple[Scenario, pd.Series, pd.DataFrame]:
+    """What an operation allocates: its scenario view, pooled production and metered loads.
+
+    Returns
+    -------
+    scenario : Scenario
+        :meth:`Scenario.operation_scenario` of the operation.
+    production_kwh : pandas.Series
+        Pooled production of its producers [kWh per interval].
+    consumption_kwh : pandas.DataFrame
+        Its members' consumption after their own roofs (what Enedis measures) [kWh per interval].
+    """
+    _used, metered, own_surplus = _own_split(scenario, energy)
+    opsc = scenario.operation_scenario(operation)
+    production, _p = _pool(opsc, operation, energy, own_surplus)
+    return opsc, production, metered[opsc.venue_names]
+
+
 def _evaluate_operation(
     scenario: Scenario,
     op: OperationConfig,
@@ -192,16 +227,7 @@ def _evaluate_operation(
     opsc = scenario.operation_scenario(op)
     names = opsc.venue_names
     consumption = metered[names]
-    given = [
-        v.name for v in opsc.venues if v.own_plant is not None and v.own_surplus == "operation"
-    ]
-    producers = [energy.production_kwh[p] for p in op.plants] + [own_surplus[v] for v in given]
-    if len(producers) == 1:
-        production = producers[0].rename("production_kwh")
-        pool: np.ndarray = production.to_numpy()
-    else:
-        pool = np.vstack([p.to_numpy() for p in producers])
-        production = pd.Series(pool.sum(axis=0), index=energy.index, name="production_kwh")
+    production, pool = _pool(opsc, op, energy, own_surplus)
     key, report = build_key(opsc.key, opsc, production, consumption)
     log.info("allocation: %s, %s key", op.name, opsc.key.type)
     alloc = allocation.allocate(
@@ -420,7 +446,7 @@ def run_scenario(scenario: Scenario) -> PortfolioResult:
     return evaluate(scenario, simulate_energy(scenario))
 
 
-__all__ = ["build_key", "evaluate", "resize_plants", "run_scenario"]
+__all__ = ["build_key", "evaluate", "operation_energy", "resize_plants", "run_scenario"]
 
 
 class _CallableModule(types.ModuleType):

@@ -19,8 +19,12 @@ DC/AC ratio (clipping) → yearly degradation → minus the host's own consumpti
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import math
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +71,69 @@ def _step(index: pd.DatetimeIndex) -> pd.Timedelta:
     return step
 
 
+@dataclass(frozen=True)
+class _Sun:
+    """The sun over a grid at interval mid-points: the same every year for a site, so computed
+    once per grid and site (an uncertainty run spreads a thousand weather years on it)."""
+
+    zenith: np.ndarray
+    apparent_zenith: np.ndarray
+    azimuth: np.ndarray
+    dni_extra: np.ndarray
+    cos_zenith: np.ndarray
+    #: G0 at each sub-interval over its hour's mean (1 where the sun is down all hour) [-].
+    shape: np.ndarray
+
+
+_SUNS: OrderedDict[tuple[Any, ...], _Sun] = OrderedDict()
+
+
+@quiet_pvlib
+def _sun_on_grid(
+    index: pd.DatetimeIndex, latitude_deg: float, longitude_deg: float, altitude_m: float
+) -> _Sun:
+    key = (
+        hashlib.blake2b(index.asi8.tobytes(), digest_size=16).hexdigest(),
+        str(index.tz),
+        float(latitude_deg),
+        float(longitude_deg),
+        float(altitude_m),
+    )
+    hit = _SUNS.get(key)
+    if hit is not None:
+        _SUNS.move_to_end(key)
+        return hit
+    import pvlib
+
+    step = _step(index)
+    hour_key = index.tz_convert("UTC").floor("h")
+    mid = index + step / 2
+    sp = pvlib.solarposition.get_solarposition(
+        mid, latitude_deg, longitude_deg, altitude=altitude_m
+    )
+    zen = sp["zenith"].to_numpy()
+    cos_z = np.cos(np.radians(zen))
+    dni_extra = pvlib.irradiance.get_extra_radiation(mid).to_numpy()
+    g0 = dni_extra * np.clip(cos_z, 0.0, None)
+    g0_mean = pd.Series(g0).groupby(hour_key.asi8).transform("mean").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.where(g0_mean > 0, g0 / g0_mean, 1.0)
+    sun = _Sun(
+        zen,
+        sp["apparent_zenith"].to_numpy(),
+        sp["azimuth"].to_numpy(),
+        dni_extra,
+        cos_z,
+        shape,
+    )
+    for f in dataclasses.fields(sun):
+        getattr(sun, f.name).flags.writeable = False
+    _SUNS[key] = sun
+    while len(_SUNS) > 8:
+        _SUNS.popitem(last=False)
+    return sun
+
+
 @quiet_pvlib
 def weather_on_grid(
     weather: pd.DataFrame,
@@ -105,9 +172,6 @@ def weather_on_grid(
     3.7° for the whole hour. The same closure is applied at a 1 h step, so all steps share one set of
     horizontal components. Temperature and wind are held over the hour.
     """
-    import pvlib
-
-    step = _step(index)
     missing = [c for c in ("ghi", "dni", "dhi", "temp_air", "wind_speed") if c not in weather]
     if missing:
         raise DataError(f"weather: missing column(s) {', '.join(missing)}")
@@ -123,17 +187,8 @@ def weather_on_grid(
         raise DataError(
             f"weather: no hourly record for {bad.tz_convert(index.tz).isoformat()} of the simulation grid (is it the simulation year?)"
         )
-    mid = index + step / 2
-    sp = pvlib.solarposition.get_solarposition(
-        mid, latitude_deg, longitude_deg, altitude=altitude_m
-    )
-    zen = sp["zenith"].to_numpy()
-    cos_z = np.cos(np.radians(zen))
-    dni_extra = pvlib.irradiance.get_extra_radiation(mid).to_numpy()
-    g0 = dni_extra * np.clip(cos_z, 0.0, None)
-    g0_mean = pd.Series(g0).groupby(hour_key.asi8).transform("mean").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shape = np.where(g0_mean > 0, g0 / g0_mean, 1.0)
+    sun = _sun_on_grid(index, latitude_deg, longitude_deg, altitude_m)
+    zen, cos_z, dni_extra, shape = sun.zenith, sun.cos_zenith, sun.dni_extra, sun.shape
     ghi_h = hourly["ghi"].to_numpy(dtype=float)
     dhi_h = np.minimum(hourly["dhi"].to_numpy(dtype=float), ghi_h)
     ghi = ghi_h * shape
@@ -151,8 +206,8 @@ def weather_on_grid(
             "temp_air": hourly["temp_air"].to_numpy(dtype=float),
             "wind_speed": hourly["wind_speed"].to_numpy(dtype=float),
             "zenith": zen,
-            "apparent_zenith": sp["apparent_zenith"].to_numpy(),
-            "azimuth": sp["azimuth"].to_numpy(),
+            "apparent_zenith": sun.apparent_zenith,
+            "azimuth": sun.azimuth,
             "dni_extra": dni_extra,
         },
         index=index,
@@ -192,7 +247,7 @@ def section_power_per_kwp(
     poa = poa.fillna(0.0)
     aoi = pvlib.irradiance.aoi(tilt, az, grid["apparent_zenith"], grid["azimuth"])
     iam_beam = pvlib.iam.physical(aoi)
-    iam_diff = pvlib.iam.marion_diffuse("physical", tilt)
+    iam_diff = _marion_diffuse_physical(float(tilt))
     effective = (
         poa["poa_direct"].to_numpy() * np.nan_to_num(np.asarray(iam_beam, dtype=float))
         + poa["poa_sky_diffuse"].to_numpy() * float(iam_diff["sky"])
@@ -215,6 +270,15 @@ def section_power_per_kwp(
     eta = section.inverter_efficiency_pct / 100.0
     pac = pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta)
     return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
+
+
+@functools.lru_cache(maxsize=64)
+def _marion_diffuse_physical(tilt_deg: float) -> dict[str, float]:
+    """Diffuse IAM of a tilt (a numerical integration over the sky: once per tilt)."""
+    import pvlib
+
+    out = pvlib.iam.marion_diffuse("physical", tilt_deg)
+    return {k: float(v) for k, v in out.items()}
 
 
 def _cell_temperature(

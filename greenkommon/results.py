@@ -509,7 +509,7 @@ class PortfolioResult:
         if len(self.operations) != 1:
             raise ScenarioError(
                 f"{self.scenario.file or self.scenario.name}: {len(self.operations)} operations; "
-                "this view needs exactly one (use .operations)"
+                "this view needs exactly one (choose one: --operation NAME, or .operations)"
             )
         return self.operations[0]
 

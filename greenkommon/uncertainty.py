@@ -189,6 +189,13 @@ class _Context:
 
 def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[str, Any]:
     """One sampled year (pure function of its inputs: same on a Dask worker as here)."""
+    from ._cache import bypassed
+
+    with bypassed():  # each sampled year is computed once: keep it out of the stage cache
+        return _sample_year(ctx, k, label, wx)
+
+
+def _sample_year(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[str, Any]:
     from . import allocation, consumption, production, weather
     from .economics import project_finance
     from .sweep import GroupEnergy, finance_metrics, money_model, variant_bills

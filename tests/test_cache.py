@@ -160,3 +160,15 @@ def test_stages_cache_what_they_compute_and_a_changed_roof_recomputes(cache_dir:
     assert not np.allclose(changed.to_numpy(), prod.to_numpy())
     names = {f.name.split("-")[0] for f in cache_dir.iterdir()}
     assert names == {"weather", "production"}
+
+
+def test_bypassed_neither_reads_nor_stores(cache_dir: Path) -> None:
+    compute = Counter(1)
+    _cache.cached("t", (6,), compute)
+    with _cache.bypassed():
+        _cache.cached("t", (6,), compute)
+        _cache.cached("t", (7,), compute)
+    assert compute.calls == 3
+    assert len(list(cache_dir.glob("*.pickle"))) == 1
+    _cache.cached("t", (6,), compute)  # back on after the block
+    assert compute.calls == 3

@@ -369,7 +369,10 @@ def fake_pipeline(case, monkeypatch, tmp_path):
         coefficients=np.array([0.25, 0.25, 0.25, 0.25]),
     )
     module = types.ModuleType("greenkommon.pipeline")
-    module.run_scenario = lambda scenario: result
+    # a portfolio of one operation: the command takes its only operation
+    module.run_scenario = lambda scenario: types.SimpleNamespace(
+        only_operation=types.SimpleNamespace(**vars(result), scenario=scenario)
+    )
     monkeypatch.setitem(sys.modules, "greenkommon.pipeline", module)
     base = Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml"
     scenario = tmp_path / "with_prm.toml"

@@ -305,3 +305,29 @@ def test_frames_have_units_in_column_names(result):
     assert {"eligible", "allocated_kwh", "savings_eur"} <= set(ops.columns)
     ts = result.operation("Millénaire").timeseries_frame()
     assert isinstance(ts, pd.DataFrame) and all(c.endswith("_kwh") for c in ts.columns)
+
+
+def test_compare_reads_a_portfolio(result):
+    from greenkommon.compare import scenario_kpis
+
+    kpis = scenario_kpis(result)
+    c = result.collective
+    assert kpis["collective"]["savings_eur"] == pytest.approx(c.savings_eur)
+    assert kpis["collective"]["eligible_operations_pct"] == 100.0
+    produced = c.shared_production_kwh + c.own_production_kwh
+    assert kpis["collective"]["production_kwh"] == pytest.approx(produced)
+    npv = sum(
+        float(op.finance.cases[kpis["case"]].metrics.loc["producer (project)", "npv_eur"])
+        for op in result.operations
+    )
+    assert kpis["collective"]["producer_npv_eur"] == pytest.approx(npv)
+    assert set(kpis["venues"]) == {v.name for v in result.venues}
+
+
+def test_resolution_runs_per_operation(scenario):
+    from greenkommon.cli.resolution import step_comparison
+
+    out = step_comparison(scenario)
+    assert [name for name, *_ in out] == ["Millénaire", "Quai de Seine"]
+    for _name, rows, venues, n_steps in out:
+        assert n_steps == 35040 and rows and len(venues) >= 1

@@ -47,8 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._io import atomic_write, check_output_file
     from ..compare import compare_results, comparison_to_csv_frame, format_comparison
-    from ..pipeline import run_scenario
-    from ..scenario import load_scenario
+    from ..config import read_scenario as load_scenario
+    from ..evaluate import run_scenario
 
     t0 = time.perf_counter()
     if args.csv:
@@ -60,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
         results.append(run_scenario(scenario))
     table = compare_results(results, case=args.case)
     print(format_comparison(table))
+    if any(v.own_plant is not None for s in scenarios for v in s.venues):
+        print(
+            "Own roofs: their production counts in production and self-consumption; venues' "
+            "savings are before the own roofs' costs, which are not projected."
+        )
     if args.csv:
         frame = comparison_to_csv_frame(table)
         atomic_write(Path(args.csv), lambda p: frame.to_csv(p, index=False))

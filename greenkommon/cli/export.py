@@ -62,6 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="producer",
         help="label of the producer's meter in quantities.csv (default: 'producer')",
     )
+    p.add_argument(
+        "--operation",
+        metavar="NAME",
+        default=None,
+        help="the operation of a portfolio scenario (needed when it has several)",
+    )
     p.set_defaults(func=run)
 
 
@@ -81,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
     meter_ids = {v.name: v.meter_id for v in scenario.venues}
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
+    result = result.operation(args.operation) if args.operation else result.only_operation
+    scenario = result.scenario
+    meter_ids = {v.name: v.meter_id for v in scenario.venues}
 
     with output_folder(out, command="export-key") as staging:
         written = []

@@ -63,6 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--show-prm", action="store_true", help="print meter ids (PRM) instead of venue names"
     )
+    p.add_argument(
+        "--operation",
+        metavar="NAME",
+        default=None,
+        help="the operation of a portfolio scenario (needed when it has several)",
+    )
     p.set_defaults(func=run)
 
 
@@ -84,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"running {scenario.name!r} ...", file=sys.stderr)
         result = run_scenario(scenario)
+        result = result.operation(args.operation) if args.operation else result.only_operation
+        scenario = result.scenario
+        meter_ids = {v.name: v.meter_id for v in scenario.venues}
         allocated = result.allocated_kwh
         if args.allocation != "simulated":
             key_type = scenario.key.type

@@ -25,40 +25,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def step_comparison(scenario: Any) -> tuple[list[dict[str, Any]], int]:
-    """Rows of :func:`greenkommon.allocation.resolution.compare_steps` for a scenario simulated
-    at 15 min, and the number of 15-min steps."""
+def step_comparison(scenario: Any) -> list[tuple[str, list[dict[str, Any]], list[str], int]]:
+    """Rows of :func:`greenkommon.allocation.resolution.compare_steps` per operation, for a
+    scenario simulated at 15 min: ``(operation, rows, venue names, number of 15-min steps)``."""
     from .. import allocation as al
     from ..allocation.resolution import compare_steps
-    from ..pipeline import build_key, simulate_energy
+    from ..energy import simulate_energy
+    from ..evaluate import build_key, operation_energy
 
     scenario = dataclasses.replace(
         scenario, simulation=dataclasses.replace(scenario.simulation, step="15min")
     )
-    index, _, _, production, consumption = simulate_energy(scenario)
-    cons = consumption.to_numpy().T
-    n = cons.shape[0]
-    keys: dict[str, Any] = {}
-    if scenario.key.type != "dynamic":  # a dynamic key file is tied to its own step
-        key, _ = build_key(scenario.key, scenario, production, consumption)
-        if not isinstance(key, al.DynamicKey):
-            keys[f"scenario ({scenario.key.type})"] = key
-    if not any(isinstance(k, al.ProrataKey) for k in keys.values()):
-        keys["prorata"] = al.ProrataKey()
-    keys["static, equal shares"] = al.StaticKey(np.full(n, 1.0 / n))
-    keys["redistributed, equal"] = al.RedistributedKey(np.full(n, 1.0 / n))
-    return compare_steps(production.to_numpy(), cons, keys), len(index)
+    energy = simulate_energy(scenario)
+    out = []
+    for op in scenario.operations:
+        opsc, production, consumption = operation_energy(scenario, op, energy)
+        cons = consumption.to_numpy().T
+        n = cons.shape[0]
+        keys: dict[str, Any] = {}
+        if opsc.key.type != "dynamic":  # a dynamic key file is tied to its own step
+            key, _ = build_key(opsc.key, opsc, production, consumption)
+            if not isinstance(key, al.DynamicKey):
+                keys[f"scenario ({opsc.key.type})"] = key
+        if not any(isinstance(k, al.ProrataKey) for k in keys.values()):
+            keys["prorata"] = al.ProrataKey()
+        keys["static, equal shares"] = al.StaticKey(np.full(n, 1.0 / n))
+        keys["redistributed, equal"] = al.RedistributedKey(np.full(n, 1.0 / n))
+        rows = compare_steps(production.to_numpy(), cons, keys)
+        out.append((op.name, rows, opsc.venue_names, len(energy.index)))
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     from ..allocation.resolution import format_steps
-    from ..scenario import load_scenario
+    from ..config import read_scenario
 
-    scenario = load_scenario(args.scenario)
-    rows, n_steps = step_comparison(scenario)
-    print(
-        f"{scenario.name}: year {scenario.simulation.year}, {len(scenario.venues)} venues, "
-        f"simulated at 15 min ({n_steps} steps) and summed into 30 min and 1 h"
-    )
-    print(format_steps(rows, scenario.venue_names))
+    scenario = read_scenario(args.scenario)
+    several = len(scenario.operations) > 1
+    for i, (name, rows, venues, n_steps) in enumerate(step_comparison(scenario)):
+        what = f"operation {name!r}" if several else scenario.name
+        print(
+            ("\n" if i else "") + f"{what}: year {scenario.simulation.year}, {len(venues)} venues, "
+            f"simulated at 15 min ({n_steps} steps) and summed into 30 min and 1 h"
+        )
+        print(format_steps(rows, venues))
     return 0

@@ -9,6 +9,7 @@ topic that is not available still gets its sheet, with one line saying why.
 
 from __future__ import annotations
 
+import ast
 import io
 import math
 from pathlib import Path
@@ -22,6 +23,8 @@ from openpyxl.utils import get_column_letter
 
 from .. import __version__
 from .._io import atomic_write
+from ..economics.finance import FinanceResult
+from .excel_finance import add_finance_model
 from .i18n import case_label, check_lang, key_label, month_names, party_label, reason_text, tr
 from .plots import monthly_sum
 from .tables import (
@@ -40,6 +43,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
 
 _HEADER_FONT = Font(bold=True)
+#: Titles of the live finance model: inputs block, P50 / P90 cash-flow sheets, results, DSCR,
+#: the scenario parameters block.
+_MODEL_TITLES = {
+    "en": (
+        "Finance model inputs (yellow cells drive the cash-flow sheets: change one, Excel recomputes)",
+        "Cash flows P50",
+        "Cash flows P90",
+        "Finance results",
+        "DSCR",
+        "Scenario parameters",
+    ),
+    "fr": (
+        "Entrées du modèle financier (les cellules jaunes pilotent les flux : modifiez-en une, Excel recalcule)",
+        "Flux P50",
+        "Flux P90",
+        "Résultats financiers",
+        "DSCR",
+        "Paramètres du scénario",
+    ),
+}
 _HEADER_FILL = PatternFill("solid", fgColor="F1F1EC")
 _NOTE_FONT = Font(italic=True, color="C5221F")
 
@@ -56,6 +79,18 @@ def _cell(value: Any) -> Any:
         v = float(value)
         return v if math.isfinite(v) else None
     return str(value)
+
+
+def _by_period(value: Any) -> Any:
+    """A figure recorded as the text of a mapping (``"{'HP': 0.095}"``) back to the mapping."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        if isinstance(parsed, dict):
+            return {str(k): v for k, v in parsed.items()}
+    return value
 
 
 def _number_format(header: str) -> str | None:
@@ -120,11 +155,18 @@ def _header_for(column: str, lang: str) -> str:
 
 
 def _assumptions_sheet(
-    ws: Worksheet, result: ScenarioResult, fin: FinanceTables | str, lang: str
+    ws: Worksheet, result: ScenarioResult, fin: FinanceTables | str, lang: str, start_row: int = 1
 ) -> None:
+    """Scenario parameters from ``start_row``, then the tariff figures.
+
+    With the live finance model, the ``[finance]`` parameters are its inputs block above (resolved
+    values with their labels) and are not repeated here.
+    """
     sc = result.scenario
     rows = []
     for r in assumption_rows(sc):
+        if start_row > 1 and r["parameter"].startswith("finance."):
+            continue
         if r["as_written"]:
             origin = tr("from_file_raw", lang)
         else:
@@ -135,11 +177,14 @@ def _assumptions_sheet(
     rows.append(
         ["weather.source_used", str(result.weather_meta.get("source", "")), "", "weather stage"]
     )
-    if isinstance(fin, FinanceTables):
+    if isinstance(fin, FinanceTables) and start_row == 1:
         for name, value, label in fin.assumptions:
             rows.append([f"finance_projection.{name}", value, unit_of(name), label])
     next_row = _write_table(
-        ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang), tr("origin", lang)], rows
+        ws,
+        [tr("parameter", lang), tr("value", lang), tr("unit", lang), tr("origin", lang)],
+        rows,
+        start_row=start_row,
     )
     figures = tariff_figures(result)
     row = next_row + 1
@@ -155,10 +200,14 @@ def _assumptions_sheet(
             tr("confidence", lang),
             tr("source", lang),
         ]
-        fig_rows = [
-            [r.figure, r.value, r.unit, r.confidence, r.source]
-            for r in figures.itertuples(index=False)
-        ]
+        fig_rows = []
+        for r in figures.itertuples(index=False):
+            # a figure by period ({'HP': 0.095, 'HC': 0.075}) is one row per period, as numbers
+            value = _by_period(r.value)
+            items = value.items() if isinstance(value, dict) else [(None, value)]
+            for part, value in items:
+                name = r.figure if part is None else f"{r.figure} [{part}]"
+                fig_rows.append([name, value, r.unit, r.confidence, r.source])
         row = _write_table(ws, header, fig_rows, start_row=row + 1)
         for i, fr in enumerate(fig_rows, start=row - len(fig_rows)):
             if is_flagged(fr[3]):
@@ -369,7 +418,18 @@ def build_workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = tr("sheet_assumptions", lang)
-    _assumptions_sheet(ws, result, fin, lang)
+    projection = (result.extras or {}).get("finance")
+    start = 1
+    if isinstance(projection, FinanceResult):
+        title = ws.cell(row=1, column=1, value=_MODEL_TITLES[lang][0])
+        title.font = _HEADER_FONT
+        _cells, nxt = add_finance_model(
+            wb, ws, 2, projection, result.scenario.finance, result.bills, _MODEL_TITLES[lang][1:]
+        )
+        ws.freeze_panes = None
+        start = nxt + 2
+        ws.cell(row=start - 1, column=1, value=_MODEL_TITLES[lang][5]).font = _HEADER_FONT
+    _assumptions_sheet(ws, result, fin, lang, start)
     _energy_sheet(wb.create_sheet(tr("sheet_energy", lang)), result, lang)
     _monthly_sheet(wb.create_sheet(tr("sheet_monthly", lang)), result, lang)
     _bills_sheet(wb.create_sheet(tr("sheet_bills", lang)), result, lang)

@@ -405,8 +405,10 @@ def p50_p90(values: np.ndarray) -> tuple[float, float]:
     P90 is the 10th percentile (linear interpolation between order statistics), the PV-yield
     convention: a "P90 saving" is one that 9 sampled cases out of 10 beat.
     """
-    values = np.asarray(values, dtype=float)
-    return float(np.percentile(values, 50)), float(np.percentile(values, 10))
+    from ..uncertainty import exceedance
+
+    p = exceedance(values)  # the one P50/P90 convention of the package
+    return p["P50"], p["P90"]
 
 
 def _uncertainty_figure(uncertainty: Any, lang: str, fmt: str) -> str:

@@ -1,0 +1,326 @@
+"""Benchmark of the commands users call (issue 18's table), each as a ratio to a baseline timed
+in the same run.
+
+Rows (the machine is shared: every row is a ratio to a baseline measured minutes apart at most,
+each time the minimum of several runs, with the load average noted):
+
+* ``run_warm``: ``greenkommon run`` on the bundled scenario in a fresh process, warm numba and
+  stage caches, against the floor ``python -c "import numpy, pandas, numba"``. Target ≤ 1.3×.
+* ``run_cold``: the same with empty numba and stage caches (the first run after install).
+  Target ≤ 4 s.
+* ``sweep_10k``: :func:`greenkommon.sweep.run_sweep` of 10,000 variants (peak power 100..1099
+  kWp × internal price 0.05..0.14 €/kWh) in this process, against the reference path
+  :func:`greenkommon.pipeline.run_scenario` per variant (timed on a few variants, scaled).
+  Target ≤ 1.0 s.
+* ``uncertainty``: :func:`greenkommon.uncertainty.run_uncertainty` over ``years`` sampled years,
+  projected to 1,000, against the reference path (``run_scenario`` on each sampled year's
+  scenario, timed on a few years, scaled). Target: 1,000 years ≤ 5 s.
+* ``allocate_<key>``: the public :func:`greenkommon.allocation.allocate` (validation included) on
+  one year against its numpy twin. Target: ratio ≤ 1 (never slower).
+
+Wall clock times of ``time.perf_counter``; the subprocess rows also report the CPU time the
+child used (user + system), less sensitive to other engineers' load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "scenarios" / "greenkommon.toml"
+SWEEP_VARY = ("plant.peak_power_kwp=100:1099:1", "prices.internal_price_eur_per_kwh=0.05:0.14:0.01")
+
+TARGET_RUN_RATIO = 1.3
+TARGET_RUN_COLD_S = 4.0
+TARGET_SWEEP_S = 1.0
+TARGET_UNCERTAINTY_1000_S = 5.0
+TARGET_ALLOCATE_RATIO = 1.0
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one child process; raises if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(
+        cmd,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _best(f: Callable[[], Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _row(
+    name: str, what: str, seconds: float, baseline: str, baseline_s: float, target: str, met: bool
+) -> dict[str, Any]:
+    return {
+        "row": name,
+        "what": what,
+        "seconds": seconds,
+        "baseline": baseline,
+        "baseline_seconds": baseline_s,
+        "ratio": seconds / baseline_s if baseline_s > 0 else float("nan"),
+        "target": target,
+        "met": met,
+        "load": _load(),
+    }
+
+
+def bench_run(repeat: int = 5) -> list[dict[str, Any]]:
+    """``run_warm`` and ``run_cold`` (fresh processes)."""
+    py = sys.executable
+    floor_cmd = [py, "-c", "import numpy, pandas, numba"]
+    run_cmd = [py, "-m", "greenkommon", "run", str(BUNDLED)]
+    _child(run_cmd)  # warm the caches
+    floor = [_child(floor_cmd) for _ in range(repeat)]
+    runs = [_child(run_cmd) for _ in range(repeat)]
+    floor_wall, floor_cpu = min(w for w, _ in floor), min(c for _, c in floor)
+    run_wall, run_cpu = min(w for w, _ in runs), min(c for _, c in runs)
+    warm = _row(
+        "run_warm",
+        "greenkommon run bundled, warm numba and stage caches (fresh process)",
+        run_wall,
+        "python -c 'import numpy, pandas, numba'",
+        floor_wall,
+        f"≤ {TARGET_RUN_RATIO}× floor",
+        run_wall <= TARGET_RUN_RATIO * floor_wall,
+    )
+    warm["cpu_seconds"], warm["baseline_cpu_seconds"] = run_cpu, floor_cpu
+    colds = []
+    for _ in range(2):
+        with tempfile.TemporaryDirectory() as numba_dir, tempfile.TemporaryDirectory() as stage:
+            colds.append(
+                _child(run_cmd, {"NUMBA_CACHE_DIR": numba_dir, "GREENKOMMON_CACHE_DIR": stage})
+            )
+    cold_wall, cold_cpu = min(w for w, _ in colds), min(c for _, c in colds)
+    cold = _row(
+        "run_cold",
+        "greenkommon run bundled, empty numba and stage caches (first run)",
+        cold_wall,
+        "python -c 'import numpy, pandas, numba'",
+        floor_wall,
+        f"≤ {TARGET_RUN_COLD_S} s",
+        cold_wall <= TARGET_RUN_COLD_S,
+    )
+    cold["cpu_seconds"], cold["baseline_cpu_seconds"] = cold_cpu, floor_cpu
+    return [warm, cold]
+
+
+def bench_sweep(repeat: int = 3, reference_variants: int = 6) -> dict[str, Any]:
+    """``sweep_10k`` in this process."""
+    from greenkommon import sweep
+    from greenkommon.pipeline import run_scenario
+    from greenkommon.scenario import parse_scenario, read_scenario_mapping
+
+    varies = [sweep.parse_vary(v) for v in SWEEP_VARY]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "sweep.parquet"
+
+        def once() -> None:
+            sweep.run_sweep(BUNDLED, varies, out, progress=False, overwrite=True)
+
+        once()  # energy and kernels warm: the row is the sweep itself
+        seconds = _best(once, repeat)
+    base = read_scenario_mapping(BUNDLED)
+    base.pop("extends", None)
+    plan = sweep.make_plan(base, varies, BUNDLED)
+    # sizes from the bundled plant's up: below it the bundled loan exceeds the CAPEX and
+    # run_scenario refuses the variant (the sweep reports it in finance_error)
+    rows = [r for c in plan.chunks for r in c.rows if r[1][sweep.PEAK_PATH] >= 400]
+    picks = [rows[i] for i in np.linspace(0, len(rows) - 1, reference_variants).astype(int)]
+    scenarios = [
+        parse_scenario(sweep.apply_overrides(plan.group_mappings[0], over), BUNDLED)
+        for _vid, over in picks
+    ]
+    run_scenario(scenarios[0])
+    t0 = time.perf_counter()
+    for s in scenarios:
+        run_scenario(s)
+    per_variant = (time.perf_counter() - t0) / len(scenarios)
+    return _row(
+        "sweep_10k",
+        f"sweep of {plan.n_variants:,} variants ({' × '.join(SWEEP_VARY)}), in process",
+        seconds,
+        f"run_scenario per variant ({reference_variants} timed, scaled)",
+        per_variant * plan.n_variants,
+        f"≤ {TARGET_SWEEP_S} s",
+        seconds <= TARGET_SWEEP_S,
+    )
+
+
+def bench_uncertainty(years: int = 20, reference_years: int = 3) -> dict[str, Any]:
+    """``uncertainty``: ``years`` sampled years in this process, projected to 1,000."""
+    from greenkommon import weather
+    from greenkommon.pipeline import run_scenario
+    from greenkommon.scenario import load_scenario
+    from greenkommon.uncertainty import run_uncertainty
+
+    scenario = load_scenario(BUNDLED)
+    run_uncertainty(scenario, years=2, progress=False)
+    t0 = time.perf_counter()
+    run_uncertainty(scenario, years=years, progress=False)
+    per_year = (time.perf_counter() - t0) / years
+    sd = weather.load_climatology(weather.DEFAULT_CLIMATOLOGY).annual_sd_pct()
+    sampled = [
+        dataclasses.replace(
+            scenario,
+            weather=dataclasses.replace(
+                scenario.weather,
+                seed=k,
+                interannual_variability=True,
+                interannual_sd_pct=sd,
+            ),
+        )
+        for k in range(1, reference_years + 1)
+    ]
+    from greenkommon._cache import bypassed
+
+    with bypassed():
+        t0 = time.perf_counter()
+        for s in sampled:
+            run_scenario(s)
+        reference = (time.perf_counter() - t0) / reference_years
+    return _row(
+        "uncertainty",
+        f"uncertainty, {years} sampled years timed, projected to 1,000 years",
+        per_year * 1000,
+        f"run_scenario per sampled year ({reference_years} timed, scaled)",
+        reference * 1000,
+        f"1,000 years ≤ {TARGET_UNCERTAINTY_1000_S} s",
+        per_year * 1000 <= TARGET_UNCERTAINTY_1000_S,
+    )
+
+
+def bench_allocate(repeat: int = 200) -> list[dict[str, Any]]:
+    """``allocate_<key>``: public allocate (validation included) vs the numpy twin, one year."""
+    from greenkommon import allocation as al
+    from greenkommon.allocation import reference as ref
+
+    from .allocation import synthetic_year
+
+    prod_per_kwp, cons, dyn = synthetic_year()
+    prod = prod_per_kwp * 400.0
+    n = cons.shape[0]
+    coef = np.full(n, 1.0 / n)
+    order = np.arange(n)[::-1].copy()
+    cases: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
+        "static": (
+            lambda: al.allocate(prod, cons, al.StaticKey(coef)),
+            lambda: ref.static(prod, coef, cons),
+        ),
+        "prorata": (
+            lambda: al.allocate(prod, cons, al.ProrataKey()),
+            lambda: ref.prorata(prod, cons),
+        ),
+        "dynamic": (
+            lambda: al.allocate(prod, cons, al.DynamicKey(dyn)),
+            lambda: ref.dynamic(prod, dyn, cons),
+        ),
+        "redistributed": (
+            lambda: al.allocate(prod, cons, al.RedistributedKey(coef)),
+            lambda: ref.redistributed(prod, coef, cons),
+        ),
+        "priority": (
+            lambda: al.allocate(prod, cons, al.PriorityKey(order)),
+            lambda: ref.priority(prod, order, cons),
+        ),
+    }
+    rows = []
+    for key, (public, twin) in cases.items():
+        public()
+        twin()
+        t_public = _best(public, repeat)
+        t_twin = _best(twin, repeat)
+        rows.append(
+            _row(
+                f"allocate_{key}",
+                f"allocate(), {key} key, one year at 30 min × {n} venues (validation included)",
+                t_public,
+                "numpy twin (allocation.reference)",
+                t_twin,
+                f"≤ {TARGET_ALLOCATE_RATIO}× twin",
+                t_public <= TARGET_ALLOCATE_RATIO * t_twin,
+            )
+        )
+    return rows
+
+
+def run(years: int = 20, repeat: int = 5) -> list[dict[str, Any]]:
+    """Every row of the issue's table, in order."""
+    rows = bench_run(repeat)
+    rows.append(bench_sweep())
+    rows.append(bench_uncertainty(years))
+    rows.extend(bench_allocate())
+    return rows
+
+
+def _fmt_s(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown table of the rows (what the README's performance table is generated from)."""
+    lines = [
+        "| row | time | baseline (same run) | ratio | target | met | load (1/5/15 min) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cpu = f" (CPU {_fmt_s(r['cpu_seconds'])})" if "cpu_seconds" in r else ""
+        base_cpu = f" (CPU {_fmt_s(r['baseline_cpu_seconds'])})" if "cpu_seconds" in r else ""
+        lines.append(
+            f"| {r['what']} | {_fmt_s(r['seconds'])}{cpu} | {r['baseline']}: "
+            f"{_fmt_s(r['baseline_seconds'])}{base_cpu} | {r['ratio']:.3g}× | {r['target']} | "
+            f"{'yes' if r['met'] else 'no'} | {r['load']} |"
+        )
+    return "\n".join(lines)
+
+
+README_BEGIN = "<!-- benchmarks:commands:begin -->"
+README_END = "<!-- benchmarks:commands:end -->"
+
+
+def update_readme(table: str, readme: Path = REPO / "README.md") -> bool:
+    """Replace the generated table between the markers of ``readme``; False if none."""
+    text = readme.read_text(encoding="utf-8")
+    if README_BEGIN not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_BEGIN, 1)
+    _old, tail = rest.split(README_END, 1)
+    from greenkommon._io import atomic_write_text
+
+    atomic_write_text(readme, f"{head}{README_BEGIN}\n{table}\n{README_END}{tail}")
+    return True
