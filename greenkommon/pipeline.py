@@ -32,7 +32,15 @@ def simulate_energy(
     Use :func:`greenkommon.simulate_energy` (an :class:`~greenkommon.results.EnergyResult`).
     """
     from .energy import simulate_energy as _simulate
+    from .errors import ScenarioError
 
+    if not scenario.is_single_operation or any(v.own_plant for v in scenario.venues):
+        # the tuple holds one plant and gross loads: a portfolio would be evaluated wrongly
+        raise ScenarioError(
+            f"{scenario.file or scenario.name}: a portfolio ({len(scenario.operations)} "
+            "operation(s), own roofs) is not handled by this command yet; run, compare, check "
+            "and report handle it"
+        )
     energy = _simulate(scenario)
     production = energy.production_kwh[scenario.plant.name].rename("production_kwh")
     return (

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -62,7 +63,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -77,11 +78,17 @@ from .economics.affine import (
 )
 from .errors import DataError, GreenkommonError, ScenarioError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import EnergyResult
+
 #: Dotted path that scales every roof section in proportion.
 PEAK_PATH = "plant.peak_power_kwp"
 
 #: Prefixes of overrides that do not change weather, production shape or loads.
 CHEAP_PREFIXES = ("key.", "prices.", "finance.")
+
+#: Arrays of tables a dotted path addresses by their ``name`` (and what one of them is called).
+NAMED_TABLES = {"venues": "venue", "plants": "plant", "operations": "operation"}
 
 #: Key types that take coefficients from the scenario.
 COEFFICIENT_KEYS = ("static", "redistributed")
@@ -234,9 +241,11 @@ def is_cheap(path: str) -> bool:
 def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted path in a raw scenario mapping, in place.
 
-    ``plant.peak_power_kwp`` scales every ``[[plant.sections]]`` in proportion;
-    ``venues.<name>.field`` addresses the venue called ``<name>``; a new ``key.type`` drops the
-    key fields the new type does not accept (``coefficients``, ``priority_order``).
+    ``plant.peak_power_kwp`` scales every ``[[plant.sections]]`` in proportion, and
+    ``plants.<name>.peak_power_kwp`` those of the portfolio plant called ``<name>``;
+    ``venues.<name>.field`` (and ``plants.<name>.…``, ``operations.<name>.…``) addresses the
+    table of that name; a new ``key.type`` drops the key fields the new type does not accept
+    (``coefficients``, ``priority_order``).
     """
     parts = path.split(".")
     if path == PEAK_PATH:
@@ -248,12 +257,14 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
     while i < len(parts) - 1:
         part = parts[i]
         where.append(part)
-        if part == "venues" and isinstance(node.get("venues"), list):
+        if part in NAMED_TABLES and isinstance(node.get(part), list):
             name = parts[i + 1]
-            match = [v for v in node["venues"] if v.get("name") == name]
+            match = [v for v in node[part] if v.get("name") == name]
             if not match:
-                names = ", ".join(repr(v.get("name")) for v in node["venues"])
-                raise ScenarioError(f"--vary {path}: no venue named {name!r} (venues: {names})")
+                names = ", ".join(repr(v.get("name")) for v in node[part])
+                raise ScenarioError(
+                    f"--vary {path}: no {NAMED_TABLES[part]} named {name!r} ({part}: {names})"
+                )
             node = match[0]
             where.append(name)
             i += 2
@@ -266,7 +277,10 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
         node = child
         i += 1
     if i != len(parts) - 1:
-        raise ScenarioError(f"--vary {path}: expected a field after the venue name")
+        raise ScenarioError(f"--vary {path}: expected a field after the {parts[0]} name")
+    if parts[0] == "plants" and len(parts) == 3 and parts[2] == "peak_power_kwp":
+        _scale_sections(node, value, path)
+        return
     node[parts[-1]] = value
     if path == "key.type":
         if value not in COEFFICIENT_KEYS:
@@ -275,21 +289,26 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
             node.pop("priority_order", None)
 
 
-def _check_size(value: Any) -> None:
+def _check_size(value: Any, path: str = PEAK_PATH) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
-        raise ScenarioError(f"--vary {PEAK_PATH} = {value!r}: expected a number > 0 [kWp]")
+        raise ScenarioError(f"--vary {path} = {value!r}: expected a number > 0 [kWp]")
 
 
 def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
-    _check_size(value)
-    sections = mapping.get("plant", {}).get("sections")
+    _scale_sections(mapping.get("plant", {}), value, PEAK_PATH)
+
+
+def _scale_sections(plant: dict[str, Any], value: Any, path: str) -> None:
+    """Scale a plant table's sections in proportion to a new total size ``value`` [kWp]."""
+    _check_size(value, path)
+    sections = plant.get("sections")
     if not isinstance(sections, list) or not sections:
-        raise ScenarioError(f"--vary {PEAK_PATH}: the scenario has no [[plant.sections]] to scale")
+        raise ScenarioError(f"--vary {path}: the plant has no [[sections]] to scale")
     try:
         total = float(sum(s["peak_power_kwp"] for s in sections))
     except (KeyError, TypeError):
         raise ScenarioError(
-            f"--vary {PEAK_PATH}: every [[plant.sections]] needs a numeric peak_power_kwp"
+            f"--vary {path}: every section of the plant needs a numeric peak_power_kwp"
         ) from None
     for s in sections:
         s["peak_power_kwp"] = s["peak_power_kwp"] * (float(value) / total)
@@ -355,6 +374,10 @@ class GroupEnergy:
     consumption_kwh: np.ndarray
     venue_names: tuple[str, ...]
     host_load_kwh: np.ndarray | None = None
+    #: A portfolio's simulated energy (``[[plants]]`` / ``[[operations]]``): its variants go
+    #: through :func:`greenkommon.evaluate.evaluate` one by one (the production fields are then
+    #: those of the first plant, unused).
+    portfolio: EnergyResult | None = None
 
     def production_kwh(self, peak_power_kwp: float) -> np.ndarray:
         """Injection of the same plant scaled to ``peak_power_kwp`` [kWh per interval].
@@ -377,12 +400,24 @@ class GroupEnergy:
 def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> GroupEnergy:
     """Run weather, production and consumption once for a group mapping."""
     from . import production
-    from .pipeline import simulate_energy
+    from .energy import simulate_energy
     from .scenario import parse_scenario
 
     scenario = parse_scenario(_parseable(mapping), file)
-    index, weather_df, _meta, production_kwh, consumption_kwh = simulate_energy(scenario)
+    simulated = simulate_energy(scenario)
     plant = scenario.plant
+    index, weather_df = simulated.index, simulated.weather
+    production_kwh = simulated.production_kwh[plant.name]
+    consumption_kwh = simulated.consumption_kwh
+    if is_portfolio(mapping):
+        return GroupEnergy(
+            index=index,
+            production_per_kwp=np.zeros(0),
+            peak_power_kwp=float("nan"),
+            consumption_kwh=np.ascontiguousarray(consumption_kwh.to_numpy(dtype=float).T),
+            venue_names=tuple(scenario.venue_names),
+            portfolio=simulated,
+        )
     kwp = plant.peak_power_kwp
     host = None
     gross = np.asarray(production_kwh, dtype=float)
@@ -400,6 +435,47 @@ def compute_group_energy(mapping: dict[str, Any], file: str | Path | None) -> Gr
         venue_names=tuple(scenario.venue_names),
         host_load_kwh=host,
     )
+
+
+def is_portfolio(mapping: dict[str, Any]) -> bool:
+    """Whether a raw scenario describes a portfolio (``[[plants]]`` or ``[[operations]]``)."""
+    return "operations" in mapping or "plants" in mapping
+
+
+def _evaluate_portfolio_chunk(
+    energy: GroupEnergy,
+    group_mapping: dict[str, Any],
+    file: str | Path | None,
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    finance: bool,
+) -> pd.DataFrame:
+    """Variants of a portfolio, each through :func:`greenkommon.evaluate.evaluate` on the
+    group's simulated energy: collective totals, then ``<venue>.<field>`` and
+    ``<operation>.eligible`` / ``<operation>.savings_eur``."""
+    from .evaluate import evaluate
+    from .scenario import parse_scenario
+
+    assert energy.portfolio is not None
+    out = []
+    for vid, overrides in rows:
+        if PEAK_PATH in overrides:
+            raise ScenarioError(
+                f"--vary {PEAK_PATH}: a portfolio has several plants; vary the size of one of "
+                "them (plants.<name>.sections...) or use a single-plant scenario"
+            )
+        scenario = parse_scenario(apply_overrides(group_mapping, overrides), file)
+        result = evaluate(scenario, energy.portfolio, project_finance=finance)
+        row: dict[str, Any] = {"variant_id": vid}
+        row.update(dataclasses.asdict(result.collective))
+        for venue in result.venues:
+            for name, value in dataclasses.asdict(venue).items():
+                if name != "name" and isinstance(value, int | float):
+                    row[f"{venue.name}.{name}"] = value
+        for op in result.operations:
+            row[f"{op.name}.eligible"] = bool(op.eligibility.eligible)
+            row[f"{op.name}.savings_eur"] = op.totals().savings_eur
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def _parseable(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -559,9 +635,11 @@ def evaluate_chunk(
         One row per variant, sorted by ``variant_id``.
     """
     from . import allocation
-    from .pipeline import build_key
+    from .evaluate import build_key
     from .scenario import parse_scenario
 
+    if energy.portfolio is not None:
+        return _evaluate_portfolio_chunk(energy, group_mapping, file, rows, finance)
     combos: dict[Any, _Combo] = {}
     for vid, overrides in rows:
         tag = _tag(overrides, PEAK_PATH)

@@ -335,7 +335,8 @@ def run_uncertainty(
     UncertaintyResult
     """
     from . import allocation, consumption
-    from .pipeline import build_key, simulate_energy
+    from .evaluate import build_key
+    from .pipeline import simulate_energy
     from .sweep import _batch_kind
 
     if years < 1:
@@ -346,6 +347,19 @@ def run_uncertainty(
         )
     sim = scenario.simulation
     names = scenario.venue_names
+    if (
+        not scenario.is_single_operation
+        or len(scenario.plants) != 1
+        or any(v.own_plant is not None for v in scenario.venues)
+    ):
+        # sampled years would move one plant only and miss the own roofs: refuse rather than
+        # print a P90 of the wrong thing
+        raise ScenarioError(
+            f"{scenario.file}: uncertainty runs one operation with one plant and no own roofs "
+            "for now; this scenario has "
+            f"{len(scenario.operations)} operation(s), {len(scenario.plants)} plant(s), "
+            f"{sum(v.own_plant is not None for v in scenario.venues)} own roof(s)"
+        )
     if weather_file is None and scenario.weather.source != "synthetic":
         raise ScenarioError(
             f"{scenario.file}: weather.source = {scenario.weather.source!r}: one file gives one year; "

@@ -93,14 +93,18 @@ def test_market_c4_bill_reproduced_to_the_cent():
       supply  0.095 x (24,160 + 34,240) + 0.075 x (12,070 + 17,130) = 5,548 + 2,190 = 7,738.00
       TURPE energy 0.0691 x 24,160 + 0.0421 x 12,070 + 0.0213 x 34,240 + 0.0152 x 17,130
                  = 1,669.456 + 508.147 + 729.312 + 260.376 = 3,167.291
-      accise  0.02579 x 87,600 = 2,259.204          (PME rate from 1 Aug 2025, carried on)
+      accise  0.02579 x 7,440 (January) + 0.02658 x 80,160 (from 1 Feb 2026) = 191.8776 +
+              2,130.6528 = 2,322.5304                (PME rate; 26.58 €/MWh from 1 Feb 2026)
       subscription 240.00
       TURPE fixed 17.61 x 144 + 217.80 + 283.27 = 2,535.84 + 501.07 = 3,036.91
       CTA 3,036.91 x (744/8,760 x 21.93 % + 8,016/8,760 x 15 %)   (rate change on 1 Feb 2026)
     With the operation:
       supply  0.095 x (58,400 - 8,760) + 2,190 = 6,905.80
       TURPE energy unchanged (every withdrawn kWh pays it) = 3,167.291
-      accise on COMPLEMENT only (AUTOCONS at 0: plant < 1 MWp) 0.02579 x 78,840 = 2,033.2836
+      accise, default case (0 rate does not apply): on every withdrawn kWh = 2,322.5304;
+        case 'applies' (plant < 1 MWp): on COMPLEMENT only, AUTOCONS at 0 (744 kWh allocated in
+        January, 8,016 after): 0.02579 x 6,696 + 0.02658 x 72,144 = 172.68984 + 1,917.58752
+        = 2,090.27736
       internal 0.10 x 8,760 = 876.00
     VAT 20 % on every line (> 36 kVA), the venue bears it.
     """
@@ -115,20 +119,31 @@ def test_market_c4_bill_reproduced_to_the_cent():
     )
     bills = compute_bills(cons, alloc, surplus, [c], prices(internal_price_eur_per_kwh=0.10), 400.0)
     row = bills.loc["venue"]
+    applies = compute_bills(
+        cons,
+        alloc,
+        surplus,
+        [c],
+        prices(internal_price_eur_per_kwh=0.10, accise_exemption="applies"),
+        400.0,
+    ).loc["venue"]
 
     fixed_turpe = 17.61 * 144 + 217.80 + 283.27
     cta = fixed_turpe * (744 / 8760 * 0.2193 + 8016 / 8760 * 0.15)
-    without_excl = 7738.00 + 3167.291 + 2259.204 + 240.00 + fixed_turpe + cta
-    with_excl = 6905.80 + 3167.291 + 2033.2836 + 876.00 + 240.00 + fixed_turpe + cta
+    without_excl = 7738.00 + 3167.291 + 2322.5304 + 240.00 + fixed_turpe + cta
+    with_excl = 6905.80 + 3167.291 + 2322.5304 + 876.00 + 240.00 + fixed_turpe + cta
     assert row["turpe_fixed_without_eur"] == pytest.approx(3036.91, abs=0.005)
     assert row["cta_without_eur"] == pytest.approx(cta, abs=0.005)
     assert row["supply_energy_without_eur"] == pytest.approx(7738.00, abs=0.005)
     assert row["turpe_energy_without_eur"] == pytest.approx(3167.291, abs=0.005)
-    assert row["accise_with_eur"] == pytest.approx(2033.2836, abs=0.005)
+    assert row["accise_with_eur"] == pytest.approx(2322.5304, abs=0.005)
     assert round(row["bill_without_eur"], 2) == round(without_excl * 1.2, 2)
     assert round(row["bill_with_eur"], 2) == round(with_excl * 1.2, 2)
-    # savings = (832.20 + 225.9204 - 876.00) x 1.2 = 218.54448
-    assert round(row["savings_eur"], 2) == 218.54
+    # savings = (832.20 - 876.00) x 1.2 = -52.56
+    assert round(row["savings_eur"], 2) == -52.56
+    # case 'applies': savings = (832.20 + 2,322.5304 - 2,090.27736 - 876.00) x 1.2 = 226.143648
+    assert applies["accise_with_eur"] == pytest.approx(2090.27736, abs=0.005)
+    assert round(applies["savings_eur"], 2) == 226.14
     assert row["bill_without_excl_vat_eur"] + row["vat_without_eur"] == pytest.approx(
         row["bill_without_eur"], abs=1e-6
     )
@@ -140,8 +155,11 @@ def test_tarif_bleu_base_bill_to_the_cent():
     Without: 0.1659 x 87,600 + 581.76 (subscription 36 kVA) + CTA on the embedded TURPE fixed part
       (CU4: 10.11 x 36 + 16.80 + 22.00 = 402.76) = 14,532.84 + 581.76 + CTA.
     With: 0.1659 x 78,840 + TURPE CU4 energy on AUTOCONS (HP only: 0.0749 x 3,624 + 0.0166 x 5,136
-      = 271.4376 + 85.2576 = 356.6952) + accise 0 (ACC rate) + 0.10 x 8,760 + same fixed.
-      Savings = 0.1659 x 8,760 - 356.6952 - 876 = 1,453.284 - 1,232.6952 = 220.5888.
+      = 271.4376 + 85.2576 = 356.6952) + accise on AUTOCONS + 0.10 x 8,760 + same fixed.
+      Case 'applies' (0 rate): savings = 0.1659 x 8,760 - 356.6952 - 876 = 1,453.284 - 1,232.6952
+      = 220.5888. Default case (0 rate does not apply): AUTOCONS pays the 'ménages' rate,
+      0.02998 x 744 (January) + 0.03085 x 8,016 = 22.30512 + 247.2936 = 269.59872, so savings
+      = 220.5888 - 269.59872 = -49.00992.
     """
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
@@ -149,23 +167,35 @@ def test_tarif_bleu_base_bill_to_the_cent():
     row = compute_bills(
         cons, alloc, surplus, [c], prices(internal_price_eur_per_kwh=0.10), 400.0
     ).loc["venue"]
+    applies = compute_bills(
+        cons,
+        alloc,
+        surplus,
+        [c],
+        prices(internal_price_eur_per_kwh=0.10, accise_exemption="applies"),
+        400.0,
+    ).loc["venue"]
     cta = 402.76 * (744 / 8760 * 0.2193 + 8016 / 8760 * 0.15)
     assert round(row["bill_without_eur"], 2) == round(14532.84 + 581.76 + cta, 2)
-    assert round(row["savings_eur"], 2) == 220.59
-    assert row["accise_with_eur"] == 0.0
+    assert round(applies["savings_eur"], 2) == 220.59
+    assert applies["accise_with_eur"] == 0.0
+    assert round(row["savings_eur"], 2) == -49.01
+    assert row["accise_with_eur"] == pytest.approx(269.59872, abs=1e-6)
 
 
 def test_accise_on_autocons_when_exemption_does_not_apply():
-    """Switch off, or a plant of 1 MWp or more: AUTOCONS pays the accise (PME 0.02579 €/kWh)."""
+    """Default case, or a plant of 1 MWp or more: AUTOCONS pays the accise (PME rate).
+
+    744 kWh allocated in January at 0.02579 €/kWh, 8,016 kWh after 1 Feb 2026 at 0.02658 €/kWh.
+    """
     index, consumption, allocated = hand_case_frames()
     cons, alloc, surplus = frames(index, consumption, allocated)
     c = contract(tariff="market", subscribed_kva=144.0, vat_recoverable=True)
-    base = compute_bills(cons, alloc, surplus, [c], prices(), 400.0).loc["venue"]
-    off = compute_bills(cons, alloc, surplus, [c], prices(accise_exemption_acc=False), 400.0).loc[
-        "venue"
-    ]
-    big = compute_bills(cons, alloc, surplus, [c], prices(), 1000.0).loc["venue"]
-    extra = 0.02579 * 8760
+    applies = prices(accise_exemption="applies")
+    base = compute_bills(cons, alloc, surplus, [c], applies, 400.0).loc["venue"]
+    off = compute_bills(cons, alloc, surplus, [c], prices(), 400.0).loc["venue"]
+    big = compute_bills(cons, alloc, surplus, [c], applies, 1000.0).loc["venue"]
+    extra = 0.02579 * 744 + 0.02658 * 8016
     assert off["savings_eur"] == pytest.approx(base["savings_eur"] - extra, abs=1e-6)
     assert big["savings_eur"] == pytest.approx(base["savings_eur"] - extra, abs=1e-6)
     assert base["accise_exempt_kwh"] == pytest.approx(8760.0)
@@ -255,12 +285,17 @@ def test_marginal_import_price_of_a_market_venue():
     jan_noon = np.nonzero((index.month == 1) & (index.hour == 12))[0][0]
     jul_night = np.nonzero((index.month == 7) & (index.hour == 23))[0][0]
     assert price[0, jan_noon] == pytest.approx((0.095 + 0.0691 + 0.02579) * 1.2)
-    assert price[1, jul_night] == pytest.approx((0.075 + 0.0152 + 0.02579) * 1.2)
+    assert price[1, jul_night] == pytest.approx((0.075 + 0.0152 + 0.02658) * 1.2)
     value = economics.allocated_kwh_value_eur_per_kwh(
-        index, [c], prices(internal_price_eur_per_kwh=0.1), 400.0
+        index, [c], prices(internal_price_eur_per_kwh=0.1, accise_exemption="applies"), 400.0
     )
     # an AUTOCONS kWh pays TURPE (same rate) and no accise: saves supply + accise - internal, with VAT
     assert value[0, jan_noon] == pytest.approx((0.095 + 0.02579 - 0.1) * 1.2)
+    taxed = economics.allocated_kwh_value_eur_per_kwh(
+        index, [c], prices(internal_price_eur_per_kwh=0.1), 400.0
+    )
+    # default case: the accise is paid on the AUTOCONS kWh too, so only supply - internal is saved
+    assert taxed[0, jan_noon] == pytest.approx((0.095 - 0.1) * 1.2)
 
 
 def test_solar_offpeak_preset_moves_hc_to_midday():
@@ -300,7 +335,8 @@ def test_unconfirmed_figures_are_labelled_in_the_output():
     )
     flagged = bills.loc["venue", "flagged_figures"]
     assert "TURPE bt_gt36.CU" in flagged and "UNCONFIRMED" in flagged
-    assert "rate from 1 Feb 2026 not found" in flagged  # accise carried on
+    assert "1 Aug 2026 is announced but its rate was not found" in flagged  # accise carried on
+    assert "accise case on AUTOCONS kWh: CONTESTED" in flagged
     assert "market offer subscription: ASSUMPTION" in flagged
     table = economics.figures_table(bills)
     assert {"figure", "value", "confidence", "source"} <= set(table.columns)
@@ -499,7 +535,7 @@ def test_optimiser_prices_reproduce_bill_savings():
     assert op.import_eur_per_kwh.shape == op.internal_eur_per_kwh.shape == (1, len(index))
     assert float(
         (allocated * (op.import_eur_per_kwh[0] - op.internal_eur_per_kwh[0])).sum()
-    ) == pytest.approx(218.54448, abs=1e-6)
+    ) == pytest.approx(-52.56, abs=1e-6)
     assert op.surplus_eur_per_kwh == pytest.approx(0.095)
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml")
     imp, sur, internal = economics.scenario_optimiser_prices(scenario)
@@ -519,8 +555,10 @@ def test_tariff_date_evaluates_every_dated_figure_at_one_date():
         index, np.full(len(index), 10.0), np.where((h >= 10) & (h < 16), 4.0, 0.0)
     )
     c = contract(tariff="market", subscribed_kva=144.0, vat_recoverable=True)
-    own = compute_bills(cons, alloc, surplus, [c], prices(), 400.0).loc["venue"]
-    fixed = prices(tariff_date=datetime.date(2026, 3, 1))
+    own = compute_bills(cons, alloc, surplus, [c], prices(accise_exemption="applies"), 400.0).loc[
+        "venue"
+    ]
+    fixed = prices(tariff_date=datetime.date(2026, 3, 1), accise_exemption="applies")
     p26 = compute_bills(cons, alloc, surplus, [c], fixed, 400.0).loc["venue"]
     assert p26["cta_without_eur"] == pytest.approx(0.15 * 3036.91)
     assert own["cta_without_eur"] == pytest.approx(0.2193 * 3036.91)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from greenkommon.cases import ACCISE_APPLIES, with_accise_case
 from greenkommon.economics import compute_bills
 from greenkommon.economics.affine import AffineBills, variant_bills, weighted_sums
 from greenkommon.pipeline import simulate_energy
@@ -80,9 +81,20 @@ def test_affine_bills_equal_compute_bills_on_random_allocations(setting, seed, k
 
 
 def test_pieces_share_models_only_where_prices_are_equal(setting):
-    _scenario, _cons, _cons_nt, bills = setting
-    models = bills.by_size(np.array([400.0, 999.0, 1000.0, 1500.0]))
+    scenario, cons, cons_nt, bills = setting
+    sizes = np.array([400.0, 999.0, 1000.0, 1500.0])
+    # default accise case (the 0 rate does not apply): the prices do not depend on the size
+    models = bills.by_size(sizes)
+    assert models[400.0] is models[999.0] is models[1000.0] is models[1500.0]
+    # where the 0 rate applies, it stops at 1 MWp (greenkommon/data/tariffs_fr.toml): another model
+    zero = AffineBills(
+        cons.index,
+        cons_nt,
+        scenario.venue_names,
+        [v.contract for v in scenario.venues],
+        with_accise_case(scenario.prices, ACCISE_APPLIES),
+    )
+    models = zero.by_size(sizes)
     assert models[400.0] is models[999.0]
     assert models[1000.0] is models[1500.0]
-    # the ACC accise rate stops at 1 MWp (greenkommon/data/tariffs_fr.toml): another model
     assert models[999.0] is not models[1000.0]

@@ -207,11 +207,13 @@ def test_escalation_degradation_and_indexation():
 def test_savings_plus_producer_margin_reconcile_with_collective_cost_difference():
     """Two identical C4 venues of the hand-computed bill (tests/test_economics.py), year 1.
 
-    Per venue, external payments avoided (grid energy incl. VAT): (832.20 + 225.9204) × 1.2
-    = 1,269.74448 €; VAT on the internal price the venue cannot recover: 0.2 × 876 = 175.20 €.
+    Default accise case (the 0 rate on AUTOCONS does not apply: the accise is paid on every kWh).
+    Per venue, external payments avoided (supply energy incl. VAT): 832.20 × 1.2 = 998.64 €; VAT
+    on the internal price the venue cannot recover: 0.2 × 876 = 175.20 €.
     Producer: surplus 1,000 kWh × 0.05 = 50 €; OPEX 10 €/kWp × 400 kWp = 4,000 €; rent 1,000 €.
-    Collective difference = 2 × (1,269.74448 − 175.20) + 50 − 5,000 = −2,760.91104 €.
-    Venue savings 2 × 218.54448 = 437.08896 €; producer margin 2 × 876 + 50 − 5,000 = −3,198 €.
+    Collective difference = 2 × (998.64 − 175.20) + 50 − 5,000 = −3,303.12 €.
+    Venue savings 2 × (832.20 − 876) × 1.2 = −105.12 €; producer margin 2 × 876 + 50 − 5,000
+    = −3,198 €.
     """
     index = make_index(2026, "1h")
     h = index.hour.to_numpy()
@@ -243,9 +245,9 @@ def test_savings_plus_producer_margin_reconcile_with_collective_cost_difference(
     )
     fin = project_finance(bills, float(surplus.sum()), cfg, p, 400.0)
     year1 = fin.cases["+3 %/yr"].reconciliation.loc[1]
-    assert year1["venue_savings_eur"] == pytest.approx(437.08896, abs=1e-6)
+    assert year1["venue_savings_eur"] == pytest.approx(-105.12, abs=1e-6)
     assert year1["producer_margin_eur"] == pytest.approx(-3198.0, abs=1e-6)
-    assert year1["collective_difference_eur"] == pytest.approx(-2760.91104, abs=1e-6)
+    assert year1["collective_difference_eur"] == pytest.approx(-3303.12, abs=1e-6)
     for case in fin.cases.values():
         assert case.reconciliation["gap_eur"].abs().max() < 1e-6
 

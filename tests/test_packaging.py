@@ -51,3 +51,5 @@ def test_wheel_contains_the_data_files(tmp_path):
         assert f"greenkommon/data/{data_file.name}" in names
     assert "greenkommon/climatology/climatology_saint_denis.toml" in names
     assert "greenkommon/cli/run.py" in names
+    for asset in (REPO / "greenkommon" / "web" / "static").iterdir():
+        assert f"greenkommon/web/static/{asset.name}" in names  # the serve page works offline

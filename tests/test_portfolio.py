@@ -331,3 +331,11 @@ def test_resolution_runs_per_operation(scenario):
     assert [name for name, *_ in out] == ["Millénaire", "Quai de Seine"]
     for _name, rows, venues, n_steps in out:
         assert n_steps == 35040 and rows and len(venues) >= 1
+
+
+def test_single_plant_adapter_refuses_a_portfolio(scenario):
+    """The former tuple interface holds one plant and gross loads: no silent wrong answer."""
+    from greenkommon.pipeline import simulate_energy
+
+    with pytest.raises(ScenarioError, match="not handled by this command yet"):
+        simulate_energy(scenario)

@@ -440,6 +440,8 @@ def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
 
     path = hourly_variant(tmp_path)
     mapping = read_scenario_mapping(path)
+    # the threshold exists where the 0 €/MWh accise case applies (not the default reading)
+    mapping["prices"]["accise_exemption"] = "applies"
     scenario = parse_scenario(mapping, path)
     energy = compute_group_energy(mapping, path)
 
@@ -542,3 +544,31 @@ def test_optimised_key_is_solved_per_size_like_run_scenario(tmp_path):
         coll = result.collective_summary()
         for k in ("allocated_kwh", "surplus_kwh", "savings_eur"):
             assert row[k] == pytest.approx(coll[k], rel=1e-9), k
+
+
+def test_portfolio_variants_equal_evaluate(tmp_path):
+    """A portfolio's variants go through the one evaluation path: rows equal run_scenario."""
+    path = REPO / "scenarios" / "portfolio.toml"
+    out = tmp_path / "pf.parquet"
+    table = run_sweep(
+        path,
+        [parse_vary("prices.internal_price_eur_per_kwh=0.06,0.12")],
+        out,
+        progress=False,
+    )
+    assert len(table) == 2
+    base = read_scenario_mapping(path)
+    base.pop("extends", None)
+    for _, row in table.iterrows():
+        variant = apply_overrides(
+            base, {"prices.internal_price_eur_per_kwh": row["prices.internal_price_eur_per_kwh"]}
+        )
+        ref = run_scenario(parse_scenario(variant, path))
+        assert row["savings_eur"] == pytest.approx(ref.collective.savings_eur, rel=1e-9)
+        assert row["bill_with_eur"] == pytest.approx(ref.collective.bill_with_eur, rel=1e-9)
+        for venue in ref.venues:
+            assert row[f"{venue.name}.savings_eur"] == pytest.approx(venue.savings_eur, rel=1e-9)
+        for op in ref.operations:
+            assert bool(row[f"{op.name}.eligible"]) == op.eligibility.eligible
+    # the internal price moves money between venues and producers: the venues' bills differ
+    assert table["bill_with_eur"].nunique() == 2

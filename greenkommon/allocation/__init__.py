@@ -85,6 +85,9 @@ def _as_array(values: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:
 
 
 def _check_finite_nonneg(arr: np.ndarray, name: str) -> None:
+    # fast path, two vectorised reductions and no temporary: NaN propagates through min
+    if arr.size == 0 or (arr.min() >= 0.0 and arr.max() < np.inf):
+        return
     bad = ~np.isfinite(arr)
     if bad.any():
         where = tuple(int(k) for k in np.argwhere(bad)[0])
@@ -608,8 +611,12 @@ def allocate(
         flooring = float(surplus2.sum() - surplus.sum())
         surplus, key = surplus2, floored
     pooled = _pool(prod)
-    if autoprod is None:
-        prod2 = prod if prod.ndim == 2 else prod[None, :]
+    if autoprod is None and prod.ndim == 1:
+        # one producer: its share of the pooled injection is 1 where it injects (x / x), and
+        # nothing is allocated where it does not, so AUTOPROD is the allocation's column sum
+        autoprod = alloc.sum(axis=0)[None, :]
+    elif autoprod is None:
+        prod2 = prod
         share = np.zeros_like(prod2)
         np.divide(prod2, pooled[None, :], out=share, where=pooled[None, :] > 0)
         autoprod = share * alloc.sum(axis=0)[None, :]

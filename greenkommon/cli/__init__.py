@@ -71,6 +71,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "how much the time step (15 min / 30 min / 1 h) changes the allocation",
     ),
     "run": ("run", "simulate a scenario end to end and print the per-venue table"),
+    "serve": ("serve", "open the members' web page: move a slider, see who gains"),
     "sweep": ("sweep", "evaluate a grid of scenario variants (--vary) into a Parquet table"),
     "uncertainty": (
         "uncertainty",

@@ -86,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     meter_ids = {v.name: v.meter_id for v in scenario.venues}
     print(f"running {scenario.name!r} ...", file=sys.stderr)
-    result = run_scenario(scenario)
-    result = result.operation(args.operation) if args.operation else result.only_operation
+    portfolio = run_scenario(scenario)
+    result = portfolio.operation(args.operation) if args.operation else portfolio.only_operation
     scenario = result.scenario
     meter_ids = {v.name: v.meter_id for v in scenario.venues}
 

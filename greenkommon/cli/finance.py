@@ -40,6 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write every case's yearly flows (long format) to FILE and the metrics to "
         "FILE with a '_metrics' suffix",
     )
+    p.add_argument(
+        "--price-curve",
+        metavar="FILE",
+        help="hourly day-ahead prices (CSV: timestamp, price in €/MWh): print the share of the "
+        "simulated surplus injected at negative prices, to set as [prices] "
+        "surplus_curtailed_share for the 'aos' and 'market' surplus options",
+    )
     p.set_defaults(func=run)
 
 
@@ -68,6 +75,16 @@ def run(args: argparse.Namespace) -> int:
     print(format_bills(result.bills))
     print()
     print(format_finance(fin, args.case))
+    if args.price_curve:
+        from ..economics.finance.surplus import curtailed_share, read_price_curve
+
+        share = curtailed_share(result.surplus_kwh, read_price_curve(args.price_curve))
+        print(
+            f"\nSurplus injected at negative prices ({args.price_curve}): {100 * share:.1f} % "
+            f"of {float(result.surplus_kwh.sum()):,.0f} kWh; set [prices] surplus_curtailed_share "
+            f"= {share:.3f} to use it (now: "
+            f"{scenario.prices.surplus_curtailed_share if scenario.prices.surplus_curtailed_share is not None else 'the data file default'})"
+        )
     if args.csv:
         path = Path(args.csv)
         _write_csv_atomic(fin.cash_flow_table(), path, index=False)

@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._io import check_output_folder
+    from ..cases import format_accise_cases
     from ..config import read_scenario
     from ..evaluate import run_scenario
     from ..report import format_portfolio_summary, format_run_summary, write_results
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     result = run_scenario(scenario)
     single = scenario.is_single_operation
     print(format_run_summary(result.operations[0]) if single else format_portfolio_summary(result))
+    for op in result.operations:  # the contested accise: both readings, always shown
+        print(f"\n{'' if single else f'Operation {op.name!r}: '}{format_accise_cases(op)}")
     for op in result.operations:
         opt = op.optimiser
         if opt is not None:

@@ -134,7 +134,16 @@ def best_variants(table, paths: list[str], n: int = 5) -> str:  # noqa: ANN001
     out = []
     for title, col in blocks:
         top = table.sort_values(col, ascending=False, kind="stable").head(n)
-        header = ["variant", *paths, "self-cons. %", "self-suff. %", "savings €/yr"]
+        # a portfolio's table has no collective self-consumption (several operations)
+        rates = [
+            (label, c)
+            for label, c in (
+                ("self-cons. %", "self_consumption_pct"),
+                ("self-suff. %", "self_sufficiency_pct"),
+            )
+            if c in table.columns
+        ]
+        header = ["variant", *paths, *(label for label, _c in rates), "savings €/yr"]
         if col != "savings_eur":
             header.append(title)
         rows = []
@@ -142,8 +151,7 @@ def best_variants(table, paths: list[str], n: int = 5) -> str:  # noqa: ANN001
             cells = [
                 str(int(r["variant_id"])),
                 *(str(r[p]) for p in paths),
-                f"{r['self_consumption_pct']:.1f}",
-                f"{r['self_sufficiency_pct']:.1f}",
+                *(f"{r[c]:.1f}" for _label, c in rates),
                 f"{r['savings_eur']:,.0f}".replace(",", " "),
             ]
             if col != "savings_eur":

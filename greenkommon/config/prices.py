@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..cases import (
+    ACCISE_DOES_NOT_APPLY,
+    ACCISE_READINGS,
+    AcciseCase,
+    legacy_accise_case,
+    parse_accise_case,
+)
+from ..errors import GreenkommonWarning
 from ._section import _MISSING, Section
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,7 +32,7 @@ TARIFF_KINDS = ("flat", "tarif_bleu", "market")
 TURPE_OPTIONS_LE36 = ("CU4", "MU4")
 TURPE_OPTIONS_GT36 = ("CU", "LU")
 #: How the surplus is valued (``[prices] surplus_sale``).
-SURPLUS_SALES = ("price", "s21", "lost")
+SURPLUS_SALES = ("price", "s21", "lost", "aos", "market")
 #: Tariff periods of the 4-period options (high season = "H", low season = "B").
 PERIODS_4 = ("HPH", "HCH", "HPB", "HCB")
 _PERIOD_SETS = ({"base"}, {"HP", "HC"}, set(PERIODS_4))
@@ -49,13 +58,23 @@ class PricesConfig:
         the years is a ``[finance]`` parameter.
     surplus_price_eur_per_kwh : float
         Price of surplus kWh when ``surplus_sale = 'price'`` (market / PPA) [€/kWh].
-    surplus_sale : {'price', 's21', 'lost'}
+    surplus_curtailed_share : float or None
+        Share of the surplus injected at negative prices, curtailed under ``'aos'`` and
+        ``'market'`` [-] (``greenkommon finance --price-curve`` computes it); None: the data
+        file's (UNCONFIRMED).
+    surplus_sale : {'price', 's21', 'lost', 'aos', 'market'}
+        ``'aos'``: the simplified tender's 20-year complement-of-remuneration contract, then the
+        market; ``'market'``: direct market sale through an aggregator (figures:
+        ``greenkommon/data/surplus_fr.toml``, :mod:`greenkommon.economics.finance.surplus`).
         ``'s21'``: purchase obligation tariff of the plant's size band (data file); ``'price'``:
         ``surplus_price_eur_per_kwh``; ``'lost'``: given to the grid for nothing.
-    accise_exemption_acc : bool
-        Apply the 0 €/MWh accise rate to AUTOCONS kWh. It applies only if, in addition, the plant's
-        peak power is below 1 MWp (CIBS L312-87) and the date is on or after the data file's
-        ``valid_from``; switch it off if the BOFiP rescrit's conditions are not met.
+    accise_case : greenkommon.cases.AcciseCase
+        The regulatory case of the 0 €/MWh accise rate on AUTOCONS kWh (``[prices]
+        accise_exemption = 'does_not_apply' | 'applies' | 'applies_until'`` with
+        ``accise_exemption_until = <date>``). Default: does not apply (the tax administration's
+        reading). Where it applies, the 0 rate also needs the plant's peak power below 1 MWp
+        (CIBS L312-87) and a date on or after the data file's ``valid_from``. The deprecated
+        boolean ``accise_exemption_acc = true/false`` is read as 'applies' / 'does_not_apply'.
     internal_price_vat : bool
         The producer charges VAT on allocated kWh (a SCIC is VAT-registered) [-].
     tariffs_file : Path or None
@@ -72,7 +91,8 @@ class PricesConfig:
     internal_price_eur_per_kwh: float = 0.10
     surplus_price_eur_per_kwh: float = 0.0
     surplus_sale: str = "price"
-    accise_exemption_acc: bool = True
+    surplus_curtailed_share: float | None = None
+    accise_case: AcciseCase = ACCISE_DOES_NOT_APPLY
     internal_price_vat: bool = True
     tariffs_file: Path | None = None
     tariff_date: dt.date | None = None
@@ -92,7 +112,8 @@ class PricesConfig:
                 "surplus_price_eur_per_kwh", 0.0, min=0, unit="€/kWh"
             ),
             surplus_sale=sec.str("surplus_sale", "price", choices=SURPLUS_SALES),
-            accise_exemption_acc=sec.bool("accise_exemption_acc", True),
+            surplus_curtailed_share=sec.float("surplus_curtailed_share", None, min=0, max=1.0),
+            accise_case=_read_accise_case(sec, tariffs_file),
             internal_price_vat=sec.bool("internal_price_vat", True),
             tariffs_file=tariffs_file,
             tariff_date=_read_date(sec, "tariff_date"),
@@ -100,6 +121,43 @@ class PricesConfig:
         )
         sec.finish()
         return cfg
+
+
+def _read_accise_case(sec: Section, tariffs_file: Path | None) -> AcciseCase:
+    """``accise_exemption`` (+ ``accise_exemption_until``), or the deprecated boolean."""
+    if "accise_exemption_acc" in sec:
+        flag = sec.bool("accise_exemption_acc")
+        if "accise_exemption" in sec:
+            raise sec.error(
+                "accise_exemption_acc",
+                flag,
+                "nothing next to accise_exemption (it replaces this deprecated switch)",
+            )
+        case = legacy_accise_case(flag)
+        warnings.warn(
+            f"{sec.field('accise_exemption_acc')} = {str(flag).lower()} is deprecated: read as "
+            f"accise_exemption = {case.reading!r}",
+            GreenkommonWarning,
+            stacklevel=2,
+        )
+        return case
+    reading = sec.str("accise_exemption", "does_not_apply", choices=ACCISE_READINGS)
+    until = _read_date(sec, "accise_exemption_until")
+    if reading == "applies_until":
+        if until is None:
+            # the reported end of the measure, from the data file
+            end = _load_tariffs(tariffs_file).get("accise", "acc_exemption", "reported_end")
+            if not isinstance(end, dt.date):
+                raise sec.error(
+                    "accise_exemption_until", end, "a date (none given, none in the data file)"
+                )
+            until = end
+        return parse_accise_case(reading, until)
+    if until is not None:
+        raise sec.error(
+            "accise_exemption_until", until, "nothing unless accise_exemption = 'applies_until'"
+        )
+    return parse_accise_case(reading)
 
 
 def _read_date(sec: Section, name: str) -> dt.date | None:

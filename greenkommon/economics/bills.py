@@ -371,14 +371,17 @@ def venue_prices(
     accise, accise_figs = dated_values(tariffs, ("accise", category), when, "€/kWh")
     figures += accise_figs
     ex = tariffs.get("accise", "acc_exemption")
-    exempt_possible = prices.accise_exemption_acc and plant_peak_kwp < tariffs.number(
+    case = prices.accise_case
+    exempt_possible = case.reading != "does_not_apply" and plant_peak_kwp < tariffs.number(
         "accise", "acc_exemption", "max_plant_peak_kwp"
     )
     from .tariffs import _as_datetime64
 
     exempt = np.zeros(t, dtype=bool)
     if exempt_possible:
-        exempt = when >= _as_datetime64(ex["valid_from"], "accise.acc_exemption.valid_from")
+        exempt = case.mask(when) & (
+            when >= _as_datetime64(ex["valid_from"], "accise.acc_exemption.valid_from")
+        )
         if exempt.any():
             figures.append(
                 _fig(
@@ -392,6 +395,15 @@ def venue_prices(
             )
     accise_auto = np.where(
         exempt, tariffs.number("accise", "acc_exemption", "rate_eur_per_kwh"), accise
+    )
+    figures.append(
+        Figure(
+            "accise case on AUTOCONS kWh",
+            case.name,
+            "-",
+            "CONTESTED: regulatory case (greenkommon.cases)",
+            str(ex.get("case_source", "")),
+        )
     )
 
     # -- supply
@@ -631,6 +643,14 @@ def surplus_price_eur_per_kwh(prices: PricesConfig, plant_peak_kwp: float) -> tu
     """
     if prices.surplus_sale == "lost":
         return 0.0, Figure("surplus", 0.0, "€/kWh", "scenario", "surplus_sale = 'lost'")
+    if prices.surplus_sale in ("aos", "market"):
+        from .finance.surplus import surplus_terms  # the finance package imports this module
+
+        t = surplus_terms(prices.surplus_sale, prices.surplus_curtailed_share)
+        name = "simplified tender (AOS)" if t.option == "aos" else "market sale"
+        return t.price_eur_per_kwh, Figure(
+            f"surplus, {name}, net", t.price_eur_per_kwh, "€/kWh", t.label, t.source
+        )
     if prices.surplus_sale == "price":
         return prices.surplus_price_eur_per_kwh, Figure(
             "surplus price",

@@ -25,7 +25,7 @@ from ..errors import DataError, ScenarioError
 PERIODS_4 = ("HPH", "HCH", "HPB", "HCB")
 
 #: Confidence labels that an output must flag.
-FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION", "EXTRAPOLATED")
+FLAGGED_CONFIDENCE = ("UNCONFIRMED", "ASSUMPTION", "EXTRAPOLATED", "CONTESTED")
 
 BUNDLED_NAME = "tariffs_fr.toml"
 

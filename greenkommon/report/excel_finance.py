@@ -115,13 +115,16 @@ def write_inputs(
             "producer figures",
             labels.get("surplus_contract_years", ""),
         )
+        after = pin.surplus_after_contract_eur_per_kwh
         add(
             "surplus_after",
             "surplus price after the contract",
-            finance.surplus_price_after_contract_eur_per_kwh,
+            finance.surplus_price_after_contract_eur_per_kwh if after is None else after,
             "€/kWh",
-            "[finance] surplus_price_after_contract_eur_per_kwh",
-            "scenario",
+            "[finance] surplus_price_after_contract_eur_per_kwh"
+            if after is None
+            else "surplus sale option (greenkommon/data/surplus_fr.toml)",
+            labels.get("surplus_after_contract_eur_per_kwh", "scenario"),
         )
     add(
         "loan", "loan amount", finance.loan_amount_eur, "€", "[finance] loan_amount_eur", "scenario"

@@ -50,6 +50,7 @@ from .bank import (
     size_loan,
 )
 from .collective import CollectiveView, StakePolicy, collective_view
+from .surplus import surplus_terms
 
 #: Columns of the bill table the projection needs (see :func:`compute_bills`).
 REQUIRED_BILL_COLUMNS = (
@@ -80,7 +81,10 @@ class ProducerInputs:
     degradation_per_year, opex_inflation_per_year : float [-/yr]
     surplus_price_eur_per_kwh : float [€/kWh]
     surplus_contract_years : int or None
-        Years the surplus price holds (S21 contract); None = the whole life.
+        Years the surplus price holds (S21 or AOS contract); None = the whole life.
+    surplus_after_contract_eur_per_kwh : float or None
+        Surplus price after the contract [€/kWh]; None: ``[finance]
+        surplus_price_after_contract_eur_per_kwh``.
     labels : dict
         Field → ``"scenario"`` or the data file's confidence (``ASSUMPTION``, ``UNCONFIRMED``...).
     """
@@ -97,6 +101,7 @@ class ProducerInputs:
     surplus_price_eur_per_kwh: float
     surplus_contract_years: int | None
     labels: dict[str, str] = field(default_factory=dict)
+    surplus_after_contract_eur_per_kwh: float | None = None
 
 
 def producer_inputs(
@@ -156,6 +161,12 @@ def producer_inputs(
     surplus_price, fig = surplus_price_eur_per_kwh(prices, plant_peak_kwp)
     labels["surplus_price_eur_per_kwh"] = fig.confidence
     contract_years = None
+    after: float | None = None
+    if prices.surplus_sale == "aos":
+        terms = surplus_terms("aos", prices.surplus_curtailed_share)
+        contract_years, after = terms.contract_years, terms.after_price_eur_per_kwh
+        labels["surplus_contract_years"] = terms.label
+        labels["surplus_after_contract_eur_per_kwh"] = terms.label
     if prices.surplus_sale == "s21":
         contract_years = int(tariffs.get("s21", "contract_years"))
         labels["surplus_contract_years"] = str(
@@ -174,6 +185,7 @@ def producer_inputs(
         surplus_price_eur_per_kwh=surplus_price,
         surplus_contract_years=contract_years,
         labels=labels,
+        surplus_after_contract_eur_per_kwh=after,
     )
 
 
@@ -435,6 +447,8 @@ def project_finance(
     if pin.surplus_contract_years is not None:
         surplus_price[years > pin.surplus_contract_years] = (
             finance.surplus_price_after_contract_eur_per_kwh
+            if pin.surplus_after_contract_eur_per_kwh is None
+            else pin.surplus_after_contract_eur_per_kwh
         )
     surplus_revenue = surplus_kwh * f * surplus_price
     rate = finance.discount_rate
