@@ -80,7 +80,6 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -91,12 +90,8 @@ import pandas as pd
 
 from ._io import atomic_write_text
 from .errors import DataError, GreenkommonWarning
+from .prm import MeterId, redact
 from .timegrid import step_minutes as _grid_step_minutes
-
-#: When True (``--show-prm``), meter ids are left in messages and outputs.
-SHOW_PRM: ContextVar[bool] = ContextVar("greenkommon_show_prm", default=False)
-
-_PRM_RE = re.compile(r"(?<!\d)\d{14}(?!\d)")
 
 #: Steps accepted in input files [min]; 5 min is the atom of the energy-conserving resampler.
 INPUT_STEPS_MINUTES = (5, 10, 15, 30, 60)
@@ -168,39 +163,8 @@ _UNIT_IN_NAME = {
 }
 
 
-def redact(text: str) -> str:
-    """Replace every 14-digit number (an Enedis PRM) by ``<PRM>`` unless ``SHOW_PRM`` is set."""
-    return text if SHOW_PRM.get() else _PRM_RE.sub("<PRM>", text)
-
-
 def _err(msg: str) -> DataError:
     return DataError(redact(msg))
-
-
-class MeterId:
-    """A PRM that prints as ``<PRM>`` unless ``SHOW_PRM`` is set; :meth:`reveal` gives the digits."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str):
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __str__(self) -> str:
-        return self._value if SHOW_PRM.get() else "<PRM>"
-
-    __repr__ = __str__
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MeterId) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 def _norm(name: Any) -> str:

@@ -80,6 +80,24 @@ QUANTITIES = PRODUCER_QUANTITIES + CONSUMER_QUANTITIES
 DEFAULT_STEP = PERMILLE
 TIMESTAMP_CONVENTIONS = ("end", "start")
 
+#: What is not confirmed about each file greenkommon writes for Enedis (printed by export-key).
+UNCONFIRMED_LAYOUT: dict[str, tuple[str, ...]] = {
+    "dynamic_key.csv": (
+        "layout 'Horodate;<meter>;...' is a third-party PMO tool's, not an official Enedis one",
+        "whether Enedis reads Horodate as the interval end (written by default) or start",
+        "the 0.1 % resolution of uploaded coefficients",
+    ),
+    "static_key.csv": (
+        "layout 'Identifiant PRM;Coefficient (%)'",
+        "that Enedis does not redistribute a consumer's unused static share",
+        "the 0.1 % resolution of uploaded coefficients",
+    ),
+    "quantities.csv": (
+        "greenkommon's own layout: the PMO-facing Enedis statement file is not documented",
+        "Enedis's rounding of the quantities (written unrounded, in Wh)",
+    ),
+}
+
 STATEMENT_COLUMNS = ("Horodate", "Identifiant PRM", "Grandeur", "Valeur")
 STATIC_KEY_COLUMNS = ("Identifiant PRM", "Coefficient (%)")
 

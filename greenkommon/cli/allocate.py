@@ -7,18 +7,17 @@ production and load curves.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import prm
 from .._io import atomic_write, check_output_file
 from ..errors import DataError
 
 KEYS = ("prorata", "static", "dynamic", "redistributed", "priority")
-_PRM = re.compile(r"^\d{14}$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -184,10 +183,6 @@ def _parse_priority(text: str, names: list[str]) -> list[int]:
     return order
 
 
-def _display(name: str, k: int, show_prm: bool) -> str:
-    return name if show_prm or not _PRM.match(name) else f"venue {k + 1} (PRM hidden)"
-
-
 def run(args: argparse.Namespace) -> int:
     from .. import allocation as al
 
@@ -244,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
         out[f"autoprod_{unit}"] = result.allocated_kwh.sum(axis=0) * scale
         out[f"surplus_{unit}"] = result.surplus_kwh * scale
         for i, name in enumerate(names):
+            name = prm.label(name, i)  # noqa: PLW2901  # a meter id only with --show-prm
             out[f"cons_{unit}[{name}]"] = result.consumption_kwh[i] * scale
             out[f"autocons_{unit}[{name}]"] = result.allocated_kwh[i] * scale
             out[f"complement_{unit}[{name}]"] = result.grid_import_kwh[i] * scale
@@ -254,23 +250,19 @@ def run(args: argparse.Namespace) -> int:
 
         atomic_write(args.out, write, suffix=".csv")
 
-    print(
-        _summary(result, names, args.unit, scale, args.show_prm, args.key, args.floor_to_permille)
-    )
+    print(_summary(result, names, args.unit, scale, args.key, args.floor_to_permille))
     if args.out:
         print(f"written: {args.out}", file=sys.stderr)
     return 0
 
 
-def _summary(result, names, unit, scale, show_prm, key_name, floored) -> str:
+def _summary(result, names, unit, scale, key_name, floored) -> str:
     rows = []
     cons = result.consumption_kwh.sum(axis=1) * scale
     alloc = result.allocated_total_kwh * scale
     ss = result.self_sufficiency_by_venue
     for i, name in enumerate(names):
-        rows.append(
-            (_display(name, i, show_prm), cons[i], alloc[i], cons[i] - alloc[i], 100.0 * ss[i])
-        )
+        rows.append((prm.label(name, i), cons[i], alloc[i], cons[i] - alloc[i], 100.0 * ss[i]))
     width = max(len("venue"), *(len(r[0]) for r in rows))
     head = (
         f"{'venue':<{width}}  {'consumption':>13}  {'allocated':>13}  {'complement':>13}  "

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
+from ..prm import redact
 
 _MISSING: Any = object()
 
@@ -64,8 +65,13 @@ class Section:
         """Build the one-line error for field ``name``."""
         prefix = f"{self.file}: " if self.file is not None else ""
         if value is _MISSING:
-            return ScenarioError(f"{prefix}{self.field(name)} is missing: expected {expected}")
-        return ScenarioError(f"{prefix}{self.field(name)} = {_fmt(value)}: expected {expected}")
+            return ScenarioError(
+                redact(f"{prefix}{self.field(name)} is missing: expected {expected}")
+            )
+        # redacted: a meter id written as a number (meter_id = 30001234567890) is still one
+        return ScenarioError(
+            redact(f"{prefix}{self.field(name)} = {_fmt(value)}: expected {expected}")
+        )
 
     def __contains__(self, name: str) -> bool:
         return name in self.data
