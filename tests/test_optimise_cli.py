@@ -81,10 +81,10 @@ def test_optimise_prints_key_and_writes_a_runnable_scenario(scenario_dir, fake_e
 
 
 def test_optimise_errors_are_one_line(scenario_dir, fake_energy, capsys):
-    code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--size"])
+    code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--size", "--dynamic"])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("error: --size") and "max_peak_power_kwp" in err[-1]
+    assert err[-1].startswith("error: --size") and "--dynamic" in err[-1]
     code = main(["optimise", str(scenario_dir / "greenkommon.toml"), "--fairness", "kind"])
     assert code == 2
     assert "unknown option 'kind'" in capsys.readouterr().err

@@ -46,8 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--size",
         action="store_true",
-        help="optimise the plant size [kWp] with the static key (needs a size limit in [optimise]; "
-        "the plant's cost comes from [finance] unless [optimise] capex_eur_per_kwp is set)",
+        help="optimise the plant size [kWp] with the static key, up to [optimise] max_peak_power_kwp "
+        "(or roof_area_m2 x peak_power_kwp_per_m2; default: the scenario's plant); the plant's cost "
+        "comes from [finance] unless [optimise] capex_eur_per_kwp is set",
     )
     p.add_argument(
         "--method",
@@ -93,11 +94,6 @@ def _config(scenario, args):
     if args.no_round:
         changes["round_keys"] = False
     if args.size:
-        if cfg.max_size_kwp() == float("inf"):
-            raise ScenarioError(
-                f"--size: {scenario.file}: [optimise] needs a size limit: max_peak_power_kwp "
-                "(or roof_area_m2 and peak_power_kwp_per_m2)"
-            )
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
         changes["size_plant"] = True
@@ -108,12 +104,18 @@ def format_report(report: dict, names: list[str]) -> str:
     """Printed summary of an optimiser report."""
     lines = []
     title = {
-        "static": "static key",
-        "dynamic": "dynamic key",
-        "sizing": "plant size and static key",
+        "static": "optimised static key",
+        "dynamic": "optimised dynamic key",
+        "sizing": "optimised plant size and static key",
+        "prorata": "no static key meets the fairness options: Enedis default key",
     }[report["model"]]
     fair = ", ".join(report["fairness"]) or "none"
-    lines.append(f"optimised {title} (fairness: {fair})")
+    advice = report["advice"]
+    lines.append(f"answer: {advice['sentence']}")
+    for warning in advice["warnings"]:
+        lines.append(f"warning: {warning}")
+    lines.append("")
+    lines.append(f"{title} (fairness: {fair})")
     if report.get("peak_power_kwp") is not None:
         lines.append(f"plant size: {report['peak_power_kwp']:,.1f} kWp")
     lines.append("")
@@ -146,6 +148,14 @@ def format_report(report: dict, names: list[str]) -> str:
         f"{'collective':<{width}}  {'':>{pad}}  {total:>13,.2f}  {total - total_pr:>+17,.2f}"
     )
     lines.append("")
+    if "coefficients_rounded" in report:
+        step = report.get("key_precision")
+        lines.append(
+            "key %: the coefficient to upload to Enedis"
+            + (f", floored to the upload step {100 * step:g} %" if step else " (not rounded)")
+            + "; optimal %: the optimiser's exact coefficient before rounding (the figures are "
+            "re-simulated with the uploaded key)"
+        )
     if "weighted_coefficients" in report:
         lines.append(
             "(*) dynamic key: coefficients weighted by production (share of the year's production)"
@@ -214,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             rel = base.name
         key_file = None
-        if result.coefficients.ndim == 2:
+        if result.coefficients.ndim == 2 and result.model != "prorata":
             key_path = out.with_name(out.stem + "_key.csv")
             write_dynamic_key(
                 key_path, result.coefficients, production_kwh, scenario.venue_names, cfg.precision()
