@@ -810,6 +810,40 @@ def _fmt_kwh(x: float) -> str:
     return "missing" if math.isnan(x) else f"{x:.6g} kWh"
 
 
+#: Plausible peak power of a venue's meter [kW]. Below 0.2 kW, values declared in W are most
+#: likely kW (a venue peaking under 200 kW, read as W, peaks under 200 W): a warning. Above
+#: 100 MW, values are W declared as kW or corrupt (a sanity bound): an error.
+PLAUSIBLE_PEAK_KW = (0.2, 1e5)
+
+
+def _check_power_plausible(frame: pd.DataFrame, units: list[str], name: str) -> None:
+    """Warn when a curve declared in W peaks below :data:`PLAUSIBLE_PEAK_KW` (kW read as W) and
+    refuse one whose peak exceeds it (W read as kW, or a corrupt value)."""
+    power = frame["power_kw"].to_numpy(dtype=float)
+    power = power[np.isfinite(power)]
+    if not power.size:
+        return
+    peak = float(power.max())
+    low, high = PLAUSIBLE_PEAK_KW
+    if peak > high:
+        k = int(np.nanargmax(frame["power_kw"].to_numpy(dtype=float)))
+        raise _err(
+            f"{name}: line {frame['line'].iat[k]}: average power {peak:,.0f} kW "
+            f"(unit {'/'.join(sorted(set(units)))}): expected at most {high:,.0f} kW for a venue's "
+            "meter; check the unit (values in W declared as kW are 1000x too large)"
+        )
+    if peak < low and "W" in units:
+        warnings.warn(
+            redact(
+                f"{name}: values declared in W peak at {1000 * peak:,.1f} W: expected a venue to "
+                f"draw more than {1000 * low:,.0f} W; if they are kW, declare unit = 'kW' "
+                "(--unit kW), else they are 1000x too small"
+            ),
+            GreenkommonWarning,
+            stacklevel=4,
+        )
+
+
 def read_enedis_load_curve(
     path: str | Path,
     *,
@@ -873,6 +907,7 @@ def read_enedis_load_curve(
         raw = _parse_csv(path, fmt, unit, timestamp, encoding)
     frame = _raw_to_frame(raw, tz)
     frame, dropped = _resolve_duplicates(frame)
+    _check_power_plausible(frame, cast(list[str], raw.units), raw.file)
     meta = {
         "format": raw.fmt,
         "file": raw.file,
@@ -1362,7 +1397,7 @@ def measured_consumption(load: Any, index: pd.DatetimeIndex, *, name: str = "ven
     """A venue's measured curve on ``index`` [kWh per interval] (``load_file`` of a LoadConfig).
 
     Filled intervals are announced by a :class:`GreenkommonWarning`; with
-    ``annual_consumption_kwh`` the curve is rescaled to that total.
+    ``rescale_to_annual_kwh`` the curve is rescaled to that total, announced the same way.
     """
     result = import_load_curves(
         list(load.load_files) or [load.load_file],
@@ -1385,13 +1420,21 @@ def measured_consumption(load: Any, index: pd.DatetimeIndex, *, name: str = "ven
             GreenkommonWarning,
             stacklevel=3,
         )
-    if load.annual_consumption_kwh is not None:
+    target = getattr(load, "rescale_to_annual_kwh", None)
+    if target is not None:
         total = float(energy.sum())
         if total <= 0:
             raise _err(
-                f"{name}: the measured curve sums to 0 kWh: cannot scale it to annual_consumption_kwh"
+                f"{name}: the measured curve sums to 0 kWh: cannot rescale it to rescale_to_annual_kwh"
             )
-        energy = energy * (load.annual_consumption_kwh / total)
+        # a measured curve changed by the user's choice: always said, with both totals
+        warnings.warn(
+            f"{name}: measured curve ({total:,.0f} kWh) rescaled to {target:,.0f} kWh "
+            "(rescale_to_annual_kwh)",
+            GreenkommonWarning,
+            stacklevel=3,
+        )
+        energy = energy * (target / total)
     return energy.rename(name)
 
 

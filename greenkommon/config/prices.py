@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._section import _MISSING, Section
+from .plant import MAX_PEAK_POWER_KWP
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..economics.tariffs import Tariffs
@@ -186,7 +187,9 @@ class ContractConfig:
     def from_section(cls, sec: Section) -> ContractConfig:
         where = f"{sec.file}: {sec.where}" if sec.file is not None else sec.where
         tariff = sec.str("tariff", "flat", choices=TARIFF_KINDS)
-        kva = sec.float("subscribed_kva", None, min=0, min_exclusive=True, unit="kVA")
+        kva = sec.float(
+            "subscribed_kva", None, min=0, min_exclusive=True, max=MAX_PEAK_POWER_KWP, unit="kVA"
+        )
         by_period = sec.floats("subscribed_kva_by_period", None, min=0, length=4)
         offpeak = sec.raw("offpeak_hours", None)
         label = "default"
