@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the sharing key as files a PMO can send to Enedis (static table, dynamic key)",
         description=(
             "Simulate a scenario and write, in DIR, only the key file the scenario's key needs: "
-            "static_key.csv (one %% per consumer meter) for a static or static optimised key, "
-            "dynamic_key.csv ('Horodate;<meter>;<meter>...', one coefficient in %% per interval, "
-            "floored to the resolution so that a line never sums over 100 %%) for the other keys, "
+            "static_key.csv (one % per consumer meter) for a static or static optimised key, "
+            "dynamic_key.csv ('Horodate;<meter>;<meter>...', one coefficient in % per interval, "
+            "floored to the resolution so that a line never sums over 100 %) for the other keys, "
             "and nothing for the default key (prorata), which Enedis computes itself. With "
             "--quantities, also quantities.csv: the six quantities Enedis reports to the PMO (PROD, "
             "AUTOPROD, SURPLUS, CONS, AUTOCONS, COMPLEMENT, in Wh) as Enedis would compute them from "

@@ -22,6 +22,7 @@ from .._io import check_output_file
 from ..consumption import LOAD_FORMATS, TIMESTAMP_CONVENTIONS, UNITS, build_consumption
 from ..errors import DataError
 from ..timegrid import STEPS_MINUTES, make_index
+from ._options import add_deprecated
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Blocks of the typical-week table [local hours].
@@ -76,11 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--unit", default=None, choices=UNITS, help="unit of the values when the file does not say"
     )
     imp.add_argument(
-        "--timestamp",
+        "--timestamps",
         default="auto",
         choices=TIMESTAMP_CONVENTIONS,
         help="timestamps mark the interval start or end (default: Enedis end, generic start)",
     )
+    add_deprecated(imp, "--timestamp", "--timestamps", "timestamps", choices=TIMESTAMP_CONVENTIONS)
     imp.add_argument(
         "--encoding", default=None, help="text encoding (default: UTF-8, else latin-1)"
     )
@@ -138,7 +140,7 @@ def run_import(args: argparse.Namespace) -> int:
         index=index,
         format=args.format,
         unit=args.unit,
-        timestamp=args.timestamp,
+        timestamp=args.timestamps,
         encoding=args.encoding,
         fill_gaps=args.fill_gaps,
         max_gap_hours=args.max_gap_hours,
