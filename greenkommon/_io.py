@@ -148,6 +148,9 @@ def atomic_write(
         write(Path(tmp))
         os.chmod(tmp, shared_mode() if mode is None else mode)
         os.replace(tmp, path)
+    except OutputError:  # already names what the user asked for
+        Path(tmp).unlink(missing_ok=True)
+        raise
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(path, os_error_reason(exc)) from None
@@ -313,6 +316,8 @@ def output_folder(path: str | Path, *, command: str, option: str = "--out") -> I
                 else:
                     stale.unlink(missing_ok=True)
             _write_manifest(folder, command, names)
+        except OutputError:
+            raise
         except OSError as exc:
             raise OutputError(folder, os_error_reason(exc)) from None
         ok = True

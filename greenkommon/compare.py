@@ -5,7 +5,7 @@ comparison needs (per venue: self-sufficiency, bill, savings, savings over the p
 payback; collective: production, self-consumption, surplus, savings, the producer's NPV and IRR);
 :func:`compare_results` lines several up, :func:`format_comparison` prints them.
 
-Long-term figures come from the economics stage's projection (``result.extras['finance']``) under
+Long-term figures come from the economics stage's projection (``result.finance``) under
 one supply-price escalation case: by default the first case each scenario lists in
 ``[finance] escalation_rates_per_year`` (so variants that change the escalation compare their own
 case), or the case named by ``case``.
@@ -50,7 +50,8 @@ def _case(fin: Any, case: str | None, label: str) -> tuple[str, Any] | tuple[Non
     if fin is None or not getattr(fin, "cases", None):
         return None, None
     if case is None:
-        name = next(iter(fin.cases))
+        # the scenario's headline case ([finance] headline_case), as every other output
+        name = getattr(fin, "reference_case", "") or next(iter(fin.cases))
         return name, fin.cases[name]
     if case not in fin.cases:
         raise ScenarioError(
@@ -66,7 +67,7 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     ----------
     result : ScenarioResult
     case : str, optional
-        Escalation case of the long-term projection (default: the scenario's first).
+        Escalation case of the long-term projection (default: the scenario's headline case, [finance] headline_case).
 
     Returns
     -------
@@ -77,7 +78,7 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     """
     label = result.scenario.name
     coll = dict(result.collective_summary())
-    fin = result.extras.get("finance") if result.extras else None
+    fin = result.finance
     case_name, fcase = _case(fin, case, label)
     coll["producer_npv_eur"] = float("nan")
     coll["producer_irr_pct"] = float("nan")

@@ -36,7 +36,7 @@ from .config.eligibility import (  # noqa: F401
 from .errors import DataError, GreenkommonWarning, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .scenario import Scenario
+    from .config.scenario import OperationConfig, Scenario
 
 #: Bundled rules file.
 RULES_FILE = "acc_rules_fr.toml"
@@ -121,7 +121,7 @@ class EligibilityReport:
     rule : Rule
         The rule applied.
     producer : str
-        Name of the producer's injection point (the roof).
+        Name of the first producer's injection point (the roof).
     venues : tuple of str
         Consumer names, scenario order.
     distances_km : pandas.DataFrame
@@ -154,6 +154,8 @@ class EligibilityReport:
         Where a roof would make all venues eligible (``None`` without a km criterion).
     notes : tuple of str
         Caveats: unconfirmed inferences, derogations that could help, skipped searches.
+    producers : tuple of str
+        Every producer of the operation (first: :attr:`producer`); the distances cover them all.
     """
 
     eligible: bool
@@ -174,6 +176,7 @@ class EligibilityReport:
     any_roof_centres: tuple[tuple[float, float, float], ...] = ()
     roof: RoofSuggestion | None = None
     notes: tuple[str, ...] = field(default=())
+    producers: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -192,6 +195,7 @@ class EligibilityReport:
             "eligible": self.eligible,
             "rule": {k: getattr(self.rule, k) for k in Rule.__dataclass_fields__},
             "producer": self.producer,
+            "producers": list(self.producers or (self.producer,)),
             "venues": list(self.venues),
             "farthest_pair": list(self.farthest_pair),
             "max_distance_km": self.max_distance_km,
@@ -478,7 +482,7 @@ def minimax_point(
 
 def check_participants(
     venues: Sequence[tuple[str, float, float]],
-    producer: tuple[str, float, float],
+    producer: tuple[str, float, float] | Sequence[tuple[str, float, float]],
     peak_power_kwp: float,
     config: EligibilityConfig | None = None,
     rules: Mapping[str, Any] | None = None,
@@ -489,8 +493,8 @@ def check_participants(
     ----------
     venues : sequence of (name, latitude_deg, longitude_deg)
         Consumers' delivery points [°, WGS84].
-    producer : (name, latitude_deg, longitude_deg)
-        The plant's injection point [°].
+    producer : (name, latitude_deg, longitude_deg) or a sequence of them
+        The producers' injection points [°] (one plant, or every producer of the operation).
     peak_power_kwp : float
         Cumulated peak power of the producers [kWp].
     config : EligibilityConfig, optional
@@ -521,11 +525,19 @@ def check_participants(
     if not venues:
         raise DataError("eligibility: no venue (consumer) to check")
     rule = select_rule(config, rules)
-    names = [producer[0]] + [v[0] for v in venues]
+    producers: list[tuple[str, float, float]] = (
+        [cast(tuple[str, float, float], producer)]
+        if isinstance(producer, tuple) and len(producer) == 3 and isinstance(producer[0], str)
+        else list(cast(Sequence[tuple[str, float, float]], producer))
+    )
+    if not producers:
+        raise DataError("eligibility: no producer to check")
+    n_prod = len(producers)
+    names = [p[0] for p in producers] + [v[0] for v in venues]
     if len(set(names)) != len(names):
         raise DataError(f"eligibility: participant names must be unique, got {names}")
-    lats = [producer[1]] + [v[1] for v in venues]
-    lons = [producer[2]] + [v[2] for v in venues]
+    lats = [p[1] for p in producers] + [v[1] for v in venues]
+    lons = [p[2] for p in producers] + [v[2] for v in venues]
     dist = pairwise_distances_km(lats, lons)
     table = pd.DataFrame(dist, index=names, columns=names)
     i0, j0 = np.unravel_index(np.argmax(dist), dist.shape)
@@ -536,16 +548,16 @@ def check_participants(
     excess = 0.0 if limit is None else max(0.0, max_d - limit)
     power_ok = peak_power_kwp / 1000.0 < rule.max_power_mw
     notes: list[str] = []
-    venue_idx = range(1, len(names))
+    venue_idx = range(n_prod, len(names))
 
     largest: tuple[tuple[str, ...], ...]
     if limit is None:
-        largest = (tuple(names[1:]),)
+        largest = (tuple(names[n_prod:]),)
         any_roof: tuple[tuple[str, ...], ...] = ()
         any_centres: tuple[tuple[float, float, float], ...] = ()
         roof = None
     elif distance_ok:
-        largest = (tuple(names[1:]),)
+        largest = (tuple(names[n_prod:]),)
         any_roof, any_centres = (), ()
         roof = None
     elif len(venues) > MAX_VENUES_FOR_SUBSETS:
@@ -555,14 +567,18 @@ def check_participants(
         )
         warnings.warn(notes[-1], GreenkommonWarning, stacklevel=2)
     else:
-        near_roof = [k for k in venue_idx if dist[0, k] <= limit + _DISTANCE_SLACK_KM]
+        near_roof = [
+            k
+            for k in venue_idx
+            if all(dist[j, k] <= limit + _DISTANCE_SLACK_KM for j in range(n_prod))
+        ]
         largest = tuple(tuple(names[k] for k in s) for s in largest_within(dist, limit, near_roof))
         groups = largest_within(dist, limit, venue_idx)
         any_roof = tuple(tuple(names[k] for k in s) for s in groups)
         any_centres = tuple(
             minimax_point([lats[k] for k in s], [lons[k] for k in s]) for s in groups
         )
-        roof = _suggest_roof(dist, lats, lons, names, limit)
+        roof = _suggest_roof(dist, lats, lons, names, limit, n_prod)
 
     if not power_ok:
         notes.append(
@@ -598,7 +614,8 @@ def check_participants(
         eligible=bool(distance_ok and power_ok),
         rule=rule,
         producer=names[0],
-        venues=tuple(names[1:]),
+        producers=tuple(names[:n_prod]),
+        venues=tuple(names[n_prod:]),
         distances_km=table,
         farthest_pair=(names[i], names[j]),
         max_distance_km=max_d,
@@ -617,18 +634,23 @@ def check_participants(
 
 
 def _suggest_roof(
-    dist: np.ndarray, lats: list[float], lons: list[float], names: list[str], limit: float
+    dist: np.ndarray,
+    lats: list[float],
+    lons: list[float],
+    names: list[str],
+    limit: float,
+    n_prod: int = 1,
 ) -> RoofSuggestion:
-    venue_dist = dist[1:, 1:]
+    venue_dist = dist[n_prod:, n_prod:]
     a0, b0 = np.unravel_index(np.argmax(venue_dist), venue_dist.shape)
-    a, b = sorted((int(a0) + 1, int(b0) + 1))
-    if len(names) > 2 and dist[a, b] > limit + _DISTANCE_SLACK_KM:
+    a, b = sorted((int(a0) + n_prod, int(b0) + n_prod))
+    if len(names) > n_prod + 1 and dist[a, b] > limit + _DISTANCE_SLACK_KM:
         return RoofSuggestion(
             possible=False,
             blocking_pair=(names[a], names[b]),
             blocking_distance_km=float(dist[a, b]),
         )
-    lat, lon, radius = minimax_point(lats[1:], lons[1:])
+    lat, lon, radius = minimax_point(lats[n_prod:], lons[n_prod:])
     return RoofSuggestion(
         possible=radius <= limit + _DISTANCE_SLACK_KM,
         latitude_deg=lat,
@@ -636,6 +658,25 @@ def _suggest_roof(
         radius_km=radius,
         margin_km=limit - radius,
         current_roof_offset_km=geodesic_km(lats[0], lons[0], lat, lon),
+    )
+
+
+def check_operation(scenario: Scenario, operation: OperationConfig) -> EligibilityReport:
+    """Check one operation of a portfolio against the ACC étendue rules.
+
+    Its participants are its consumers (member venues' delivery points) and its producers: its
+    shared plants and the own roofs of members that give their surplus to it. The cumulated
+    peak power is theirs.
+    """
+    members = [v for v in scenario.venues if v.name in operation.venues]
+    plants = [scenario.plant_named(n) for n in operation.plants]
+    own = [v.own_plant for v in members if v.own_plant is not None and v.own_surplus == "operation"]
+    producers = [(p.name, p.latitude_deg, p.longitude_deg) for p in (*plants, *own)]
+    return check_participants(
+        [(v.name, v.latitude_deg, v.longitude_deg) for v in members],
+        producers,
+        sum(p.peak_power_kwp for p in (*plants, *own)),
+        scenario.eligibility,
     )
 
 
@@ -653,6 +694,11 @@ def check_eligibility(scenario: Scenario) -> EligibilityReport:
     EligibilityReport
         See :func:`check_participants`.
     """
+    if not scenario.is_single_operation:
+        raise ScenarioError(
+            f"{scenario.file or scenario.name}: {len(scenario.operations)} operations: check each "
+            "with check_operation (or run evaluate: each OperationResult has its eligibility)"
+        )
     plant = scenario.plant
     return check_participants(
         [(v.name, v.latitude_deg, v.longitude_deg) for v in scenario.venues],
@@ -679,6 +725,7 @@ def format_eligibility(report: EligibilityReport) -> str:
     lines.append(f"        {rule.source}")
     lines.append(
         f"  roof (injection point): {r.producer}; {len(r.venues)} venues (delivery points)"
+        + (f"; other producers: {', '.join(r.producers[1:])}" if len(r.producers) > 1 else "")
     )
 
     def show(name: str) -> str:

@@ -24,10 +24,11 @@ class OptimisationError(GreenkommonError, RuntimeError):
     """The key optimiser could not produce a solution (infeasible, unbounded, solver failure)."""
 
 
-class OutputError(GreenkommonError):
+class OutputError(GreenkommonError, OSError):
     """An output cannot be written (read-only place, disk full, a file in the way of a folder,
     a folder that holds files greenkommon did not write, ...): the message names the path and
-    the reason on one line. Nothing partial is left behind when it is raised.
+    the reason on one line. Nothing partial is left behind when it is raised. Also an
+    :class:`OSError`, so code that tolerates a failed write (a cache) keeps catching it.
 
     Parameters
     ----------
@@ -41,6 +42,9 @@ class OutputError(GreenkommonError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
 
     def __reduce__(self) -> tuple[type, tuple[object, str]]:
         return (type(self), (self.path, self.reason))

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -69,6 +68,13 @@ import numpy as np
 import pandas as pd
 
 from ._io import atomic_write as _atomic_write
+from .economics.affine import (
+    FINANCE_WEIGHTS,
+    AffineBills,
+    MoneyModel,
+    variant_bills,
+    weighted_sums,
+)
 from .errors import DataError, GreenkommonError, ScenarioError
 
 #: Dotted path that scales every roof section in proportion.
@@ -81,7 +87,7 @@ CHEAP_PREFIXES = ("key.", "prices.", "finance.")
 COEFFICIENT_KEYS = ("static", "redistributed")
 
 #: Default number of variants per checkpointed chunk.
-DEFAULT_CHUNK_SIZE = 500
+DEFAULT_CHUNK_SIZE = 2000
 
 #: Format version of the part files; bump when the columns change meaning.
 _FORMAT_VERSION = 1
@@ -269,9 +275,13 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> None:
             node.pop("priority_order", None)
 
 
-def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
+def _check_size(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
         raise ScenarioError(f"--vary {PEAK_PATH} = {value!r}: expected a number > 0 [kWp]")
+
+
+def _scale_plant(mapping: dict[str, Any], value: Any) -> None:
+    _check_size(value)
     sections = mapping.get("plant", {}).get("sections")
     if not isinstance(sections, list) or not sections:
         raise ScenarioError(f"--vary {PEAK_PATH}: the scenario has no [[plant.sections]] to scale")
@@ -423,159 +433,38 @@ def _parseable(mapping: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # KPIs of a batch of variants sharing one energy group
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MoneyModel:
-    """The economics stage, linearised around "no allocation", for one combination and plant size.
-
-    ``compute_bills`` is affine in the allocated energy A: every per-kWh line is a price times
-    C, G = C − A or A, and the fixed lines do not depend on A. So, exactly,
-    ``bill_with(A) = bill_with(0) − Σ_t A_t v_t`` with v the value of an allocated kWh
-    (:func:`greenkommon.economics.allocated_kwh_value_eur_per_kwh`), and each as-borne bill
-    column is its value at A = 0 plus a weighted sum of A.
-
-    Attributes
-    ----------
-    bills0 : pandas.DataFrame
-        :func:`~greenkommon.economics.compute_bills` with nothing allocated (attrs dropped).
-    bill_without_eur, bill_with0_eur, internal0_eur : numpy.ndarray
-        (N,) columns of ``bills0`` [€/yr].
-    weights : dict of str to numpy.ndarray
-        (N, T) weights [€/kWh]: ``value`` (what an allocated kWh saves the venue),
-        ``grid`` (a COMPLEMENT kWh as borne), ``autocons`` (charges on an AUTOCONS kWh, borne),
-        ``internal_borne`` and ``internal`` (internal price with / without VAT).
-    surplus_price_eur_per_kwh : float
-    """
-
-    bills0: pd.DataFrame
-    bill_without_eur: np.ndarray
-    bill_with0_eur: np.ndarray
-    internal0_eur: np.ndarray
-    weights: dict[str, np.ndarray]
-    surplus_price_eur_per_kwh: float
+def money_model(scenario: Any, energy: GroupEnergy, peak_power_kwp: float) -> MoneyModel:
+    """The :class:`~greenkommon.economics.affine.MoneyModel` of a validated scenario at a plant
+    size [kWp] (one-off; a sweep keeps one :class:`AffineBills` per combination instead)."""
+    return _affine_bills(scenario, energy).model(peak_power_kwp)
 
 
-def _price_signature(
-    scenario: Any, energy: GroupEnergy, peak_power_kwp: float
-) -> tuple[list[Any], float]:
-    """Everything through which the plant size reaches ``compute_bills``: venue prices, surplus price."""
-    from .economics import bills as eb
-
-    vps = [
-        eb.venue_prices(energy.index, v.contract, scenario.prices, peak_power_kwp)
-        for v in scenario.venues
-    ]
-    return vps, float(eb.surplus_price_eur_per_kwh(scenario.prices, peak_power_kwp)[0])
-
-
-def _same_signature(a: tuple[list[Any], float], b: tuple[list[Any], float]) -> bool:
-    if a[1] != b[1]:
-        return False
-    for va, vb in zip(a[0], b[0], strict=True):
-        for f in dataclasses.fields(va):
-            if f.name == "figures":
-                continue
-            x, y = getattr(va, f.name), getattr(vb, f.name)
-            if isinstance(x, np.ndarray):
-                if not np.array_equal(x, y):
-                    return False
-            elif x != y:
-                return False
-    return True
-
-
-def money_model(
-    scenario: Any,
-    energy: GroupEnergy,
-    peak_power_kwp: float,
-    signature: tuple[list[Any], float] | None = None,
-) -> MoneyModel:
-    """Build the :class:`MoneyModel` of a validated scenario at a plant size [kWp]."""
-    from .economics import bills as eb
-
-    index = energy.index
-    vps, surplus_price = signature or _price_signature(scenario, energy, peak_power_kwp)
-    cons = energy.consumption_frame()
-    bills0 = eb.compute_bills(
-        cons,
-        cons * 0.0,
-        pd.Series(0.0, index=index),
+def _affine_bills(scenario: Any, energy: GroupEnergy) -> AffineBills:
+    return AffineBills(
+        energy.index,
+        energy.consumption_kwh,
+        energy.venue_names,
         [v.contract for v in scenario.venues],
         scenario.prices,
-        peak_power_kwp,
-    )
-    bills0 = bills0.reindex(list(energy.venue_names))
-    bills0.attrs = {}  # figures are not needed here, and pandas deep-copies attrs on every access
-    n, t_len = energy.consumption_kwh.shape
-    w = {k: np.empty((n, t_len)) for k in ("grid", "autocons", "internal_borne", "internal")}
-    for i, vp in enumerate(vps):
-        w["grid"][i] = vp.borne(vp.grid_with_eur_per_kwh, vp.vat_energy)
-        w["autocons"][i] = vp.borne(vp.autocons_charges_eur_per_kwh, vp.vat_energy)
-        w["internal_borne"][i] = vp.borne(vp.internal_eur_per_kwh, vp.vat_internal)
-        w["internal"][i] = vp.internal_eur_per_kwh
-    w["value"] = w["grid"] - w["autocons"] - w["internal_borne"]
-    return MoneyModel(
-        bills0=bills0,
-        bill_without_eur=bills0["bill_without_eur"].to_numpy(dtype=float),
-        bill_with0_eur=bills0["bill_with_eur"].to_numpy(dtype=float),
-        internal0_eur=bills0["internal_eur"].to_numpy(dtype=float),
-        weights=w,
-        surplus_price_eur_per_kwh=surplus_price,
     )
 
 
-#: Plant sizes [kWp] after which the economics changed in earlier calls (a hint only: every
-#: piece is still checked at both ends).
-_SIZE_BREAKS: set[float] = set()
+#: Bill models of the combinations evaluated recently in this process, by (energy group,
+#: combination): the chunks of one combination share prices and pieces instead of recomputing
+#: them (a worker keeps its own; entries hold their energy so an id is never reused wrongly).
+_BILLS_MEMO: dict[tuple[int, str], tuple[GroupEnergy, AffineBills]] = {}
+_BILLS_MEMO_SIZE = 64
 
 
-def _money_by_size(
-    scenario: Any, energy: GroupEnergy, sizes: np.ndarray
-) -> dict[float, MoneyModel]:
-    """One money model per plant size, built once per piece of equal economics.
-
-    Plant size enters the economics only through thresholds (accise ACC rate below 1 MWp, S21
-    bands), so the prices are piecewise constant in the size: pieces are found by bisection
-    (equal prices at both ends of a range of sizes = one piece), starting from the breaks found
-    by earlier calls.
-    """
-    ks = np.unique(np.asarray(sizes, dtype=float))
-    sig: dict[int, tuple[list[Any], float]] = {}
-
-    def at(i: int) -> tuple[list[Any], float]:
-        if i not in sig:
-            sig[i] = _price_signature(scenario, energy, float(ks[i]))
-        return sig[i]
-
-    pieces: list[tuple[int, int]] = []
-
-    def fill(lo: int, hi: int) -> None:
-        if lo == hi or _same_signature(at(lo), at(hi)):
-            pieces.append((lo, hi))
-        elif hi - lo == 1:
-            pieces.extend([(lo, lo), (hi, hi)])
-        else:
-            mid = (lo + hi) // 2
-            fill(lo, mid)
-            fill(mid + 1, hi)
-
-    starts = sorted(
-        {0, *(int(np.searchsorted(ks, b, side="right")) for b in _SIZE_BREAKS)} - {ks.size}
-    )
-    for a, b in zip(starts, [*starts[1:], ks.size], strict=True):
-        fill(a, b - 1)
-    merged: list[tuple[int, int]] = []
-    for lo, hi in pieces:  # bisection may split a piece where nothing changes: join those
-        if merged and _same_signature(at(merged[-1][1]), at(lo)):
-            merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    out: dict[float, MoneyModel] = {}
-    for lo, hi in merged:
-        model = money_model(scenario, energy, float(ks[lo]), at(lo))
-        for j in range(lo, hi + 1):
-            out[float(ks[j])] = model
-    _SIZE_BREAKS.update(float(ks[hi]) for _lo, hi in merged[:-1])
-    return out
+def _bills_for(scenario: Any, energy: GroupEnergy, token: str) -> AffineBills:
+    hit = _BILLS_MEMO.get((id(energy), token))
+    if hit is not None and hit[0] is energy:
+        return hit[1]
+    bills = _affine_bills(scenario, energy)
+    if len(_BILLS_MEMO) >= _BILLS_MEMO_SIZE:
+        _BILLS_MEMO.pop(next(iter(_BILLS_MEMO)))
+    _BILLS_MEMO[(id(energy), token)] = (energy, bills)
+    return bills
 
 
 def batch_allocation_kpis(
@@ -636,9 +525,22 @@ class _Combo:
     variant_ids: list[int]
     kwp: list[float]
 
+    @property
+    def token(self) -> str:
+        return json.dumps(self.overrides, sort_keys=True, default=str)
 
-#: Names of the weighted sums of A the KPIs need (``value`` always; the rest for finance).
-_FINANCE_WEIGHTS = ("grid", "autocons", "internal_borne", "internal")
+
+def _tag(overrides: dict[str, Any], skip: str | None = None) -> Any:
+    """A hashable identity of a set of overrides (1, 1.0 and True stay distinct), cheaper than
+    JSON for the thousands of rows of a sweep."""
+    try:
+        tag = tuple(sorted((p, type(v).__name__, v) for p, v in overrides.items() if p != skip))
+        hash(tag)
+    except TypeError:  # an unhashable value (a list): its JSON text
+        return json.dumps(
+            {p: v for p, v in overrides.items() if p != skip}, sort_keys=True, default=str
+        )
+    return tag
 
 
 def evaluate_chunk(
@@ -673,11 +575,13 @@ def evaluate_chunk(
     from .pipeline import build_key
     from .scenario import parse_scenario
 
-    combos: dict[str, _Combo] = {}
+    combos: dict[Any, _Combo] = {}
     for vid, overrides in rows:
-        rest = {p: v for p, v in overrides.items() if p != PEAK_PATH}
-        tag = json.dumps(rest, sort_keys=True, default=str)
-        combo = combos.setdefault(tag, _Combo(rest, [], []))
+        tag = _tag(overrides, PEAK_PATH)
+        combo = combos.get(tag)
+        if combo is None:
+            rest = {p: v for p, v in overrides.items() if p != PEAK_PATH}
+            combo = combos[tag] = _Combo(rest, [], [])
         combo.variant_ids.append(vid)
         combo.kwp.append(float(overrides.get(PEAK_PATH, energy.peak_power_kwp)))
 
@@ -699,8 +603,8 @@ def evaluate_chunk(
         for k in np.unique(kwp) if per_size else kwp[:1]:
             prod = pd.Series(energy.production_kwh(k), index=energy.index, name="production_kwh")
             keys[float(k)] = build_key(scenario.key, scenario, prod, cons_frame)[0]
-        money = _money_by_size(scenario, energy, kwp)
-        wanted = ("value", *_FINANCE_WEIGHTS) if finance else ("value",)
+        money = _bills_for(scenario, energy, combo.token).by_size(kwp)
+        wanted = ("value", *FINANCE_WEIGHTS) if finance else ("value",)
         sums = {w: np.empty((kwp.size, len(names))) for w in wanted}
         allocated = np.empty((kwp.size, len(names)))
         surplus = np.empty(kwp.size)
@@ -736,8 +640,9 @@ def evaluate_chunk(
                 )
                 allocated[s] = res.allocated_kwh.sum(axis=1)
                 surplus[s] = res.surplus_kwh.sum()
-                for w in wanted:
-                    sums[w][s] = (res.allocated_kwh * money[float(k)].weights[w]).sum(axis=1)
+                for w, v in weighted_sums(money[float(k)], res.allocated_kwh).items():
+                    if w in sums:
+                        sums[w][s] = v
         frame = _kpi_frame(combo.variant_ids, names, kwp, energy, allocated, surplus, sums, money)
         if finance:
             frame = pd.concat(
@@ -811,26 +716,6 @@ def _kpi_frame(
     return pd.DataFrame(cols)
 
 
-def variant_bills(
-    model: MoneyModel, allocated_kwh: np.ndarray, sums: dict[str, np.ndarray]
-) -> pd.DataFrame:
-    """The year-1 bill table of one variant, rebuilt from the money model (finance inputs).
-
-    ``allocated_kwh`` (N,), ``sums[w]`` (N,) = Σ_t A_{i,t} w_{i,t} for the weights of
-    :class:`MoneyModel`. Columns are those :func:`greenkommon.economics.project_finance` reads.
-    """
-    b = model.bills0.copy()
-    b["allocated_kwh"] = allocated_kwh
-    b["grid_import_kwh"] = b["consumption_kwh"] - allocated_kwh
-    b["grid_energy_with_eur"] = b["grid_energy_with_eur"] - sums["grid"]
-    b["autocons_charges_eur"] = b["autocons_charges_eur"] + sums["autocons"]
-    b["internal_cost_eur"] = b["internal_cost_eur"] + sums["internal_borne"]
-    b["internal_eur"] = b["internal_eur"] + sums["internal"]
-    b["bill_with_eur"] = b["bill_with_eur"] - sums["value"]
-    b["savings_eur"] = b["bill_without_eur"] - b["bill_with_eur"]
-    return b
-
-
 def finance_metrics(fin: Any, names: list[str]) -> dict[str, float]:
     """Flatten a :class:`~greenkommon.economics.FinanceResult` into ``stakeholder.metric[case]``.
 
@@ -873,7 +758,12 @@ def _finance_frame(
         bills = variant_bills(money[float(k)], allocated[s], {w: v[s] for w, v in sums.items()})
         try:
             fin = project_finance(
-                bills, float(surplus[s]), scenario.finance, scenario.prices, float(k)
+                bills,
+                float(surplus[s]),
+                scenario.finance,
+                scenario.prices,
+                float(k),
+                with_bank=False,  # the sweep tabulates NPVs, not the bank view
             )
         except ScenarioError as exc:
             # e.g. a fixed loan larger than a small plant's CAPEX: that variant has no projection,
@@ -931,14 +821,11 @@ class SweepPlan:
 
 
 def _row_order(
-    combo_rank: dict[str, int],
+    combo_rank: dict[Any, int],
 ) -> Callable[[tuple[int, dict[str, Any]]], tuple[int, float, int]]:
     def order(row: tuple[int, dict[str, Any]]) -> tuple[int, float, int]:
         vid, over = row
-        tag = json.dumps(
-            {p: v for p, v in over.items() if p != PEAK_PATH}, sort_keys=True, default=str
-        )
-        rank = combo_rank.setdefault(tag, len(combo_rank))
+        rank = combo_rank.setdefault(_tag(over, PEAK_PATH), len(combo_rank))
         return rank, float(over.get(PEAK_PATH, 0.0)), vid
 
     return order
@@ -962,13 +849,13 @@ def make_plan(
     grid = build_grid(varies)
     expensive = [v.path for v in varies if not is_cheap(v.path)]
     cheap = [v.path for v in varies if is_cheap(v.path)]
-    group_of: dict[str, int] = {}
+    group_of: dict[Any, int] = {}
     group_mappings: list[dict[str, Any]] = []
     members: list[list[tuple[int, dict[str, Any]]]] = []
     records = grid.to_dict("records")
     for vid, rec in enumerate(records):
         g_over = {p: rec[p] for p in expensive}
-        tag = json.dumps(g_over, sort_keys=True, default=str)
+        tag = _tag(g_over)
         if tag not in group_of:
             group_of[tag] = len(group_mappings)
             mapping = apply_overrides(base, g_over)
@@ -977,16 +864,17 @@ def make_plan(
             members.append([])
         members[group_of[tag]].append((vid, {p: rec[p] for p in cheap}))
     # Validate each distinct cheap combination once against the first group.
-    seen: set[str] = set()
+    seen: set[Any] = set()
     for rec in records:
         over = {p: rec[p] for p in cheap if p != PEAK_PATH}
-        tag = json.dumps(over, sort_keys=True, default=str)
+        tag = _tag(over)
         if tag not in seen:
             seen.add(tag)
             _check_variant(apply_overrides(group_mappings[0], over), file, over)
     if PEAK_PATH in grid:
+        _scale_plant(copy.deepcopy(base), grid[PEAK_PATH].iloc[0])  # the plant can be scaled
         for value in grid[PEAK_PATH].unique():
-            _scale_plant(copy.deepcopy(base), value)
+            _check_size(value)
     chunks: list[Chunk] = []
     for g, rows in enumerate(members):
         # Variants sharing key/prices/finance next to each other, plant sizes ascending: a chunk

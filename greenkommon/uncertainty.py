@@ -275,7 +275,8 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
             100.0 * allocated[i] / cons_total[i] if cons_total[i] > 0 else np.nan
         )
         row[f"{n}.savings_eur"] = float(bills.loc[n, "savings_eur"])
-    fin = project_finance(bills, surplus, scenario.finance, scenario.prices, kwp)
+    # the bank view (a P90 re-run) is not summarised per sample: skip its cost
+    fin = project_finance(bills, surplus, scenario.finance, scenario.prices, kwp, with_bank=False)
     row.update(finance_metrics(fin, names))
     return row
 
@@ -316,7 +317,7 @@ def run_uncertainty(
         Multi-year hourly weather series (any format :func:`greenkommon.weather.read_weather_file`
         reads); default: the synthetic generator.
     case : str, optional
-        Escalation case for ``producer_npv_eur`` in the summary (default: the scenario's first).
+        Escalation case for ``producer_npv_eur`` in the summary (default: the scenario's headline case, [finance] headline_case).
     progress : bool or callable
         tqdm bar on stderr, or a callable receiving the number of finished samples.
     dask_address : str or distributed.Client, optional
@@ -466,7 +467,11 @@ def run_uncertainty(
         if c.startswith("producer.npv_eur[")
     ]
     if case is None:
-        case = cases[0] if cases else None
+        from .economics.finance import headline_case_name
+
+        # the scenario's headline case ([finance] headline_case), as every other output
+        headline = headline_case_name(scenario.finance)
+        case = headline if headline in cases else (cases[0] if cases else None)
     elif case not in cases:
         raise ScenarioError(
             f"uncertainty: no escalation case {case!r}; expected one of {', '.join(map(repr, cases))}"

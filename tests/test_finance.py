@@ -378,10 +378,18 @@ def test_finance_command_prints_and_exports(tmp_path, monkeypatch, capsys):
 def test_report_view_of_the_reference_case():
     """``cash_flows_eur``, ``metrics`` and ``assumptions``: the reference case in report form."""
     bills, p = flat_bills(20_000.0, names=("A", "B"))
+    default = project_finance(bills, 0.0, FinanceConfig(lifetime_years=12), p, 100.0)
+    assert default.reference_case == "flat"  # the conservative case heads every output
     fin = project_finance(
-        bills, 0.0, FinanceConfig(lifetime_years=12, equity_eur={"A": 1000.0}), p, 100.0
+        bills,
+        0.0,
+        FinanceConfig(lifetime_years=12, equity_eur={"A": 1000.0}, headline_case="+3 %/yr"),
+        p,
+        100.0,
     )
     assert fin.reference_case == "+3 %/yr"
+    with pytest.raises(ScenarioError, match="headline_case = 'nope'"):
+        project_finance(bills, 0.0, FinanceConfig(headline_case="nope"), p, 100.0)
     cash = fin.cash_flows_eur
     assert list(cash.columns) == ["A", "B", "producer (project)", "producer (equity)"]
     assert list(cash.index) == list(range(13))
@@ -397,9 +405,9 @@ def test_report_view_of_the_reference_case():
     a = fin.assumptions
     assert a["escalation_case"] == "+3 %/yr" and a["capex_eur_label"].startswith("ASSUMPTION")
     flat = project_finance(
-        bills, 0.0, FinanceConfig(lifetime_years=12, reference_escalation_per_year=0.0), p, 100.0
+        bills, 0.0, FinanceConfig(lifetime_years=12, reference_escalation_per_year=0.06), p, 100.0
     )
-    assert flat.reference_case == "flat"
+    assert flat.reference_case == "+6 %/yr"
     with pytest.raises(ScenarioError, match="reference_escalation_per_year"):
         FinanceConfig.from_section(Section({"reference_escalation_per_year": 0.05}, "finance"))
     with pytest.raises(ScenarioError, match="at least one rate"):

@@ -172,8 +172,11 @@ def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None)
             source="scenario",
         ),
     ]
-    extras = {"finance": fake_projection(names, bills["savings_eur"]) if finance else None}
+    from greenkommon.eligibility import check_eligibility
+
     return ScenarioResult(
+        name=sc.name,
+        plant_names=(sc.plant.name,),
         scenario=sc,
         index=index,
         weather=pd.DataFrame(index=index),
@@ -181,12 +184,13 @@ def make_fake_result(scenario=None, finance: bool = True, key_coefficients=None)
         production_kwh=pd.Series(prod, index=index, name="production_kwh"),
         consumption_kwh=c_df,
         coefficients=None if key_coefficients is None else np.asarray(key_coefficients),
-        allocation=SimpleNamespace(),
+        allocation=SimpleNamespace(flooring_surplus_kwh=0.0),
         allocated_kwh=a_df,
         surplus_kwh=pd.Series(surplus, index=index, name="surplus_kwh"),
         grid_import_kwh=g_df,
         bills=bills,
-        extras=extras,
+        eligibility=check_eligibility(sc),
+        finance=fake_projection(names, bills["savings_eur"]) if finance else None,
     )
 
 
@@ -619,7 +623,6 @@ def test_optional_uncertainty_histogram(html_en):
 def test_eligibility_block(result):
     import greenkommon.report.html as report_html
 
-    assert "not run for this result" in report_html._eligibility_block(result, "en")
     rep = SimpleNamespace(
         eligible=False,
         rule=SimpleNamespace(label="general rule (2 km)"),
@@ -630,16 +633,12 @@ def test_eligibility_block(result):
         largest_subsets=(("Les Poussières", "Villa Mais d'Ici"),),
         notes=("a caveat",),
     )
-    block = report_html._eligibility_block(
-        dataclasses.replace(result, extras={"eligibility": rep}), "en"
-    )
+    block = report_html._eligibility_block(dataclasses.replace(result, eligibility=rep), "en")
     assert block.startswith('<div id="eligibility" class="missing">')
     assert "No: as described" in block and "4.48 km apart; the rule allows 2 km" in block
     assert "Les Poussières, Villa Mais d&#x27;Ici" in block and "a caveat" in block
     ok = SimpleNamespace(**{**vars(rep), "eligible": True, "max_distance_km": 1.5})
-    block = report_html._eligibility_block(
-        dataclasses.replace(result, extras={"eligibility": ok}), "fr"
-    )
+    block = report_html._eligibility_block(dataclasses.replace(result, eligibility=ok), "fr")
     assert 'class="ok"' in block and "Oui" in block and "Plus grands groupes" not in block
 
 

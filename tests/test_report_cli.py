@@ -1,20 +1,22 @@
 """``greenkommon report``: arguments, files written, key comparison wiring.
 
 The simulation is replaced by the synthetic result of ``test_report`` (monkeypatched
-``run_scenario``) so these tests check the command, not the stages; the end-to-end run on the
+``simulate_energy`` and ``evaluate``) so these tests check the command, not the stages; the end-to-end run on the
 bundled scenario is ``test_report_command_on_bundled_scenario``.
 """
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from openpyxl import load_workbook
 from test_report import REPO, make_fake_result
 
-import greenkommon.pipeline as pipeline
+import greenkommon.energy as energy_stage
+import greenkommon.evaluate as evaluate_stage
 from greenkommon.cli import main
 from greenkommon.scenario import load_scenario
 
@@ -25,15 +27,21 @@ BUNDLED = REPO / "scenarios" / "greenkommon.toml"
 def fake_pipeline(monkeypatch):
     runs = []
 
-    def fake_run(scenario):
+    def fake_evaluate(scenario, energy, project_finance=True):
+        assert energy is FAKE_ENERGY  # the variants reuse the simulated energy
         runs.append(scenario.key.type)
         if scenario.key.type == "optimised":
             raise NotImplementedError("key.type = 'optimised' is not wired into the pipeline yet")
         coefs = None if scenario.key.coefficients is None else np.array(scenario.key.coefficients)
-        return make_fake_result(scenario, finance=False, key_coefficients=coefs)
+        op = make_fake_result(scenario, finance=False, key_coefficients=coefs)
+        return SimpleNamespace(operations=(op,), only_operation=op)
 
-    monkeypatch.setattr(pipeline, "run_scenario", fake_run)
+    monkeypatch.setattr(energy_stage, "simulate_energy", lambda scenario: FAKE_ENERGY)
+    monkeypatch.setattr(evaluate_stage, "evaluate", fake_evaluate)
     return runs
+
+
+FAKE_ENERGY = object()
 
 
 def test_help_lists_options(capsys):

@@ -435,30 +435,41 @@ def test_price_and_load_overrides_agree_with_run_scenario(tmp_path):
 
 def test_money_pieces_follow_the_one_megawatt_threshold(tmp_path):
     """Bisection finds the size where the economics change and nowhere else."""
-    from greenkommon.sweep import (
-        _money_by_size,
-        _price_signature,
-        _same_signature,
-        compute_group_energy,
-    )
+    from greenkommon.economics.affine import AffineBills, same_signature
+    from greenkommon.sweep import compute_group_energy
 
     path = hourly_variant(tmp_path)
     mapping = read_scenario_mapping(path)
     scenario = parse_scenario(mapping, path)
     energy = compute_group_energy(mapping, path)
+
+    def bills() -> AffineBills:
+        return AffineBills(
+            energy.index,
+            energy.consumption_kwh,
+            energy.venue_names,
+            [v.contract for v in scenario.venues],
+            scenario.prices,
+        )
+
     sizes = np.arange(900.0, 1101.0, 10.0)
-    models = _money_by_size(scenario, energy, sizes)
+    memo = bills()
+    models = memo.by_size(sizes)
     distinct = {id(m) for m in models.values()}
-    # reference: compare the prices of every neighbouring pair of sizes directly
-    sigs = [_price_signature(scenario, energy, k) for k in sizes]
-    changes = sum(not _same_signature(a, b) for a, b in zip(sigs, sigs[1:], strict=False))
+    # reference: compare the prices of every neighbouring pair of sizes directly, afresh
+    fresh = bills()
+    sigs = [fresh.signature(k) for k in sizes]
+    changes = sum(not same_signature(a, b) for a, b in zip(sigs, sigs[1:], strict=False))
     assert changes >= 1  # the ACC accise rate applies below 1 MWp only (greenkommon/data tariffs)
     assert len(distinct) == changes + 1
     for k, sig in zip(sizes, sigs, strict=True):
         m = models[float(k)]
-        assert _same_signature(_price_signature(scenario, energy, float(k)), sig)
-        ref = models[float(sizes[0])] if _same_signature(sig, sigs[0]) else models[float(sizes[-1])]
+        assert same_signature(bills().signature(float(k)), sig)
+        ref = models[float(sizes[0])] if same_signature(sig, sigs[0]) else models[float(sizes[-1])]
         assert m is ref
+    # a second call over other sizes reuses the pieces it found: same models where prices agree
+    again = memo.by_size(np.arange(905.0, 1101.0, 10.0))
+    assert {id(m) for m in again.values()} == distinct
 
 
 def test_cli_sweep_writes_parquet_and_csv_and_prints_the_best(tmp_path, capsys):

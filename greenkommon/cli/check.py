@@ -32,16 +32,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..eligibility import check_eligibility, format_eligibility
-    from ..scenario import load_scenario
+    from ..config import read_scenario
+    from ..eligibility import check_operation, format_eligibility
 
-    scenario = load_scenario(args.scenario)
-    report = check_eligibility(scenario)
-    print(format_eligibility(report))
-    if args.distances:
-        print("\npairwise geodesic distances [km]:")
-        table = report.distances_km.rename(
-            index={report.producer: "roof"}, columns={report.producer: "roof"}
-        )
-        print(table.round(3).to_string())
-    return 1 if (args.strict and not report.eligible) else 0
+    scenario = read_scenario(args.scenario)
+    several = len(scenario.operations) > 1
+    eligible = True
+    for i, op in enumerate(scenario.operations):
+        report = check_operation(scenario, op)
+        eligible &= report.eligible
+        if several:
+            print(("\n" if i else "") + f"operation {op.name!r}: {', '.join(op.venues)}")
+        print(format_eligibility(report))
+        if args.distances:
+            print("\npairwise geodesic distances [km]:")
+            table = report.distances_km
+            if not several:
+                table = table.rename(
+                    index={report.producer: "roof"}, columns={report.producer: "roof"}
+                )
+            print(table.round(3).to_string())
+    outside = [v.name for v in scenario.venues if scenario.operation_of(v.name) is None]
+    if outside:
+        print(f"\nin no operation (own roof or nothing): {', '.join(outside)}")
+    return 1 if (args.strict and not eligible) else 0

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--case",
         metavar="NAME",
         help="escalation case of the yearly table, e.g. 'flat', '+3 %%/yr', 'user path' "
-        "(default: the first non-flat case)",
+        "(default: the headline case, [finance] headline_case)",
     )
     p.add_argument(
         "--csv",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,14 +47,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _progress(bar: Any) -> Callable[[str], None]:
+    started: list[str] = []
+
+    def step(key: str) -> None:
+        if started:
+            bar.update(1)
+        started.append(key)
+        bar.set_postfix_str(key)
+
+    return step
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..pipeline import run_scenario
+    from ..config import KEY_TYPES, read_scenario
+    from ..energy import simulate_energy
+    from ..evaluate import evaluate
     from ..report.excel import write_excel_report
     from ..report.html import write_html_report
     from ..report.tables import compare_keys
-    from ..scenario import KEY_TYPES, load_scenario
 
     t0 = time.perf_counter()
     keys = [k.strip() for k in args.keys.split(",") if k.strip()]
@@ -71,32 +86,33 @@ def run(args: argparse.Namespace) -> int:
     for option, path in (("--html", html_path), ("--xlsx", xlsx_path)):
         if path:
             check_output_file(path, option)
-    scenario = load_scenario(args.scenario)
+    scenario = read_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
-    result = run_scenario(scenario)
-    extra = {}
-    if not args.no_compare:
-        with tqdm(
-            total=len(keys), desc="key comparison", unit="key", file=sys.stderr, leave=False
-        ) as bar:
-            started: list[str] = []
-
-            def step(key: str) -> None:
-                if started:
-                    bar.update(1)
-                started.append(key)
-                bar.set_postfix_str(key)
-
-            comparison = compare_keys(result, keys, progress=step)
-            bar.update(1)
-        extra["key_comparison"] = comparison
-        for key, why in comparison.failed.items():
-            print(f"warning: key comparison: {key!r} skipped: {why}", file=sys.stderr)
-    if html_path:
-        out = write_html_report(result, html_path, lang=args.lang, extra=extra)
-        print(f"HTML report written to {out}")
-    if xlsx_path:
-        out = write_excel_report(result, xlsx_path, lang=args.lang, extra=extra)
-        print(f"Excel report written to {out}")
+    energy = simulate_energy(scenario)
+    portfolio = evaluate(scenario, energy)
+    several = len(portfolio.operations) > 1
+    for i, result in enumerate(portfolio.operations):
+        extra = {}
+        if not args.no_compare:
+            with tqdm(
+                total=len(keys), desc="key comparison", unit="key", file=sys.stderr, leave=False
+            ) as bar:
+                comparison = compare_keys(result, keys, progress=_progress(bar), energy=energy)
+                bar.update(1)
+            extra["key_comparison"] = comparison
+            for key, why in comparison.failed.items():
+                print(f"warning: key comparison: {key!r} skipped: {why}", file=sys.stderr)
+        # a portfolio gets one report per operation: <name>-operation-<i>.<ext>
+        suffix = f"-operation-{i + 1}" if several else ""
+        if html_path:
+            target = Path(html_path)
+            target = target.with_name(target.stem + suffix + target.suffix)
+            out = write_html_report(result, target, lang=args.lang, extra=extra)
+            print(f"HTML report{' of ' + repr(result.name) if several else ''} written to {out}")
+        if xlsx_path:
+            target = Path(xlsx_path)
+            target = target.with_name(target.stem + suffix + target.suffix)
+            out = write_excel_report(result, target, lang=args.lang, extra=extra)
+            print(f"Excel report{' of ' + repr(result.name) if several else ''} written to {out}")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

@@ -41,42 +41,57 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._io import check_output_folder
-    from ..pipeline import run_scenario
-    from ..report import format_run_summary, write_results
-    from ..scenario import load_scenario
+    from ..config import read_scenario
+    from ..evaluate import run_scenario
+    from ..report import format_portfolio_summary, format_run_summary, write_results
 
     t0 = time.perf_counter()
     if args.out:
         check_output_folder(args.out)  # before the run: a refused folder costs nothing
-    scenario = load_scenario(args.scenario)
+    scenario = read_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
-    print(format_run_summary(result))
-    opt = result.extras.get("optimiser")
-    if opt:
-        print(
-            f"\nOptimiser ({opt.get('model')} key, fairness: {', '.join(opt.get('fairness') or []) or 'none'}): "
-            f"value of the allocated energy {opt.get('optimiser_value_eur', float('nan')):,.0f} €/yr as solved, "
-            f"{opt.get('resimulated_value_eur', float('nan')):,.0f} €/yr re-simulated after rounding "
-            f"(pro-rata key: {opt.get('prorata_value_eur', float('nan')):,.0f} €/yr)."
-        )
-        for note in opt.get("notes") or []:
-            print(f"  note: {note}")
+    single = scenario.is_single_operation
+    print(format_run_summary(result.operations[0]) if single else format_portfolio_summary(result))
+    for op in result.operations:
+        opt = op.optimiser
+        if opt is not None:
+            print(
+                f"\nOptimiser{'' if single else ' of ' + repr(op.name)} ({opt.model} key, fairness: "
+                f"{', '.join(opt.fairness) or 'none'}): value of the allocated energy "
+                f"{opt.optimiser_value_eur:,.0f} €/yr as solved, {opt.resimulated_value_eur:,.0f} €/yr "
+                f"re-simulated after rounding (pro-rata key: {opt.prorata_value_eur:,.0f} €/yr)."
+            )
+            for note in opt.notes:
+                print(f"  note: {note}")
     if not args.brief:
         from ..economics.finance import format_metrics
         from ..eligibility import format_eligibility
 
-        print()
-        print(format_eligibility(result.extras["eligibility"]))
-        fin = result.extras["finance"]
-        print()
-        print(
-            f"Finance over {scenario.finance.lifetime_years} years (supply-price escalation cases; "
-            f"details: greenkommon finance {args.scenario}):"
-        )
-        print(format_metrics(fin))
+        for op in result.operations:
+            print()
+            if not single:
+                print(f"operation {op.name!r}:")
+            print(format_eligibility(op.eligibility))
+            print()
+            print(
+                f"Finance over {op.scenario.finance.lifetime_years} years (supply-price escalation "
+                f"cases; details: greenkommon finance {args.scenario}):"
+            )
+            if op.finance is not None:
+                print(format_metrics(op.finance))
     if args.out:
-        out = write_results(result, args.out, fmt=args.format)
-        print(f"\nresults written to {out}/ (timeseries.{args.format}, venues.csv, summary.json)")
+        if single:
+            out = write_results(result.operations[0], args.out, fmt=args.format)
+            where = f"{out}/"
+        else:
+            from .._io import output_folder
+
+            # one results folder holding a folder per operation: a rerun replaces only those
+            with output_folder(args.out, command="run") as staging:
+                for i, op in enumerate(result.operations):
+                    write_results(op, staging / f"operation-{i + 1}", fmt=args.format)
+            where = f"{args.out}/operation-1 ... operation-{len(result.operations)}/"
+        print(f"\nresults written to {where} (timeseries.{args.format}, venues.csv, summary.json)")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="variants per checkpoint (default: 500)",
+        help="variants per checkpoint (default: 2000)",
     )
     p.add_argument(
         "--dask",

@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--case",
         default=None,
         metavar="NAME",
-        help="escalation case of the producer NPV (default: the scenario's first)",
+        help="escalation case of the producer NPV (default: the scenario's headline case, [finance] headline_case)",
     )
     p.add_argument(
         "--out",
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         from ..pipeline import run_scenario
         from ..report.html import write_html_report
 
-        run = run_scenario(scenario)
+        run = run_scenario(scenario).only_operation
         path = write_html_report(
             run, args.report, lang=args.lang, extra={"uncertainty": result.report_mapping()}
         )

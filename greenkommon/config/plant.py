@@ -169,6 +169,10 @@ class PlantConfig:
     host_load_file : Path or None
         CSV of the host's consumption per interval (columns ``time`` ISO 8601 with offset,
         interval start, and ``energy_kwh``), on the simulation grid; added to ``host_load_kw``.
+    owner : str
+        Who owns and operates the plant (the producer of its operation; information).
+    capex_eur_per_kwp : float or None
+        Turnkey cost of this plant [€/kWp], overriding ``[finance] capex_eur_per_kwp`` for it.
     """
 
     name: str
@@ -182,6 +186,8 @@ class PlantConfig:
     commissioning_year: int | None = None
     host_load_kw: float = 0.0
     host_load_file: Path | None = None
+    owner: str = ""
+    capex_eur_per_kwp: float | None = None
 
     @property
     def peak_power_kwp(self) -> float:
@@ -212,6 +218,8 @@ class PlantConfig:
             commissioning_year=sec.int("commissioning_year", None, min=1990, max=2100),
             host_load_kw=sec.float("host_load_kw", 0.0, min=0, max=MAX_PEAK_POWER_KWP, unit="kW"),
             host_load_file=host_file,
+            owner=sec.str("owner", ""),
+            capex_eur_per_kwp=sec.float("capex_eur_per_kwp", None, min=0, unit="€/kWp"),
         )
         sec.finish()
         return cfg

@@ -322,8 +322,23 @@ class FinanceConfig:
     escalation_path_per_year : tuple of float or None
         A user-given path of yearly escalation rates (year 2, 3, ...; last one carried on).
     reference_escalation_per_year : float or None
-        The case shown by default and handed to reports (one of ``escalation_rates_per_year``);
-        None: +3 %/yr when present, else the first rate.
+        Former way of naming the headline case by its rate (one of ``escalation_rates_per_year``);
+        ``headline_case`` wins when both are given.
+    headline_case : str or None
+        The case every output shows (``'flat'``, ``'+3 %/yr'``, ``'user path'``, ...); the others
+        are sensitivities. None: ``'flat'`` when flat prices are among the cases (the conservative
+        one), else the first case.
+    stake_remuneration : {'none', 'interest', 'dividend'}
+        How the venues' stakes (``equity_eur``) are paid back (see
+        :mod:`greenkommon.economics.finance.collective`).
+    stake_interest_rate : float
+        Yearly interest on the stakes with ``stake_remuneration = 'interest'`` [-/yr].
+    dividend_payout_share : float
+        Share of the producer's positive equity flow distributed with ``'dividend'`` [-].
+    dscr_target : float or None
+        Target minimum DSCR for sizing the loan [-]; None: the data file's default (ASSUMPTION).
+    p90_basis : {'one_year', 'ten_year'}
+        Which P90 production the bank view uses (greenkommon/data/finance_fr.toml).
     internal_price_escalation_per_year : float
         Indexation of the internal price [-/yr] (0: fixed for the whole life).
     internal_price_indexed_on_supply : bool
@@ -350,6 +365,12 @@ class FinanceConfig:
     escalation_rates_per_year: tuple[float, ...] = (0.0, 0.03, 0.06)
     escalation_path_per_year: tuple[float, ...] | None = None
     reference_escalation_per_year: float | None = None
+    headline_case: str | None = None
+    stake_remuneration: str = "none"
+    stake_interest_rate: float = 0.0
+    dividend_payout_share: float = 0.0
+    dscr_target: float | None = None
+    p90_basis: str = "one_year"
     internal_price_escalation_per_year: float = 0.0
     internal_price_indexed_on_supply: bool = False
     surplus_price_after_contract_eur_per_kwh: float = 0.0
@@ -416,6 +437,20 @@ class FinanceConfig:
         for name, v in self.equity_eur.items():
             if not math.isfinite(v) or v < 0:
                 raise bad(f"equity_eur.{name!r}", v, "an amount >= 0 [€]")
+        if self.stake_remuneration not in ("none", "interest", "dividend"):
+            raise bad(
+                "stake_remuneration", self.stake_remuneration, "'none', 'interest' or 'dividend'"
+            )
+        if not 0 <= self.stake_interest_rate <= 1:
+            raise bad("stake_interest_rate", self.stake_interest_rate, "a rate in [0, 1]")
+        if not 0 <= self.dividend_payout_share <= 1:
+            raise bad("dividend_payout_share", self.dividend_payout_share, "a share in [0, 1]")
+        if self.dscr_target is not None and not (
+            math.isfinite(self.dscr_target) and 0 < self.dscr_target <= 10
+        ):
+            raise bad("dscr_target", self.dscr_target, "a ratio in (0, 10]")
+        if self.p90_basis not in ("one_year", "ten_year"):
+            raise bad("p90_basis", self.p90_basis, "'one_year' or 'ten_year'")
 
     @classmethod
     def from_section(cls, sec: Section) -> FinanceConfig:
@@ -476,6 +511,14 @@ class FinanceConfig:
             reference_escalation_per_year=sec.float(
                 "reference_escalation_per_year", None, min=-0.99, max=1.0
             ),
+            headline_case=sec.str("headline_case", None),
+            stake_remuneration=sec.str(
+                "stake_remuneration", "none", choices=("none", "interest", "dividend")
+            ),
+            stake_interest_rate=sec.float("stake_interest_rate", 0.0, min=0, max=1.0),
+            dividend_payout_share=sec.float("dividend_payout_share", 0.0, min=0, max=1.0),
+            dscr_target=sec.float("dscr_target", None, min=0, min_exclusive=True, max=10.0),
+            p90_basis=sec.str("p90_basis", "one_year", choices=("one_year", "ten_year")),
             internal_price_escalation_per_year=sec.float(
                 "internal_price_escalation_per_year", 0.0, min=-1, min_exclusive=True, max=1.0
             ),

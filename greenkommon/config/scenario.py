@@ -8,7 +8,9 @@ spans several tables (venue names used by the key, ...).
 A file may extend another one (``extends = "greenkommon.toml"``, relative to its own folder):
 tables are merged recursively, the extending file wins; ``[[venues]]`` entries are merged by
 ``name`` (``remove = true`` drops a venue, and its name from the tables keyed by venue name such
-as key coefficients and equity; a new name adds one); every other array is replaced.
+as key coefficients and equity; a new name adds one); every other array is replaced. A file
+with ``[[plants]]`` or ``[[operations]]`` extending a file with ``[plant]`` and ``[key]``
+replaces those two tables (a portfolio built on a single operation's venues and prices).
 Relative file paths are resolved against the folder of the file being loaded (keep a chain of
 scenarios in one folder).
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,6 +32,12 @@ from .optimise import OptimiseConfig
 from .plant import PlantConfig
 from .prices import ContractConfig, FinanceConfig, PricesConfig
 from .weather import WeatherConfig
+
+#: What a venue's own-roof surplus becomes (``[[venues]] own_surplus``).
+OWN_SURPLUS_CHOICES = ("sell", "operation")
+
+#: How several producers of one operation share (``[[operations]] allocation``).
+ALLOCATION_MODES = ("pooled",)
 
 #: Accepted simulation steps and their length in minutes.
 STEPS_MINUTES: dict[str, int] = {"15min": 15, "30min": 30, "1h": 60}
@@ -97,6 +105,13 @@ class Venue:
         ``[venues.load]``: how the venue's consumption curve is obtained.
     contract : ContractConfig
         ``[venues.contract]``: the venue's supply and network contract.
+    own_plant : PlantConfig or None
+        ``[venues.own_plant]``: panels on the venue's own roof, behind its meter (individual
+        self-consumption): their production is consumed first, the operation's key applies to
+        what Enedis then measures. Location defaults to the venue's.
+    own_surplus : {'sell', 'operation'}
+        What becomes of the own roof's surplus: sold at the ``[prices]`` surplus price, or
+        injected into the venue's operation as one more producer.
     """
 
     name: str
@@ -106,6 +121,8 @@ class Venue:
     contract: ContractConfig
     address: str = ""
     meter_id: str | None = None
+    own_plant: PlantConfig | None = None
+    own_surplus: str = "sell"
 
     @classmethod
     def from_section(cls, sec: Section) -> Venue:
@@ -118,17 +135,32 @@ class Venue:
             raise ScenarioError(
                 f"{sec.file}: {sec.field('meter_id')}: expected 14 digits (Enedis PRM)"
             )
+        lat = sec.float("latitude_deg", min=-90, max=90, unit="°")
+        lon = sec.float("longitude_deg", min=-180, max=180, unit="°")
         venue = cls(
             name=name,
-            latitude_deg=sec.float("latitude_deg", min=-90, max=90, unit="°"),
-            longitude_deg=sec.float("longitude_deg", min=-180, max=180, unit="°"),
+            latitude_deg=lat,
+            longitude_deg=lon,
             address=sec.str("address", ""),
             meter_id=meter_id,
             load=LoadConfig.from_section(sec.section("load")),
             contract=ContractConfig.from_section(sec.section("contract", {})),
+            own_plant=(
+                _own_plant(sec.section("own_plant"), name, lat, lon) if "own_plant" in sec else None
+            ),
+            own_surplus=sec.str("own_surplus", "sell", choices=OWN_SURPLUS_CHOICES),
         )
+        if venue.own_plant is None and "own_surplus" in sec:
+            raise sec.error("own_surplus", venue.own_surplus, "no own_surplus without own_plant")
         sec.finish()
         return venue
+
+
+def _own_plant(sec: Section, venue_name: str, lat: float, lon: float) -> PlantConfig:
+    # the roof is the venue's: name and location default to the venue's delivery point
+    data = {"name": f"{venue_name} (own roof)", "latitude_deg": lat, "longitude_deg": lon}
+    data.update(sec.data)
+    return PlantConfig.from_section(Section(data, sec.where, sec.file))
 
 
 @dataclass(frozen=True)
@@ -252,8 +284,71 @@ def _read_coefficients(sec: Section, raw: Any, venue_names: list[str]) -> tuple[
 
 
 @dataclass(frozen=True)
+class OperationConfig:
+    """``[[operations]]``: one ACC operation of the portfolio.
+
+    Attributes
+    ----------
+    name : str
+        Unique in the scenario.
+    plants : tuple of str
+        Names of its shared plants (``[[plants]]``); their production is pooled.
+    venues : tuple of str
+        Its consumers (a venue belongs to at most one operation).
+    key : KeyConfig
+        ``[operations.key]``: its sharing key (coefficients name its venues).
+    internal_price_eur_per_kwh : float or None
+        Its internal price [€/kWh, excl. VAT]; ``None``: ``[prices]``'s.
+    allocation : str
+        How several producers share: ``'pooled'`` (Enedis pools the producers' injection and
+        splits each venue's allocation back pro rata of injection).
+    finance : mapping
+        ``[operations.finance]``: fields overriding ``[finance]`` for its producer (raw TOML,
+        merged and validated into :attr:`Scenario.operation_scenario`'s ``finance``).
+    """
+
+    name: str
+    plants: tuple[str, ...]
+    venues: tuple[str, ...]
+    key: KeyConfig
+    internal_price_eur_per_kwh: float | None = None
+    allocation: str = "pooled"
+    finance_overrides: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def from_section(cls, sec: Section) -> OperationConfig:
+        name = sec.str("name")
+        if not name.strip():
+            raise sec.error("name", name, "a non-empty name")
+        venues = tuple(sec.strs("venues"))
+        if not venues:
+            raise sec.error("venues", [], "at least one venue name")
+        if len(set(venues)) != len(venues):
+            raise sec.error("venues", list(venues), "each venue once")
+        plants = tuple(sec.strs("plants"))
+        if not plants:
+            raise sec.error("plants", [], "at least one plant name of [[plants]]")
+        if len(set(plants)) != len(plants):
+            raise sec.error("plants", list(plants), "each plant once")
+        fin = sec.section("finance", {})
+        cfg = cls(
+            name=name,
+            plants=plants,
+            venues=venues,
+            key=KeyConfig.from_section(sec.section("key", {}), list(venues)),
+            internal_price_eur_per_kwh=sec.float(
+                "internal_price_eur_per_kwh", None, min=0, unit="€/kWh"
+            ),
+            allocation=sec.str("allocation", "pooled", choices=ALLOCATION_MODES),
+            finance_overrides=tuple(fin.data.items()),
+        )
+        sec.finish()
+        return cfg
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """A complete, validated scenario.
+    """A complete, validated scenario: a portfolio of one or more ACC operations.
 
     Attributes
     ----------
@@ -264,13 +359,19 @@ class Scenario:
     simulation : SimulationConfig
     weather : WeatherConfig
     plant : PlantConfig
+        The first shared plant (the only one of a single-operation file).
     venues : tuple of Venue
     key : KeyConfig
+        The first operation's key.
     prices : PricesConfig
     finance : FinanceConfig
     optimise : OptimiseConfig
     eligibility : EligibilityConfig
     description : str
+    plants : tuple of PlantConfig
+        Every shared plant (``[[plants]]``, or the single ``[plant]``).
+    operations : tuple of OperationConfig
+        Every operation (a file with ``[plant]`` and ``[key]`` is one operation of every venue).
     """
 
     name: str
@@ -286,14 +387,123 @@ class Scenario:
     eligibility: EligibilityConfig
     description: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    plants: tuple[PlantConfig, ...] = ()
+    operations: tuple[OperationConfig, ...] = ()
+
+    def __post_init__(self) -> None:
+        # programmatic construction (tests, variants) of a single-operation scenario
+        if not self.plants:
+            object.__setattr__(self, "plants", (self.plant,))
+        if not self.operations:
+            op = OperationConfig(
+                name=self.name,
+                plants=(self.plant.name,),
+                venues=tuple(v.name for v in self.venues),
+                key=self.key,
+            )
+            object.__setattr__(self, "operations", (op,))
 
     @property
     def venue_names(self) -> list[str]:
         return [v.name for v in self.venues]
 
+    @property
+    def is_single_operation(self) -> bool:
+        """One operation holding every venue (the layout of files without ``[[operations]]``)."""
+        return len(self.operations) == 1 and set(self.operations[0].venues) == set(self.venue_names)
+
+    def venue(self, name: str) -> Venue:
+        return next(v for v in self.venues if v.name == name)
+
+    def plant_named(self, name: str) -> PlantConfig:
+        return next(p for p in self.plants if p.name == name)
+
+    def operation_of(self, venue_name: str) -> OperationConfig | None:
+        """The operation a venue belongs to (``None``: none)."""
+        return next((op for op in self.operations if venue_name in op.venues), None)
+
+    def operation_scenario(self, operation: OperationConfig) -> Scenario:
+        """The operation seen as a scenario of one operation (what each stage evaluates).
+
+        ``plant`` is its plant (several plants: one plant holding all their sections, located
+        at the first, named after all; ``plants`` keeps them apart), ``venues`` its members in
+        the operation's order, ``key`` its
+        key, ``prices`` with its internal price, ``finance`` its producer's (``[finance]`` with
+        ``[operations.finance]`` over it, equity of its members only, the plants' CAPEX
+        override), ``optimise`` restricted to its members.
+        """
+        if self.is_single_operation and operation is self.operations[0]:
+            return self
+        plants = [self.plant_named(n) for n in operation.plants]
+        plant = plants[0] if len(plants) == 1 else _merged_plant(plants)
+        # the key's coefficients follow the operation's venue order
+        members = tuple(self.venue(n) for n in operation.venues)
+        names = {v.name for v in members}
+        prices = self.prices
+        if operation.internal_price_eur_per_kwh is not None:
+            prices = replace(
+                prices, internal_price_eur_per_kwh=operation.internal_price_eur_per_kwh
+            )
+        finance = _operation_finance(self, operation, plants, names)
+        optimise = replace(
+            self.optimise,
+            bounds=tuple(b for b in self.optimise.bounds if b[0] in names),
+            equity_shares=tuple(s for s in self.optimise.equity_shares if s[0] in names),
+        )
+        return replace(
+            self,
+            name=operation.name,
+            plant=plant,
+            plants=tuple(plants),
+            venues=members,
+            key=operation.key,
+            prices=prices,
+            finance=finance,
+            optimise=optimise,
+            operations=(operation,),
+        )
+
+
+def _merged_plant(plants: list[PlantConfig]) -> PlantConfig:
+    """One plant holding the sections of several (its peak power is theirs: finance, caps)."""
+    sections = tuple(replace(s, name=f"{p.name}: {s.name}") for p in plants for s in p.sections)
+    return replace(
+        plants[0],
+        name=" + ".join(p.name for p in plants),
+        sections=sections,
+        capex_eur_per_kwp=_capex(plants),
+    )
+
+
+def _capex(plants: list[PlantConfig]) -> float | None:
+    """kWp-weighted CAPEX of plants that all override it [€/kWp] (``None`` otherwise)."""
+    pairs = [(p.capex_eur_per_kwp, p.peak_power_kwp) for p in plants]
+    if any(c is None for c, _ in pairs):
+        return None
+    return sum(float(c or 0.0) * kwp for c, kwp in pairs) / sum(kwp for _, kwp in pairs)
+
+
+def _operation_finance(
+    scenario: Scenario, operation: OperationConfig, plants: list[PlantConfig], names: set[str]
+) -> FinanceConfig:
+    base = dict(scenario.raw.get("finance", {})) if scenario.raw else {}
+    base.update(dict(operation.finance_overrides))
+    equity = base.get("equity_eur")
+    if isinstance(equity, dict):
+        base["equity_eur"] = {k: v for k, v in equity.items() if k in names}
+    capex = _capex(plants)
+    if "capex_eur_per_kwp" not in dict(operation.finance_overrides) and capex is not None:
+        base["capex_eur_per_kwp"] = capex
+    where = f"operations[{scenario.operations.index(operation)}].finance"
+    return FinanceConfig.from_section(Section(base, where, scenario.file))
+
 
 def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
     """Validate an already-parsed (and merged) scenario mapping.
+
+    A file describes either one operation (``[plant]`` and ``[key]``: every venue shares the
+    plant) or a portfolio (``[[plants]]`` and ``[[operations]]``, each operation naming its
+    plants and venues and holding its ``[operations.key]``).
 
     Raises
     ------
@@ -311,23 +521,124 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise root.error("venues", dup[0], "unique venue names (this name appears twice)")
+    portfolio = "operations" in root or "plants" in root
+    if portfolio:
+        for single in ("plant", "key"):
+            if single in root:
+                raise root.error(
+                    single,
+                    root.raw(single),
+                    "no [" + single + "] table in a portfolio ([[plants]] and [[operations]]: "
+                    "each operation has its own [operations.key])",
+                )
+        plant_secs = root.sections("plants")
+        if not plant_secs:
+            raise root.error("plants", [], "at least one [[plants]] table")
+        plants = tuple(PlantConfig.from_section(s) for s in plant_secs)
+        _check_unique(root, "plants", [p.name for p in plants])
+        op_secs = root.sections("operations")
+        if not op_secs:
+            raise root.error("operations", [], "at least one [[operations]] table")
+        operations = tuple(OperationConfig.from_section(s) for s in op_secs)
+        _check_unique(root, "operations", [o.name for o in operations])
+        _check_membership(op_secs, operations, names, [p.name for p in plants])
+        plant, key = plants[0], operations[0].key
+    else:
+        plant = PlantConfig.from_section(root.section("plant"))
+        plants = (plant,)
+        key = KeyConfig.from_section(root.section("key", {}), names)
+        operations = (
+            OperationConfig(name=name, plants=(plant.name,), venues=tuple(names), key=key),
+        )
+    finance = FinanceConfig.from_section(root.section("finance", {}))
+    if not portfolio and plant.capex_eur_per_kwp is not None:
+        if finance.capex_eur_per_kwp is not None:
+            raise root.section("plant").error(
+                "capex_eur_per_kwp",
+                plant.capex_eur_per_kwp,
+                "one CAPEX: [plant] or [finance] capex_eur_per_kwp, not both",
+            )
+        finance = replace(finance, capex_eur_per_kwp=plant.capex_eur_per_kwp)
+    optimise = OptimiseConfig.from_section(root.section("optimise", {}))
+    _check_venue_tables(root, names, finance, optimise)
     scenario = Scenario(
         name=name,
         file=Path(file) if file else None,
         description=root.str("description", ""),
         simulation=SimulationConfig.from_section(root.section("simulation", {})),
         weather=WeatherConfig.from_section(root.section("weather", {})),
-        plant=PlantConfig.from_section(root.section("plant")),
+        plant=plant,
         venues=venues,
-        key=KeyConfig.from_section(root.section("key", {}), names),
+        key=key,
         prices=PricesConfig.from_section(root.section("prices", {})),
-        finance=FinanceConfig.from_section(root.section("finance", {})),
-        optimise=OptimiseConfig.from_section(root.section("optimise", {})),
+        finance=finance,
+        optimise=optimise,
         eligibility=EligibilityConfig.from_section(root.section("eligibility", {})),
         raw=data,
+        plants=plants,
+        operations=operations,
     )
     root.finish()
+    for op in operations:
+        if len(operations) > 1 or op.finance_overrides:
+            scenario.operation_scenario(op)  # its [finance] must validate now, not at run time
     return scenario
+
+
+def _check_unique(root: Section, table: str, names: list[str]) -> None:
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise root.error(table, dup[0], f"unique {table} names (this name appears twice)")
+
+
+def _check_membership(
+    secs: list[Section],
+    operations: tuple[OperationConfig, ...],
+    venues: list[str],
+    plants: list[str],
+) -> None:
+    """Venues and plants named by operations exist; a venue is in at most one operation."""
+    seen: dict[str, str] = {}
+    for sec, op in zip(secs, operations, strict=True):
+        for v in op.venues:
+            if v not in venues:
+                raise sec.error(
+                    "venues", v, "venue names of [[venues]]: " + ", ".join(map(repr, venues))
+                )
+            if v in seen:
+                raise sec.error(
+                    "venues",
+                    v,
+                    f"a venue in at most one operation (it is already in {seen[v]!r}: one ACC "
+                    "operation per delivery point)",
+                )
+            seen[v] = op.name
+        for p in op.plants:
+            if p not in plants:
+                raise sec.error(
+                    "plants", p, "plant names of [[plants]]: " + ", ".join(map(repr, plants))
+                )
+
+
+def _check_venue_tables(
+    root: Section, names: list[str], finance: FinanceConfig, optimise: OptimiseConfig
+) -> None:
+    """Tables keyed by venue name name venues of the scenario (cross-table, at load time)."""
+    expected = "a venue of the scenario: " + ", ".join(map(repr, names))
+    for venue in finance.equity_eur:
+        if venue not in names:
+            raise (
+                root.section("finance")
+                .section("equity_eur")
+                .error(venue, finance.equity_eur[venue], expected)
+            )
+    opt = root.section("optimise", {})
+    for venue, lo, hi in optimise.bounds:
+        if venue not in names:
+            raise opt.section("bounds").error(venue, [lo, hi], expected)
+    for venue, share in optimise.equity_shares:
+        if venue not in names:
+            raise opt.section("equity_shares").error(venue, share, expected)
 
 
 def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -386,6 +697,11 @@ def _check_unique_venues(data: dict[str, Any], path: Path) -> None:
 def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Merge ``override`` onto ``base`` (see module docstring for the rules)."""
     out = copy.deepcopy(base)
+    if ("plants" in override or "operations" in override) and "plants" not in base:
+        # a portfolio extending a single-operation file: its plants and operations replace
+        # the base's [plant] and [key]
+        out.pop("plant", None)
+        out.pop("key", None)
     for key, value in override.items():
         if key == "extends":
             continue

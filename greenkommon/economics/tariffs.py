@@ -123,11 +123,56 @@ def load_tariffs(override_file: str | Path | None = None) -> Tariffs:
 
 
 # -- grid helpers --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Calendar:
+    """Calendar fields of one index, read-only: computed once, shared by every venue's prices
+    (a sweep asks for the prices of the same grid hundreds of times)."""
+
+    hours: np.ndarray | None  # None: not a valid interval-start grid (interval_hours says why)
+    year: np.ndarray
+    month: np.ndarray
+    minute_of_day: np.ndarray
+    wall: np.ndarray
+
+
+#: A few recent indexes and their calendar, by identity (an index is immutable).
+_CALENDARS: dict[int, tuple[pd.DatetimeIndex, _Calendar]] = {}
+
+
+def _calendar(index: pd.DatetimeIndex) -> _Calendar:
+    hit = _CALENDARS.get(id(index))
+    if hit is not None and hit[0] is index:
+        return hit[1]
+    try:
+        hours: np.ndarray | None = _interval_hours(index)
+    except DataError:
+        hours = None
+    arrays = (
+        index.year.to_numpy(),
+        index.month.to_numpy(),
+        (index.hour * 60 + index.minute).to_numpy(),
+        index.tz_localize(None).to_numpy().astype("datetime64[ns]"),
+    )
+    for a in (hours, *arrays):
+        if a is not None:
+            a.flags.writeable = False
+    cal = _Calendar(hours, *arrays)
+    if len(_CALENDARS) >= 8:
+        _CALENDARS.pop(next(iter(_CALENDARS)))
+    _CALENDARS[id(index)] = (index, cal)
+    return cal
+
+
 def interval_hours(index: pd.DatetimeIndex) -> np.ndarray:
     """Length of each interval of an interval-start index [h].
 
     The last interval takes the length of the one before (or the index ``freq``).
     """
+    hours = _calendar(index).hours if isinstance(index, pd.DatetimeIndex) else None
+    return _interval_hours(index) if hours is None else hours.copy()
+
+
+def _interval_hours(index: pd.DatetimeIndex) -> np.ndarray:
     if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
         raise DataError("economics: expected a tz-aware DatetimeIndex of interval starts")
     n = len(index)
@@ -146,16 +191,22 @@ def interval_hours(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def wall_datetimes(index: pd.DatetimeIndex) -> np.ndarray:
-    """Local wall-clock time of each label as ``datetime64[ns]`` (for date comparisons)."""
-    return index.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    """Local wall-clock time of each label as ``datetime64[ns]`` (for date comparisons).
+
+    Read-only and shared: computed once per index (the dated figures of every venue and
+    variant are resolved on it, see :func:`dated_values`)."""
+    return _calendar(index).wall
 
 
 def year_fraction(index: pd.DatetimeIndex) -> np.ndarray:
     """Share of its calendar year covered by each interval [-] (Σ = 1 over a full year)."""
-    hours = interval_hours(index)
-    years = index.year.to_numpy()
+    cal = _calendar(index)
+    if cal.hours is None:
+        interval_hours(index)  # raises what is wrong with the grid
+    assert cal.hours is not None
+    years = cal.year
     leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
-    return hours / np.where(leap, 8784.0, 8760.0)
+    return cal.hours / np.where(leap, 8784.0, 8760.0)
 
 
 def _as_datetime64(value: Any, what: str) -> np.datetime64:
@@ -181,6 +232,11 @@ class Figure:
         return any(c in self.confidence.upper() for c in FLAGGED_CONFIDENCE)
 
 
+#: Recent resolutions of a dated table on a read-only time array, by identity of both (a sweep
+#: resolves the same tables on the same grid for every venue and plant size).
+_DATED: dict[tuple[int, int, str], tuple[Any, np.ndarray, np.ndarray, list[Figure]]] = {}
+
+
 def dated_values(
     tariffs: Tariffs, path: Sequence[str], when: np.ndarray, unit: str
 ) -> tuple[np.ndarray, list[Figure]]:
@@ -190,6 +246,22 @@ def dated_values(
     before the first date, and with the table's ``carried_on_label`` after ``carried_on_after``).
     """
     table = tariffs.get(*path)
+    if when.flags.writeable:  # a caller's array may change: no memo
+        return _dated_values(tariffs, path, table, when, unit)
+    memo_key = (id(table), id(when), unit)
+    hit = _DATED.get(memo_key)
+    if hit is not None and hit[0] is table and hit[1] is when:
+        return hit[2].copy(), list(hit[3])
+    out, figures = _dated_values(tariffs, path, table, when, unit)
+    if len(_DATED) >= 64:
+        _DATED.pop(next(iter(_DATED)))
+    _DATED[memo_key] = (table, when, out, figures)
+    return out.copy(), list(figures)
+
+
+def _dated_values(
+    tariffs: Tariffs, path: Sequence[str], table: Any, when: np.ndarray, unit: str
+) -> tuple[np.ndarray, list[Figure]]:
     entries = table["values"] if isinstance(table, Mapping) and "values" in table else table
     name = ".".join(path)
     if not isinstance(entries, list) or not entries:
@@ -257,7 +329,7 @@ def offpeak_mask(index: pd.DatetimeIndex, ranges: Sequence[tuple[int, int]]) -> 
     A range ``a-b`` with ``b <= a`` wraps over midnight. The label's local wall-clock time decides
     (interval-start convention), which is exact for steps that divide the HC boundaries.
     """
-    minutes = (index.hour * 60 + index.minute).to_numpy()
+    minutes = _calendar(index).minute_of_day
     mask = np.zeros(len(index), dtype=bool)
     for a, b in ranges:
         mask |= (minutes >= a) & (minutes < b) if a < b else (minutes >= a) | (minutes < b)
@@ -266,7 +338,7 @@ def offpeak_mask(index: pd.DatetimeIndex, ranges: Sequence[tuple[int, int]]) -> 
 
 def high_season_mask(index: pd.DatetimeIndex, months: Sequence[int]) -> np.ndarray:
     """True in the high season of the 4-period options (by local month)."""
-    return np.isin(index.month.to_numpy(), np.asarray(list(months), dtype=int))
+    return np.isin(_calendar(index).month, np.asarray(list(months), dtype=int))
 
 
 def period_codes(hc: np.ndarray, high: np.ndarray) -> np.ndarray:

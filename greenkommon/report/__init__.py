@@ -21,6 +21,7 @@ from .tables import venue_summary_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
+    from ..results import PortfolioResult
 
 RESULT_FORMATS = ("csv", "parquet")
 
@@ -154,3 +155,90 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
             json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
         )
     return Path(out_dir)
+
+
+def format_portfolio_summary(result: PortfolioResult) -> str:
+    """The portfolio tables of ``greenkommon run``: operations, venues, collective."""
+    c = result.collective
+    lines = [
+        f"{result.scenario.name} — {len(result.operations)} operation(s), "
+        f"{c.n_eligible_operations} eligible",
+        "",
+    ]
+    header = [
+        "operation",
+        "venues",
+        "kWp",
+        "production kWh",
+        "allocated kWh",
+        "self-cons. %",
+        "eligible",
+        "farthest km",
+    ]
+    rows = []
+    for op in result.operations:
+        t = op.totals()
+        rows.append(
+            [
+                op.name,
+                ", ".join(op.venue_names),
+                _fmt_num(t.peak_power_kwp),
+                _fmt_num(t.production_kwh),
+                _fmt_num(t.allocated_kwh),
+                _fmt_num(t.self_consumption_pct, 1),
+                "yes" if op.eligibility.eligible else "NO",
+                _fmt_num(op.eligibility.max_distance_km, 2),
+            ]
+        )
+    lines += [format_table(rows, header), ""]
+    header = [
+        "venue",
+        "operation",
+        "consumption kWh",
+        "own roof used kWh",
+        "allocated kWh",
+        "grid import kWh",
+        "self-suff. %",
+        "bill without €",
+        "bill with €",
+        "savings €/yr",
+    ]
+    rows = [
+        [
+            v.name,
+            v.operation or "-",
+            _fmt_num(v.consumption_kwh),
+            _fmt_num(v.own_self_consumed_kwh),
+            _fmt_num(v.allocated_kwh),
+            _fmt_num(v.grid_import_kwh),
+            _fmt_num(v.self_sufficiency_pct, 1),
+            _fmt_num(v.bill_without_eur),
+            _fmt_num(v.bill_with_eur),
+            _fmt_num(v.savings_eur),
+        ]
+        for v in result.venues
+    ]
+    rows.append(
+        [
+            "ALL VENUES",
+            "",
+            _fmt_num(c.consumption_kwh),
+            _fmt_num(c.own_self_consumed_kwh),
+            _fmt_num(c.allocated_kwh),
+            _fmt_num(c.grid_import_kwh),
+            _fmt_num(c.self_sufficiency_pct, 1),
+            _fmt_num(c.bill_without_eur),
+            _fmt_num(c.bill_with_eur),
+            _fmt_num(c.savings_eur),
+        ]
+    )
+    lines.append(format_table(rows, header))
+    lines.append("")
+    lines.append(
+        f"Collective: shared plants {_fmt_num(c.shared_peak_power_kwp)} kWp produced "
+        f"{_fmt_num(c.shared_production_kwh)} kWh, surplus {_fmt_num(c.surplus_kwh)} kWh; own roofs "
+        f"{_fmt_num(c.own_peak_power_kwp)} kWp produced {_fmt_num(c.own_production_kwh)} kWh "
+        f"(sold surplus {_fmt_num(c.own_surplus_sold_kwh)} kWh, {_fmt_num(c.own_surplus_revenue_eur)} €/yr). "
+        "Own-roof savings are before the own roofs' costs."
+    )
+    return "\n".join(lines)

@@ -190,18 +190,16 @@ def _monthly_details(result: ScenarioResult, lang: str) -> str:
 
 
 def _eligibility_block(result: ScenarioResult, lang: str) -> str:
-    """Plain-words answer to "may these venues share this roof?" from ``extras['eligibility']``."""
-    rep = (result.extras or {}).get("eligibility")
+    """Plain-words answer to "may these venues share this roof?" from ``result.eligibility``."""
+    rep = result.eligibility
     head = f"<h3>{_e(tr('eligibility', lang))}</h3>"
-    if rep is None or not hasattr(rep, "eligible"):
-        return f'<div id="eligibility">{head}<p class="missing">{_e(tr("unavailable", lang, reason=tr("no_eligibility", lang)))}</p></div>'
-    rule = getattr(getattr(rep, "rule", None), "label", "")
+    rule = rep.rule.label
     answer = tr("eligible_yes" if rep.eligible else "eligible_no", lang, rule=rule)
     parts = [
         f'<div id="eligibility" class="{"ok" if rep.eligible else "missing"}">{head}<p><strong>{_e(answer)}</strong></p><ul>'
     ]
-    pair = getattr(rep, "farthest_pair", ("?", "?"))
-    limit = getattr(rep, "limit_km", None)
+    pair = rep.farthest_pair
+    limit = rep.limit_km
     if limit is not None:
         parts.append(
             "<li>"
@@ -217,7 +215,7 @@ def _eligibility_block(result: ScenarioResult, lang: str) -> str:
             )
             + "</li>"
         )
-    if not getattr(rep, "power_ok", True):
+    if not rep.power_ok:
         parts.append(
             "<li>"
             + _e(
@@ -231,7 +229,7 @@ def _eligibility_block(result: ScenarioResult, lang: str) -> str:
             + "</li>"
         )
     if not rep.eligible:
-        groups = getattr(rep, "largest_subsets", ())
+        groups = rep.largest_subsets
         if groups:
             parts.append(
                 "<li>"
@@ -240,7 +238,7 @@ def _eligibility_block(result: ScenarioResult, lang: str) -> str:
             )
         else:
             parts.append("<li>" + _e(tr("eligible_none", lang)) + "</li>")
-    for note in getattr(rep, "notes", ()):
+    for note in rep.notes:
         parts.append(f"<li>{_e(note)}</li>")
     parts.append("</ul>")
     if not rep.eligible:
@@ -471,7 +469,7 @@ def build_html_report(
         Language of every label.
     extra : dict, optional
         Parts computed outside the result: ``'key_comparison'`` (:class:`KeyComparison`),
-        ``'finance'`` (:class:`FinanceTables`, overrides ``result.extras['finance']``).
+        ``'finance'`` (:class:`FinanceTables`, overrides ``result.finance``).
     fmt : {'svg', 'png'}
         Image format of the figures.
 
@@ -515,9 +513,7 @@ def build_html_report(
             body.append(finance_html)
         if fid == "fig-key-comparison":
             body.append(comparison_html)
-    uncertainty = extra.get(
-        "uncertainty", result.extras.get("uncertainty") if result.extras else None
-    )
+    uncertainty = extra.get("uncertainty")
     if uncertainty is not None:
         body.append(_uncertainty_figure(uncertainty, lang, fmt))
     body.append("</section>")

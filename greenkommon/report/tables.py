@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from ..errors import GreenkommonError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import ScenarioResult
+    from ..results import EnergyResult, PortfolioResult
     from ..scenario import Scenario
 
 #: Keys compared by default: Enedis's default, fixed shares, optimised fixed shares.
@@ -108,57 +109,87 @@ def consumption_shares(result: ScenarioResult) -> dict[str, float]:
     return {str(k): math.floor(float(v) / total * 1e12) / 1e12 for k, v in cons.items()}
 
 
-def key_variant(scenario: Scenario, key_type: str, base: ScenarioResult | None = None) -> Scenario:
-    """``scenario`` with its ``[key]`` table replaced by a key of type ``key_type``.
+def key_variant(
+    scenario: Scenario,
+    key_type: str,
+    base: ScenarioResult | None = None,
+    operation: str | None = None,
+) -> Scenario:
+    """``scenario`` with one operation's key replaced by a key of type ``key_type``.
 
-    A ``static`` variant reuses the scenario's own coefficients when its key is static, else
-    takes shares proportional to yearly consumption (needs ``base``).
-    """
-    from ..scenario import merge_scenario, parse_scenario
-
-    data = merge_scenario(scenario.raw, {})
-    if key_type == "static":
-        if scenario.key.type == "static" and scenario.key.coefficients is not None:
-            coefficients = dict(zip(scenario.venue_names, scenario.key.coefficients, strict=True))
-        elif base is not None:
-            coefficients = consumption_shares(base)
-        else:
-            raise ValueError("a static variant needs the base result to size its shares")
-        data["key"] = {"type": "static", "coefficients": coefficients}
-    else:
-        data["key"] = {"type": key_type}
-    return parse_scenario(data, scenario.file)
-
-
-def compare_keys(
-    result: ScenarioResult,
-    key_types: Iterable[str] = COMPARED_KEYS,
-    run: Callable[[Scenario], ScenarioResult] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> KeyComparison:
-    """Simulate the scenario of ``result`` under each key of ``key_types``.
+    A ``static`` variant reuses the operation's own coefficients when its key is static, else
+    takes shares proportional to yearly consumption (needs ``base``, that operation's result).
 
     Parameters
     ----------
-    result : ScenarioResult
-        The base run; reused as is for its own key type.
+    operation : str, optional
+        The operation whose key changes (default: the first).
+    """
+    from ..config.scenario import KeyConfig
+
+    ops = list(scenario.operations)
+    i = next((k for k, op in enumerate(ops) if op.name == operation), 0) if operation else 0
+    op = ops[i]
+    coefficients = None
+    if key_type == "static":
+        if op.key.type == "static" and op.key.coefficients is not None:
+            coefficients = op.key.coefficients
+        elif base is not None:
+            shares = consumption_shares(base)
+            coefficients = tuple(shares[n] for n in op.venues)
+        else:
+            raise ValueError("a static variant needs the base result to size its shares")
+    elif key_type in ("redistributed", "priority", "dynamic"):
+        raise ValueError(f"a {key_type!r} key needs its own table ([key] coefficients or file)")
+    ops[i] = replace(op, key=KeyConfig(type=key_type, coefficients=coefficients))
+    return replace(scenario, operations=tuple(ops), key=ops[0].key if i == 0 else scenario.key)
+
+
+def compare_keys(
+    result: ScenarioResult | PortfolioResult,
+    key_types: Iterable[str] = COMPARED_KEYS,
+    run: Callable[[Scenario], ScenarioResult] | None = None,
+    progress: Callable[[str], None] | None = None,
+    energy: EnergyResult | None = None,
+) -> KeyComparison:
+    """Evaluate one operation under each key of ``key_types``, on the same simulated energy.
+
+    Parameters
+    ----------
+    result : OperationResult or PortfolioResult
+        The base run of the operation (a portfolio of one operation: that operation); reused as
+        is for its own key type.
     key_types : iterable of str
-        Key types to compare (see :data:`greenkommon.scenario.KEY_TYPES`).
+        Key types to compare (see :data:`greenkommon.config.KEY_TYPES`).
     run : callable, optional
-        ``Scenario -> ScenarioResult`` (default :func:`greenkommon.pipeline.run_scenario`).
+        ``Scenario -> OperationResult`` for a variant. Default: :func:`greenkommon.evaluate`
+        of the variant on ``energy`` (no new physical simulation).
     progress : callable, optional
         Called with each key type before it runs.
+    energy : EnergyResult, optional
+        The simulated energy (taken from ``result`` when it is a :class:`PortfolioResult`).
 
     Returns
     -------
     KeyComparison
-        A key that fails (not wired in the pipeline, infeasible optimisation, ...) is listed in
-        ``failed`` with its reason instead of stopping the report.
+        A key that fails (infeasible optimisation, ...) is listed in ``failed`` with its reason
+        instead of stopping the report.
     """
-    if run is None:
-        from ..pipeline import run_scenario
+    from ..results import PortfolioResult
 
-        run = run_scenario
+    if isinstance(result, PortfolioResult):
+        energy = result.energy if energy is None else energy
+        result = result.only_operation
+    if run is None:
+        from ..evaluate import evaluate, run_scenario
+
+        sim = energy
+
+        def run(variant: Scenario) -> ScenarioResult:
+            if sim is None:
+                return run_scenario(variant).only_operation
+            return evaluate(variant, sim, project_finance=False).only_operation
+
     sc = result.scenario
     names = sc.venue_names
     savings, suff, coll, coefs, failed, label_keys = {}, {}, {}, {}, {}, {}
@@ -276,7 +307,8 @@ def tables_from_projection(fin: Any, venue_names: list[str]) -> FinanceTables:
     return FinanceTables(
         cases=cases,
         metrics=table,
-        shown_case=default_case(list(cases)),
+        # the scenario's headline case ([finance] headline_case), as every other output
+        shown_case=getattr(fin, "reference_case", "") or default_case(list(cases)),
         venues=list(venue_names),
         assumptions=assumptions,
     )
@@ -285,34 +317,20 @@ def tables_from_projection(fin: Any, venue_names: list[str]) -> FinanceTables:
 def finance_tables(result: ScenarioResult) -> FinanceTables | str:
     """The long-term projection of ``result``, or why there is none.
 
-    Taken from ``result.extras['finance']`` when the pipeline stored it, else computed with the
-    economics stage's :func:`greenkommon.economics.finance.project_result`.
+    Taken from ``result.finance`` (:func:`greenkommon.evaluate.evaluate` projects it).
 
     Returns
     -------
     FinanceTables or str
         A string is the reason the projection is missing: a label key of
-        :mod:`greenkommon.report.i18n` or the one-line message of the error that stopped it.
-        ``extras['finance'] = None`` means the run chose not to project.
+        :mod:`greenkommon.report.i18n`.
     """
-    extras = result.extras or {}
-    if "finance" in extras and extras["finance"] is None:
-        return "no_finance"  # the run chose not to project
-    fin = extras.get("finance")
+    fin = result.finance
+    if fin is None:
+        return "no_finance"  # the run chose not to project (evaluate(..., project_finance=False))
     if isinstance(fin, FinanceTables):
         return fin
     names = list(result.scenario.venue_names)
-    if fin is None:
-        try:
-            from ..economics.finance import project_result
-        except ImportError:
-            return "no_finance"
-        try:
-            fin = project_result(result)
-        except (GreenkommonError, KeyError, ValueError) as exc:
-            return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    if not hasattr(fin, "cases"):
-        return "no_finance"
     return tables_from_projection(fin, names)
 
 

@@ -33,12 +33,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy_financial as npf
 import pandas as pd
 
-from ..errors import DataError, ScenarioError
-from .bills import surplus_price_eur_per_kwh
-from .config import FinanceConfig, PricesConfig
+from ...errors import DataError, ScenarioError
+from ..bills import surplus_price_eur_per_kwh
+from ..config import FinanceConfig, PricesConfig
+from ._metrics import escalation_index, loan_schedule, metrics
+from .bank import (
+    DebtMetrics,
+    LoanSizing,
+    YieldP90,
+    debt_metrics,
+    default_dscr_target,
+    maintenance_reserve,
+    p90_factor,
+    size_loan,
+)
+from .collective import CollectiveView, StakePolicy, collective_view
 
 #: Columns of the bill table the projection needs (see :func:`compute_bills`).
 REQUIRED_BILL_COLUMNS = (
@@ -166,92 +177,6 @@ def producer_inputs(
     )
 
 
-# -- metrics ------------------------------------------------------------------------------------
-def payback_years(cash_flows: Sequence[float] | np.ndarray) -> float:
-    """Years until the cumulative cash flow turns non-negative (linear within the year) [yr].
-
-    ``cash_flows[0]`` is year 0. Returns 0 when nothing is invested, ``nan`` when the cumulative
-    flow is still negative at the end of life.
-    """
-    cf = np.asarray(cash_flows, dtype=float)
-    cum = np.cumsum(cf)
-    if cum[0] >= 0:
-        return 0.0
-    after = np.nonzero(cum >= 0)[0]
-    if after.size == 0:
-        return float("nan")
-    y = int(after[0])
-    # within year y the flow cf[y] brings cum from cum[y-1] < 0 to cum[y] >= 0
-    return float(y - 1 + (-cum[y - 1]) / cf[y])
-
-
-def irr(cash_flows: Sequence[float] | np.ndarray) -> float:
-    """Internal rate of return [-/yr] (:func:`numpy_financial.irr`).
-
-    ``nan`` without a sign change in the flows or when the solver finds no rate above −100 %.
-    """
-    cf = np.asarray(cash_flows, dtype=float)
-    if not ((cf < 0).any() and (cf > 0).any()):
-        return float("nan")
-    value = npf.irr(cf)
-    # a rate at or below -100 % (flows returning ~nothing) has no meaning as a return
-    return float(value) if value is not None and np.isfinite(value) and value > -1 else float("nan")
-
-
-def npv(rate: float, cash_flows: Sequence[float] | np.ndarray) -> float:
-    """Net present value at ``rate``, ``cash_flows[0]`` at year 0 undiscounted [€]."""
-    if not rate > -1:
-        raise ScenarioError(f"finance.discount_rate = {rate!r}: expected a rate > -1 (-100 %)")
-    return float(npf.npv(rate, np.asarray(cash_flows, dtype=float)))
-
-
-def metrics(cash_flows: Sequence[float] | np.ndarray, rate: float) -> dict[str, float]:
-    """NPV, IRR, simple and discounted payback of one stakeholder's cash flows."""
-    cf = np.asarray(cash_flows, dtype=float)
-    discounted = cf / (1.0 + rate) ** np.arange(cf.size)
-    return {
-        "npv_eur": npv(rate, cf),
-        "irr": irr(cf),
-        "simple_payback_years": payback_years(cf),
-        "discounted_payback_years": payback_years(discounted),
-    }
-
-
-def escalation_index(rates: Sequence[float], lifetime_years: int) -> np.ndarray:
-    """Price index of years 1..L: 1 in year 1, then × (1 + r) per year [-].
-
-    ``rates`` are the rates of years 2, 3, ...; the last one is carried on.
-    """
-    if not rates:
-        return np.ones(lifetime_years)
-    r = np.array([rates[min(k, len(rates) - 1)] for k in range(lifetime_years - 1)], dtype=float)
-    return np.concatenate([[1.0], np.cumprod(1.0 + r)])
-
-
-def loan_schedule(
-    amount_eur: float, rate: float, term_years: int, lifetime_years: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Interest and principal of a constant-annuity loan, years 1..L [€/yr].
-
-    Uses :func:`numpy_financial.ipmt` / :func:`numpy_financial.ppmt` (0 % rate: equal principal).
-    """
-    interest = np.zeros(lifetime_years)
-    principal = np.zeros(lifetime_years)
-    if amount_eur <= 0:
-        return interest, principal
-    if term_years > lifetime_years:
-        raise ScenarioError(
-            f"finance.loan_term_years = {term_years}: expected at most lifetime_years = {lifetime_years}"
-        )
-    periods = np.arange(1, term_years + 1)
-    if rate == 0:
-        principal[:term_years] = amount_eur / term_years
-    else:
-        interest[:term_years] = -npf.ipmt(rate, periods, term_years, amount_eur)
-        principal[:term_years] = -npf.ppmt(rate, periods, term_years, amount_eur)
-    return interest, principal
-
-
 # -- results ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EscalationCase:
@@ -275,6 +200,8 @@ class EscalationCase:
     reconciliation : pandas.DataFrame
         Index year 1..L: ``venue_savings_eur`` + ``producer_margin_eur`` against
         ``collective_difference_eur`` (external flows of venues + producer), and the gap.
+    collective : CollectiveView
+        Venues (stake, savings, remuneration), producer and collective total of this case.
     """
 
     name: str
@@ -283,6 +210,33 @@ class EscalationCase:
     producer: pd.DataFrame
     metrics: pd.DataFrame
     reconciliation: pd.DataFrame
+    collective: CollectiveView
+
+
+@dataclass(frozen=True)
+class BankView:
+    """The lender's figures of the headline case (see :mod:`.bank`).
+
+    Attributes
+    ----------
+    p50, p90 : DebtMetrics
+        DSCR at P50 production and at P90 production.
+    yield_p90 : YieldP90
+        The P90 factor used and how it was obtained.
+    sizing : LoanSizing
+        The loan the target minimum DSCR allows at P90 production.
+    loan_eur : float
+        The scenario's loan [€].
+    equity_note : str
+        Why producer (equity) and producer (project) NPVs coincide, when they do.
+    """
+
+    p50: DebtMetrics
+    p90: DebtMetrics
+    yield_p90: YieldP90
+    sizing: LoanSizing
+    loan_eur: float
+    equity_note: str
 
 
 @dataclass(frozen=True)
@@ -301,8 +255,11 @@ class FinanceResult:
     discount_rate : float
     lifetime_years : int
     reference_case : str
-        The case shown by default (``[finance] reference_escalation_per_year``), used by
-        :attr:`cash_flows_eur`, :attr:`metrics` and :attr:`assumptions` (the report's view).
+        The headline case (``[finance] headline_case``, default flat prices), used by
+        :attr:`cash_flows_eur`, :attr:`metrics`, :attr:`assumptions` and every output; the others
+        are sensitivities.
+    bank : BankView or None
+        DSCR at P50/P90 and loan sizing of the headline case (None inside the P90 re-run).
     """
 
     cases: dict[str, EscalationCase]
@@ -311,9 +268,15 @@ class FinanceResult:
     discount_rate: float
     lifetime_years: int
     reference_case: str = ""
+    bank: BankView | None = None
 
     def _ref(self) -> EscalationCase:
         return self.cases.get(self.reference_case) or next(iter(self.cases.values()))
+
+    @property
+    def headline(self) -> EscalationCase:
+        """The headline case."""
+        return self._ref()
 
     @property
     def cash_flows_eur(self) -> pd.DataFrame:
@@ -385,6 +348,10 @@ def project_finance(
     finance: FinanceConfig,
     prices: PricesConfig,
     plant_peak_kwp: float,
+    *,
+    production_factor: float = 1.0,
+    with_bank: bool = True,
+    only_case: str | None = None,
 ) -> FinanceResult:
     """Project year 1 over the plant's life for each venue and the producer.
 
@@ -400,6 +367,13 @@ def project_finance(
     prices : PricesConfig
     plant_peak_kwp : float
         Peak power of the plant [kWp] (per-kWp costs, S21 band).
+    production_factor : float
+        Production of every year relative to the simulated one [-] (the P90 re-run); the allocated
+        and surplus kWh scale with it, as with degradation.
+    with_bank : bool
+        Compute the bank view (a P90 re-run of this function and the loan sizing).
+    only_case : str, optional
+        Project this escalation case only (the P90 re-run needs the headline case alone).
 
     Returns
     -------
@@ -440,10 +414,10 @@ def project_finance(
 
     life = finance.lifetime_years
     years = np.arange(1, life + 1)
-    f = (1.0 - pin.degradation_per_year) ** (years - 1)
+    f = production_factor * (1.0 - pin.degradation_per_year) ** (years - 1)
     infl = (1.0 + pin.opex_inflation_per_year) ** (years - 1)
     allocated_1 = float(bills["allocated_kwh"].sum())
-    production_1 = allocated_1 + surplus_kwh
+    production_1 = (allocated_1 + surplus_kwh) * production_factor
     interest, principal = loan_schedule(
         finance.loan_amount_eur, finance.loan_rate, finance.loan_term_years, life
     )
@@ -477,18 +451,11 @@ def project_finance(
     ]
     if finance.escalation_path_per_year:
         scenarios.append(("user path", list(finance.escalation_path_per_year)))
-    ref_rate = finance.reference_escalation_per_year
-    if ref_rate is None:
-        ref_rate = (
-            0.03
-            if 0.03 in finance.escalation_rates_per_year
-            else finance.escalation_rates_per_year[0]
-        )
-    reference = case_name(ref_rate)
+    reference = headline_case_name(finance)
     if reference not in [n for n, _ in scenarios]:
         raise ScenarioError(
-            f"{finance.where}.reference_escalation_per_year = {finance.reference_escalation_per_year!r}: "
-            f"expected one of escalation_rates_per_year {list(finance.escalation_rates_per_year)}"
+            f"{finance.where}.headline_case = {reference!r}: "
+            f"expected one of {', '.join(repr(n) for n, _ in scenarios)}"
         )
     schedule = _Schedule(
         f=f,
@@ -510,6 +477,8 @@ def project_finance(
     )
     cases = {}
     for name, rates in scenarios:
+        if only_case is not None and name != only_case:
+            continue
         e = escalation_index(rates, life)
         i_idx = (
             e
@@ -517,6 +486,11 @@ def project_finance(
             else (1.0 + finance.internal_price_escalation_per_year) ** (years - 1)
         )
         cases[name] = _case(name, e, i_idx, bills, schedule)
+    bank = None
+    if with_bank:
+        bank = _bank_view(
+            cases[reference], bills, surplus_kwh, finance, prices, plant_peak_kwp, pin, reference
+        )
     return FinanceResult(
         cases=cases,
         lcoe_eur_per_kwh=lcoe,
@@ -524,6 +498,73 @@ def project_finance(
         discount_rate=rate,
         lifetime_years=life,
         reference_case=reference,
+        bank=bank,
+    )
+
+
+def headline_case_name(finance: FinanceConfig) -> str:
+    """The headline case a ``[finance]`` table names (default: flat prices when among the cases)."""
+    if finance.headline_case is not None:
+        return finance.headline_case
+    if finance.reference_escalation_per_year is not None:
+        return case_name(finance.reference_escalation_per_year)
+    rates = finance.escalation_rates_per_year
+    return case_name(0.0 if 0.0 in rates else rates[0])
+
+
+def _bank_view(
+    case: EscalationCase,
+    bills: pd.DataFrame,
+    surplus_kwh: float,
+    finance: FinanceConfig,
+    prices: PricesConfig,
+    plant_peak_kwp: float,
+    pin: ProducerInputs,
+    reference: str,
+) -> BankView:
+    """DSCR at P50 and P90 of the headline case, loan sized on P90 (one evaluation path: the
+    P90 figures come from re-running :func:`project_finance` with the P90 production)."""
+    y90 = p90_factor(finance.p90_basis)
+    low = project_finance(
+        bills,
+        surplus_kwh,
+        finance,
+        prices,
+        plant_peak_kwp,
+        production_factor=y90.factor,
+        with_bank=False,
+        only_case=reference,
+    )
+    p50 = debt_metrics(case.producer, "P50", 1.0)
+    p90 = debt_metrics(low.cases[reference].producer, y90.name, y90.factor)
+    if finance.dscr_target is not None:
+        target, label = finance.dscr_target, "scenario"
+    else:
+        target, label = default_dscr_target()
+    sizing = size_loan(
+        p90.cfads_eur,
+        finance.loan_rate,
+        finance.loan_term_years,
+        target,
+        pin.capex_eur,
+        production_case=y90.name,
+        dscr_target_label=label,
+    )
+    note = ""
+    if finance.loan_amount_eur > 0 and finance.loan_rate == finance.discount_rate:
+        note = (
+            "producer (equity) NPV = producer (project) NPV because the loan rate equals the "
+            f"discount rate ({100 * finance.discount_rate:g} %): borrowing at the rate the flows "
+            "are discounted at neither adds nor removes value; only the timing of the equity "
+            "changes (IRR, payback, DSCR)."
+        )
+    return BankView(
+        p50=p50,
+        p90=p90,
+        yield_p90=y90,
+        sizing=sizing,
+        loan_eur=finance.loan_amount_eur,
+        equity_note=note,
     )
 
 
@@ -567,9 +608,10 @@ def _case(
     life = e.size
     years0 = np.arange(0, life + 1)
     disc0 = (1.0 + rate) ** -years0.astype(float)
-    venue_frames = {}
+    venue_columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     metric_rows = {}
     savings_total = np.zeros(life)
+    savings_each = np.zeros((len(names), life))
     collective = np.zeros(life)
     internal_revenue = np.zeros(life)
     for k, n in enumerate(names):
@@ -583,21 +625,8 @@ def _case(
             + row["internal_cost_eur"] * f * i_idx
         )
         savings = without - with_
-        cf = np.concatenate([[-equity[k]], savings])
-        venue_frames[n] = pd.DataFrame(
-            {
-                "bill_without_eur": np.concatenate([[0.0], without]),
-                "bill_with_eur": np.concatenate([[0.0], with_]),
-                "savings_eur": np.concatenate([[0.0], savings]),
-                "cumulative_savings_eur": np.concatenate([[0.0], np.cumsum(savings)]),
-                "equity_eur": np.concatenate([[equity[k]], np.zeros(life)]),
-                "cash_flow_eur": cf,
-                "cumulative_cash_flow_eur": np.cumsum(cf),
-                "discounted_cash_flow_eur": cf * disc0,
-            },
-            index=pd.Index(years0, name="year"),
-        )
-        metric_rows[n] = metrics(cf, rate)
+        venue_columns[n] = (without, with_)
+        savings_each[k] = savings
         savings_total += savings
         internal_revenue += row["internal_eur"] * f * i_idx
         # collective (venues + producer) external flows, line by line: grid costs avoided,
@@ -616,6 +645,39 @@ def _case(
     equity_cf = np.concatenate(
         [[-(pin.capex_eur - finance.loan_amount_eur)], project - interest - principal]
     )
+    view = collective_view(
+        name,
+        tuple(names),
+        equity,
+        savings_each,
+        project_cf,
+        equity_cf,
+        pin.capex_eur - finance.loan_amount_eur,
+        collective,
+        StakePolicy(
+            finance.stake_remuneration, finance.stake_interest_rate, finance.dividend_payout_share
+        ),
+        rate,
+    )
+    venue_frames = {}
+    for k, n in enumerate(names):
+        without, with_ = venue_columns[n]
+        cf = view.venue_cash_flow_eur[k]
+        venue_frames[n] = pd.DataFrame(
+            {
+                "bill_without_eur": np.concatenate([[0.0], without]),
+                "bill_with_eur": np.concatenate([[0.0], with_]),
+                "savings_eur": view.savings_eur[k],
+                "cumulative_savings_eur": np.cumsum(view.savings_eur[k]),
+                "equity_eur": np.concatenate([[equity[k]], np.zeros(life)]),
+                "remuneration_eur": view.remuneration_eur[k],
+                "cash_flow_eur": cf,
+                "cumulative_cash_flow_eur": np.cumsum(cf),
+                "discounted_cash_flow_eur": cf * disc0,
+            },
+            index=pd.Index(years0, name="year"),
+        )
+        metric_rows[n] = metrics(cf, rate)
     producer = pd.DataFrame(
         {
             "production_kwh": np.concatenate(
@@ -641,20 +703,14 @@ def _case(
             "project_cash_flow_eur": project_cf,
             "equity_cash_flow_eur": equity_cf,
             "cumulative_equity_cash_flow_eur": np.cumsum(equity_cf),
-            "debt_service_coverage": np.concatenate(
-                [
-                    [np.nan],
-                    np.divide(
-                        project,
-                        interest + principal,
-                        out=np.full(life, np.nan),
-                        where=(interest + principal) > 0,
-                    ),
-                ]
-            ),
         },
         index=pd.Index(years0, name="year"),
     )
+    # the bank's view (one DSCR definition: .bank): CFADS with the inverter provisioned
+    dm = debt_metrics(producer, "", 1.0)
+    producer["maintenance_reserve_eur"] = np.concatenate([[0.0], maintenance_reserve(inverter)])
+    producer["cfads_eur"] = np.concatenate([[np.nan], dm.cfads_eur])
+    producer["dscr"] = np.concatenate([[np.nan], dm.dscr])
     metric_rows["producer (project)"] = metrics(project_cf, rate)
     metric_rows["producer (equity)"] = metrics(equity_cf, rate)
     met = pd.DataFrame.from_dict(metric_rows, orient="index")
@@ -674,7 +730,13 @@ def _case(
     )
     venues = pd.concat(venue_frames, names=["venue", "year"])
     return EscalationCase(
-        name=name, index=e, venues=venues, producer=producer, metrics=met, reconciliation=recon
+        name=name,
+        index=e,
+        venues=venues,
+        producer=producer,
+        metrics=met,
+        reconciliation=recon,
+        collective=view,
     )
 
 
@@ -700,97 +762,14 @@ def assumptions_table(fin: FinanceResult) -> pd.DataFrame:
 
 
 __all__ = [
+    "BankView",
     "EscalationCase",
     "FinanceResult",
     "ProducerInputs",
     "assumptions_table",
-    "escalation_index",
-    "format_cash_flows",
-    "format_finance",
-    "format_metrics",
-    "irr",
-    "loan_schedule",
-    "metrics",
-    "npv",
-    "payback_years",
+    "case_name",
+    "headline_case_name",
     "producer_inputs",
     "project_finance",
     "project_result",
 ]
-
-
-# -- text output ----------------------------------------------------------------------------------
-def _pct(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f} %"
-
-
-def _yrs(x: float) -> str:
-    return "never" if not np.isfinite(x) else f"{x:.1f}"
-
-
-def format_metrics(fin: FinanceResult) -> str:
-    """NPV / IRR / payback of every stakeholder under every case, as a text table."""
-    lines = [
-        f"{'case':<10} {'stakeholder':<22} {'NPV [€]':>12} {'IRR':>9} {'payback [yr]':>13} {'disc. payback':>14}"
-    ]
-    for (case, who), m in fin.summary().iterrows():
-        lines.append(
-            f"{case:<10} {who:<22} {m['npv_eur']:>12,.0f} {_pct(m['irr']):>9} "
-            f"{_yrs(m['simple_payback_years']):>13} {_yrs(m['discounted_payback_years']):>14}"
-        )
-    return "\n".join(lines)
-
-
-def format_cash_flows(case: EscalationCase) -> str:
-    """Yearly cash flows of one case: each venue's cash flow, the producer's two flows [€]."""
-    venues = list(dict.fromkeys(case.venues.index.get_level_values("venue")))
-    short = [v if len(v) <= 14 else v[:13] + "." for v in venues]
-    head = (
-        f"{'year':>4} "
-        + " ".join(f"{s:>14}" for s in short)
-        + f" {'producer proj.':>14} {'producer eq.':>14} {'cum. savings':>13}"
-    )
-    lines = [head]
-    for y in case.producer.index:
-        row = [case.venues.loc[(v, y), "cash_flow_eur"] for v in venues]
-        cum_total = sum(case.venues.loc[(v, y), "cumulative_savings_eur"] for v in venues)
-        lines.append(
-            f"{y:>4} "
-            + " ".join(f"{x:>14,.0f}" for x in row)
-            + f" {case.producer.loc[y, 'project_cash_flow_eur']:>14,.0f}"
-            + f" {case.producer.loc[y, 'equity_cash_flow_eur']:>14,.0f} {float(cum_total):>13,.0f}"
-        )
-    return "\n".join(lines)
-
-
-def format_finance(fin: FinanceResult, case: str | None = None) -> str:
-    """The text report of ``greenkommon finance``: inputs, metrics, one case's yearly table."""
-    names = list(fin.cases)
-    if case is None:
-        case = fin.reference_case or names[0]
-    if case not in fin.cases:
-        raise ScenarioError(f"--case {case!r}: expected one of {', '.join(map(repr, names))}")
-    out = [
-        f"Long-term projection: {fin.lifetime_years} years, discount rate {_pct(fin.discount_rate)}",
-        f"Plant LCOE: {fin.lcoe_eur_per_kwh:.4f} €/kWh (CAPEX + discounted costs / discounted production)",
-        "",
-        "Producer figures (year-1 €):",
-    ]
-    for _, r in assumptions_table(fin).iterrows():
-        value = r["value"]
-        text = f"{value:,.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-        out.append(f"  {r['figure']:<28} {text:>14}  [{r['label']}]")
-    out += [
-        "",
-        "Per stakeholder (venues: −equity at year 0, then savings; producer: project and equity views):",
-        format_metrics(fin),
-        "",
-        f"Yearly cash flows [€], case {case!r}:",
-        format_cash_flows(fin.cases[case]),
-    ]
-    gap = max(float(c.reconciliation["gap_eur"].abs().max()) for c in fin.cases.values())
-    out += [
-        "",
-        f"Check: venue savings + producer margin − collective cost difference, max |gap| = {gap:.2e} €",
-    ]
-    return "\n".join(out)

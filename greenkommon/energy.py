@@ -1,0 +1,87 @@
+"""The physical stages of a scenario: weather, production per plant, loads per venue.
+
+:func:`simulate_energy` is the expensive, key-independent half of an evaluation (pvlib runs,
+synthetic weather and loads, file readers); :func:`greenkommon.evaluate.evaluate` is the cheap
+half. Keep an :class:`~greenkommon.results.EnergyResult` and evaluate it as often as needed
+(other keys, prices, internal prices; other plant sizes with
+:meth:`~greenkommon.results.EnergyResult.scaled`).
+"""
+
+from __future__ import annotations
+
+import logging
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .results import EnergyResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config.plant import PlantConfig
+    from .config.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+
+def simulate_energy(scenario: Scenario) -> EnergyResult:
+    """Run the physical stages of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (:func:`greenkommon.read_scenario`).
+
+    Returns
+    -------
+    EnergyResult
+        Grid, weather at the first plant, production of every shared plant and of every own
+        roof, gross consumption of every venue [kWh per interval].
+
+    Notes
+    -----
+    Each plant is simulated with the weather of its own location (a synthetic year depends on
+    the latitude through the sun's geometry; a weather file is read once per location). The
+    venues' temperature-driven loads use the first plant's weather.
+    """
+    from . import consumption, production, weather
+    from .timegrid import make_index, step_hours
+
+    sim = scenario.simulation
+    index = make_index(sim.year, sim.step, sim.timezone)
+    cache: dict[tuple[float, float, float], tuple[pd.DataFrame, dict]] = {}
+
+    def weather_at(plant: PlantConfig) -> tuple[pd.DataFrame, dict]:
+        where = (plant.latitude_deg, plant.longitude_deg, plant.altitude_m)
+        if where not in cache:
+            log.info("weather: %s at %.4f, %.4f", scenario.weather.source, where[0], where[1])
+            cache[where] = weather.load_weather(scenario.weather, *where, sim.year, sim.timezone)
+        return cache[where]
+
+    def produce(plant: PlantConfig) -> pd.Series:
+        log.info("production: %s, %.0f kWp", plant.name, plant.peak_power_kwp)
+        return production.simulate_production(weather_at(plant)[0], plant, index)
+
+    first_weather, first_meta = weather_at(scenario.plants[0])
+    shared = pd.DataFrame({p.name: produce(p) for p in scenario.plants}, index=index)
+    own = pd.DataFrame(
+        {v.name: produce(v.own_plant) for v in scenario.venues if v.own_plant is not None},
+        index=index,
+        dtype=float,
+    )
+    log.info("consumption: %d venue(s)", len(scenario.venues))
+    loads = consumption.build_consumption(
+        [v.load for v in scenario.venues], scenario.venue_names, index, weather=first_weather
+    )
+    return EnergyResult(
+        index=index,
+        step_h=step_hours(sim.step),
+        weather=first_weather,
+        weather_meta=MappingProxyType(dict(first_meta)),
+        production_kwh=shared,
+        own_production_kwh=own,
+        consumption_kwh=loads,
+    )
+
+
+__all__ = ["simulate_energy"]

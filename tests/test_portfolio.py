@@ -1,0 +1,307 @@
+"""Portfolios of operations: reading, validation, conservation, adding up, the Python API.
+
+The bundled ``scenarios/portfolio.toml`` holds two operations (one with a venue's own-roof
+surplus as a second producer) and a venue on its own roof only. Energy is conserved per interval
+in each operation and per venue, and every per-operation and per-venue figure adds up to the
+collective's totals; hypothesis varies the loads and own roofs around the bundled energy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import greenkommon as gk
+from greenkommon.errors import ScenarioError
+from greenkommon.results import EnergyResult, PortfolioResult
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTFOLIO = ROOT / "scenarios" / "portfolio.toml"
+BASELINE = ROOT / "scenarios" / "greenkommon.toml"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return gk.read_scenario(PORTFOLIO)
+
+
+@pytest.fixture(scope="module")
+def energy(scenario) -> EnergyResult:
+    return gk.simulate_energy(scenario)
+
+
+@pytest.fixture(scope="module")
+def result(scenario, energy) -> PortfolioResult:
+    return gk.evaluate(scenario, energy)
+
+
+# -- the bundled portfolio ------------------------------------------------------------------
+
+
+def test_every_operation_eligible_and_all_venues_present(result):
+    assert [op.name for op in result.operations] == ["Millénaire", "Quai de Seine"]
+    assert all(op.eligibility.eligible for op in result.operations)
+    assert result.collective.all_eligible and result.collective.n_eligible_operations == 2
+    names = {v.name for v in result.venues}
+    assert names == {"Les Poussières", "Villa Mais d'Ici", "le 6b", "Mains d'Œuvres"}
+    assert result.venue("Mains d'Œuvres").operation is None
+    assert result.venue("Mains d'Œuvres").own_self_consumed_kwh > 0
+    # the Villa's own surplus is a second producer of its operation, checked for distance too
+    mill = result.operation("Millénaire")
+    assert "Villa Mais d'Ici roof" in mill.eligibility.producers
+    assert result.venue("Villa Mais d'Ici").own_surplus_to_operation_kwh > 0
+
+
+def test_bundled_single_operation_stays_not_eligible():
+    res = gk.run_scenario(gk.read_scenario(BASELINE))
+    assert len(res.operations) == 1 and not res.operations[0].eligibility.eligible
+    assert not res.collective.all_eligible
+    # a portfolio of one answers the former single-operation attributes
+    assert res.bills is res.operations[0].bills
+    venue = res.venue("le 6b")
+    assert venue.savings_eur == pytest.approx(float(res.bills.loc["le 6b", "savings_eur"]))
+
+
+def _check_conservation(result: PortfolioResult) -> None:
+    energy = result.energy
+    for op in result.operations:
+        alloc = op.allocated_kwh.to_numpy()
+        np.testing.assert_allclose(
+            op.production_kwh.to_numpy(), alloc.sum(axis=1) + op.surplus_kwh.to_numpy(), atol=1e-9
+        )
+        np.testing.assert_allclose(
+            op.consumption_kwh.to_numpy(), alloc + op.grid_import_kwh.to_numpy(), atol=1e-9
+        )
+        assert (alloc >= -1e-12).all() and (alloc <= op.consumption_kwh.to_numpy() + 1e-9).all()
+        shared = energy.production_kwh[list(op.plant_names)].to_numpy().sum(axis=1)
+        given_kwh = sum(
+            v.own_surplus_to_operation_kwh for v in result.venues if v.operation == op.name
+        )
+        assert op.production_kwh.sum() == pytest.approx(shared.sum() + given_kwh, rel=1e-12)
+    for v in result.venues:
+        assert v.consumption_kwh == pytest.approx(
+            v.own_self_consumed_kwh + v.allocated_kwh + v.grid_import_kwh, rel=1e-12, abs=1e-9
+        )
+        assert v.metered_consumption_kwh == pytest.approx(
+            v.allocated_kwh + v.grid_import_kwh, rel=1e-12, abs=1e-9
+        )
+        assert v.own_production_kwh == pytest.approx(
+            v.own_self_consumed_kwh + v.own_surplus_kwh, rel=1e-12, abs=1e-9
+        )
+        assert v.savings_eur == pytest.approx(
+            v.bill_without_eur - v.bill_with_eur + v.own_surplus_revenue_eur, abs=1e-9
+        )
+
+
+def _check_adding_up(result: PortfolioResult) -> None:
+    c = result.collective
+    ops = [op.totals() for op in result.operations]
+    venues = result.venues
+    approx = lambda x: pytest.approx(x, rel=1e-12, abs=1e-9)  # noqa: E731
+    assert c.allocated_kwh == approx(sum(t.allocated_kwh for t in ops))
+    assert c.allocated_kwh == approx(sum(v.allocated_kwh for v in venues))
+    assert c.surplus_kwh == approx(sum(t.surplus_kwh for t in ops))
+    assert c.shared_production_kwh == approx(sum(t.production_kwh for t in ops))
+    assert c.consumption_kwh == approx(float(result.energy.consumption_kwh.to_numpy().sum()))
+    assert c.consumption_kwh == approx(
+        c.own_self_consumed_kwh + c.allocated_kwh + c.grid_import_kwh
+    )
+    assert c.own_production_kwh == approx(float(result.energy.own_production_kwh.to_numpy().sum()))
+    assert c.savings_eur == approx(sum(v.savings_eur for v in venues))
+    assert c.bill_without_eur - c.bill_with_eur + c.own_surplus_revenue_eur == approx(c.savings_eur)
+    # members' bills in an operation are the operation's bills
+    for op in result.operations:
+        for name in op.venue_names:
+            assert result.venue(name).bill_with_eur == approx(
+                float(op.bills.loc[name, "bill_with_eur"])
+            )
+    frame = result.venues_frame()
+    assert frame["savings_eur"].sum() == approx(c.savings_eur)
+    assert result.operations_frame()["allocated_kwh"].sum() == approx(c.allocated_kwh)
+
+
+def test_conservation_and_adding_up(result):
+    _check_conservation(result)
+    _check_adding_up(result)
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    load_scale=st.lists(st.floats(0.05, 5.0), min_size=4, max_size=4),
+    own_scale=st.floats(0.0, 8.0),
+    surplus_to_operation=st.booleans(),
+)
+def test_conservation_and_adding_up_hold_for_any_loads(
+    scenario, energy, load_scale, own_scale, surplus_to_operation
+):
+    venues = tuple(
+        dataclasses.replace(v, own_surplus="operation" if surplus_to_operation else "sell")
+        if v.own_plant is not None and scenario.operation_of(v.name) is not None
+        else v
+        for v in scenario.venues
+    )
+    sc = dataclasses.replace(scenario, venues=venues)
+    varied = dataclasses.replace(
+        energy,
+        consumption_kwh=energy.consumption_kwh * np.asarray(load_scale),
+        own_production_kwh=energy.own_production_kwh * own_scale,
+    )
+    res = gk.evaluate(sc, varied, project_finance=False)
+    _check_conservation(res)
+    _check_adding_up(res)
+
+
+def test_own_roof_consumed_first(result, energy):
+    """Enedis measures the venue after its own production: C_metered = C − min(C, own)."""
+    name = "Mains d'Œuvres"
+    gross = energy.consumption_kwh[name]
+    own = energy.own_production_kwh[name]
+    expected = (gross - np.minimum(gross, own)).sum()
+    assert result.venue(name).metered_consumption_kwh == pytest.approx(expected, rel=1e-12)
+    # no operation: everything metered is bought, and the saving is the own roof's
+    v = result.venue(name)
+    assert v.allocated_kwh == 0 and v.grid_import_kwh == pytest.approx(expected, rel=1e-12)
+    assert v.bill_with_eur < v.bill_without_eur
+
+
+def test_operation_internal_price_and_finance_per_operation(result):
+    quai = result.operation("Quai de Seine")
+    assert quai.scenario.prices.internal_price_eur_per_kwh == 0.095
+    assert quai.scenario.finance.loan_amount_eur == 99000.0
+    assert quai.scenario.finance.capex_eur_per_kwp == 1100.0  # the plant's CAPEX override
+    assert set(quai.scenario.finance.equity_eur) == {"le 6b"}
+    assert quai.finance is not None
+    mill = result.operation("Millénaire")
+    assert mill.scenario.prices.internal_price_eur_per_kwh == 0.10
+    assert set(mill.scenario.finance.equity_eur) == {"Les Poussières", "Villa Mais d'Ici"}
+
+
+def test_resize_plants_scales_production_without_pvlib(scenario, energy):
+    name = scenario.plants[1].name
+    sc2, en2 = gk.resize_plants(scenario, energy, {name: 300.0})
+    assert sc2.plant_named(name).peak_power_kwp == pytest.approx(300.0)
+    factor = 300.0 / scenario.plant_named(name).peak_power_kwp
+    np.testing.assert_allclose(
+        en2.production_kwh[name].to_numpy(), energy.production_kwh[name].to_numpy() * factor
+    )
+    # the linear scaling is what pvlib gives for the resized layout
+    from greenkommon import production
+
+    direct = production.simulate_production(energy.weather, sc2.plant_named(name), energy.index)
+    weather_there = gk.simulate_energy(sc2).production_kwh[name]
+    np.testing.assert_allclose(en2.production_kwh[name], weather_there, rtol=1e-9)
+    assert direct.sum() > 0
+    res = gk.evaluate(sc2, en2, project_finance=False)
+    assert res.operation("Quai de Seine").totals().peak_power_kwp == pytest.approx(300.0)
+
+
+# -- validation: one line naming file, field and value --------------------------------------
+
+
+def _write(tmp_path, text: str) -> Path:
+    (tmp_path / BASELINE.name).write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "p.toml"
+    path.write_text(PORTFOLIO.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra, field, value",
+    [
+        (
+            '\n[[operations]]\nname = "Twice"\nplants = ["Quai de Seine warehouse roof - ASSUMPTION"]\n'
+            'venues = ["le 6b"]\n',
+            "operations[2].venues",
+            "'le 6b'",
+        ),
+        (
+            '\n[[operations]]\nname = "Ghost"\nplants = ["Quai de Seine warehouse roof - ASSUMPTION"]\n'
+            'venues = ["Nobody"]\n',
+            "operations[2].venues",
+            "'Nobody'",
+        ),
+        (
+            '\n[[operations]]\nname = "No roof"\nplants = ["Nowhere"]\nvenues = ["Mains d\'Œuvres"]\n',
+            "operations[2].plants",
+            "'Nowhere'",
+        ),
+        ('\n[optimise.bounds]\n"Nobody" = [0.0, 0.5]\n', "optimise.bounds.Nobody", "[0.0, 0.5]"),
+        (
+            "\n[plant]\nlatitude_deg = 48.9\nlongitude_deg = 2.3\n",
+            "plant",
+            "{table}",
+        ),
+    ],
+)
+def test_bad_portfolio_is_one_line(tmp_path, extra, field, value):
+    path = _write(tmp_path, extra)
+    with pytest.raises(ScenarioError) as err:
+        gk.read_scenario(path)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"{path}: {field} = {value}: expected"), msg
+
+
+def test_unknown_equity_venue_is_an_error(tmp_path):
+    text = BASELINE.read_text(encoding="utf-8").replace(
+        '"Mains d\'Œuvres" = 30000.0', '"Mains d\'Œuvres" = 30000.0\n"Nobody" = 1.0'
+    )
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        ScenarioError, match=r"finance\.equity_eur\.Nobody = 1\.0: expected a venue"
+    ):
+        gk.read_scenario(path)
+
+
+def test_portfolio_cli_run_and_check(tmp_path):
+    env = {"PYTHONPATH": str(ROOT)}
+    import os
+
+    env = {**os.environ, **env}
+    check = subprocess.run(
+        [sys.executable, "-m", "greenkommon", "check", str(PORTFOLIO)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "Millénaire" in check.stdout and "Quai de Seine" in check.stdout
+    assert check.stdout.count("ELIGIBLE") >= 2 and "NOT ELIGIBLE" not in check.stdout
+
+
+# -- the Python API -------------------------------------------------------------------------
+
+
+def test_import_is_light_and_api_is_exported():
+    code = (
+        "import sys, greenkommon as gk; "
+        "heavy = [m for m in ('pandas', 'pvlib', 'pyomo', 'numba') if m in sys.modules]; "
+        "assert not heavy, heavy; "
+        "assert callable(gk.read_scenario) and callable(gk.evaluate) and callable(gk.simulate_energy)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_frames_have_units_in_column_names(result):
+    venues = result.venues_frame()
+    units = ("_kwh", "_eur", "_pct", "_kwp", "_km", "_per_kwh")
+    assert all(c == "operation" or c.endswith(units) for c in venues.columns), list(venues.columns)
+    ops = result.operations_frame()
+    assert {"eligible", "allocated_kwh", "savings_eur"} <= set(ops.columns)
+    ts = result.operation("Millénaire").timeseries_frame()
+    assert isinstance(ts, pd.DataFrame) and all(c.endswith("_kwh") for c in ts.columns)
