@@ -102,18 +102,12 @@ def prm_scenario(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def prm_result(prm_scenario):
-    from greenkommon.pipeline import run_scenario
-    from greenkommon.scenario import load_scenario
+def prm_run(prm_scenario):
+    """The PRM scenario, its energy simulated once (the stage cache serves the commands)."""
+    from greenkommon.config import read_scenario
+    from greenkommon.evaluate import run_scenario
 
-    return run_scenario(load_scenario(prm_scenario))
-
-
-@pytest.fixture
-def prm_run(prm_scenario, prm_result, monkeypatch):
-    import greenkommon.pipeline as pipeline
-
-    monkeypatch.setattr(pipeline, "run_scenario", lambda scenario: prm_result)
+    run_scenario(read_scenario(prm_scenario))
     return prm_scenario
 
 
