@@ -7,6 +7,7 @@ import functools
 import sys
 from typing import TYPE_CHECKING
 
+from ..config.load import INTERVAL_LABELS
 from ..errors import DataError
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--timestamps",
-        choices=("end", "start"),
+        choices=INTERVAL_LABELS,
         default="end",
         help="Horodate is the interval end (default, as in Enedis C5 load curves) or its start",
     )

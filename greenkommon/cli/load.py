@@ -21,7 +21,7 @@ from .. import consumption_io as cio
 from .._io import check_output_file
 from ..consumption import LOAD_FORMATS, TIMESTAMP_CONVENTIONS, UNITS, build_consumption
 from ..errors import DataError
-from ..timegrid import STEPS_MINUTES, make_index
+from ..timegrid import STEPS_MINUTES, index_step, make_index
 from ._options import add_deprecated
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -164,7 +164,7 @@ def summarise(energy_kwh: pd.Series) -> dict:
     intervals); the typical week is the mean power per weekday and block of local hours.
     """
     index = energy_kwh.index
-    step_h = (index[1] - index[0]).total_seconds() / 3600.0
+    step_h = index_step(index).total_seconds() / 3600.0
     power = energy_kwh / step_h
     hours = index.hour
     week = {}

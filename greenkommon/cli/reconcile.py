@@ -6,6 +6,8 @@ import argparse
 import io
 import sys
 
+from ..config.load import INTERVAL_LABELS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -46,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--timestamps",
-        choices=("end", "start"),
+        choices=INTERVAL_LABELS,
         default="end",
         help="Horodate of the files is the interval end (default) or start",
     )
@@ -150,8 +152,10 @@ def run(args: argparse.Namespace) -> int:
 def _step(simulated):  # noqa: ANN001, ANN202
     import pandas as pd
 
+    from ..timegrid import index_step
+
     times = pd.DatetimeIndex(simulated["interval_start"].unique()).sort_values()
-    return (times[1] - times[0]) if len(times) > 1 else None
+    return index_step(times) if len(times) > 1 else None
 
 
 def _mask(meters, names: dict[str, str]):  # noqa: ANN001, ANN202

@@ -32,7 +32,10 @@ MAX_ANNUAL_KWH = 1e8
 #: Load-file formats accepted in ``[venues.load].load_format`` (see :mod:`consumption_io`).
 LOAD_FORMATS = ("auto", "enedis_portal", "enedis_r63", "enedis_xlsx", "generic", "greenkommon")
 UNITS = ("W", "kW", "Wh", "kWh")
-TIMESTAMP_CONVENTIONS = ("auto", "start", "end")
+#: What a timestamp of a file marks: the start or the end of its interval (one table for every
+#: reader and writer); ``auto`` lets a reader take its format's convention.
+INTERVAL_LABELS = ("start", "end")
+TIMESTAMP_CONVENTIONS = ("auto", *INTERVAL_LABELS)
 
 
 # ------------------------------------------------------------------------------------------------
