@@ -2,6 +2,10 @@
 
 ``shared_dir`` points at the read-only ``../shared`` folder next to the repository (reference
 weather years, rules). Tests that need it are skipped, with the reason, when it is absent.
+
+In CI (``CI=true``) nothing may pass by being skipped: a skipped test (missing reference data,
+no headless Chromium, a missing tool) is reported as a failure naming what to install, so a
+green CI run means every test ran.
 """
 
 from __future__ import annotations
@@ -12,6 +16,28 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+#: ``CI=true``: skips fail (see module docstring).
+IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+
+
+def _fail_skip_in_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: a skipped test fails in CI, install what it needs: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+    outcome = yield
+    _fail_skip_in_ci(outcome.get_result())
+
+
+def pytest_collectreport(report):  # noqa: ANN001, ANN201
+    _fail_skip_in_ci(report)
+
+
 SCENARIOS = REPO / "scenarios"
 
 

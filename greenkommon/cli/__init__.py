@@ -154,6 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     warnings.showwarning = _showwarning
+    from ..prm import prm_policy
+
+    # every line the command prints (results, warnings, errors) hides meter ids unless asked
+    with prm_policy(bool(getattr(args, "show_prm", False))):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except GreenkommonError as exc:

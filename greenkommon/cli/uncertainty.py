@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from ._options import add_deprecated
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -59,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="spread the years over a Dask cluster (ADDRESS, or no value for local processes)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the load draws (default: 0)")
+    p.add_argument("--load-seed", type=int, default=0, help="seed of the load draws (default: 0)")
+    add_deprecated(p, "--seed", "--load-seed", "load_seed", type=int)
     p.add_argument(
         "--weather-file",
         metavar="FILE",
@@ -116,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         volume_sd_pct=args.volume_sd,
         profile_noise_pct=args.profile_noise,
         irradiation_sd_pct=args.irradiation_sd,
-        seed=args.seed,
+        seed=args.load_seed,
         weather_file=args.weather_file,
         case=args.case,
         progress=not args.no_progress,

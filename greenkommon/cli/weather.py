@@ -7,6 +7,8 @@ import calendar
 import sys
 from pathlib import Path
 
+from ._options import add_deprecated
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -58,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--lon", type=float, default=2.3776, help="longitude [deg]")
     s.add_argument("--altitude", type=float, default=35.0, help="altitude [m]")
     s.add_argument("--year", type=int, default=2026, help="calendar year (default 2026)")
-    s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    s.add_argument(
+        "--weather-seed", type=int, default=1, help="seed of the synthetic year (default 1)"
+    )
+    add_deprecated(s, "--seed", "--weather-seed", "weather_seed", type=int)
     s.add_argument(
         "--climatology",
         metavar="TOML",
@@ -127,14 +132,14 @@ def run_synth(args: argparse.Namespace) -> int:
         args.altitude,
         args.year,
         "Europe/Paris",
-        seed=args.seed,
+        seed=args.weather_seed,
         climatology=clim,
     )
     meta = {
         "latitude": args.lat,
         "longitude": args.lon,
         "altitude": args.altitude,
-        "source": f"greenkommon synthetic year (seed {args.seed}, climatology {clim.name})",
+        "source": f"greenkommon synthetic year (seed {args.weather_seed}, climatology {clim.name})",
     }
     write_weather_csv(data, meta, Path(args.out))
     print(f"saved {len(data)} hours to {args.out}", file=sys.stderr)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._io import output_folder
+from ..prm import redact
 from .tables import venue_summary_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,7 +141,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
         sc = result.scenario
         summary = {
             "scenario": sc.name,
-            "scenario_file": str(sc.file) if sc.file else None,
+            "scenario_file": redact(str(sc.file)) if sc.file else None,
             "year": sc.simulation.year,
             "step": sc.simulation.step,
             "key": sc.key.type,

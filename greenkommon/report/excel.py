@@ -444,6 +444,17 @@ def build_workbook(
     return wb
 
 
+def _redact_cells(wb: Workbook) -> None:
+    """Hide meter ids in every text cell (a load file's name often carries one)."""
+    from ..prm import redact
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = redact(cell.value)
+
+
 def write_excel_report(
     result: ScenarioResult, path: str | Path, lang: str = "en", extra: dict[str, Any] | None = None
 ) -> Path:
@@ -459,6 +470,7 @@ def write_excel_report(
     """
     path = Path(path)
     wb = build_workbook(result, lang, extra)
+    _redact_cells(wb)
     # saved in memory first: openpyxl's zip file left open by a failed disk write would fail
     # again, noisily, when garbage-collected
     buffer = io.BytesIO()
