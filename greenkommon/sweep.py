@@ -492,18 +492,27 @@ def _evaluate_portfolio_chunk(
 
 
 def _parseable(mapping: dict[str, Any]) -> dict[str, Any]:
-    """The mapping with a placeholder for key coefficients still to be filled (energy stages do
-    not read the key)."""
-    key = mapping.get("key", {})
-    if key.get("type") in COEFFICIENT_KEYS and "coefficients" not in key:
-        out = copy.deepcopy(mapping)
+    """The mapping with a placeholder for key coefficients still to be filled, in ``[key]`` and
+    in each ``[[operations]]`` key (energy stages do not read the key)."""
+
+    def unfilled(key: Any) -> bool:
+        if not isinstance(key, dict):
+            return False
+        if key.get("type") in COEFFICIENT_KEYS and "coefficients" not in key:
+            return True
+        return key.get("type") == "priority" and "priority_order" not in key
+
+    operations = mapping.get("operations")
+    ops = [op for op in operations if isinstance(op, dict)] if isinstance(operations, list) else []
+    if not unfilled(mapping.get("key", {})) and not any(unfilled(op.get("key")) for op in ops):
+        return mapping
+    out = copy.deepcopy(mapping)
+    if unfilled(out.get("key", {})):
         out["key"] = {"type": "prorata"}
-        return out
-    if key.get("type") == "priority" and "priority_order" not in key:
-        out = copy.deepcopy(mapping)
-        out["key"] = {"type": "prorata"}
-        return out
-    return mapping
+    for op in out.get("operations") or []:
+        if isinstance(op, dict) and unfilled(op.get("key")):
+            op["key"] = {"type": "prorata"}
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

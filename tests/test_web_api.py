@@ -438,3 +438,50 @@ def test_serve_command_refuses_bad_arguments(monkeypatch, capsys, args, needle):
     assert cli_main(["serve", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1
+
+
+def test_portfolio_roofs_and_membership_reproduce_with_run(live_server, tmp_path):
+    """A portfolio: one roof resized, a venue moved between operations, per-operation keys."""
+    base = evaluate(live_server, {}, scenario="portfolio.toml")
+    plants = base["settings"]["plants"]
+    operations = base["settings"]["operations"]
+    assert len(plants) == 2 and len(operations) == 2
+    first, second = operations
+    moved = first["venues"][0]
+    settings = {
+        f"plants.{plants[0]['name']}.peak_power_kwp": 2 * plants[0]["peak_power_kwp"],
+        f"operations.{first['name']}.venues": first["venues"][1:],
+        f"operations.{second['name']}.venues": [*second["venues"], moved],
+        f"operations.{second['name']}.key.type": "static",
+    }
+    page = evaluate(live_server, settings, scenario="portfolio.toml")
+    ops = {o["name"]: o for o in page["operations"]}
+    assert moved in ops[second["name"]]["venues"] and moved not in ops[first["name"]]["venues"]
+    assert ops[second["name"]]["key"]["type"] == "static"
+    assert ops[first["name"]]["peak_power_kwp"] == pytest.approx(2 * plants[0]["peak_power_kwp"])
+    status, toml, _ = call(
+        live_server, "/api/download/scenario.toml", {"scenario": "portfolio.toml", "set": settings}
+    )
+    assert status == 200
+    path = tmp_path / "portfolio-page.toml"
+    path.write_bytes(toml)
+    from greenkommon.pipeline import run_scenario
+    from greenkommon.scenario import load_scenario
+
+    expected = run_scenario(load_scenario(path))
+    got = by_venue(page, "savings_eur_per_year")
+    for v in expected.venues:
+        assert got[v.name] == pytest.approx(v.savings_eur, abs=0.01)
+    assert page["collective"]["savings_eur_per_year"] == pytest.approx(
+        expected.collective.savings_eur, abs=0.01
+    )
+    # the same venue in two operations is refused with one line
+    message = refused(
+        live_server,
+        "/api/evaluate",
+        {
+            "scenario": "portfolio.toml",
+            "set": {f"operations.{second['name']}.venues": [*second["venues"], moved]},
+        },
+    )
+    assert moved in message

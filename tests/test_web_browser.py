@@ -314,3 +314,42 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     browser.pump(0.5)
     assert browser.errors == []
     assert browser.blocked == []
+
+
+def test_portfolio_page_moves_a_venue_and_a_roof(browser, live_server, tmp_path):
+    browser.open(live_server + "/?lang=en", tmp_path)
+    browser.wait_for("document.querySelectorAll('#venues tbody tr').length === 4")
+    browser.js(
+        "const s = document.getElementById('scenario'); s.value = 'portfolio.toml';"
+        "s.dispatchEvent(new Event('change'))"
+    )
+    browser.wait_for("document.querySelectorAll('#cards .operation').length === 2")
+    browser.wait_for("document.querySelectorAll('#plants input[type=range]').length === 2")
+    assert browser.js("document.documentElement.lang") == "en"
+    ops = browser.js(
+        "[...document.querySelectorAll('#cards .operation')].map(c => c.dataset.operation)"
+    )
+    member = "[...document.querySelectorAll('#venues tbody tr')].map(r => [r.dataset.venue, r.children[1].textContent])"
+    before = dict(browser.js(member))
+    # Les Poussières moves to the other operation through its selector
+    browser.js(
+        f"const m = document.querySelector('#members select[data-venue=\"Les Poussières\"]');"
+        f"m.value = {json.dumps(ops[1])}; m.dispatchEvent(new Event('change'))"
+    )
+    browser.wait_for(
+        f"[...document.querySelectorAll('#venues tbody tr')].some(r => r.dataset.venue === 'Les Poussières'"
+        f" && r.children[1].textContent.startsWith({json.dumps(ops[1])}))"
+    )
+    assert before["Les Poussières"].startswith(ops[0])
+    # the first roof grows by 10 steps of 10 kWp
+    kwp = "document.querySelector('#cards .operation dd').textContent"
+    first = browser.js(kwp)
+    browser.js("document.getElementById('kwp-0').focus()")
+    for _ in range(10):
+        browser.key("ArrowRight", "ArrowRight", 39)
+    browser.wait_for(f"{kwp} !== {json.dumps(first)}")
+    browser.wait_for("document.getElementById('busy').hidden")
+    assert _number(browser.js(kwp).split("k")[0]) == _number(first.split("k")[0]) + 100
+    browser.pump(0.5)
+    assert browser.errors == []
+    assert browser.blocked == []

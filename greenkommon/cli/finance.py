@@ -41,6 +41,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         "FILE with a '_metrics' suffix",
     )
     p.add_argument(
+        "--statements",
+        metavar="FILE",
+        help="write the PMO's monthly statements (per venue and month: allocated kWh, internal "
+        "price, VAT, amount due to the producer) to FILE (CSV)",
+    )
+    p.add_argument(
+        "--enedis-statement",
+        metavar="FILE",
+        help="take the statements' allocated kWh from this Enedis statement (AUTOCONS lines, "
+        "greenkommon's six-quantity layout) instead of the simulation",
+    )
+    p.add_argument(
+        "--tornado",
+        action="store_true",
+        help="print the tornado: collective NPV and minimum DSCR against each driver, each "
+        "re-evaluated through the evaluation path (about ten evaluations)",
+    )
+    p.add_argument(
+        "--tornado-chart",
+        metavar="FILE",
+        help="also draw the tornado to FILE (.png or .svg); implies --tornado",
+    )
+    p.add_argument(
         "--price-curve",
         metavar="FILE",
         help="hourly day-ahead prices (CSV: timestamp, price in €/MWh): print the share of the "
@@ -67,6 +90,12 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.csv:
         check_output_file(args.csv, "--csv")
+    if args.tornado_chart and Path(args.tornado_chart).suffix.lower() not in (".png", ".svg"):
+        from ..errors import ScenarioError
+
+        raise ScenarioError(f"--tornado-chart {args.tornado_chart}: expected a .png or .svg file")
+    if args.tornado_chart:
+        check_output_file(args.tornado_chart, "--tornado-chart")
     scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
@@ -91,5 +120,34 @@ def run(args: argparse.Namespace) -> int:
         metrics_path = path.with_name(f"{path.stem}_metrics{path.suffix or '.csv'}")
         _write_csv_atomic(fin.summary().reset_index(), metrics_path, index=False)
         print(f"\nwritten: {path} and {metrics_path}")
+    if args.statements:
+        from ..economics.statements import statements_from_enedis, statements_from_result
+
+        st = (
+            statements_from_enedis(args.enedis_statement, scenario)
+            if args.enedis_statement
+            else statements_from_result(result)
+        )
+        out = Path(args.statements)
+        _write_csv_atomic(st.to_csv_frame(), out, index=False)
+        total = float(st.table["amount_due_eur"].sum())
+        print(
+            f"\nPMO statements ({st.source}): {len(st.table)} venue-months, "
+            f"{total:,.2f} € due incl. VAT, written to {out}"
+        )
+    if args.tornado or args.tornado_chart:
+        from ..tornado import format_tornado, plot_tornado, run_tornado
+
+        t = run_tornado(scenario)
+        print()
+        print(format_tornado(t))
+        if args.tornado_chart:
+            fig = plot_tornado(t)
+            chart = Path(args.tornado_chart)
+            kind = chart.suffix.lower().lstrip(".")
+            atomic_write(
+                chart, lambda tmp: fig.savefig(tmp, format=kind), suffix=chart.suffix, mode=0o644
+            )
+            print(f"written: {chart}")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

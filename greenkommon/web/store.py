@@ -54,6 +54,8 @@ SETTABLE_PREFIXES = (
     "optimise.",
     "venues.",
     "eligibility.",
+    "plants.",
+    "operations.",
 )
 SETTABLE_EXACT = ("simulation.year",)
 
@@ -272,7 +274,7 @@ def check_setting(path: Any, value: Any) -> None:
     if not isinstance(path, str) or not path:
         raise RequestError(f"set: {path!r}: expected a dotted path such as plant.peak_power_kwp")
     if not (path.startswith(SETTABLE_PREFIXES) or path in SETTABLE_EXACT):
-        allowed = ", ".join(p + "*" for p in (*SETTABLE_PREFIXES, *SETTABLE_EXACT))
+        allowed = ", ".join([p + "*" for p in SETTABLE_PREFIXES] + list(SETTABLE_EXACT))
         raise RequestError(f"set {path}: not settable from the page (settable: {allowed})")
     if value is None:
         raise RequestError(f"set {path} = null: expected a value")
