@@ -1053,18 +1053,24 @@ class ResumableWriter:
                 )
         else:
             self.parts.mkdir(parents=True)
-            _atomic_write(
-                manifest,
-                lambda p: p.write_text(
-                    json.dumps(
-                        {
-                            "fingerprint": fingerprint,
-                            "n_chunks": n_chunks,
-                            "format": _FORMAT_VERSION,
-                        }
-                    )
-                ),
-            )
+            try:
+                _atomic_write(
+                    manifest,
+                    lambda p: p.write_text(
+                        json.dumps(
+                            {
+                                "fingerprint": fingerprint,
+                                "n_chunks": n_chunks,
+                                "format": _FORMAT_VERSION,
+                            }
+                        )
+                    ),
+                )
+            except BaseException:
+                # a parts folder without its manifest could neither resume nor be told apart
+                # from a user's folder: leave nothing
+                shutil.rmtree(self.parts, ignore_errors=True)
+                raise
 
     def part_path(self, chunk_id: int) -> Path:
         return self.parts / f"part-{chunk_id:07d}.parquet"

@@ -613,19 +613,26 @@ def test_cli_show_bundled_scenario(baseline_scenario_path, capsys):
     assert out.count("typical week") == 4
 
 
-def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_path, capsys):
+def _measured_scenario(folder, base, venue: str, load_file: str, extra: str = ""):  # noqa: ANN001, ANN202
+    """``folder/measured.toml`` extending a copy of ``base`` with ``venue`` measured, read back."""
     import shutil
 
     from greenkommon.scenario import load_scenario
 
-    shutil.copy(baseline_scenario_path, tmp_path / "greenkommon.toml")
-    f, measured = _year_file(tmp_path, 2025)
-    (tmp_path / "measured.toml").write_text(
-        'extends = "greenkommon.toml"\n\n[[venues]]\nname = "le 6b"\n[venues.load]\n'
-        f'load_file = "{f.name}"\nrescale_to_annual_kwh = 300000.0\n',
+    shutil.copy(base, folder / "greenkommon.toml")
+    (folder / "measured.toml").write_text(
+        f'extends = "greenkommon.toml"\n\n[[venues]]\nname = "{venue}"\n[venues.load]\n'
+        f'load_file = "{load_file}"\n{extra}',
         encoding="utf-8",
     )
-    sc = load_scenario(tmp_path / "measured.toml")
+    return load_scenario(folder / "measured.toml")
+
+
+def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_path, capsys):
+    f, measured = _year_file(tmp_path, 2025)
+    sc = _measured_scenario(
+        tmp_path, baseline_scenario_path, "le 6b", f"{f.name}", "rescale_to_annual_kwh = 300000.0\n"
+    )
     load = sc.venues[sc.venue_names.index("le 6b")].load
     assert load.load_file == tmp_path / f.name
     index = make_index(sc.simulation.year, sc.simulation.step, sc.simulation.timezone)
@@ -652,18 +659,8 @@ def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_
 def test_a_measured_curve_never_inherits_the_base_total(tmp_path, baseline_scenario_path):
     """The base's annual_consumption_kwh described the synthetic profile the extending file
     replaces: the measured curve is taken as measured (it was silently rescaled to 150,000)."""
-    import shutil
-
-    from greenkommon.scenario import load_scenario
-
-    shutil.copy(baseline_scenario_path, tmp_path / "greenkommon.toml")
     f, measured = _year_file(tmp_path, 2026)
-    (tmp_path / "measured.toml").write_text(
-        'extends = "greenkommon.toml"\n\n[[venues]]\nname = "Villa Mais d\'Ici"\n[venues.load]\n'
-        f'load_file = "{f.name}"\n',
-        encoding="utf-8",
-    )
-    sc = load_scenario(tmp_path / "measured.toml")
+    sc = _measured_scenario(tmp_path, baseline_scenario_path, "Villa Mais d'Ici", f.name)
     load = sc.venues[sc.venue_names.index("Villa Mais d'Ici")].load
     assert load.annual_consumption_kwh is None and load.rescale_to_annual_kwh is None
     index = make_index(sc.simulation.year, sc.simulation.step, sc.simulation.timezone)

@@ -171,7 +171,11 @@ def test_folder_faults_name_the_destination_not_the_temporary(tmp_path, fault):
 
 def _one_error_line(capsys) -> str:  # noqa: ANN001
     err = capsys.readouterr().err.strip().splitlines()
-    err = [line for line in err if not line.startswith(("running ", "sampling ", "simulating "))]
+    err = [
+        line
+        for line in err
+        if not line.startswith(("running ", "sampling ", "simulating ", "sweeping "))
+    ]
     assert len(err) == 1, err
     assert err[0].startswith("error: ") and "Traceback" not in err[0]
     return err[0]
@@ -365,3 +369,56 @@ def test_reasons_are_lower_case_words():
     assert _io.os_error_reason(OSError(errno.ELOOP, "Too many levels of symbolic links")) == (
         "too many levels of symbolic links"
     )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [lambda d: disk_full(d), lambda d: denied(d, errno.EACCES), lambda d: denied(d, errno.EROFS)],
+    ids=["disk-full", "permission", "read-only"],
+)
+def test_sweep_file_system_faults_are_one_line_and_leave_nothing(
+    cached_run, tmp_path, capsys, fault
+):
+    area = tmp_path / "area"
+    area.mkdir()
+    out = area / "s.parquet"
+    argv = ["sweep", str(cached_run), "--vary", "key.type=prorata,priority", "--no-progress"]
+    with fault(area):
+        code = main([*argv, "--out", str(out)])
+    assert code == 2
+    assert str(out) in _one_error_line(capsys)
+    assert listing(area) == {}  # no parts folder a --resume could not use
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [lambda d: disk_full(d), lambda d: denied(d, errno.EROFS)],
+    ids=["disk-full", "read-only"],
+)
+def test_reconcile_file_system_faults_are_one_line(tmp_path, capsys, fault):
+    data = REPO / "tests" / "data" / "enedis"
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'extends = "{(REPO / "scenarios" / "greenkommon.toml").as_posix()}"\n')
+    area = tmp_path / "area"
+    area.mkdir()
+    out = area / "diff.csv"
+    argv = ["reconcile", str(scenario), str(data / "statement_with_differences.csv")]
+    argv += ["--simulated", str(data / "statement_sample.csv"), "--out", str(out)]
+    with fault(area):
+        code = main(argv)
+    assert code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and str(out) in lines[0]
+    assert listing(area) == {}
+
+
+def test_optimise_write_on_a_read_only_folder_is_one_line(cached_run, capsys):
+    folder = cached_run.parent  # --write next to the scenario it extends, as recommended
+    new = folder / "optimised_read_only.toml"
+    before = listing(folder)
+    with denied(folder, errno.EROFS):
+        code = main(["optimise", str(cached_run), "--write", str(new)])
+    assert code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert lines == [f"error: {new}: read-only file system"]
+    assert listing(folder) == before

@@ -200,6 +200,16 @@ def _argvs(scenario: Path, tmp: Path) -> dict[str, list[str]]:
         ],
         "check": ["check", s],
         "finance": ["finance", s, "--csv", str(out / "fin.csv")],
+        "sweep": [
+            "sweep",
+            s,
+            "--vary",
+            "key.type=static,priority",
+            "--no-progress",
+            "--csv",
+            "--out",
+            str(out / "sweep.parquet"),
+        ],
     }
 
 
@@ -213,6 +223,7 @@ COMMANDS = [
     "reconcile",
     "check",
     "finance",
+    "sweep",
 ]
 
 
