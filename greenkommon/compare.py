@@ -34,6 +34,7 @@ COLLECTIVE_METRICS = (
     ("producer_npv_eur", "producer NPV", "€", 0),
     ("producer_irr_pct", "producer IRR", "%", 1),
     ("eligible_operations_pct", "operations eligible", "%", 0),
+    ("collective_npv_eur", "collective NPV (venues + producer)", "€", 0),
 )
 
 #: (metric id, label, unit, decimals) of the per-venue rows.
@@ -90,6 +91,7 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
     case_name, fcase = _case(fin, case, label)
     coll["producer_npv_eur"] = float("nan")
     coll["producer_irr_pct"] = float("nan")
+    coll["collective_npv_eur"] = float("nan")
     venues_tab = result.venue_summary()
     venues: dict[str, dict[str, float]] = {}
     life_savings = payback = savings_20 = None
@@ -97,6 +99,8 @@ def scenario_kpis(result: Any, case: str | None = None) -> dict[str, Any]:
         m = fcase.metrics
         coll["producer_npv_eur"] = float(m.loc["producer (project)", "npv_eur"])
         coll["producer_irr_pct"] = 100.0 * float(m.loc["producer (project)", "irr"])
+        # venues with their stakes and the producer together (the finance collective view)
+        coll["collective_npv_eur"] = float(fcase.collective.table().loc["collective", "npv_eur"])
         life_savings = fcase.venues["savings_eur"].groupby(level="venue").sum()
         years = fcase.venues.index.get_level_values("year")
         # cumulative savings at year 20 (NaN when the projection is shorter)
@@ -142,6 +146,7 @@ def _portfolio_kpis(result: Any, case: str | None) -> dict[str, Any]:
         "producer_npv_eur": 0.0,
         "producer_irr_pct": float("nan"),
         "eligible_operations_pct": 100.0 * c.n_eligible_operations / max(1, c.n_operations),
+        "collective_npv_eur": 0.0,
     }
     case_name = None
     per_venue: dict[str, tuple[Any, Any]] = {}
@@ -150,7 +155,10 @@ def _portfolio_kpis(result: Any, case: str | None) -> dict[str, Any]:
         name, fcase = _case(op.finance, case, f"{result.scenario.name}: {op.name}")
         if fcase is None:
             coll["producer_npv_eur"] = float("nan")
+            coll["collective_npv_eur"] = float("nan")
             continue
+        # venues with their stakes and the producer together (the finance collective view)
+        coll["collective_npv_eur"] += float(fcase.collective.table().loc["collective", "npv_eur"])
         case_name, lifetime = name, op.finance.lifetime_years
         m = fcase.metrics
         coll["producer_npv_eur"] += float(m.loc["producer (project)", "npv_eur"])

@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -130,6 +130,12 @@ ARCHETYPES: tuple[str, ...] = tuple(load_archetypes())
 
 def french_holidays(years: Sequence[int]) -> dict:
     """French (metropolitan) public holidays of ``years``: ``{datetime.date: name}``."""
+    return dict(_french_holidays(tuple(sorted(set(int(y) for y in years)))))
+
+
+@cache
+def _french_holidays(years: tuple[int, ...]) -> dict:
+    # looked up once per set of years: every synthetic venue of a run asks for the same calendar
     import holidays
 
     return dict(holidays.France(years=list(years)))
@@ -419,12 +425,12 @@ __all__ = [
     "ARCHETYPES",
     "LOAD_FORMATS",
     "VARIABLE_MAP",
-    "Archetype",
-    "LoadConfig",
     "align_to_index",
     "import_load_curves",
     "read_enedis_load_curve",
     "write_load_csv",
+    "Archetype",
+    "LoadConfig",
     "archetype_power",
     "build_consumption",
     "french_holidays",
@@ -434,11 +440,30 @@ __all__ = [
 
 
 # the readers live in consumption_io (which does not import this module); re-exported here so
-# that ``consumption`` stays the public module of the stage
-from .consumption_io import (  # noqa: E402
-    VARIABLE_MAP,
-    align_to_index,
-    import_load_curves,
-    read_enedis_load_curve,
-    write_load_csv,
+# that ``consumption`` stays the public module of the stage, imported on first use only (a run
+# whose loads come from the stage cache never reads a load file)
+_FROM_IO = (
+    "VARIABLE_MAP",
+    "align_to_index",
+    "import_load_curves",
+    "read_enedis_load_curve",
+    "write_load_csv",
 )
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .consumption_io import (
+        VARIABLE_MAP,
+        align_to_index,
+        import_load_curves,
+        read_enedis_load_curve,
+        write_load_csv,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_IO:
+        from . import consumption_io
+
+        return getattr(consumption_io, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

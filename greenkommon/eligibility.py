@@ -595,11 +595,19 @@ def check_participants(
                 f"the farthest pair ({max_d:.2f} km) would {'be within' if within else 'still exceed'} "
                 f"its {alt_rule.max_distance_km:g} km"
             )
+    epci_note = rules.get("plaine_commune", {}).get("epci_note")
     if rule.key == "public_body_derogation":
         notes.append(
-            "public-body derogation assumed: all participants must be public bodies or public-service "
-            "organisations inside one EPCI à fiscalité propre (whether Plaine Commune, an EPT, counts "
-            "as one is UNCONFIRMED)"
+            "public-body derogation assumed: "
+            + (
+                epci_note
+                or "all participants must be public bodies or public-service organisations inside "
+                "one EPCI à fiscalité propre"
+            )
+        )
+    elif not distance_ok and epci_note:
+        notes.append(
+            f"public-body derogation (not assumed, [eligibility] public_body_derogation): {epci_note}"
         )
     if config.commune_category == "urban" and rule.key == "standard":
         notes.append(

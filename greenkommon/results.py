@@ -128,6 +128,9 @@ class OptimiserReport:
     stats : mapping of str to float
         Solver statistics (solves, variables, constraints, times [s]).
     notes : tuple of str
+    advice : str
+        Which key to use and who gains or loses against the default key, in one sentence
+        (:func:`greenkommon.optimise.advice.advise_key`), then its warnings.
     """
 
     model: str
@@ -146,6 +149,7 @@ class OptimiserReport:
     coefficients: Mapping[str, float] | None = None
     coefficients_rounded: Mapping[str, float] | None = None
     weighted_coefficients: Mapping[str, float] | None = None
+    advice: str = ""
 
     @classmethod
     def from_mapping(cls, report: Mapping[str, Any]) -> OptimiserReport:
@@ -171,6 +175,10 @@ class OptimiserReport:
             coefficients=ro(report.get("coefficients")),
             coefficients_rounded=ro(report.get("coefficients_rounded")),
             weighted_coefficients=ro(report.get("weighted_coefficients")),
+            advice=" ".join(
+                [str((report.get("advice") or {}).get("sentence", ""))]
+                + [f"Warning: {w}." for w in (report.get("advice") or {}).get("warnings", ())]
+            ).strip(),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -431,6 +439,15 @@ class CollectiveResult:
     all_eligible: bool
 
 
+def _named(items: tuple[Any, ...], name: str, what: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    raise ScenarioError(
+        f"{what} {name!r}: no such {what}; expected one of {', '.join(repr(i.name) for i in items)}"
+    )
+
+
 #: Attributes of a one-operation result reachable on :class:`PortfolioResult` directly.
 ONE_OPERATION_ATTRIBUTES = frozenset(
     {
@@ -486,22 +503,12 @@ class PortfolioResult:
     collective: CollectiveResult
 
     def operation(self, name: str) -> OperationResult:
-        for op in self.operations:
-            if op.name == name:
-                return op
-        raise ScenarioError(
-            f"operation {name!r}: no such operation; expected one of "
-            f"{', '.join(repr(o.name) for o in self.operations)}"
-        )
+        """The operation called ``name``."""
+        return _named(self.operations, name, "operation")
 
     def venue(self, name: str) -> VenueResult:
-        for v in self.venues:
-            if v.name == name:
-                return v
-        raise ScenarioError(
-            f"venue {name!r}: no such venue; expected one of "
-            f"{', '.join(repr(v.name) for v in self.venues)}"
-        )
+        """The venue called ``name``."""
+        return _named(self.venues, name, "venue")
 
     @property
     def only_operation(self) -> OperationResult:

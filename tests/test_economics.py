@@ -234,8 +234,12 @@ def test_no_allocation_no_savings():
     ):
         row = compute_bills(cons, alloc, surplus, [c], prices(), 100.0).loc["venue"]
         if c.turpe_acc:
-            # the ACC option changes the fixed part only by (b_ACC - b_standard) x kVA = 0 for CU4
-            assert row["fixed_with_eur"] == pytest.approx(row["fixed_without_eur"])
+            # the TURPE 7 ACC option adds its management component, 21.27 €/yr (figures-2026.md
+            # §4), and the CTA on it (21.93 % in January, 15 % after), with 20 % VAT (borne)
+            cta = 744 / 8760 * 0.2193 + 8016 / 8760 * 0.15
+            assert row["fixed_with_eur"] - row["fixed_without_eur"] == pytest.approx(
+                21.27 * (1 + cta) * 1.2
+            )
         else:
             assert row["savings_eur"] == pytest.approx(0.0, abs=1e-9)
 
@@ -308,7 +312,9 @@ def test_solar_offpeak_preset_moves_hc_to_midday():
 
 
 def test_turpe_acc_option_prices_autocons_and_complement_differently():
-    """CU4 ACC (TURPE 6 grid B, UNCONFIRMED): market venue, AUTOCONS at 'autoproduite', rest 'alloproduite'."""
+    """CU4 ACC (TURPE 7, UNCONFIRMED): market venue, AUTOCONS at the self-consumed rate, the rest
+    at the grid-supplied rate; HPH 2.86 / 7.52 c€/kWh (figures-2026.md §4), standard CU4 HPH
+    7.49 c€/kWh (CRE 2025-78; electricore BTINFCU4 2025-08-01)."""
     index = make_index(2026, "1h")
     c = contract(
         tariff="market",
@@ -319,8 +325,8 @@ def test_turpe_acc_option_prices_autocons_and_complement_differently():
     )
     jan_noon = np.nonzero((index.month == 1) & (index.hour == 12))[0][0]
     vp = economics.venue_prices(index, c, prices(), 100.0)
-    assert vp.turpe_autocons_eur_per_kwh[jan_noon] == pytest.approx(0.0172)
-    assert vp.turpe_grid_with_eur_per_kwh[jan_noon] == pytest.approx(0.0756)
+    assert vp.turpe_autocons_eur_per_kwh[jan_noon] == pytest.approx(0.0286)
+    assert vp.turpe_grid_with_eur_per_kwh[jan_noon] == pytest.approx(0.0752)
     assert vp.turpe_grid_without_eur_per_kwh[jan_noon] == pytest.approx(
         0.0749
     )  # TURPE 7 CU4 standard
@@ -495,8 +501,9 @@ def test_s21_band_and_limits():
     assert economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 50.0)[
         0
     ] == pytest.approx(0.0761)
-    price, fig = economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 400.0)
-    assert price == pytest.approx(0.095) and fig.confidence == "UNCONFIRMED"
+    # no S21 surplus tariff above 100 kWp (window for 100-500 kWp closed on 22 Sep 2025)
+    with pytest.raises(ScenarioError, match=r"exceeds the last S21 band \(100 kWp"):
+        economics.surplus_price_eur_per_kwh(prices(surplus_sale="s21"), 400.0)
     assert (
         economics.surplus_price_eur_per_kwh(
             prices(surplus_sale="lost", surplus_price_eur_per_kwh=0.05), 400.0
@@ -530,13 +537,13 @@ def test_optimiser_prices_reproduce_bill_savings():
     c = contract(
         tariff="market", subscribed_kva=144.0, energy_price_eur_per_kwh={"HP": 0.095, "HC": 0.075}
     )
-    p = prices(internal_price_eur_per_kwh=0.10, surplus_sale="s21")
+    p = prices(internal_price_eur_per_kwh=0.10, surplus_price_eur_per_kwh=0.05)
     op = economics.optimiser_prices(index, [c], p, 400.0)
     assert op.import_eur_per_kwh.shape == op.internal_eur_per_kwh.shape == (1, len(index))
     assert float(
         (allocated * (op.import_eur_per_kwh[0] - op.internal_eur_per_kwh[0])).sum()
     ) == pytest.approx(-52.56, abs=1e-6)
-    assert op.surplus_eur_per_kwh == pytest.approx(0.095)
+    assert op.surplus_eur_per_kwh == pytest.approx(0.05)
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml")
     imp, sur, internal = economics.scenario_optimiser_prices(scenario)
     assert (
@@ -585,7 +592,7 @@ def test_four_period_market_prices_and_15min_calendar():
 
 
 def test_tarif_bleu_acc_option_fixed_surcharge_mu4():
-    """MU4 ACC (grid B): power part 11.16 instead of 11.04 €/kVA/yr → (0.12 × 12 kVA) billed on top of the TRV."""
+    """MU4 ACC (TURPE 7): the ACC management component, 21.27 €/yr, is billed on top of the TRV."""
     index = make_index(2026, "1h")
     c = contract(
         tariff="tarif_bleu",
@@ -596,8 +603,9 @@ def test_tarif_bleu_acc_option_fixed_surcharge_mu4():
         vat_recoverable=True,
     )
     vp = economics.venue_prices(index, c, prices(), 100.0)
-    assert vp.turpe_fixed_with_eur.sum() == pytest.approx(0.12 * 12.0)
+    assert vp.turpe_fixed_with_eur.sum() == pytest.approx(21.27)
     assert vp.turpe_fixed_without_eur.sum() == 0.0
     jan_noon = np.nonzero((index.month == 1) & (index.hour == 12))[0][0]
-    # COMPLEMENT: the TRV price plus the ACC 'alloproduite' surcharge over the standard MU4 rate
-    assert vp.grid_with_eur_per_kwh[jan_noon] == pytest.approx(0.1713 + 0.0688 - 0.0639)
+    # COMPLEMENT: the TRV price plus the ACC grid-supplied rate's surcharge over the standard MU4
+    # rate (HPH 7.04 vs 7.00 c€/kWh)
+    assert vp.grid_with_eur_per_kwh[jan_noon] == pytest.approx(0.1713 + 0.0704 - 0.0700)

@@ -54,7 +54,11 @@ def test_rules_file_figures_match_the_reference():
     assert rules["public_body_derogation"]["max_power_mw_mainland"] == 10.0
     for table in rules.values():
         assert table["source"] and table["confidence"] in ("LAW", "3RD-PARTY", "UNCONFIRMED")
-    assert el.load_rules()["plaine_commune"]["epci_confidence"] == "UNCONFIRMED"
+    # Plaine Commune is an EPT; the EPCI à fiscalité propre is the Métropole du Grand Paris
+    # (figures-2026.md §8: Gazette des communes, Gossement, Seban)
+    pc = el.load_rules()["plaine_commune"]
+    assert pc["epci_confidence"] == "3RD-PARTY"
+    assert pc["epci_a_fiscalite_propre"] == "Métropole du Grand Paris"
 
 
 @pytest.mark.parametrize(
@@ -232,7 +236,8 @@ def test_public_body_derogation_has_no_distance_limit():
     cfg = el.EligibilityConfig(public_body_derogation=True)
     r = el.check_participants([("v", *far)], ("roof", *ORIGIN), 9000.0, cfg)
     assert r.eligible and r.limit_km is None and r.excess_km == 0.0
-    assert any("UNCONFIRMED" in n for n in r.notes)
+    # the output says where the derogation works and who may take part, not "unknown"
+    assert any("Métropole du Grand Paris" in n and "public-service" in n for n in r.notes)
     assert not el.check_participants([("v", *far)], ("roof", *ORIGIN), 10000.0, cfg).eligible
 
 

@@ -200,3 +200,14 @@ def test_advice_by_hand():
 def test_percent_near_100_is_not_printed_as_100():
     assert _pct(1.0004) == "100.04 %"
     assert _pct(0.075) == "7.5 %"
+
+
+def test_run_carries_the_answer_in_the_typed_report(baseline_scenario_path):
+    from greenkommon.results import OptimiserReport
+
+    scenario = load_scenario(baseline_scenario_path)
+    production, cons = _turns(scenario)
+    _, report = optimise_scenario(scenario, production, cons)
+    typed = OptimiserReport.from_mapping(report)
+    assert typed.advice.startswith(report["advice"]["sentence"])
+    assert typed.advice.startswith("Keep the Enedis default key")

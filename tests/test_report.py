@@ -433,6 +433,7 @@ def _sheet_table(ws) -> tuple[list, list[list]]:
 
 def test_excel_sheets_and_units(workbook):
     assert workbook.sheetnames == [
+        "Decision",
         "Assumptions",
         "Energy per venue",
         "Monthly energy",

@@ -93,10 +93,14 @@ def test_report_command_on_bundled_scenario(path: Path, tmp_path):
         )
         == 0
     )
-    page = html_path.read_text(encoding="utf-8")
-    assert set(_images(page)) >= set(FIGURE_IDS) - {"fig-key-comparison", "fig-cashflow"}
-    wb = load_workbook(xlsx_path)
-    assert len(wb.sheetnames) == 8
+    n_operations = len(greenkommon.read_scenario(path).operations)
+    # a portfolio gets one report per operation: r-operation-<i>.html / .xlsx
+    suffixes = [""] if n_operations == 1 else [f"-operation-{i + 1}" for i in range(n_operations)]
+    for suffix in suffixes:
+        page = html_path.with_name(f"r{suffix}.html").read_text(encoding="utf-8")
+        assert set(_images(page)) >= set(FIGURE_IDS) - {"fig-key-comparison", "fig-cashflow"}
+        wb = load_workbook(xlsx_path.with_name(f"r{suffix}.xlsx"))
+        assert len(wb.sheetnames) == 8
 
 
 def test_baseline_report_matches_the_run(baseline, baseline_page):

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import selectors
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from test_report_browser import _chromium
 from test_web_api import serving
 
 from greenkommon.cli import main as cli_main
@@ -46,14 +46,6 @@ FLAGS = (
     "--disable-extensions",
     "--remote-debugging-pipe",
 )
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 class Browser:
@@ -248,7 +240,8 @@ def _number(text: str) -> float:
 
 VENUE_ROWS = """[...document.querySelectorAll('#venues tbody tr')].map(r => [r.dataset.venue,
   r.querySelector('[data-field=savings_eur_per_year]').textContent,
-  r.querySelector('[data-field=bill_with_eur_per_year]').textContent])"""
+  r.querySelector('[data-field=bill_with_eur_per_year]').textContent,
+  r.querySelector('[data-field=self_sufficiency_pct]').textContent])"""
 
 
 def test_page_moves_and_matches_run(browser, live_server, tmp_path):
@@ -270,10 +263,9 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     browser.wait_for("document.getElementById('busy').hidden")
     moved = browser.js(VENUE_ROWS)
     assert [r[0] for r in moved] == [r[0] for r in before]
-    assert all(_number(m[1]) < _number(b[1]) for m, b in zip(moved, before, strict=True)), (
-        before,
-        moved,
-    )
+    # a smaller plant shares less with every venue (pro rata), and the money moves
+    assert all(_number(m[3]) < _number(b[3]) for m, b in zip(moved, before, strict=True))
+    assert all(m[1] != b[1] for m, b in zip(moved, before, strict=True))
 
     # a static key instead of Enedis's default
     browser.js(
@@ -296,7 +288,7 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     out = tmp_path / "run"
     assert cli_main(["run", str(files[0]), "--brief", "--out", str(out)]) == 0
     venues = pd.read_csv(out / "venues.csv", index_col=0)
-    for name, savings, bill_with in keyed:
+    for name, savings, bill_with, _ in keyed:
         assert _number(savings) == pytest.approx(venues.loc[name, "savings_eur"], abs=0.5)
         assert _number(bill_with) == pytest.approx(venues.loc[name, "bill_with_eur"], abs=0.5)
 

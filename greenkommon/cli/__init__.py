@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "find the sharing key (and optionally plant size) that minimises the collective's "
         "energy cost",
     ),
+    "plan": (
+        "plan",
+        "rank the eligible configurations: who shares which roof, plant sizes, key, internal price",
+    ),
     "production": (
         "production",
         "simulate the scenario's rooftop PV plant and print annual and monthly energy",

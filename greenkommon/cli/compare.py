@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"running {Path(path).name} ({scenario.name}) ...", file=sys.stderr)
         results.append(run_scenario(scenario))
     table = compare_results(results, case=args.case)
+    # the decision of each scenario first (greenkommon.decision); the plan's alternative once
+    from ..decision import decide
+
+    for k, (path, result) in enumerate(zip(args.scenarios, results, strict=True)):
+        print(f"{Path(path).name}: {decide(result, alternative=k == 0).sentence()}")
+    print()
     print(format_comparison(table))
     if any(v.own_plant is not None for s in scenarios for v in s.venues):
         print(

@@ -91,8 +91,17 @@ def run(args: argparse.Namespace) -> int:
     energy = simulate_energy(scenario)
     portfolio = evaluate(scenario, energy)
     several = len(portfolio.operations) > 1
+    # the decision opens every report (greenkommon.decision; the plan's alternative when NO-GO)
+    from ..decision import decide
+    from ..errors import DataError
+
+    decision = None
+    try:
+        decision = decide(portfolio)
+    except DataError as exc:
+        print(f"warning: {exc}: the report says the decision is unavailable", file=sys.stderr)
     for i, result in enumerate(portfolio.operations):
-        extra = {}
+        extra: dict[str, Any] = {} if decision is None else {"decision": decision}
         if not args.no_compare:
             with tqdm(
                 total=len(keys), desc="key comparison", unit="key", file=sys.stderr, leave=False

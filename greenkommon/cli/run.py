@@ -52,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
     scenario = read_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
+    # the decision first (greenkommon.decision; the plan's alternative when NO-GO)
+    from ..decision import decide
+
+    print(decide(result).sentence())
+    print()
     single = scenario.is_single_operation
     print(format_run_summary(result.operations[0]) if single else format_portfolio_summary(result))
     for op in result.operations:  # the contested accise: both readings, always shown
@@ -65,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{opt.optimiser_value_eur:,.0f} €/yr as solved, {opt.resimulated_value_eur:,.0f} €/yr "
                 f"re-simulated after rounding (pro-rata key: {opt.prorata_value_eur:,.0f} €/yr)."
             )
+            if opt.advice:
+                print(f"  answer: {opt.advice}")
             for note in opt.notes:
                 print(f"  note: {note}")
     if not args.brief:

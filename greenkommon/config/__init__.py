@@ -13,6 +13,7 @@ from ._section import Section
 from .eligibility import EligibilityConfig
 from .load import LoadConfig
 from .optimise import OptimiseConfig
+from .plan import PlanConfig, RoofConfig
 from .plant import PlantConfig, RoofSection
 from .prices import ContractConfig, FinanceConfig, PricesConfig
 from .scenario import (
@@ -35,8 +36,10 @@ __all__ = [
     "KeyConfig",
     "LoadConfig",
     "OptimiseConfig",
+    "PlanConfig",
     "PlantConfig",
     "PricesConfig",
+    "RoofConfig",
     "RoofSection",
     "Scenario",
     "Section",

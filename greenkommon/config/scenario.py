@@ -29,6 +29,7 @@ from ._section import _MISSING, Section
 from .eligibility import EligibilityConfig
 from .load import LoadConfig
 from .optimise import OptimiseConfig
+from .plan import PlanConfig
 from .plant import PlantConfig
 from .prices import ContractConfig, FinanceConfig, PricesConfig
 from .weather import WeatherConfig
@@ -368,6 +369,8 @@ class Scenario:
     optimise : OptimiseConfig
     eligibility : EligibilityConfig
     description : str
+    plan : PlanConfig
+        ``[plan]``: candidate roofs and options of ``greenkommon plan``.
     plants : tuple of PlantConfig
         Every shared plant (``[[plants]]``, or the single ``[plant]``).
     operations : tuple of OperationConfig
@@ -386,6 +389,7 @@ class Scenario:
     optimise: OptimiseConfig
     eligibility: EligibilityConfig
     description: str = ""
+    plan: PlanConfig = field(default_factory=PlanConfig)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     plants: tuple[PlantConfig, ...] = ()
     operations: tuple[OperationConfig, ...] = ()
@@ -574,6 +578,7 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
         finance=finance,
         optimise=optimise,
         eligibility=EligibilityConfig.from_section(root.section("eligibility", {})),
+        plan=PlanConfig.from_section(root.section("plan", {}), names),
         raw=data,
         plants=plants,
         operations=operations,
@@ -641,6 +646,17 @@ def _check_venue_tables(
             raise opt.section("equity_shares").error(venue, share, expected)
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """One TOML file as a mapping (no ``extends`` resolution); one-line errors."""
+    try:
+        # utf-8-sig: Windows editors save UTF-8 with a byte-order mark, which TOML forbids
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
+
+
 def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a TOML scenario and resolve its ``extends`` chain into one mapping."""
     path = Path(path)
@@ -649,13 +665,7 @@ def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dic
     resolved = path.resolve()
     if resolved in _seen:
         raise ScenarioError(f"{path}: extends = ...: circular chain through {resolved.name}")
-    try:
-        # utf-8-sig: Windows editors save UTF-8 with a byte-order mark, which TOML forbids
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
+    data = read_toml(path)
     _check_unique_venues(data, path)
     base_name = data.get("extends")
     if base_name is None:

@@ -11,6 +11,7 @@ price, VAT). Every tariff figure comes from ``greenkommon/data/tariffs_fr.toml``
 and confidence label.
 
 Modules: :mod:`.config` (scenario tables), :mod:`.tariffs` (data file, calendar),
+:mod:`.prices` (per-interval prices, one function per bill component),
 :mod:`.bills` (yearly bills, marginal prices for the optimiser), :mod:`.finance` (long-term
 projection: cash flows, NPV, IRR, payback, LCOE).
 """
@@ -20,8 +21,6 @@ from __future__ import annotations
 from .bills import (
     BILL_COLUMNS,
     OptimiserPrices,
-    VenuePrices,
-    accise_category,
     allocated_kwh_value_eur_per_kwh,
     compute_bills,
     figures_table,
@@ -30,7 +29,6 @@ from .bills import (
     optimiser_prices,
     scenario_optimiser_prices,
     surplus_price_eur_per_kwh,
-    venue_prices,
 )
 from .config import ContractConfig, FinanceConfig, PricesConfig
 from .finance import (
@@ -41,6 +39,7 @@ from .finance import (
     project_finance,
     project_result,
 )
+from .prices import VenuePrices, accise_category, venue_prices
 from .tariffs import Figure, Tariffs, load_tariffs
 
 __all__ = [

@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bills import compute_bills, surplus_price_eur_per_kwh, venue_prices
+from .bills import compute_bills, surplus_price_eur_per_kwh
+from .prices import venue_prices
 
 #: Names of the weighted sums of A a bill table needs: ``value`` (the saving), then the as-borne
 #: complement energy, charges on AUTOCONS, internal price with and without VAT.

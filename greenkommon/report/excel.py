@@ -25,7 +25,16 @@ from .. import __version__
 from .._io import atomic_write
 from ..economics.finance import FinanceResult
 from .excel_finance import add_finance_model
-from .i18n import case_label, check_lang, key_label, month_names, party_label, reason_text, tr
+from .i18n import (
+    case_label,
+    check_lang,
+    key_label,
+    localise,
+    month_names,
+    party_label,
+    reason_text,
+    tr,
+)
 from .plots import monthly_sum
 from .tables import (
     FinanceTables,
@@ -207,7 +216,15 @@ def _assumptions_sheet(
             items = value.items() if isinstance(value, dict) else [(None, value)]
             for part, value in items:
                 name = r.figure if part is None else f"{r.figure} [{part}]"
-                fig_rows.append([name, value, r.unit, r.confidence, r.source])
+                fig_rows.append(
+                    [
+                        localise(name, lang),
+                        localise(value, lang) if isinstance(value, str) else value,
+                        localise(r.unit, lang),
+                        localise(r.confidence, lang),
+                        r.source,
+                    ]
+                )
         row = _write_table(ws, header, fig_rows, start_row=row + 1)
         for i, fr in enumerate(fig_rows, start=row - len(fig_rows)):
             if is_flagged(fr[3]):
@@ -395,7 +412,10 @@ def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None
             " | ".join(", ".join(g) for g in getattr(rep, "largest_subsets", ())),
             "",
         ],
-        *([f"note {i + 1}", note, ""] for i, note in enumerate(getattr(rep, "notes", ()))),
+        *(
+            [f"note {i + 1}", localise(note, lang), ""]
+            for i, note in enumerate(getattr(rep, "notes", ()))
+        ),
     ]
     nxt = _write_table(ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang)], rows)
     dist = getattr(rep, "distances_km", None)
@@ -406,6 +426,27 @@ def _eligibility_sheet(ws: Worksheet, result: ScenarioResult, lang: str) -> None
         for row in ws.iter_rows(min_row=nxt + 2, max_row=nxt + 1 + len(table), min_col=2):
             for c in row:
                 c.number_format = "0.00"
+
+
+def _decision_sheet(ws: Worksheet, result: ScenarioResult, lang: str, decision: Any) -> None:
+    """GO / NO-GO first (greenkommon.decision; computed without the plan if not given)."""
+    from ..decision import decide
+    from ..errors import DataError
+    from .decision import format_decision
+
+    try:
+        decision = decision if decision is not None else decide(result, alternative=False)
+    except DataError as exc:
+        _note(ws, 1, tr("unavailable", lang, reason=str(exc)))
+        return
+    rows: list[list[Any]] = [
+        [tr("decision", lang), decision.verdict, ""],
+        [tr("eligibility", lang), decision.eligible, ""],
+        ["producer_npv_eur", decision.producer_npv_eur, "€"],
+        ["collective_npv_eur", decision.collective_npv_eur, "€"],
+    ]
+    nxt = _write_table(ws, [tr("parameter", lang), tr("value", lang), tr("unit", lang)], rows)
+    _note(ws, nxt + 1, format_decision(decision, lang))
 
 
 def build_workbook(
@@ -430,6 +471,9 @@ def build_workbook(
         start = nxt + 2
         ws.cell(row=start - 1, column=1, value=_MODEL_TITLES[lang][5]).font = _HEADER_FONT
     _assumptions_sheet(ws, result, fin, lang, start)
+    # the decision opens the workbook (greenkommon.decision)
+    _decision_sheet(wb.create_sheet(tr("decision", lang), 0), result, lang, extra.get("decision"))
+    wb.active = 0
     _energy_sheet(wb.create_sheet(tr("sheet_energy", lang)), result, lang)
     _monthly_sheet(wb.create_sheet(tr("sheet_monthly", lang)), result, lang)
     _bills_sheet(wb.create_sheet(tr("sheet_bills", lang)), result, lang)

@@ -28,6 +28,7 @@ from .i18n import (
     check_lang,
     fmt_number,
     key_label,
+    localise,
     month_names,
     party_label,
     reason_text,
@@ -91,7 +92,8 @@ figure { margin: 0 0 28px; background: #fff; border: 1px solid var(--line); bord
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.93rem; margin-bottom: 8px; }
 .missing { border-left: 4px solid #c5221f; background: #fdecea; padding: 10px 12px; }
-#eligibility { margin: 12px 0; padding: 10px 14px; }
+#eligibility, #decision { margin: 12px 0; padding: 10px 14px; }
+#decision.ok { border-left: 4px solid #188038; background: #e6f4ea; }
 #eligibility.ok { border-left: 4px solid #188038; background: #e6f4ea; }
 #eligibility h3 { margin-top: 0; }
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 40px; }
@@ -194,7 +196,7 @@ def _eligibility_block(result: ScenarioResult, lang: str) -> str:
     rep = result.eligibility
     head = f"<h3>{_e(tr('eligibility', lang))}</h3>"
     rule = rep.rule.label
-    answer = tr("eligible_yes" if rep.eligible else "eligible_no", lang, rule=rule)
+    answer = tr("eligible_yes" if rep.eligible else "eligible_no", lang, rule=localise(rule, lang))
     parts = [
         f'<div id="eligibility" class="{"ok" if rep.eligible else "missing"}">{head}<p><strong>{_e(answer)}</strong></p><ul>'
     ]
@@ -239,12 +241,31 @@ def _eligibility_block(result: ScenarioResult, lang: str) -> str:
         else:
             parts.append("<li>" + _e(tr("eligible_none", lang)) + "</li>")
     for note in rep.notes:
-        parts.append(f"<li>{_e(note)}</li>")
+        parts.append(f"<li>{_e(localise(note, lang))}</li>")
     parts.append("</ul>")
     if not rep.eligible:
         parts.append(f"<p>{_e(tr('eligible_consequence', lang))}</p>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def _decision_block(result: ScenarioResult, lang: str, decision: Any) -> str:
+    """GO / NO-GO at the top of the report (greenkommon.decision; computed if not given)."""
+    from ..decision import decide
+    from ..errors import DataError
+    from .decision import format_decision
+
+    head = f"<h3>{_e(tr('decision', lang))}</h3>"
+    try:
+        decision = decision if decision is not None else decide(result, alternative=False)
+    except DataError as exc:
+        reason = _e(tr("unavailable", lang, reason=str(exc)))
+        return f'<div id="decision">{head}<p class="missing">{reason}</p></div>'
+    css = "ok" if decision.go else "missing"
+    return (
+        f'<div id="decision" class="{css}">{head}'
+        f"<p><strong>{_e(format_decision(decision, lang))}</strong></p></div>"
+    )
 
 
 def _summary(result: ScenarioResult, lang: str) -> str:
@@ -445,12 +466,12 @@ def _sources_section(result: ScenarioResult, lang: str) -> str:
     text = tr("sources_text", lang, n_flagged=len(flagged), n=len(figures))
     rows = [
         [
-            r.figure,
+            localise(r.figure, lang),
             fmt_number(r.value, 4, lang).rstrip("0").rstrip(",.")
             if isinstance(r.value, float)
-            else str(r.value),
-            r.unit,
-            r.confidence,
+            else localise(str(r.value), lang),
+            localise(r.unit, lang),
+            localise(r.confidence, lang),
         ]
         for r in flagged.itertuples(index=False)
     ]
@@ -505,6 +526,7 @@ def build_html_report(
     body = [
         head,
         intro,
+        _decision_block(result, lang, extra.get("decision")),
         _summary(result, lang),
         f'<section id="plots"><h2>{_e(tr("plots", lang))}</h2>',
     ]

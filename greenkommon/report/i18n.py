@@ -377,6 +377,79 @@ LABELS: dict[str, dict[str, str]] = {
     "note": {"en": "Note", "fr": "Remarque"},
     "cash_flow_eur": {"en": "Cash flow [€]", "fr": "Flux de trésorerie [€]"},
     "cumulative_eur": {"en": "Cumulative [€]", "fr": "Cumul [€]"},
+    # -- decision (greenkommon.decision, rendered by greenkommon.report.decision) -------------
+    "decision": {"en": "Decision", "fr": "Décision"},
+    "decision_go": {
+        "en": "GO: eligible, every venue better off and the producer viable (collective NPV {npv} €, {case}); {cases}.",
+        "fr": "GO (feu vert) : opération éligible, chaque lieu y gagne et le producteur est rentable (VAN collective {npv} €, {case}) ; {cases}.",
+    },
+    "decision_no_go": {
+        "en": "NO-GO: {reasons} ({case}; {cases}).",
+        "fr": "NO-GO (pas de feu vert) : {reasons} ({case} ; {cases}).",
+    },
+    "decision_holds_in": {"en": "holds in: {cases}", "fr": "vérifié dans les cas : {cases}"},
+    "decision_no_case": {
+        "en": "no finance case where everyone wins",
+        "fr": "aucun cas financier où tout le monde y gagne",
+    },
+    "decision_not_in": {"en": "; not in: {cases}", "fr": " ; pas dans : {cases}"},
+    "decision_not_eligible": {"en": "not eligible ({why})", "fr": "non éligible ({why})"},
+    "decision_distance": {
+        "en": "{a} – {b} {d} km > {limit} km",
+        "fr": "{a} – {b} {d} km > {limit} km",
+    },
+    "decision_power": {
+        "en": "{kwp} kWp ≥ the {cap} MW cap",
+        "fr": "{kwp} kWc ≥ plafond de {cap} MW",
+    },
+    "decision_losers": {
+        "en": "worse off than without the operation: {who}",
+        "fr": "perdants par rapport à l'absence d'opération : {who}",
+    },
+    "decision_producer_loses": {
+        "en": "the producer loses {eur} € (NPV)",
+        "fr": "le producteur perd {eur} € (VAN)",
+    },
+    "decision_alternative": {
+        "en": "Best eligible alternative: {text}",
+        "fr": "Meilleure alternative éligible : {text}",
+    },
+    # -- plan answer (greenkommon.plan.output) ------------------------------------------------
+    "plan_recommended": {
+        "en": "Recommended: {ops}{out}. Collective NPV {npv} €; every member and every producer wins in the reference case{cases}.",
+        "fr": "Recommandé : {ops}{out}. VAN collective {npv} € ; chaque membre et chaque producteur y gagne dans le cas de référence{cases}.",
+    },
+    "plan_operation": {
+        "en": "{members} on {roof} ({kwp} kWp, {key} key, internal price {price} €/kWh)",
+        "fr": "{members} sur {roof} ({kwp} kWc, clé {key}, prix interne {price} €/kWh)",
+    },
+    "plan_own_roof": {"en": "own roof of {name}", "fr": "toit propre de {name}"},
+    "plan_stay_out": {"en": "; {names} stay out", "fr": " ; {names} restent hors opération"},
+    "plan_every_case": {"en": " and in every other case", "fr": " et dans tous les autres cas"},
+    "plan_not_every_case": {
+        "en": "; not everyone wins in: {cases}",
+        "fr": " ; tout le monde n'y gagne pas dans : {cases}",
+    },
+    "plan_none": {
+        "en": "No eligible configuration lets every venue and the producer win{reasons}; keep the venues out or change the assumptions (prices, costs, roofs).",
+        "fr": "Aucune configuration éligible ne fait gagner chaque lieu et le producteur{reasons} ; laisser les lieux hors opération ou changer les hypothèses (prix, coûts, toits).",
+    },
+    "plan_key_default": {"en": "Enedis default (pro-rata)", "fr": "Enedis par défaut (prorata)"},
+    "plan_key_static": {"en": "optimised static", "fr": "statique optimisée"},
+    "plan_key_dynamic": {
+        "en": "optimised dynamic (vs_prorata)",
+        "fr": "dynamique optimisée (vs_prorata)",
+    },
+    "case_accise_not_applied": {
+        "en": "accise exemption not applied",
+        "fr": "exonération d'accise non appliquée",
+    },
+    "until": {"en": "until", "fr": "jusqu'au"},
+    "case_p90": {"en": "{basis} production (×{factor})", "fr": "production {basis} (×{factor})"},
+    "case_accise_applied": {
+        "en": "accise exemption applied",
+        "fr": "exonération d'accise appliquée",
+    },
 }
 
 
@@ -452,3 +525,120 @@ def fmt_number(value: float, digits: int = 0, lang: str = "en") -> str:
         return "-"
     text = f"{value:,.{digits}f}".replace(",", "\u202f")
     return text.replace(".", ",") if lang == "fr" else text
+
+
+# -- French for texts made outside the report (eligibility notes, rule labels, figure labels) ----
+#: Whole texts of the rules file (``data/acc_rules_fr.toml``): rule labels and unchecked conditions.
+_FR_TEXTS = {
+    "general rule (2 km)": "règle générale (2 km)",
+    "peri-urban derogation (10 km, ministerial derogation on request)": (
+        "dérogation périurbaine (10 km, dérogation ministérielle sur demande)"
+    ),
+    "rural derogation (20 km, ministerial derogation on request)": (
+        "dérogation rurale (20 km, dérogation ministérielle sur demande)"
+    ),
+    "2025 public-body derogation (no km criterion, < 10 MW)": (
+        "dérogation 2025 des personnes publiques (pas de critère de distance, < 10 MW)"
+    ),
+    "all participants connected to the network of one single distribution operator "
+    "(arrêté du 21 novembre 2019, art. 1 1°)": (
+        "tous les participants raccordés au réseau d'un seul gestionnaire de réseau de "
+        "distribution (arrêté du 21 novembre 2019, art. 1 1°)"
+    ),
+    "every participant is a member of the PMO and the operation is not a participant's main "
+    "professional activity (Code de l'énergie L315-2)": (
+        "chaque participant est membre de la PMO et l'opération n'est l'activité professionnelle "
+        "principale d'aucun participant (Code de l'énergie L315-2)"
+    ),
+    "commune category 'urban' (for Plaine Commune this is the reference's inference, "
+    "UNCONFIRMED): the 10/20 km derogations do not apply": (
+        "catégorie de commune « urbaine » (pour Plaine Commune, déduction de la référence, NON "
+        "CONFIRMÉE) : les dérogations 10/20 km ne s'appliquent pas"
+    ),
+    "public-body derogation assumed: all participants must be public bodies or public-service "
+    "organisations inside one EPCI à fiscalité propre (whether Plaine Commune, an EPT, counts "
+    "as one is UNCONFIRMED)": (
+        "dérogation des personnes publiques supposée : tous les participants doivent être des "
+        "personnes publiques ou des organismes de service public situés dans un même EPCI à "
+        "fiscalité propre (que Plaine Commune, un EPT, en soit un est NON CONFIRMÉ)"
+    ),
+    "inside the kWh price": "inclus dans le prix du kWh",
+    "carried on": "reconduit",
+    "Tarif Bleu HTVA price read as accise included": "prix HTVA du Tarif Bleu lu accise comprise",
+    "Tarif Bleu change of 1 Aug 2025 not found, 1 Feb 2025 prices carried on": (
+        "évolution du Tarif Bleu du 1er août 2025 introuvable, prix du 1er février 2025 reconduits"
+    ),
+    "rate from 1 Feb 2026 not found, 1 Aug 2025 rate carried on": (
+        "taux du 1er février 2026 introuvable, taux du 1er août 2025 reconduit"
+    ),
+    "VAT on internal price": "TVA sur le prix interne",
+    "Tarif Bleu accise": "accise du Tarif Bleu",
+    "Tarif Bleu after 1 Aug 2025": "Tarif Bleu après le 1er août 2025",
+    "month": "mois",
+    "P90 one-year": "P90 sur un an",
+    "P90 ten-year": "P90 sur dix ans",
+}
+
+#: Templates of generated texts (regular expression → French), tried in order.
+_FR_PATTERNS = (
+    (r"^not checked: (.*)$", "non vérifié : {0}"),
+    (r"^rule confidence: (.*)$", "fiabilité de la règle : {0}"),
+    (
+        r"^(\d+) venues: subset search skipped \(limit (\d+)\)$",
+        "{0} lieux : recherche de sous-groupes omise (limite {1})",
+    ),
+    (
+        r"^cumulated peak power (.*) MWp is not below the (.*) MW cap: no subset of venues fixes that$",
+        "puissance crête cumulée de {0} MWc, pas sous le plafond de {1} MW : aucun sous-groupe de "
+        "lieux n'y remédie",
+    ),
+    (
+        r"^(\S+) communes may ask the minister for the (.*): the farthest pair \((.*) km\) would be "
+        r"within its (.*) km$",
+        "les communes {0} peuvent demander au ministre la {1} : la paire la plus éloignée ({2} km) "
+        "serait dans ses {3} km",
+    ),
+    (
+        r"^(\S+) communes may ask the minister for the (.*): the farthest pair \((.*) km\) would "
+        r"still exceed its (.*) km$",
+        "les communes {0} peuvent demander au ministre la {1} : la paire la plus éloignée ({2} km) "
+        "dépasserait encore ses {3} km",
+    ),
+    (r"^UNCONFIRMED: (.*)$", "NON CONFIRMÉ : {0}"),
+    (r"^ASSUMPTION: (.*)$", "HYPOTHÈSE : {0}"),
+    (r"^fixed (.*) €/yr$", "fixe {0} €/an"),
+    (r"^(.*) after (\d{4}-\d{2}-\d{2})$", "{0} après le {1}"),
+    (r"^(.*) from (\d{4}-\d{2}-\d{2})$", "{0} à partir du {1}"),
+)
+
+_FR_WORDS = {
+    "UNCONFIRMED": "NON CONFIRMÉ",
+    "ASSUMPTION": "HYPOTHÈSE",
+    "LAW": "LOI",
+    "3RD-PARTY": "SOURCE TIERCE",
+    "€/yr": "€/an",
+    "peri_urban": "périurbaines",
+    "rural": "rurales",
+}
+
+
+def localise(text: str, lang: str = "en") -> str:
+    """A text made outside the report (eligibility note, rule or figure label) in ``lang``.
+
+    English is returned as is. For French: a known whole text, else a known template (its parts
+    localised in turn), else a known word; anything else stays as written (figures added later
+    to the data files keep their English label until a translation is added here).
+    """
+    import re
+
+    if check_lang(lang) == "en" or not text:
+        return text
+    if text in _FR_TEXTS:
+        return _FR_TEXTS[text]
+    if text in _FR_WORDS:
+        return _FR_WORDS[text]
+    for pattern, template in _FR_PATTERNS:
+        m = re.match(pattern, text)
+        if m:
+            return template.format(*(localise(g, lang) for g in m.groups()))
+    return text

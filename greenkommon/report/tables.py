@@ -301,9 +301,9 @@ def tables_from_projection(fin: Any, venue_names: list[str]) -> FinanceTables:
         ("discount_rate", float(fin.discount_rate), "scenario"),
         ("lcoe_eur_per_kwh", float(fin.lcoe_eur_per_kwh), "computed"),
     ]
-    pin = getattr(fin, "producer_inputs", None)
-    for key, label in (getattr(pin, "labels", None) or {}).items():
-        assumptions.append((key, getattr(pin, key, None), str(label)))
+    pin = fin.producer_inputs
+    for key, label in pin.labels.items():
+        assumptions.append((key, getattr(pin, key), str(label)))
     return FinanceTables(
         cases=cases,
         metrics=table,
@@ -356,14 +356,14 @@ def tariff_figures(result: ScenarioResult) -> pd.DataFrame:
         Columns ``figure``, ``value``, ``unit``, ``confidence``, ``source``, flagged figures
         (UNCONFIRMED, ASSUMPTION) first; empty when the economics stage recorded none.
     """
-    figs = result.bills.attrs.get("figures", []) if result.bills is not None else []
+    figs = result.bills.attrs.get("figures", [])
     rows = [
         {
-            "figure": str(getattr(f, "key", "")),
-            "value": getattr(f, "value", None),
-            "unit": str(getattr(f, "unit", "")),
-            "confidence": str(getattr(f, "confidence", "")),
-            "source": str(getattr(f, "source", "")),
+            "figure": str(f.key),
+            "value": f.value,
+            "unit": str(f.unit),
+            "confidence": str(f.confidence),
+            "source": str(f.source),
         }
         for f in figs
     ]

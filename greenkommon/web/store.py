@@ -191,11 +191,10 @@ class ScenarioStore:
         return Variant(mapping, path, label, str(path.stat().st_mtime_ns))
 
     def _read(self, path: Path) -> dict[str, Any]:
-        from ..scenario import merge_scenario, read_scenario_mapping
+        from ..config.scenario import merge_scenario, read_scenario_mapping, read_toml
 
         if path.parent == self._uploads:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)  # validated on upload
+            data = read_toml(path)  # validated on upload
             base = data.pop("extends", None)
             if base is not None:
                 base_path, _ = self._path(base)
@@ -251,15 +250,9 @@ class ScenarioStore:
         return UPLOAD_PREFIX + stem
 
     def _check_scenario_upload(self, path: Path, filename: str) -> None:
-        from ..scenario import parse_scenario
+        from ..config.scenario import parse_scenario, read_toml
 
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
+        data = read_toml(path)
         for where, _value in _file_fields(data):
             raise RequestError(
                 f"{_shown(filename)}: {where}: an uploaded scenario cannot name a file "
