@@ -60,7 +60,7 @@ import math
 import numbers
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -907,17 +907,6 @@ class SweepPlan:
         return len(self.grid)
 
 
-def _row_order(
-    combo_rank: dict[Any, int],
-) -> Callable[[tuple[int, dict[str, Any]]], tuple[int, float, int]]:
-    def order(row: tuple[int, dict[str, Any]]) -> tuple[int, float, int]:
-        vid, over = row
-        rank = combo_rank.setdefault(_tag(over, PEAK_PATH), len(combo_rank))
-        return rank, float(over.get(PEAK_PATH, 0.0)), vid
-
-    return order
-
-
 def make_plan(
     base: dict[str, Any],
     varies: Sequence[Vary],
@@ -936,27 +925,33 @@ def make_plan(
     grid = build_grid(varies)
     expensive = [v.path for v in varies if not is_cheap(v.path)]
     cheap = [v.path for v in varies if is_cheap(v.path)]
-    group_of: dict[Any, int] = {}
+    group_of: dict[tuple[int, ...], int] = {}
     group_mappings: list[dict[str, Any]] = []
     members: list[list[tuple[int, dict[str, Any]]]] = []
     records = grid.to_dict("records")
-    for vid, rec in enumerate(records):
-        g_over = {p: rec[p] for p in expensive}
-        tag = _tag(g_over)
+    # a variant's position in each dimension identifies its values (distinct by repr), so
+    # tuples of positions group the rows without hashing or serialising their values
+    codes = list(itertools.product(*(range(len(v.values)) for v in varies)))
+    expensive_at = [j for j, v in enumerate(varies) if not is_cheap(v.path)]
+    combo_at = [j for j, v in enumerate(varies) if is_cheap(v.path) and v.path != PEAK_PATH]
+    combo_of: list[tuple[int, ...]] = []
+    for vid, (rec, code) in enumerate(zip(records, codes or [()], strict=True)):
+        tag = tuple(code[j] for j in expensive_at)
         if tag not in group_of:
+            g_over = {p: rec[p] for p in expensive}
             group_of[tag] = len(group_mappings)
             mapping = apply_overrides(base, g_over)
             _check_variant(mapping, file, g_over)  # fail early on a bad group value
             group_mappings.append(mapping)
             members.append([])
         members[group_of[tag]].append((vid, {p: rec[p] for p in cheap}))
+        combo_of.append(tuple(code[j] for j in combo_at))
     # Validate each distinct cheap combination once against the first group.
-    seen: set[Any] = set()
-    for rec in records:
-        over = {p: rec[p] for p in cheap if p != PEAK_PATH}
-        tag = _tag(over)
-        if tag not in seen:
-            seen.add(tag)
+    seen: set[tuple[int, ...]] = set()
+    for rec, combo in zip(records, combo_of, strict=True):
+        if combo not in seen:
+            seen.add(combo)
+            over = {p: rec[p] for p in cheap if p != PEAK_PATH}
             _check_variant(apply_overrides(group_mappings[0], over), file, over)
     if PEAK_PATH in grid:
         _scale_plant(copy.deepcopy(base), grid[PEAK_PATH].iloc[0])  # the plant can be scaled
@@ -966,7 +961,13 @@ def make_plan(
     for g, rows in enumerate(members):
         # Variants sharing key/prices/finance next to each other, plant sizes ascending: a chunk
         # then spans few combinations, each needing few economics set-ups (see _money_by_size).
-        rows = sorted(rows, key=_row_order({}))
+        rank: dict[tuple[int, ...], int] = {}
+        for vid, _over in rows:
+            rank.setdefault(combo_of[vid], len(rank))
+        rows = sorted(
+            rows,
+            key=lambda row: (rank[combo_of[row[0]]], float(row[1].get(PEAK_PATH, 0.0)), row[0]),
+        )
         for lo in range(0, len(rows), chunk_size):
             chunks.append(Chunk(len(chunks), g, tuple(rows[lo : lo + chunk_size])))
     payload = json.dumps(

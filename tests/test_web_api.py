@@ -485,3 +485,20 @@ def test_portfolio_roofs_and_membership_reproduce_with_run(live_server, tmp_path
         },
     )
     assert moved in message
+
+
+def test_accise_case_changes_only_the_bill_with(live_server):
+    """The contested accise exemption lowers each venue's bill with the operation, never the
+    bill without it."""
+    no = evaluate(live_server, {"prices.accise_exemption": "does_not_apply"})
+    yes = evaluate(live_server, {"prices.accise_exemption": "applies"})
+    assert no["settings"]["prices.accise_exemption"] == "does_not_apply"
+    for a, b in zip(no["venues"], yes["venues"], strict=True):
+        assert a["bill_without_eur_per_year"] == b["bill_without_eur_per_year"]
+        assert b["bill_with_eur_per_year"] < a["bill_with_eur_per_year"]
+    message = refused(
+        live_server,
+        "/api/evaluate",
+        {"scenario": BASE, "set": {"prices.accise_exemption": "sometimes"}},
+    )
+    assert "accise_exemption" in message

@@ -26,6 +26,7 @@ CONTROL_PATHS = (
     "optimise.model",
     "optimise.fairness",
     "prices.internal_price_eur_per_kwh",
+    "prices.accise_exemption",
     "prices.accise_exemption_acc",
     "prices.surplus_sale",
     "prices.surplus_price_eur_per_kwh",

@@ -10,7 +10,8 @@ const T = {
     key_static: "Statique (parts de consommation)", key_opt_static: "Optimisée statique",
     key_opt_dynamic: "Optimisée dynamique", fairness: "Équité :", fair_no_loss: "personne ne perd",
     fair_vs_prorata: "au moins le prorata", fair_maxmin: "maximiser le plus petit gain",
-    prices: "Prix", internal_price: "Prix interne", accise: "Exonération d'accise sur l'énergie partagée",
+    prices: "Prix", internal_price: "Prix interne", accise: "Accise sur l'énergie partagée (cas contesté)",
+    accise_no: "pas d'exonération", accise_yes: "exonérée (0 €/MWh)", accise_until: "exonérée jusqu'à la fin annoncée de la mesure",
     escalation: "Hausse des prix du réseau (cas de référence)", surplus: "Surplus",
     surplus_price: "vendu au prix ci-dessous", surplus_s21: "obligation d'achat (S21)", surplus_lost: "perdu",
     surplus_aos: "appel d'offres simplifié (20 ans), puis marché", surplus_market: "vente directe au marché (agrégateur)",
@@ -51,7 +52,8 @@ const T = {
     key_static: "Static (consumption shares)", key_opt_static: "Optimised static",
     key_opt_dynamic: "Optimised dynamic", fairness: "Fairness:", fair_no_loss: "nobody loses",
     fair_vs_prorata: "at least pro rata", fair_maxmin: "maximise the smallest gain",
-    prices: "Prices", internal_price: "Internal price", accise: "Accise exemption on shared energy",
+    prices: "Prices", internal_price: "Internal price", accise: "Accise on shared energy (contested case)",
+    accise_no: "no exemption", accise_yes: "exempt (0 €/MWh)", accise_until: "exempt until the measure's reported end",
     escalation: "Grid price escalation (reference case)", surplus: "Surplus",
     surplus_price: "sold at the price below", surplus_s21: "purchase obligation (S21)", surplus_lost: "lost",
     surplus_aos: "simplified tender (20 yr), then market", surplus_market: "direct market sale (aggregator)",
@@ -275,7 +277,8 @@ function initControls() {
   $("fairness").querySelectorAll("input").forEach((i) => { i.checked = fair.includes(i.value); });
   $("price").value = b["prices.internal_price_eur_per_kwh"] ?? 0.1;
   $("price-out").textContent = fmt($("price").valueAsNumber, 3);
-  $("accise").checked = b["prices.accise_exemption_acc"] !== false;
+  $("accise").value = b["prices.accise_exemption"] ??
+    (b["prices.accise_exemption_acc"] === true ? "applies" : "does_not_apply");
   $("surplus").value = b["prices.surplus_sale"] || "price";
   $("surplus-price").value = b["prices.surplus_price_eur_per_kwh"] ?? 0;
   $("surplus-price-out").textContent = fmt($("surplus-price").valueAsNumber, 3);
@@ -605,7 +608,10 @@ async function start() {
     $("price-out").textContent = fmt($("price").valueAsNumber, 3);
     setValue("prices.internal_price_eur_per_kwh", $("price").valueAsNumber);
   });
-  $("accise").addEventListener("change", () => setValue("prices.accise_exemption_acc", $("accise").checked));
+  $("accise").addEventListener("change", () => {
+    delete state.set["prices.accise_exemption_acc"];
+    setValue("prices.accise_exemption", $("accise").value);
+  });
   $("escalation").addEventListener("change", () => setValue("finance.headline_case", $("escalation").value));
   $("surplus").addEventListener("change", () => setValue("prices.surplus_sale", $("surplus").value));
   $("surplus-price").addEventListener("input", () => {
@@ -629,7 +635,7 @@ async function start() {
 function initEscalationLabels() {
   for (const o of $("escalation").options) {
     const rate = Number(o.dataset.rate);
-    o.textContent = tr("esc_case", {rate: (rate >= 0 ? "+" : "") + fmt(rate * 100, 1)});
+    o.textContent = rate === 0 ? tr("case_flat") : tr("esc_case", {rate: (rate > 0 ? "+" : "") + fmt(rate * 100, 1)});
   }
 }
 
