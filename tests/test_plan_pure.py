@@ -137,3 +137,22 @@ def test_fit_affine_recovers_a_line():
     f = fit_affine(0.05, 10.0, 0.15, -10.0)
     assert f(0.10) == pytest.approx(0.0) and f.root() == pytest.approx(0.10)
     assert math.isinf(Affine(5.0, 0.0).root())
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 4), st.integers(0, 10**6))
+def test_packing_milp_agrees_with_the_enumeration(nv, nr, seed):
+    from greenkommon.plan.milp import best_packing_milp
+
+    rng = np.random.default_rng(seed)
+    cands = []
+    for _ in range(rng.integers(0, 12)):
+        members = tuple(sorted(rng.choice(nv, rng.integers(1, nv + 1), replace=False).tolist()))
+        roofs = tuple(sorted(rng.choice(nr, rng.integers(1, nr + 1), replace=False).tolist()))
+        cands.append(Candidate(members, roofs, float(rng.normal(10, 20))))
+    best = top_packings(nv, cands, 1)[0]
+    milp = best_packing_milp(nv, nr, cands)
+    assert milp.value_eur == pytest.approx(best.value_eur, abs=1e-6)
+    venues = [v for j in milp.candidates for v in cands[j].members]
+    roofs = [r for j in milp.candidates for r in cands[j].roofs]
+    assert len(venues) == len(set(venues)) and len(roofs) == len(set(roofs))

@@ -97,6 +97,17 @@ def _config(scenario, args):
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
         changes["size_plant"] = True
+        asked = changes.get("fairness", cfg.fairness)
+        dropped = [f for f in asked if f != "no_loss"]
+        if dropped and args.fairness is None:
+            # the scenario's options, not the user's flag: size with what sizing supports
+            warnings.warn(
+                f"--size: the scenario's fairness {', '.join(dropped)} dropped (it depends on the "
+                "size non-linearly; sizing keeps no_loss only)",
+                GreenkommonWarning,
+                stacklevel=1,
+            )
+            changes["fairness"] = tuple(f for f in asked if f == "no_loss")
     return dataclasses.replace(cfg, **changes)
 
 
