@@ -84,10 +84,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    scenario = read_scenario(args.scenario)
+    from .._io import check_output_file
+
     html_path, xlsx_path = args.html, args.xlsx
     if not html_path and not xlsx_path:
         html_path = f"{Path(args.scenario).stem}-report.html"
+    for option, path in (("--html", html_path), ("--xlsx", xlsx_path)):
+        if path:
+            check_output_file(path, option)
+    scenario = read_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     energy = simulate_energy(scenario)
     portfolio = evaluate(scenario, energy)
@@ -136,5 +141,15 @@ def run(args: argparse.Namespace) -> int:
             target = target.with_name(target.stem + suffix + target.suffix)
             out = write_excel_report(result, target, lang=args.lang, extra=extra)
             print(f"Excel report{' of ' + repr(result.name) if several else ''} written to {out}")
+    if several and html_path:
+        from ..report.portfolio_html import write_portfolio_page
+
+        target = Path(html_path)
+        links = [
+            f"{target.stem}-operation-{i + 1}{target.suffix}"
+            for i in range(len(portfolio.operations))
+        ]
+        out = write_portfolio_page(portfolio, target, links, lang=args.lang)
+        print(f"HTML overview of the portfolio written to {out}")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
