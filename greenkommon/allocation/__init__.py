@@ -529,6 +529,14 @@ def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "auto"):
     if vector and isinstance(key, StaticKey):
         _check_n(key.coefficients, cons, "StaticKey.coefficients")
         return (*_vector.static(pooled, key.coefficients, cons), None)
+    if vector and isinstance(key, DynamicKey) and not key.full:
+        _check_n(key.coefficients, cons, "DynamicKey.coefficients")
+        if key.coefficients.shape[-1] != cons.shape[1]:
+            raise DataError(
+                f"DynamicKey.coefficients: {key.coefficients.shape[-1]} steps but "
+                f"consumption_kwh has {cons.shape[1]}"
+            )
+        return (*_vector.dynamic(pooled, key.coefficients, cons), None)
     alloc = np.empty_like(cons)
     surplus = np.empty_like(pooled)
     imp = np.empty_like(cons)
@@ -555,8 +563,6 @@ def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "auto"):
             _kernels.full_dynamic_kernel(prod2, coef, cons, alloc, autoprod)
             _kernels._finish_step_outputs(pooled, cons, alloc, surplus, imp)
             return alloc, surplus, imp, autoprod
-        if vector:
-            return (*_vector.dynamic(pooled, coef, cons), None)
         _kernels.dynamic_kernel(pooled, coef, cons, alloc, surplus, imp)
     else:  # pragma: no cover - guarded by allocate()
         raise DataError(f"key: unsupported key {key!r}")

@@ -31,8 +31,9 @@ def static(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A_{i,t} = min(alpha_i P_t, C_{i,t}): (allocated, surplus, import)."""
     with np.errstate(over="ignore"):  # as the kernel: an overflow is capped by C below
-        wanted = coefficients[:, None] * production_kwh[None, :]
-    allocated = np.where(wanted < consumption_kwh, wanted, consumption_kwh)
+        allocated = coefficients[:, None] * production_kwh[None, :]
+    # min(a, c) is the kernel's ``a if a < c else c`` for numbers (no NaN passes validation)
+    np.minimum(allocated, consumption_kwh, out=allocated)
     return allocated, _finish(production_kwh, allocated), consumption_kwh - allocated
 
 
@@ -41,8 +42,8 @@ def dynamic(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A_{i,t} = min(alpha_{i,t} P_t, C_{i,t}): (allocated, surplus, import)."""
     with np.errstate(over="ignore"):
-        wanted = coefficients * production_kwh[None, :]
-    allocated = np.where(wanted < consumption_kwh, wanted, consumption_kwh)
+        allocated = coefficients * production_kwh[None, :]
+    np.minimum(allocated, consumption_kwh, out=allocated)
     return allocated, _finish(production_kwh, allocated), consumption_kwh - allocated
 
 
@@ -56,7 +57,7 @@ def prorata(
     ratio = np.zeros(production_kwh.shape)
     with np.errstate(over="ignore"):  # P / subnormal ΣC = inf, capped at 1 below (as the kernel)
         np.divide(production_kwh, total, out=ratio, where=total > 0.0)
-    ratio = np.where(ratio < 1.0, ratio, 1.0)
+    np.minimum(ratio, 1.0, out=ratio)  # the kernel's ``r if r < 1.0 else 1.0`` (no NaN here)
     allocated = consumption_kwh * ratio[None, :]
     return allocated, _finish(production_kwh, allocated), consumption_kwh - allocated
 
