@@ -326,13 +326,19 @@ def evaluate(
         to_op = 0.0
         surplus_kwh = float(own_surplus[v.name].sum())
         if v.own_plant is not None:
+            price, _fig = economics.surplus_price_eur_per_kwh(
+                scenario.prices, v.own_plant.peak_power_kwp
+            )
             if v.own_surplus == "operation" and opr is not None:
                 to_op = surplus_kwh
+                # paid as one of the operation's producers: its allocated part (AUTOPROD, the
+                # pooled allocation split pro rata of injection) at the internal price, the rest
+                # as surplus
+                autoprod = _autoprod_kwh(opr, v.name)
+                internal = opr.scenario.prices.internal_price_eur_per_kwh
+                revenue = autoprod * internal + (surplus_kwh - autoprod) * price
             else:
                 sold = surplus_kwh
-                price, _fig = economics.surplus_price_eur_per_kwh(
-                    scenario.prices, v.own_plant.peak_power_kwp
-                )
                 revenue = sold * price
         if opr is not None:
             bill_with = float(opr.bills.loc[v.name, "bill_with_eur"])
@@ -380,6 +386,17 @@ def evaluate(
         venues=tuple(venues),
         collective=_collective(scenario, operations, tuple(venues)),
     )
+
+
+def _autoprod_kwh(op: OperationResult, venue: str) -> float:
+    """Energy of ``venue``'s own-roof injection allocated by its operation (AUTOPROD) [kWh]."""
+    given = [
+        v.name
+        for v in op.scenario.venues
+        if v.own_plant is not None and v.own_surplus == "operation"
+    ]
+    row = len(op.plant_names) + given.index(venue)
+    return float(np.asarray(op.allocation.producer_allocated_kwh)[row].sum())
 
 
 def _bills_without_operation(

@@ -385,7 +385,9 @@ class VenueResult:
     bill_with_eur : float
         Yearly bill with its own roof and its operation [€/yr].
     own_surplus_revenue_eur : float
-        Revenue of the own surplus sold at the scenario's surplus price [€/yr].
+        Revenue of the own surplus [€/yr]: sold at the scenario's surplus price; or, given to
+        the operation, its allocated part (AUTOPROD) at the operation's internal price (excl.
+        VAT) and the rest at the surplus price.
     savings_eur : float
         ``bill_without − bill_with + own_surplus_revenue`` [€/yr] (own-roof costs not deducted).
     self_sufficiency_pct : float

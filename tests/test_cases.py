@@ -203,3 +203,48 @@ def test_public_api_is_complete():
     assert dataclasses.is_dataclass(AcciseCase)
     with pytest.raises(dataclasses.FrozenInstanceError):
         ACCISE_APPLIES.reading = "x"  # type: ignore[misc]
+
+
+def test_run_prints_the_savings_under_both_readings(baseline_scenario_path, capsys):
+    """`greenkommon run` shows the chosen reading and its alternative, with the totals of the two
+    bill tables of the same allocation."""
+    from greenkommon.cli import main
+    from greenkommon.config import read_scenario
+    from greenkommon.evaluate import run_scenario
+
+    assert main(["run", str(baseline_scenario_path), "--brief"]) == 0
+    out = capsys.readouterr().out
+    op = run_scenario(read_scenario(baseline_scenario_path)).operations[0]
+    tables = bills_by_accise_case(op)
+    assert list(tables) == [ACCISE_DOES_NOT_APPLY, ACCISE_APPLIES]  # bundled: cautious default
+    line = next(li for li in out.splitlines() if li.startswith("all venues "))
+    paid, zero = (tables[c]["savings_eur"].sum() for c in tables)
+    assert line.split()[-2:] == [f"{paid:,.0f}", f"{zero:,.0f}"]
+    # only the accise on AUTOCONS kWh moves, with 20 % VAT (the bundled venues bear VAT)
+    taxed, exempt = tables[ACCISE_DOES_NOT_APPLY], tables[ACCISE_APPLIES]
+    assert not taxed["vat_recoverable"].any()
+    accise_diff = (taxed["accise_with_eur"] - exempt["accise_with_eur"]).sum()
+    assert accise_diff > 0
+    assert zero - paid == pytest.approx(1.2 * accise_diff, rel=1e-12)
+    assert (taxed["bill_without_eur"] == exempt["bill_without_eur"]).all()
+    assert "tax administration's reading" in out and "reading of the law's text" in out
+
+
+def test_npv_under_both_readings_moves_only_the_venues(baseline_scenario_path):
+    """The producer never pays the accise on AUTOCONS kWh: its NPV is the same under both
+    readings; the venues' NPV is higher where the 0 rate applies."""
+    from greenkommon.cases import finance_by_accise_case
+    from greenkommon.config import read_scenario
+    from greenkommon.evaluate import run_scenario
+
+    op = run_scenario(read_scenario(baseline_scenario_path)).operations[0]
+    fins = finance_by_accise_case(op)
+    assert list(fins) == [ACCISE_DOES_NOT_APPLY, ACCISE_APPLIES]
+    assert fins[ACCISE_DOES_NOT_APPLY] is op.finance
+    taxed = fins[ACCISE_DOES_NOT_APPLY].metrics["npv_eur"]
+    zero = fins[ACCISE_APPLIES].metrics["npv_eur"]
+    producer = [n for n in taxed.index if str(n).startswith("producer")]
+    venues = [n for n in taxed.index if n not in producer]
+    assert producer and len(venues) == 4
+    assert np.allclose(zero.loc[producer], taxed.loc[producer], rtol=1e-12)
+    assert (zero.loc[venues] > taxed.loc[venues]).all()

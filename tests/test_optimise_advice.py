@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -211,3 +212,22 @@ def test_run_carries_the_answer_in_the_typed_report(baseline_scenario_path):
     typed = OptimiserReport.from_mapping(report)
     assert typed.advice.startswith(report["advice"]["sentence"])
     assert typed.advice.startswith("Keep the Enedis default key")
+
+
+def test_size_drops_the_scenarios_fairness_it_cannot_honour(scenario_dir, monkeypatch, capsys):
+    from tests.test_optimise_cli import _week
+
+    monkeypatch.setattr(cli_optimise, "_simulate", _week)
+    extra = scenario_dir / "fair.toml"
+    extra.write_text(
+        'extends = "greenkommon.toml"\n[optimise]\nfairness = ["no_loss", "vs_prorata"]\n',
+        encoding="utf-8",
+    )
+    report_file = scenario_dir / "size.json"
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # the CLI prints warnings as one line on stderr
+        assert main(["optimise", str(extra), "--size", "--json", str(report_file)]) == 0
+    assert "vs_prorata dropped" in capsys.readouterr().err
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["fairness"] == ["no_loss"]
+    assert min(report["savings_eur"].values()) >= -1e-6  # no_loss kept

@@ -221,3 +221,14 @@ def test_every_venue_left_out_has_its_reason(baseline_scenario_path):
         assert dropped or not eligible, v.name
         for r in dropped:
             assert r.reason.startswith(("no internal price", "no plant size"))
+
+
+def test_the_packing_milp_route_finds_the_same_best_configuration(planned, monkeypatch):
+    from greenkommon.plan import core
+
+    _, _, scenario, _, energy, result = planned
+    monkeypatch.setattr(core, "DP_MAX_PARTICIPANTS", 0)
+    milp = plan_scenario(scenario, top=3, energy=energy)
+    assert len(milp.configurations) == 1
+    assert milp.best.collective_npv_eur == pytest.approx(result.best.collective_npv_eur, rel=1e-9)
+    assert any("packing MILP" in n for n in milp.notes)

@@ -9,6 +9,7 @@ collective's totals; hypothesis varies the loads and own roofs around the bundle
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -339,3 +340,80 @@ def test_single_plant_adapter_refuses_a_portfolio(scenario):
 
     with pytest.raises(ScenarioError, match="not handled by this command yet"):
         simulate_energy(scenario)
+
+
+def test_portfolio_format_of_one_operation_equals_the_single_operation_file(tmp_path):
+    """[[plants]] + [[operations]] holding the baseline's plant, venues and key give the
+    baseline's figures (the two formats describe the same operation)."""
+    import tomllib
+
+    raw = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
+    plant = raw["plant"]
+    names = [v["name"] for v in raw["venues"]]
+    text = BASELINE.read_text(encoding="utf-8")
+    text = text.replace("[plant]", "[[plants]]").replace(
+        "[[plant.sections]]", "[[plants.sections]]"
+    )
+    text = text.replace("[key]\n", "[[operations]]\n", 1)
+    header = (
+        f'[[operations]]\nname = "all"\nplants = {json.dumps([plant["name"]], ensure_ascii=False)}\n'
+        f"venues = {json.dumps(names, ensure_ascii=False)}\n[operations.key]\n"
+    )
+    text = text.replace("[[operations]]\n", header, 1)
+    path = tmp_path / "one.toml"
+    path.write_text(text, encoding="utf-8")
+    portfolio = gk.run_scenario(gk.read_scenario(path))
+    single = gk.run_scenario(gk.read_scenario(BASELINE))
+    a, b = portfolio.operations[0], single.operations[0]
+    pd.testing.assert_frame_equal(a.bills, b.bills, rtol=1e-9)
+    np.testing.assert_allclose(a.allocated_kwh.to_numpy(), b.allocated_kwh.to_numpy(), rtol=1e-9)
+    assert portfolio.collective.savings_eur == pytest.approx(single.collective.savings_eur, 1e-9)
+    assert a.eligibility.eligible == b.eligibility.eligible
+
+
+def test_own_surplus_given_to_the_operation_is_paid_as_a_producer(result, energy):
+    """AUTOPROD of the Villa's roof = its share of the pooled injection × the pooled allocation
+    (Enedis's split, acc-rules.md §2), paid at the internal price; the rest as surplus."""
+    from greenkommon import economics
+
+    op = result.operation("Millénaire")
+    gross = energy.consumption_kwh["Villa Mais d'Ici"]
+    own = energy.own_production_kwh["Villa Mais d'Ici"]
+    injected = (own - np.minimum(own, gross)).to_numpy()
+    pooled = op.production_kwh.to_numpy()
+    allocated = op.allocated_kwh.to_numpy().sum(axis=1)
+    share = np.divide(injected, pooled, out=np.zeros_like(pooled), where=pooled > 0)
+    autoprod = float((share * allocated).sum())
+    villa = result.venue("Villa Mais d'Ici")
+    surplus_price, _ = economics.surplus_price_eur_per_kwh(
+        result.scenario.prices, result.scenario.venue("Villa Mais d'Ici").own_plant.peak_power_kwp
+    )
+    expected = autoprod * 0.10 + (injected.sum() - autoprod) * surplus_price
+    assert villa.own_surplus_to_operation_kwh == pytest.approx(injected.sum(), rel=1e-12)
+    assert villa.own_surplus_revenue_eur == pytest.approx(expected, rel=1e-9)
+    assert autoprod > 0
+
+
+def test_config_package_imports_no_stage():
+    """Reading a scenario's tables needs the standard library and numpy only (at import)."""
+    code = (
+        "import sys, greenkommon.config; "
+        "stages = ['weather', 'production', 'consumption', 'allocation', 'economics', 'optimise', "
+        "'eligibility', 'evaluate', 'energy']; "
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('pandas', 'pvlib', 'pyomo', 'numba') "
+        "or m in {f'greenkommon.{s}' for s in stages}]; "
+        "assert not loaded, loaded"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_portfolio_overview_page(result):
+    from greenkommon.report.i18n import fmt_number
+    from greenkommon.report.portfolio_html import build_portfolio_page
+
+    page = build_portfolio_page(result, ["a.html", "b.html"], lang="fr")
+    assert 'href="a.html"' in page and 'href="b.html"' in page
+    assert "Millénaire" in page and "Quai de Seine" in page and "Mains d&#x27;Œuvres" in page
+    assert f">{fmt_number(result.collective.savings_eur, 0, 'fr')}<" in page
+    assert "2 opérations éligibles sur 2" in page

@@ -11,7 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, check_output_file
 from ..errors import GreenkommonWarning
 
 
@@ -97,6 +97,17 @@ def _config(scenario, args):
         if args.dynamic:
             raise ScenarioError("--size optimises a static key: drop --dynamic")
         changes["size_plant"] = True
+        asked = changes.get("fairness", cfg.fairness)
+        dropped = [f for f in asked if f != "no_loss"]
+        if dropped and args.fairness is None:
+            # the scenario's options, not the user's flag: size with what sizing supports
+            warnings.warn(
+                f"--size: the scenario's fairness {', '.join(dropped)} dropped (it depends on the "
+                "size non-linearly; sizing keeps no_loss only)",
+                GreenkommonWarning,
+                stacklevel=1,
+            )
+            changes["fairness"] = tuple(f for f in asked if f == "no_loss")
     return dataclasses.replace(cfg, **changes)
 
 
@@ -196,6 +207,11 @@ def run(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
+    if args.json:
+        check_output_file(args.json, "--json")
+    if args.write:
+        new = check_output_file(args.write, "--write", inputs=[args.scenario])
+        check_output_file(new.with_name(new.stem + "_key.csv"), "--write", inputs=[args.scenario])
     scenario = load_scenario(args.scenario)
     cfg = _config(scenario, args)
     print(f"simulating {scenario.name!r} ...", file=sys.stderr)
@@ -226,9 +242,14 @@ def run(args: argparse.Namespace) -> int:
             )
             key_file = key_path.name
             print(f"\ndynamic key written to {key_path}")
-        atomic_write_text(
-            out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file)
-        )
+        try:
+            atomic_write_text(
+                out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file)
+            )
+        except BaseException:
+            if key_file:  # the key file was written by this command: no half result left
+                out.with_name(key_file).unlink(missing_ok=True)
+            raise
         print(f"\nscenario written to {out} (run it with: greenkommon run {out})")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

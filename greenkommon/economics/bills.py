@@ -140,7 +140,8 @@ def surplus_price_eur_per_kwh(prices: PricesConfig, plant_peak_kwp: float) -> tu
             )
     raise ScenarioError(
         f"prices.surplus_sale = 's21': the plant's {plant_peak_kwp:g} kWp exceeds the last S21 band "
-        f"({bands[-1]['max_kwp']:g} kWp; larger plants go through tenders): expected surplus_sale = 'price' or 'lost'"
+        f"({bands[-1]['max_kwp']:g} kWp; the 100-500 kWp window closed on 22 Sep 2025): expected "
+        "surplus_sale = 'aos' (simplified tender), 'market', 'price' or 'lost'"
     )
 
 

@@ -52,7 +52,7 @@ segment LP refined until exact), ``fairness`` (fairness options as exact coeffic
 
 from __future__ import annotations
 
-from ._problem import KeyResult, prorata_allocation, simulate_key
+from ._problem import KeyResult, key_from_coefficients, prorata_allocation, simulate_key
 from ._solver import SolveStats
 from .config import (
     FAIRNESS_OPTIONS,
@@ -87,6 +87,7 @@ __all__ = [
     "default_key_precision",
     "floor_coefficients",
     "greedy_dynamic_allocation",
+    "key_from_coefficients",
     "optimise_scenario",
     "optimise_static_key",
     "optimised_key_coefficients",

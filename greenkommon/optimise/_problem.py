@@ -60,6 +60,14 @@ def prorata_allocation(production_kwh: np.ndarray, consumption_kwh: np.ndarray) 
     return np.asarray(alloc.allocated_kwh)
 
 
+def key_from_coefficients(coefficients: Any) -> Any:
+    """The allocation key of coefficients: static (N,), dynamic (N, T), the default key for None."""
+    if coefficients is None:
+        return allocation.ProrataKey()
+    k = np.asarray(coefficients, dtype=float)
+    return allocation.StaticKey(k) if k.ndim == 1 else allocation.DynamicKey(k)
+
+
 def simulate_key(
     production_kwh: np.ndarray, consumption_kwh: np.ndarray, coefficients: np.ndarray
 ) -> np.ndarray:
@@ -67,8 +75,7 @@ def simulate_key(
 
     Computed by :func:`greenkommon.allocation.allocate` (the allocation stage's numba core).
     """
-    k = np.asarray(coefficients, dtype=float)
-    key = allocation.StaticKey(k) if k.ndim == 1 else allocation.DynamicKey(k)
+    key = key_from_coefficients(coefficients)
     return np.asarray(allocation.allocate(production_kwh, consumption_kwh, key).allocated_kwh)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import allocation
 from ..errors import DataError
+from ..optimise import key_from_coefficients
 from .config import PlanConfig, read_plan_config
 from .corridor import Affine, Corridor, fit_affine, price_corridor
 from .evaluate import (
@@ -450,6 +451,10 @@ def _operation_name(space: SearchSpace, g: Grouping) -> str:
     return " + ".join(r.name for r in roofs)
 
 
+#: Above this many venues + roofs the packing step is the MILP of :mod:`.milp` (the exact
+#: dynamic programme of :mod:`.rank` grows as 2^(venues + roofs)).
+DP_MAX_PARTICIPANTS = 22
+
 #: Internal prices of the two evaluations that fix the affine NPVs [€/kWh].
 PRICES_EUR_PER_KWH = (0.0, 0.10)
 
@@ -581,15 +586,7 @@ def _with_cases(
 ) -> OperationOption:
     """The option with the accise case appended (its key kept, re-evaluated exactly)."""
     _, other = accise_alternative(scenario.prices)
-    key = (
-        allocation.ProrataKey()
-        if op.coefficients is None
-        else (
-            allocation.StaticKey(op.coefficients)
-            if op.coefficients.ndim == 1
-            else allocation.DynamicKey(op.coefficients)
-        )
-    )
+    key = key_from_coefficients(op.coefficients)
     fits, _, _, _ = evaluate_option(
         scenario,
         space,
@@ -746,7 +743,16 @@ def plan_scenario(
         Candidate(o.grouping.members, o.grouping.roofs, o.collective_npv_eur())
         for o in best_by_grouping
     ]
-    packings = top_packings(len(space.venues), candidates, top)
+    if len(space.venues) + len(space.roofs) > DP_MAX_PARTICIPANTS:
+        from .milp import best_packing_milp
+
+        packings = [best_packing_milp(len(space.venues), len(space.roofs), candidates)]
+        notes.append(
+            f"{len(space.venues)} venues and {len(space.roofs)} roofs: the best configuration "
+            "comes from the packing MILP (HiGHS), without runner-ups"
+        )
+    else:
+        packings = top_packings(len(space.venues), candidates, top)
     accise_case, _ = accise_alternative(scenario.prices)
     p90 = p90_production(scenario)
     finance_cases = best_by_grouping[0].cases if best_by_grouping else ()

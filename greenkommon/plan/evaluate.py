@@ -188,7 +188,7 @@ def operation_key(
     """
     if key == "default":
         return allocation.ProrataKey(), None, ""
-    from ..optimise import optimise_scenario
+    from ..optimise import key_from_coefficients, optimise_scenario
 
     cfg = dataclasses.replace(
         scenario.optimise,
@@ -204,7 +204,7 @@ def operation_key(
         scenario, pd.Series(production_kwh, index=index), cons, config=cfg
     )
     k = np.asarray(result.coefficients, dtype=float)
-    built = allocation.StaticKey(k) if k.ndim == 1 else allocation.DynamicKey(k)
+    built = key_from_coefficients(k)
     return built, k, str(report["advice"]["sentence"])
 
 

@@ -635,7 +635,7 @@ async function start() {
 function initEscalationLabels() {
   for (const o of $("escalation").options) {
     const rate = Number(o.dataset.rate);
-    o.textContent = tr("esc_case", {rate: (rate >= 0 ? "+" : "") + fmt(rate * 100, 1)});
+    o.textContent = rate === 0 ? tr("case_flat") : tr("esc_case", {rate: (rate > 0 ? "+" : "") + fmt(rate * 100, 1)});
   }
 }
 
