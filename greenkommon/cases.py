@@ -34,7 +34,9 @@ Public API (used by run, compare, finance, plan, report, web)
 - :func:`with_accise_case(prices, case)`: the same ``PricesConfig`` under another case; pass it to
   ``compute_bills`` (or any function taking ``prices``) to evaluate the bills under that case.
 - :func:`bills_by_accise_case(result)`: ``{case: bill table}`` for a run result (chosen first).
-- :func:`format_accise_cases(result)`: the text block ``greenkommon run`` prints.
+- :func:`finance_by_accise_case(result)`: ``{case: FinanceResult}`` (NPV under each reading).
+- :func:`format_accise_cases(result)`: the text block ``greenkommon run`` prints (year-1 savings
+  and, when the result carries a projection, the NPV under each reading).
 
 A yearly projection over the plant's life blends the two year-1 bill tables with
 ``share_of_year``: ``savings_y = s·savings(applies) + (1 − s)·savings(does_not_apply)`` with
@@ -230,6 +232,55 @@ def bills_by_accise_case(result: Any) -> dict[AcciseCase, pd.DataFrame]:
     return out
 
 
+def finance_by_accise_case(result: Any) -> dict[AcciseCase, Any]:
+    """The producer's and venues' long-term projection under each reading (chosen first).
+
+    ``result`` as in :func:`bills_by_accise_case`; its ``finance`` is reused for the chosen case
+    when present. Each reading is held over the whole life: an ``applies_until`` reading needs a
+    year-by-year switch inside the projection (``share_of_year``), which this does not do.
+    """
+    from .economics.finance import project_finance
+
+    scenario = result.scenario
+    out: dict[AcciseCase, Any] = {}
+    for case, bills in bills_by_accise_case(result).items():
+        if case == scenario.prices.accise_case and getattr(result, "finance", None) is not None:
+            out[case] = result.finance
+            continue
+        out[case] = project_finance(
+            bills,
+            float(result.surplus_kwh.sum()),
+            scenario.finance,
+            with_accise_case(scenario.prices, case),
+            scenario.plant.peak_power_kwp,
+        )
+    return out
+
+
+def _npv_lines(result: Any) -> list[str]:
+    fins = finance_by_accise_case(result)
+    cases = list(fins)
+    npv = {c: fins[c].metrics["npv_eur"] for c in cases}
+    venues = [n for n in npv[cases[0]].index if not str(n).startswith("producer")]
+    first = fins[cases[0]]
+    lines = [
+        f"NPV over {first.lifetime_years} years at {100 * first.discount_rate:.1f} % "
+        f"[€] ({first.reference_case} supply-price case), each reading held over the whole life:"
+    ]
+    rows = [("all venues", [float(npv[c].loc[venues].sum()) for c in cases])]
+    rows += [(str(n), [float(npv[c].loc[n]) for c in cases]) for n in npv[cases[0]].index]
+    for label, values in rows:
+        if str(label) in venues:
+            continue
+        lines.append(f"  {label:<20} " + " ".join(f"{v:>24,.0f}" for v in values))
+    if any(c.until is not None for c in cases):
+        lines.append(
+            "  (an 'applies_until' reading is projected as in year 1 for the whole life: the "
+            "dated switch is not in the projection yet)"
+        )
+    return lines
+
+
 def format_accise_cases(result: Any) -> str:
     """Venues' year-1 savings under both readings of the accise on self-consumed kWh."""
     tables = bills_by_accise_case(result)
@@ -256,6 +307,8 @@ def format_accise_cases(result: Any) -> str:
         + ", ".join(f"{c.short_en}: {exempt[c]:,.0f} kWh" for c in cases)
         + ". Set [prices] accise_exemption = 'does_not_apply' | 'applies' | 'applies_until'."
     )
+    if getattr(result, "finance", None) is not None:
+        lines += _npv_lines(result)
     return "\n".join(lines)
 
 
@@ -267,6 +320,7 @@ __all__ = [
     "accise_applies_until",
     "accise_cases",
     "bills_by_accise_case",
+    "finance_by_accise_case",
     "format_accise_cases",
     "legacy_accise_case",
     "parse_accise_case",

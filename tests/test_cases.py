@@ -228,3 +228,23 @@ def test_run_prints_the_savings_under_both_readings(baseline_scenario_path, caps
     assert zero - paid == pytest.approx(1.2 * accise_diff, rel=1e-12)
     assert (taxed["bill_without_eur"] == exempt["bill_without_eur"]).all()
     assert "tax administration's reading" in out and "reading of the law's text" in out
+
+
+def test_npv_under_both_readings_moves_only_the_venues(baseline_scenario_path):
+    """The producer never pays the accise on AUTOCONS kWh: its NPV is the same under both
+    readings; the venues' NPV is higher where the 0 rate applies."""
+    from greenkommon.cases import finance_by_accise_case
+    from greenkommon.config import read_scenario
+    from greenkommon.evaluate import run_scenario
+
+    op = run_scenario(read_scenario(baseline_scenario_path)).operations[0]
+    fins = finance_by_accise_case(op)
+    assert list(fins) == [ACCISE_DOES_NOT_APPLY, ACCISE_APPLIES]
+    assert fins[ACCISE_DOES_NOT_APPLY] is op.finance
+    taxed = fins[ACCISE_DOES_NOT_APPLY].metrics["npv_eur"]
+    zero = fins[ACCISE_APPLIES].metrics["npv_eur"]
+    producer = [n for n in taxed.index if str(n).startswith("producer")]
+    venues = [n for n in taxed.index if n not in producer]
+    assert producer and len(venues) == 4
+    assert np.allclose(zero.loc[producer], taxed.loc[producer], rtol=1e-12)
+    assert (zero.loc[venues] > taxed.loc[venues]).all()

@@ -78,10 +78,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    scenario = read_scenario(args.scenario)
+    from .._io import check_output_file
+
     html_path, xlsx_path = args.html, args.xlsx
     if not html_path and not xlsx_path:
         html_path = f"{Path(args.scenario).stem}-report.html"
+    for option, path in (("--html", html_path), ("--xlsx", xlsx_path)):
+        if path:
+            check_output_file(path, option)
+    scenario = read_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     energy = simulate_energy(scenario)
     portfolio = evaluate(scenario, energy)

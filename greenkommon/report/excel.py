@@ -10,6 +10,7 @@ topic that is not available still gets its sheet, with one line saying why.
 from __future__ import annotations
 
 import ast
+import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -487,6 +488,17 @@ def build_workbook(
     return wb
 
 
+def _redact_cells(wb: Workbook) -> None:
+    """Hide meter ids in every text cell (a load file's name often carries one)."""
+    from ..prm import redact
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = redact(cell.value)
+
+
 def write_excel_report(
     result: ScenarioResult, path: str | Path, lang: str = "en", extra: dict[str, Any] | None = None
 ) -> Path:
@@ -502,5 +514,12 @@ def write_excel_report(
     """
     path = Path(path)
     wb = build_workbook(result, lang, extra)
+    _redact_cells(wb)
+    # saved in memory first: openpyxl's zip file left open by a failed disk write would fail
+    # again, noisily, when garbage-collected
+    buffer = io.BytesIO()
+    wb.save(buffer)
     # mkstemp makes it private; a report is meant to be shared
-    return atomic_write(path, wb.save, suffix=".xlsx", mode=0o644)
+    return atomic_write(
+        path, lambda p: p.write_bytes(buffer.getvalue()), suffix=".xlsx", mode=0o644
+    )

@@ -557,5 +557,8 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 def write_html_report(
     result: ScenarioResult, path: str | Path, lang: str = "en", extra: dict[str, Any] | None = None
 ) -> Path:
-    """Write :func:`build_html_report` to ``path`` atomically; returns the path."""
-    return write_text_atomic(path, build_html_report(result, lang, extra))
+    """Write :func:`build_html_report` to ``path`` atomically; returns the path. Meter ids (a
+    load file's name often carries one) are hidden unless ``--show-prm``."""
+    from ..prm import redact
+
+    return write_text_atomic(path, redact(build_html_report(result, lang, extra)))
