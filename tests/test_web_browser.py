@@ -305,7 +305,8 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
         browser.js("document.getElementById('lang').click()")
         browser.wait_for("document.documentElement.lang === 'fr'")
         browser.wait_for("document.getElementById('monthly').naturalWidth > 0")
-        browser.wait_for("document.getElementById('plan-answer').textContent.startsWith('Aucune')", 120)
+        browser.pump(0.5)  # the plan is asked again in French
+        browser.wait_for("document.getElementById('plan-busy').hidden", 120)
         browser.pump(1.0)
         browser.screenshot(Path(shots) / "serve-page.png")
     browser.pump(0.5)
