@@ -43,16 +43,19 @@ def _op_name(op: OperationOption, space: Any, lang: str) -> str:
     return op.name
 
 
-def answer(result: PlanResult, lang: str = "en", prefix: bool = True) -> str:
+def answer(result: PlanResult, lang: str = "en", prefix: bool = True, max_reasons: int = 3) -> str:
     """The plan's answer in one sentence (``lang``: ``'en'`` or ``'fr'``).
 
-    ``prefix=False`` drops the leading "Recommended:" (when quoted as an alternative).
+    ``prefix=False`` drops the leading "Recommended:" (when quoted as an alternative);
+    ``max_reasons`` dropped groupings are quoted when nothing is recommended.
     """
     from ..report.i18n import fmt_number, tr
 
     best = result.best
     if best is None or not best.operations:
-        reasons = "; ".join(f"{', '.join(r.member_names)}: {r.reason}" for r in result.rejected[:3])
+        reasons = "; ".join(
+            f"{', '.join(r.member_names)}: {r.reason}" for r in result.rejected[:max_reasons]
+        )
         text = tr("plan_none", lang, reasons=f" ({reasons})" if reasons else "")
         other = [r for r in result.rejected if r.other_case]
         if other:

@@ -410,6 +410,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "the producer loses {eur} € (NPV)",
         "fr": "le producteur perd {eur} € (VAN)",
     },
+    "decision_plan_none": {"en": "The plan: {text}", "fr": "Le plan : {text}"},
     "decision_alternative": {
         "en": "Best eligible alternative: {text}",
         "fr": "Meilleure alternative éligible : {text}",
