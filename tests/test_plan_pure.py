@@ -85,6 +85,16 @@ def test_eight_venues_and_four_roofs_enumerate_exactly():
     assert got == _brute_groupings(space)
 
 
+def _random_candidates(rng, nv, nr, most):
+    """Up to ``most`` candidate operations with random members, roofs and values [€]."""
+    cands = []
+    for _ in range(rng.integers(0, most)):
+        members = tuple(sorted(rng.choice(nv, rng.integers(1, nv + 1), replace=False).tolist()))
+        roofs = tuple(sorted(rng.choice(nr, rng.integers(1, nr + 1), replace=False).tolist()))
+        cands.append(Candidate(members, roofs, float(rng.normal(10, 20))))
+    return cands
+
+
 def _brute_packings(n_venues, cands):
     best = []
     for size in range(len(cands) + 1):
@@ -99,12 +109,7 @@ def _brute_packings(n_venues, cands):
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 3), st.integers(0, 10**6), st.integers(1, 6))
 def test_top_packings_match_brute_force(nv, nr, seed, k):
-    rng = np.random.default_rng(seed)
-    cands = []
-    for _ in range(rng.integers(0, 9)):
-        members = tuple(sorted(rng.choice(nv, rng.integers(1, nv + 1), replace=False).tolist()))
-        roofs = tuple(sorted(rng.choice(nr, rng.integers(1, nr + 1), replace=False).tolist()))
-        cands.append(Candidate(members, roofs, float(rng.normal(10, 20))))
+    cands = _random_candidates(np.random.default_rng(seed), nv, nr, 9)
     got = top_packings(nv, cands, k)
     ref = _brute_packings(nv, cands)
     assert [p.value_eur for p in got] == pytest.approx([v for v, _ in ref[:k]])
@@ -144,12 +149,7 @@ def test_fit_affine_recovers_a_line():
 def test_packing_milp_agrees_with_the_enumeration(nv, nr, seed):
     from greenkommon.plan.milp import best_packing_milp
 
-    rng = np.random.default_rng(seed)
-    cands = []
-    for _ in range(rng.integers(0, 12)):
-        members = tuple(sorted(rng.choice(nv, rng.integers(1, nv + 1), replace=False).tolist()))
-        roofs = tuple(sorted(rng.choice(nr, rng.integers(1, nr + 1), replace=False).tolist()))
-        cands.append(Candidate(members, roofs, float(rng.normal(10, 20))))
+    cands = _random_candidates(np.random.default_rng(seed), nv, nr, 12)
     best = top_packings(nv, cands, 1)[0]
     milp = best_packing_milp(nv, nr, cands)
     assert milp.value_eur == pytest.approx(best.value_eur, abs=1e-6)

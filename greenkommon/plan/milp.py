@@ -14,6 +14,7 @@ those is not built).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..optimise._solver import SolveStats, _pyomo, _solve
 from .rank import Candidate, Packing
@@ -34,22 +35,16 @@ def best_packing_milp(
     m = pyo.ConcreteModel()
     idx = range(len(candidates))
     m.x = pyo.Var(idx, domain=pyo.Binary)
-    m.venue = pyo.Constraint(
-        range(n_venues),
-        rule=lambda _m, i: (
-            pyo.quicksum(m.x[j] for j in idx if i in candidates[j].members) <= 1
-            if any(i in c.members for c in candidates)
-            else pyo.Constraint.Skip
-        ),
-    )
-    m.roof = pyo.Constraint(
-        range(n_roofs),
-        rule=lambda _m, r: (
-            pyo.quicksum(m.x[j] for j in idx if r in candidates[j].roofs) <= 1
-            if any(r in c.roofs for c in candidates)
-            else pyo.Constraint.Skip
-        ),
-    )
+
+    def at_most_once(count: int, used: Any) -> Any:
+        """One row per venue (or roof) held by some candidate: Σ x_j ≤ 1."""
+        return pyo.Constraint(
+            [k for k in range(count) if any(k in used(c) for c in candidates)],
+            rule=lambda _m, k: pyo.quicksum(m.x[j] for j in idx if k in used(candidates[j])) <= 1,
+        )
+
+    m.venue = at_most_once(n_venues, lambda c: c.members)
+    m.roof = at_most_once(n_roofs, lambda c: c.roofs)
     m.obj = pyo.Objective(
         expr=pyo.quicksum(float(candidates[j].value_eur) * m.x[j] for j in idx)
         if candidates
