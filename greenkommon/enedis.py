@@ -68,7 +68,9 @@ import pandas as pd
 from ._io import atomic_write_text, shared_mode
 from .allocation import PERMILLE
 from .allocation import floor_coefficients as _floor_to_step
+from .config.load import INTERVAL_LABELS as TIMESTAMP_CONVENTIONS
 from .errors import DataError
+from .timegrid import index_step
 
 #: Producer quantities then consumer quantities, as Enedis names them.
 PRODUCER_QUANTITIES = ("PROD", "AUTOPROD", "SURPLUS")
@@ -78,7 +80,24 @@ QUANTITIES = PRODUCER_QUANTITIES + CONSUMER_QUANTITIES
 #: Resolution of uploaded coefficients: 0.1 % (:data:`greenkommon.allocation.PERMILLE`, read from
 #: ``data/keys.toml``: third-party PMO tool; official value UNCONFIRMED).
 DEFAULT_STEP = PERMILLE
-TIMESTAMP_CONVENTIONS = ("end", "start")
+
+#: What is not confirmed about each file greenkommon writes for Enedis (printed by export-key).
+UNCONFIRMED_LAYOUT: dict[str, tuple[str, ...]] = {
+    "dynamic_key.csv": (
+        "layout 'Horodate;<meter>;...' is a third-party PMO tool's, not an official Enedis one",
+        "whether Enedis reads Horodate as the interval end (written by default) or start",
+        "the 0.1 % resolution of uploaded coefficients",
+    ),
+    "static_key.csv": (
+        "layout 'Identifiant PRM;Coefficient (%)'",
+        "that Enedis does not redistribute a consumer's unused static share",
+        "the 0.1 % resolution of uploaded coefficients",
+    ),
+    "quantities.csv": (
+        "greenkommon's own layout: the PMO-facing Enedis statement file is not documented",
+        "Enedis's rounding of the quantities (written unrounded, in Wh)",
+    ),
+}
 
 STATEMENT_COLUMNS = ("Horodate", "Identifiant PRM", "Grandeur", "Valeur")
 STATIC_KEY_COLUMNS = ("Identifiant PRM", "Coefficient (%)")
@@ -153,20 +172,9 @@ def _check_timestamps(timestamps: str) -> None:
         raise DataError(f"timestamps = {timestamps!r}: expected 'end' or 'start'")
 
 
-def _index_step(index: pd.DatetimeIndex) -> pd.Timedelta:
-    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
-        raise DataError("expected a tz-aware DatetimeIndex of interval starts")
-    if len(index) < 2:
-        raise DataError("need at least two intervals to know the step")
-    steps = (index[1:] - index[:-1]).unique()
-    if len(steps) != 1 or steps[0] <= pd.Timedelta(0):
-        raise DataError("the time index is not regular (one step, increasing)")
-    return pd.Timedelta(steps[0])
-
-
 def _horodates(index: pd.DatetimeIndex, timestamps: str) -> list[str]:
     _check_timestamps(timestamps)
-    labels = index + _index_step(index) if timestamps == "end" else index
+    labels = index + index_step(index) if timestamps == "end" else index
     return [ts.isoformat() for ts in labels]
 
 
@@ -549,7 +557,7 @@ def read_dynamic_key(
     values = values / 100.0
     if timestamps == "end":
         values.index = values.index - (
-            pd.Timedelta(step) if step is not None else _index_step(values.index)
+            pd.Timedelta(step) if step is not None else index_step(values.index)
         )
     values.index.name = "interval_start"
     return values
@@ -737,7 +745,7 @@ def write_quantities(
     starts = pd.DatetimeIndex(quantities["interval_start"])
     unique = starts.unique().sort_values()
     if timestamps == "end":
-        shift = _index_step(unique) if len(unique) > 1 else None
+        shift = index_step(unique) if len(unique) > 1 else None
         if shift is None:
             raise DataError(
                 "write_quantities: one interval only, cannot know the step for end timestamps"
@@ -934,7 +942,7 @@ def reconcile(
         )
     if step is None:
         sim_times = pd.DatetimeIndex(simulated["interval_start"].unique()).sort_values()
-        step = _index_step(sim_times) if len(sim_times) > 1 else None
+        step = index_step(sim_times) if len(sim_times) > 1 else None
     tz = pd.DatetimeIndex(simulated["interval_start"]).tz
     if isinstance(statement_path, pd.DataFrame):
         statement = statement_path

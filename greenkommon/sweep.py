@@ -326,6 +326,19 @@ def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return out
 
 
+def _check_variant(mapping: dict[str, Any], file: Any, overrides: dict[str, Any]) -> None:
+    """Parse a variant; its error names the ``--vary`` that caused it (not only the file)."""
+    from .scenario import parse_scenario
+
+    try:
+        parse_scenario(_parseable(mapping), file)
+    except ScenarioError as exc:
+        if not overrides:
+            raise
+        given = ", ".join(f"{p}={v!r}" for p, v in overrides.items())
+        raise ScenarioError(f"--vary {given}: {exc}") from None
+
+
 def fill_key(
     mapping: dict[str, Any], venue_names: list[str], consumption_totals_kwh: np.ndarray
 ) -> None:
@@ -906,7 +919,6 @@ def make_plan(
     Every distinct variant is validated (parsed as a scenario) before anything runs, so a bad
     value fails in a second, not an hour into the sweep.
     """
-    from .scenario import parse_scenario
 
     if chunk_size < 1:
         raise ScenarioError(f"--chunk-size {chunk_size}: expected an integer >= 1")
@@ -929,7 +941,7 @@ def make_plan(
             g_over = {p: rec[p] for p in expensive}
             group_of[tag] = len(group_mappings)
             mapping = apply_overrides(base, g_over)
-            parse_scenario(_parseable(mapping), file)  # fail early on a bad group value
+            _check_variant(mapping, file, g_over)  # fail early on a bad group value
             group_mappings.append(mapping)
             members.append([])
         members[group_of[tag]].append((vid, {p: rec[p] for p in cheap}))
@@ -940,7 +952,7 @@ def make_plan(
         if combo not in seen:
             seen.add(combo)
             over = {p: rec[p] for p in cheap if p != PEAK_PATH}
-            parse_scenario(_parseable(apply_overrides(group_mappings[0], over)), file)
+            _check_variant(apply_overrides(group_mappings[0], over), file, over)
     if PEAK_PATH in grid:
         _scale_plant(copy.deepcopy(base), grid[PEAK_PATH].iloc[0])  # the plant can be scaled
         for value in grid[PEAK_PATH].unique():
@@ -1042,18 +1054,24 @@ class ResumableWriter:
                 )
         else:
             self.parts.mkdir(parents=True)
-            _atomic_write(
-                manifest,
-                lambda p: p.write_text(
-                    json.dumps(
-                        {
-                            "fingerprint": fingerprint,
-                            "n_chunks": n_chunks,
-                            "format": _FORMAT_VERSION,
-                        }
-                    )
-                ),
-            )
+            try:
+                _atomic_write(
+                    manifest,
+                    lambda p: p.write_text(
+                        json.dumps(
+                            {
+                                "fingerprint": fingerprint,
+                                "n_chunks": n_chunks,
+                                "format": _FORMAT_VERSION,
+                            }
+                        )
+                    ),
+                )
+            except BaseException:
+                # a parts folder without its manifest could neither resume nor be told apart
+                # from a user's folder: leave nothing
+                shutil.rmtree(self.parts, ignore_errors=True)
+                raise
 
     def part_path(self, chunk_id: int) -> Path:
         return self.parts / f"part-{chunk_id:07d}.parquet"

@@ -21,6 +21,31 @@ def step_minutes(step: str) -> int:
         raise DataError(f"step = {step!r}: expected one of {', '.join(STEPS_MINUTES)}") from None
 
 
+def index_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The step of a regular tz-aware index [Timedelta] (the one step inference of the package).
+
+    Raises
+    ------
+    DataError
+        Not tz-aware, fewer than two labels, or not one increasing step.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+        raise DataError("expected a tz-aware DatetimeIndex of interval starts")
+    if len(index) < 2:
+        raise DataError("need at least two intervals to know the step")
+    steps = (index[1:] - index[:-1]).unique()
+    if len(steps) != 1 or steps[0] <= pd.Timedelta(0):
+        raise DataError("the time index is not regular (one step, increasing)")
+    return pd.Timedelta(steps[0])
+
+
+def step_name(index: pd.DatetimeIndex) -> str:
+    """The step of a regular index as a simulation step name (``'30min'``, ``'1h'``...)."""
+    minutes = int(index_step(index).total_seconds() // 60)
+    names = {m: name for name, m in STEPS_MINUTES.items()}
+    return names.get(minutes, f"{minutes}min")
+
+
 def step_hours(step: str) -> float:
     """Length of a simulation step [h]."""
     return step_minutes(step) / 60.0

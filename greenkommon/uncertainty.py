@@ -676,16 +676,17 @@ def plot_histograms(
 
 def write_uncertainty(result: UncertaintyResult, out_dir: str | Path, image: str = "png") -> Path:
     """Write ``samples.parquet``, ``samples.csv``, ``summary.csv`` and ``histogram.<image>`` into
-    ``out_dir`` (each file written atomically)."""
+    ``out_dir`` (a new, empty or previous result folder; only greenkommon's own files there are
+    replaced: :func:`greenkommon._io.output_folder`)."""
     from ._io import atomic_write as _atomic_write
+    from ._io import output_folder
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "samples.parquet", lambda p: result.samples.to_parquet(p, index=False))
-    _atomic_write(out / "samples.csv", lambda p: result.samples.to_csv(p, index=False))
-    _atomic_write(out / "summary.csv", lambda p: result.summary.to_csv(p))
-    plot_histograms(result, out / f"histogram.{image}")
-    return out
+    with output_folder(out_dir, command="uncertainty") as out:
+        _atomic_write(out / "samples.parquet", lambda p: result.samples.to_parquet(p, index=False))
+        _atomic_write(out / "samples.csv", lambda p: result.samples.to_csv(p, index=False))
+        _atomic_write(out / "summary.csv", lambda p: result.summary.to_csv(p))
+        plot_histograms(result, out / f"histogram.{image}")
+    return Path(out_dir)
 
 
 __all__ = [

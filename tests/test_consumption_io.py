@@ -7,6 +7,7 @@ from the code under test.
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -518,10 +519,20 @@ def test_load_file_in_scenario(tmp_path, baseline_scenario_path):
     idx = make_index(2026, "30min")
     df = build_consumption([cfg, LoadConfig(annual_consumption_kwh=10.0)], ["m", "s"], idx)
     np.testing.assert_allclose(df["m"].to_numpy(), e.to_numpy(), atol=5e-7)
+    # rescaling a measured curve is explicit and always reported with both totals
     scaled = LoadConfig.from_section(
-        Section({"load_file": str(f), "annual_consumption_kwh": 1000.0}, "l", None)
+        Section({"load_file": str(f), "rescale_to_annual_kwh": 1000.0}, "l", None)
     )
-    assert build_consumption([scaled], ["m"], idx)["m"].sum() == pytest.approx(1000.0)
+    with pytest.warns(GreenkommonWarning, match=r"measured curve \(.* kWh\) rescaled to 1,000 kWh"):
+        assert build_consumption([scaled], ["m"], idx)["m"].sum() == pytest.approx(1000.0)
+    # the old spelling next to the file still rescales for one release, with a warning
+    with pytest.warns(GreenkommonWarning, match="write rescale_to_annual_kwh instead"):
+        old = LoadConfig.from_section(
+            Section({"load_file": str(f), "annual_consumption_kwh": 1000.0}, "l", None)
+        )
+    assert old.rescale_to_annual_kwh == 1000.0
+    with pytest.raises(ScenarioError, match="rescale_to_annual_kwh = 1000.0: expected a load_file"):
+        LoadConfig.from_section(Section({"rescale_to_annual_kwh": 1000.0}, "l", None))
     # a past year is aligned onto the simulation year
     past, _ = _year_file(tmp_path, 2024)
     cfg = LoadConfig.from_section(Section({"load_file": str(past)}, "l", None))
@@ -602,23 +613,31 @@ def test_cli_show_bundled_scenario(baseline_scenario_path, capsys):
     assert out.count("typical week") == 4
 
 
-def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_path, capsys):
+def _measured_scenario(folder, base, venue: str, load_file: str, extra: str = ""):  # noqa: ANN001, ANN202
+    """``folder/measured.toml`` extending a copy of ``base`` with ``venue`` measured, read back."""
     import shutil
 
     from greenkommon.scenario import load_scenario
 
-    shutil.copy(baseline_scenario_path, tmp_path / "greenkommon.toml")
-    f, measured = _year_file(tmp_path, 2025)
-    (tmp_path / "measured.toml").write_text(
-        'extends = "greenkommon.toml"\n\n[[venues]]\nname = "le 6b"\n[venues.load]\n'
-        f'load_file = "{f.name}"\nannual_consumption_kwh = 300000.0\n',
+    shutil.copy(base, folder / "greenkommon.toml")
+    (folder / "measured.toml").write_text(
+        f'extends = "greenkommon.toml"\n\n[[venues]]\nname = "{venue}"\n[venues.load]\n'
+        f'load_file = "{load_file}"\n{extra}',
         encoding="utf-8",
     )
-    sc = load_scenario(tmp_path / "measured.toml")
+    return load_scenario(folder / "measured.toml")
+
+
+def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_path, capsys):
+    f, measured = _year_file(tmp_path, 2025)
+    sc = _measured_scenario(
+        tmp_path, baseline_scenario_path, "le 6b", f"{f.name}", "rescale_to_annual_kwh = 300000.0\n"
+    )
     load = sc.venues[sc.venue_names.index("le 6b")].load
     assert load.load_file == tmp_path / f.name
     index = make_index(sc.simulation.year, sc.simulation.step, sc.simulation.timezone)
-    df = build_consumption([v.load for v in sc.venues], sc.venue_names, index)
+    with pytest.warns(GreenkommonWarning, match="rescaled to 300,000 kWh"):
+        df = build_consumption([v.load for v in sc.venues], sc.venue_names, index)
     assert df["le 6b"].sum() == pytest.approx(300000.0)
     # Monday 2 Feb 2026 ← Monday 3 Feb 2025, scaled by the annual total
     unscaled = build_consumption([LoadConfig(load_file=load.load_file)], ["x"], index)["x"]
@@ -626,10 +645,28 @@ def test_scenario_toml_load_file_past_year_and_show(tmp_path, baseline_scenario_
     np.testing.assert_allclose(
         df["le 6b"]["2026-02-02"].to_numpy(), measured["2025-02-03"].to_numpy() * scale, rtol=1e-5
     )
-    assert main(["load", "show", str(tmp_path / "measured.toml"), "--venue", "le 6b"]) == 0
-    out = capsys.readouterr().out
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # the command prints warnings as 'warning: ...' lines
+        assert main(["load", "show", str(tmp_path / "measured.toml"), "--venue", "le 6b"]) == 0
+    printed = capsys.readouterr()
+    out = printed.out
+    assert "rescaled to 300,000 kWh" in printed.err  # said on every run, not only the first
     assert "le 6b [measured (load_2025.csv)]" in out and "annual 300,000 kWh" in out
     assert "Mains" not in out
+
+
+def test_a_measured_curve_never_inherits_the_base_total(tmp_path, baseline_scenario_path):
+    """The base's annual_consumption_kwh described the synthetic profile the extending file
+    replaces: the measured curve is taken as measured (it was silently rescaled to 150,000)."""
+    f, measured = _year_file(tmp_path, 2026)
+    sc = _measured_scenario(tmp_path, baseline_scenario_path, "Villa Mais d'Ici", f.name)
+    load = sc.venues[sc.venue_names.index("Villa Mais d'Ici")].load
+    assert load.annual_consumption_kwh is None and load.rescale_to_annual_kwh is None
+    index = make_index(sc.simulation.year, sc.simulation.step, sc.simulation.timezone)
+    df = build_consumption([load], ["v"], index)
+    assert df["v"].sum() == pytest.approx(measured.sum(), rel=1e-6)  # file rounding
+    assert abs(df["v"].sum() - 150_000.0) > 1.0
 
 
 def test_c4_portal_without_unit_assumes_watts_with_a_warning(tmp_path):

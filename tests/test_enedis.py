@@ -7,6 +7,7 @@ producer, four consumers; the sample files were written from those numbers, not 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -374,16 +375,48 @@ def fake_pipeline(case, monkeypatch, tmp_path):
         only_operation=types.SimpleNamespace(**vars(result), scenario=scenario)
     )
     monkeypatch.setitem(sys.modules, "greenkommon.pipeline", module)
+    return _key_scenario(tmp_path, "static")
+
+
+def _key_scenario(folder: Path, key_type: str) -> Path:
     base = Path(__file__).resolve().parents[1] / "scenarios" / "greenkommon.toml"
-    scenario = tmp_path / "with_prm.toml"
+    scenario = folder / f"with_prm_{key_type}.toml"
     venues = "".join(
         f'\n[[venues]]\nname = "{n}"\nmeter_id = "{m}"\n' for n, m in zip(NAMES, PRMS, strict=True)
     )
-    scenario.write_text(
-        f'extends = "{base}"\n[key]\ntype = "static"\n'
-        "[key.coefficients]\n" + "".join(f'"{n}" = 0.25\n' for n in NAMES) + venues
+    coefficients = (
+        "[key.coefficients]\n" + "".join(f'"{n}" = 0.25\n' for n in NAMES)
+        if key_type != "prorata"
+        else ""
     )
+    scenario.write_text(f'extends = "{base}"\n[key]\ntype = "{key_type}"\n{coefficients}{venues}')
     return scenario
+
+
+def test_cli_export_key_writes_only_the_file_the_key_needs(fake_pipeline, tmp_path, capsys):
+    from greenkommon.cli import main
+
+    # prorata: Enedis computes the allocation itself; nothing to upload, nothing written
+    out = tmp_path / "prorata"
+    assert main(["export-key", str(_key_scenario(tmp_path, "prorata")), "--out", str(out)]) == 0
+    assert "nothing to upload" in capsys.readouterr().out and not out.exists()
+    # a PMO-side strategy is uploaded as the dynamic key (floored to 0.1 %), nothing else
+    out = tmp_path / "redistributed"
+    scenario = _key_scenario(tmp_path, "redistributed")
+    assert main(["export-key", str(scenario), "--out", str(out), "--show-prm"]) == 0
+    printed = capsys.readouterr().out
+    assert "0.030 kWh" in printed  # 3 × (1/3 − 0.333) × 30 kWh of extra surplus
+    assert (out / "dynamic_key.csv").read_text() == (DATA / "dynamic_key_expected.csv").read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["dynamic_key.csv", "greenkommon-output.json"]
+    assert "dynamic_key.csv: UNCONFIRMED: layout" in printed
+    # without --show-prm the files name the venues, and say how to get the meter ids
+    out = tmp_path / "hidden"
+    assert main(["export-key", str(scenario), "--out", str(out), "--quantities"]) == 0
+    printed = capsys.readouterr().out
+    assert "add --show-prm" in printed
+    for path in out.iterdir():
+        assert not re.search(r"\d{14}", path.read_text()), path.name
+    assert (out / "dynamic_key.csv").read_text().splitlines()[0] == "Horodate;" + ";".join(NAMES)
 
 
 def test_cli_export_key_and_reconcile(fake_pipeline, tmp_path, capsys):
@@ -400,15 +433,19 @@ def test_cli_export_key_and_reconcile(fake_pipeline, tmp_path, capsys):
                 "--quantities",
                 "--producer-meter",
                 PRODUCER,
+                "--show-prm",
             ]
         )
         == 0
     )
     printed = capsys.readouterr().out
-    assert "0.030 kWh" in printed  # 3 × (1/3 − 0.333) × 30 kWh of extra surplus
-    assert (out / "dynamic_key.csv").read_text() == (DATA / "dynamic_key_expected.csv").read_text()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "greenkommon-output.json",
+        "quantities.csv",
+        "static_key.csv",
+    ]
     assert (out / "static_key.csv").read_text().splitlines()[1] == f"{PRMS[0]};25,0"
-    assert not any(m in printed for m in PRMS)
+    assert "static_key.csv: UNCONFIRMED:" in printed and "quantities.csv: UNCONFIRMED:" in printed
     # The scenario's key is static 25 % each: Enedis would allocate min(25 % × P, C). That
     # matches the hand statement at 12:00 (P = 100) and 12:30 (P = 200: 50 kWh ≥ every C), but
     # at 13:00 (P = 30) each of the first three venues gets 7.5 kWh instead of the 10 kWh of the

@@ -351,7 +351,7 @@ def test_cli_production_table_with_weather_file(baseline_scenario_path, shared_d
     from greenkommon.cli import main
 
     epw = shared_dir / "data" / "weather" / "FRA_Paris.Orly.071490_IWEC.epw"
-    assert main(["production", str(baseline_scenario_path), "--weather", str(epw)]) == 0
+    assert main(["production", str(baseline_scenario_path), "--weather-file", str(epw)]) == 0
     out = capsys.readouterr().out
     assert "kWh/kWp" in out and "EPW" in out and "Dec" in out
 
@@ -359,7 +359,9 @@ def test_cli_production_table_with_weather_file(baseline_scenario_path, shared_d
 def test_cli_production_missing_weather_file(baseline_scenario_path, capsys):
     from greenkommon.cli import main
 
-    assert main(["production", str(baseline_scenario_path), "--weather", "/nonexistent.epw"]) == 2
+    assert (
+        main(["production", str(baseline_scenario_path), "--weather-file", "/nonexistent.epw"]) == 2
+    )
     assert "not found" in capsys.readouterr().err
 
 

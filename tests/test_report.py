@@ -675,19 +675,14 @@ def test_html_ids_unique_and_monthly_numbers(result, html_en):
     assert july[2 + n + 2] == fmt_number(share, 1)
 
 
-def test_write_excel_is_atomic(result, tmp_path, monkeypatch):
-    from openpyxl import Workbook
+def test_write_excel_is_atomic(result, tmp_path):
+    from fs_faults import disk_full
+
+    from greenkommon.errors import OutputError
 
     target = tmp_path / "report.xlsx"
     target.write_bytes(b"old workbook")
-
-    def broken_save(self, filename):
-        with open(filename, "wb") as fh:
-            fh.write(b"half a workbook")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(Workbook, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with disk_full(tmp_path), pytest.raises(OutputError, match="no space left on device"):
         write_excel_report(result, target)
     assert target.read_bytes() == b"old workbook"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]

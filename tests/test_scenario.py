@@ -56,7 +56,7 @@ def test_bundled_scenario_is_valid():
         ('[key]\ntype = "static"\n', ["key.coefficients is missing"]),
         ("[simulation]\nstep = '5min'\n", ["simulation.step = '5min'", "'30min'"]),
         ("[simulation]\nyear = 2026.5\n", ["simulation.year = 2026.5", "an integer"]),
-        ("[plant]\npeak_power_kw = 100\n", ["plant.peak_power_kw", "a known field"]),
+        ("[plant]\npeak_power_kw = 100\n", ["plant.peak_power_kw", "unknown field"]),
         (
             "[[venues]]\nname = 'le 6b'\n[venues.load]\nannual_consumption_kwh = -1.0\n",
             ["venues[2].load.annual_consumption_kwh = -1.0", "> 0"],

@@ -141,6 +141,7 @@ def test_variations_spread_the_outcomes_and_are_seeded(plain, tmp_path):
         "samples.csv",
         "summary.csv",
         "histogram.svg",
+        "greenkommon-output.json",  # the manifest of the files greenkommon wrote there
     }
     assert (out / "histogram.svg").read_text().lstrip().startswith("<?xml")
     fig = plot_histograms(a, tmp_path / "h.png")

@@ -473,7 +473,9 @@ def test_cli_weather_synth_writes_readable_csv(tmp_path):
     from greenkommon.cli import main
 
     out = tmp_path / "s.csv"
-    assert main(["weather", "synth", "--seed", "3", "--year", "2026", "--out", str(out)]) == 0
+    assert (
+        main(["weather", "synth", "--weather-seed", "3", "--year", "2026", "--out", str(out)]) == 0
+    )
     data, meta = read_weather_file(out)
     expected = synthetic_weather(LAT, LON, ALT, 2026, seed=3)
     np.testing.assert_allclose(data["ghi"].to_numpy(), expected["ghi"].to_numpy(), atol=1e-3)

@@ -3,7 +3,8 @@
 Thin by design: each ``greenkommon/cli/<module>.py`` defines ``register(subparsers)``, which adds
 its sub-command and sets ``func`` (a callable taking the parsed ``args`` and returning an exit
 code). Commands only parse arguments, call the library and print; every
-:class:`~greenkommon.errors.GreenkommonError` becomes one line on stderr and exit code 2.
+:class:`~greenkommon.errors.GreenkommonError` (and any file-system :class:`OSError`) becomes one
+line on stderr and exit code 2.
 
 Start-up time matters (``greenkommon run`` should cost little more than importing numpy and
 pandas), so only the module of the command being run is imported: :data:`COMMANDS` lists every
@@ -157,10 +158,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     warnings.showwarning = _showwarning
+    from ..prm import prm_policy
+
+    # every line the command prints (results, warnings, errors) hides meter ids unless asked
+    with prm_policy(bool(getattr(args, "show_prm", False))):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except GreenkommonError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file system failure a writer or reader did not name: still one line
+        from .._io import os_error_line
+
+        print(f"error: {os_error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

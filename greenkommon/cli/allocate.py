@@ -7,18 +7,19 @@ production and load curves.
 from __future__ import annotations
 
 import argparse
-import re
+import math
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write
+from .. import prm
+from .._io import atomic_write, check_output_file
 from ..errors import DataError
+from ._options import add_deprecated
 
 KEYS = ("prorata", "static", "dynamic", "redistributed", "priority")
-_PRM = re.compile(r"^\d{14}$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,8 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--coefficients",
         metavar="A,B,...",
-        help="shares per venue in the consumption file's column order, as fractions "
-        "(0.4) or percents (40%%); static and redistributed keys",
+        help="shares per venue in the consumption file's column order, as percents (40%%, as "
+        "in key files) or fractions (0.4); static and redistributed keys",
     )
     p.add_argument(
         "--coefficients-file",
@@ -81,10 +82,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="venue column names (or 1-based positions), highest priority first",
     )
     p.add_argument(
-        "--floor-to-permille",
-        action="store_true",
-        help="floor the uploaded shares to 0.1%% as a PMO's key file and report the extra surplus",
+        "--resolution-pct",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="floor the uploaded shares to PCT %% as a PMO's key file and report the extra "
+        "surplus (0.1, the resolution of third-party PMO tools, is the one supported; default: "
+        "unfloored)",
     )
+    add_deprecated(p, "--floor-to-permille", "--resolution-pct 0.1", "resolution_pct", fixed=0.1)
     p.add_argument(
         "--unit",
         choices=("kWh", "Wh"),
@@ -159,8 +165,14 @@ def _parse_coefficients(text: str, n: int) -> np.ndarray:
             values.append(float(s[:-1]) / 100.0 if s.endswith("%") else float(s))
         except ValueError:
             raise DataError(
-                f"--coefficients: {s!r} is not a number; expected e.g. 0.4,0.3,0.2,0.1"
+                f"--coefficients: {s!r} is not a number; expected e.g. 40%,30%,20%,10% or "
+                "0.4,0.3,0.2,0.1"
             ) from None
+        if not s.endswith("%") and values[-1] > 1:
+            # key files hold percents: a bare 25 is a percent typed without its sign
+            raise DataError(
+                f"--coefficients: {s!r}: expected a fraction <= 1 or a percent with its sign ({s}%)"
+            )
     if len(values) != n:
         raise DataError(
             f"--coefficients: {len(values)} value(s) for {n} venue(s); expected one per venue column"
@@ -184,13 +196,13 @@ def _parse_priority(text: str, names: list[str]) -> list[int]:
     return order
 
 
-def _display(name: str, k: int, show_prm: bool) -> str:
-    return name if show_prm or not _PRM.match(name) else f"venue {k + 1} (PRM hidden)"
-
-
 def run(args: argparse.Namespace) -> int:
     from .. import allocation as al
 
+    if args.out:
+        check_output_file(
+            args.out, inputs=[args.production, args.consumption, args.coefficients_file]
+        )
     prod_df = _read_curves(args.production, "production", args.sep, args.decimal)
     cons_df = _read_curves(args.consumption, "consumption", args.sep, args.decimal)
     _check_same_labels(prod_df, args.production, cons_df, args.consumption)
@@ -231,7 +243,13 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, flag) and args.key not in keys:
             raise DataError(f"--{flag.replace('_', '-')}: not used by --key {args.key}")
 
-    result = al.allocate(production, consumption, key, floor_to_permille=args.floor_to_permille)
+    floored = args.resolution_pct is not None
+    if floored and not math.isclose(args.resolution_pct, 100 * al.PERMILLE):
+        raise DataError(
+            f"--resolution-pct {args.resolution_pct:g}: expected {100 * al.PERMILLE:g} (the "
+            "resolution allocate floors to)"
+        )
+    result = al.allocate(production, consumption, key, floor_to_permille=floored)
 
     if args.out:
         out = pd.DataFrame(index=cons_df.index)
@@ -240,6 +258,7 @@ def run(args: argparse.Namespace) -> int:
         out[f"autoprod_{unit}"] = result.allocated_kwh.sum(axis=0) * scale
         out[f"surplus_{unit}"] = result.surplus_kwh * scale
         for i, name in enumerate(names):
+            name = prm.label(name, i)  # noqa: PLW2901  # a meter id only with --show-prm
             out[f"cons_{unit}[{name}]"] = result.consumption_kwh[i] * scale
             out[f"autocons_{unit}[{name}]"] = result.allocated_kwh[i] * scale
             out[f"complement_{unit}[{name}]"] = result.grid_import_kwh[i] * scale
@@ -250,23 +269,19 @@ def run(args: argparse.Namespace) -> int:
 
         atomic_write(args.out, write, suffix=".csv")
 
-    print(
-        _summary(result, names, args.unit, scale, args.show_prm, args.key, args.floor_to_permille)
-    )
+    print(_summary(result, names, args.unit, scale, args.key, floored))
     if args.out:
         print(f"written: {args.out}", file=sys.stderr)
     return 0
 
 
-def _summary(result, names, unit, scale, show_prm, key_name, floored) -> str:
+def _summary(result, names, unit, scale, key_name, floored) -> str:
     rows = []
     cons = result.consumption_kwh.sum(axis=1) * scale
     alloc = result.allocated_total_kwh * scale
     ss = result.self_sufficiency_by_venue
     for i, name in enumerate(names):
-        rows.append(
-            (_display(name, i, show_prm), cons[i], alloc[i], cons[i] - alloc[i], 100.0 * ss[i])
-        )
+        rows.append((prm.label(name, i), cons[i], alloc[i], cons[i] - alloc[i], 100.0 * ss[i]))
     width = max(len("venue"), *(len(r[0]) for r in rows))
     head = (
         f"{'venue':<{width}}  {'consumption':>13}  {'allocated':>13}  {'complement':>13}  "

@@ -45,12 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._io import atomic_write
+    from .._io import atomic_write, check_output_file
     from ..compare import compare_results, comparison_to_csv_frame, format_comparison
     from ..config import read_scenario as load_scenario
     from ..evaluate import run_scenario
 
     t0 = time.perf_counter()
+    if args.csv:
+        check_output_file(args.csv, "--csv")
     scenarios = [load_scenario(path) for path in args.scenarios]  # validate all before running any
     results = []
     for path, scenario in zip(args.scenarios, scenarios, strict=True):

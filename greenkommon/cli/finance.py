@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._io import atomic_write
+from .._io import atomic_write, check_output_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,10 +88,14 @@ def run(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
+    if args.csv:
+        check_output_file(args.csv, "--csv")
     if args.tornado_chart and Path(args.tornado_chart).suffix.lower() not in (".png", ".svg"):
         from ..errors import ScenarioError
 
         raise ScenarioError(f"--tornado-chart {args.tornado_chart}: expected a .png or .svg file")
+    if args.tornado_chart:
+        check_output_file(args.tornado_chart, "--tornado-chart")
     scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)

@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 
 from .. import consumption_io as cio
+from .._io import check_output_file
 from ..consumption import LOAD_FORMATS, TIMESTAMP_CONVENTIONS, UNITS, build_consumption
 from ..errors import DataError
-from ..timegrid import STEPS_MINUTES, make_index
+from ..timegrid import STEPS_MINUTES, index_step, make_index
+from ._options import add_deprecated
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Blocks of the typical-week table [local hours].
@@ -75,11 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--unit", default=None, choices=UNITS, help="unit of the values when the file does not say"
     )
     imp.add_argument(
-        "--timestamp",
+        "--timestamps",
         default="auto",
         choices=TIMESTAMP_CONVENTIONS,
         help="timestamps mark the interval start or end (default: Enedis end, generic start)",
     )
+    add_deprecated(imp, "--timestamp", "--timestamps", "timestamps", choices=TIMESTAMP_CONVENTIONS)
     imp.add_argument(
         "--encoding", default=None, help="text encoding (default: UTF-8, else latin-1)"
     )
@@ -127,33 +130,30 @@ def _progress(items):
 
 
 def run_import(args: argparse.Namespace) -> int:
-    token = cio.SHOW_PRM.set(bool(args.show_prm))
-    try:
-        index = make_index(args.year, args.step, args.tz) if args.year is not None else None
-        result = cio.import_load_curves(
-            args.files,
-            venue=args.venue,
-            step=args.step,
-            tz=args.tz,
-            index=index,
-            format=args.format,
-            unit=args.unit,
-            timestamp=args.timestamp,
-            encoding=args.encoding,
-            fill_gaps=args.fill_gaps,
-            max_gap_hours=args.max_gap_hours,
-            max_missing_pct=args.max_missing_pct,
-            progress=_progress,
-        )
-        cio.write_load_csv(result, args.out, venue=args.venue)
-        for line in result.report.lines():
-            print(cio.redact(line))
-        e = result.energy_kwh
-        print(
-            f"  written {len(e)} interval(s), {e.sum():,.3f} kWh, {int(result.filled.sum())} flagged filled -> {args.out}"
-        )
-    finally:
-        cio.SHOW_PRM.reset(token)
+    check_output_file(args.out, inputs=args.files)
+    index = make_index(args.year, args.step, args.tz) if args.year is not None else None
+    result = cio.import_load_curves(
+        args.files,
+        venue=args.venue,
+        step=args.step,
+        tz=args.tz,
+        index=index,
+        format=args.format,
+        unit=args.unit,
+        timestamp=args.timestamps,
+        encoding=args.encoding,
+        fill_gaps=args.fill_gaps,
+        max_gap_hours=args.max_gap_hours,
+        max_missing_pct=args.max_missing_pct,
+        progress=_progress,
+    )
+    cio.write_load_csv(result, args.out, venue=args.venue)
+    for line in result.report.lines():
+        print(cio.redact(line))
+    e = result.energy_kwh
+    print(
+        f"  written {len(e)} interval(s), {e.sum():,.3f} kWh, {int(result.filled.sum())} flagged filled -> {args.out}"
+    )
     return 0
 
 
@@ -164,7 +164,7 @@ def summarise(energy_kwh: pd.Series) -> dict:
     intervals); the typical week is the mean power per weekday and block of local hours.
     """
     index = energy_kwh.index
-    step_h = (index[1] - index[0]).total_seconds() / 3600.0
+    step_h = index_step(index).total_seconds() / 3600.0
     power = energy_kwh / step_h
     hours = index.hour
     week = {}
@@ -185,51 +185,47 @@ def run_show(args: argparse.Namespace) -> int:
     from .. import weather as weather_mod
     from ..scenario import load_scenario
 
-    token = cio.SHOW_PRM.set(bool(args.show_prm))
-    try:
-        sc = load_scenario(args.scenario)
-        venues = [v for v in sc.venues if not args.venue or v.name in args.venue]
-        if args.venue:
-            unknown = sorted(set(args.venue) - {v.name for v in sc.venues})
-            if unknown:
-                raise DataError(
-                    f"--venue {unknown[0]!r}: expected one of {', '.join(map(repr, sc.venue_names))}"
+    sc = load_scenario(args.scenario)
+    venues = [v for v in sc.venues if not args.venue or v.name in args.venue]
+    if args.venue:
+        unknown = sorted(set(args.venue) - {v.name for v in sc.venues})
+        if unknown:
+            raise DataError(
+                f"--venue {unknown[0]!r}: expected one of {', '.join(map(repr, sc.venue_names))}"
+            )
+    sim = sc.simulation
+    index = make_index(sim.year, sim.step, sim.timezone)
+    weather_df = None
+    needs_weather = any(
+        v.load.heating_share or v.load.cooling_share for v in venues if v.load.load_file is None
+    )
+    loader = getattr(weather_mod, "load_weather", None)
+    if needs_weather and loader is not None:
+        p = sc.plant
+        weather_df, _ = loader(
+            sc.weather, p.latitude_deg, p.longitude_deg, p.altitude_m, sim.year, sim.timezone
+        )
+    cons = build_consumption(
+        [v.load for v in venues], [v.name for v in venues], index, weather=weather_df
+    )
+    print(f"{sc.name}: consumption {sim.year}, step {sim.step}, {sim.timezone}")
+    for v in venues:
+        s = summarise(cons[v.name])
+        if v.load.load_file is not None:
+            source = f"measured ({cio.redact(v.load.load_file.name)})"
+        else:
+            source = "synthetic: " + ", ".join(f"{n} {w:.0%}" for n, w in v.load.archetypes)
+            if v.load.heating_share or v.load.cooling_share:
+                source += (
+                    f"; heating {v.load.heating_share:.0%}, cooling {v.load.cooling_share:.0%}"
                 )
-        sim = sc.simulation
-        index = make_index(sim.year, sim.step, sim.timezone)
-        weather_df = None
-        needs_weather = any(
-            v.load.heating_share or v.load.cooling_share for v in venues if v.load.load_file is None
+        print()
+        print(f"{v.name} [{source}]")
+        print(
+            f"  annual {s['annual_kwh']:,.0f} kWh | peak {s['peak_kw']:,.1f} kW ({s['peak_at']:%a %d %b %H:%M}) | "
+            f"base load {s['base_kw']:,.1f} kW | mean {s['mean_kw']:,.1f} kW"
         )
-        loader = getattr(weather_mod, "load_weather", None)
-        if needs_weather and loader is not None:
-            p = sc.plant
-            weather_df, _ = loader(
-                sc.weather, p.latitude_deg, p.longitude_deg, p.altitude_m, sim.year, sim.timezone
-            )
-        cons = build_consumption(
-            [v.load for v in venues], [v.name for v in venues], index, weather=weather_df
-        )
-        print(f"{sc.name}: consumption {sim.year}, step {sim.step}, {sim.timezone}")
-        for v in venues:
-            s = summarise(cons[v.name])
-            if v.load.load_file is not None:
-                source = f"measured ({cio.redact(v.load.load_file.name)})"
-            else:
-                source = "synthetic: " + ", ".join(f"{n} {w:.0%}" for n, w in v.load.archetypes)
-                if v.load.heating_share or v.load.cooling_share:
-                    source += (
-                        f"; heating {v.load.heating_share:.0%}, cooling {v.load.cooling_share:.0%}"
-                    )
-            print()
-            print(f"{v.name} [{source}]")
-            print(
-                f"  annual {s['annual_kwh']:,.0f} kWh | peak {s['peak_kw']:,.1f} kW ({s['peak_at']:%a %d %b %H:%M}) | "
-                f"base load {s['base_kw']:,.1f} kW | mean {s['mean_kw']:,.1f} kW"
-            )
-            print("  typical week, mean kW: " + " ".join(f"{d:>6}" for d in _DAY_NAMES))
-            for label, values in s["week"].items():
-                print(f"  {label:>21}: " + " ".join(f"{x:6.1f}" for x in values))
-    finally:
-        cio.SHOW_PRM.reset(token)
+        print("  typical week, mean kW: " + " ".join(f"{d:>6}" for d in _DAY_NAMES))
+        for label, values in s["week"].items():
+            print(f"  {label:>21}: " + " ".join(f"{x:6.1f}" for x in values))
     return 0

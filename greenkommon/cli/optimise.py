@@ -11,7 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, check_output_file
 from ..errors import GreenkommonWarning
 
 
@@ -207,6 +207,11 @@ def run(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
     t0 = time.perf_counter()
+    if args.json:
+        check_output_file(args.json, "--json")
+    if args.write:
+        new = check_output_file(args.write, "--write", inputs=[args.scenario])
+        check_output_file(new.with_name(new.stem + "_key.csv"), "--write", inputs=[args.scenario])
     scenario = load_scenario(args.scenario)
     cfg = _config(scenario, args)
     print(f"simulating {scenario.name!r} ...", file=sys.stderr)
@@ -237,9 +242,14 @@ def run(args: argparse.Namespace) -> int:
             )
             key_file = key_path.name
             print(f"\ndynamic key written to {key_path}")
-        atomic_write_text(
-            out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file)
-        )
+        try:
+            atomic_write_text(
+                out, optimised_scenario_toml(scenario, rel, report, coefficients_file=key_file)
+            )
+        except BaseException:
+            if key_file:  # the key file was written by this command: no half result left
+                out.with_name(key_file).unlink(missing_ok=True)
+            raise
         print(f"\nscenario written to {out} (run it with: greenkommon run {out})")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

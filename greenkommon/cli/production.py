@@ -9,6 +9,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from ._options import add_deprecated
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -19,19 +21,21 @@ def register(sub: argparse._SubParsersAction) -> None:
             "SAPM cell temperature, PVWatts DC, loss breakdown and inverter clipping) and print the "
             "energy injected into the network: annual total [kWh], specific yield [kWh/kWp] and a "
             "monthly table. The weather is the scenario's [weather] (default: the offline synthetic "
-            "year) unless --weather gives a file (PVGIS TMY/hourly, EPW, TMY3, RT2012, CSV)."
+            "year) unless --weather-file gives a file (PVGIS TMY/hourly, EPW, TMY3, RT2012, CSV)."
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
     p.add_argument(
-        "--weather", metavar="FILE", help="weather file replacing the scenario's [weather]"
+        "--weather-file", metavar="FILE", help="weather file replacing the scenario's [weather]"
     )
+    add_deprecated(p, "--weather", "--weather-file", "weather_file", metavar="FILE")
     p.add_argument(
-        "--seed",
+        "--weather-seed",
         type=int,
         metavar="N",
         help="seed of the synthetic weather year (overrides the scenario)",
     )
+    add_deprecated(p, "--seed", "--weather-seed", "weather_seed", type=int, metavar="N")
     p.add_argument(
         "--json",
         action="store_true",
@@ -54,13 +58,13 @@ def run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     wcfg = scenario.weather
-    if args.weather:
-        path = Path(args.weather)
+    if args.weather_file:
+        path = Path(args.weather_file)
         if not path.is_file():
             raise DataError(f"{path}: weather file not found")
         wcfg = replace(wcfg, source="file", file=path, format="auto")
-    if args.seed is not None:
-        wcfg = replace(wcfg, seed=args.seed)
+    if args.weather_seed is not None:
+        wcfg = replace(wcfg, seed=args.weather_seed)
     sim, plant = scenario.simulation, scenario.plant
     weather, meta = load_weather(
         wcfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone

@@ -6,6 +6,8 @@ import argparse
 import io
 import sys
 
+from ..config.load import INTERVAL_LABELS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -46,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--timestamps",
-        choices=("end", "start"),
+        choices=INTERVAL_LABELS,
         default="end",
         help="Horodate of the files is the interval end (default) or start",
     )
@@ -76,8 +78,11 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .. import enedis
+    from .._io import check_output_file
     from ..scenario import load_scenario
 
+    if args.out:
+        check_output_file(args.out, inputs=[args.scenario, args.statement, args.simulated])
     scenario = load_scenario(args.scenario)
     meter_ids = {v.name: v.meter_id for v in scenario.venues}
     if args.simulated:
@@ -124,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
             "scenario and --producer-meter",
             file=sys.stderr,
         )
+    if not args.show_prm:  # once, so the printed lines and the file name meters alike
+        diff["meter"] = _mask(diff["meter"], names)
     if diff.empty:
         print(f"statement and simulation agree within {args.tolerance_wh:g} Wh on every line")
     else:
@@ -133,9 +140,7 @@ def run(args: argparse.Namespace) -> int:
             statement_minus_simulated_kwh=("difference_wh", lambda d: d.sum(min_count=1) / 1000.0),
         )
         print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
-        shown = diff.head(args.rows).copy()
-        if not args.show_prm:
-            shown["meter"] = _mask(shown["meter"], names)
+        shown = diff.head(args.rows)
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
         if len(diff) > args.rows:
             print(
@@ -156,18 +161,22 @@ def run(args: argparse.Namespace) -> int:
 def _step(simulated):  # noqa: ANN001, ANN202
     import pandas as pd
 
+    from ..timegrid import index_step
+
     times = pd.DatetimeIndex(simulated["interval_start"].unique()).sort_values()
-    return (times[1] - times[0]) if len(times) > 1 else None
+    return index_step(times) if len(times) > 1 else None
 
 
 def _mask(meters, names: dict[str, str]):  # noqa: ANN001, ANN202
     """Venue names for known meter ids; other 14-digit ids become 'unknown meter #k'."""
+    from ..prm import looks_like_prm
+
     unknown: dict[str, str] = {}
 
     def one(m: str) -> str:
         if m in names:
             return names[m]
-        if m.isdigit():
+        if looks_like_prm(m):
             return unknown.setdefault(m, f"unknown meter #{len(unknown) + 1}")
         return m
 

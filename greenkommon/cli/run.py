@@ -19,7 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
-    p.add_argument("--out", metavar="DIR", help="write results to DIR (replaced atomically)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write results to DIR: a new or empty folder, or a previous result (only the files "
+        "greenkommon wrote there, listed in greenkommon-output.json, are replaced)",
+    )
     p.add_argument(
         "--format",
         choices=("csv", "parquet"),
@@ -35,12 +40,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import check_output_folder
     from ..cases import format_accise_cases
     from ..config import read_scenario
     from ..evaluate import run_scenario
     from ..report import format_portfolio_summary, format_run_summary, write_results
 
     t0 = time.perf_counter()
+    if args.out:
+        check_output_folder(args.out)  # before the run: a refused folder costs nothing
     scenario = read_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
     result = run_scenario(scenario)
@@ -87,12 +95,13 @@ def run(args: argparse.Namespace) -> int:
             out = write_results(result.operations[0], args.out, fmt=args.format)
             where = f"{out}/"
         else:
-            from pathlib import Path
+            from .._io import output_folder
 
-            base = Path(args.out)
-            for i, op in enumerate(result.operations):
-                write_results(op, base / f"operation-{i + 1}", fmt=args.format)
-            where = f"{base}/operation-1 ... operation-{len(result.operations)}/"
+            # one results folder holding a folder per operation: a rerun replaces only those
+            with output_folder(args.out, command="run") as staging:
+                for i, op in enumerate(result.operations):
+                    write_results(op, staging / f"operation-{i + 1}", fmt=args.format)
+            where = f"{args.out}/operation-1 ... operation-{len(result.operations)}/"
         print(f"\nresults written to {where} (timeseries.{args.format}, venues.csv, summary.json)")
     print(f"done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

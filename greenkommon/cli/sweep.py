@@ -88,6 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import check_output_file
     from ..errors import ScenarioError
     from ..sweep import DEFAULT_CHUNK_SIZE, parse_vary, run_sweep
 
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         raise ScenarioError("sweep: expected at least one --vary PATH=VALUES")
     varies = [parse_vary(v) for v in args.vary]
     out = Path(args.out) if args.out else Path(f"sweep-{Path(args.scenario).stem}.parquet")
+    check_output_file(out)
     n = 1
     for v in varies:
         n *= len(v.values)

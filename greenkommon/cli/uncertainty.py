@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from ._options import add_deprecated
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -59,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="spread the years over a Dask cluster (ADDRESS, or no value for local processes)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the load draws (default: 0)")
+    p.add_argument("--load-seed", type=int, default=0, help="seed of the load draws (default: 0)")
+    add_deprecated(p, "--seed", "--load-seed", "load_seed", type=int)
     p.add_argument(
         "--weather-file",
         metavar="FILE",
@@ -76,7 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         metavar="DIR",
         default=None,
-        help="write samples.parquet/csv, summary.csv and the histogram to DIR",
+        help="write samples.parquet/csv, summary.csv and the histogram to DIR: a new or empty "
+        "folder, or a previous result (only greenkommon's own files there are replaced)",
     )
     p.add_argument(
         "--image",
@@ -98,10 +102,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import check_output_file, check_output_folder
     from ..scenario import load_scenario
     from ..uncertainty import format_summary, run_uncertainty, write_uncertainty
 
     t0 = time.perf_counter()
+    if args.out:
+        check_output_folder(args.out)
+    if args.report:
+        check_output_file(args.report, "--report")
     scenario = load_scenario(args.scenario)
     print(f"sampling {args.years} year(s) of {scenario.name!r} ...", file=sys.stderr)
     result = run_uncertainty(
@@ -110,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         volume_sd_pct=args.volume_sd,
         profile_noise_pct=args.profile_noise,
         irradiation_sd_pct=args.irradiation_sd,
-        seed=args.seed,
+        seed=args.load_seed,
         weather_file=args.weather_file,
         case=args.case,
         progress=not args.no_progress,

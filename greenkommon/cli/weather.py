@@ -7,6 +7,8 @@ import calendar
 import sys
 from pathlib import Path
 
+from ._options import add_deprecated
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -58,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--lon", type=float, default=2.3776, help="longitude [deg]")
     s.add_argument("--altitude", type=float, default=35.0, help="altitude [m]")
     s.add_argument("--year", type=int, default=2026, help="calendar year (default 2026)")
-    s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    s.add_argument(
+        "--weather-seed", type=int, default=1, help="seed of the synthetic year (default 1)"
+    )
+    add_deprecated(s, "--seed", "--weather-seed", "weather_seed", type=int)
     s.add_argument(
         "--climatology",
         metavar="TOML",
@@ -93,9 +98,12 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from .._io import check_output_file
     from ..weather import WEATHER_DIR, fetch_pvgis, write_weather_csv
 
     kind = "hourly" if args.years else "tmy"
+    if args.out:
+        check_output_file(args.out)
     data, meta = fetch_pvgis(args.lat, args.lon, years=tuple(args.years) if args.years else None)
     out = (
         Path(args.out)
@@ -108,6 +116,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
+    from .._io import check_output_file
     from ..weather import (
         DEFAULT_CLIMATOLOGY,
         load_climatology,
@@ -115,6 +124,7 @@ def run_synth(args: argparse.Namespace) -> int:
         write_weather_csv,
     )
 
+    check_output_file(args.out, inputs=[args.climatology])
     clim = load_climatology(args.climatology or DEFAULT_CLIMATOLOGY)
     data = synthetic_weather(
         args.lat,
@@ -122,14 +132,14 @@ def run_synth(args: argparse.Namespace) -> int:
         args.altitude,
         args.year,
         "Europe/Paris",
-        seed=args.seed,
+        seed=args.weather_seed,
         climatology=clim,
     )
     meta = {
         "latitude": args.lat,
         "longitude": args.lon,
         "altitude": args.altitude,
-        "source": f"greenkommon synthetic year (seed {args.seed}, climatology {clim.name})",
+        "source": f"greenkommon synthetic year (seed {args.weather_seed}, climatology {clim.name})",
     }
     write_weather_csv(data, meta, Path(args.out))
     print(f"saved {len(data)} hours to {args.out}", file=sys.stderr)

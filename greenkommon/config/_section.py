@@ -13,12 +13,14 @@ silently ignored.
 from __future__ import annotations
 
 import builtins
+import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
+from ..prm import redact
 
 _MISSING: Any = object()
 
@@ -30,6 +32,12 @@ def _fmt(value: Any) -> str:
         return "{table}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _close(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``name`` is most likely a misspelling of (or the reverse), if any."""
+    found = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.8)
+    return found[0] if found else None
 
 
 class Section:
@@ -64,8 +72,13 @@ class Section:
         """Build the one-line error for field ``name``."""
         prefix = f"{self.file}: " if self.file is not None else ""
         if value is _MISSING:
-            return ScenarioError(f"{prefix}{self.field(name)} is missing: expected {expected}")
-        return ScenarioError(f"{prefix}{self.field(name)} = {_fmt(value)}: expected {expected}")
+            return ScenarioError(
+                redact(f"{prefix}{self.field(name)} is missing: expected {expected}")
+            )
+        # redacted: a meter id written as a number (meter_id = 30001234567890) is still one
+        return ScenarioError(
+            redact(f"{prefix}{self.field(name)} = {_fmt(value)}: expected {expected}")
+        )
 
     def __contains__(self, name: str) -> bool:
         return name in self.data
@@ -78,8 +91,26 @@ class Section:
         if name in self.data:
             return self.data[name]
         if default is _MISSING:
+            # a required field is absent: a misspelling of it is the likely cause, say so
+            typo = _close(name, [k for k in self.data if k not in self._used])
+            if typo is not None:
+                raise self.unknown(typo, [name])
             raise self.error(name, _MISSING, expected)
         return default
+
+    def unknown(self, name: str, known: Iterable[str]) -> ScenarioError:
+        """The one-line error for an unknown field ``name``, suggesting the closest of ``known``."""
+        known = sorted(known)
+        prefix = f"{self.file}: " if self.file is not None else ""
+        guess = _close(name, known)
+        hint = (
+            f"did you mean {guess!r}?"
+            if guess is not None
+            else f"accepted here: {', '.join(known) or '(none)'}"
+        )
+        return ScenarioError(
+            redact(f"{prefix}{self.field(name)} = {_fmt(self.data[name])}: unknown field; {hint}")
+        )
 
     # -- typed getters ----------------------------------------------------------------------
     def float(
@@ -230,7 +261,4 @@ class Section:
         """Raise if the table holds keys nobody read (typos, unsupported options)."""
         unknown = [k for k in self.data if k not in self._used]
         if unknown:
-            accepted = ", ".join(sorted(self._used)) or "(none)"
-            raise self.error(
-                unknown[0], self.data[unknown[0]], f"a known field; accepted here: {accepted}"
-            )
+            raise self.unknown(unknown[0], self._used)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..errors import DataError, ScenarioError
+from ..errors import DataError, GreenkommonWarning, ScenarioError
 from ._section import Section
 
 
@@ -24,10 +25,17 @@ def archetype_names() -> tuple[str, ...]:
 #: Names of the bundled archetypes (their shapes: :func:`greenkommon.consumption.load_archetypes`).
 ARCHETYPES: tuple[str, ...] = archetype_names()
 
+#: Sanity bound of a venue's yearly consumption [kWh]: 100 GWh, far above any venue of an ACC
+#: operation (a typo such as an extra three zeros, not a regulatory limit).
+MAX_ANNUAL_KWH = 1e8
+
 #: Load-file formats accepted in ``[venues.load].load_format`` (see :mod:`consumption_io`).
 LOAD_FORMATS = ("auto", "enedis_portal", "enedis_r63", "enedis_xlsx", "generic", "greenkommon")
 UNITS = ("W", "kW", "Wh", "kWh")
-TIMESTAMP_CONVENTIONS = ("auto", "start", "end")
+#: What a timestamp of a file marks: the start or the end of its interval (one table for every
+#: reader and writer); ``auto`` lets a reader take its format's convention.
+INTERVAL_LABELS = ("start", "end")
+TIMESTAMP_CONVENTIONS = ("auto", *INTERVAL_LABELS)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -42,8 +50,13 @@ class LoadConfig:
     Attributes
     ----------
     annual_consumption_kwh : float or None
-        Yearly energy the synthetic profile is scaled to [kWh]. With a ``load_file`` too, the
-        measured curve is rescaled to this total (to study a growth or a sobriety plan).
+        Yearly energy the synthetic profile is scaled to [kWh]. A measured curve is never scaled
+        by it, except when written next to the ``load_file`` in the same table (deprecated
+        spelling of ``rescale_to_annual_kwh``, with a warning); one inherited from an extended
+        scenario is dropped when the extending file gives a ``load_file``.
+    rescale_to_annual_kwh : float or None
+        Rescale the measured curve (``load_file``) to this yearly total [kWh] (to study a growth
+        or a sobriety plan). Always reported as a warning naming both totals.
     archetype : str
         Dominant archetype of the mix. At construction it may also be given as a mapping
         ``{name: weight}``; in TOML either ``archetype = "studios"`` or
@@ -85,6 +98,7 @@ class LoadConfig:
     """
 
     annual_consumption_kwh: float | None = None
+    rescale_to_annual_kwh: float | None = None
     archetype: str | Mapping[str, float] | None = None
     archetypes: tuple[tuple[str, float], ...] = ()
     heating_share: float = 0.0
@@ -125,7 +139,32 @@ class LoadConfig:
     def from_section(cls, sec: Section) -> LoadConfig:
         load_files = _read_load_files(sec)
         load_file = load_files[0] if load_files else None
-        annual = sec.float("annual_consumption_kwh", None, min=0, min_exclusive=True, unit="kWh")
+        annual = sec.float(
+            "annual_consumption_kwh",
+            None,
+            min=0,
+            min_exclusive=True,
+            max=MAX_ANNUAL_KWH,
+            unit="kWh",
+        )
+        rescale = sec.float(
+            "rescale_to_annual_kwh", None, min=0, min_exclusive=True, max=MAX_ANNUAL_KWH, unit="kWh"
+        )
+        if rescale is not None and load_file is None:
+            raise sec.error(
+                "rescale_to_annual_kwh",
+                rescale,
+                "a load_file to rescale (a synthetic profile takes annual_consumption_kwh)",
+            )
+        if load_file is not None and annual is not None and rescale is None:
+            warnings.warn(
+                f"{sec.file}: {sec.field('annual_consumption_kwh')} next to a load_file rescales "
+                "the measured curve: write rescale_to_annual_kwh instead (this spelling is kept "
+                "for one release)",
+                GreenkommonWarning,
+                stacklevel=2,
+            )
+            rescale = annual
         if load_file is None and annual is None:
             raise sec.error(
                 "annual_consumption_kwh",
@@ -142,6 +181,7 @@ class LoadConfig:
             )
         cfg = cls(
             annual_consumption_kwh=annual,
+            rescale_to_annual_kwh=rescale,
             archetypes=_read_archetypes(sec),
             heating_share=heating,
             cooling_share=cooling,
@@ -163,7 +203,7 @@ class LoadConfig:
 
 
 def _read_load_files(sec: Section) -> tuple[Path, ...]:
-    from ..consumption_io import redact  # file names of Enedis exports often carry the PRM
+    from ..prm import redact  # file names of Enedis exports often carry the PRM
 
     raw = sec.raw("load_file", None)
     if raw is None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ._section import _MISSING, Section
+from .plant import MAX_PEAK_POWER_KWP
 
 #: Fairness options of the ``[optimise] fairness`` list and of the ``--fairness`` flag.
 FAIRNESS_OPTIONS = ("no_loss", "vs_prorata", "equity_shares", "maxmin")
@@ -160,9 +161,16 @@ class OptimiseConfig:
             equity_shares=tuple(shares),
             bounds=tuple(bounds),
             size_plant=size_plant,
-            min_peak_power_kwp=sec.float("min_peak_power_kwp", 0.0, min=0, unit="kWp"),
+            min_peak_power_kwp=sec.float(
+                "min_peak_power_kwp", 0.0, min=0, max=MAX_PEAK_POWER_KWP, unit="kWp"
+            ),
             max_peak_power_kwp=sec.float(
-                "max_peak_power_kwp", None, min=0, min_exclusive=True, unit="kWp"
+                "max_peak_power_kwp",
+                None,
+                min=0,
+                min_exclusive=True,
+                max=MAX_PEAK_POWER_KWP,
+                unit="kWp",
             ),
             roof_area_m2=sec.float("roof_area_m2", None, min=0, min_exclusive=True, unit="m²"),
             peak_power_kwp_per_m2=sec.float(

@@ -29,6 +29,11 @@ PVWATTS_LOSS_DEFAULTS_PCT = {
 }
 
 
+#: Sanity bound of a plant's (or a section's) power [kWp]: 100 MWp, far above any plant of an
+#: ACC operation (a typo such as 1e9, not a regulatory limit: eligibility checks those).
+MAX_PEAK_POWER_KWP = 1e5
+
+
 @dataclass(frozen=True)
 class RoofSection:
     """``[[plant.sections]]``: one homogeneous PV array with its own inverter(s).
@@ -106,7 +111,9 @@ class RoofSection:
     def from_section(cls, sec: Section) -> RoofSection:
         kwargs: dict[str, Any] = {
             "name": sec.str("name", sec.where),
-            "peak_power_kwp": sec.float("peak_power_kwp", min=0, min_exclusive=True, unit="kWp"),
+            "peak_power_kwp": sec.float(
+                "peak_power_kwp", min=0, min_exclusive=True, max=MAX_PEAK_POWER_KWP, unit="kWp"
+            ),
             "tilt_deg": sec.float("tilt_deg", 10.0, min=0, max=90, unit="°"),
             "azimuth_deg": sec.float("azimuth_deg", 180.0, min=0, max=360, unit="°"),
             "losses_pct": sec.float("losses_pct", None, min=0, max=100, unit="%"),
@@ -209,7 +216,7 @@ class PlantConfig:
                 "degradation_pct_per_year", 0.5, min=0, max=10, unit="%/yr"
             ),
             commissioning_year=sec.int("commissioning_year", None, min=1990, max=2100),
-            host_load_kw=sec.float("host_load_kw", 0.0, min=0, unit="kW"),
+            host_load_kw=sec.float("host_load_kw", 0.0, min=0, max=MAX_PEAK_POWER_KWP, unit="kW"),
             host_load_file=host_file,
             owner=sec.str("owner", ""),
             capex_eur_per_kwp=sec.float("capex_eur_per_kwp", None, min=0, unit="€/kWp"),

@@ -22,6 +22,7 @@ from ..cases import (
 )
 from ..errors import GreenkommonWarning
 from ._section import _MISSING, Section
+from .plant import MAX_PEAK_POWER_KWP
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..economics.tariffs import Tariffs
@@ -244,7 +245,9 @@ class ContractConfig:
     def from_section(cls, sec: Section) -> ContractConfig:
         where = f"{sec.file}: {sec.where}" if sec.file is not None else sec.where
         tariff = sec.str("tariff", "flat", choices=TARIFF_KINDS)
-        kva = sec.float("subscribed_kva", None, min=0, min_exclusive=True, unit="kVA")
+        kva = sec.float(
+            "subscribed_kva", None, min=0, min_exclusive=True, max=MAX_PEAK_POWER_KWP, unit="kVA"
+        )
         by_period = sec.floats("subscribed_kva_by_period", None, min=0, length=4)
         offpeak = sec.raw("offpeak_hours", None)
         label = "default"

@@ -649,8 +649,8 @@ def _check_venue_tables(
 def read_toml(path: Path) -> dict[str, Any]:
     """One TOML file as a mapping (no ``extends`` resolution); one-line errors."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        # utf-8-sig: Windows editors save UTF-8 with a byte-order mark, which TOML forbids
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
@@ -666,6 +666,7 @@ def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dic
     if resolved in _seen:
         raise ScenarioError(f"{path}: extends = ...: circular chain through {resolved.name}")
     data = read_toml(path)
+    _check_unique_venues(data, path)
     base_name = data.get("extends")
     if base_name is None:
         return data
@@ -680,6 +681,27 @@ def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dic
     merged = merge_scenario(base, data)
     merged.pop("extends", None)
     return merged
+
+
+def _check_unique_venues(data: dict[str, Any], path: Path) -> None:
+    """A venue listed twice in one file is a mistake (merging the two silently hid it)."""
+    venues = data.get("venues")
+    if not isinstance(venues, list):
+        return
+    seen: set[Any] = set()
+    for i, v in enumerate(venues):
+        name = v.get("name") if isinstance(v, dict) else None
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            return  # the venue's own validation names the bad value
+        if name in seen:
+            raise ScenarioError(
+                f"{path}: venues[{i}].name = {name!r}: expected unique venue names in one file "
+                "(this one is listed twice; an extending file lists a venue once, with all its "
+                "changes)"
+            )
+        seen.add(name)
 
 
 def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -746,7 +768,18 @@ def _merge_venues(
             drop.add(cast(str, name))  # a key of by_name: a base venue's name
             continue
         if name in by_name:
-            venues[by_name[name]] = merge_scenario(venues[by_name[name]], entry)
+            merged = merge_scenario(venues[by_name[name]], entry)
+            load = entry.get("load")
+            if (
+                isinstance(load, dict)
+                and "load_file" in load
+                and "annual_consumption_kwh" not in load
+                and isinstance(merged.get("load"), dict)
+            ):
+                # the base's yearly total described the synthetic profile this file replaces
+                # with a measured curve: it must not rescale the measurement
+                merged["load"].pop("annual_consumption_kwh", None)
+            venues[by_name[name]] = merged
         else:
             venues.append(copy.deepcopy(entry))
             by_name[name] = len(venues) - 1

@@ -1,23 +1,22 @@
 """Report: printed tables and result files of a scenario run.
 
 Library functions return strings or write files; they never print. Result folders are written
-atomically: everything goes to a temporary sibling folder that replaces the target only once
-complete, so an interrupted run never leaves a half-written result.
+through :func:`greenkommon._io.output_folder`: files are staged, then replace only the files a
+previous greenkommon result wrote, so an interrupted run never leaves a half-written result and
+a user's own files in the folder are never touched.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .._io import shared_mode
+from .._io import output_folder
+from ..prm import redact
 from .tables import venue_summary_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,8 +113,9 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
     """Write a run's results to ``out_dir`` atomically.
 
     Files: ``timeseries.<fmt>`` (per interval), ``venues.csv`` (yearly per venue),
-    ``summary.json`` (collective totals and metadata). An existing ``out_dir`` is replaced only
-    once the new one is complete.
+    ``summary.json`` (collective totals and metadata), listed in ``greenkommon-output.json``.
+    ``out_dir`` may be new, empty or a previous result; only the files greenkommon wrote there
+    are replaced, and only once the new ones are complete (:func:`greenkommon._io.output_folder`).
 
     Parameters
     ----------
@@ -131,11 +131,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
     """
     if fmt not in RESULT_FORMATS:
         raise ValueError(f"fmt = {fmt!r}: expected one of {', '.join(RESULT_FORMATS)}")
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    os.chmod(tmp, shared_mode(directory=True))
-    try:
+    with output_folder(out_dir, command="run") as tmp:
         ts = timeseries_frame(result)
         if fmt == "csv":
             ts.to_csv(tmp / "timeseries.csv", float_format="%.6f")
@@ -145,7 +141,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
         sc = result.scenario
         summary = {
             "scenario": sc.name,
-            "scenario_file": str(sc.file) if sc.file else None,
+            "scenario_file": redact(str(sc.file)) if sc.file else None,
             "year": sc.simulation.year,
             "step": sc.simulation.step,
             "key": sc.key.type,
@@ -158,19 +154,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, fmt: str = "csv")
         (tmp / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
 
 
 def format_portfolio_summary(result: PortfolioResult) -> str:

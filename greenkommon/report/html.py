@@ -23,6 +23,7 @@ import pandas as pd
 from .. import __version__
 from .._io import atomic_write_text
 from . import plots
+from .finance_html import finance_first_screen
 from .i18n import (
     case_label,
     check_lang,
@@ -527,6 +528,8 @@ def build_html_report(
         head,
         intro,
         _decision_block(result, lang, extra.get("decision")),
+        # the money: who gains or loses what (finance engineer's section)
+        finance_first_screen(result, lang, extra.get("tornado")),
         _summary(result, lang),
         f'<section id="plots"><h2>{_e(tr("plots", lang))}</h2>',
     ]
@@ -557,5 +560,8 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 def write_html_report(
     result: ScenarioResult, path: str | Path, lang: str = "en", extra: dict[str, Any] | None = None
 ) -> Path:
-    """Write :func:`build_html_report` to ``path`` atomically; returns the path."""
-    return write_text_atomic(path, build_html_report(result, lang, extra))
+    """Write :func:`build_html_report` to ``path`` atomically; returns the path. Meter ids (a
+    load file's name often carries one) are hidden unless ``--show-prm``."""
+    from ..prm import redact
+
+    return write_text_atomic(path, redact(build_html_report(result, lang, extra)))
