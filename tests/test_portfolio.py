@@ -392,3 +392,28 @@ def test_own_surplus_given_to_the_operation_is_paid_as_a_producer(result, energy
     assert villa.own_surplus_to_operation_kwh == pytest.approx(injected.sum(), rel=1e-12)
     assert villa.own_surplus_revenue_eur == pytest.approx(expected, rel=1e-9)
     assert autoprod > 0
+
+
+def test_config_package_imports_no_stage():
+    """Reading a scenario's tables needs the standard library and numpy only (at import)."""
+    code = (
+        "import sys, greenkommon.config; "
+        "stages = ['weather', 'production', 'consumption', 'allocation', 'economics', 'optimise', "
+        "'eligibility', 'evaluate', 'energy']; "
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('pandas', 'pvlib', 'pyomo', 'numba') "
+        "or m in {f'greenkommon.{s}' for s in stages}]; "
+        "assert not loaded, loaded"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_portfolio_overview_page(result):
+    from greenkommon.report.i18n import fmt_number
+    from greenkommon.report.portfolio_html import build_portfolio_page
+
+    page = build_portfolio_page(result, ["a.html", "b.html"], lang="fr")
+    assert 'href="a.html"' in page and 'href="b.html"' in page
+    assert "Millénaire" in page and "Quai de Seine" in page and "Mains d&#x27;Œuvres" in page
+    assert f">{fmt_number(result.collective.savings_eur, 0, 'fr')}<" in page
+    assert "2 opérations éligibles sur 2" in page

@@ -101,6 +101,10 @@ def test_report_command_on_bundled_scenario(path: Path, tmp_path):
         assert set(_images(page)) >= set(FIGURE_IDS) - {"fig-key-comparison", "fig-cashflow"}
         wb = load_workbook(xlsx_path.with_name(f"r{suffix}.xlsx"))
         assert len(wb.sheetnames) == 8
+    if n_operations > 1:  # the overview links every operation's report
+        overview = html_path.read_text(encoding="utf-8")
+        for suffix in suffixes:
+            assert f'href="r{suffix}.html"' in overview
 
 
 def test_baseline_report_matches_the_run(baseline, baseline_page):
