@@ -179,3 +179,24 @@ def test_workbook_is_auditable(run):
     assert formulas_in and all(v.startswith("=") for v in formulas_in)
     assert {"Cash flows P90", "Finance results", "DSCR"} <= set(wb.sheetnames)
     assert np.isfinite(float(ws.cell(row=header_row[0].row + 1, column=2).value))
+
+
+def test_report_first_screen_agrees_with_the_finance_command(run):
+    """The HTML report's first screen, the finance command's text and the workbook show the same
+    collective NPV and DSCR (one FinanceResult)."""
+    from greenkommon.economics.finance import format_finance
+    from greenkommon.report.html import build_html_report
+
+    _, result, path, model = run
+    fin = result.extras["finance"]
+    page = build_html_report(result, "en")
+    text = format_finance(fin)
+    total = fin.headline.collective.table().loc["collective", "npv_eur"]
+    amount = f"{abs(total):,.0f} €"
+    first = page[page.index('id="finance-verdict"') : page.index('id="summary"')]
+    assert amount in first and amount in text
+    assert f"minimum {fin.bank.p50.min_dscr:.2f}" in first
+    assert f"min {fin.bank.p50.min_dscr:.2f}" in text
+    assert "surplus option" in first and "accise case" in first and "LCOE" in first
+    excel = _results(path, model)
+    assert abs(excel["collective: NPV"] - total) < 0.005

@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help="comma-separated key types to compare (default: prorata,static,optimised)",
     )
+    p.add_argument(
+        "--tornado",
+        action="store_true",
+        help="add the tornado (collective NPV and minimum DSCR against each driver, about ten "
+        "re-evaluations) to the report's first screen and the workbook",
+    )
     p.set_defaults(func=run)
 
 
@@ -91,6 +97,16 @@ def run(args: argparse.Namespace) -> int:
     energy = simulate_energy(scenario)
     portfolio = evaluate(scenario, energy)
     several = len(portfolio.operations) > 1
+    tornado = None
+    if args.tornado and not several:
+        from ..tornado import run_tornado
+
+        tornado = run_tornado(scenario, energy)
+    elif args.tornado:
+        print(
+            "warning: --tornado: not computed for a portfolio of several operations",
+            file=sys.stderr,
+        )
     # the decision opens every report (greenkommon.decision; the plan's alternative when NO-GO)
     from ..decision import decide
     from ..errors import DataError
@@ -102,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {exc}: the report says the decision is unavailable", file=sys.stderr)
     for i, result in enumerate(portfolio.operations):
         extra: dict[str, Any] = {} if decision is None else {"decision": decision}
+        if tornado is not None:
+            extra["tornado"] = tornado
         if not args.no_compare:
             with tqdm(
                 total=len(keys), desc="key comparison", unit="key", file=sys.stderr, leave=False

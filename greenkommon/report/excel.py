@@ -62,6 +62,8 @@ _MODEL_TITLES = {
         "Finance results",
         "DSCR",
         "Scenario parameters",
+        "PMO statements",
+        "Tornado",
     ),
     "fr": (
         "Entrées du modèle financier (les cellules jaunes pilotent les flux : modifiez-en une, Excel recalcule)",
@@ -70,6 +72,8 @@ _MODEL_TITLES = {
         "Résultats financiers",
         "DSCR",
         "Paramètres du scénario",
+        "Relevés PMO",
+        "Tornade",
     ),
 }
 _HEADER_FILL = PatternFill("solid", fgColor="F1F1EC")
@@ -348,6 +352,62 @@ def _cashflow_sheets(
     ws_fin.freeze_panes = "C2"
 
 
+def _statements_sheet(ws: Worksheet, result: ScenarioResult) -> None:
+    """The PMO's monthly statements from the simulation (one row per venue and month)."""
+    from ..economics.statements import statements_from_result
+
+    st = statements_from_result(result)
+    frame = st.table.reset_index()
+    header = [
+        "venue",
+        "month",
+        "allocated energy [kWh]",
+        "internal price excl. VAT [€/kWh]",
+        "amount excl. VAT [€]",
+        "VAT rate [-]",
+        "VAT [€]",
+        "amount due to the producer incl. VAT [€]",
+    ]
+    rows = [list(r) for r in frame.itertuples(index=False)]
+    nxt = _write_table(ws, header, rows)
+    _note(ws, nxt + 1, f"source: {st.source}; VAT rate label: {st.vat_label}")
+
+
+def _tornado_sheet(ws: Worksheet, tornado: Any) -> None:
+    """The tornado table (``greenkommon report --tornado``), or why it is absent."""
+    if tornado is None:
+        _note(ws, 1, "not computed: greenkommon report --tornado")
+        return
+    header = [
+        "driver",
+        "low setting",
+        "high setting",
+        "collective NPV, low [€]",
+        "collective NPV, high [€]",
+        "minimum DSCR at P50, low [-]",
+        "minimum DSCR at P50, high [-]",
+    ]
+    rows = [
+        [
+            b.driver,
+            b.low_setting,
+            b.high_setting,
+            b.collective_npv_low_eur,
+            b.collective_npv_high_eur,
+            b.min_dscr_low,
+            b.min_dscr_high,
+        ]
+        for b in tornado.bars
+    ]
+    nxt = _write_table(ws, header, rows)
+    _note(
+        ws,
+        nxt + 1,
+        f"case {tornado.case!r}: base collective NPV {tornado.base_collective_npv_eur:,.0f} €, "
+        f"minimum DSCR {tornado.base_min_dscr:.2f}; each bar re-evaluated (greenkommon.tornado)",
+    )
+
+
 def _keys_sheet(ws: Worksheet, comp: KeyComparison | None, lang: str) -> None:
     if comp is None:
         _note(ws, 1, tr("unavailable", lang, reason=tr("no_comparison", lang)))
@@ -483,6 +543,9 @@ def build_workbook(
         fin,
         lang,
     )
+    if isinstance(projection, FinanceResult):
+        _statements_sheet(wb.create_sheet(_MODEL_TITLES[lang][6]), result)
+        _tornado_sheet(wb.create_sheet(_MODEL_TITLES[lang][7]), extra.get("tornado"))
     _keys_sheet(wb.create_sheet(tr("sheet_keys", lang)), extra.get("key_comparison"), lang)
     _eligibility_sheet(wb.create_sheet(tr("sheet_eligibility", lang)), result, lang)
     return wb

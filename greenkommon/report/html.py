@@ -23,6 +23,7 @@ import pandas as pd
 from .. import __version__
 from .._io import atomic_write_text
 from . import plots
+from .finance_html import finance_first_screen
 from .i18n import (
     case_label,
     check_lang,
@@ -527,6 +528,8 @@ def build_html_report(
         head,
         intro,
         _decision_block(result, lang, extra.get("decision")),
+        # the money: who gains or loses what (finance engineer's section)
+        finance_first_screen(result, lang, extra.get("tornado")),
         _summary(result, lang),
         f'<section id="plots"><h2>{_e(tr("plots", lang))}</h2>',
     ]

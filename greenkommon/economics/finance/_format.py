@@ -51,7 +51,7 @@ def format_cash_flows(case: EscalationCase) -> str:
     return "\n".join(lines)
 
 
-def _years(years: tuple[int, ...]) -> str:
+def year_ranges(years: tuple[int, ...]) -> str:
     """``1, 2, 3, 7`` → ``1-3, 7``."""
     runs: list[list[int]] = []
     for y in years:
@@ -105,7 +105,7 @@ def format_bank(fin: FinanceResult) -> str:
         lines = []
         for d in (b.p50, b.p90):
             below = (
-                f"years < 1: {_years(d.years_below_one)} (shortfall "
+                f"years < 1: {year_ranges(d.years_below_one)} (shortfall "
                 f"{d.shortfall_eur:,.0f} €, paid by the producer's members; reserve needed "
                 f"{d.reserve_eur:,.0f} €)"
                 if d.years_below_one
