@@ -319,4 +319,3 @@ def test_scenario_interannual_sd_is_used_and_reported(tmp_path):
     assert res.samples.loc[0, "ghi_kwh_per_m2"] == pytest.approx(wx["ghi"].sum() / 1000.0)
     # the scenario's own run is that sampled year too ([weather] interannual_variability)
     assert run_scenario(scenario).weather["ghi"].sum() == pytest.approx(wx["ghi"].sum())
-
