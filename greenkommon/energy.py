@@ -73,6 +73,12 @@ def simulate_energy(scenario: Scenario) -> EnergyResult:
     loads = consumption.build_consumption(
         [v.load for v in scenario.venues], scenario.venue_names, index, weather=first_weather
     )
+    from .consumption_io import check_against_subscribed
+
+    for v in scenario.venues:  # outside the stage cache: said on every run
+        if v.load.load_file is not None:
+            kva = v.contract.subscribed_kva or max(v.contract.subscribed_kva_by_period or [0.0])
+            check_against_subscribed(v.name, loads[v.name], step_hours(sim.step), kva)
     return EnergyResult(
         index=index,
         step_h=step_hours(sim.step),

@@ -232,3 +232,55 @@ def test_the_packing_milp_route_finds_the_same_best_configuration(planned, monke
     assert len(milp.configurations) == 1
     assert milp.best.collective_npv_eur == pytest.approx(result.best.collective_npv_eur, rel=1e-9)
     assert any("packing MILP" in n for n in milp.notes)
+
+
+def test_a_grouping_dropped_in_one_accise_reading_is_checked_in_the_other(tmp_path):
+    """Where the plan says a dropped grouping works under the other accise reading, a direct
+    evaluation under that reading, at its suggested price, leaves every NPV >= 0."""
+    from greenkommon.plan.core import _other_accise_case
+    from greenkommon.plan.evaluate import accise_alternative
+
+    path = tmp_path / "dear.toml"
+    shutil.copy(REPO / "scenarios" / "greenkommon.toml", tmp_path / "greenkommon.toml")
+    # the tax administration's reading, and a dearer plant: groupings get dropped
+    path.write_text(
+        'extends = "greenkommon.toml"\n[prices]\naccise_exemption = "does_not_apply"\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    result = plan_scenario(scenario, top=1)
+    name, other = accise_alternative(scenario.prices)
+    assert name == "accise exemption applied"
+    checked = 0
+    for r in result.rejected:
+        if r.option is None:
+            continue
+        op = r.option
+        _, again = _other_accise_case(scenario, result.space, result.energy, op, None)
+        assert r.other_corridor is not None and again.sentence() == r.other_corridor.sentence()
+        if r.other_corridor.empty:
+            assert not r.other_case
+            continue
+        q = r.other_corridor.recommended_eur_per_kwh
+        g = op.grouping
+        roof = result.space.roofs[g.roofs[0]]
+        sub = sub_scenario(
+            scenario,
+            list(g.members),
+            float(sum(op.kwp_by_roof)),
+            roof.latitude_deg,
+            roof.longitude_deg,
+            internal_price_eur_per_kwh=q,
+            prices=other,
+            layout=result.energy.layouts[g.roofs[0]],
+        )
+        energy = result.energy
+        production = np.array(op.kwp_by_roof) @ energy.unit_production_kwh_per_kwp[list(g.roofs)]
+        cons = energy.consumption_kwh[list(g.members)]
+        from greenkommon.optimise import key_from_coefficients
+
+        alloc = allocation.allocate(production, cons, key_from_coefficients(op.coefficients))
+        direct = evaluate_allocation(sub, cons, alloc, energy.index)
+        assert (direct.venue_npv_eur[0] >= 0).all() and direct.producer_npv_eur[0] >= 0
+        checked += 1
+    assert checked >= 1

@@ -116,3 +116,42 @@ def test_watts_declared_as_kilowatts_are_refused(tmp_path):
     w_values = [40_000.0, 150_000.0, 120_250.0] * 16  # W, labelled kW: a 150 MW "venue"
     with pytest.raises(DataError, match=r"average power 150,000 kW.*check the unit"):
         read_enedis_load_curve(_power_file(tmp_path, "power_kw", w_values))
+
+
+def _measured_year(tmp_path, header: str, low: float, high: float):
+    """A scenario whose le 6b (144 kVA) is measured: a year of hourly values in [low, high]."""
+    import numpy as np
+    import pandas as pd
+
+    idx = pd.date_range("2026-01-01", "2027-01-01", freq="h", inclusive="left", tz="Europe/Paris")
+    values = low + (high - low) * (0.5 + 0.5 * np.sin(np.arange(len(idx)) * 2 * np.pi / 24))
+    lines = [f"timestamp;{header}"] + [
+        f"{t.isoformat()};{v:.3f}" for t, v in zip(idx, values, strict=True)
+    ]
+    (tmp_path / "le6b.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return _extending(
+        tmp_path,
+        '[simulation]\nstep = "1h"\n[[venues]]\nname = "le 6b"\n[venues.load]\n'
+        'load_file = "le6b.csv"\n',
+    )
+
+
+def test_watts_declared_as_kilowatts_exceed_the_subscribed_power(tmp_path, capsys):
+    # 2,000-20,000 W written under power_kw: a 20 MW peak for a 144 kVA contract
+    path = _measured_year(tmp_path, "power_kw", 2_000.0, 20_000.0)
+    assert main(["run", str(path), "--brief"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "le 6b: measured peak 20,000 kW is 139x the subscribed power" in err[0]
+
+
+def test_kilowatts_declared_as_watts_are_said_against_the_subscribed_power(tmp_path):
+    from greenkommon.config import read_scenario
+    from greenkommon.energy import simulate_energy
+    from greenkommon.errors import GreenkommonWarning
+
+    # 40-150 kW written under power_w: a 150 W peak for a 144 kVA contract
+    path = _measured_year(tmp_path, "power_w", 40.0, 150.0)
+    with pytest.warns(GreenkommonWarning) as record:
+        simulate_energy(read_scenario(path))
+    messages = [str(w.message) for w in record]
+    assert any("under 1 % of the subscribed power 144 kVA" in m for m in messages), messages

@@ -84,8 +84,10 @@ from .grid import (
     typical_week_fill,
 )
 from .importing import (
+    PEAK_TO_SUBSCRIBED,
     ImportReport,
     LoadImport,
+    check_against_subscribed,
     import_load_curves,
     measured_consumption,
     write_load_csv,
@@ -97,6 +99,7 @@ read_enedis_load_curve = read_load_curve
 
 __all__ = [
     "INPUT_STEPS_MINUTES",
+    "PEAK_TO_SUBSCRIBED",
     "PLAUSIBLE_PEAK_KW",
     "SHOW_PRM",
     "UNIT_FACTORS",
@@ -106,6 +109,7 @@ __all__ = [
     "LoadImport",
     "MeterId",
     "align_to_index",
+    "check_against_subscribed",
     "choose_source_days",
     "fill_missing",
     "import_load_curves",

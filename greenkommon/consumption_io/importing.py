@@ -225,6 +225,57 @@ def measured_consumption(load: Any, index: pd.DatetimeIndex, *, name: str = "ven
     return energy.rename(name)
 
 
+#: A measured curve's peak against the venue's subscribed power: above ``high`` x, values in W
+#: were most likely declared as kW (an error); under ``low`` x, kW declared as W (a warning).
+PEAK_TO_SUBSCRIBED = (0.01, 3.0)
+
+
+def check_against_subscribed(
+    name: str, energy_kwh: pd.Series, step_h: float, subscribed_kva: float | None
+) -> None:
+    """Check a measured curve's peak power against the venue's subscribed power.
+
+    Parameters
+    ----------
+    name : str
+        Venue name (messages).
+    energy_kwh : pandas.Series
+        The venue's measured curve on the simulation grid [kWh per interval].
+    step_h : float
+        Interval length [h].
+    subscribed_kva : float or None
+        The contract's subscribed power [kVA] (nothing checked without one).
+
+    Raises
+    ------
+    DataError
+        Peak above ``PEAK_TO_SUBSCRIBED[1]`` x the subscribed power (W read as kW).
+
+    Notes
+    -----
+    The average power of an interval cannot durably exceed the subscribed apparent power
+    (``P <= S`` with a power factor <= 1; a tarif jaune/vert overrun is billed, not a multiple).
+    """
+    if not subscribed_kva or len(energy_kwh) == 0:
+        return
+    peak = float(np.nanmax(energy_kwh.to_numpy(dtype=float))) / step_h
+    low, high = PEAK_TO_SUBSCRIBED
+    if peak > high * subscribed_kva:
+        raise _err(
+            f"{name}: measured peak {peak:,.0f} kW is {peak / subscribed_kva:,.0f}x the subscribed "
+            f"power {subscribed_kva:g} kVA: expected at most {high:g}x; check the load file's unit "
+            "(values in W declared as kW are 1000x too large)"
+        )
+    if peak < low * subscribed_kva:
+        warnings.warn(
+            f"{name}: measured peak {1000 * peak:,.0f} W is under {100 * low:g} % of the "
+            f"subscribed power {subscribed_kva:g} kVA: check the load file's unit (values in kW "
+            "declared as W are 1000x too small)",
+            GreenkommonWarning,
+            stacklevel=3,
+        )
+
+
 def write_load_csv(result: LoadImport, path: str | Path, *, venue: str | None = None) -> Path:
     """Write the greenkommon load CSV atomically (temp file then ``os.replace``).
 

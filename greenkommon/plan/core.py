@@ -204,11 +204,28 @@ class Configuration:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A grouping the plan had to drop, and why."""
+    """A grouping the plan had to drop, and why.
+
+    Attributes
+    ----------
+    roof_names, member_names : tuple of str
+    reason : str
+        In the reference case.
+    other_case : str
+        When the grouping would let everyone win under the other reading of the accise case:
+        that case and its price corridor (``''`` otherwise).
+    option : OperationOption or None
+        The option closest to a corridor (sizes, key) the reason is about.
+    other_corridor : Corridor or None
+        Its corridor under the other accise reading.
+    """
 
     roof_names: tuple[str, ...]
     member_names: tuple[str, ...]
     reason: str
+    other_case: str = ""
+    option: OperationOption | None = None
+    other_corridor: Corridor | None = None
 
 
 @dataclass(frozen=True)
@@ -628,6 +645,29 @@ def p90_production(scenario: Any) -> Any:
     return p90_factor(scenario.finance.p90_basis)
 
 
+def _other_accise_case(
+    scenario: Any,
+    space: SearchSpace,
+    energy: Energy,
+    op: OperationOption,
+    irr_target: float | None,
+) -> tuple[str, Corridor]:
+    """The other accise reading's name and the option's corridor under it."""
+    name, other = accise_alternative(scenario.prices)
+    fits, _, _, _ = evaluate_option(
+        scenario,
+        space,
+        energy,
+        op.grouping,
+        np.array(op.kwp_by_roof),
+        op.key,
+        irr_target,
+        prices=other,
+        fixed_key=key_from_coefficients(op.coefficients),
+    )
+    return name, price_corridor(fits["venue_npv"][0], fits["producer_npv"][0], op.member_names)
+
+
 def _linearity_gap(
     scenario: Any,
     space: SearchSpace,
@@ -736,7 +776,17 @@ def plan_scenario(
         best = _best_option(options)
         if best is None:
             closest = min(options, key=lambda o: o.corridor.gap_eur_per_kwh)
-            rejected.append(Rejection(roofs, members, closest.corridor.sentence()))
+            name, other = _other_accise_case(scenario, space, energy, closest, cfg.irr_target)
+            rejected.append(
+                Rejection(
+                    roofs,
+                    members,
+                    closest.corridor.sentence(),
+                    "" if other.empty else f"{name}: {other.sentence()}",
+                    closest,
+                    other,
+                )
+            )
             continue
         best_by_grouping.append(best)
     candidates = [
@@ -755,11 +805,12 @@ def plan_scenario(
         packings = top_packings(len(space.venues), candidates, top)
     accise_case, _ = accise_alternative(scenario.prices)
     p90 = p90_production(scenario)
-    finance_cases = best_by_grouping[0].cases if best_by_grouping else ()
-    case_names = tuple(finance_cases) + (
-        accise_case,
-        f"{p90.name} production (×{p90.factor:.3f})",
-    )
+    case_names: tuple[str, ...] = ()
+    if best_by_grouping:
+        case_names = tuple(best_by_grouping[0].cases) + (
+            accise_case,
+            f"{p90.name} production (×{p90.factor:.3f})",
+        )
     used = sorted({j for p in packings for j in p.candidates})
     cased = {
         j: _with_cases(scenario, space, energy, best_by_grouping[j], case_names, cfg.irr_target)

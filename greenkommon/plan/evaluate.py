@@ -155,12 +155,8 @@ def accise_alternative(prices: Any) -> tuple[str, Any]:
     Names: ``'accise exemption applied'`` / ``'accise exemption not applied'`` (the report
     translates them).
     """
-    try:
-        from ..cases import accise_cases, with_accise_case
-    except ImportError:  # pragma: no cover - before the regulatory cases module (greenkommon.cases)
-        exempt = bool(prices.accise_exemption_acc)
-        name = "accise exemption not applied" if exempt else "accise exemption applied"
-        return name, dataclasses.replace(prices, accise_exemption_acc=not exempt)
+    from ..cases import accise_cases, with_accise_case
+
     _, other = accise_cases(prices)
     applied = other.reading != "does_not_apply"
     name = "accise exemption applied" if applied else "accise exemption not applied"

@@ -43,17 +43,31 @@ def _op_name(op: OperationOption, space: Any, lang: str) -> str:
     return op.name
 
 
-def answer(result: PlanResult, lang: str = "en", prefix: bool = True) -> str:
+def answer(result: PlanResult, lang: str = "en", prefix: bool = True, max_reasons: int = 3) -> str:
     """The plan's answer in one sentence (``lang``: ``'en'`` or ``'fr'``).
 
-    ``prefix=False`` drops the leading "Recommended:" (when quoted as an alternative).
+    ``prefix=False`` drops the leading "Recommended:" (when quoted as an alternative);
+    ``max_reasons`` dropped groupings are quoted when nothing is recommended.
     """
     from ..report.i18n import fmt_number, tr
 
     best = result.best
     if best is None or not best.operations:
-        reasons = "; ".join(f"{', '.join(r.member_names)}: {r.reason}" for r in result.rejected[:3])
-        return tr("plan_none", lang, reasons=f" ({reasons})" if reasons else "")
+        reasons = "; ".join(
+            f"{', '.join(r.member_names)}: {r.reason}" for r in result.rejected[:max_reasons]
+        )
+        text = tr("plan_none", lang, reasons=f" ({reasons})" if reasons else "")
+        other = [r for r in result.rejected if r.other_case]
+        if other:
+            r = other[0]
+            text += " " + tr(
+                "plan_other_case",
+                lang,
+                members=", ".join(r.member_names),
+                roof=" + ".join(r.roof_names),
+                case=r.other_case,
+            )
+        return text
     sep = " ; " if lang == "fr" else "; "
     ops = sep.join(
         tr(
@@ -180,6 +194,8 @@ def format_plan(result: PlanResult, top: int | None = None) -> str:
         lines.append("eligible groupings dropped (no price at which everyone wins):")
         for r in result.rejected:
             lines.append(f"  {', '.join(r.member_names)} on {' + '.join(r.roof_names)}: {r.reason}")
+            if r.other_case:
+                lines.append(f"    but with {r.other_case}")
     lines.append("")
     for note in result.notes:
         lines.append(f"note: {note}")
@@ -282,7 +298,12 @@ def plan_to_dict(result: PlanResult) -> dict[str, Any]:
                 for c in result.configurations
             ],
             "rejected_groupings": [
-                {"roofs": list(r.roof_names), "members": list(r.member_names), "reason": r.reason}
+                {
+                    "roofs": list(r.roof_names),
+                    "members": list(r.member_names),
+                    "reason": r.reason,
+                    "feasible_in_other_accise_case": r.other_case,
+                }
                 for r in result.rejected
             ],
             "notes": list(result.notes),

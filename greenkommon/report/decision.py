@@ -52,7 +52,11 @@ def format_decision(decision: Any, lang: str = "en") -> str:
     if decision.plan is not None:
         from ..plan.output import answer
 
+        best = decision.plan.best
+        found = best is not None and bool(best.operations)
         text += " " + tr(
-            "decision_alternative", lang, text=answer(decision.plan, lang, prefix=False)
+            "decision_alternative" if found else "decision_plan_none",
+            lang,
+            text=answer(decision.plan, lang, prefix=False, max_reasons=1),
         )
     return text

@@ -410,6 +410,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "the producer loses {eur} € (NPV)",
         "fr": "le producteur perd {eur} € (VAN)",
     },
+    "decision_plan_none": {"en": "The plan: {text}", "fr": "Le plan : {text}"},
     "decision_alternative": {
         "en": "Best eligible alternative: {text}",
         "fr": "Meilleure alternative éligible : {text}",
@@ -433,6 +434,10 @@ LABELS: dict[str, dict[str, str]] = {
     "plan_none": {
         "en": "No eligible configuration lets every venue and the producer win{reasons}; keep the venues out or change the assumptions (prices, costs, roofs).",
         "fr": "Aucune configuration éligible ne fait gagner chaque lieu et le producteur{reasons} ; laisser les lieux hors opération ou changer les hypothèses (prix, coûts, toits).",
+    },
+    "plan_other_case": {
+        "en": "Under another reading of the accise case, {members} on {roof} would: {case}.",
+        "fr": "Avec l'autre lecture de l'accise, {members} sur {roof} y parviendraient : {case}.",
     },
     "plan_key_default": {"en": "Enedis default (pro-rata)", "fr": "Enedis par défaut (prorata)"},
     "plan_key_static": {"en": "optimised static", "fr": "statique optimisée"},
