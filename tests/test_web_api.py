@@ -131,8 +131,10 @@ def test_baseline_equals_run(live_server, tmp_path):
         c["production_kwh_per_year"], abs=1.0
     )
     # the bundled scenario is honest: the four venues cannot share the roof (issue 12)
-    assert page["decision"]["go"] is False
-    assert any(r["code"] == "too_far" for r in page["decision"]["reasons"])
+    decision = page["decision"]
+    assert decision["go"] is False and decision["eligible"] is False
+    assert decision["sentence_en"].startswith("NO-GO: not eligible")
+    assert decision["sentence_fr"].startswith("NO-GO")
     (operation,) = page["operations"]
     assert operation["eligibility"]["eligible"] is False
     far = operation["eligibility"]["max_distance_km"]
@@ -502,3 +504,17 @@ def test_accise_case_changes_only_the_bill_with(live_server):
         {"scenario": BASE, "set": {"prices.accise_exemption": "sometimes"}},
     )
     assert "accise_exemption" in message
+
+
+def test_plan_ranks_configurations_in_the_page_language(live_server):
+    body = {"scenario": BASE, "set": {}}
+    status, content, _ = call(live_server, "/api/plan?lang=fr", body)
+    assert status == 200, content
+    plan = json.loads(content)
+    assert plan["answer"] and plan["venues"] == [v for v in plan["venues"]]
+    assert isinstance(plan["configurations"], list)
+    assert {p["a"] for p in plan["blocking_pairs"]} <= set(plan["venues"]) | {
+        r["name"] for r in plan["roofs"]
+    }
+    refused(live_server, "/api/plan?lang=xx", body)
+    refused(live_server, "/api/plan", {"scenario": "../x.toml", "set": {}}, status=404)

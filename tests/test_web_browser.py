@@ -296,11 +296,17 @@ def test_page_moves_and_matches_run(browser, live_server, tmp_path):
     browser.js("document.getElementById('lang').click()")
     browser.wait_for("document.documentElement.lang === 'en'")
     browser.wait_for("document.getElementById('verdict').textContent.length > 0")
+    # the plan's ranked configurations, on demand
+    browser.js("document.getElementById('plan-button').click()")
+    browser.wait_for("document.getElementById('plan-answer').textContent.length > 0", timeout=120)
+    assert browser.js("document.getElementById('error').hidden")
     shots = os.environ.get("GREENKOMMON_SCREENSHOT_DIR")
     if shots:
         browser.js("document.getElementById('lang').click()")
         browser.wait_for("document.documentElement.lang === 'fr'")
         browser.wait_for("document.getElementById('monthly').naturalWidth > 0")
+        browser.pump(0.5)  # the plan is asked again in French
+        browser.wait_for("document.getElementById('plan-busy').hidden", 120)
         browser.pump(1.0)
         browser.screenshot(Path(shots) / "serve-page.png")
     browser.pump(0.5)

@@ -8,6 +8,7 @@ the upload)::
     GET  /api/scenarios             the scenarios of the folder and the default one
     POST /api/evaluate              results as JSON (units in the field names)
     POST /api/monthly.svg?lang=fr   monthly energy plot (SVG, matplotlib)
+    POST /api/plan?lang=fr          the plan's ranked eligible configurations (greenkommon plan)
     POST /api/download/scenario.toml | report.html?lang=&operation= | workbook.xlsx?lang=&operation=
          | enedis-key.zip
     POST /api/upload?kind=scenario|load&filename=NAME   raw file body -> {"token": "upload:..."}
@@ -142,6 +143,12 @@ def create_app(
         evaluation = await evaluated(request)
         return JSONResponse(await run_in_threadpool(service.payload, evaluation))
 
+    async def plan(request: Request) -> Response:
+        lang = lang_of(request)
+        json_body_required(request)
+        raw = await body(request, MAX_JSON_BYTES)
+        return JSONResponse(await run_in_threadpool(service.plan, raw, lang))
+
     async def monthly_svg(request: Request) -> Response:
         lang = lang_of(request)
         evaluation = await evaluated(request)
@@ -194,6 +201,7 @@ def create_app(
         Route("/api/scenarios", guarded(scenarios)),
         Route("/api/evaluate", guarded(evaluate), methods=["POST"]),
         Route("/api/monthly.svg", guarded(monthly_svg), methods=["POST"]),
+        Route("/api/plan", guarded(plan), methods=["POST"]),
         Route("/api/download/{what}", guarded(download), methods=["POST"]),
         Route("/api/upload", guarded(upload), methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

@@ -7,7 +7,6 @@ Meter ids (PRM) are never part of it: venues are named by their scenario name on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -41,105 +40,24 @@ CONTROL_PATHS = (
 )
 
 
-@dataclass(frozen=True)
-class Reason:
-    """One criterion of the decision: a code the page translates, its English text, its figures."""
+def decision_payload(result: PortfolioResult) -> dict[str, Any]:
+    """GO / NO-GO as ``greenkommon run`` states it (:func:`greenkommon.decision.decide`, without
+    asking the plan for an alternative: the page asks for it separately)."""
+    from ..decision import decide
 
-    code: str
-    text: str
-    values: tuple[tuple[str, Any], ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "text": self.text, **dict(self.values)}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """GO / NO-GO for the operation and why (one :class:`Reason` per failed criterion, or the
-    single reason it is a GO)."""
-
-    go: bool
-    reasons: tuple[Reason, ...]
-
-
-def decide(result: PortfolioResult) -> Decision:
-    """GO when every operation is eligible, every venue saves money in year 1 and every
-    producer's project NPV is not negative in the finance's reference case.
-
-    The plan engineer's ``greenkommon/decision.py`` replaces this adapter when it lands.
-    """
-    reasons = []
-    npvs = []
-    for op in result.operations:
-        elig = op.eligibility
-        if not elig.distance_ok and elig.limit_km is not None:
-            a, b = elig.farthest_pair
-            d, lim = round(elig.max_distance_km, 3), elig.limit_km
-            reasons.append(
-                Reason(
-                    "too_far",
-                    f"{op.name}: not eligible: {a} – {b} are {d:.2f} km apart (limit {lim:g} km)",
-                    (
-                        ("operation", op.name),
-                        ("a", a),
-                        ("b", b),
-                        ("distance_km", d),
-                        ("limit_km", lim),
-                    ),
-                )
-            )
-        if not elig.power_ok:
-            kwp, cap = elig.peak_power_kwp, elig.power_cap_mw
-            reasons.append(
-                Reason(
-                    "too_big",
-                    f"{op.name}: not eligible: {kwp:,.0f} kWp is above the {cap:g} MW cap",
-                    (("operation", op.name), ("peak_power_kwp", kwp), ("cap_mw", cap)),
-                )
-            )
-        fin = op.finance
-        if fin is not None:
-            npv = round(float(_ref(fin).metrics.loc["producer (project)", "npv_eur"]), 2)
-            figures = (
-                ("operation", op.name),
-                ("npv_eur", npv),
-                ("years", fin.lifetime_years),
-                ("case", fin.reference_case),
-            )
-            npvs.append(figures)
-            if npv < 0:
-                reasons.append(
-                    Reason(
-                        "producer_loses",
-                        f"{op.name}: the producer loses money: project NPV {npv:,.0f} € over "
-                        f"{fin.lifetime_years} yr ({fin.reference_case} case)",
-                        figures,
-                    )
-                )
-    for v in result.venues:
-        if v.savings_eur < 0:
-            loss = round(-v.savings_eur, 2)
-            reasons.append(
-                Reason(
-                    "venue_loses",
-                    f"{v.name} pays {loss:,.0f} €/yr more with the operation",
-                    (("venue", v.name), ("loss_eur_per_year", loss)),
-                )
-            )
-    if reasons:
-        return Decision(False, tuple(reasons))
-    return Decision(
-        True,
-        tuple(
-            Reason(
-                "go",
-                f"{dict(f)['operation']}: eligible, every member saves money and the producer's "
-                f"project NPV is {dict(f)['npv_eur']:,.0f} € ({dict(f)['case']} case)",
-                f,
-            )
-            for f in npvs
-        ),
-    )
+    d = decide(result, alternative=False)
+    return {
+        "go": bool(d.go),
+        "eligible": bool(d.eligible),
+        "sentence_fr": d.sentence("fr"),
+        "sentence_en": d.sentence("en"),
+        "losers": [{"venue": n, "npv_eur": _num(v, 2)} for n, v in d.losers],
+        "producer_npv_eur": _num(d.producer_npv_eur, 2),
+        "collective_npv_eur": _num(d.collective_npv_eur, 2),
+        "reference_case": d.reference_case,
+        "cases_go": list(d.cases_go),
+        "cases_no_go": list(d.cases_no_go),
+    }
 
 
 def _num(x: Any, digits: int = 6) -> float | None:
@@ -217,12 +135,11 @@ def result_payload(result: PortfolioResult, settings: dict[str, Any]) -> dict[st
         "n_operations": c.n_operations,
         "all_eligible": bool(c.all_eligible),
     }
-    decision = decide(result)
     return {
         "scenario": {"name": sc.name, "description": sc.description, "year": sc.simulation.year},
         "settings": settings,
         "venue_names": list(sc.venue_names),
-        "decision": {"go": decision.go, "reasons": [r.as_json() for r in decision.reasons]},
+        "decision": decision_payload(result),
         "venues": venues,
         "collective": collective,
         "operations": [_operation(op) for op in result.operations],

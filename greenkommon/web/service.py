@@ -160,6 +160,18 @@ class Service:
         out["scenario"]["file"] = evaluation.variant.label
         return out
 
+    def plan(self, raw: bytes, lang: str, top: int = 5) -> dict[str, Any]:
+        """The plan's ranked configurations for the request's scenario (``greenkommon plan``)."""
+        from ..plan import plan_scenario
+        from ..plan.output import answer, plan_to_dict
+
+        evaluation = self.evaluate(raw)
+        with self._lock:
+            result = plan_scenario(evaluation.result.scenario, top=top)
+        out = plan_to_dict(result)
+        out["answer"] = answer(result, lang)
+        return out
+
     # -- downloads -------------------------------------------------------------------------
     def scenario_toml(self, evaluation: Evaluation) -> str:
         """The variant as a self-contained scenario file ``greenkommon run`` reproduces."""

@@ -21,7 +21,8 @@ const T = {
     venues_h: "Chaque lieu : facture avec et sans l'opération", collective_h: "Le collectif",
     producer_h: "Le producteur", eligibility_h: "Éligibilité", monthly_h: "Énergie par mois", key_h: "La clé",
     plan_h: "Configurations classées",
-    plan_missing: "Le classement des configurations (commande plan) n'est pas encore disponible dans cette version.",
+    plan_button: "Chercher les meilleures configurations éligibles", rank: "Rang", configuration: "Configuration",
+    collective_npv: "VAN collective [€]", price_suggested: "Prix interne suggéré [€/kWh]",
     footer: "Calculs locaux : rien n'est envoyé sur internet.",
     load_curve: "courbe Enedis…", load_loaded: "courbe chargée",
     venue: "Lieu", bill_without: "Facture sans [€/an]", bill_with: "Facture avec [€/an]",
@@ -34,11 +35,6 @@ const T = {
     project_npv: "VAN du projet", project_irr: "TRI du projet", per_year: "/an",
     go: "GO", nogo: "NO-GO", eligible: "Éligible", not_eligible: "Non éligible",
     elig_line: "{rule} : {max} km entre les deux points les plus éloignés (limite {limit} km).",
-    too_far: "{operation} : non éligible, {a} et {b} sont à {distance_km} km (limite {limit_km} km)",
-    too_big: "{operation} : non éligible, {peak_power_kwp} kWc dépasse le plafond de {cap_mw} MW",
-    venue_loses: "{venue} paie {loss_eur_per_year} €/an de plus avec l'opération",
-    producer_loses: "{operation} : le producteur perd de l'argent, VAN du projet {npv_eur} € sur {years} ans (cas {case})",
-    go_reason: "{operation} : éligible, chaque lieu économise et la VAN du projet est de {npv_eur} € (cas {case})",
     coefficient: "Coefficient [%]", key_share: "Part de la production reçue [%]",
     esc_case: "{rate} %/an", error_prefix: "Erreur : ", lang_other: "English",
     operation: "Opération", operation_h: "Opération « {name} »", no_operation: "hors opération",
@@ -63,7 +59,8 @@ const T = {
     venues_h: "Each venue: bill with and without the operation", collective_h: "The collective",
     producer_h: "The producer", eligibility_h: "Eligibility", monthly_h: "Energy per month", key_h: "The key",
     plan_h: "Ranked configurations",
-    plan_missing: "Ranking configurations (the plan command) is not available in this version yet.",
+    plan_button: "Find the best eligible configurations", rank: "Rank", configuration: "Configuration",
+    collective_npv: "Collective NPV [€]", price_suggested: "Suggested internal price [€/kWh]",
     footer: "Computed locally: nothing is sent to the internet.",
     load_curve: "Enedis curve…", load_loaded: "curve loaded",
     venue: "Venue", bill_without: "Bill without [€/yr]", bill_with: "Bill with [€/yr]",
@@ -76,11 +73,6 @@ const T = {
     project_npv: "Project NPV", project_irr: "Project IRR", per_year: "/yr",
     go: "GO", nogo: "NO-GO", eligible: "Eligible", not_eligible: "Not eligible",
     elig_line: "{rule}: {max} km between the two farthest points (limit {limit} km).",
-    too_far: "{operation}: not eligible, {a} and {b} are {distance_km} km apart (limit {limit_km} km)",
-    too_big: "{operation}: not eligible, {peak_power_kwp} kWp is above the {cap_mw} MW cap",
-    venue_loses: "{venue} pays {loss_eur_per_year} €/yr more with the operation",
-    producer_loses: "{operation}: the producer loses money, project NPV {npv_eur} € over {years} yr ({case} case)",
-    go_reason: "{operation}: eligible, every member saves money and the project NPV is {npv_eur} € ({case} case)",
     coefficient: "Coefficient [%]", key_share: "Share of the production received [%]",
     esc_case: "{rate} %/yr", error_prefix: "Error: ", lang_other: "Français",
     operation: "Operation", operation_h: "Operation “{name}”", no_operation: "no operation",
@@ -399,15 +391,9 @@ function render(d) {
   const dec = d.decision;
   $("verdict").textContent = dec.go ? tr("go") : tr("nogo");
   $("decision").className = dec.go ? "go" : "nogo";
-  const reasons = $("reasons");
-  reasons.replaceChildren();
-  for (const r of dec.reasons) {
-    const f = {...r};
-    for (const k of ["distance_km", "limit_km"]) if (k in f) f[k] = fmt(f[k], 2);
-    for (const k of ["loss_eur_per_year", "npv_eur", "peak_power_kwp"]) if (k in f) f[k] = fmt(f[k]);
-    if (f.case === "flat") f.case = tr("case_flat");
-    reasons.append(el("li", tr(r.code === "go" ? "go_reason" : r.code, f)));
-  }
+  // the decision line of `greenkommon run`, in the page's language
+  $("sentence").textContent = (state.lang === "fr" ? dec.sentence_fr : dec.sentence_en)
+    .replace(/^(NO-GO|GO)( \([^)]*\))? ?: ?/, "");
   renderVenues(d);
   renderCards(d);
   renderKey(d);
@@ -543,6 +529,31 @@ function renderKey(d) {
   }
 }
 
+// ---- plan ----------------------------------------------------------------------------------
+async function plan() {
+  $("plan-busy").hidden = false;
+  $("plan-button").disabled = true;
+  try {
+    const p = await post("/api/plan?lang=" + state.lang, body());
+    $("plan-answer").textContent = p.answer;
+    const t = $("plan");
+    const head = el("tr");
+    for (const k of ["rank", "configuration", "collective_npv", "price_suggested"]) head.append(el("th", tr(k)));
+    t.tHead.replaceChildren(head);
+    t.tBodies[0].replaceChildren();
+    for (const c of p.configurations) {
+      const row = el("tr");
+      row.append(el("td", String(c.rank)), el("td", c.label, "text"), el("td", fmt(c.collective_npv_eur)));
+      row.append(el("td", c.operations.map((o) => fmt(o.price_corridor_eur_per_kwh.suggested, 3)).join(" / ")));
+      t.tBodies[0].append(row);
+    }
+  } catch (e) { showError(e.message); }
+  finally {
+    $("plan-busy").hidden = true;
+    $("plan-button").disabled = false;
+  }
+}
+
 // ---- downloads, scenario picker, language --------------------------------------------------
 async function download(what) {
   // a report or workbook per operation; the scenario and the key files cover them all
@@ -565,6 +576,9 @@ async function download(what) {
 }
 
 function chooseScenario(name) {
+  $("plan-answer").textContent = "";
+  $("plan").tHead.replaceChildren();
+  $("plan").tBodies[0].replaceChildren();
   state.scenario = name;
   state.base = null;
   state.set = {};
@@ -601,6 +615,7 @@ async function start() {
     state.lang = state.lang === "fr" ? "en" : "fr";
     translatePage();
     if (state.last) { render(state.last); plot(state.seq); renderMembers(); renderPlants(); initEscalationLabels(); }
+    if ($("plan-answer").textContent) plan();  // the plan's sentences come in the page's language
   });
   $("key").addEventListener("change", keyChanged);
   $("fairness").addEventListener("change", keyChanged);
@@ -627,6 +642,7 @@ async function start() {
     $("loan-rate-out").textContent = fmt(100 * $("loan-rate").valueAsNumber, 2);
     setValue("finance.loan_rate", $("loan-rate").valueAsNumber);
   });
+  $("plan-button").addEventListener("click", plan);
   document.querySelectorAll("[data-download]").forEach((b) =>
     b.addEventListener("click", () => download(b.dataset.download)));
   chooseScenario(data.default);
