@@ -194,6 +194,17 @@ def _pool(
     return pd.Series(pool.sum(axis=0), index=energy.index, name="production_kwh"), pool
 
 
+def _per_producer_key(opsc: Scenario, op: OperationConfig, n_steps: int) -> Any:
+    """A static key per producer as Enedis's full dynamic key, coefficients (P, N, T)."""
+    from . import allocation
+    from .config.scenario import operation_producers
+
+    shares = dict(op.key.coefficients_by_producer or ())
+    order = operation_producers(op, opsc.venues)
+    table = np.array([shares[name] for name in order], dtype=float)  # (P, N), member order
+    return allocation.DynamicKey(np.repeat(table[:, :, None], n_steps, axis=2))
+
+
 def operation_energy(
     scenario: Scenario, operation: OperationConfig, energy: EnergyResult
 ) -> tuple[Scenario, pd.Series, pd.DataFrame]:
@@ -228,7 +239,10 @@ def _evaluate_operation(
     names = opsc.venue_names
     consumption = metered[names]
     production, pool = _pool(opsc, op, energy, own_surplus)
-    key, report = build_key(opsc.key, opsc, production, consumption)
+    if op.allocation == "per_producer":
+        key, report = _per_producer_key(opsc, op, len(energy.index)), None
+    else:
+        key, report = build_key(opsc.key, opsc, production, consumption)
     log.info("allocation: %s, %s key", op.name, opsc.key.type)
     alloc = allocation.allocate(
         pool,

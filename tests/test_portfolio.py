@@ -417,3 +417,56 @@ def test_portfolio_overview_page(result):
     assert "Millénaire" in page and "Quai de Seine" in page and "Mains d&#x27;Œuvres" in page
     assert f">{fmt_number(result.collective.savings_eur, 0, 'fr')}<" in page
     assert "2 opérations éligibles sur 2" in page
+
+
+PER_PRODUCER = """
+[[operations]]
+name = "Millénaire"
+plants = ["Shopping-centre roof (Le Millénaire) - ASSUMPTION"]
+venues = ["Les Poussières", "Villa Mais d'Ici"]
+allocation = "per_producer"
+[operations.key]
+type = "static"
+[operations.key.coefficients_by_producer."Shopping-centre roof (Le Millénaire) - ASSUMPTION"]
+"Les Poussières" = 0.5
+"Villa Mais d'Ici" = 0.5
+[operations.key.coefficients_by_producer."Villa Mais d'Ici roof"]
+"Les Poussières" = 1.0
+"Villa Mais d'Ici" = 0.0
+"""
+
+
+def _per_producer_file(tmp_path, key_text: str) -> Path:
+    text = PORTFOLIO.read_text(encoding="utf-8")
+    start = text.index("\n[[operations]]\n") + 1
+    end = text.index("\n[[operations]]\n", start) + 1
+    (tmp_path / BASELINE.name).write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "pp.toml"
+    path.write_text(text[:start] + key_text.lstrip() + "\n" + text[end:], encoding="utf-8")
+    return path
+
+
+def test_per_producer_allocation_follows_each_producers_key(tmp_path, energy):
+    """A_i = min(Σ_j β_ji P_j, C_i) per interval (full dynamic key), checked by hand."""
+    sc = gk.read_scenario(_per_producer_file(tmp_path, PER_PRODUCER))
+    res = gk.evaluate(sc, energy, project_finance=False)
+    op = res.operation("Millénaire")
+    plant = energy.production_kwh["Shopping-centre roof (Le Millénaire) - ASSUMPTION"].to_numpy()
+    villa_gross = energy.consumption_kwh["Villa Mais d'Ici"].to_numpy()
+    villa_own = energy.own_production_kwh["Villa Mais d'Ici"].to_numpy()
+    villa_injected = villa_own - np.minimum(villa_own, villa_gross)
+    cons = op.consumption_kwh
+    expected_lp = np.minimum(0.5 * plant + 1.0 * villa_injected, cons["Les Poussières"].to_numpy())
+    expected_villa = np.minimum(0.5 * plant, cons["Villa Mais d'Ici"].to_numpy())
+    np.testing.assert_allclose(op.allocated_kwh["Les Poussières"], expected_lp, atol=1e-9)
+    np.testing.assert_allclose(op.allocated_kwh["Villa Mais d'Ici"], expected_villa, atol=1e-9)
+    _check_conservation(res)
+    _check_adding_up(res)
+
+
+def test_per_producer_needs_one_key_per_producer(tmp_path):
+    bad = PER_PRODUCER.split('[operations.key.coefficients_by_producer."Villa')[0]
+    with pytest.raises(
+        ScenarioError, match=r"key\.coefficients_by_producer = .*one table per producer"
+    ):
+        gk.read_scenario(_per_producer_file(tmp_path, bad))

@@ -37,8 +37,10 @@ from .weather import WeatherConfig
 #: What a venue's own-roof surplus becomes (``[[venues]] own_surplus``).
 OWN_SURPLUS_CHOICES = ("sell", "operation")
 
-#: How several producers of one operation share (``[[operations]] allocation``).
-ALLOCATION_MODES = ("pooled",)
+#: How several producers of one operation share (``[[operations]] allocation``): ``pooled``
+#: (one key on the pooled production) or ``per_producer`` (a static key per producer, sent to
+#: Enedis as a full dynamic key).
+ALLOCATION_MODES = ("pooled", "per_producer")
 
 #: Accepted simulation steps and their length in minutes.
 STEPS_MINUTES: dict[str, int] = {"15min": 15, "30min": 30, "1h": 60}
@@ -190,13 +192,17 @@ class KeyConfig:
     priority_order: tuple[str, ...] | None = None
     coefficients_file: Path | None = None
     floor_to_permille: bool = False
+    coefficients_by_producer: tuple[tuple[str, tuple[float, ...]], ...] | None = None
 
     @classmethod
     def from_section(cls, sec: Section, venue_names: list[str]) -> KeyConfig:
         key_type = sec.str("type", "prorata", choices=KEY_TYPES)
         coefficients = None
         raw = sec.raw("coefficients", None)
-        if key_type in ("static", "redistributed"):
+        by_producer = _read_by_producer(sec, key_type, raw, venue_names)
+        if by_producer is not None:
+            pass  # a static key per producer (allocation = 'per_producer')
+        elif key_type in ("static", "redistributed"):
             if raw is None:
                 raise sec.error(
                     "coefficients",
@@ -241,30 +247,54 @@ class KeyConfig:
             priority_order=order,
             coefficients_file=coefficients_file,
             floor_to_permille=sec.bool("floor_to_permille", False),
+            coefficients_by_producer=by_producer,
         )
         sec.finish()
         return cfg
+
+
+def _read_by_producer(
+    sec: Section, key_type: str, coefficients: Any, venue_names: list[str]
+) -> tuple[tuple[str, tuple[float, ...]], ...] | None:
+    """``coefficients_by_producer = {producer = {venue = share}}``: a static key per producer."""
+    raw = sec.raw("coefficients_by_producer", None)
+    if raw is None:
+        return None
+    expected = "a table {producer name = {venue name = share}} (a static key per producer)"
+    if key_type != "static":
+        raise sec.error("coefficients_by_producer", raw, "nothing unless type = 'static'")
+    if coefficients is not None:
+        raise sec.error(
+            "coefficients", coefficients, "no pooled coefficients with coefficients_by_producer"
+        )
+    if not isinstance(raw, dict) or not raw:
+        raise sec.error("coefficients_by_producer", raw, expected)
+    table = Section(raw, sec.field("coefficients_by_producer"), sec.file)
+    return tuple(
+        (str(name), _read_coefficients(table, shares, venue_names, field=str(name)))
+        for name, shares in raw.items()
+    )
 
 
 def _missing() -> Any:
     return _MISSING
 
 
-def _read_coefficients(sec: Section, raw: Any, venue_names: list[str]) -> tuple[float, ...]:
+def _read_coefficients(
+    sec: Section, raw: Any, venue_names: list[str], field: str = "coefficients"
+) -> tuple[float, ...]:
     if not isinstance(raw, dict):
-        raise sec.error("coefficients", raw, "a table {venue name = share in [0, 1]}")
+        raise sec.error(field, raw, "a table {venue name = share in [0, 1]}")
     unknown = [k for k in raw if k not in venue_names]
     if unknown:
         raise sec.error(
-            f"coefficients.{unknown[0]!r}",
+            f"{field}.{unknown[0]!r}",
             raw[unknown[0]],
             f"a venue of the scenario: {', '.join(map(repr, venue_names))}",
         )
     missing = [n for n in venue_names if n not in raw]
     if missing:
-        raise sec.error(
-            f"coefficients.{missing[0]!r}", _missing(), "a share in [0, 1] for every venue"
-        )
+        raise sec.error(f"{field}.{missing[0]!r}", _missing(), "a share in [0, 1] for every venue")
     values = []
     for name in venue_names:
         v = raw[name]
@@ -274,13 +304,11 @@ def _read_coefficients(sec: Section, raw: Any, venue_names: list[str]) -> tuple[
             or not math.isfinite(v)
             or not 0 <= v <= 1
         ):
-            raise sec.error(f"coefficients.{name!r}", v, "a share in [0, 1]")
+            raise sec.error(f"{field}.{name!r}", v, "a share in [0, 1]")
         values.append(float(v))
     total = sum(values)
     if total > 1 + COEFFICIENT_SUM_TOLERANCE:
-        raise sec.error(
-            "coefficients", raw, f"shares summing to at most 1 (they sum to {total:.6g})"
-        )
+        raise sec.error(field, raw, f"shares summing to at most 1 (they sum to {total:.6g})")
     return tuple(values)
 
 
@@ -302,7 +330,9 @@ class OperationConfig:
         Its internal price [€/kWh, excl. VAT]; ``None``: ``[prices]``'s.
     allocation : str
         How several producers share: ``'pooled'`` (Enedis pools the producers' injection and
-        splits each venue's allocation back pro rata of injection).
+        splits each venue's allocation back pro rata of injection) or ``'per_producer'`` (each
+        producer's injection shared by its own static key,
+        ``[operations.key] coefficients_by_producer``: a full dynamic key for Enedis).
     finance : mapping
         ``[operations.finance]``: fields overriding ``[finance]`` for its producer (raw TOML,
         merged and validated into :attr:`Scenario.operation_scenario`'s ``finance``).
@@ -546,6 +576,8 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
         operations = tuple(OperationConfig.from_section(s) for s in op_secs)
         _check_unique(root, "operations", [o.name for o in operations])
         _check_membership(op_secs, operations, names, [p.name for p in plants])
+        for sec, op in zip(op_secs, operations, strict=True):
+            _check_producers(sec, op, operation_producers(op, venues))
         plant, key = plants[0], operations[0].key
     else:
         plant = PlantConfig.from_section(root.section("plant"))
@@ -588,6 +620,38 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
         if len(operations) > 1 or op.finance_overrides:
             scenario.operation_scenario(op)  # its [finance] must validate now, not at run time
     return scenario
+
+
+def operation_producers(operation: OperationConfig, venues: tuple[Venue, ...]) -> list[str]:
+    """An operation's producers in allocation order: its plants, then the own roofs of its
+    members that give their surplus to it (member order)."""
+    by_name = {v.name: v for v in venues}
+    own = [by_name[n] for n in operation.venues if n in by_name]
+    return list(operation.plants) + [
+        v.own_plant.name for v in own if v.own_plant is not None and v.own_surplus == "operation"
+    ]
+
+
+def _check_producers(sec: Section, op: OperationConfig, producers: list[str]) -> None:
+    """``per_producer`` needs a static key for every producer, and only then."""
+    by = op.key.coefficients_by_producer
+    if op.allocation == "per_producer":
+        if by is None:
+            raise sec.section("key").error(
+                "coefficients_by_producer",
+                _missing(),
+                "a static key per producer when allocation = 'per_producer': producers "
+                + ", ".join(map(repr, producers)),
+            )
+        named = [name for name, _ in by]
+        if sorted(named) != sorted(producers):
+            raise sec.section("key").error(
+                "coefficients_by_producer",
+                named,
+                "one table per producer of the operation: " + ", ".join(map(repr, producers)),
+            )
+    elif by is not None:
+        raise sec.error("allocation", op.allocation, "'per_producer' with coefficients_by_producer")
 
 
 def _check_unique(root: Section, table: str, names: list[str]) -> None:
