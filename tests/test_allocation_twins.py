@@ -75,6 +75,25 @@ def test_conservation_every_key(case):
         _check_conservation(al.allocate(prod, cons, key, floor_to_permille=True))
 
 
+@settings(max_examples=200, deadline=None)
+@given(cases(), st.booleans())
+def test_numpy_engine_gives_the_kernels_numbers_bit_for_bit(case, floor):
+    """allocate()'s default engine (numpy, allocation._vector) repeats the kernels' arithmetic
+    in their order: the same floating-point numbers, not merely close ones."""
+    prod, cons, coef, order = case
+    for key in _keys(prod, cons, coef, order):
+        fast = al.allocate(prod, cons, key, floor_to_permille=floor)
+        kernel = al.allocate(prod, cons, key, floor_to_permille=floor, engine="numba")
+        for field in ("allocated_kwh", "surplus_kwh", "grid_import_kwh", "producer_allocated_kwh"):
+            np.testing.assert_array_equal(getattr(fast, field), getattr(kernel, field), field)
+        assert fast.flooring_surplus_kwh == kernel.flooring_surplus_kwh
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(DataError, match="engine"):
+        al.allocate([1.0], [[1.0]], al.ProrataKey(), engine="gpu")
+
+
 @settings(max_examples=150, deadline=None)
 @given(cases())
 def test_key_specific_properties(case):

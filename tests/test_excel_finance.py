@@ -200,3 +200,19 @@ def test_report_first_screen_agrees_with_the_finance_command(run):
     assert "surplus option" in first and "accise case" in first and "LCOE" in first
     excel = _results(path, model)
     assert abs(excel["collective: NPV"] - total) < 0.005
+
+
+def test_dated_accise_case_in_the_workbook(tmp_path):
+    """``applies_until``: the workbook holds both year-1 bill tables and the yearly share of
+    the 0 rate; its formulas still reproduce the Python projection to the cent."""
+    extra = (
+        EXTRA
+        + '[prices]\naccise_exemption = "applies_until"\naccise_exemption_until = 2027-07-01\n'
+    )
+    scenario = load_scenario(hourly_variant(tmp_path, extra=extra))
+    result = run_scenario(scenario)
+    fin = result.extras["finance"]
+    assert fin.accise_blend is not None
+    path = write_excel_report(result, tmp_path / "dated.xlsx")
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    _assert_equal(_results(path, model), _python(fin))

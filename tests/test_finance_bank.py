@@ -6,6 +6,7 @@ written out, normal P90 factor from the data file's figures), never with the cod
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import tomllib
@@ -288,3 +289,43 @@ def test_collective_npv_matches_discounted_sum():
     assert npv(0.05, v.collective_cash_flow_eur) == pytest.approx(
         v.table().loc["collective", "npv_eur"]
     )
+
+
+def test_dated_accise_case_blends_the_years(tmp_path):
+    """``applies_until`` 1 Jul 2027 on a 2026 simulation: year 1 fully at the 0 rate, year 2 at
+    181/365 of it, later years at the full rate: each year's savings blend the two cases."""
+    from helpers import hourly_variant
+
+    from greenkommon.cases import ACCISE_APPLIES, ACCISE_DOES_NOT_APPLY
+    from greenkommon.pipeline import run_scenario
+    from greenkommon.scenario import load_scenario
+
+    extra = '[prices]\naccise_exemption = "applies_until"\naccise_exemption_until = 2027-07-01\n'
+    scenario = load_scenario(hourly_variant(tmp_path, extra=extra))
+    result = run_scenario(scenario)
+    fin = result.extras["finance"]
+    blend = fin.accise_blend
+    assert blend is not None
+    share = np.zeros(scenario.finance.lifetime_years)
+    share[0], share[1] = 1.0, 181 / 365
+    assert blend.share == pytest.approx(share)
+    kw = dict(
+        surplus_kwh=float(result.surplus_kwh.sum()),
+        finance=scenario.finance,
+        plant_peak_kwp=scenario.plant.peak_power_kwp,
+    )
+    cases = {}
+    for c, table in (
+        (ACCISE_APPLIES, blend.applies),
+        (ACCISE_DOES_NOT_APPLY, blend.does_not_apply),
+    ):
+        prices = dataclasses.replace(scenario.prices, accise_case=c)
+        cases[c] = project_finance(table, prices=prices, **kw).headline.venues["savings_eur"]
+    got = fin.headline.venues["savings_eur"]
+    years = got.index.get_level_values("year").to_numpy()
+    s = np.concatenate([[0.0], share])[years]
+    want = s * cases[ACCISE_APPLIES].to_numpy() + (1 - s) * cases[ACCISE_DOES_NOT_APPLY].to_numpy()
+    assert got.to_numpy() == pytest.approx(want)
+    # the exemption is worth something in year 1 and nothing from year 3
+    diff = cases[ACCISE_APPLIES] - cases[ACCISE_DOES_NOT_APPLY]
+    assert float(diff.xs(1, level="year").sum()) > 0

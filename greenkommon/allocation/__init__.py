@@ -37,7 +37,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import DataError
-from . import _kernels
+from . import _kernels, _vector
 
 __all__ = [
     "Allocation",
@@ -155,9 +155,8 @@ def floor_coefficients(coefficients: Any, quantum: float = PERMILLE) -> np.ndarr
     coef = _as_array(coefficients, "coefficients", (0, 1, 2, 3))
     if not quantum > 0:
         raise DataError(f"quantum = {quantum!r}: expected > 0")
-    out = np.empty_like(coef)
-    _kernels.floor_coefficients_kernel(coef, float(quantum), out)
-    return out
+    # one vectorised expression: no numba start-up for a run that floors a static key
+    return np.floor(coef / float(quantum) + 1e-9) * float(quantum)
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,7 +453,11 @@ def redistributed(production_kwh: Any, consumption_kwh: Any, coefficients: Any) 
 
 
 def priority(
-    production_kwh: Any, consumption_kwh: Any, order: Sequence[int] | np.ndarray
+    production_kwh: Any,
+    consumption_kwh: Any,
+    order: Sequence[int] | np.ndarray,
+    *,
+    engine: str = "auto",
 ) -> DynamicKey:
     """The dynamic key of the PMO strategy "priority": venues served in ``order``.
 
@@ -466,6 +469,8 @@ def priority(
         Consumption [kWh per interval].
     order : sequence of int
         Venue indices, highest priority first, each exactly once.
+    engine : {'auto', 'numba'}
+        As in :func:`allocate` (the same numbers either way).
 
     Returns
     -------
@@ -486,10 +491,13 @@ def priority(
     cons = _consumption(consumption_kwh, prod.shape[-1])
     key = PriorityKey(cast(np.ndarray, order))  # __post_init__ validates and converts any sequence
     _check_n(key.order, cons, "PriorityKey.order")
-    alloc = np.empty_like(cons)
-    _kernels.priority_kernel(
-        prod, key.order, cons, alloc, np.empty(prod.shape), np.empty_like(cons)
-    )
+    if engine == "numba":
+        alloc = np.empty_like(cons)
+        _kernels.priority_kernel(
+            prod, key.order, cons, alloc, np.empty(prod.shape), np.empty_like(cons)
+        )
+    else:
+        alloc = _vector.priority(prod, key.order, cons)[0]
     return DynamicKey(_coefficients_from_allocation(prod, alloc))
 
 
@@ -506,9 +514,29 @@ def _check_n(coef: np.ndarray, cons: np.ndarray, name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _apply(prod: np.ndarray, cons: np.ndarray, key: Key):
+#: Engines of a single-scenario allocation: ``auto`` runs the vectorisable keys in numpy
+#: (:mod:`._vector`, bit-identical to the kernels, no numba start-up) and the rest in numba;
+#: ``numba`` runs every key's kernel.
+ENGINES = ("auto", "numba")
+
+
+def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "auto"):
     """Run the kernel of ``key``; returns (allocated, surplus, import, autoprod or None)."""
     pooled = _pool(prod)
+    vector = engine == "auto"
+    if vector and isinstance(key, ProrataKey):
+        return (*_vector.prorata(pooled, cons), None)
+    if vector and isinstance(key, StaticKey):
+        _check_n(key.coefficients, cons, "StaticKey.coefficients")
+        return (*_vector.static(pooled, key.coefficients, cons), None)
+    if vector and isinstance(key, DynamicKey) and not key.full:
+        _check_n(key.coefficients, cons, "DynamicKey.coefficients")
+        if key.coefficients.shape[-1] != cons.shape[1]:
+            raise DataError(
+                f"DynamicKey.coefficients: {key.coefficients.shape[-1]} steps but "
+                f"consumption_kwh has {cons.shape[1]}"
+            )
+        return (*_vector.dynamic(pooled, key.coefficients, cons), None)
     alloc = np.empty_like(cons)
     surplus = np.empty_like(pooled)
     imp = np.empty_like(cons)
@@ -542,7 +570,12 @@ def _apply(prod: np.ndarray, cons: np.ndarray, key: Key):
 
 
 def allocate(
-    production_kwh: Any, consumption_kwh: Any, key: Key, *, floor_to_permille: bool = False
+    production_kwh: Any,
+    consumption_kwh: Any,
+    key: Key,
+    *,
+    floor_to_permille: bool = False,
+    engine: str = "auto",
 ) -> Allocation:
     """Split the pooled production among the venues at every interval, as Enedis does.
 
@@ -558,6 +591,11 @@ def allocate(
         Floor the uploaded coefficients to 0.1 % (static, dynamic and PMO strategies; the default
         key is computed by Enedis and never floored) and report the extra surplus in
         ``flooring_surplus_kwh``.
+    engine : {'auto', 'numba'}
+        ``auto`` (default) runs the static, pro-rata, simple dynamic and priority keys in numpy
+        (:mod:`greenkommon.allocation._vector`: the kernels' arithmetic in the same order, so
+        the same numbers, without numba's start-up) and the others in numba; ``numba`` runs
+        every key's compiled kernel.
 
     Returns
     -------
@@ -592,22 +630,24 @@ def allocate(
     >>> a.allocated_kwh[:, 0].tolist(), a.surplus_kwh.tolist()
     ([10.0, 25.0, 25.0, 25.0], [15.0])
     """
+    if engine not in ENGINES:
+        raise DataError(f"engine = {engine!r}: expected one of {', '.join(ENGINES)}")
     prod = _production(production_kwh)
     cons = _consumption(consumption_kwh, prod.shape[-1])
     if isinstance(key, RedistributedKey):
         key = redistributed(prod, cons, key.coefficients)
     elif isinstance(key, PriorityKey):
-        key = priority(prod, cons, key.order)
+        key = priority(prod, cons, key.order, engine=engine)
     elif not isinstance(key, ProrataKey | StaticKey | DynamicKey):
         raise DataError(
             f"key: {key!r} is not an allocation key; expected ProrataKey(), StaticKey(coefficients), "
             "DynamicKey(coefficients), RedistributedKey(coefficients) or PriorityKey(order)"
         )
-    alloc, surplus, imp, autoprod = _apply(prod, cons, key)
+    alloc, surplus, imp, autoprod = _apply(prod, cons, key, engine)
     flooring = 0.0
     if floor_to_permille and not isinstance(key, ProrataKey):
         floored = type(key)(floor_coefficients(key.coefficients))
-        alloc, surplus2, imp, autoprod = _apply(prod, cons, floored)
+        alloc, surplus2, imp, autoprod = _apply(prod, cons, floored, engine)
         flooring = float(surplus2.sum() - surplus.sum())
         surplus, key = surplus2, floored
     pooled = _pool(prod)

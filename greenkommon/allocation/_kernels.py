@@ -257,15 +257,6 @@ def priority_kernel(production_kwh, order, consumption_kwh, allocated_out, surpl
     _clamp_surplus(surplus_out)
 
 
-@njit(cache=True)
-def floor_coefficients_kernel(coefficients, quantum, out):
-    """out = floor(coefficients / quantum) quantum, robust to representation error (1e-9 quanta)."""
-    flat_in = coefficients.ravel()
-    flat_out = out.ravel()
-    for k in range(flat_in.size):
-        flat_out[k] = np.floor(flat_in[k] / quantum + 1e-9) * quantum
-
-
 # --------------------------------------------------------------------------------------------
 # many scenarios, KPI only (no (N, T) array materialised)
 # --------------------------------------------------------------------------------------------

@@ -206,15 +206,25 @@ def write_inputs(
             "[finance.equity_eur]",
             "scenario",
         )
-        for col, text in BILL_LINES:
-            add(
-                f"{col}[{k}]",
-                f"{n}: {text}, year 1",
-                float(bills.loc[n, col]),
-                "€/yr",
-                "simulation (bill table)",
-                "simulation",
-            )
+        blend = fin.accise_blend
+        tables = (
+            [("", bills, "")]
+            if blend is None
+            else [
+                ("@A", blend.applies, ", 0 accise rate applies"),
+                ("@N", blend.does_not_apply, ", accise rate does not apply"),
+            ]
+        )
+        for tag, table, words in tables:
+            for col, text in BILL_LINES:
+                add(
+                    f"{col}[{k}]{tag}",
+                    f"{n}: {text}, year 1{words}",
+                    float(table.loc[n, col]),
+                    "€/yr",
+                    "simulation (bill table)",
+                    "simulation",
+                )
 
     header = ["figure", "value", "unit", "source", "label"]
     for j, h in enumerate(header, start=1):
@@ -263,6 +273,7 @@ def write_model(
     base = [
         ("year", "year"),
         ("f", "production factor (P90 × degradation) [-]"),
+        ("accise", "share of the year under the 0 accise rate [-]"),
         ("e", "grid-price index [-]"),
         ("i", "internal-price index [-]"),
         ("infl", "cost inflation index [-]"),
@@ -312,6 +323,7 @@ def write_model(
     )
     equity_total = f"({r['capex']}-{r['loan']})"
     stakes = "+".join(r[f"stake[{k}]"] for k in range(len(venues))) or "0"
+    blend = fin.accise_blend
     for y in range(life + 1):
         row = y + 2
         prev = row - 1
@@ -339,6 +351,14 @@ def write_model(
             continue
         yr = at("year")
         put("f", f"={pf}*(1-{r['degradation']})^({yr}-1)")
+        # the accise case's dated switch, from the scenario's case (greenkommon.cases)
+        put("accise", float(blend.share[y - 1]) if blend is not None else 0.0)
+
+        def line(c: str, k: int, s: str = at("accise")) -> str:
+            if blend is None:
+                return r[f"{c}[{k}]"]
+            return f"({s}*{r[f'{c}[{k}]@A']}+(1-{s})*{r[f'{c}[{k}]@N']})"
+
         if single:
             put("e", f"=(1+{r['escalation']})^({yr}-1)")
         else:
@@ -350,7 +370,7 @@ def write_model(
         put("infl", f"=(1+{r['inflation']})^({yr}-1)")
         f, e, i, infl = at("f"), at("e"), at("i"), at("infl")
         put("production", f"=({r['allocated']}+{r['surplus']})*{f}")
-        internal = "+".join(r[f"internal_eur[{k}]"] for k in range(len(venues))) or "0"
+        internal = "+".join(line("internal_eur", k) for k in range(len(venues))) or "0"
         put("internal", f"=({internal})*{f}*{i}")
         if "contract_years" in r:
             price = f"IF({yr}<={r['contract_years']},{r['surplus_price']},{r['surplus_after']})"
@@ -380,7 +400,7 @@ def write_model(
         put("cfads_term", f'=IF({in_term},{at("cfads")},"")')
         diff_terms = []
         for k in range(len(venues)):
-            b = {c: r[f"{c}[{k}]"] for c, _ in BILL_LINES}
+            b = {c: line(c, k) for c, _ in BILL_LINES}
             avoided = f"({b['grid_energy_without_eur']}-{b['grid_energy_with_eur']})"
             with_ = (
                 f"({b['fixed_with_eur']}*{e}+({b['grid_energy_without_eur']}-{f}*{avoided})*{e}"

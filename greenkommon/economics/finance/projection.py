@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,17 +39,15 @@ from ...errors import DataError, ScenarioError
 from ..bills import surplus_price_eur_per_kwh
 from ..config import FinanceConfig, PricesConfig
 from ._metrics import escalation_index, loan_schedule, metrics
+from ._results import AcciseBlend, BankView, EscalationCase, FinanceResult, ProducerInputs
 from .bank import (
-    DebtMetrics,
-    LoanSizing,
-    YieldP90,
     debt_metrics,
     default_dscr_target,
     maintenance_reserve,
     p90_factor,
     size_loan,
 )
-from .collective import CollectiveView, StakePolicy, collective_view
+from .collective import StakePolicy, collective_view
 from .surplus import surplus_terms
 
 #: Columns of the bill table the projection needs (see :func:`compute_bills`).
@@ -67,41 +65,6 @@ REQUIRED_BILL_COLUMNS = (
     "internal_cost_eur",
     "internal_eur",
 )
-
-
-@dataclass(frozen=True)
-class ProducerInputs:
-    """Producer figures after defaults are applied (year-1 euros).
-
-    Attributes
-    ----------
-    capex_eur, opex_eur_per_year, insurance_eur_per_year, roof_rent_eur_per_year,
-    pmo_fee_eur_per_year, inverter_replacement_eur : float [€, €/yr]
-    inverter_replacement_year : int
-    degradation_per_year, opex_inflation_per_year : float [-/yr]
-    surplus_price_eur_per_kwh : float [€/kWh]
-    surplus_contract_years : int or None
-        Years the surplus price holds (S21 or AOS contract); None = the whole life.
-    surplus_after_contract_eur_per_kwh : float or None
-        Surplus price after the contract [€/kWh]; None: ``[finance]
-        surplus_price_after_contract_eur_per_kwh``.
-    labels : dict
-        Field → ``"scenario"`` or the data file's confidence (``ASSUMPTION``, ``UNCONFIRMED``...).
-    """
-
-    capex_eur: float
-    opex_eur_per_year: float
-    insurance_eur_per_year: float
-    roof_rent_eur_per_year: float
-    pmo_fee_eur_per_year: float
-    inverter_replacement_eur: float
-    inverter_replacement_year: int
-    degradation_per_year: float
-    opex_inflation_per_year: float
-    surplus_price_eur_per_kwh: float
-    surplus_contract_years: int | None
-    labels: dict[str, str] = field(default_factory=dict)
-    surplus_after_contract_eur_per_kwh: float | None = None
 
 
 def producer_inputs(
@@ -189,167 +152,6 @@ def producer_inputs(
     )
 
 
-# -- results ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EscalationCase:
-    """The projection under one supply-price escalation scenario.
-
-    Attributes
-    ----------
-    name : str
-        ``"flat"``, ``"+3 %/yr"``, ``"user path"``, ...
-    index : numpy.ndarray
-        Grid-price index of years 1..L [-].
-    venues : pandas.DataFrame
-        Index (venue, year), year 0..L: ``bill_without_eur``, ``bill_with_eur``, ``savings_eur``,
-        ``cumulative_savings_eur``, ``equity_eur``, ``cash_flow_eur``, ``cumulative_cash_flow_eur``,
-        ``discounted_cash_flow_eur`` [€].
-    producer : pandas.DataFrame
-        Index year 0..L: energies [kWh], revenues, costs, debt service and the two cash flows [€].
-    metrics : pandas.DataFrame
-        Index stakeholder (each venue, ``producer (project)``, ``producer (equity)``):
-        ``npv_eur``, ``irr``, ``simple_payback_years``, ``discounted_payback_years``.
-    reconciliation : pandas.DataFrame
-        Index year 1..L: ``venue_savings_eur`` + ``producer_margin_eur`` against
-        ``collective_difference_eur`` (external flows of venues + producer), and the gap.
-    collective : CollectiveView
-        Venues (stake, savings, remuneration), producer and collective total of this case.
-    """
-
-    name: str
-    index: np.ndarray
-    venues: pd.DataFrame
-    producer: pd.DataFrame
-    metrics: pd.DataFrame
-    reconciliation: pd.DataFrame
-    collective: CollectiveView
-
-
-@dataclass(frozen=True)
-class BankView:
-    """The lender's figures of the headline case (see :mod:`.bank`).
-
-    Attributes
-    ----------
-    p50, p90 : DebtMetrics
-        DSCR at P50 production and at P90 production.
-    yield_p90 : YieldP90
-        The P90 factor used and how it was obtained.
-    sizing : LoanSizing
-        The loan the target minimum DSCR allows at P90 production.
-    loan_eur : float
-        The scenario's loan [€].
-    equity_note : str
-        Why producer (equity) and producer (project) NPVs coincide, when they do.
-    """
-
-    p50: DebtMetrics
-    p90: DebtMetrics
-    yield_p90: YieldP90
-    sizing: LoanSizing
-    loan_eur: float
-    equity_note: str
-
-
-@dataclass(frozen=True)
-class FinanceResult:
-    """Long-term projection of one scenario.
-
-    Attributes
-    ----------
-    cases : dict of str to EscalationCase
-        One per escalation scenario, in order.
-    lcoe_eur_per_kwh : float
-        Levelised cost of the plant's energy (CAPEX + discounted producer costs over discounted
-        production, financing excluded) [€/kWh].
-    producer_inputs : ProducerInputs
-        The producer figures used, with their labels (ASSUMPTION where defaulted).
-    discount_rate : float
-    lifetime_years : int
-    reference_case : str
-        The headline case (``[finance] headline_case``, default flat prices), used by
-        :attr:`cash_flows_eur`, :attr:`metrics`, :attr:`assumptions` and every output; the others
-        are sensitivities.
-    bank : BankView or None
-        DSCR at P50/P90 and loan sizing of the headline case (None inside the P90 re-run).
-    """
-
-    cases: dict[str, EscalationCase]
-    lcoe_eur_per_kwh: float
-    producer_inputs: ProducerInputs
-    discount_rate: float
-    lifetime_years: int
-    reference_case: str = ""
-    bank: BankView | None = None
-
-    def _ref(self) -> EscalationCase:
-        return self.cases.get(self.reference_case) or next(iter(self.cases.values()))
-
-    @property
-    def headline(self) -> EscalationCase:
-        """The headline case."""
-        return self._ref()
-
-    @property
-    def cash_flows_eur(self) -> pd.DataFrame:
-        """Reference case: rows years 0..L, columns each venue's cash flow and the producer's
-        project and equity cash flows [€]."""
-        case = self._ref()
-        table = case.venues["cash_flow_eur"].unstack("venue")
-        table = table[list(dict.fromkeys(case.venues.index.get_level_values("venue")))]
-        table["producer (project)"] = case.producer["project_cash_flow_eur"]
-        table["producer (equity)"] = case.producer["equity_cash_flow_eur"]
-        table.columns.name = "stakeholder"
-        return table
-
-    @property
-    def metrics(self) -> pd.DataFrame:
-        """Reference case: rows stakeholders; ``npv_eur`` [€], ``irr_pct`` [%], ``payback_years``,
-        ``discounted_payback_years`` [yr] (NaN when undefined or beyond the life)."""
-        m = self._ref().metrics
-        return pd.DataFrame(
-            {
-                "npv_eur": m["npv_eur"],
-                "irr_pct": 100.0 * m["irr"],
-                "payback_years": m["simple_payback_years"],
-                "discounted_payback_years": m["discounted_payback_years"],
-            }
-        )
-
-    @property
-    def assumptions(self) -> dict[str, Any]:
-        """Finance parameters of the projection, units in the names, labels in ``*_label``."""
-        pin = self.producer_inputs
-        out: dict[str, Any] = {
-            "escalation_case": self._ref().name,
-            "lifetime_years": self.lifetime_years,
-            "discount_rate_pct": 100.0 * self.discount_rate,
-            "lcoe_eur_per_kwh": self.lcoe_eur_per_kwh,
-        }
-        for name, label in pin.labels.items():
-            out[name] = getattr(pin, name)
-            out[f"{name}_label"] = label
-        return out
-
-    def summary(self) -> pd.DataFrame:
-        """Metrics of every stakeholder under every case (index case, stakeholder)."""
-        return pd.concat(
-            {name: case.metrics for name, case in self.cases.items()}, names=["case", "stakeholder"]
-        )
-
-    def cash_flow_table(self) -> pd.DataFrame:
-        """All yearly flows in long format: case, stakeholder, year, then the columns."""
-        frames = []
-        for name, case in self.cases.items():
-            v = case.venues.reset_index().rename(columns={"venue": "stakeholder"})
-            p = case.producer.reset_index()
-            p.insert(0, "stakeholder", "producer")
-            for f in (v, p):
-                f.insert(0, "case", name)
-            frames += [v, p]
-        return pd.concat(frames, ignore_index=True)
-
-
 def case_name(rate: float) -> str:
     return "flat" if rate == 0 else f"{rate * 100:+g} %/yr"
 
@@ -364,6 +166,7 @@ def project_finance(
     production_factor: float = 1.0,
     with_bank: bool = True,
     only_case: str | None = None,
+    accise_blend: AcciseBlend | None = None,
 ) -> FinanceResult:
     """Project year 1 over the plant's life for each venue and the producer.
 
@@ -386,6 +189,9 @@ def project_finance(
         Compute the bank view (a P90 re-run of this function and the loan sizing).
     only_case : str, optional
         Project this escalation case only (the P90 re-run needs the headline case alone).
+    accise_blend : AcciseBlend, optional
+        A dated accise case: the bill lines of each year blend the two year-1 tables
+        (``bills`` is then the year-1 table, used for energies).
 
     Returns
     -------
@@ -488,6 +294,7 @@ def project_finance(
         principal=principal,
         finance=finance,
         rate=rate,
+        blend=accise_blend,
     )
     cases = {}
     for name, rates in scenarios:
@@ -503,7 +310,15 @@ def project_finance(
     bank = None
     if with_bank:
         bank = _bank_view(
-            cases[reference], bills, surplus_kwh, finance, prices, plant_peak_kwp, pin, reference
+            cases[reference],
+            bills,
+            surplus_kwh,
+            finance,
+            prices,
+            plant_peak_kwp,
+            pin,
+            reference,
+            accise_blend,
         )
     return FinanceResult(
         cases=cases,
@@ -513,6 +328,7 @@ def project_finance(
         lifetime_years=life,
         reference_case=reference,
         bank=bank,
+        accise_blend=accise_blend,
     )
 
 
@@ -535,6 +351,7 @@ def _bank_view(
     plant_peak_kwp: float,
     pin: ProducerInputs,
     reference: str,
+    accise_blend: AcciseBlend | None = None,
 ) -> BankView:
     """DSCR at P50 and P90 of the headline case, loan sized on P90 (one evaluation path: the
     P90 figures come from re-running :func:`project_finance` with the P90 production)."""
@@ -548,6 +365,7 @@ def _bank_view(
         production_factor=y90.factor,
         with_bank=False,
         only_case=reference,
+        accise_blend=accise_blend,
     )
     p50 = debt_metrics(case.producer, "P50", 1.0)
     p90 = debt_metrics(low.cases[reference].producer, y90.name, y90.factor)
@@ -603,6 +421,7 @@ class _Schedule:
     principal: np.ndarray
     finance: FinanceConfig
     rate: float
+    blend: AcciseBlend | None = None
 
 
 def _case(
@@ -629,7 +448,10 @@ def _case(
     collective = np.zeros(life)
     internal_revenue = np.zeros(life)
     for k, n in enumerate(names):
-        row = bills.loc[n]
+        row: Any = bills.loc[n]
+        if sc.blend is not None:
+            # a dated accise case: each year's lines blend the two year-1 tables
+            row = {c: sc.blend.lines(n, c) for c in REQUIRED_BILL_COLUMNS}
         without = row["bill_without_eur"] * e
         avoided = row["grid_energy_without_eur"] - row["grid_energy_with_eur"]
         with_ = (
@@ -763,6 +585,41 @@ def project_result(result: Any) -> FinanceResult:
         scenario.finance,
         scenario.prices,
         scenario.plant.peak_power_kwp,
+        accise_blend=accise_blend_of(result),
+    )
+
+
+def accise_blend_of(result: Any) -> AcciseBlend | None:
+    """The accise blend of a run whose accise case ends during the life, else None.
+
+    Year 1 is the plant's commissioning year (``[plant] commissioning_year``), else the
+    simulated year.
+    """
+    scenario = result.scenario
+    case = getattr(scenario.prices, "accise_case", None)
+    if case is None or case.reading != "applies_until":
+        return None
+    from ...cases import ACCISE_APPLIES, ACCISE_DOES_NOT_APPLY, with_accise_case
+    from ..bills import compute_bills
+
+    def bills(c: Any) -> pd.DataFrame:
+        return compute_bills(
+            result.consumption_kwh,
+            result.allocated_kwh,
+            result.surplus_kwh,
+            [v.contract for v in scenario.venues],
+            with_accise_case(scenario.prices, c),
+            scenario.plant.peak_power_kwp,
+        )
+
+    first = getattr(scenario.plant, "commissioning_year", None) or scenario.simulation.year
+    life = scenario.finance.lifetime_years
+    share = np.array([case.share_of_year(first + k) for k in range(life)], dtype=float)
+    return AcciseBlend(
+        applies=bills(ACCISE_APPLIES),
+        does_not_apply=bills(ACCISE_DOES_NOT_APPLY),
+        share=share,
+        label=case.label_en,
     )
 
 
@@ -776,11 +633,13 @@ def assumptions_table(fin: FinanceResult) -> pd.DataFrame:
 
 
 __all__ = [
+    "AcciseBlend",
     "BankView",
     "EscalationCase",
     "FinanceResult",
     "ProducerInputs",
     "assumptions_table",
+    "accise_blend_of",
     "case_name",
     "headline_case_name",
     "producer_inputs",
