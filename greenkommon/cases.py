@@ -272,7 +272,7 @@ def _npv_lines(result: Any) -> list[str]:
     for label, values in rows:
         if str(label) in venues:
             continue
-        lines.append(f"  {label:<20} " + " ".join(f"{v:>24,.0f}" for v in values))
+        lines.append(f"  {label:<20} " + " ".join(f"{round(v):>24,}" for v in values))
     if any(c.until is not None for c in cases):
         lines.append(
             "  (an 'applies_until' reading is projected as in year 1 for the whole life: the "
@@ -297,9 +297,9 @@ def format_accise_cases(result: Any) -> str:
         head,
     ]
     for name in names:
-        vals = " ".join(f"{tables[c].loc[name, 'savings_eur']:>24,.0f}" for c in cases)
+        vals = " ".join(f"{round(tables[c].loc[name, 'savings_eur']):>24,}" for c in cases)
         lines.append(f"{str(name):<{width}} {vals}")
-    totals = " ".join(f"{tables[c]['savings_eur'].sum():>24,.0f}" for c in cases)
+    totals = " ".join(f"{round(tables[c]['savings_eur'].sum()):>24,}" for c in cases)
     lines.append(f"{'all venues':<{width}} {totals}")
     exempt = {c: float(tables[c]["accise_exempt_kwh"].sum()) for c in cases}
     lines.append(

@@ -684,7 +684,7 @@ def check_operation(scenario: Scenario, operation: OperationConfig) -> Eligibili
         [(v.name, v.latitude_deg, v.longitude_deg) for v in members],
         producers,
         sum(p.peak_power_kwp for p in (*plants, *own)),
-        scenario.eligibility,
+        operation.eligibility or scenario.eligibility,
     )
 
 

@@ -28,25 +28,20 @@ from greenkommon.economics.finance import (
 )
 from greenkommon.economics.finance.bank import DATA_FILE, maintenance_reserve
 from greenkommon.errors import ScenarioError
-from tests.test_finance import flat_bills
+from tests.test_finance import BARE, flat_bills
 
 KWP = 100.0
 
 
 def _lean(**kw) -> FinanceConfig:
     """Producer costs all given: 1,000 €/kWp, OPEX 10 €/kWp/yr, nothing else, no ageing."""
-    base = dict(
-        lifetime_years=20,
-        discount_rate=0.05,
-        capex_eur_per_kwp=1000.0,
-        opex_eur_per_kwp_year=10.0,
-        insurance_eur_per_kwp_year=0.0,
-        roof_rent_eur_per_year=0.0,
-        pmo_fee_eur_per_year=0.0,
-        inverter_replacement_eur_per_kwp=0.0,
-        degradation_per_year=0.0,
-        opex_inflation_per_year=0.0,
-    )
+    base = {
+        **BARE,
+        "lifetime_years": 20,
+        "discount_rate": 0.05,
+        "capex_eur_per_kwp": 1000.0,
+        "opex_eur_per_kwp_year": 10.0,
+    }
     base.update(kw)
     return FinanceConfig(**base)  # type: ignore[arg-type]
 

@@ -470,3 +470,25 @@ def test_per_producer_needs_one_key_per_producer(tmp_path):
         ScenarioError, match=r"key\.coefficients_by_producer = .*one table per producer"
     ):
         gk.read_scenario(_per_producer_file(tmp_path, bad))
+
+
+def test_operation_eligibility_overrides_the_scenarios(tmp_path):
+    """An operation in rural communes with the 20 km derogation is checked under that rule."""
+    text = PORTFOLIO.read_text(encoding="utf-8")
+    quai = text.index('name = "Quai de Seine"')
+    key = text.index("[operations.key]", quai)
+    text = (
+        text[:key]
+        + '[operations.eligibility]\ncommune_category = "rural"\ndistance_derogation = true\n'
+        + text[key:]
+    )
+    (tmp_path / BASELINE.name).write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "e.toml"
+    path.write_text(text, encoding="utf-8")
+    from greenkommon.eligibility import check_operation
+
+    sc = gk.read_scenario(path)
+    quai, mill = sc.operations[1], sc.operations[0]
+    assert check_operation(sc, quai).limit_km == 20
+    assert check_operation(sc, mill).limit_km == 2
+    assert sc.operation_scenario(quai).eligibility.commune_category == "rural"

@@ -26,26 +26,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from test_report_browser import _chromium
+from test_report_browser import HEADLESS_FLAGS, _chromium
 from test_web_api import serving
 
 from greenkommon.cli import main as cli_main
 
 pytestmark = pytest.mark.browser
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--disable-extensions",
-    "--remote-debugging-pipe",
-)
+FLAGS = (*HEADLESS_FLAGS, "--disable-extensions", "--remote-debugging-pipe")
 
 
 class Browser:

@@ -333,9 +333,12 @@ class OperationConfig:
         splits each venue's allocation back pro rata of injection) or ``'per_producer'`` (each
         producer's injection shared by its own static key,
         ``[operations.key] coefficients_by_producer``: a full dynamic key for Enedis).
-    finance : mapping
+    finance_overrides : tuple of (str, value)
         ``[operations.finance]``: fields overriding ``[finance]`` for its producer (raw TOML,
-        merged and validated into :attr:`Scenario.operation_scenario`'s ``finance``).
+        merged and validated into :meth:`Scenario.operation_scenario`'s ``finance``).
+    eligibility : EligibilityConfig or None
+        ``[operations.eligibility]``: the facts of this operation's communes and derogations
+        (``None``: the scenario's ``[eligibility]``).
     """
 
     name: str
@@ -345,6 +348,7 @@ class OperationConfig:
     internal_price_eur_per_kwh: float | None = None
     allocation: str = "pooled"
     finance_overrides: tuple[tuple[str, Any], ...] = ()
+    eligibility: EligibilityConfig | None = None
 
     @classmethod
     def from_section(cls, sec: Section) -> OperationConfig:
@@ -372,6 +376,11 @@ class OperationConfig:
             ),
             allocation=sec.str("allocation", "pooled", choices=ALLOCATION_MODES),
             finance_overrides=tuple(fin.data.items()),
+            eligibility=(
+                EligibilityConfig.from_section(sec.section("eligibility"))
+                if "eligibility" in sec
+                else None
+            ),
         )
         sec.finish()
         return cfg
@@ -494,6 +503,7 @@ class Scenario:
             prices=prices,
             finance=finance,
             optimise=optimise,
+            eligibility=operation.eligibility or self.eligibility,
             operations=(operation,),
         )
 

@@ -24,26 +24,22 @@ is the debt-service reserve that would cover every shortfall if the producer kep
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...errors import ScenarioError
+from ._data import DATA_DIR, read_data
 
-DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "finance_fr.toml"
+DATA_FILE = DATA_DIR / "finance_fr.toml"
 #: ``[finance] p90_basis`` values.
 P90_BASES = ("one_year", "ten_year")
 
 
-@cache
 def _data() -> dict[str, Any]:
-    with DATA_FILE.open("rb") as fh:
-        return tomllib.load(fh)
+    return read_data("finance_fr.toml")
 
 
 @dataclass(frozen=True)

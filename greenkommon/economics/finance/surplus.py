@@ -22,9 +22,7 @@ UNCONFIRMED default.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +30,15 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError, ScenarioError
+from ._data import DATA_DIR, read_data
 
-DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "surplus_fr.toml"
+DATA_FILE = DATA_DIR / "surplus_fr.toml"
 #: Plants above this peak power cannot take S21 [kWp].
 S21_MAX_KWP = 100.0
 
 
-@cache
 def _data() -> dict[str, Any]:
-    with DATA_FILE.open("rb") as fh:
-        return tomllib.load(fh)
+    return read_data("surplus_fr.toml")
 
 
 @dataclass(frozen=True)
