@@ -24,13 +24,16 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 
-def simulate_energy(scenario: Scenario) -> EnergyResult:
+def simulate_energy(scenario: Scenario, *, weather: pd.DataFrame | None = None) -> EnergyResult:
     """Run the physical stages of a scenario.
 
     Parameters
     ----------
     scenario : Scenario
         A validated scenario (:func:`greenkommon.read_scenario`).
+    weather : pandas.DataFrame, optional
+        One weather year for every plant instead of ``[weather]`` (a year of a multi-year
+        series, as :func:`greenkommon.uncertainty.run_uncertainty` samples them).
 
     Returns
     -------
@@ -44,7 +47,8 @@ def simulate_energy(scenario: Scenario) -> EnergyResult:
     the latitude through the sun's geometry; a weather file is read once per location). The
     venues' temperature-driven loads use the first plant's weather.
     """
-    from . import consumption, production, weather
+    from . import consumption, production
+    from . import weather as weather_stage
     from .timegrid import make_index, step_hours
 
     sim = scenario.simulation
@@ -53,9 +57,13 @@ def simulate_energy(scenario: Scenario) -> EnergyResult:
 
     def weather_at(plant: PlantConfig) -> tuple[pd.DataFrame, dict]:
         where = (plant.latitude_deg, plant.longitude_deg, plant.altitude_m)
-        if where not in cache:
+        if where not in cache and weather is not None:
+            cache[where] = (weather, {"source": "given"})
+        elif where not in cache:
             log.info("weather: %s at %.4f, %.4f", scenario.weather.source, where[0], where[1])
-            cache[where] = weather.load_weather(scenario.weather, *where, sim.year, sim.timezone)
+            cache[where] = weather_stage.load_weather(
+                scenario.weather, *where, sim.year, sim.timezone
+            )
         return cache[where]
 
     def produce(plant: PlantConfig) -> pd.Series:

@@ -185,6 +185,7 @@ class _Context:
     seed: int
     fixed_loads: np.ndarray | None
     reference_ghi_kwh_per_m2: float
+    portfolio: bool = False
 
 
 def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[str, Any]:
@@ -192,7 +193,112 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
     from ._cache import bypassed
 
     with bypassed():  # each sampled year is computed once: keep it out of the stage cache
+        if ctx.portfolio:
+            return _portfolio_row(ctx, k, label, *sampled_portfolio_year(ctx, k, wx))
         return _sample_year(ctx, k, label, wx)
+
+
+def _is_portfolio(scenario: Any) -> bool:
+    """Several operations, several plants or own roofs: sampled through :func:`evaluate`."""
+    return (
+        not scenario.is_single_operation
+        or len(scenario.plants) != 1
+        or any(v.own_plant is not None for v in scenario.venues)
+    )
+
+
+def sampled_portfolio_year(
+    ctx: _Context, k: int, wx: pd.DataFrame | None
+) -> tuple[Any, Any, np.ndarray]:
+    """Sampled year ``k`` of a portfolio: its energy and its evaluation.
+
+    The weather of year ``k`` (synthetic seed ``k`` at every plant's location, or the file year
+    ``wx`` at all of them) goes through :func:`greenkommon.energy.simulate_energy`; the venues'
+    gross loads get the year's variations (:func:`load_variation`, before their own roofs, as
+    Enedis would measure them after); :func:`greenkommon.evaluate.evaluate` does the rest.
+
+    Returns
+    -------
+    energy : EnergyResult
+    result : PortfolioResult
+    factors : numpy.ndarray
+        (N,) the venues' yearly volume factors [-].
+    """
+    from .energy import simulate_energy
+    from .evaluate import evaluate
+
+    scenario = ctx.scenario
+    if wx is None:
+        cfg = dataclasses.replace(
+            scenario.weather,
+            seed=k,
+            interannual_variability=True,
+            interannual_sd_pct=ctx.irradiation_sd_pct,
+        )
+        energy = simulate_energy(dataclasses.replace(scenario, weather=cfg))
+    else:
+        energy = simulate_energy(scenario, weather=wx)
+    rng = np.random.default_rng([ctx.seed, k])
+    gross = energy.consumption_kwh
+    varied, factors = load_variation(
+        np.ascontiguousarray(gross.to_numpy(dtype=float).T),
+        rng,
+        ctx.volume_sd_pct,
+        ctx.profile_noise_pct,
+    )
+    energy = dataclasses.replace(
+        energy,
+        consumption_kwh=pd.DataFrame(varied.T, index=gross.index, columns=gross.columns),
+    )
+    result = evaluate(scenario, energy)
+    return energy, result, factors
+
+
+def _portfolio_row(
+    ctx: _Context, k: int, label: Any, energy: Any, result: Any, factors: np.ndarray
+) -> dict[str, Any]:
+    """One sample's row, read from the :class:`~greenkommon.results.PortfolioResult`."""
+    from .sweep import finance_metrics
+
+    col = result.collective
+    ghi_kwh_per_m2 = float(energy.weather["ghi"].sum()) / 1000.0
+    row: dict[str, Any] = {
+        "sample": k,
+        "weather": str(label),
+        "ghi_kwh_per_m2": ghi_kwh_per_m2,
+        "irradiation_factor": ghi_kwh_per_m2 / ctx.reference_ghi_kwh_per_m2,
+        "production_kwh": col.shared_production_kwh,
+        "own_production_kwh": col.own_production_kwh,
+        "allocated_kwh": col.allocated_kwh,
+        "surplus_kwh": col.surplus_kwh,
+        "self_consumption_pct": 100.0 * col.allocated_kwh / col.shared_production_kwh
+        if col.shared_production_kwh > 0
+        else np.nan,
+        "self_sufficiency_pct": col.self_sufficiency_pct,
+        "savings_eur": col.savings_eur,
+    }
+    for i, v in enumerate(result.venues):
+        row[f"{v.name}.volume_factor"] = float(factors[i])
+        row[f"{v.name}.self_sufficiency_pct"] = v.self_sufficiency_pct
+        row[f"{v.name}.savings_eur"] = v.savings_eur
+    npv: dict[str, list[float]] = {}
+    for op in result.operations:
+        t = op.totals()
+        row[f"{op.name}.production_kwh"] = t.production_kwh
+        row[f"{op.name}.self_sufficiency_pct"] = t.self_sufficiency_pct
+        row[f"{op.name}.savings_eur"] = t.savings_eur
+        if op.finance is None:
+            continue
+        for metric, value in finance_metrics(op.finance, []).items():
+            if metric.startswith("producer."):
+                row[f"{op.name}.{metric}"] = value
+            if metric.startswith("producer.npv_eur["):
+                npv.setdefault(metric, []).append(value)
+    # the producers' NPVs add up (euros of the same years); their IRRs do not
+    for metric, values in npv.items():
+        if len(values) == len(result.operations):
+            row[metric] = float(sum(values))
+    return row
 
 
 def _sample_year(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[str, Any]:
@@ -334,11 +440,6 @@ def run_uncertainty(
     -------
     UncertaintyResult
     """
-    from . import allocation, consumption
-    from .evaluate import build_key
-    from .pipeline import simulate_energy
-    from .sweep import _batch_kind
-
     if years < 1:
         raise ScenarioError(f"uncertainty: --years {years}: expected at least 1")
     if irradiation_sd_pct is not None and not (0 <= irradiation_sd_pct <= 50):
@@ -347,18 +448,14 @@ def run_uncertainty(
         )
     sim = scenario.simulation
     names = scenario.venue_names
-    if (
-        not scenario.is_single_operation
-        or len(scenario.plants) != 1
-        or any(v.own_plant is not None for v in scenario.venues)
-    ):
-        # sampled years would move one plant only and miss the own roofs: refuse rather than
-        # print a P90 of the wrong thing
+    portfolio = _is_portfolio(scenario)
+    optimised = [op.name for op in scenario.operations if op.key.type == "optimised"]
+    if portfolio and optimised:
+        # evaluate() would re-optimise the key on every sampled year; a PMO sets it ahead
         raise ScenarioError(
-            f"{scenario.file}: uncertainty runs one operation with one plant and no own roofs "
-            "for now; this scenario has "
-            f"{len(scenario.operations)} operation(s), {len(scenario.plants)} plant(s), "
-            f"{sum(v.own_plant is not None for v in scenario.venues)} own roof(s)"
+            f"{scenario.file}: operation {optimised[0]!r}: key.type = 'optimised': uncertainty "
+            "of a portfolio takes fixed keys for now (give the optimised coefficients as a "
+            "static key)"
         )
     if weather_file is None and scenario.weather.source != "synthetic":
         raise ScenarioError(
@@ -417,37 +514,30 @@ def run_uncertainty(
                 stacklevel=2,
             )
 
-    # The key is set once, on the scenario's own year (an optimised key is not re-optimised).
-    index, wx0, _m, prod0, cons0 = simulate_energy(scenario)
-    key, _report = build_key(scenario.key, scenario, prod0, cons0)
-    floor = scenario.key.floor_to_permille and scenario.key.type != "prorata"
-    kind = _batch_kind(key, floor)
-    coefficients = None
-    if kind in ("static", "redistributed"):
-        coefficients = np.asarray(key.coefficients, dtype=float)
-        if floor:
-            coefficients = allocation.floor_coefficients(coefficients)
-    # Loads that do not react to the weather are built once.
-    no_weather = consumption.build_consumption(
-        [v.load for v in scenario.venues], names, index, weather=None
-    )
-    fixed = None
-    if np.array_equal(no_weather.to_numpy(), cons0.to_numpy()):
-        fixed = np.ascontiguousarray(cons0.to_numpy(dtype=float).T)
-
-    ctx = _Context(
-        scenario,
-        key,
-        kind,
-        coefficients,
-        floor,
-        volume_sd_pct,
-        profile_noise_pct,
-        irradiation_sd_pct,
-        seed,
-        fixed,
-        reference_ghi,
-    )
+    if portfolio:
+        ctx = _Context(
+            scenario,
+            None,
+            None,
+            None,
+            False,
+            volume_sd_pct,
+            profile_noise_pct,
+            irradiation_sd_pct,
+            seed,
+            None,
+            reference_ghi,
+            portfolio=True,
+        )
+    else:
+        ctx = _single_context(
+            scenario,
+            volume_sd_pct,
+            profile_noise_pct,
+            irradiation_sd_pct,
+            seed,
+            reference_ghi,
+        )
     jobs: list[tuple[int, Any, Any]] = []  # (sample, year label, weather or None)
     for k in range(1, years + 1):
         if file_years:
@@ -497,7 +587,8 @@ def run_uncertainty(
         raise ScenarioError(
             f"uncertainty: no escalation case {case!r}; expected one of {', '.join(map(repr, cases))}"
         )
-    summary = summarise(samples, names, case)
+    operations = [op.name for op in scenario.operations] if portfolio else []
+    summary = summarise(samples, names, case, operations=operations)
     settings = {
         "years": years,
         "weather": source,
@@ -506,10 +597,60 @@ def run_uncertainty(
         "irradiation_sd_pct": irradiation_sd_pct,
         "irradiation_sd_source": sd_source,
         "seed": seed,
-        "key": scenario.key.type,
+        "key": ", ".join(dict.fromkeys(op.key.type for op in scenario.operations))
+        if portfolio
+        else scenario.key.type,
         "convention": "P90 = exceeded with 90 % probability (10th percentile of outcomes)",
     }
     return UncertaintyResult(samples, summary, case, settings)
+
+
+def _single_context(
+    scenario: Any,
+    volume_sd_pct: float,
+    profile_noise_pct: float,
+    irradiation_sd_pct: float | None,
+    seed: int,
+    reference_ghi: float,
+) -> _Context:
+    """One operation, one plant: the key built once and the batched allocation core."""
+    from . import allocation, consumption
+    from .evaluate import build_key
+    from .pipeline import simulate_energy
+    from .sweep import _batch_kind
+
+    names = scenario.venue_names
+    # The key is set once, on the scenario's own year (an optimised key is not re-optimised).
+    index, wx0, _m, prod0, cons0 = simulate_energy(scenario)
+    key, _report = build_key(scenario.key, scenario, prod0, cons0)
+    floor = scenario.key.floor_to_permille and scenario.key.type != "prorata"
+    kind = _batch_kind(key, floor)
+    coefficients = None
+    if kind in ("static", "redistributed"):
+        coefficients = np.asarray(key.coefficients, dtype=float)
+        if floor:
+            coefficients = allocation.floor_coefficients(coefficients)
+    # Loads that do not react to the weather are built once.
+    no_weather = consumption.build_consumption(
+        [v.load for v in scenario.venues], names, index, weather=None
+    )
+    fixed = None
+    if np.array_equal(no_weather.to_numpy(), cons0.to_numpy()):
+        fixed = np.ascontiguousarray(cons0.to_numpy(dtype=float).T)
+
+    return _Context(
+        scenario,
+        key,
+        kind,
+        coefficients,
+        floor,
+        volume_sd_pct,
+        profile_noise_pct,
+        irradiation_sd_pct,
+        seed,
+        fixed,
+        reference_ghi,
+    )
 
 
 def _run_dask(
@@ -530,8 +671,10 @@ def _run_dask(
         return rows
 
 
-def summary_metrics(names: Sequence[str], case: str | None) -> list[tuple[str, str]]:
-    """(column of the samples, label) of the summary rows."""
+def summary_metrics(
+    names: Sequence[str], case: str | None, operations: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """(column of the samples, label) of the summary rows (``operations``: a portfolio's)."""
     out = [
         ("production_kwh", "production [kWh/yr]"),
         ("self_consumption_pct", "self-consumption [%]"),
@@ -541,16 +684,28 @@ def summary_metrics(names: Sequence[str], case: str | None) -> list[tuple[str, s
     for n in names:
         out.append((f"{n}.self_sufficiency_pct", f"{n}: self-sufficiency [%]"))
         out.append((f"{n}.savings_eur", f"{n}: savings [€/yr]"))
-    if case is not None:
+    for op in operations:
+        out.append((f"{op}.production_kwh", f"{op}: production [kWh/yr]"))
+        out.append((f"{op}.self_sufficiency_pct", f"{op}: self-sufficiency [%]"))
+        if case is not None:
+            out.append((f"{op}.producer.npv_eur[{case}]", f"{op}: producer NPV, {case} [€]"))
+    if case is not None and operations:
+        out.append((f"producer.npv_eur[{case}]", f"producers' NPV, all operations, {case} [€]"))
+    elif case is not None:
         out.append((f"producer.npv_eur[{case}]", f"producer NPV, {case} [€]"))
         out.append((f"producer.irr[{case}]", f"producer IRR, {case} [-]"))
     return out
 
 
-def summarise(samples: pd.DataFrame, names: Sequence[str], case: str | None) -> pd.DataFrame:
+def summarise(
+    samples: pd.DataFrame,
+    names: Sequence[str],
+    case: str | None,
+    operations: Sequence[str] = (),
+) -> pd.DataFrame:
     """P90/P50/P10, mean and standard deviation of the summary metrics."""
     rows = {}
-    for col, label in summary_metrics(names, case):
+    for col, label in summary_metrics(names, case, operations):
         if col not in samples:
             continue
         values = samples[col].to_numpy(dtype=float)

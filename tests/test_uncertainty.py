@@ -319,12 +319,3 @@ def test_scenario_interannual_sd_is_used_and_reported(tmp_path):
     assert res.samples.loc[0, "ghi_kwh_per_m2"] == pytest.approx(wx["ghi"].sum() / 1000.0)
     # the scenario's own run is that sampled year too ([weather] interannual_variability)
     assert run_scenario(scenario).weather["ghi"].sum() == pytest.approx(wx["ghi"].sum())
-
-
-def test_portfolio_is_refused_with_one_line_not_a_wrong_p90():
-    from greenkommon.scenario import load_scenario
-    from greenkommon.uncertainty import run_uncertainty
-
-    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "portfolio.toml")
-    with pytest.raises(ScenarioError, match="2 operation"):
-        run_uncertainty(scenario, years=2, progress=False)

@@ -112,6 +112,14 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         check_output_file(args.report, "--report")
     scenario = load_scenario(args.scenario)
+    if args.report and len(scenario.operations) > 1:
+        from ..errors import ScenarioError
+
+        # the sampled figures are the portfolio's; a report is one operation's
+        raise ScenarioError(
+            f"{args.scenario}: --report {args.report}: the uncertainty report is one "
+            f"operation's and this portfolio has {len(scenario.operations)}; use --out"
+        )
     print(f"sampling {args.years} year(s) of {scenario.name!r} ...", file=sys.stderr)
     result = run_uncertainty(
         scenario,
