@@ -283,7 +283,10 @@ def _evaluate_operation(
         optimiser=report,
     )
     if project:
-        result = replace(result, finance=economics.project_result(result))
+        plants = float(np.atleast_2d(pool)[: len(op.plants)].sum())
+        result = replace(
+            result, finance=economics.project_result(result, plant_production_kwh=plants)
+        )
     return result
 
 

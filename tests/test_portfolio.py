@@ -394,6 +394,50 @@ def test_own_surplus_given_to_the_operation_is_paid_as_a_producer(result, energy
     assert autoprod > 0
 
 
+def test_producer_is_paid_only_for_its_own_plants_kwh(result, energy):
+    """The internal price of the operation's allocated kWh is paid once: to the shared plant's
+    producer for its AUTOPROD, to the Villa for its own roof's (no double count), and the
+    operation's finance still adds up (venue savings + producer margin + own-roof payment =
+    collective difference, every year of every case)."""
+    from greenkommon import economics
+
+    op = result.operation("Millénaire")
+    price = op.scenario.prices.internal_price_eur_per_kwh
+    allocated = float(op.allocated_kwh.to_numpy().sum())
+    # the Villa's AUTOPROD, independently: its share of the pooled injection × pooled allocation
+    gross = energy.consumption_kwh["Villa Mais d'Ici"]
+    own = energy.own_production_kwh["Villa Mais d'Ici"]
+    injected = (own - np.minimum(own, gross)).to_numpy()
+    pooled = op.production_kwh.to_numpy()
+    share = np.divide(injected, pooled, out=np.zeros_like(pooled), where=pooled > 0)
+    villa_autoprod = float((share * op.allocated_kwh.to_numpy().sum(axis=1)).sum())
+    surplus_price, _ = economics.surplus_price_eur_per_kwh(
+        result.scenario.prices, result.scenario.venue("Villa Mais d'Ici").own_plant.peak_power_kwp
+    )
+    villa = result.venue("Villa Mais d'Ici")
+    villa_paid = villa.own_surplus_revenue_eur - (injected.sum() - villa_autoprod) * surplus_price
+    fin = op.finance
+    case = fin.cases[fin.reference_case]
+    producer_1 = float(case.producer.loc[1, "internal_revenue_eur"])
+    # the internal price is excl. VAT on both sides (bills' internal_eur, the Villa's payment)
+    assert producer_1 + villa_paid == pytest.approx(price * allocated, abs=0.005)
+    assert producer_1 == pytest.approx(price * (allocated - villa_autoprod), abs=0.005)
+    assert float(case.reconciliation.loc[1, "own_roof_payment_eur"]) == pytest.approx(
+        villa_paid, abs=0.005
+    )
+    # the producer's surplus is its own plant's: production of the plant less its AUTOPROD
+    plant = float(energy.production_kwh[op.plant_names[0]].sum())
+    assert float(case.producer.loc[1, "surplus_kwh"]) == pytest.approx(
+        plant - (allocated - villa_autoprod), rel=1e-9
+    )
+    assert float(case.producer.loc[1, "production_kwh"]) == pytest.approx(plant, rel=1e-9)
+    for c in fin.cases.values():
+        assert np.abs(c.reconciliation["gap_eur"].to_numpy()).max() < 1e-6
+    # an operation without own roofs pays nothing to venues
+    quai = result.operation("Quai de Seine").finance
+    assert not quai.cases[quai.reference_case].reconciliation["own_roof_payment_eur"].any()
+
+
 def test_config_package_imports_no_stage():
     """Reading a scenario's tables needs the standard library and numpy only (at import)."""
     code = (

@@ -68,8 +68,9 @@ class EscalationCase:
         Index stakeholder (each venue, ``producer (project)``, ``producer (equity)``):
         ``npv_eur``, ``irr``, ``simple_payback_years``, ``discounted_payback_years``.
     reconciliation : pandas.DataFrame
-        Index year 1..L: ``venue_savings_eur`` + ``producer_margin_eur`` against
-        ``collective_difference_eur`` (external flows of venues + producer), and the gap.
+        Index year 1..L: ``venue_savings_eur`` + ``producer_margin_eur`` +
+        ``own_roof_payment_eur`` (internal price paid to venues for their own roofs' AUTOPROD)
+        against ``collective_difference_eur`` (external flows of venues + producer), and the gap.
     collective : CollectiveView
         Venues (stake, savings, remuneration), producer and collective total of this case.
     """

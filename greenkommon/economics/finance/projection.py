@@ -167,6 +167,7 @@ def project_finance(
     with_bank: bool = True,
     only_case: str | None = None,
     accise_blend: AcciseBlend | None = None,
+    producer_allocated_share: float = 1.0,
 ) -> FinanceResult:
     """Project year 1 over the plant's life for each venue and the producer.
 
@@ -192,6 +193,10 @@ def project_finance(
     accise_blend : AcciseBlend, optional
         A dated accise case: the bill lines of each year blend the two year-1 tables
         (``bills`` is then the year-1 table, used for energies).
+    producer_allocated_share : float
+        Share of the allocated kWh (AUTOPROD) that comes from the operation's own plants [-];
+        the rest comes from venues' own-roof surplus given to the operation, whose internal
+        price is paid to those venues, not to the producer (1 when there is none).
 
     Returns
     -------
@@ -216,6 +221,11 @@ def project_finance(
         raise ScenarioError(
             f"project_finance: plant_peak_kwp = {plant_peak_kwp!r}: expected a power > 0 [kWp]"
         )
+    if not 0.0 <= producer_allocated_share <= 1.0:
+        raise DataError(
+            f"project_finance: producer_allocated_share = {producer_allocated_share!r}: "
+            "expected a share in [0, 1]"
+        )
     names = list(bills.index)
     unknown = [n for n in finance.equity_eur if n not in names]
     if unknown:
@@ -234,7 +244,7 @@ def project_finance(
     years = np.arange(1, life + 1)
     f = production_factor * (1.0 - pin.degradation_per_year) ** (years - 1)
     infl = (1.0 + pin.opex_inflation_per_year) ** (years - 1)
-    allocated_1 = float(bills["allocated_kwh"].sum())
+    allocated_1 = float(bills["allocated_kwh"].sum()) * producer_allocated_share
     production_1 = (allocated_1 + surplus_kwh) * production_factor
     interest, principal = loan_schedule(
         finance.loan_amount_eur, finance.loan_rate, finance.loan_term_years, life
@@ -295,6 +305,7 @@ def project_finance(
         finance=finance,
         rate=rate,
         blend=accise_blend,
+        share=producer_allocated_share,
     )
     cases = {}
     for name, rates in scenarios:
@@ -319,6 +330,7 @@ def project_finance(
             pin,
             reference,
             accise_blend,
+            producer_allocated_share,
         )
     return FinanceResult(
         cases=cases,
@@ -352,6 +364,7 @@ def _bank_view(
     pin: ProducerInputs,
     reference: str,
     accise_blend: AcciseBlend | None = None,
+    producer_allocated_share: float = 1.0,
 ) -> BankView:
     """DSCR at P50 and P90 of the headline case, loan sized on P90 (one evaluation path: the
     P90 figures come from re-running :func:`project_finance` with the P90 production)."""
@@ -366,6 +379,7 @@ def _bank_view(
         with_bank=False,
         only_case=reference,
         accise_blend=accise_blend,
+        producer_allocated_share=producer_allocated_share,
     )
     p50 = debt_metrics(case.producer, "P50", 1.0)
     p90 = debt_metrics(low.cases[reference].producer, y90.name, y90.factor)
@@ -422,6 +436,7 @@ class _Schedule:
     finance: FinanceConfig
     rate: float
     blend: AcciseBlend | None = None
+    share: float = 1.0  # of the allocated kWh from the operation's own plants
 
 
 def _case(
@@ -476,6 +491,9 @@ def _case(
             - vat_internal_borne
         )
     collective += surplus_revenue - costs
+    # the internal price of the kWh own roofs gave to the operation goes to those venues
+    own_roof_payment = internal_revenue * (1.0 - sc.share)
+    internal_revenue = internal_revenue - own_roof_payment
     project = internal_revenue + surplus_revenue - costs
     project_cf = np.concatenate([[-pin.capex_eur], project])
     equity_cf = np.concatenate(
@@ -514,12 +532,11 @@ def _case(
             index=pd.Index(years0, name="year"),
         )
         metric_rows[n] = metrics(cf, rate)
+    allocated_1 = float(bills["allocated_kwh"].sum()) * sc.share
     producer = pd.DataFrame(
         {
-            "production_kwh": np.concatenate(
-                [[0.0], (float(bills["allocated_kwh"].sum()) + surplus_kwh) * f]
-            ),
-            "allocated_kwh": np.concatenate([[0.0], float(bills["allocated_kwh"].sum()) * f]),
+            "production_kwh": np.concatenate([[0.0], (allocated_1 + surplus_kwh) * f]),
+            "allocated_kwh": np.concatenate([[0.0], allocated_1 * f]),
             "surplus_kwh": np.concatenate([[0.0], surplus_kwh * f]),
             "internal_revenue_eur": np.concatenate([[0.0], internal_revenue]),
             "surplus_revenue_eur": np.concatenate([[0.0], surplus_revenue]),
@@ -555,6 +572,7 @@ def _case(
         {
             "venue_savings_eur": savings_total,
             "producer_margin_eur": project,
+            "own_roof_payment_eur": own_roof_payment,
             "collective_difference_eur": collective,
         },
         index=pd.Index(np.arange(1, life + 1), name="year"),
@@ -562,6 +580,7 @@ def _case(
     recon["gap_eur"] = (
         recon["venue_savings_eur"]
         + recon["producer_margin_eur"]
+        + recon["own_roof_payment_eur"]
         - recon["collective_difference_eur"]
     )
     venues = pd.concat(venue_frames, names=["venue", "year"])
@@ -576,16 +595,43 @@ def _case(
     )
 
 
-def project_result(result: Any) -> FinanceResult:
-    """:func:`project_finance` on a :class:`~greenkommon.pipeline.ScenarioResult`."""
+def project_result(result: Any, *, plant_production_kwh: float | None = None) -> FinanceResult:
+    """:func:`project_finance` on an operation's result (or a ``ScenarioResult``).
+
+    Parameters
+    ----------
+    result : OperationResult or ScenarioResult
+    plant_production_kwh : float, optional
+        Year-1 production of the operation's own plants [kWh/yr], without the own-roof surplus
+        venues give to it: the producer's surplus is then that production less its AUTOPROD.
+        Without it, the operation's whole surplus is the producer's.
+
+    Notes
+    -----
+    With own roofs among the producers, the producer is paid the internal price on its own
+    AUTOPROD only: :math:`s = \\sum_{p \\in plants} AUTOPROD_p / \\sum_p AUTOPROD_p` of the internal
+    revenue; the own-roof venues are paid the rest (``reconciliation.own_roof_payment_eur``).
+    """
     scenario = result.scenario
+    surplus = float(np.asarray(result.surplus_kwh).sum())
+    share = 1.0
+    plants = getattr(result, "plant_names", None)
+    if plants is not None:
+        autoprod = np.atleast_2d(np.asarray(result.allocation.producer_allocated_kwh))
+        if autoprod.shape[0] > len(plants):
+            total = float(autoprod.sum())
+            own = float(autoprod[: len(plants)].sum())
+            share = min(max(own / total, 0.0), 1.0) if total > 0 else 1.0
+            if plant_production_kwh is not None:
+                surplus = max(plant_production_kwh - own, 0.0)
     return project_finance(
         result.bills,
-        float(np.asarray(result.surplus_kwh).sum()),
+        surplus,
         scenario.finance,
         scenario.prices,
         scenario.plant.peak_power_kwp,
         accise_blend=accise_blend_of(result),
+        producer_allocated_share=share,
     )
 
 
