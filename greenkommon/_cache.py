@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import hashlib
 import logging
 import os
@@ -121,6 +122,8 @@ def _feed(h: Any, obj: Any) -> None:
         h.update(f"{type(obj).__name__}:{obj!r};".encode())
     elif isinstance(obj, float):
         h.update(f"float:{obj.hex()};".encode())
+    elif isinstance(obj, datetime.date):  # a datetime too: isoformat keeps time and offset
+        h.update(f"{type(obj).__name__}:{obj.isoformat()};".encode())
     elif isinstance(obj, Path):
         h.update(f"path:{obj.resolve()};".encode())
         if obj.is_file():

@@ -90,6 +90,22 @@ def _operations(result: Any) -> tuple[Any, ...]:
     return tuple(ops) if ops else (result,)
 
 
+def _plan_answer(scenario: Any) -> Any:
+    """The plan's best configuration for ``scenario``, from the stage cache when it holds it.
+
+    The answer depends only on the scenario's content and the package's code (the cache key),
+    so a repeated ``run`` of an unchanged scenario reads it back: no Pyomo import, no solve.
+    """
+    from ._cache import cached
+
+    def solve() -> Any:
+        from .plan import plan_scenario
+
+        return plan_scenario(scenario, top=1)
+
+    return cached("plan", (scenario,), solve)
+
+
 def decide(result: Any, *, alternative: bool = True, plan: Any = None) -> Decision:
     """The GO / NO-GO decision of an evaluated scenario.
 
@@ -143,9 +159,7 @@ def decide(result: Any, *, alternative: bool = True, plan: Any = None) -> Decisi
     producer = min(producers)
     go = eligible and not losers and producer >= 0
     if not go and plan is None and alternative:
-        from .plan import plan_scenario
-
-        plan = plan_scenario(result.scenario, top=1)
+        plan = _plan_answer(result.scenario)
     cases_go = tuple(go_cases or ())
     return Decision(
         go=go,
