@@ -359,7 +359,12 @@ def test_finance_command_prints_and_exports(tmp_path, monkeypatch, capsys):
     )
     fake = types.ModuleType("greenkommon.pipeline")
     fake.run_scenario = lambda sc: types.SimpleNamespace(
-        scenario=sc, bills=bills, surplus_kwh=surplus
+        scenario=sc,
+        operations=(
+            types.SimpleNamespace(
+                name="op", scenario=sc, bills=bills, surplus_kwh=surplus, finance=None
+            ),
+        ),
     )
     monkeypatch.setitem(sys.modules, "greenkommon.pipeline", fake)
     out_csv = tmp_path / "out" / "flows.csv"

@@ -325,6 +325,37 @@ def test_compare_reads_a_portfolio(result):
     assert set(kpis["venues"]) == {v.name for v in result.venues}
 
 
+def test_finance_command_prints_every_operation_or_the_one_asked(tmp_path, result, capsys):
+    from greenkommon.cli import main
+
+    out_csv = tmp_path / "flows.csv"
+    assert main(["finance", str(PORTFOLIO), "--csv", str(out_csv)]) == 0
+    text = capsys.readouterr().out
+    assert text.index("== operation 'Millénaire' ==") < text.index(
+        "== operation 'Quai de Seine' =="
+    )
+    assert text.count("producer (equity)") >= 2
+    flows = pd.read_csv(out_csv)
+    assert set(flows["operation"]) == {"Millénaire", "Quai de Seine"}
+    # the printed figures are the evaluation's (the producer paid on its own plant's AUTOPROD)
+    metrics = pd.read_csv(tmp_path / "flows_metrics.csv")
+    op = result.operation("Millénaire").finance
+    row = metrics[
+        (metrics["operation"] == "Millénaire")
+        & (metrics["case"] == op.reference_case)
+        & (metrics["stakeholder"] == "producer (project)")
+    ]
+    expected = float(op.cases[op.reference_case].metrics.loc["producer (project)", "npv_eur"])
+    assert float(row["npv_eur"].iloc[0]) == pytest.approx(expected, rel=1e-9)
+
+    assert main(["finance", str(PORTFOLIO), "--operation", "Quai de Seine"]) == 0
+    text = capsys.readouterr().out
+    assert "== operation 'Quai de Seine' ==" in text and "Millénaire" not in text
+    assert main(["finance", str(PORTFOLIO), "--operation", "Nope"]) == 2
+    err = capsys.readouterr().err
+    assert "'Nope'" in err and "Traceback" not in err
+
+
 def test_resolution_runs_per_operation(scenario):
     from greenkommon.cli.resolution import step_comparison
 

@@ -29,6 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")
     p.add_argument(
+        "--operation",
+        metavar="NAME",
+        default=None,
+        help="the operation of a portfolio scenario (default: every operation in turn)",
+    )
+    p.add_argument(
         "--case",
         metavar="NAME",
         help="escalation case of the yearly table, e.g. 'flat', '+3 %%/yr', 'user path' "
@@ -98,35 +104,65 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(args.tornado_chart, "--tornado-chart")
     scenario = load_scenario(args.scenario)
     print(f"running {scenario.name!r} ...", file=sys.stderr)
-    result = run_scenario(scenario)
-    fin = project_result(result)
-    print("Year 1 bills per venue:")
-    print(format_bills(result.bills))
-    print()
-    print(format_finance(fin, args.case))
-    if args.price_curve:
-        from ..economics.finance.surplus import curtailed_share, read_price_curve
+    portfolio = run_scenario(scenario)
+    operations = (
+        [portfolio.operation(args.operation)] if args.operation else list(portfolio.operations)
+    )
+    if args.statements and len(operations) > 1:
+        from ..errors import ScenarioError
 
-        share = curtailed_share(result.surplus_kwh, read_price_curve(args.price_curve))
-        print(
-            f"\nSurplus injected at negative prices ({args.price_curve}): {100 * share:.1f} % "
-            f"of {float(result.surplus_kwh.sum()):,.0f} kWh; set [prices] surplus_curtailed_share "
-            f"= {share:.3f} to use it (now: "
-            f"{scenario.prices.surplus_curtailed_share if scenario.prices.surplus_curtailed_share is not None else 'the data file default'})"
+        raise ScenarioError(
+            f"--statements {args.statements}: {len(operations)} operations in "
+            f"{args.scenario}; choose one with --operation NAME"
         )
+    tables, summaries = [], []
+    for result in operations:
+        # the evaluation's projection (it knows the producer's own plants); a run that did
+        # not project gets it here
+        fin = result.finance if result.finance is not None else project_result(result)
+        if len(operations) > 1 or args.operation:
+            print(f"== operation {result.name!r} ==")
+        print("Year 1 bills per venue:")
+        print(format_bills(result.bills))
+        print()
+        print(format_finance(fin, args.case))
+        if args.price_curve:
+            from ..economics.finance.surplus import curtailed_share, read_price_curve
+
+            share = curtailed_share(result.surplus_kwh, read_price_curve(args.price_curve))
+            prices = result.scenario.prices
+            print(
+                f"\nSurplus injected at negative prices ({args.price_curve}): {100 * share:.1f} % "
+                f"of {float(result.surplus_kwh.sum()):,.0f} kWh; set [prices] surplus_curtailed_share "
+                f"= {share:.3f} to use it (now: "
+                f"{prices.surplus_curtailed_share if prices.surplus_curtailed_share is not None else 'the data file default'})"
+            )
+        if len(operations) > 1:
+            print()
+        table, summary = fin.cash_flow_table(), fin.summary().reset_index()
+        if len(operations) > 1:
+            table.insert(0, "operation", result.name)
+            summary.insert(0, "operation", result.name)
+        tables.append(table)
+        summaries.append(summary)
     if args.csv:
+        import pandas as pd
+
         path = Path(args.csv)
-        _write_csv_atomic(fin.cash_flow_table(), path, index=False)
+        _write_csv_atomic(pd.concat(tables, ignore_index=True), path, index=False)
         metrics_path = path.with_name(f"{path.stem}_metrics{path.suffix or '.csv'}")
-        _write_csv_atomic(fin.summary().reset_index(), metrics_path, index=False)
+        _write_csv_atomic(pd.concat(summaries, ignore_index=True), metrics_path, index=False)
         print(f"\nwritten: {path} and {metrics_path}")
     if args.statements:
         from ..economics.statements import statements_from_enedis, statements_from_result
 
         st = (
-            statements_from_enedis(args.enedis_statement, scenario)
+            statements_from_enedis(
+                args.enedis_statement,
+                scenario if len(portfolio.operations) == 1 else operations[0].scenario,
+            )
             if args.enedis_statement
-            else statements_from_result(result)
+            else statements_from_result(operations[0])
         )
         out = Path(args.statements)
         _write_csv_atomic(st.to_csv_frame(), out, index=False)
