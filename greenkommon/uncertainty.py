@@ -198,6 +198,16 @@ def _sample(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> dict[
         return _sample_year(ctx, k, label, wx)
 
 
+def _sampled_weather(ctx: _Context, k: int) -> Any:
+    """``[weather]`` of synthetic sampled year ``k``: seed ``k``, year-to-year variability on."""
+    return dataclasses.replace(
+        ctx.scenario.weather,
+        seed=k,
+        interannual_variability=True,
+        interannual_sd_pct=ctx.irradiation_sd_pct,
+    )
+
+
 def _is_portfolio(scenario: Any) -> bool:
     """Several operations, several plants or own roofs: sampled through :func:`evaluate`."""
     return (
@@ -229,12 +239,7 @@ def sampled_portfolio_year(
 
     scenario = ctx.scenario
     if wx is None:
-        cfg = dataclasses.replace(
-            scenario.weather,
-            seed=k,
-            interannual_variability=True,
-            interannual_sd_pct=ctx.irradiation_sd_pct,
-        )
+        cfg = _sampled_weather(ctx, k)
         energy = simulate_energy(dataclasses.replace(scenario, weather=cfg))
     else:
         energy = simulate_energy(scenario, weather=wx)
@@ -312,12 +317,7 @@ def _sample_year(ctx: _Context, k: int, label: Any, wx: pd.DataFrame | None) -> 
     index = make_index(sim.year, sim.step, sim.timezone)
     kwp = plant.peak_power_kwp
     if wx is None:
-        cfg = dataclasses.replace(
-            scenario.weather,
-            seed=k,
-            interannual_variability=True,
-            interannual_sd_pct=ctx.irradiation_sd_pct,
-        )
+        cfg = _sampled_weather(ctx, k)
         wx, _meta = weather.load_weather(
             cfg, plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone
         )
