@@ -236,10 +236,11 @@ def finance_by_accise_case(result: Any) -> dict[AcciseCase, Any]:
     """The producer's and venues' long-term projection under each reading (chosen first).
 
     ``result`` as in :func:`bills_by_accise_case`; its ``finance`` is reused for the chosen case
-    when present. Each reading is held over the whole life: an ``applies_until`` reading needs a
-    year-by-year switch inside the projection (``share_of_year``), which this does not do.
+    when present; the other reading goes through the run's own projection
+    (:func:`~greenkommon.economics.finance.project_result`), so an ``applies_until`` reading
+    switches at its date (``share_of_year``) and a producer is paid on its own plants' kWh only.
     """
-    from .economics.finance import project_finance
+    from .economics.finance import project_result
 
     scenario = result.scenario
     out: dict[AcciseCase, Any] = {}
@@ -247,13 +248,15 @@ def finance_by_accise_case(result: Any) -> dict[AcciseCase, Any]:
         if case == scenario.prices.accise_case and getattr(result, "finance", None) is not None:
             out[case] = result.finance
             continue
-        out[case] = project_finance(
-            bills,
-            float(result.surplus_kwh.sum()),
-            scenario.finance,
-            with_accise_case(scenario.prices, case),
-            scenario.plant.peak_power_kwp,
+        # the same projection as the run's (producer paid on its own plants' AUTOPROD only,
+        # dated accise blend), on the other reading's bills
+        variant = dataclasses.replace(
+            result,
+            scenario=dataclasses.replace(scenario, prices=with_accise_case(scenario.prices, case)),
+            bills=bills,
+            finance=None,
         )
+        out[case] = project_result(variant)
     return out
 
 
@@ -265,7 +268,7 @@ def _npv_lines(result: Any) -> list[str]:
     first = fins[cases[0]]
     lines = [
         f"NPV over {first.lifetime_years} years at {100 * first.discount_rate:.1f} % "
-        f"[€] ({first.reference_case} supply-price case), each reading held over the whole life:"
+        f"[€] ({first.reference_case} supply-price case), under each reading:"
     ]
     rows = [("all venues", [float(npv[c].loc[venues].sum()) for c in cases])]
     rows += [(str(n), [float(npv[c].loc[n]) for c in cases]) for n in npv[cases[0]].index]
@@ -273,11 +276,6 @@ def _npv_lines(result: Any) -> list[str]:
         if str(label) in venues:
             continue
         lines.append(f"  {label:<20} " + " ".join(f"{round(v):>24,}" for v in values))
-    if any(c.until is not None for c in cases):
-        lines.append(
-            "  (an 'applies_until' reading is projected as in year 1 for the whole life: the "
-            "dated switch is not in the projection yet)"
-        )
     return lines
 
 

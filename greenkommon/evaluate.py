@@ -282,11 +282,11 @@ def _evaluate_operation(
         eligibility=eligibility.check_operation(scenario, op),
         optimiser=report,
     )
+    result = replace(
+        result, plants_production_kwh=float(np.atleast_2d(pool)[: len(op.plants)].sum())
+    )
     if project:
-        plants = float(np.atleast_2d(pool)[: len(op.plants)].sum())
-        result = replace(
-            result, finance=economics.project_result(result, plant_production_kwh=plants)
-        )
+        result = replace(result, finance=economics.project_result(result))
     return result
 
 

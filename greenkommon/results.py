@@ -253,6 +253,10 @@ class OperationResult:
         For ``type = 'optimised'`` keys.
     finance : FinanceResult or None
         The producer's long-term projection (``None`` when a run does not project).
+    plants_production_kwh : float or None
+        Year-1 production of the operation's own plants [kWh/yr], without the own-roof surplus
+        venues give to it (the producer's surplus is this less its AUTOPROD); ``None`` = the
+        operation's whole production.
     """
 
     name: str
@@ -272,6 +276,7 @@ class OperationResult:
     eligibility: EligibilityReport
     optimiser: OptimiserReport | None = None
     finance: FinanceResult | None = None
+    plants_production_kwh: float | None = None
 
     @property
     def step_h(self) -> float:

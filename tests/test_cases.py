@@ -248,3 +248,24 @@ def test_npv_under_both_readings_moves_only_the_venues(baseline_scenario_path):
     assert producer and len(venues) == 4
     assert np.allclose(zero.loc[producer], taxed.loc[producer], rtol=1e-12)
     assert (zero.loc[venues] > taxed.loc[venues]).all()
+
+
+def test_portfolio_producer_npv_is_the_same_under_both_readings():
+    """In a portfolio where a venue's own roof gives its surplus to the operation, the other
+    reading goes through the run's own projection: the producer is paid on its own plants' kWh
+    under both readings, so its NPV does not move with the accise (a projection that paid it on
+    every allocated kWh moved it by about 200 €)."""
+    from greenkommon.cases import finance_by_accise_case
+    from greenkommon.config import read_scenario
+    from greenkommon.evaluate import run_scenario
+    from tests.conftest import SCENARIOS
+
+    result = run_scenario(read_scenario(SCENARIOS / "portfolio.toml"))
+    given = [op for op in result.operations if len(op.allocation.producer_allocated_kwh) > 1]
+    assert given, "portfolio.toml has an operation fed by a venue's own roof"
+    for op in given:
+        fins = finance_by_accise_case(op)
+        chosen, other = (f.metrics["npv_eur"] for f in fins.values())
+        producer = [n for n in chosen.index if str(n).startswith("producer")]
+        assert producer
+        assert np.allclose(other.loc[producer], chosen.loc[producer], rtol=1e-12)

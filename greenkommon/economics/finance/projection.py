@@ -604,7 +604,8 @@ def project_result(result: Any, *, plant_production_kwh: float | None = None) ->
     plant_production_kwh : float, optional
         Year-1 production of the operation's own plants [kWh/yr], without the own-roof surplus
         venues give to it: the producer's surplus is then that production less its AUTOPROD.
-        Without it, the operation's whole surplus is the producer's.
+        Default: the result's ``plants_production_kwh``; without either, the operation's whole
+        surplus is the producer's.
 
     Notes
     -----
@@ -614,6 +615,8 @@ def project_result(result: Any, *, plant_production_kwh: float | None = None) ->
     """
     scenario = result.scenario
     surplus = float(np.asarray(result.surplus_kwh).sum())
+    if plant_production_kwh is None:
+        plant_production_kwh = getattr(result, "plants_production_kwh", None)
     share = 1.0
     plants = getattr(result, "plant_names", None)
     if plants is not None:
