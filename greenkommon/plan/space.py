@@ -17,11 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..eligibility import _DISTANCE_SLACK_KM  # one slack: the plan must agree with `check`
 from ..errors import DataError
-
-# same slack as eligibility.py: a participant exactly at the limit, given as rounded
-# coordinates, is not rejected by a floating-point last digit
-_DISTANCE_SLACK_KM = 1e-6
 
 
 @dataclass(frozen=True)
