@@ -65,12 +65,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_write_text, shared_mode
-from .allocation import PERMILLE
-from .allocation import floor_coefficients as _floor_to_step
-from .config.load import INTERVAL_LABELS as TIMESTAMP_CONVENTIONS
-from .errors import DataError
-from .timegrid import index_step
+from .._io import atomic_write_text, shared_mode
+from ..allocation import PERMILLE
+from ..allocation import floor_coefficients as _floor_to_step
+from ..config.load import INTERVAL_LABELS as TIMESTAMP_CONVENTIONS
+from ..errors import DataError
+from ..timegrid import index_step
 
 #: Producer quantities then consumer quantities, as Enedis names them.
 PRODUCER_QUANTITIES = ("PROD", "AUTOPROD", "SURPLUS")
