@@ -232,19 +232,29 @@ def bills_by_accise_case(result: Any) -> dict[AcciseCase, pd.DataFrame]:
     return out
 
 
-def finance_by_accise_case(result: Any) -> dict[AcciseCase, Any]:
+def finance_by_accise_case(
+    result: Any,
+    *,
+    tables: dict[AcciseCase, pd.DataFrame] | None = None,
+    headline_only: bool = False,
+) -> dict[AcciseCase, Any]:
     """The producer's and venues' long-term projection under each reading (chosen first).
 
     ``result`` as in :func:`bills_by_accise_case`; its ``finance`` is reused for the chosen case
     when present; the other reading goes through the run's own projection
     (:func:`~greenkommon.economics.finance.project_result`), so an ``applies_until`` reading
     switches at its date (``share_of_year``) and a producer is paid on its own plants' kWh only.
+
+    ``tables``: the bill tables of :func:`bills_by_accise_case` when the caller already has them
+    (they are not recomputed). ``headline_only``: project the other reading's headline escalation
+    case only, without the bank view (what an NPV line needs; the case is computed exactly as in
+    the full projection, the cases being independent of each other).
     """
     from .economics.finance import project_result
 
     scenario = result.scenario
     out: dict[AcciseCase, Any] = {}
-    for case, bills in bills_by_accise_case(result).items():
+    for case, bills in (tables if tables is not None else bills_by_accise_case(result)).items():
         if case == scenario.prices.accise_case and getattr(result, "finance", None) is not None:
             out[case] = result.finance
             continue
@@ -256,12 +266,12 @@ def finance_by_accise_case(result: Any) -> dict[AcciseCase, Any]:
             bills=bills,
             finance=None,
         )
-        out[case] = project_result(variant)
+        out[case] = project_result(variant, headline_only=headline_only)
     return out
 
 
-def _npv_lines(result: Any) -> list[str]:
-    fins = finance_by_accise_case(result)
+def _npv_lines(result: Any, tables: dict[AcciseCase, pd.DataFrame]) -> list[str]:
+    fins = finance_by_accise_case(result, tables=tables, headline_only=True)
     cases = list(fins)
     npv = {c: fins[c].metrics["npv_eur"] for c in cases}
     venues = [n for n in npv[cases[0]].index if not str(n).startswith("producer")]
@@ -306,7 +316,7 @@ def format_accise_cases(result: Any) -> str:
         + ". Set [prices] accise_exemption = 'does_not_apply' | 'applies' | 'applies_until'."
     )
     if getattr(result, "finance", None) is not None:
-        lines += _npv_lines(result)
+        lines += _npv_lines(result, tables)
     return "\n".join(lines)
 
 

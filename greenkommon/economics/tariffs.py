@@ -231,6 +231,11 @@ class Figure:
     def flagged(self) -> bool:
         return any(c in self.confidence.upper() for c in FLAGGED_CONFIDENCE)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Figure:
+        # immutable (frozen, str and float fields): pandas deep-copies a bill table's
+        # attrs['figures'] on every row or column access, field by field without this
+        return self
+
 
 #: Recent resolutions of a dated table on a read-only time array, by identity of both (a sweep
 #: resolves the same tables on the same grid for every venue and plant size).

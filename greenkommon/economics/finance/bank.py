@@ -206,9 +206,29 @@ def cfads(producer: pd.DataFrame) -> np.ndarray:
 
 def debt_metrics(producer: pd.DataFrame, production_case: str, factor: float) -> DebtMetrics:
     """DSCR figures of a projection's producer table."""
-    cf = cfads(producer)
     p = producer.loc[1:]
-    ds = (p["interest_eur"] + p["principal_eur"]).to_numpy(dtype=float)
+    return debt_metrics_of(
+        p["project_cash_flow_eur"].to_numpy(dtype=float),
+        p["inverter_replacement_eur"].to_numpy(dtype=float),
+        p["interest_eur"].to_numpy(dtype=float),
+        p["principal_eur"].to_numpy(dtype=float),
+        production_case,
+        factor,
+    )
+
+
+def debt_metrics_of(
+    project_eur: np.ndarray,
+    inverter_eur: np.ndarray,
+    interest_eur: np.ndarray,
+    principal_eur: np.ndarray,
+    production_case: str,
+    factor: float,
+) -> DebtMetrics:
+    """:func:`debt_metrics` from the producer's flows of years 1..L [€/yr] (project cash flow,
+    inverter outlays, interest, principal): what the projection has before its table exists."""
+    cf = project_eur + inverter_eur - maintenance_reserve(inverter_eur)
+    ds = interest_eur + principal_eur
     on = ds > 0
     with np.errstate(over="ignore"):  # a vanishing debt service covers to ±inf: true, not an error
         dscr = np.divide(cf, ds, out=np.full(cf.size, np.nan), where=on)
@@ -293,6 +313,7 @@ __all__ = [
     "annuity_factor",
     "cfads",
     "debt_metrics",
+    "debt_metrics_of",
     "default_dscr_target",
     "maintenance_reserve",
     "p90_factor",

@@ -42,6 +42,7 @@ from ._metrics import escalation_index, loan_schedule, metrics
 from ._results import AcciseBlend, BankView, EscalationCase, FinanceResult, ProducerInputs
 from .bank import (
     debt_metrics,
+    debt_metrics_of,
     default_dscr_target,
     maintenance_reserve,
     p90_factor,
@@ -64,6 +65,19 @@ REQUIRED_BILL_COLUMNS = (
     "autocons_charges_eur",
     "internal_cost_eur",
     "internal_eur",
+)
+
+#: Columns of each venue's yearly table (``EscalationCase.venues``).
+VENUE_COLUMNS = (
+    "bill_without_eur",
+    "bill_with_eur",
+    "savings_eur",
+    "cumulative_savings_eur",
+    "equity_eur",
+    "remuneration_eur",
+    "cash_flow_eur",
+    "cumulative_cash_flow_eur",
+    "discounted_cash_flow_eur",
 )
 
 
@@ -462,8 +476,11 @@ def _case(
     savings_each = np.zeros((len(names), life))
     collective = np.zeros(life)
     internal_revenue = np.zeros(life)
+    # the bill lines as plain floats, read once: a row or column of the bill table is a pandas
+    # access that deep-copies the table's attrs (its figures), per venue and per line
+    table = bills[list(REQUIRED_BILL_COLUMNS)].to_numpy(dtype=float)
     for k, n in enumerate(names):
-        row: Any = bills.loc[n]
+        row: Any = dict(zip(REQUIRED_BILL_COLUMNS, table[k], strict=True))
         if sc.blend is not None:
             # a dated accise case: each year's lines blend the two year-1 tables
             row = {c: sc.blend.lines(n, c) for c in REQUIRED_BILL_COLUMNS}
@@ -513,69 +530,79 @@ def _case(
         ),
         rate,
     )
-    venue_frames = {}
+    year_index = pd.Index(years0, name="year")
+    # one float block per table (a frame from a dict of columns costs a block per column, then
+    # a consolidation); same columns, order and values as column by column
+    block = np.empty((len(names), life + 1, len(VENUE_COLUMNS)))
     for k, n in enumerate(names):
         without, with_ = venue_columns[n]
         cf = view.venue_cash_flow_eur[k]
-        venue_frames[n] = pd.DataFrame(
-            {
-                "bill_without_eur": np.concatenate([[0.0], without]),
-                "bill_with_eur": np.concatenate([[0.0], with_]),
-                "savings_eur": view.savings_eur[k],
-                "cumulative_savings_eur": np.cumsum(view.savings_eur[k]),
-                "equity_eur": np.concatenate([[equity[k]], np.zeros(life)]),
-                "remuneration_eur": view.remuneration_eur[k],
-                "cash_flow_eur": cf,
-                "cumulative_cash_flow_eur": np.cumsum(cf),
-                "discounted_cash_flow_eur": cf * disc0,
-            },
-            index=pd.Index(years0, name="year"),
+        block[k] = np.column_stack(
+            [
+                np.concatenate([[0.0], without]),
+                np.concatenate([[0.0], with_]),
+                view.savings_eur[k],
+                np.cumsum(view.savings_eur[k]),
+                np.concatenate([[equity[k]], np.zeros(life)]),
+                view.remuneration_eur[k],
+                cf,
+                np.cumsum(cf),
+                cf * disc0,
+            ]
         )
         metric_rows[n] = metrics(cf, rate)
     allocated_1 = float(bills["allocated_kwh"].sum()) * sc.share
-    producer = pd.DataFrame(
-        {
-            "production_kwh": np.concatenate([[0.0], (allocated_1 + surplus_kwh) * f]),
-            "allocated_kwh": np.concatenate([[0.0], allocated_1 * f]),
-            "surplus_kwh": np.concatenate([[0.0], surplus_kwh * f]),
-            "internal_revenue_eur": np.concatenate([[0.0], internal_revenue]),
-            "surplus_revenue_eur": np.concatenate([[0.0], surplus_revenue]),
-            "opex_eur": np.concatenate([[0.0], opex]),
-            "insurance_eur": np.concatenate([[0.0], insurance]),
-            "roof_rent_eur": np.concatenate([[0.0], rent]),
-            "pmo_fee_eur": np.concatenate([[0.0], pmo]),
-            "inverter_replacement_eur": np.concatenate([[0.0], inverter]),
-            "capex_eur": np.concatenate([[pin.capex_eur], np.zeros(life)]),
-            "loan_drawdown_eur": np.concatenate([[finance.loan_amount_eur], np.zeros(life)]),
-            "venue_equity_in_eur": np.concatenate([[equity.sum()], np.zeros(life)]),
-            "other_equity_in_eur": np.concatenate(
-                [[pin.capex_eur - finance.loan_amount_eur - equity.sum()], np.zeros(life)]
-            ),
-            "interest_eur": np.concatenate([[0.0], interest]),
-            "principal_eur": np.concatenate([[0.0], principal]),
-            "project_cash_flow_eur": project_cf,
-            "equity_cash_flow_eur": equity_cf,
-            "cumulative_equity_cash_flow_eur": np.cumsum(equity_cf),
-        },
-        index=pd.Index(years0, name="year"),
-    )
+    zeros = np.zeros(life)
     # the bank's view (one DSCR definition: .bank): CFADS with the inverter provisioned
-    dm = debt_metrics(producer, "", 1.0)
-    producer["maintenance_reserve_eur"] = np.concatenate([[0.0], maintenance_reserve(inverter)])
-    producer["cfads_eur"] = np.concatenate([[np.nan], dm.cfads_eur])
-    producer["dscr"] = np.concatenate([[np.nan], dm.dscr])
+    dm = debt_metrics_of(project, inverter, interest, principal, "", 1.0)
+    producer_columns = {
+        "production_kwh": np.concatenate([[0.0], (allocated_1 + surplus_kwh) * f]),
+        "allocated_kwh": np.concatenate([[0.0], allocated_1 * f]),
+        "surplus_kwh": np.concatenate([[0.0], surplus_kwh * f]),
+        "internal_revenue_eur": np.concatenate([[0.0], internal_revenue]),
+        "surplus_revenue_eur": np.concatenate([[0.0], surplus_revenue]),
+        "opex_eur": np.concatenate([[0.0], opex]),
+        "insurance_eur": np.concatenate([[0.0], insurance]),
+        "roof_rent_eur": np.concatenate([[0.0], rent]),
+        "pmo_fee_eur": np.concatenate([[0.0], pmo]),
+        "inverter_replacement_eur": np.concatenate([[0.0], inverter]),
+        "capex_eur": np.concatenate([[pin.capex_eur], zeros]),
+        "loan_drawdown_eur": np.concatenate([[finance.loan_amount_eur], zeros]),
+        "venue_equity_in_eur": np.concatenate([[equity.sum()], zeros]),
+        "other_equity_in_eur": np.concatenate(
+            [[pin.capex_eur - finance.loan_amount_eur - equity.sum()], zeros]
+        ),
+        "interest_eur": np.concatenate([[0.0], interest]),
+        "principal_eur": np.concatenate([[0.0], principal]),
+        "project_cash_flow_eur": project_cf,
+        "equity_cash_flow_eur": equity_cf,
+        "cumulative_equity_cash_flow_eur": np.cumsum(equity_cf),
+        "maintenance_reserve_eur": np.concatenate([[0.0], maintenance_reserve(inverter)]),
+        "cfads_eur": np.concatenate([[np.nan], dm.cfads_eur]),
+        "dscr": np.concatenate([[np.nan], dm.dscr]),
+    }
+    producer = pd.DataFrame(
+        np.column_stack(list(producer_columns.values())),
+        index=year_index,
+        columns=list(producer_columns),
+    )
     metric_rows["producer (project)"] = metrics(project_cf, rate)
     metric_rows["producer (equity)"] = metrics(equity_cf, rate)
-    met = pd.DataFrame.from_dict(metric_rows, orient="index")
-    met.index.name = "stakeholder"
+    columns = list(next(iter(metric_rows.values())))  # the keys of metrics()
+    met = pd.DataFrame(
+        [[m[c] for c in columns] for m in metric_rows.values()],
+        index=pd.Index(list(metric_rows), name="stakeholder"),
+        columns=columns,
+    )
     recon = pd.DataFrame(
-        {
-            "venue_savings_eur": savings_total,
-            "producer_margin_eur": project,
-            "own_roof_payment_eur": own_roof_payment,
-            "collective_difference_eur": collective,
-        },
+        np.column_stack([savings_total, project, own_roof_payment, collective]),
         index=pd.Index(np.arange(1, life + 1), name="year"),
+        columns=[
+            "venue_savings_eur",
+            "producer_margin_eur",
+            "own_roof_payment_eur",
+            "collective_difference_eur",
+        ],
     )
     recon["gap_eur"] = (
         recon["venue_savings_eur"]
@@ -583,7 +610,18 @@ def _case(
         + recon["own_roof_payment_eur"]
         - recon["collective_difference_eur"]
     )
-    venues = pd.concat(venue_frames, names=["venue", "year"])
+    venues = pd.DataFrame(
+        block.reshape(len(names) * (life + 1), len(VENUE_COLUMNS)),
+        index=pd.MultiIndex(
+            levels=[pd.Index(names), year_index],
+            codes=[
+                np.repeat(np.arange(len(names)), life + 1),
+                np.tile(np.arange(life + 1), len(names)),
+            ],
+            names=["venue", "year"],
+        ),
+        columns=list(VENUE_COLUMNS),
+    )
     return EscalationCase(
         name=name,
         index=e,
@@ -595,7 +633,9 @@ def _case(
     )
 
 
-def project_result(result: Any, *, plant_production_kwh: float | None = None) -> FinanceResult:
+def project_result(
+    result: Any, *, plant_production_kwh: float | None = None, headline_only: bool = False
+) -> FinanceResult:
     """:func:`project_finance` on an operation's result (or a ``ScenarioResult``).
 
     Parameters
@@ -606,6 +646,10 @@ def project_result(result: Any, *, plant_production_kwh: float | None = None) ->
         venues give to it: the producer's surplus is then that production less its AUTOPROD.
         Default: the result's ``plants_production_kwh``; without either, the operation's whole
         surplus is the producer's.
+    headline_only : bool
+        Project the headline escalation case only, without the bank view (``only_case`` and
+        ``with_bank=False`` of :func:`project_finance`): the headline figures are those of the
+        full projection, at a quarter of its cost.
 
     Notes
     -----
@@ -635,6 +679,8 @@ def project_result(result: Any, *, plant_production_kwh: float | None = None) ->
         scenario.plant.peak_power_kwp,
         accise_blend=accise_blend_of(result),
         producer_allocated_share=share,
+        with_bank=not headline_only,
+        only_case=headline_case_name(scenario.finance) if headline_only else None,
     )
 
 

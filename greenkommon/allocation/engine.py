@@ -1,0 +1,293 @@
+"""The Enedis engine (:func:`allocate`) and the PMO strategies it replays as a dynamic key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from ..errors import DataError
+from . import _kernels, _vector
+from ._checks import _check_n, _consumption, _pool, _production
+from .keys import (
+    DynamicKey,
+    Key,
+    PriorityKey,
+    ProrataKey,
+    RedistributedKey,
+    StaticKey,
+    floor_coefficients,
+)
+from .result import Allocation
+
+# --------------------------------------------------------------------------------------------
+# PMO strategies → dynamic key
+# --------------------------------------------------------------------------------------------
+
+
+def _coefficients_from_allocation(pooled: np.ndarray, allocated: np.ndarray) -> np.ndarray:
+    # alpha_{i,t} = A_{i,t} / P_t (0 when nothing is produced): what the PMO uploads.
+    coef = np.zeros_like(allocated)
+    np.divide(allocated, pooled[None, :], out=coef, where=pooled[None, :] > 0)
+    # A_i ≤ P only up to rounding: keep the uploaded key valid (Σ ≤ 1).
+    total = coef.sum(axis=0)
+    over = total > 1.0
+    if over.any():
+        coef[:, over] /= total[over]
+    return coef
+
+
+def redistributed(production_kwh: Any, consumption_kwh: Any, coefficients: Any) -> DynamicKey:
+    """The dynamic key of the PMO strategy "fixed shares with redistribution".
+
+    Parameters
+    ----------
+    production_kwh : array_like, shape (T,) or (P, T)
+        Injection [kWh per interval]; several producers are pooled.
+    consumption_kwh : array_like, shape (N, T)
+        Consumption [kWh per interval].
+    coefficients : array_like, shape (N,)
+        Base shares α_i [-], ≥ 0, Σ ≤ 1.
+
+    Returns
+    -------
+    DynamicKey
+        α_{i,t} = A_{i,t} / P_t (0 where P_t = 0), which the Enedis engine turns back into A.
+
+    Notes
+    -----
+    Round 1: :math:`A_i = \\min(\\alpha_i P, C_i)`; the leftover
+    :math:`L = \\sum_i (\\alpha_i P - A_i)` is shared among the still-unsatisfied venues
+    :math:`U = \\{i: A_i < C_i, \\alpha_i > 0\\}` pro rata of their coefficients,
+    :math:`A_i \\leftarrow \\min(C_i, A_i + L \\alpha_i / \\sum_{k \\in U} \\alpha_k)`, and again
+    with what the newly capped venues leave, until L = 0 or U is empty (≤ N rounds). With
+    Σ α < 1 the unshared part (1 − Σ α) P stays surplus: only what capped venues leave is
+    redistributed. Third-party PMO tools compute this (acc-rules.md §1.2, §1.3 item 5).
+
+    References
+    ----------
+    Code de l'énergie, art. D315-4 and D315-6 al. 1 (the PMO sends per-interval coefficients or
+    their method of calculation).
+    """
+    prod = _pool(_production(production_kwh))
+    cons = _consumption(consumption_kwh, prod.shape[-1])
+    key = RedistributedKey(coefficients)
+    _check_n(key.coefficients, cons, "RedistributedKey.coefficients")
+    alloc = np.empty_like(cons)
+    _kernels.redistributed_kernel(
+        prod, key.coefficients, cons, alloc, np.empty(prod.shape), np.empty_like(cons)
+    )
+    return DynamicKey(_coefficients_from_allocation(prod, alloc))
+
+
+def priority(
+    production_kwh: Any,
+    consumption_kwh: Any,
+    order: Sequence[int] | np.ndarray,
+    *,
+    engine: str = "auto",
+) -> DynamicKey:
+    """The dynamic key of the PMO strategy "priority": venues served in ``order``.
+
+    Parameters
+    ----------
+    production_kwh : array_like, shape (T,) or (P, T)
+        Injection [kWh per interval]; several producers are pooled.
+    consumption_kwh : array_like, shape (N, T)
+        Consumption [kWh per interval].
+    order : sequence of int
+        Venue indices, highest priority first, each exactly once.
+    engine : {'auto', 'numba'}
+        As in :func:`allocate` (the same numbers either way).
+
+    Returns
+    -------
+    DynamicKey
+
+    Notes
+    -----
+    With :math:`L_0 = P_t` and venues :math:`o_1, o_2, \\dots`:
+    :math:`A_{o_k,t} = \\min(C_{o_k,t}, L_{k-1})`, :math:`L_k = L_{k-1} - A_{o_k,t}`.
+    Worked example (doc.plein-soleil.org, acc-rules.md §1.6): P = 1, C = [0.4, 0.8], B first →
+    A = [0.4, 0.6].
+
+    References
+    ----------
+    Code de l'énergie, art. D315-4 and D315-6 al. 1.
+    """
+    prod = _pool(_production(production_kwh))
+    cons = _consumption(consumption_kwh, prod.shape[-1])
+    key = PriorityKey(cast(np.ndarray, order))  # __post_init__ validates and converts any sequence
+    _check_n(key.order, cons, "PriorityKey.order")
+    if engine == "numba":
+        alloc = np.empty_like(cons)
+        _kernels.priority_kernel(
+            prod, key.order, cons, alloc, np.empty(prod.shape), np.empty_like(cons)
+        )
+    else:
+        alloc = _vector.priority(prod, key.order, cons)[0]
+    return DynamicKey(_coefficients_from_allocation(prod, alloc))
+
+
+# --------------------------------------------------------------------------------------------
+# the Enedis engine
+# --------------------------------------------------------------------------------------------
+
+
+#: Engines of a single-scenario allocation: ``auto`` runs the vectorisable keys in numpy
+#: (:mod:`._vector`, bit-identical to the kernels, no numba start-up) and the rest in numba;
+#: ``numba`` runs every key's kernel.
+ENGINES = ("auto", "numba")
+
+
+def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "auto"):
+    """Run the kernel of ``key``; returns (allocated, surplus, import, autoprod or None)."""
+    pooled = _pool(prod)
+    vector = engine == "auto"
+    if vector and isinstance(key, ProrataKey):
+        return (*_vector.prorata(pooled, cons), None)
+    if vector and isinstance(key, StaticKey):
+        _check_n(key.coefficients, cons, "StaticKey.coefficients")
+        return (*_vector.static(pooled, key.coefficients, cons), None)
+    if vector and isinstance(key, DynamicKey) and not key.full:
+        _check_n(key.coefficients, cons, "DynamicKey.coefficients")
+        if key.coefficients.shape[-1] != cons.shape[1]:
+            raise DataError(
+                f"DynamicKey.coefficients: {key.coefficients.shape[-1]} steps but "
+                f"consumption_kwh has {cons.shape[1]}"
+            )
+        return (*_vector.dynamic(pooled, key.coefficients, cons), None)
+    alloc = np.empty_like(cons)
+    surplus = np.empty_like(pooled)
+    imp = np.empty_like(cons)
+    if isinstance(key, ProrataKey):
+        _kernels.prorata_kernel(pooled, cons, alloc, surplus, imp)
+    elif isinstance(key, StaticKey):
+        _check_n(key.coefficients, cons, "StaticKey.coefficients")
+        _kernels.static_kernel(pooled, key.coefficients, cons, alloc, surplus, imp)
+    elif isinstance(key, DynamicKey):
+        coef = key.coefficients
+        _check_n(coef, cons, "DynamicKey.coefficients")
+        if coef.shape[-1] != cons.shape[1]:
+            raise DataError(
+                f"DynamicKey.coefficients: {coef.shape[-1]} steps but consumption_kwh has {cons.shape[1]}"
+            )
+        if key.full:
+            prod2 = prod if prod.ndim == 2 else prod[None, :]
+            if coef.shape[0] != prod2.shape[0]:
+                raise DataError(
+                    f"DynamicKey.coefficients: {coef.shape[0]} producer(s) but production_kwh has "
+                    f"{prod2.shape[0]}; expected shape (P, N, T) matching production (P, T)"
+                )
+            autoprod = np.empty_like(prod2)
+            _kernels.full_dynamic_kernel(prod2, coef, cons, alloc, autoprod)
+            _kernels._finish_step_outputs(pooled, cons, alloc, surplus, imp)
+            return alloc, surplus, imp, autoprod
+        _kernels.dynamic_kernel(pooled, coef, cons, alloc, surplus, imp)
+    else:  # pragma: no cover - guarded by allocate()
+        raise DataError(f"key: unsupported key {key!r}")
+    return alloc, surplus, imp, None
+
+
+def allocate(
+    production_kwh: Any,
+    consumption_kwh: Any,
+    key: Key,
+    *,
+    floor_to_permille: bool = False,
+    engine: str = "auto",
+) -> Allocation:
+    """Split the pooled production among the venues at every interval, as Enedis does.
+
+    Parameters
+    ----------
+    production_kwh : array_like, shape (T,) or (P, T)
+        Energy injected per interval by the plant, or by each of P producers [kWh].
+    consumption_kwh : array_like, shape (N, T)
+        Energy withdrawn per venue and interval [kWh].
+    key : ProrataKey, StaticKey, DynamicKey, RedistributedKey or PriorityKey
+        The sharing key. PMO strategies are first turned into a :class:`DynamicKey`.
+    floor_to_permille : bool
+        Floor the uploaded coefficients to 0.1 % (static, dynamic and PMO strategies; the default
+        key is computed by Enedis and never floored) and report the extra surplus in
+        ``flooring_surplus_kwh``.
+    engine : {'auto', 'numba'}
+        ``auto`` (default) runs the static, pro-rata, simple dynamic and priority keys in numpy
+        (:mod:`greenkommon.allocation._vector`: the kernels' arithmetic in the same order, so
+        the same numbers, without numba's start-up) and the others in numba; ``numba`` runs
+        every key's compiled kernel.
+
+    Returns
+    -------
+    Allocation
+
+    Raises
+    ------
+    DataError
+        Shapes that do not match, negative or non-finite energies or coefficients, coefficients
+        summing to more than 1, an unknown key.
+
+    Notes
+    -----
+    At every interval t, with the pooled production :math:`P_t = \\sum_j P_{j,t}`:
+
+    .. math::
+        0 \\le A_{i,t} \\le C_{i,t}, \\qquad \\sum_i A_{i,t} \\le P_t, \\qquad
+        S_t = P_t - \\sum_i A_{i,t}, \\qquad G_{i,t} = C_{i,t} - A_{i,t}
+
+    and :math:`A_{i,t}` follows the key (see each key's Notes). Producer split of a pooled
+    allocation: :math:`AUTOPROD_{j,t} = (P_{j,t}/P_t) \\sum_i A_{i,t}` (UNCONFIRMED).
+
+    References
+    ----------
+    Code de l'énergie, art. D315-4 (« à chaque pas de mesure … la quantité affectée à chacun de ces
+    consommateurs ne peut être supérieure à sa consommation mesurée ») and D315-6 (PMO
+    coefficients; default key pro rata of consumption).
+
+    Examples
+    --------
+    >>> a = allocate([100.0], [[10.0], [30.0], [40.0], [50.0]], StaticKey([0.25] * 4))
+    >>> a.allocated_kwh[:, 0].tolist(), a.surplus_kwh.tolist()
+    ([10.0, 25.0, 25.0, 25.0], [15.0])
+    """
+    if engine not in ENGINES:
+        raise DataError(f"engine = {engine!r}: expected one of {', '.join(ENGINES)}")
+    prod = _production(production_kwh)
+    cons = _consumption(consumption_kwh, prod.shape[-1])
+    if isinstance(key, RedistributedKey):
+        key = redistributed(prod, cons, key.coefficients)
+    elif isinstance(key, PriorityKey):
+        key = priority(prod, cons, key.order, engine=engine)
+    elif not isinstance(key, ProrataKey | StaticKey | DynamicKey):
+        raise DataError(
+            f"key: {key!r} is not an allocation key; expected ProrataKey(), StaticKey(coefficients), "
+            "DynamicKey(coefficients), RedistributedKey(coefficients) or PriorityKey(order)"
+        )
+    alloc, surplus, imp, autoprod = _apply(prod, cons, key, engine)
+    flooring = 0.0
+    if floor_to_permille and not isinstance(key, ProrataKey):
+        floored = type(key)(floor_coefficients(key.coefficients))
+        alloc, surplus2, imp, autoprod = _apply(prod, cons, floored, engine)
+        flooring = float(surplus2.sum() - surplus.sum())
+        surplus, key = surplus2, floored
+    pooled = _pool(prod)
+    if autoprod is None and prod.ndim == 1:
+        # one producer: its share of the pooled injection is 1 where it injects (x / x), and
+        # nothing is allocated where it does not, so AUTOPROD is the allocation's column sum
+        autoprod = alloc.sum(axis=0)[None, :]
+    elif autoprod is None:
+        prod2 = prod
+        share = np.zeros_like(prod2)
+        np.divide(prod2, pooled[None, :], out=share, where=pooled[None, :] > 0)
+        autoprod = share * alloc.sum(axis=0)[None, :]
+    return Allocation(
+        production_kwh=pooled,
+        consumption_kwh=cons,
+        allocated_kwh=alloc,
+        surplus_kwh=surplus,
+        grid_import_kwh=imp,
+        producer_allocated_kwh=autoprod,
+        key=key,
+        flooring_surplus_kwh=flooring,
+    )
