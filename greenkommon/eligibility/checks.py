@@ -27,16 +27,16 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from .config.eligibility import (  # noqa: F401
+from ..config.eligibility import (  # noqa: F401
     COMMUNE_CATEGORIES,
     RULE_CHOICES,
     TERRITORIES,
     EligibilityConfig,
 )
-from .errors import DataError, GreenkommonWarning, ScenarioError
+from ..errors import DataError, GreenkommonWarning, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config.scenario import OperationConfig, Scenario
+    from ..config.scenario import OperationConfig, Scenario
 
 #: Bundled rules file.
 RULES_FILE = "acc_rules_fr.toml"
