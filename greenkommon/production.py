@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._pvlib import quiet_pvlib
+from ._sun import solar_position
 from .config.plant import (  # noqa: F401
     PVWATTS_LOSS_DEFAULTS_PCT,
     RACKINGS,
@@ -108,8 +109,13 @@ def _sun_on_grid(
     step = _step(index)
     hour_key = index.tz_convert("UTC").floor("h")
     mid = index + step / 2
-    sp = pvlib.solarposition.get_solarposition(
-        mid, latitude_deg, longitude_deg, altitude=altitude_m
+    # pvlib's SPA with its time terms shared by the sites of one grid (a plan's roofs)
+    sp = solar_position(
+        mid,
+        latitude_deg,
+        longitude_deg,
+        altitude_m,
+        pressure_pa=pvlib.atmosphere.alt2pres(altitude_m),
     )
     zen = sp["zenith"].to_numpy()
     cos_z = np.cos(np.radians(zen))
