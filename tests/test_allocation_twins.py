@@ -78,15 +78,20 @@ def test_conservation_every_key(case):
 @settings(max_examples=200, deadline=None)
 @given(cases(), st.booleans())
 def test_numpy_engine_gives_the_kernels_numbers_bit_for_bit(case, floor):
-    """allocate()'s default engine (numpy, allocation._vector) repeats the kernels' arithmetic
-    in their order: the same floating-point numbers, not merely close ones."""
+    """The numpy engine (allocation._vector) and the compiled one (allocation._checked, the
+    checks fused into the kernels) repeat the same arithmetic in the same order: the same
+    floating-point numbers, not merely close ones, and the same key handed to Enedis."""
     prod, cons, coef, order = case
     for key in _keys(prod, cons, coef, order):
-        fast = al.allocate(prod, cons, key, floor_to_permille=floor)
+        fast = al.allocate(prod, cons, key, floor_to_permille=floor, engine="numpy")
         kernel = al.allocate(prod, cons, key, floor_to_permille=floor, engine="numba")
         for field in ("allocated_kwh", "surplus_kwh", "grid_import_kwh", "producer_allocated_kwh"):
             np.testing.assert_array_equal(getattr(fast, field), getattr(kernel, field), field)
         assert fast.flooring_surplus_kwh == kernel.flooring_surplus_kwh
+        assert type(fast.key) is type(kernel.key)
+        if not isinstance(key, al.ProrataKey):
+            np.testing.assert_array_equal(fast.key.coefficients, kernel.key.coefficients)
+            assert not kernel.key.coefficients.flags.writeable
 
 
 def test_unknown_engine_is_refused():
@@ -193,24 +198,27 @@ def _assert_same(got, want):
         np.testing.assert_allclose(g, w, rtol=0, atol=TOL)
 
 
-def test_twin_static(year):
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_twin_static(year, engine):
     prod, cons = year
     coef = np.array([0.4, 0.3, 0.2, 0.1])
-    a = al.allocate(prod, cons, al.StaticKey(coef))
+    a = al.allocate(prod, cons, al.StaticKey(coef), engine=engine)
     _assert_same((a.allocated_kwh, a.surplus_kwh, a.grid_import_kwh), ref.static(prod, coef, cons))
 
 
-def test_twin_prorata(year):
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_twin_prorata(year, engine):
     prod, cons = year
-    a = al.allocate(prod, cons, al.ProrataKey())
+    a = al.allocate(prod, cons, al.ProrataKey(), engine=engine)
     _assert_same((a.allocated_kwh, a.surplus_kwh, a.grid_import_kwh), ref.prorata(prod, cons))
 
 
-def test_twin_dynamic(year):
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_twin_dynamic(year, engine):
     prod, cons = year
     rng = np.random.default_rng(1)
     coef = rng.dirichlet(np.ones(5), prod.shape[0]).T[:4].copy()  # Σ over venues < 1
-    a = al.allocate(prod, cons, al.DynamicKey(coef))
+    a = al.allocate(prod, cons, al.DynamicKey(coef), engine=engine)
     _assert_same((a.allocated_kwh, a.surplus_kwh, a.grid_import_kwh), ref.dynamic(prod, coef, cons))
 
 
@@ -223,19 +231,21 @@ def test_twin_full_dynamic(year):
     _assert_same((a.allocated_kwh, a.producer_allocated_kwh), ref.full_dynamic(prods, beta, cons))
 
 
-def test_twin_redistributed(year):
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_twin_redistributed(year, engine):
     prod, cons = year
     coef = np.array([0.4, 0.3, 0.2, 0.1])
-    a = al.allocate(prod, cons, al.RedistributedKey(coef))
+    a = al.allocate(prod, cons, al.RedistributedKey(coef), engine=engine)
     _assert_same(
         (a.allocated_kwh, a.surplus_kwh, a.grid_import_kwh), ref.redistributed(prod, coef, cons)
     )
 
 
-def test_twin_priority(year):
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_twin_priority(year, engine):
     prod, cons = year
     order = np.array([2, 0, 3, 1])
-    a = al.allocate(prod, cons, al.PriorityKey(order))
+    a = al.allocate(prod, cons, al.PriorityKey(order), engine=engine)
     _assert_same(
         (a.allocated_kwh, a.surplus_kwh, a.grid_import_kwh), ref.priority(prod, order, cons)
     )

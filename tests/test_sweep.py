@@ -146,11 +146,14 @@ def test_plan_groups_by_physics_and_validates_early():
         parse_vary("key.type=prorata,static"),
     ]
     plan = make_plan(base, varies, BASELINE, chunk_size=3)
-    # only the seed changes the physics: 2 groups of 4 variants, 2 chunks of <= 3 each
+    # only the seed changes the physics: 2 groups of 4 variants; chunks are ranges of variant
+    # ids (the seed is slowest: variants 0-3 seed 1, 4-7 seed 2), so chunk 1 spans both groups
     assert len(plan.group_mappings) == 2
-    assert sorted(len(c.rows) for c in plan.chunks) == [1, 1, 3, 3]
-    covered = sorted(vid for c in plan.chunks for vid, _ in c.rows)
-    assert covered == list(range(8))
+    assert [(c.lo, c.hi) for c in plan.chunks] == [(0, 3), (3, 6), (6, 8)]
+    assert [c.groups for c in plan.chunks] == [[0], [0, 1], [1]]
+    assert [[vid for vid, _ in rows] for _g, rows in plan.chunks[1].by_group()] == [[3], [4, 5]]
+    assert plan.chunks[1].rows[0] == (3, {"plant.peak_power_kwp": 400, "key.type": "static"})
+    assert [plan.last_chunk(g) for g in (0, 1)] == [1, 2]
     with pytest.raises(ScenarioError, match="key.type"):
         make_plan(base, [parse_vary("key.type=prorata,bogus")], BASELINE)
     with pytest.raises(ScenarioError, match="weather.seed"):
@@ -378,11 +381,13 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
+        # one variant per chunk: 8 chunks, more than the window of 2 x 2 threads + 2 in flight;
+        # a variant's numbers do not depend on its chunk
         remote = run_sweep(
             scenario,
             varies,
             tmp_path / "dask.parquet",
-            chunk_size=2,
+            chunk_size=1,
             progress=False,
             dask_address=client,
         )

@@ -8,7 +8,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import DataError
-from . import _kernels, _vector
+from . import _checked, _kernels, _vector
 from ._checks import _check_n, _consumption, _pool, _production
 from .keys import (
     DynamicKey,
@@ -17,6 +17,7 @@ from .keys import (
     ProrataKey,
     RedistributedKey,
     StaticKey,
+    _strategy_key,
     floor_coefficients,
 )
 from .result import Allocation
@@ -78,7 +79,7 @@ def redistributed(production_kwh: Any, consumption_kwh: Any, coefficients: Any) 
     _kernels.redistributed_kernel(
         prod, key.coefficients, cons, alloc, np.empty(prod.shape), np.empty_like(cons)
     )
-    return DynamicKey(_coefficients_from_allocation(prod, alloc))
+    return _strategy_key(_coefficients_from_allocation(prod, alloc))  # fresh, valid by construction
 
 
 def priority(
@@ -98,8 +99,8 @@ def priority(
         Consumption [kWh per interval].
     order : sequence of int
         Venue indices, highest priority first, each exactly once.
-    engine : {'auto', 'numba'}
-        As in :func:`allocate` (the same numbers either way).
+    engine : {'auto', 'numba', 'numpy'}
+        ``numba`` runs the kernel, the others numpy (the same numbers either way).
 
     Returns
     -------
@@ -127,7 +128,7 @@ def priority(
         )
     else:
         alloc = _vector.priority(prod, key.order, cons)[0]
-    return DynamicKey(_coefficients_from_allocation(prod, alloc))
+    return _strategy_key(_coefficients_from_allocation(prod, alloc))  # fresh, valid by construction
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,16 +136,17 @@ def priority(
 # --------------------------------------------------------------------------------------------
 
 
-#: Engines of a single-scenario allocation: ``auto`` runs the vectorisable keys in numpy
+#: Engines of a single-scenario allocation: ``numpy`` runs the vectorisable keys in numpy
 #: (:mod:`._vector`, bit-identical to the kernels, no numba start-up) and the rest in numba;
-#: ``numba`` runs every key's kernel.
-ENGINES = ("auto", "numba")
+#: ``numba`` runs the kernels that validate as they compute (:mod:`._checked`); ``auto`` is
+#: ``numba`` in a process where numba already runs, else ``numpy``.
+ENGINES = ("auto", "numba", "numpy")
 
 
-def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "auto"):
+def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "numpy"):
     """Run the kernel of ``key``; returns (allocated, surplus, import, autoprod or None)."""
     pooled = _pool(prod)
-    vector = engine == "auto"
+    vector = engine != "numba"
     if vector and isinstance(key, ProrataKey):
         return (*_vector.prorata(pooled, cons), None)
     if vector and isinstance(key, StaticKey):
@@ -212,11 +214,15 @@ def allocate(
         Floor the uploaded coefficients to 0.1 % (static, dynamic and PMO strategies; the default
         key is computed by Enedis and never floored) and report the extra surplus in
         ``flooring_surplus_kwh``.
-    engine : {'auto', 'numba'}
-        ``auto`` (default) runs the static, pro-rata, simple dynamic and priority keys in numpy
-        (:mod:`greenkommon.allocation._vector`: the kernels' arithmetic in the same order, so
-        the same numbers, without numba's start-up) and the others in numba; ``numba`` runs
-        every key's compiled kernel.
+    engine : {'auto', 'numba', 'numpy'}
+        ``numba`` runs the compiled kernel of the key with the checks of the consumption and
+        production fused into its pass (:mod:`greenkommon.allocation._checked`; a PMO strategy
+        and its replay as a dynamic key in one kernel). ``numpy`` runs the static, pro-rata,
+        simple dynamic and priority keys in numpy (:mod:`greenkommon.allocation._vector`: the
+        kernels' arithmetic in the same order, so the same numbers, without numba's start-up
+        of ~0.4 s in a fresh process) and the others in numba. ``auto`` (default) is ``numba``
+        in a process where numba already runs (a sweep, the uncertainty loop, the web server),
+        ``numpy`` otherwise. Every engine gives the same floating-point numbers.
 
     Returns
     -------
@@ -253,6 +259,13 @@ def allocate(
     """
     if engine not in ENGINES:
         raise DataError(f"engine = {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "numba" or (engine == "auto" and _checked.numba_running()):
+        result = _allocate_compiled(production_kwh, consumption_kwh, key, floor_to_permille)
+        if result is not None:
+            return result
+        engine = "numba"
+    # The checked path: validates with numpy first, so it also names what the compiled path
+    # found wrong (it returns None on any bad argument and this path raises the one-line error).
     prod = _production(production_kwh)
     cons = _consumption(consumption_kwh, prod.shape[-1])
     if isinstance(key, RedistributedKey):
@@ -272,15 +285,9 @@ def allocate(
         flooring = float(surplus2.sum() - surplus.sum())
         surplus, key = surplus2, floored
     pooled = _pool(prod)
-    if autoprod is None and prod.ndim == 1:
-        # one producer: its share of the pooled injection is 1 where it injects (x / x), and
-        # nothing is allocated where it does not, so AUTOPROD is the allocation's column sum
-        autoprod = alloc.sum(axis=0)[None, :]
-    elif autoprod is None:
-        prod2 = prod
-        share = np.zeros_like(prod2)
-        np.divide(prod2, pooled[None, :], out=share, where=pooled[None, :] > 0)
-        autoprod = share * alloc.sum(axis=0)[None, :]
+    if autoprod is None and prod.ndim == 2:
+        autoprod = _producer_split(prod, pooled, alloc)
+    # one producer: None, and Allocation sums Σ_i A_{i,t} when AUTOPROD is read
     return Allocation(
         production_kwh=pooled,
         consumption_kwh=cons,
@@ -291,3 +298,109 @@ def allocate(
         key=key,
         flooring_surplus_kwh=flooring,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# the compiled engine: validation fused into the kernels' pass
+# --------------------------------------------------------------------------------------------
+
+
+def _allocate_compiled(
+    production_kwh: Any, consumption_kwh: Any, key: Key, floor_to_permille: bool
+) -> Allocation | None:
+    """:func:`allocate` by the kernels of :mod:`._checked`; None if an argument is bad (the
+    numpy-checked path then raises its one-line error) or the key is a full dynamic one."""
+    if not isinstance(key, _COMPILED_KEYS) or (isinstance(key, DynamicKey) and key.full):
+        return None
+    try:
+        prod = np.asarray(production_kwh, dtype=np.float64, order="C")
+        cons = np.asarray(consumption_kwh, dtype=np.float64, order="C")
+    except (TypeError, ValueError):
+        return None
+    if prod.ndim not in (1, 2) or cons.ndim != 2 or cons.shape[1] != prod.shape[-1]:
+        return None
+    n, t_len = cons.shape
+    if n == 0:
+        return None
+    check_production = prod.ndim == 1
+    if check_production:
+        pooled = prod
+    elif prod.size == 0 or (prod.min() >= 0.0 and prod.max() < np.inf):
+        pooled = _pool(prod)  # the producers are checked, not their sum (it may overflow)
+    else:
+        return None
+    outputs = _apply_compiled(pooled, cons, key, check_production)
+    if outputs is None:
+        return None
+    key, alloc, surplus, imp = outputs
+    flooring = 0.0
+    if floor_to_permille and not isinstance(key, ProrataKey):
+        floored = type(key)(floor_coefficients(key.coefficients))
+        floored_outputs = _apply_compiled(pooled, cons, floored, False)
+        assert floored_outputs is not None  # the arguments passed the checks above
+        key, alloc, surplus2, imp = floored_outputs
+        flooring = float(surplus2.sum() - surplus.sum())
+        surplus = surplus2
+    autoprod = None if prod.ndim == 1 else _producer_split(prod, pooled, alloc)
+    return Allocation(
+        production_kwh=pooled,
+        consumption_kwh=cons,
+        allocated_kwh=alloc,
+        surplus_kwh=surplus,
+        grid_import_kwh=imp,
+        producer_allocated_kwh=autoprod,
+        key=key,
+        flooring_surplus_kwh=flooring,
+    )
+
+
+_COMPILED_KEYS = (ProrataKey, StaticKey, DynamicKey, RedistributedKey, PriorityKey)
+
+
+def _apply_compiled(
+    pooled: np.ndarray, cons: np.ndarray, key: Key, check_production: bool
+) -> tuple[ProrataKey | StaticKey | DynamicKey, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(key applied, allocated, surplus, import) by the checked kernel of ``key``, or None if a
+    shape does not match or a value is bad."""
+    n, t_len = cons.shape
+    alloc = np.empty((n, t_len))
+    surplus = np.empty(t_len)
+    imp = np.empty((n, t_len))
+    outs = (alloc, surplus, imp)
+    applied: ProrataKey | StaticKey | DynamicKey
+    if isinstance(key, ProrataKey):
+        applied = key
+        code = _checked.prorata_checked(pooled, cons, check_production, *outs)
+    elif isinstance(key, StaticKey | RedistributedKey) and key.coefficients.shape != (n,):
+        return None
+    elif isinstance(key, StaticKey):
+        applied = key
+        code = _checked.static_checked(pooled, key.coefficients, cons, check_production, *outs)
+    elif isinstance(key, DynamicKey):
+        if key.coefficients.shape != (n, t_len):
+            return None
+        applied = key
+        code = _checked.dynamic_checked(pooled, key.coefficients, cons, check_production, *outs)
+    elif isinstance(key, PriorityKey):
+        if key.order.shape != (n,):
+            return None
+        coef = np.empty((n, t_len))
+        code = _checked.priority_checked(pooled, key.order, cons, check_production, coef, *outs)
+        applied = _strategy_key(coef)
+    else:  # RedistributedKey: its rounds, then the replay of α = A / P
+        strategy = np.empty((n, t_len))
+        # ``surplus`` and ``imp`` are scratch here: the replay overwrites them
+        _kernels.redistributed_kernel(pooled, key.coefficients, cons, strategy, surplus, imp)
+        coef = np.empty((n, t_len))
+        code = _checked.replay_checked(pooled, strategy, cons, check_production, coef, *outs)
+        applied = _strategy_key(coef)
+    if code != 0:
+        return None
+    return applied, alloc, surplus, imp
+
+
+def _producer_split(prod: np.ndarray, pooled: np.ndarray, alloc: np.ndarray) -> np.ndarray:
+    # AUTOPROD_{j,t} = (P_{j,t} / P_t) Σ_i A_{i,t}, 0 where nothing is injected
+    share = np.zeros_like(prod)
+    np.divide(prod, pooled[None, :], out=share, where=pooled[None, :] > 0)
+    return share * alloc.sum(axis=0)[None, :]

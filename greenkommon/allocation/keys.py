@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ._checks import _as_array, _check_finite_nonneg, _check_sum_le_one
+from . import _checked
+from ._checks import (
+    COEFFICIENT_SUM_TOLERANCE,
+    _as_array,
+    _check_finite_nonneg,
+    _check_sum_le_one,
+)
 
 
 def _key_precision() -> float:
@@ -64,7 +70,16 @@ def _freeze_coefficients(
     full dynamic key) and replace them by a private read-only copy: the caller's array is neither
     frozen nor able to change the key."""
     name = f"{type(key).__name__}.coefficients"
-    coef = _as_array(key.coefficients, name, ndim).copy()
+    coef = _as_array(key.coefficients, name, ndim)
+    if coef.ndim == 2 and _checked.numba_running():
+        # one compiled pass copies and checks a per-step key; on a bad value the numpy checks
+        # below name it
+        copy = np.empty(coef.shape)
+        if _checked.copy_checked_coefficients(coef, copy, 1.0 + COEFFICIENT_SUM_TOLERANCE):
+            copy.flags.writeable = False
+            object.__setattr__(key, "coefficients", copy)
+            return
+    coef = coef.copy()
     _check_finite_nonneg(coef, name)
     _check_sum_le_one(coef, 0 if coef.ndim == 1 else coef.ndim - 2, name)
     coef.flags.writeable = False
@@ -152,6 +167,19 @@ class DynamicKey:
     def full(self) -> bool:
         """True for a "full dynamic" key (one coefficient per producer-venue pair)."""
         return self.coefficients.ndim == 3
+
+
+def _strategy_key(coefficients: np.ndarray) -> DynamicKey:
+    """The :class:`DynamicKey` of a PMO strategy, from the coefficients a kernel just wrote.
+
+    They are ≥ 0, finite and sum to ≤ 1 at every step by construction (alpha = A / P with
+    0 ≤ A ≤ P, rescaled where rounding took the sum above 1), and nobody else holds them: no
+    copy, no second check.
+    """
+    key = object.__new__(DynamicKey)
+    coefficients.flags.writeable = False
+    object.__setattr__(key, "coefficients", coefficients)
+    return key
 
 
 @dataclass(frozen=True, eq=False)

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         n *= len(v.values)
     print(f"sweeping {n:,} variant(s) of {args.scenario} -> {out}", file=sys.stderr)
     t0 = time.perf_counter()
-    table = run_sweep(
+    run_sweep(
         args.scenario,
         varies,
         out,
@@ -113,36 +113,45 @@ def run(args: argparse.Namespace) -> int:
         dask_address=args.dask,
         progress=not args.no_progress,
         finance=args.finance,
+        load=False,  # memory bounded whatever the grid: the summary reads the file back
     )
-    print(best_variants(table, [v.path for v in varies]))
+    print(best_variants(out, [v.path for v in varies]))
     extra = f" and {out.with_suffix('.csv')}" if args.csv else ""
     print(
-        f"{len(table):,} variant(s) written to {out}{extra} in {time.perf_counter() - t0:.1f} s",
+        f"{n:,} variant(s) written to {out}{extra} in {time.perf_counter() - t0:.1f} s",
         file=sys.stderr,
     )
     return 0
 
 
-def best_variants(table, paths: list[str], n: int = 5) -> str:  # noqa: ANN001
-    """The ``n`` variants with the largest venues' savings (and producer NPV when projected)."""
-    from ..report import format_table
+def best_variants(out: Path, paths: list[str], n: int = 5) -> str:
+    """The ``n`` variants with the largest venues' savings (and producer NPV when projected),
+    read from the sweep's Parquet file one row group and one column at a time."""
+    import pyarrow.parquet as pq
 
-    cols = [c for c in table.columns if c.startswith("producer.npv_eur[")]
+    from ..report import format_table
+    from ..sweep import top_rows
+
+    names = pq.read_schema(out).names
+    cols = [c for c in names if c.startswith("producer.npv_eur[")]
     blocks = [("venues' savings €/yr", "savings_eur")]
     if cols:
         blocks.append((f"producer NPV € ({cols[0][len('producer.npv_eur[') : -1]})", cols[0]))
-    out = []
+    # a portfolio's table has no collective self-consumption (several operations)
+    rates = [
+        (label, c)
+        for label, c in (
+            ("self-cons. %", "self_consumption_pct"),
+            ("self-suff. %", "self_sufficiency_pct"),
+        )
+        if c in names
+    ]
+    out_blocks = []
     for title, col in blocks:
-        top = table.sort_values(col, ascending=False, kind="stable").head(n)
-        # a portfolio's table has no collective self-consumption (several operations)
-        rates = [
-            (label, c)
-            for label, c in (
-                ("self-cons. %", "self_consumption_pct"),
-                ("self-suff. %", "self_sufficiency_pct"),
-            )
-            if c in table.columns
-        ]
+        wanted = list(
+            dict.fromkeys(["variant_id", *paths, *(c for _l, c in rates), "savings_eur", col])
+        )
+        top = top_rows(out, col, n, wanted)
         header = ["variant", *paths, *(label for label, _c in rates), "savings €/yr"]
         if col != "savings_eur":
             header.append(title)
@@ -157,5 +166,5 @@ def best_variants(table, paths: list[str], n: int = 5) -> str:  # noqa: ANN001
             if col != "savings_eur":
                 cells.append(f"{r[col]:,.0f}".replace(",", " "))
             rows.append(cells)
-        out.append(f"best {len(rows)} by {title}:\n" + format_table(rows, header))
-    return "\n\n".join(out)
+        out_blocks.append(f"best {len(rows)} by {title}:\n" + format_table(rows, header))
+    return "\n\n".join(out_blocks)

@@ -82,9 +82,9 @@ from .kpis import (
     finance_metrics,
     money_model,
 )
-from .output import ResumableWriter
-from .plan import DEFAULT_CHUNK_SIZE, Chunk, SweepPlan, make_plan
-from .run import connect_dask, dask_client, run_sweep
+from .output import ROW_GROUP_ROWS, ResumableWriter, top_rows
+from .plan import DEFAULT_CHUNK_SIZE, Chunk, Chunks, Layout, SweepPlan, make_plan
+from .run import connect_dask, dask_client, evaluate_range, run_sweep
 
 __all__ = [
     "CHEAP_PREFIXES",
@@ -92,8 +92,11 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "NAMED_TABLES",
     "PEAK_PATH",
+    "ROW_GROUP_ROWS",
     "Chunk",
+    "Chunks",
     "GroupEnergy",
+    "Layout",
     "ResumableWriter",
     "SweepPlan",
     "Vary",
@@ -104,6 +107,7 @@ __all__ = [
     "connect_dask",
     "dask_client",
     "evaluate_chunk",
+    "evaluate_range",
     "fill_key",
     "finance_metrics",
     "is_cheap",
@@ -115,5 +119,6 @@ __all__ = [
     "parse_vary",
     "run_sweep",
     "set_path",
+    "top_rows",
     "variant_bills",
 ]

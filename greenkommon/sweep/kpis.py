@@ -81,21 +81,41 @@ def _affine_bills(scenario: Any, energy: GroupEnergy) -> AffineBills:
 
 
 #: Bill models of the combinations evaluated recently in this process, by (energy group,
-#: combination): the chunks of one combination share prices and pieces instead of recomputing
-#: them (a worker keeps its own; entries hold their energy so an id is never reused wrongly).
-_BILLS_MEMO: dict[tuple[int, str], tuple[GroupEnergy, AffineBills]] = {}
+#: combination), with the money model of every plant size met so far: the chunks of one
+#: combination share prices and pieces instead of recomputing them (a worker keeps its own;
+#: entries hold their energy so an id is never reused wrongly).
+_BILLS_MEMO: dict[tuple[int, str], tuple[GroupEnergy, AffineBills, dict[float, MoneyModel]]] = {}
 _BILLS_MEMO_SIZE = 64
 
 
-def _bills_for(scenario: Any, energy: GroupEnergy, token: str) -> AffineBills:
+def _money_by_size(
+    scenario: Any,
+    energy: GroupEnergy,
+    token: str,
+    kwp: np.ndarray,
+    sizes: Sequence[float] | None,
+) -> dict[float, MoneyModel]:
+    """The money model of each plant size of ``kwp`` [kWp] for one combination.
+
+    The pieces of equal prices are found over ``sizes`` (every size of the sweep) the first time,
+    so a variant's model does not depend on which chunk it falls in, and later chunks of the
+    combination find theirs without a price computation.
+    """
     hit = _BILLS_MEMO.get((id(energy), token))
     if hit is not None and hit[0] is energy:
-        return hit[1]
-    bills = _affine_bills(scenario, energy)
-    if len(_BILLS_MEMO) >= _BILLS_MEMO_SIZE:
-        _BILLS_MEMO.pop(next(iter(_BILLS_MEMO)))
-    _BILLS_MEMO[(id(energy), token)] = (energy, bills)
-    return bills
+        bills, models = hit[1], hit[2]
+    else:
+        bills, models = _affine_bills(scenario, energy), {}
+        if len(_BILLS_MEMO) >= _BILLS_MEMO_SIZE:
+            _BILLS_MEMO.pop(next(iter(_BILLS_MEMO)))
+        _BILLS_MEMO[(id(energy), token)] = (energy, bills, models)
+    if not all(float(k) in models for k in kwp):
+        if sizes is not None and not models:
+            models.update(bills.by_size(sizes))
+        missing = [k for k in kwp if float(k) not in models]
+        if missing:
+            models.update(bills.by_size(missing))
+    return models
 
 
 def batch_allocation_kpis(
@@ -180,6 +200,7 @@ def evaluate_chunk(
     file: str | Path | None,
     rows: Sequence[tuple[int, dict[str, Any]]],
     finance: bool = False,
+    sizes: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """KPIs of variants of one energy group (pure: same inputs, same frame).
 
@@ -196,6 +217,9 @@ def evaluate_chunk(
         Also project each variant over the plant's life
         (:func:`greenkommon.economics.project_finance`, ~0.1 s per variant): NPV, IRR and paybacks
         of the producer and the venues, and the venues' savings over the life, per escalation case.
+    sizes : sequence of float, optional
+        Every plant size of the sweep [kWp]: the money model's pieces of equal prices are found
+        over them once per combination, so a variant's figures do not depend on its chunk.
 
     Returns
     -------
@@ -236,7 +260,7 @@ def evaluate_chunk(
         for k in np.unique(kwp) if per_size else kwp[:1]:
             prod = pd.Series(energy.production_kwh(k), index=energy.index, name="production_kwh")
             keys[float(k)] = build_key(scenario.key, scenario, prod, cons_frame)[0]
-        money = _bills_for(scenario, energy, combo.token).by_size(kwp)
+        money = _money_by_size(scenario, energy, combo.token, kwp, sizes)
         wanted = ("value", *FINANCE_WEIGHTS) if finance else ("value",)
         sums = {w: np.empty((kwp.size, len(names))) for w in wanted}
         allocated = np.empty((kwp.size, len(names)))

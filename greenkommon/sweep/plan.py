@@ -1,4 +1,12 @@
-"""The plan of a sweep: its grid split into energy groups and checkpointed chunks."""
+"""The plan of a sweep: its grid split into energy groups and checkpointed chunks, lazily.
+
+A variant is its id: the grid is the cartesian product of the ``--vary`` dimensions, first
+dimension slowest, so variant ``v`` takes value ``(v // stride_j) % len_j`` of dimension ``j``
+(mixed radix, ``stride_j`` the product of the later dimensions' lengths). A plan stores the
+dimensions, one raw mapping per energy group and the chunking, never a row per variant: a chunk
+is the range ``[lo, hi)`` of variant ids and generates its rows when evaluated. Its memory does
+not grow with the number of variants.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,13 @@ import copy
 import hashlib
 import itertools
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
@@ -24,26 +34,194 @@ from .grid import (
     build_grid,
     is_cheap,
 )
+from .output import _FORMAT_VERSION, column_values
 
 #: Default number of variants per checkpointed chunk.
 DEFAULT_CHUNK_SIZE = 2000
 
-#: Format version of the part files; bump when the columns change meaning.
-_FORMAT_VERSION = 1
-
 
 # ---------------------------------------------------------------------------------------------
-# plan: groups and chunks
+# layout: variant id <-> values
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Layout:
+    """Mixed-radix addressing of a sweep's grid (picklable, small: shipped with every chunk).
+
+    Attributes
+    ----------
+    varies : tuple of Vary
+        The dimensions, first slowest.
+    """
+
+    varies: tuple[Vary, ...]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(len(v.values) for v in self.varies)
+
+    @property
+    def n_variants(self) -> int:
+        return math.prod(self.sizes)
+
+    @property
+    def paths(self) -> list[str]:
+        return [v.path for v in self.varies]
+
+    @property
+    def expensive_at(self) -> list[int]:
+        """Dimensions that change weather, production shape or loads (define energy groups)."""
+        return [j for j, v in enumerate(self.varies) if not is_cheap(v.path)]
+
+    @property
+    def n_groups(self) -> int:
+        return math.prod(self.sizes[j] for j in self.expensive_at)
+
+    def values_of(self, path: str) -> tuple[Any, ...] | None:
+        """All values of one dimension (None when ``path`` is not varied)."""
+        return next((v.values for v in self.varies if v.path == path), None)
+
+    def codes(self, lo: int, hi: int) -> np.ndarray:
+        """(hi - lo, D) position of each variant of ``[lo, hi)`` in each dimension."""
+        vid = np.arange(lo, hi, dtype=np.int64)
+        out = np.empty((vid.size, len(self.varies)), dtype=np.int64)
+        for j in reversed(range(len(self.varies))):
+            vid, out[:, j] = np.divmod(vid, self.sizes[j])
+        return out
+
+    def groups(self, lo: int, hi: int) -> np.ndarray:
+        """(hi - lo,) energy group of each variant: the mixed-radix index of its expensive
+        positions, i.e. the groups' order of first appearance in variant order."""
+        codes = self.codes(lo, hi)
+        g = np.zeros(hi - lo, dtype=np.int64)
+        for j in self.expensive_at:
+            g = g * self.sizes[j] + codes[:, j]
+        return g
+
+    def last_variant(self, group: int) -> int:
+        """The largest variant id of an energy group (its cheap positions all at their last)."""
+        rest = group
+        code = [s - 1 for s in self.sizes]
+        for j in reversed(self.expensive_at):
+            rest, code[j] = divmod(rest, self.sizes[j])
+        vid = 0
+        for c, s in zip(code, self.sizes, strict=True):
+            vid = vid * s + c
+        return vid
+
+    def rows(
+        self, lo: int, hi: int, only: list[int] | None = None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """``(variant_id, cheap overrides)`` of the variants of ``[lo, hi)`` (``only``: their
+        offsets from ``lo``), overrides in ``--vary`` order."""
+        codes = self.codes(lo, hi)
+        at = np.arange(hi - lo) if only is None else np.asarray(only, dtype=np.int64)
+        cheap = [j for j, v in enumerate(self.varies) if is_cheap(v.path)]
+        cols = [_objects(self.varies[j].values)[codes[at, j]].tolist() for j in cheap]
+        paths = [self.varies[j].path for j in cheap]
+        return [
+            (lo + int(i), dict(zip(paths, vals, strict=True)))
+            for i, vals in zip(
+                at, zip(*cols, strict=True) if cols else ((),) * at.size, strict=True
+            )
+        ]
+
+    def values(self, lo: int, hi: int) -> pd.DataFrame:
+        """The varied values of ``[lo, hi)``, one column per path, with the output's dtypes
+        (:func:`~.output.column_values` of the whole dimension)."""
+        codes = self.codes(lo, hi)
+        return pd.DataFrame(
+            {
+                v.path: column_values(pd.Series(v.values, dtype=object))
+                .iloc[codes[:, j]]
+                .reset_index(drop=True)
+                for j, v in enumerate(self.varies)
+            },
+            index=pd.RangeIndex(hi - lo),
+        )
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array of the values themselves (1, 1.0 and True stay what they are)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+@dataclass(frozen=True)
 class Chunk:
-    """A checkpoint unit: variants of one energy group."""
+    """A checkpoint unit: the variants ``lo <= variant_id < hi`` (of one or more energy groups).
+
+    Attributes
+    ----------
+    chunk_id : int
+    lo, hi : int
+        Range of variant ids.
+    layout : Layout
+        The grid the ids address.
+    """
 
     chunk_id: int
-    group: int
-    rows: tuple[tuple[int, dict[str, Any]], ...]
+    lo: int
+    hi: int
+    layout: Layout
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    @property
+    def rows(self) -> tuple[tuple[int, dict[str, Any]], ...]:
+        """``(variant_id, cheap overrides)`` of every variant, generated on demand."""
+        return tuple(self.layout.rows(self.lo, self.hi))
+
+    @property
+    def groups(self) -> list[int]:
+        """Energy groups the chunk's variants belong to, ascending."""
+        return np.unique(self.layout.groups(self.lo, self.hi)).tolist()
+
+    def by_group(self) -> list[tuple[int, list[tuple[int, dict[str, Any]]]]]:
+        """``(group, rows)`` for each energy group of the chunk, rows in variant order."""
+        g = self.layout.groups(self.lo, self.hi)
+        return [
+            (int(k), self.layout.rows(self.lo, self.hi, np.flatnonzero(g == k).tolist()))
+            for k in np.unique(g)
+        ]
 
 
+class Chunks(Sequence[Chunk]):
+    """The chunks of a plan, made when asked for (``len``, indexing, iteration)."""
+
+    def __init__(self, layout: Layout, chunk_size: int):
+        self.layout = layout
+        self.chunk_size = chunk_size
+
+    def __len__(self) -> int:
+        return -(-self.layout.n_variants // self.chunk_size)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        lo = i * self.chunk_size
+        return Chunk(i, lo, min(lo + self.chunk_size, self.layout.n_variants), self.layout)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self[i] for i in range(len(self)))
+
+    def of_variant(self, variant_id: int) -> int:
+        return variant_id // self.chunk_size
+
+
+# ---------------------------------------------------------------------------------------------
+# plan
+# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SweepPlan:
     """A grid split into energy groups and chunks.
@@ -53,26 +231,41 @@ class SweepPlan:
     base : dict
         Raw base mapping (``extends`` resolved).
     file : Path or None
-    grid : pandas.DataFrame
-        See :func:`build_grid`.
+    layout : Layout
+        The dimensions (variant id <-> values).
     group_mappings : list of dict
         Raw mapping of each energy group.
-    chunks : list of Chunk
+    chunk_size : int
     fingerprint : str
         Hash of the base mapping, the grid and the chunking (a resumed sweep must match it).
+    finance : bool
     """
 
     base: dict[str, Any]
     file: Path | None
-    grid: pd.DataFrame
+    layout: Layout
     group_mappings: list[dict[str, Any]]
-    chunks: list[Chunk]
+    chunk_size: int
     fingerprint: str
     finance: bool = False
 
     @property
     def n_variants(self) -> int:
-        return len(self.grid)
+        return self.layout.n_variants
+
+    @property
+    def chunks(self) -> Chunks:
+        return Chunks(self.layout, self.chunk_size)
+
+    @property
+    def grid(self) -> pd.DataFrame:
+        """The whole grid as a frame (:func:`build_grid`): one row per variant, small grids only."""
+        return build_grid(self.layout.varies)
+
+    def last_chunk(self, group: int) -> int:
+        """The last chunk holding variants of an energy group (after it the group's energy can
+        go)."""
+        return self.layout.last_variant(group) // self.chunk_size
 
 
 def make_plan(
@@ -84,60 +277,36 @@ def make_plan(
 ) -> SweepPlan:
     """Split the grid of ``varies`` over ``base`` into energy groups and chunks.
 
-    Every distinct variant is validated (parsed as a scenario) before anything runs, so a bad
-    value fails in a second, not an hour into the sweep.
+    Every energy group and every combination of cheap values is validated (parsed as a scenario)
+    before anything runs, so a bad value fails in a second, not an hour into the sweep.
     """
-
     if chunk_size < 1:
         raise ScenarioError(f"--chunk-size {chunk_size}: expected an integer >= 1")
-    grid = build_grid(varies)
-    expensive = [v.path for v in varies if not is_cheap(v.path)]
-    cheap = [v.path for v in varies if is_cheap(v.path)]
-    group_of: dict[tuple[int, ...], int] = {}
+    paths = [v.path for v in varies]
+    if len(set(paths)) != len(paths):
+        dup = next(p for p in paths if paths.count(p) > 1)
+        raise ScenarioError(f"--vary {dup}: given twice; list all its values in one --vary")
+    layout = Layout(tuple(varies))
+
+    def product(dims: list[int]) -> Iterator[dict[str, Any]]:
+        # positions in the order of first appearance in variant order (last dimension fastest)
+        for values in itertools.product(*(varies[j].values for j in dims)):
+            yield {varies[j].path: x for j, x in zip(dims, values, strict=True)}
+
     group_mappings: list[dict[str, Any]] = []
-    members: list[list[tuple[int, dict[str, Any]]]] = []
-    records = grid.to_dict("records")
-    # a variant's position in each dimension identifies its values (distinct by repr), so
-    # tuples of positions group the rows without hashing or serialising their values
-    codes = list(itertools.product(*(range(len(v.values)) for v in varies)))
-    expensive_at = [j for j, v in enumerate(varies) if not is_cheap(v.path)]
+    for g_over in product(layout.expensive_at):
+        mapping = apply_overrides(base, g_over)
+        _check_variant(mapping, file, g_over)  # fail early on a bad group value
+        group_mappings.append(mapping)
+    # each distinct cheap combination (plant size aside) once, against the first group
     combo_at = [j for j, v in enumerate(varies) if is_cheap(v.path) and v.path != PEAK_PATH]
-    combo_of: list[tuple[int, ...]] = []
-    for vid, (rec, code) in enumerate(zip(records, codes or [()], strict=True)):
-        tag = tuple(code[j] for j in expensive_at)
-        if tag not in group_of:
-            g_over = {p: rec[p] for p in expensive}
-            group_of[tag] = len(group_mappings)
-            mapping = apply_overrides(base, g_over)
-            _check_variant(mapping, file, g_over)  # fail early on a bad group value
-            group_mappings.append(mapping)
-            members.append([])
-        members[group_of[tag]].append((vid, {p: rec[p] for p in cheap}))
-        combo_of.append(tuple(code[j] for j in combo_at))
-    # Validate each distinct cheap combination once against the first group.
-    seen: set[tuple[int, ...]] = set()
-    for rec, combo in zip(records, combo_of, strict=True):
-        if combo not in seen:
-            seen.add(combo)
-            over = {p: rec[p] for p in cheap if p != PEAK_PATH}
-            _check_variant(apply_overrides(group_mappings[0], over), file, over)
-    if PEAK_PATH in grid:
-        _scale_plant(copy.deepcopy(base), grid[PEAK_PATH].iloc[0])  # the plant can be scaled
-        for value in grid[PEAK_PATH].unique():
+    for over in product(combo_at):
+        _check_variant(apply_overrides(group_mappings[0], over), file, over)
+    if PEAK_PATH in paths:
+        sizes = varies[paths.index(PEAK_PATH)].values
+        _scale_plant(copy.deepcopy(base), sizes[0])  # the plant can be scaled
+        for value in sizes:
             _check_size(value)
-    chunks: list[Chunk] = []
-    for g, rows in enumerate(members):
-        # Variants sharing key/prices/finance next to each other, plant sizes ascending: a chunk
-        # then spans few combinations, each needing few economics set-ups (see _money_by_size).
-        rank: dict[tuple[int, ...], int] = {}
-        for vid, _over in rows:
-            rank.setdefault(combo_of[vid], len(rank))
-        rows = sorted(
-            rows,
-            key=lambda row: (rank[combo_of[row[0]]], float(row[1].get(PEAK_PATH, 0.0)), row[0]),
-        )
-        for lo in range(0, len(rows), chunk_size):
-            chunks.append(Chunk(len(chunks), g, tuple(rows[lo : lo + chunk_size])))
     payload = json.dumps(
         {
             "base": base,
@@ -151,5 +320,5 @@ def make_plan(
     )
     fingerprint = hashlib.sha256(payload.encode()).hexdigest()
     return SweepPlan(
-        base, Path(file) if file else None, grid, group_mappings, chunks, fingerprint, finance
+        base, Path(file) if file else None, layout, group_mappings, chunk_size, fingerprint, finance
     )

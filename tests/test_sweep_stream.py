@@ -1,0 +1,189 @@
+"""Sweeps at scale: the lazy plan (variant id <-> values by mixed radix), the streamed Parquet
+output and the column-by-column summary, each against the pre-streaming path kept in
+``greenkommon.sweep.reference``."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from helpers import BASELINE, hourly_variant
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greenkommon.errors import DataError
+from greenkommon.scenario import read_scenario_mapping
+from greenkommon.sweep import (
+    PEAK_PATH,
+    Chunks,
+    Layout,
+    ResumableWriter,
+    Vary,
+    build_grid,
+    make_plan,
+    parse_vary,
+    run_sweep,
+    top_rows,
+)
+from greenkommon.sweep import output as output_module
+from greenkommon.sweep.output import column_values
+from greenkommon.sweep.reference import eager_chunks, sweep_in_memory
+
+# paths of each kind: energy-changing ones define groups, the others only combinations
+PATHS = ["weather.seed", PEAK_PATH, "key.type", "venues.a.load.annual_consumption_kwh", "prices.x"]
+
+
+@st.composite
+def grids(draw):
+    paths = draw(st.lists(st.sampled_from(PATHS), min_size=0, max_size=4, unique=True))
+    varies = []
+    for p in paths:
+        n = draw(st.integers(1, 4))
+        kind = draw(st.sampled_from(["int", "float"] + ["mixed"] * (p != PEAK_PATH)))
+        if kind == "int":
+            values = tuple(range(1, n + 1))
+        elif kind == "float":
+            values = tuple(0.5 * k for k in range(1, n + 1))
+        else:
+            values = (1, 2.5, "static", True)[:n]
+        varies.append(Vary(p, values))
+    return varies
+
+
+@settings(max_examples=60, deadline=None)
+@given(grids(), st.integers(1, 7))
+def test_lazy_chunks_give_the_eager_plan_rows_groups_and_values(varies, chunk_size):
+    layout = Layout(tuple(varies))
+    chunks = Chunks(layout, chunk_size)
+    eager = eager_chunks(varies, chunk_size)
+    group_of = {vid: g for g, rows in eager for vid, _over in rows}
+    over_of = {vid: over for _g, rows in eager for vid, over in rows}
+    assert layout.n_variants == len(build_grid(varies)) == len(over_of)
+    seen = []
+    for i, chunk in enumerate(chunks):
+        assert chunk.chunk_id == i and chunk.lo == i * chunk_size and len(chunk) >= 1
+        for g, rows in chunk.by_group():
+            for vid, over in rows:
+                assert group_of[vid] == g
+                # same values, same Python types (1, 1.0 and True stay distinct)
+                assert list(over.items()) == list(over_of[vid].items())
+                assert [type(v) for v in over.values()] == [type(v) for v in over_of[vid].values()]
+                seen.append(vid)
+        assert [vid for vid, _ in chunk.rows] == list(range(chunk.lo, chunk.hi))
+    assert sorted(seen) == list(range(layout.n_variants))
+    grid = build_grid(varies).reset_index(drop=True)
+    for col in grid.columns:
+        grid[col] = column_values(grid[col])
+    pd.testing.assert_frame_equal(
+        layout.values(0, layout.n_variants), grid, check_index_type=False, check_column_type=False
+    )
+    for g in set(group_of.values()):
+        last = max(vid for vid, k in group_of.items() if k == g)
+        assert layout.last_variant(g) == last
+
+
+def test_a_plan_does_not_grow_with_the_number_of_variants():
+    base = read_scenario_mapping(BASELINE)
+    base.pop("extends", None)
+
+    def plan(n_prices: int):
+        prices = ",".join(f"{0.05 + 0.001 * k:.3f}" for k in range(n_prices))
+        varies = [
+            parse_vary(f"{PEAK_PATH}=100:1099:1"),
+            parse_vary(f"prices.internal_price_eur_per_kwh={prices}"),
+        ]
+        return make_plan(base, varies, BASELINE)
+
+    small, large = plan(10), plan(100)
+    assert (small.n_variants, large.n_variants) == (10_000, 100_000)
+    grown = len(pickle.dumps(large)) - len(pickle.dumps(small))
+    # the 90 extra price values (~10 bytes each pickled) and nothing per variant
+    assert 0 < grown < 90 * 20
+    # a million variants: chunks are made when asked for, rows when evaluated
+    layout = Layout((Vary(PEAK_PATH, tuple(range(1000))), Vary("prices.x", tuple(range(1000)))))
+    chunks = Chunks(layout, 2000)
+    assert len(pickle.dumps(chunks)) < 50_000
+    assert len(chunks) == 500 and chunks[-1].hi == 1_000_000
+    assert chunks[250].rows[7] == (500_007, {PEAK_PATH: 500, "prices.x": 7})
+
+
+# -- the streamed output -----------------------------------------------------------------------
+def test_parts_are_streamed_in_order_in_bounded_row_groups(tmp_path, monkeypatch):
+    monkeypatch.setattr(output_module, "ROW_GROUP_ROWS", 5)
+    layout = Layout((Vary("x", (1, 2, 3)), Vary("y", ("a", "b", "c", "d", "e", "f", "g"))))
+    out = tmp_path / "s.parquet"
+    w = ResumableWriter(out, "f", 7)
+    for i in range(7):
+        vid = np.arange(3 * i, 3 * i + 3)
+        frame = pd.DataFrame({"variant_id": vid, "kpi": vid * 0.5, "finance_error": ""})
+        if i != 2:  # chunk 2's projections all failed: no NPV column there
+            frame.insert(2, "npv", vid * 2.0)
+        w.write_chunk(i, frame)
+    table = w.finalize(layout, csv=True)
+    f = pq.ParquetFile(out)
+    # parts gathered until >= 5 rows: the writer never holds more than 5 + 3 - 1 rows
+    assert [f.metadata.row_group(g).num_rows for g in range(f.num_row_groups)] == [6, 6, 6, 3]
+    assert table.columns.tolist() == ["variant_id", "x", "y", "kpi", "npv", "finance_error"]
+    assert table["variant_id"].tolist() == list(range(21))
+    assert table["x"].tolist() == [1] * 7 + [2] * 7 + [3] * 7
+    assert np.isnan(table["npv"][6:9]).all() and table["npv"][9] == 18.0
+    assert pd.read_csv(out.with_suffix(".csv"))["kpi"].tolist() == (np.arange(21) * 0.5).tolist()
+
+
+def test_a_gap_in_the_parts_leaves_no_output(tmp_path):
+    out = tmp_path / "g.parquet"
+    w = ResumableWriter(out, "f", 2)
+    w.write_chunk(0, pd.DataFrame({"variant_id": [0], "kpi": [1.0]}))
+    w.write_chunk(1, pd.DataFrame({"variant_id": [2], "kpi": [1.0]}))  # variant 1 missing
+    with pytest.raises(DataError, match="exactly once"):
+        w.finalize(build_grid([Vary("x", (1, 2, 3))]))
+    assert not out.exists() and w.done() == {0, 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.parquet.parts"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from([1.0, 2.0, 3.0, -1.0, float("nan")]), min_size=1, max_size=40),
+    st.integers(1, 7),
+    st.integers(1, 9),
+)
+def test_top_rows_equals_sort_values_head(tmp_path_factory, values, n, group_rows):
+    import pyarrow as pa
+
+    path = tmp_path_factory.mktemp("top") / "t.parquet"
+    frame = pd.DataFrame({"variant_id": np.arange(len(values)), "v": values})
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=group_rows
+    )
+    expected = frame.sort_values("v", ascending=False, kind="stable").head(n)
+    got = top_rows(path, "v", n, ["variant_id", "v"])
+    assert got["variant_id"].tolist() == expected["variant_id"].tolist()
+
+
+# -- the whole path against the in-memory reference ---------------------------------------------
+def test_streamed_sweep_equals_the_in_memory_merge(tmp_path):
+    """Same rows, values, columns and variant order as the former planner + in-memory merge,
+    with an energy-changing --vary in the middle (chunks span groups), --finance (some variants
+    refused: finance_error) and a key type without a batched kernel."""
+    path = hourly_variant(tmp_path)
+    base = read_scenario_mapping(path)
+    base.pop("extends", None)
+    varies = [
+        parse_vary(f"{PEAK_PATH}=150,700"),
+        parse_vary("weather.seed=3,4"),
+        parse_vary("key.type=prorata,priority"),
+    ]
+    reference = sweep_in_memory(base, varies, path, chunk_size=3, finance=True)
+    reference.to_parquet(tmp_path / "ref.parquet", index=False)
+    reference.to_csv(tmp_path / "ref.csv", index=False)
+    assert (reference["finance_error"] != "").any()  # the small plant's loan is refused
+    table = run_sweep(
+        path, varies, tmp_path / "new.parquet", chunk_size=3, progress=False, finance=True, csv=True
+    )
+    pd.testing.assert_frame_equal(
+        table, pd.read_parquet(tmp_path / "ref.parquet"), check_exact=False, rtol=1e-9, atol=0
+    )
+    assert (tmp_path / "new.csv").read_text() == (tmp_path / "ref.csv").read_text()
