@@ -375,13 +375,13 @@ def test_config_reads_options_and_rejects_mistakes():
 
 
 def test_missing_or_failing_solver_is_a_clear_error(monkeypatch):
-    import pyomo.contrib.solver.common.factory as factory
+    import pyomo.contrib.solver.solvers.highs as highs
 
     class Unavailable:
         def available(self):
             return False
 
-    monkeypatch.setattr(factory, "SolverFactory", lambda name: Unavailable())
+    monkeypatch.setattr(highs, "Highs", lambda: Unavailable())
     with pytest.raises(OptimisationError, match="HiGHS solver is not available.*highspy"):
         optimise_static_key(np.ones(3), np.ones((2, 3)), 0.2)
 
@@ -392,7 +392,7 @@ def test_missing_or_failing_solver_is_a_clear_error(monkeypatch):
         def solve(self, *args, **kwargs):
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(factory, "SolverFactory", lambda name: Failing())
+    monkeypatch.setattr(highs, "Highs", lambda: Failing())
     with pytest.raises(OptimisationError, match="HiGHS failed.*boom"):
         optimise_static_key(np.ones(3), np.ones((2, 3)), 0.2)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._config import Section
 from .._pvlib import quiet_pvlib
+from .._sun import solar_position
 from ..config.weather import WEATHER_FORMATS, WEATHER_SOURCES, WeatherConfig  # noqa: F401
 from ..errors import DataError, GreenkommonWarning
 
@@ -205,7 +206,10 @@ def _sky_geometry(
     index = hourly_index(year, tz)
     mid = index + pd.Timedelta(minutes=30)
     loc = pvlib.location.Location(latitude_deg, longitude_deg, altitude=altitude_m)
-    sp = loc.get_solarposition(mid)
+    # = loc.get_solarposition(mid), its time terms shared by the sites of one year
+    sp = solar_position(
+        mid, latitude_deg, longitude_deg, altitude_m, pvlib.atmosphere.alt2pres(altitude_m)
+    )
     cs = loc.get_clearsky(mid, model="ineichen", solar_position=sp)
     dni_extra = pvlib.irradiance.get_extra_radiation(mid)
     cos_z = np.cos(np.radians(sp["zenith"].to_numpy()))

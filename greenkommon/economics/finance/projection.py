@@ -320,6 +320,10 @@ def project_finance(
         rate=rate,
         blend=accise_blend,
         share=producer_allocated_share,
+        lines=_bill_lines(bills),
+        allocated_1=float(bills["allocated_kwh"].sum()) * producer_allocated_share,
+        venue_index=pd.Index(names),
+        year_index=pd.Index(np.arange(0, life + 1), name="year"),
     )
     cases = {}
     for name, rates in scenarios:
@@ -331,7 +335,7 @@ def project_finance(
             if finance.internal_price_indexed_on_supply
             else (1.0 + finance.internal_price_escalation_per_year) ** (years - 1)
         )
-        cases[name] = _case(name, e, i_idx, bills, schedule)
+        cases[name] = _case(name, e, i_idx, schedule)
     bank = None
     if with_bank:
         bank = _bank_view(
@@ -449,13 +453,23 @@ class _Schedule:
     principal: np.ndarray
     finance: FinanceConfig
     rate: float
-    blend: AcciseBlend | None = None
-    share: float = 1.0  # of the allocated kWh from the operation's own plants
+    blend: AcciseBlend | None
+    share: float  # of the allocated kWh from the operation's own plants
+    lines: np.ndarray  # (venue, REQUIRED_BILL_COLUMNS) year-1 bill lines [kWh, €]
+    allocated_1: float  # the producer's year-1 AUTOPROD [kWh]
+    venue_index: pd.Index  # shared by every case's tables (an Index is immutable)
+    year_index: pd.Index  # years 0..L
 
 
-def _case(
-    name: str, e: np.ndarray, i_idx: np.ndarray, bills: pd.DataFrame, sc: _Schedule
-) -> EscalationCase:
+def _bill_lines(bills: pd.DataFrame) -> np.ndarray:
+    """The projection's bill lines as floats, one row per venue, :data:`REQUIRED_BILL_COLUMNS`
+    in order: read once, where a pandas row or column access per venue and line would cost a
+    deep copy of the table's ``attrs`` (its figures) each."""
+    position = {c: i for i, c in enumerate(bills.columns)}
+    return bills.to_numpy()[:, [position[c] for c in REQUIRED_BILL_COLUMNS]].astype(float)
+
+
+def _case(name: str, e: np.ndarray, i_idx: np.ndarray, sc: _Schedule) -> EscalationCase:
     f, names, equity, pin, rate, finance = sc.f, sc.names, sc.equity, sc.pin, sc.rate, sc.finance
     costs, opex, insurance, rent, pmo, inverter = (
         sc.costs,
@@ -476,11 +490,8 @@ def _case(
     savings_each = np.zeros((len(names), life))
     collective = np.zeros(life)
     internal_revenue = np.zeros(life)
-    # the bill lines as plain floats, read once: a row or column of the bill table is a pandas
-    # access that deep-copies the table's attrs (its figures), per venue and per line
-    table = bills[list(REQUIRED_BILL_COLUMNS)].to_numpy(dtype=float)
     for k, n in enumerate(names):
-        row: Any = dict(zip(REQUIRED_BILL_COLUMNS, table[k], strict=True))
+        row: Any = dict(zip(REQUIRED_BILL_COLUMNS, sc.lines[k], strict=True))
         if sc.blend is not None:
             # a dated accise case: each year's lines blend the two year-1 tables
             row = {c: sc.blend.lines(n, c) for c in REQUIRED_BILL_COLUMNS}
@@ -530,7 +541,7 @@ def _case(
         ),
         rate,
     )
-    year_index = pd.Index(years0, name="year")
+    year_index = sc.year_index
     # one float block per table (a frame from a dict of columns costs a block per column, then
     # a consolidation); same columns, order and values as column by column
     block = np.empty((len(names), life + 1, len(VENUE_COLUMNS)))
@@ -551,7 +562,7 @@ def _case(
             ]
         )
         metric_rows[n] = metrics(cf, rate)
-    allocated_1 = float(bills["allocated_kwh"].sum()) * sc.share
+    allocated_1 = sc.allocated_1
     zeros = np.zeros(life)
     # the bank's view (one DSCR definition: .bank): CFADS with the inverter provisioned
     dm = debt_metrics_of(project, inverter, interest, principal, "", 1.0)
@@ -613,12 +624,13 @@ def _case(
     venues = pd.DataFrame(
         block.reshape(len(names) * (life + 1), len(VENUE_COLUMNS)),
         index=pd.MultiIndex(
-            levels=[pd.Index(names), year_index],
+            levels=[sc.venue_index, year_index],
             codes=[
                 np.repeat(np.arange(len(names)), life + 1),
                 np.tile(np.arange(life + 1), len(names)),
             ],
             names=["venue", "year"],
+            verify_integrity=False,  # codes built in range, one per venue and year
         ),
         columns=list(VENUE_COLUMNS),
     )
