@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--years",
         type=int,
-        default=20,
-        help="sampled years timed in the uncertainty row, projected to 1,000 (default 20)",
+        default=1000,
+        help="sampled years timed in the uncertainty row, projected to 1,000 (default 1000)",
     )
     parser.add_argument(
         "--readme",

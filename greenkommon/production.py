@@ -194,16 +194,10 @@ def weather_on_grid(
             f"weather: no hourly record for {bad.tz_convert(index.tz).isoformat()} of the simulation grid (is it the simulation year?)"
         )
     sun = _sun_on_grid(index, latitude_deg, longitude_deg, altitude_m)
-    zen, cos_z, dni_extra, shape = sun.zenith, sun.cos_zenith, sun.dni_extra, sun.shape
-    ghi_h = hourly["ghi"].to_numpy(dtype=float)
-    dhi_h = np.minimum(hourly["dhi"].to_numpy(dtype=float), ghi_h)
-    ghi = ghi_h * shape
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diffuse_fraction = np.where(ghi_h > 0, dhi_h / ghi_h, 1.0)
-    dhi = ghi * diffuse_fraction
-    low = cos_z < 0.065
-    dhi = np.where(low, ghi, dhi)
-    dni = np.where(low, 0.0, (ghi - dhi) / np.where(low, 1.0, cos_z))
+    zen, dni_extra = sun.zenith, sun.dni_extra
+    ghi, dni, dhi = _spread_hourly(
+        hourly["ghi"].to_numpy(dtype=float), hourly["dhi"].to_numpy(dtype=float), sun
+    )
     return pd.DataFrame(
         {
             "ghi": ghi,
@@ -220,12 +214,28 @@ def weather_on_grid(
     )
 
 
+def _spread_hourly(
+    ghi_h: np.ndarray, dhi_h: np.ndarray, sun: _Sun
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GHI, DNI, DHI on the grid from each interval's hourly GHI and DHI (the Notes of
+    :func:`weather_on_grid`); leading axes (years) broadcast."""
+    dhi_h = np.minimum(dhi_h, ghi_h)
+    ghi = ghi_h * sun.shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diffuse_fraction = np.where(ghi_h > 0, dhi_h / ghi_h, 1.0)
+    dhi = ghi * diffuse_fraction
+    low = sun.cos_zenith < 0.065
+    dhi = np.where(low, ghi, dhi)
+    dni = np.where(low, 0.0, (ghi - dhi) / np.where(low, 1.0, sun.cos_zenith))
+    return ghi, dni, dhi
+
+
 # ---------------------------------------------------------------------------------------------
 # one section
 # ---------------------------------------------------------------------------------------------
 @quiet_pvlib
 def section_power_per_kwp(
-    grid: pd.DataFrame, section: RoofSection, albedo: float = 0.2, transposition: str = "perez"
+    grid: Any, section: RoofSection, albedo: float = 0.2, transposition: str = "perez"
 ) -> np.ndarray:
     """AC power of ``section`` per kWp of DC nameplate [W/kWp] on the grid of ``grid``.
 
@@ -250,20 +260,21 @@ def section_power_per_kwp(
         albedo=albedo,
         model=transposition,
     )
-    poa = poa.fillna(0.0)
+    # a frame from pandas inputs, a dict of (Y, T) arrays from a block of years
+    poa = {k: _nan_to_zero(v) for k, v in poa.items()}
     aoi = pvlib.irradiance.aoi(tilt, az, grid["apparent_zenith"], grid["azimuth"])
     iam_beam = pvlib.iam.physical(aoi)
     iam_diff = _marion_diffuse_physical(float(tilt))
     effective = (
-        poa["poa_direct"].to_numpy() * np.nan_to_num(np.asarray(iam_beam, dtype=float))
-        + poa["poa_sky_diffuse"].to_numpy() * float(iam_diff["sky"])
-        + poa["poa_ground_diffuse"].to_numpy() * float(iam_diff["ground"])
+        poa["poa_direct"] * np.nan_to_num(np.asarray(iam_beam, dtype=float))
+        + poa["poa_sky_diffuse"] * float(iam_diff["sky"])
+        + poa["poa_ground_diffuse"] * float(iam_diff["ground"])
     )
     effective = np.clip(effective, 0.0, None)
     temp_cell = _cell_temperature(
-        poa["poa_global"].to_numpy(),
-        grid["temp_air"].to_numpy(),
-        grid["wind_speed"].to_numpy(),
+        poa["poa_global"],
+        np.asarray(grid["temp_air"], dtype=float),
+        np.asarray(grid["wind_speed"], dtype=float),
         section,
     )
     loss = 1.0 - section.total_losses_pct / 100.0
@@ -276,6 +287,12 @@ def section_power_per_kwp(
     eta = section.inverter_efficiency_pct / 100.0
     pac = pvlib.inverter.pvwatts(pdc, pdc0=1000.0 / section.dc_ac_ratio / eta, eta_inv_nom=eta)
     return np.clip(np.nan_to_num(np.asarray(pac, dtype=float)), 0.0, None)
+
+
+def _nan_to_zero(values: Any) -> np.ndarray:
+    """As ``fillna(0.0)``: NaN → 0, infinities kept."""
+    a = np.asarray(values, dtype=float)
+    return np.where(np.isnan(a), 0.0, a)
 
 
 @functools.lru_cache(maxsize=64)

@@ -279,7 +279,10 @@ def test_dask_local_cluster_gives_the_same_samples(plain):
     kw = dict(
         volume_sd_pct=8.0, profile_noise_pct=5.0, irradiation_sd_pct=3.0, seed=3, progress=False
     )
-    local = run_uncertainty(scenario, 3, **kw)
+    # Dask runs the per-year reference path: exactly the local reference path, and the local
+    # batched path to 1e-9 (tests/test_uncertainty_batch.py)
+    local = run_uncertainty(scenario, 3, batched=False, **kw)
+    batched = run_uncertainty(scenario, 3, **kw)
     with (
         distributed.LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
@@ -289,6 +292,7 @@ def test_dask_local_cluster_gives_the_same_samples(plain):
         remote = run_uncertainty(scenario, 3, dask_address=client, **kw)
     pd.testing.assert_frame_equal(local.samples, remote.samples, check_exact=True)
     pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
+    pd.testing.assert_frame_equal(batched.samples, local.samples, check_exact=False, rtol=1e-9)
 
 
 @pytest.mark.slow
