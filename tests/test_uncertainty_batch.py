@@ -24,8 +24,17 @@ from greenkommon.timegrid import make_index
 from greenkommon.uncertainty import load_variation
 from greenkommon.uncertainty.batch import load_variations, sample_chunks
 from greenkommon.uncertainty.reference import _sample, _single_context
-from greenkommon.weather import DEFAULT_CLIMATOLOGY, load_climatology, synthetic_weather
-from greenkommon.weather.batch import SampledWeather, synthetic_years
+from greenkommon.weather import (
+    DEFAULT_CLIMATOLOGY,
+    interannual_factors,
+    load_climatology,
+    synthetic_weather,
+)
+from greenkommon.weather.batch import (
+    SampledWeather,
+    interannual_factors_years,
+    synthetic_years,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 COEF = (
@@ -61,6 +70,15 @@ def test_synthetic_years_equal_the_one_seed_generator(interannual):
             close(got[col].to_numpy(), ref[col].to_numpy())
     # the years differ: each has its own stream
     assert not np.allclose(batch.ghi[0], batch.ghi[1])
+
+
+def test_interannual_factors_of_many_seeds_equal_one_seed_each():
+    clim = load_climatology(DEFAULT_CLIMATOLOGY)
+    cap = np.full(12, 1.1)
+    got = interannual_factors_years(np.array([1, 5, 77]), clim, 8.0, max_factor=cap)
+    for i, seed in enumerate((1, 5, 77)):
+        np.testing.assert_array_equal(got[i], interannual_factors(seed, clim, 8.0, cap))
+    assert (got == 1.1).any()  # the cap bites at 8 %
 
 
 def test_synthetic_years_dirint_runs_the_generator_per_seed():

@@ -37,7 +37,6 @@ from .synthetic import (
     Climatology,
     _max_month_factor,
     _sky_geometry,
-    interannual_factors,
     load_climatology,
     synthetic_weather,
 )
@@ -192,7 +191,7 @@ def _hh_weights(lam: float, kt_max: float, k: np.ndarray, out: np.ndarray) -> No
         e *= r
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc", "contract"})
 def _hh_mean(lam: float, kt_max: float, k: np.ndarray) -> tuple[float, float]:
     """Mean of the discretised Hollands–Huget density and its derivative in λ."""
     ex = np.empty(k.size)
@@ -501,11 +500,9 @@ def synthetic_years(
     # year-to-year factors and monthly targets [kWh/m²] (Y, 12)
     target_month = np.tile(np.asarray(clim.ghi_kwh_per_m2, dtype=float), (n_years, 1))
     if interannual:
-        max_factor = _max_month_factor(geo, clim)
-        for i, s in enumerate(seeds_arr):
-            target_month[i] = target_month[i] * interannual_factors(
-                int(s), clim, annual_sd_pct, max_factor=max_factor
-            )
+        target_month = target_month * interannual_factors_years(
+            seeds_arr, clim, annual_sd_pct, max_factor=_max_month_factor(geo, clim)
+        )
     mean_kt = np.clip(
         target_month / np.where(g.e0_month > 0, g.e0_month, np.nan), 0.03, 0.95 * g.kt_upper
     )
@@ -601,6 +598,25 @@ def synthetic_years(
         np.asarray(clim.wind_speed_m_per_s, dtype=float)[geo.index.month - 1], (n_years, n_hours)
     )
     return SampledWeather(geo.index, seeds_arr, ghi, dni, dhi, temp, np.array(wind))
+
+
+def interannual_factors_years(
+    seeds: np.ndarray,
+    climatology: Climatology,
+    annual_sd_pct: float | None = None,
+    max_factor: np.ndarray | None = None,
+) -> np.ndarray:
+    """(Y, 12) :func:`~greenkommon.weather.interannual_factors` of each seed (its own stream
+    ``default_rng([seed, 2])``, the arithmetic once for all)."""
+    c = climatology.monthly_sd_fraction(annual_sd_pct)
+    z = np.empty((len(seeds), 12))
+    for i, seed in enumerate(seeds):
+        z[i] = np.random.default_rng([int(seed), 2]).standard_normal(12)
+    sigma = np.sqrt(np.log1p(c * c))
+    factors = np.exp(sigma * z - sigma * sigma / 2.0)
+    if max_factor is not None:
+        factors = np.minimum(factors, np.asarray(max_factor, dtype=float))
+    return factors
 
 
 def _normals_per_year(g: _Grid) -> int:
