@@ -41,14 +41,14 @@ def cases(draw):
 
 
 def _outputs(n, t):
-    return np.empty((n, t)), np.empty(t), np.empty((n, t)), np.empty(t)
+    return np.empty((n, t)), np.empty(t), np.empty((n, t))
 
 
 def _old(kernel, *args):
     n, t = args[-1].shape
     alloc, surplus, imp = np.empty((n, t)), np.empty(t), np.empty((n, t))
     kernel(*args, alloc, surplus, imp)
-    return alloc, surplus, imp, alloc.sum(axis=0)
+    return alloc, surplus, imp
 
 
 def _same(got, want):
@@ -59,9 +59,9 @@ def _same(got, want):
 @settings(max_examples=200, deadline=None)
 @given(cases())
 def test_checked_kernels_equal_the_kernels_they_replace(case):
-    """Static, pro-rata, dynamic: the same numbers as allocation._kernels, AUTOPROD as numpy's
-    column sum; priority and redistributed: the same as running the strategy's kernel, turning
-    it into α = A / P as allocate() did, and replaying α with the dynamic kernel."""
+    """Static, pro-rata, dynamic: the same numbers as allocation._kernels; priority and
+    redistributed: the same as running the strategy's kernel, turning it into α = A / P as
+    allocate() did, and replaying α with the dynamic kernel."""
     prod, cons, coef, dyn, order = case
     n, t = cons.shape
     got = _outputs(n, t)
@@ -258,3 +258,36 @@ def test_numba_running_is_false_until_a_kernel_runs():
         cwd=Path(__file__).resolve().parents[1],
     ).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_autoprod_of_one_producer_is_summed_when_read():
+    prod = np.array([4.0, 0.0, 3.0])
+    cons = np.array([[1.0, 2.0, 2.0], [2.0, 1.0, 2.0]])
+    for engine_name in ("numpy", "numba"):
+        a = al.allocate(prod, cons, al.StaticKey([0.5, 0.5]), engine=engine_name)
+        assert a.__dict__["_producer_allocated_kwh"] is None  # not computed yet
+        np.testing.assert_array_equal(
+            a.producer_allocated_kwh, [[3.0, 0.0, 3.0]]
+        )  # 1 + 2, 1.5 + 1.5
+        assert a.producer_allocated_kwh is a.producer_allocated_kwh  # computed once
+    # several producers: split pro rata of injection, given at construction
+    two = al.allocate(np.array([[3.0, 0.0, 1.0], [1.0, 0.0, 2.0]]), cons, al.ProrataKey())
+    np.testing.assert_allclose(two.producer_allocated_kwh, [[2.25, 0.0, 1.0], [0.75, 0.0, 2.0]])
+
+
+def test_priority_rescales_a_step_whose_coefficients_sum_above_one():
+    # served 2, 1, 0: A = [0.34…, 1.456…, 1.338…] of P = 6.0577…, whose α = A / P sum to
+    # 1 + 2⁻⁵² in floating point; the uploaded key is divided by that sum (both engines)
+    prod = np.array([6.057767684800868, 1.0])
+    cons = np.array(
+        [[4.250141021274502, 1.0], [1.4563036241219385, 1.0], [1.3375848620263975, 1.0]]
+    )
+    order = [2, 1, 0]
+    strategy = _old(_kernels.priority_kernel, prod, np.array(order), cons)[0]
+    assert (strategy[:, 0] / prod[0]).sum() > 1.0
+    a = al.allocate(prod, cons, al.PriorityKey(order), engine="numpy")
+    b = al.allocate(prod, cons, al.PriorityKey(order), engine="numba")
+    assert b.key.coefficients[:, 0].sum() <= 1.0
+    np.testing.assert_array_equal(a.key.coefficients, b.key.coefficients)
+    for field in ("allocated_kwh", "surplus_kwh", "grid_import_kwh", "producer_allocated_kwh"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))

@@ -146,14 +146,18 @@ def test_plan_groups_by_physics_and_validates_early():
         parse_vary("key.type=prorata,static"),
     ]
     plan = make_plan(base, varies, BASELINE, chunk_size=3)
-    # only the seed changes the physics: 2 groups of 4 variants; chunks are ranges of variant
-    # ids (the seed is slowest: variants 0-3 seed 1, 4-7 seed 2), so chunk 1 spans both groups
+    # only the seed changes the physics: 2 groups of 4 variants. Chunks are ranges of
+    # evaluation positions: seed, then key, then plant size fastest (variant ids: seed, size,
+    # key), so position 3 is seed 1 / static / 400 kWp = variant 0 * 4 + 1 * 2 + 1 = 3 and
+    # position 5 is seed 2 / prorata / 400 kWp = variant 1 * 4 + 1 * 2 + 0 = 6
     assert len(plan.group_mappings) == 2
     assert [(c.lo, c.hi) for c in plan.chunks] == [(0, 3), (3, 6), (6, 8)]
     assert [c.groups for c in plan.chunks] == [[0], [0, 1], [1]]
-    assert [[vid for vid, _ in rows] for _g, rows in plan.chunks[1].by_group()] == [[3], [4, 5]]
+    assert [[vid for vid, _ in rows] for _g, rows in plan.chunks[1].by_group()] == [[3], [4, 6]]
     assert plan.chunks[1].rows[0] == (3, {"plant.peak_power_kwp": 400, "key.type": "static"})
     assert [plan.last_chunk(g) for g in (0, 1)] == [1, 2]
+    covered = sorted(vid for c in plan.chunks for vid, _ in c.rows)
+    assert covered == list(range(8))
     with pytest.raises(ScenarioError, match="key.type"):
         make_plan(base, [parse_vary("key.type=prorata,bogus")], BASELINE)
     with pytest.raises(ScenarioError, match="weather.seed"):

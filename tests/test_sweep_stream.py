@@ -72,7 +72,9 @@ def test_lazy_chunks_give_the_eager_plan_rows_groups_and_values(varies, chunk_si
                 assert list(over.items()) == list(over_of[vid].items())
                 assert [type(v) for v in over.values()] == [type(v) for v in over_of[vid].values()]
                 seen.append(vid)
-        assert [vid for vid, _ in chunk.rows] == list(range(chunk.lo, chunk.hi))
+        vids = layout.variant_ids(chunk.lo, chunk.hi)
+        assert [vid for vid, _ in chunk.rows] == vids.tolist()
+        assert layout.positions(vids).tolist() == list(range(chunk.lo, chunk.hi))
     assert sorted(seen) == list(range(layout.n_variants))
     grid = build_grid(varies).reset_index(drop=True)
     for col in grid.columns:
@@ -81,8 +83,13 @@ def test_lazy_chunks_give_the_eager_plan_rows_groups_and_values(varies, chunk_si
         layout.values(0, layout.n_variants), grid, check_index_type=False, check_column_type=False
     )
     for g in set(group_of.values()):
-        last = max(vid for vid, k in group_of.items() if k == g)
-        assert layout.last_variant(g) == last
+        last = max(layout.positions(np.array([v for v, k in group_of.items() if k == g])))
+        assert layout.last_position(g) == last
+    # the plant size is evaluated fastest, the energy-changing paths slowest
+    order = [varies[j].path for j in layout.order]
+    assert PEAK_PATH not in order or order[-1] == PEAK_PATH
+    kinds = [p in ("weather.seed", "venues.a.load.annual_consumption_kwh") for p in order]
+    assert kinds == sorted(kinds, reverse=True)
 
 
 def test_a_plan_does_not_grow_with_the_number_of_variants():
@@ -107,7 +114,8 @@ def test_a_plan_does_not_grow_with_the_number_of_variants():
     chunks = Chunks(layout, 2000)
     assert len(pickle.dumps(chunks)) < 50_000
     assert len(chunks) == 500 and chunks[-1].hi == 1_000_000
-    assert chunks[250].rows[7] == (500_007, {PEAK_PATH: 500, "prices.x": 7})
+    # position 500,007 = price 500, size 7 (sizes evaluated fastest) = variant 7 * 1000 + 500
+    assert chunks[250].rows[7] == (7_500, {PEAK_PATH: 7, "prices.x": 500})
 
 
 # -- the streamed output -----------------------------------------------------------------------
@@ -124,13 +132,45 @@ def test_parts_are_streamed_in_order_in_bounded_row_groups(tmp_path, monkeypatch
         w.write_chunk(i, frame)
     table = w.finalize(layout, csv=True)
     f = pq.ParquetFile(out)
-    # parts gathered until >= 5 rows: the writer never holds more than 5 + 3 - 1 rows
-    assert [f.metadata.row_group(g).num_rows for g in range(f.num_row_groups)] == [6, 6, 6, 3]
+    assert [f.metadata.row_group(g).num_rows for g in range(f.num_row_groups)] == [5] * 4 + [1]
     assert table.columns.tolist() == ["variant_id", "x", "y", "kpi", "npv", "finance_error"]
     assert table["variant_id"].tolist() == list(range(21))
     assert table["x"].tolist() == [1] * 7 + [2] * 7 + [3] * 7
     assert np.isnan(table["npv"][6:9]).all() and table["npv"][9] == 18.0
     assert pd.read_csv(out.with_suffix(".csv"))["kpi"].tolist() == (np.arange(21) * 0.5).tolist()
+
+
+def test_parts_in_evaluation_order_are_written_in_variant_order(tmp_path, monkeypatch):
+    """The plant size is varied first but evaluated last: the output takes each row group's rows
+    from the parts' row groups, keeping at most CACHE_ROWS rows of them."""
+    monkeypatch.setattr(output_module, "ROW_GROUP_ROWS", 4)
+    monkeypatch.setattr(output_module, "CACHE_ROWS", 6)
+    layout = Layout((Vary(PEAK_PATH, (100, 200, 300)), Vary("prices.x", (1, 2, 3, 4, 5))))
+    assert layout.order == [1, 0] and not layout.in_order
+    chunks = Chunks(layout, 4)
+    rows = output_module.part_row_group_rows(layout.positions(np.arange(15)), 4, budget=6)
+    assert rows == 1  # 5 prices open at once: 5 x 2 rows > 6
+    out = tmp_path / "t.parquet"
+    w = ResumableWriter(out, "f", len(chunks))
+    for chunk in chunks:
+        vid = layout.variant_ids(chunk.lo, chunk.hi)
+        w.write_chunk(chunk.chunk_id, pd.DataFrame({"variant_id": vid, "kpi": vid * 0.5}), rows)
+    assert pq.ParquetFile(w.part_path(0)).num_row_groups == 4
+    table = w.finalize(layout)
+    assert table["variant_id"].tolist() == list(range(15))
+    assert table["kpi"].tolist() == (np.arange(15) * 0.5).tolist()
+    assert table[PEAK_PATH].tolist() == [100] * 5 + [200] * 5 + [300] * 5
+    assert table["prices.x"].tolist() == [1, 2, 3, 4, 5] * 3
+
+
+def test_part_row_groups_bound_what_the_reordering_holds():
+    # in order: one row group per part
+    assert output_module.part_row_group_rows(np.arange(5000), 2000, budget=100) == 2000
+    # 1,000 sizes x 1,000 prices, size first: the output walks the 1,000 prices at each size,
+    # so 1,000 row groups are open at once and each may hold 1 << 17 / 1000 -> 64 rows
+    layout = Layout((Vary(PEAK_PATH, tuple(range(1000))), Vary("prices.x", tuple(range(1000)))))
+    positions = layout.positions(np.arange(1 << 17))
+    assert output_module.part_row_group_rows(positions, 2000) == 125
 
 
 def test_a_gap_in_the_parts_leaves_no_output(tmp_path):

@@ -79,7 +79,7 @@ def redistributed(production_kwh: Any, consumption_kwh: Any, coefficients: Any) 
     _kernels.redistributed_kernel(
         prod, key.coefficients, cons, alloc, np.empty(prod.shape), np.empty_like(cons)
     )
-    return DynamicKey(_coefficients_from_allocation(prod, alloc))
+    return _strategy_key(_coefficients_from_allocation(prod, alloc))  # fresh, valid by construction
 
 
 def priority(
@@ -99,8 +99,8 @@ def priority(
         Consumption [kWh per interval].
     order : sequence of int
         Venue indices, highest priority first, each exactly once.
-    engine : {'auto', 'numba'}
-        As in :func:`allocate` (the same numbers either way).
+    engine : {'auto', 'numba', 'numpy'}
+        ``numba`` runs the kernel, the others numpy (the same numbers either way).
 
     Returns
     -------
@@ -128,7 +128,7 @@ def priority(
         )
     else:
         alloc = _vector.priority(prod, key.order, cons)[0]
-    return DynamicKey(_coefficients_from_allocation(prod, alloc))
+    return _strategy_key(_coefficients_from_allocation(prod, alloc))  # fresh, valid by construction
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,15 +285,9 @@ def allocate(
         flooring = float(surplus2.sum() - surplus.sum())
         surplus, key = surplus2, floored
     pooled = _pool(prod)
-    if autoprod is None and prod.ndim == 1:
-        # one producer: its share of the pooled injection is 1 where it injects (x / x), and
-        # nothing is allocated where it does not, so AUTOPROD is the allocation's column sum
-        autoprod = alloc.sum(axis=0)[None, :]
-    elif autoprod is None:
-        prod2 = prod
-        share = np.zeros_like(prod2)
-        np.divide(prod2, pooled[None, :], out=share, where=pooled[None, :] > 0)
-        autoprod = share * alloc.sum(axis=0)[None, :]
+    if autoprod is None and prod.ndim == 2:
+        autoprod = _producer_split(prod, pooled, alloc)
+    # one producer: None, and Allocation sums Σ_i A_{i,t} when AUTOPROD is read
     return Allocation(
         production_kwh=pooled,
         consumption_kwh=cons,
@@ -338,21 +332,16 @@ def _allocate_compiled(
     outputs = _apply_compiled(pooled, cons, key, check_production)
     if outputs is None:
         return None
-    key, alloc, surplus, imp, colsum = outputs
+    key, alloc, surplus, imp = outputs
     flooring = 0.0
     if floor_to_permille and not isinstance(key, ProrataKey):
         floored = type(key)(floor_coefficients(key.coefficients))
         floored_outputs = _apply_compiled(pooled, cons, floored, False)
         assert floored_outputs is not None  # the arguments passed the checks above
-        key, alloc, surplus2, imp, colsum = floored_outputs
+        key, alloc, surplus2, imp = floored_outputs
         flooring = float(surplus2.sum() - surplus.sum())
         surplus = surplus2
-    if prod.ndim == 1:
-        autoprod = colsum[None, :]  # one producer: AUTOPROD is Σ_i A_{i,t} (see allocate)
-    else:
-        share = np.zeros_like(prod)
-        np.divide(prod, pooled[None, :], out=share, where=pooled[None, :] > 0)
-        autoprod = share * colsum[None, :]
+    autoprod = None if prod.ndim == 1 else _producer_split(prod, pooled, alloc)
     return Allocation(
         production_kwh=pooled,
         consumption_kwh=cons,
@@ -370,18 +359,14 @@ _COMPILED_KEYS = (ProrataKey, StaticKey, DynamicKey, RedistributedKey, PriorityK
 
 def _apply_compiled(
     pooled: np.ndarray, cons: np.ndarray, key: Key, check_production: bool
-) -> (
-    tuple[ProrataKey | StaticKey | DynamicKey, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    | None
-):
-    """(key applied, allocated, surplus, import, Σ_i A) by the checked kernel of ``key``, or
-    None if a shape does not match or a value is bad."""
+) -> tuple[ProrataKey | StaticKey | DynamicKey, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(key applied, allocated, surplus, import) by the checked kernel of ``key``, or None if a
+    shape does not match or a value is bad."""
     n, t_len = cons.shape
     alloc = np.empty((n, t_len))
     surplus = np.empty(t_len)
     imp = np.empty((n, t_len))
-    colsum = np.empty(t_len)
-    outs = (alloc, surplus, imp, colsum)
+    outs = (alloc, surplus, imp)
     applied: ProrataKey | StaticKey | DynamicKey
     if isinstance(key, ProrataKey):
         applied = key
@@ -411,4 +396,11 @@ def _apply_compiled(
         applied = _strategy_key(coef)
     if code != 0:
         return None
-    return applied, alloc, surplus, imp, colsum
+    return applied, alloc, surplus, imp
+
+
+def _producer_split(prod: np.ndarray, pooled: np.ndarray, alloc: np.ndarray) -> np.ndarray:
+    # AUTOPROD_{j,t} = (P_{j,t} / P_t) Σ_i A_{i,t}, 0 where nothing is injected
+    share = np.zeros_like(prod)
+    np.divide(prod, pooled[None, :], out=share, where=pooled[None, :] > 0)
+    return share * alloc.sum(axis=0)[None, :]

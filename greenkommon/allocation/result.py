@@ -8,6 +8,32 @@ from typing import Any
 import numpy as np
 
 
+class _ColumnSumWhenNone:
+    """Descriptor of :attr:`Allocation.producer_allocated_kwh`: the array given, or, when None
+    was given (one producer), Σ_i A_{i,t} as shape (1, T), computed on first read and kept.
+
+    Many callers never read AUTOPROD; the sum is one more pass over the (N, T) allocation.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self._slot)
+        if value is None:
+            # one producer: its share of the pooled injection is 1 where it injects (x / x),
+            # and nothing is allocated where it does not, so AUTOPROD is the column sum
+            value = obj.allocated_kwh.sum(axis=0)[None, :]
+            obj.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: np.ndarray | None) -> None:
+        # the dataclass passes the field's default, this descriptor, when none was given
+        obj.__dict__[self._slot] = None if isinstance(value, _ColumnSumWhenNone) else value
+
+
 @dataclass(frozen=True, eq=False)
 class Allocation:
     """What :func:`allocate` computed, with the identities Enedis's statements satisfy.
@@ -27,7 +53,8 @@ class Allocation:
     producer_allocated_kwh : numpy.ndarray, shape (P, T)
         Allocated production per producer (AUTOPROD) [kWh]. Except for a full dynamic key, the
         pooled allocation is split pro rata of each producer's injection (UNCONFIRMED,
-        acc-rules.md §2).
+        acc-rules.md §2). Keyword-only; None (one producer) means Σ_i A_{i,t}, computed on
+        first read.
     key : Key
         The key Enedis applied: the key given, or the :class:`DynamicKey` a PMO strategy
         produced (floored if asked).
@@ -41,10 +68,12 @@ class Allocation:
     allocated_kwh: np.ndarray
     surplus_kwh: np.ndarray
     grid_import_kwh: np.ndarray
-    producer_allocated_kwh: np.ndarray
     key: Any
     flooring_surplus_kwh: float = 0.0
     _cache: dict = field(default_factory=dict, repr=False)
+    producer_allocated_kwh: _ColumnSumWhenNone = field(
+        default=_ColumnSumWhenNone(), kw_only=True, repr=False
+    )
 
     @property
     def n_venues(self) -> int:

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "the key as uploaded, in the layout 'greenkommon reconcile' reads. Consumers appear "
             "under their venue name; with --show-prm under the scenario's meter_id (PRM), as Enedis "
             "needs. The extra surplus caused by the flooring and the UNCONFIRMED points of each file "
-            "layout are printed. Layouts: see greenkommon/enedis.py."
+            "layout are printed. Layouts: see greenkommon/enedis/__init__.py."
         ),
     )
     p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/greenkommon.toml")

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Compare, line by line (interval, meter, quantity), the six quantities of a simulated run with "
             "a statement file, and list the differences. Statement layout (greenkommon's own, since the real "
             "Enedis PMO file is not documented): 'Horodate;Identifiant PRM;Grandeur;Valeur' with Valeur in Wh; "
-            "see greenkommon/enedis.py. Only the statement's period is compared. Meters are matched on the "
+            "see greenkommon/enedis/__init__.py. Only the statement's period is compared. Meters are matched on the "
             "scenario's meter_id (venue name where none is given). Meter ids are shown as venue names "
             "unless --show-prm. Exit status: 0 when everything agrees, 1 when differences are listed."
         ),

@@ -13,25 +13,37 @@ with ``[[plants]]`` or ``[[operations]]`` extending a file with ``[plant]`` and 
 replaces those two tables (a portfolio built on a single operation's venues and prices).
 Relative file paths are resolved against the folder of the file being loaded (keep a chain of
 scenarios in one folder).
+
+This module holds the dataclasses that compose the tables (:class:`Venue`,
+:class:`OperationConfig`, :class:`Scenario`) and the parsing (:func:`parse_scenario`,
+:func:`read_scenario`); its siblings hold the ``[key]`` table (:mod:`~greenkommon.config.key`),
+the cross-table checks (:mod:`~greenkommon.config.validation`) and the file reading and
+``extends`` merging (:mod:`~greenkommon.config.extends`), all re-exported here.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ScenarioError
-from ._section import _MISSING, Section
+from ._section import Section
 from .eligibility import EligibilityConfig
+from .extends import merge_scenario, read_scenario_mapping, read_toml
+from .key import COEFFICIENT_SUM_TOLERANCE, KEY_TYPES, KeyConfig
 from .load import LoadConfig
 from .optimise import OptimiseConfig
 from .plan import PlanConfig
 from .plant import PlantConfig
 from .prices import ContractConfig, FinanceConfig, PricesConfig
+from .validation import (
+    _check_membership,
+    _check_producers,
+    _check_unique,
+    _check_venue_tables,
+    operation_producers,
+)
 from .weather import WeatherConfig
 
 #: What a venue's own-roof surplus becomes (``[[venues]] own_surplus``).
@@ -44,12 +56,6 @@ ALLOCATION_MODES = ("pooled", "per_producer")
 
 #: Accepted simulation steps and their length in minutes.
 STEPS_MINUTES: dict[str, int] = {"15min": 15, "30min": 30, "1h": 60}
-
-#: Key types accepted in ``[key].type``.
-KEY_TYPES = ("prorata", "static", "dynamic", "redistributed", "priority", "optimised")
-
-#: Tolerance on "coefficients sum to at most 1" (floating-point sums of decimal shares).
-COEFFICIENT_SUM_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -164,152 +170,6 @@ def _own_plant(sec: Section, venue_name: str, lat: float, lon: float) -> PlantCo
     data = {"name": f"{venue_name} (own roof)", "latitude_deg": lat, "longitude_deg": lon}
     data.update(sec.data)
     return PlantConfig.from_section(Section(data, sec.where, sec.file))
-
-
-@dataclass(frozen=True)
-class KeyConfig:
-    """``[key]``: the sharing key (clé de répartition).
-
-    Attributes
-    ----------
-    type : str
-        One of :data:`KEY_TYPES`. ``prorata`` is Enedis's default key (D315-6); ``static`` fixed
-        shares; ``dynamic`` per-interval coefficients from ``coefficients_file``;
-        ``redistributed`` and ``priority`` are PMO-side strategies sent as a dynamic key;
-        ``optimised`` asks the optimiser for the best static key.
-    coefficients : tuple of float or None
-        Share of the pooled production per venue, in venue order [-] (Σ ≤ 1).
-    priority_order : tuple of str or None
-        Venue names, highest priority first (``priority`` key).
-    coefficients_file : Path or None
-        CSV of per-interval coefficients (``dynamic`` key).
-    floor_to_permille : bool
-        Floor coefficients to 0.1 % like an uploaded key and report the extra surplus.
-    """
-
-    type: str = "prorata"
-    coefficients: tuple[float, ...] | None = None
-    priority_order: tuple[str, ...] | None = None
-    coefficients_file: Path | None = None
-    floor_to_permille: bool = False
-    coefficients_by_producer: tuple[tuple[str, tuple[float, ...]], ...] | None = None
-
-    @classmethod
-    def from_section(cls, sec: Section, venue_names: list[str]) -> KeyConfig:
-        key_type = sec.str("type", "prorata", choices=KEY_TYPES)
-        coefficients = None
-        raw = sec.raw("coefficients", None)
-        by_producer = _read_by_producer(sec, key_type, raw, venue_names)
-        if by_producer is not None:
-            pass  # a static key per producer (allocation = 'per_producer')
-        elif key_type in ("static", "redistributed"):
-            if raw is None:
-                raise sec.error(
-                    "coefficients",
-                    sec.data.get("coefficients", _missing()),
-                    f"a table {{venue name = share}} for a {key_type!r} key",
-                )
-            coefficients = _read_coefficients(sec, raw, venue_names)
-        elif raw is not None:
-            raise sec.error(
-                "coefficients",
-                raw,
-                f"no coefficients for a {key_type!r} key (only static/redistributed take them)",
-            )
-        order = None
-        if key_type == "priority":
-            order = tuple(sec.strs("priority_order"))
-            unknown = [n for n in order if n not in venue_names]
-            if unknown or len(set(order)) != len(order) or set(order) != set(venue_names):
-                raise sec.error(
-                    "priority_order",
-                    list(order),
-                    f"each venue exactly once, among {', '.join(map(repr, venue_names))}",
-                )
-        elif "priority_order" in sec:
-            raise sec.error(
-                "priority_order",
-                sec.raw("priority_order"),
-                "no priority_order unless type = 'priority'",
-            )
-        coefficients_file = sec.path("coefficients_file", None)
-        if key_type == "dynamic" and coefficients_file is None:
-            raise sec.error(
-                "coefficients_file",
-                _missing(),
-                "a CSV of per-interval coefficients for a 'dynamic' key",
-            )
-        if coefficients_file is not None and not coefficients_file.is_file():
-            raise sec.error("coefficients_file", str(coefficients_file), "an existing file")
-        cfg = cls(
-            type=key_type,
-            coefficients=coefficients,
-            priority_order=order,
-            coefficients_file=coefficients_file,
-            floor_to_permille=sec.bool("floor_to_permille", False),
-            coefficients_by_producer=by_producer,
-        )
-        sec.finish()
-        return cfg
-
-
-def _read_by_producer(
-    sec: Section, key_type: str, coefficients: Any, venue_names: list[str]
-) -> tuple[tuple[str, tuple[float, ...]], ...] | None:
-    """``coefficients_by_producer = {producer = {venue = share}}``: a static key per producer."""
-    raw = sec.raw("coefficients_by_producer", None)
-    if raw is None:
-        return None
-    expected = "a table {producer name = {venue name = share}} (a static key per producer)"
-    if key_type != "static":
-        raise sec.error("coefficients_by_producer", raw, "nothing unless type = 'static'")
-    if coefficients is not None:
-        raise sec.error(
-            "coefficients", coefficients, "no pooled coefficients with coefficients_by_producer"
-        )
-    if not isinstance(raw, dict) or not raw:
-        raise sec.error("coefficients_by_producer", raw, expected)
-    table = Section(raw, sec.field("coefficients_by_producer"), sec.file)
-    return tuple(
-        (str(name), _read_coefficients(table, shares, venue_names, field=str(name)))
-        for name, shares in raw.items()
-    )
-
-
-def _missing() -> Any:
-    return _MISSING
-
-
-def _read_coefficients(
-    sec: Section, raw: Any, venue_names: list[str], field: str = "coefficients"
-) -> tuple[float, ...]:
-    if not isinstance(raw, dict):
-        raise sec.error(field, raw, "a table {venue name = share in [0, 1]}")
-    unknown = [k for k in raw if k not in venue_names]
-    if unknown:
-        raise sec.error(
-            f"{field}.{unknown[0]!r}",
-            raw[unknown[0]],
-            f"a venue of the scenario: {', '.join(map(repr, venue_names))}",
-        )
-    missing = [n for n in venue_names if n not in raw]
-    if missing:
-        raise sec.error(f"{field}.{missing[0]!r}", _missing(), "a share in [0, 1] for every venue")
-    values = []
-    for name in venue_names:
-        v = raw[name]
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int | float)
-            or not math.isfinite(v)
-            or not 0 <= v <= 1
-        ):
-            raise sec.error(f"{field}.{name!r}", v, "a share in [0, 1]")
-        values.append(float(v))
-    total = sum(values)
-    if total > 1 + COEFFICIENT_SUM_TOLERANCE:
-        raise sec.error(field, raw, f"shares summing to at most 1 (they sum to {total:.6g})")
-    return tuple(values)
 
 
 @dataclass(frozen=True)
@@ -632,234 +492,6 @@ def parse_scenario(data: dict[str, Any], file: str | Path | None = None) -> Scen
     return scenario
 
 
-def operation_producers(operation: OperationConfig, venues: tuple[Venue, ...]) -> list[str]:
-    """An operation's producers in allocation order: its plants, then the own roofs of its
-    members that give their surplus to it (member order)."""
-    by_name = {v.name: v for v in venues}
-    own = [by_name[n] for n in operation.venues if n in by_name]
-    return list(operation.plants) + [
-        v.own_plant.name for v in own if v.own_plant is not None and v.own_surplus == "operation"
-    ]
-
-
-def _check_producers(sec: Section, op: OperationConfig, producers: list[str]) -> None:
-    """``per_producer`` needs a static key for every producer, and only then."""
-    by = op.key.coefficients_by_producer
-    if op.allocation == "per_producer":
-        if by is None:
-            raise sec.section("key").error(
-                "coefficients_by_producer",
-                _missing(),
-                "a static key per producer when allocation = 'per_producer': producers "
-                + ", ".join(map(repr, producers)),
-            )
-        named = [name for name, _ in by]
-        if sorted(named) != sorted(producers):
-            raise sec.section("key").error(
-                "coefficients_by_producer",
-                named,
-                "one table per producer of the operation: " + ", ".join(map(repr, producers)),
-            )
-    elif by is not None:
-        raise sec.error("allocation", op.allocation, "'per_producer' with coefficients_by_producer")
-
-
-def _check_unique(root: Section, table: str, names: list[str]) -> None:
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise root.error(table, dup[0], f"unique {table} names (this name appears twice)")
-
-
-def _check_membership(
-    secs: list[Section],
-    operations: tuple[OperationConfig, ...],
-    venues: list[str],
-    plants: list[str],
-) -> None:
-    """Venues and plants named by operations exist; a venue is in at most one operation."""
-    seen: dict[str, str] = {}
-    for sec, op in zip(secs, operations, strict=True):
-        for v in op.venues:
-            if v not in venues:
-                raise sec.error(
-                    "venues", v, "venue names of [[venues]]: " + ", ".join(map(repr, venues))
-                )
-            if v in seen:
-                raise sec.error(
-                    "venues",
-                    v,
-                    f"a venue in at most one operation (it is already in {seen[v]!r}: one ACC "
-                    "operation per delivery point)",
-                )
-            seen[v] = op.name
-        for p in op.plants:
-            if p not in plants:
-                raise sec.error(
-                    "plants", p, "plant names of [[plants]]: " + ", ".join(map(repr, plants))
-                )
-
-
-def _check_venue_tables(
-    root: Section, names: list[str], finance: FinanceConfig, optimise: OptimiseConfig
-) -> None:
-    """Tables keyed by venue name name venues of the scenario (cross-table, at load time)."""
-    expected = "a venue of the scenario: " + ", ".join(map(repr, names))
-    for venue in finance.equity_eur:
-        if venue not in names:
-            raise (
-                root.section("finance")
-                .section("equity_eur")
-                .error(venue, finance.equity_eur[venue], expected)
-            )
-    opt = root.section("optimise", {})
-    for venue, lo, hi in optimise.bounds:
-        if venue not in names:
-            raise opt.section("bounds").error(venue, [lo, hi], expected)
-    for venue, share in optimise.equity_shares:
-        if venue not in names:
-            raise opt.section("equity_shares").error(venue, share, expected)
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """One TOML file as a mapping (no ``extends`` resolution); one-line errors."""
-    try:
-        # utf-8-sig: Windows editors save UTF-8 with a byte-order mark, which TOML forbids
-        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text: {exc.reason}") from None
-
-
-def read_scenario_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a TOML scenario and resolve its ``extends`` chain into one mapping."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    resolved = path.resolve()
-    if resolved in _seen:
-        raise ScenarioError(f"{path}: extends = ...: circular chain through {resolved.name}")
-    data = read_toml(path)
-    _check_unique_venues(data, path)
-    base_name = data.get("extends")
-    if base_name is None:
-        return data
-    if not isinstance(base_name, str):
-        raise ScenarioError(f"{path}: extends = {base_name!r}: expected a file name (string)")
-    base_path = path.parent / base_name
-    if not base_path.is_file():
-        raise ScenarioError(
-            f"{path}: extends = {base_name!r}: expected an existing scenario file next to it"
-        )
-    base = read_scenario_mapping(base_path, _seen + (resolved,))
-    merged = merge_scenario(base, data)
-    merged.pop("extends", None)
-    return merged
-
-
-def _check_unique_venues(data: dict[str, Any], path: Path) -> None:
-    """A venue listed twice in one file is a mistake (merging the two silently hid it)."""
-    venues = data.get("venues")
-    if not isinstance(venues, list):
-        return
-    seen: set[Any] = set()
-    for i, v in enumerate(venues):
-        name = v.get("name") if isinstance(v, dict) else None
-        if name is None:
-            continue
-        if not isinstance(name, str):
-            return  # the venue's own validation names the bad value
-        if name in seen:
-            raise ScenarioError(
-                f"{path}: venues[{i}].name = {name!r}: expected unique venue names in one file "
-                "(this one is listed twice; an extending file lists a venue once, with all its "
-                "changes)"
-            )
-        seen.add(name)
-
-
-def merge_scenario(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``override`` onto ``base`` (see module docstring for the rules)."""
-    out = copy.deepcopy(base)
-    if ("plants" in override or "operations" in override) and "plants" not in base:
-        # a portfolio extending a single-operation file: its plants and operations replace
-        # the base's [plant] and [key]
-        out.pop("plant", None)
-        out.pop("key", None)
-    for key, value in override.items():
-        if key == "extends":
-            continue
-        if key == "venues" and isinstance(value, list) and isinstance(out.get("venues"), list):
-            out["venues"], removed = _merge_venues(out["venues"], value)
-            if removed:
-                _prune_venue_names(out, removed, override)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge_scenario(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _prune_venue_names(data: dict[str, Any], removed: set[str], override: dict[str, Any]) -> None:
-    """Drop a removed venue from the tables keyed by venue name (key coefficients, equity,
-    optimiser bounds...) and from lists of venue names, unless the extending file sets them."""
-
-    def prune(node: Any, over: Any) -> Any:
-        if isinstance(node, dict):
-            return {
-                k: prune(v, over.get(k) if isinstance(over, dict) else None)
-                for k, v in node.items()
-                if k == "venues"
-                or not (k in removed and not (isinstance(over, dict) and k in over))
-            }
-        if (
-            isinstance(node, list)
-            and node
-            and all(isinstance(v, str) for v in node)
-            and over is None
-        ):
-            return [v for v in node if v not in removed]
-        return node
-
-    for key in list(data):
-        if key != "venues":
-            data[key] = prune(data[key], override.get(key))
-
-
-def _merge_venues(
-    base: list[dict[str, Any]], override: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], set[str]]:
-    venues = [copy.deepcopy(v) for v in base]
-    by_name = {v.get("name"): i for i, v in enumerate(venues)}
-    drop: set[str] = set()
-    for entry in override:
-        name = entry.get("name")
-        if entry.get("remove") is True:
-            if name not in by_name:
-                raise ScenarioError(
-                    f"venues: remove = true for {name!r}, which the base scenario does not have"
-                )
-            drop.add(cast(str, name))  # a key of by_name: a base venue's name
-            continue
-        if name in by_name:
-            merged = merge_scenario(venues[by_name[name]], entry)
-            load = entry.get("load")
-            if (
-                isinstance(load, dict)
-                and "load_file" in load
-                and "annual_consumption_kwh" not in load
-                and isinstance(merged.get("load"), dict)
-            ):
-                # the base's yearly total described the synthetic profile this file replaces
-                # with a measured curve: it must not rescale the measurement
-                merged["load"].pop("annual_consumption_kwh", None)
-            venues[by_name[name]] = merged
-        else:
-            venues.append(copy.deepcopy(entry))
-            by_name[name] = len(venues) - 1
-    return [v for v in venues if v.get("name") not in drop], drop
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario file.
 
@@ -887,3 +519,24 @@ def read_scenario(path: str | Path) -> Scenario:
     Same as :func:`load_scenario`; named like the other readers of the package.
     """
     return load_scenario(path)
+
+
+__all__ = [
+    "ALLOCATION_MODES",
+    "COEFFICIENT_SUM_TOLERANCE",
+    "KEY_TYPES",
+    "OWN_SURPLUS_CHOICES",
+    "STEPS_MINUTES",
+    "KeyConfig",
+    "OperationConfig",
+    "Scenario",
+    "SimulationConfig",
+    "Venue",
+    "load_scenario",
+    "merge_scenario",
+    "operation_producers",
+    "parse_scenario",
+    "read_scenario",
+    "read_scenario_mapping",
+    "read_toml",
+]

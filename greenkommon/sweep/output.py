@@ -1,11 +1,13 @@
 """Resumable, atomic Parquet output of a sweep: checkpointed chunks streamed into one file.
 
-Each chunk is checkpointed as a Parquet part (temporary file + rename). At the end the parts are
-read one at a time, in chunk order (a chunk is a range of variant ids, so chunk order is variant
-order), joined with their variants' values and appended to ``OUT`` by a
-:class:`pyarrow.parquet.ParquetWriter` writing a temporary file renamed when complete. Memory holds
-one row group (:data:`ROW_GROUP_ROWS` rows or one chunk), never the table; what the command
-prints at the end (:func:`top_rows`) reads the file back column by column.
+Each chunk is checkpointed as a Parquet part (temporary file + rename), its rows in evaluation
+order (:attr:`~.plan.Layout.order`). At the end ``OUT`` is written in variant order,
+:data:`ROW_GROUP_ROWS` variants at a time, by a :class:`pyarrow.parquet.ParquetWriter` into a
+temporary file renamed when complete: each row group's rows are taken from the parts' row groups
+that hold them, read when first needed and kept in a cache of at most :data:`CACHE_ROWS` rows
+(when evaluation order is variant order this is concatenation, part after part). The parts' row
+groups are sized for that (:func:`part_row_group_rows`), so memory never holds the table; what
+the command prints at the end (:func:`top_rows`) reads the file back column by column.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,14 +27,16 @@ from .._io import atomic_write as _atomic_write
 from ..errors import DataError, GreenkommonError
 
 #: Format version of the part files; bump when the columns change meaning or chunks their
-#: layout (2: a chunk is a range of variant ids).
-_FORMAT_VERSION = 2
+#: layout (3: a chunk is a range of evaluation positions, its rows in that order).
+_FORMAT_VERSION = 3
 
 _MANIFEST = "manifest.json"
 
-#: Rows per row group of the output: parts are gathered until they reach it (or one chunk if
-#: chunks are larger), so a sweep checkpointed in tiny chunks does not make a file of tiny groups.
+#: Variants per row group of the output.
 ROW_GROUP_ROWS = 8192
+
+#: Rows of the parts the output's reordering keeps in memory at most (~40 MB at 40 columns).
+CACHE_ROWS = 1 << 17
 
 #: The KPI column that always comes last (a variant whose long-term projection was refused).
 _LAST = "finance_error"
@@ -47,6 +52,8 @@ class GridValues(Protocol):
     def paths(self) -> list[str]: ...
 
     def values(self, lo: int, hi: int) -> pd.DataFrame: ...
+
+    def positions(self, variant_ids: np.ndarray) -> np.ndarray: ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,9 +155,16 @@ class ResumableWriter:
                 continue
         return out
 
-    def write_chunk(self, chunk_id: int, frame: pd.DataFrame) -> None:
-        """Checkpoint one chunk (atomic)."""
-        _atomic_write(self.part_path(chunk_id), lambda p: frame.to_parquet(p, index=False))
+    def write_chunk(
+        self, chunk_id: int, frame: pd.DataFrame, row_group_rows: int | None = None
+    ) -> None:
+        """Checkpoint one chunk (atomic), its rows in evaluation order, in row groups of
+        ``row_group_rows`` (:attr:`~.plan.SweepPlan.part_rows`)."""
+        rows = max(1, row_group_rows or len(frame))
+        _atomic_write(
+            self.part_path(chunk_id),
+            lambda p: frame.to_parquet(p, index=False, row_group_size=rows),
+        )
 
     def finalize(
         self, grid: pd.DataFrame | GridValues, csv: bool = False, load: bool = True
@@ -178,28 +192,41 @@ class ResumableWriter:
                 f"{self.parts}: chunks {missing[:5]} are missing; rerun with --resume"
             )
         values = _FrameValues(grid) if isinstance(grid, pd.DataFrame) else grid
-        schema = self._schema(values)
         csv_path = self.out.with_suffix(".csv")
         if csv:
             _atomic_write(
                 self.out,
-                lambda p: _atomic_write(csv_path, lambda q: self._stream(values, schema, p, q)),
+                lambda p: _atomic_write(csv_path, lambda q: self._stream(values, p, q)),
             )
         else:
-            _atomic_write(self.out, lambda p: self._stream(values, schema, p, None))
+            _atomic_write(self.out, lambda p: self._stream(values, p, None))
         shutil.rmtree(self.parts)
         return pd.read_parquet(self.out) if load else None
 
-    def _schema(self, values: GridValues) -> Any:
-        """``variant_id``, the varied paths, then every part's KPI columns in order of first
-        appearance (``finance_error`` last), each with the type that holds all parts' values;
-        read from the parts' footers only."""
+    def _schema(self, values: GridValues) -> tuple[Any, np.ndarray, np.ndarray]:
+        """From the parts' footers only: the output schema (``variant_id``, the varied paths,
+        then every part's KPI columns in order of first appearance, ``finance_error`` last, each
+        with the type that holds all parts' values) and where each row group of the parts
+        starts, in evaluation positions (with the total as a last entry), and its part."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schemas = [
-            pq.read_schema(self.part_path(i)).remove_metadata() for i in range(self.n_chunks)
-        ]
+        schemas = []
+        starts: list[int] = []
+        part_of: list[int] = []
+        at = 0
+        for i in range(self.n_chunks):
+            meta = pq.read_metadata(self.part_path(i))
+            schemas.append(meta.schema.to_arrow_schema().remove_metadata())
+            for g in range(meta.num_row_groups):
+                starts.append(at)
+                part_of.append(i)
+                at += meta.row_group(g).num_rows
+        if at != values.n_variants:
+            raise DataError(
+                f"{self.parts}: the parts do not cover variants 0..{values.n_variants - 1} "
+                "exactly once"
+            )
         paths = set(values.paths)
         names: list[str] = []
         for s in schemas:
@@ -213,57 +240,103 @@ class ResumableWriter:
         fields = [pa.field("variant_id", pa.int64())]
         fields += [pa.field(p, first.schema.field(p).type) for p in values.paths]
         fields += [pa.field(n, unified.field(n).type) for n in names] if unified else []
-        return pa.schema(fields)
+        return pa.schema(fields), np.asarray([*starts, at], dtype=np.int64), np.asarray(part_of)
 
-    def _stream(self, values: GridValues, schema: Any, out: Path, csv: Path | None) -> None:
+    def _stream(self, values: GridValues, out: Path, csv: Path | None) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        schema, starts, part_of = self._schema(values)
         n = values.n_variants
         kpis = schema.names[1 + len(values.paths) :]
-        expected = 0
-        pending: list[Any] = []
-        rows = 0
+        body_schema = pa.schema([schema.field("variant_id"), *(schema.field(c) for c in kpis)])
+        cache: OrderedDict[int, Any] = OrderedDict()
+        cached = 0
+
+        def row_group(k: int) -> Any:
+            """Row group ``k`` of the parts with the output's KPI columns and types."""
+            nonlocal cached
+            table = cache.pop(k, None)
+            if table is None:
+                first = int(np.searchsorted(part_of, part_of[k]))
+                with pq.ParquetFile(self.part_path(int(part_of[k]))) as f:
+                    raw = f.read_row_group(k - first)
+                table = pa.Table.from_arrays(
+                    [
+                        raw.column(f.name).cast(f.type)
+                        if f.name in raw.column_names
+                        else pa.nulls(raw.num_rows, f.type)
+                        for f in body_schema
+                    ],
+                    schema=body_schema,
+                )
+                cached += table.num_rows
+            cache[k] = table  # most recently used last
+            while cached > CACHE_ROWS and len(cache) > 1:
+                cached -= cache.popitem(last=False)[1].num_rows
+            return table
+
         with pq.ParquetWriter(out, schema) as writer, _open_or_nothing(csv) as sink:
-
-            def flush() -> None:
-                table = pa.concat_tables(pending)
-                writer.write_table(table, row_group_size=table.num_rows)
-                if sink is not None:
-                    table.to_pandas().to_csv(sink, header=sink.tell() == 0, index=False)
-                pending.clear()
-
-            for i in range(self.n_chunks):
-                part = pq.read_table(self.part_path(i))
-                vid = part.column("variant_id").to_numpy()
-                m = vid.size
-                if expected + m > n or not np.array_equal(vid, np.arange(expected, expected + m)):
+            for v0 in range(0, n, ROW_GROUP_ROWS):
+                v1 = min(n, v0 + ROW_GROUP_ROWS)
+                pos = values.positions(np.arange(v0, v1, dtype=np.int64))
+                k = np.searchsorted(starts, pos, side="right") - 1
+                needed, inverse = np.unique(k, return_inverse=True)
+                tables = [row_group(int(x)) for x in needed]
+                offsets = np.concatenate([[0], np.cumsum([t.num_rows for t in tables])[:-1]])
+                body = pa.concat_tables(tables).take(
+                    pa.array(offsets[inverse] + pos - starts[k], type=pa.int64())
+                )
+                vid = body.column("variant_id").to_numpy()
+                if not np.array_equal(vid, np.arange(v0, v1)):
                     raise DataError(
                         f"{self.parts}: the parts do not cover variants 0..{n - 1} exactly once"
                     )
-                grid = values.values(expected, expected + m)
+                grid = values.values(v0, v1)
                 columns = [pa.array(vid, pa.int64())]
                 columns += [
                     pa.Array.from_pandas(grid[p], type=schema.field(p).type) for p in values.paths
                 ]
-                columns += [
-                    part.column(c).cast(schema.field(c).type)
-                    if c in part.column_names
-                    else pa.nulls(m, schema.field(c).type)
-                    for c in kpis
-                ]
-                pending.append(pa.Table.from_arrays(columns, schema=schema))
-                rows += m
-                expected += m
-                if rows >= ROW_GROUP_ROWS:
-                    flush()
-                    rows = 0
-            if pending:
-                flush()
-        if expected != n:
-            raise DataError(
-                f"{self.parts}: the parts do not cover variants 0..{n - 1} exactly once"
-            )
+                columns += [body.column(c) for c in kpis]
+                table = pa.Table.from_arrays(columns, schema=schema)
+                writer.write_table(table, row_group_size=table.num_rows)
+                if sink is not None:
+                    table.to_pandas().to_csv(sink, header=v0 == 0, index=False)
+
+
+def part_row_group_rows(positions: np.ndarray, chunk_size: int, budget: int = CACHE_ROWS) -> int:
+    """Rows per row group of the parts so that writing the output in variant order holds at
+    most ``budget`` rows of parts.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray
+        Evaluation positions of the first variant ids, in variant order (a window of the
+        output; row groups still open at its end count as open).
+    chunk_size : int
+        Rows per part.
+
+    Returns
+    -------
+    int
+        ``chunk_size`` when positions are variant ids, else the largest ``r`` (halving from
+        ``chunk_size``) for which the largest number of row groups opened (first row needed)
+        and not yet finished (last row written) times ``r`` stays within ``budget``; at least 1.
+    """
+    if np.array_equal(positions, np.arange(positions.size)):
+        return chunk_size
+    r = chunk_size
+    while r > 1:
+        key = (positions // chunk_size) * chunk_size + (positions % chunk_size) // r
+        _, first = np.unique(key, return_index=True)
+        _, last = np.unique(key[::-1], return_index=True)
+        events = np.zeros(key.size + 1, dtype=np.int64)
+        np.add.at(events, first, 1)
+        np.add.at(events, key.size - last, -1)
+        if int(np.cumsum(events).max()) * r <= budget:
+            return r
+        r //= 2
+    return 1
 
 
 def _open_or_nothing(path: Path | None) -> Any:
@@ -291,6 +364,9 @@ class _FrameValues:
 
     def values(self, lo: int, hi: int) -> pd.DataFrame:
         return self.frame.iloc[lo:hi].reset_index(drop=True)
+
+    def positions(self, variant_ids: np.ndarray) -> np.ndarray:
+        return variant_ids
 
 
 def column_values(col: pd.Series) -> pd.Series:

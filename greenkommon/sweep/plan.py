@@ -34,7 +34,7 @@ from .grid import (
     build_grid,
     is_cheap,
 )
-from .output import _FORMAT_VERSION, column_values
+from .output import _FORMAT_VERSION, CACHE_ROWS, column_values, part_row_group_rows
 
 #: Default number of variants per checkpointed chunk.
 DEFAULT_CHUNK_SIZE = 2000
@@ -80,48 +80,78 @@ class Layout:
         """All values of one dimension (None when ``path`` is not varied)."""
         return next((v.values for v in self.varies if v.path == path), None)
 
-    def codes(self, lo: int, hi: int) -> np.ndarray:
-        """(hi - lo, D) position of each variant of ``[lo, hi)`` in each dimension."""
-        vid = np.arange(lo, hi, dtype=np.int64)
-        out = np.empty((vid.size, len(self.varies)), dtype=np.int64)
-        for j in reversed(range(len(self.varies))):
-            vid, out[:, j] = np.divmod(vid, self.sizes[j])
+    @property
+    def order(self) -> list[int]:
+        """The dimensions in evaluation order, slowest first: the energy-changing ones (a group's
+        variants together), the other cheap ones (a combination's together), the plant size
+        last (one money model and one kernel call per piece of a combination's sizes)."""
+        peak = [j for j, v in enumerate(self.varies) if v.path == PEAK_PATH]
+        rest = [j for j in range(len(self.varies)) if j not in self.expensive_at and j not in peak]
+        return self.expensive_at + rest + peak
+
+    @property
+    def in_order(self) -> bool:
+        """Whether evaluation order is variant order (chunks are then ranges of variant ids)."""
+        return self.order == list(range(len(self.varies)))
+
+    def _decode(self, index: np.ndarray, dims: list[int]) -> np.ndarray:
+        """(m, D) positions in each dimension of mixed-radix ``index`` over ``dims``."""
+        out = np.empty((index.size, len(self.varies)), dtype=np.int64)
+        rest = np.asarray(index, dtype=np.int64)
+        for j in reversed(dims):
+            rest, out[:, j] = np.divmod(rest, self.sizes[j])
         return out
 
-    def groups(self, lo: int, hi: int) -> np.ndarray:
-        """(hi - lo,) energy group of each variant: the mixed-radix index of its expensive
-        positions, i.e. the groups' order of first appearance in variant order."""
-        codes = self.codes(lo, hi)
-        g = np.zeros(hi - lo, dtype=np.int64)
-        for j in self.expensive_at:
-            g = g * self.sizes[j] + codes[:, j]
-        return g
+    def _encode(self, codes: np.ndarray, dims: list[int]) -> np.ndarray:
+        index = np.zeros(codes.shape[0], dtype=np.int64)
+        for j in dims:
+            index = index * self.sizes[j] + codes[:, j]
+        return index
 
-    def last_variant(self, group: int) -> int:
-        """The largest variant id of an energy group (its cheap positions all at their last)."""
-        rest = group
-        code = [s - 1 for s in self.sizes]
-        for j in reversed(self.expensive_at):
-            rest, code[j] = divmod(rest, self.sizes[j])
-        vid = 0
-        for c, s in zip(code, self.sizes, strict=True):
-            vid = vid * s + c
-        return vid
+    def codes(self, lo: int, hi: int) -> np.ndarray:
+        """(hi - lo, D) position of each variant of ``[lo, hi)`` in each dimension."""
+        return self._decode(np.arange(lo, hi, dtype=np.int64), list(range(len(self.varies))))
+
+    def variant_ids(self, lo: int, hi: int) -> np.ndarray:
+        """Variant ids at evaluation positions ``[lo, hi)``."""
+        codes = self._decode(np.arange(lo, hi, dtype=np.int64), self.order)
+        return self._encode(codes, list(range(len(self.varies))))
+
+    def positions(self, variant_ids: np.ndarray) -> np.ndarray:
+        """Evaluation positions of variant ids (the inverse of :meth:`variant_ids`)."""
+        codes = self._decode(np.asarray(variant_ids, dtype=np.int64), list(range(len(self.varies))))
+        return self._encode(codes, self.order)
+
+    @property
+    def group_size(self) -> int:
+        """Variants per energy group (the expensive dimensions are the slowest in evaluation
+        order, so a group is a range of positions)."""
+        return self.n_variants // self.n_groups
+
+    def groups(self, lo: int, hi: int) -> np.ndarray:
+        """(hi - lo,) energy group at each evaluation position: the mixed-radix index of the
+        expensive positions, i.e. the groups' order of first appearance in variant order."""
+        return np.arange(lo, hi, dtype=np.int64) // self.group_size
+
+    def last_position(self, group: int) -> int:
+        """The last evaluation position of an energy group."""
+        return (group + 1) * self.group_size - 1
 
     def rows(
         self, lo: int, hi: int, only: list[int] | None = None
     ) -> list[tuple[int, dict[str, Any]]]:
-        """``(variant_id, cheap overrides)`` of the variants of ``[lo, hi)`` (``only``: their
-        offsets from ``lo``), overrides in ``--vary`` order."""
-        codes = self.codes(lo, hi)
+        """``(variant_id, cheap overrides)`` at evaluation positions ``[lo, hi)`` (``only``:
+        their offsets from ``lo``), overrides in ``--vary`` order."""
         at = np.arange(hi - lo) if only is None else np.asarray(only, dtype=np.int64)
+        codes = self._decode(lo + at, self.order)
+        vids = self._encode(codes, list(range(len(self.varies))))
         cheap = [j for j, v in enumerate(self.varies) if is_cheap(v.path)]
-        cols = [_objects(self.varies[j].values)[codes[at, j]].tolist() for j in cheap]
+        cols = [_objects(self.varies[j].values)[codes[:, j]].tolist() for j in cheap]
         paths = [self.varies[j].path for j in cheap]
         return [
-            (lo + int(i), dict(zip(paths, vals, strict=True)))
-            for i, vals in zip(
-                at, zip(*cols, strict=True) if cols else ((),) * at.size, strict=True
+            (int(v), dict(zip(paths, vals, strict=True)))
+            for v, vals in zip(
+                vids, zip(*cols, strict=True) if cols else ((),) * at.size, strict=True
             )
         ]
 
@@ -149,15 +179,17 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A checkpoint unit: the variants ``lo <= variant_id < hi`` (of one or more energy groups).
+    """A checkpoint unit: evaluation positions ``lo <= position < hi`` (:attr:`Layout.order`;
+    variant ids themselves when the plant size, if varied, is the last ``--vary`` and the
+    energy-changing ones the first).
 
     Attributes
     ----------
     chunk_id : int
     lo, hi : int
-        Range of variant ids.
+        Range of evaluation positions.
     layout : Layout
-        The grid the ids address.
+        The grid the positions address.
     """
 
     chunk_id: int
@@ -170,7 +202,8 @@ class Chunk:
 
     @property
     def rows(self) -> tuple[tuple[int, dict[str, Any]], ...]:
-        """``(variant_id, cheap overrides)`` of every variant, generated on demand."""
+        """``(variant_id, cheap overrides)`` of every variant, in evaluation order, generated on
+        demand."""
         return tuple(self.layout.rows(self.lo, self.hi))
 
     @property
@@ -179,7 +212,7 @@ class Chunk:
         return np.unique(self.layout.groups(self.lo, self.hi)).tolist()
 
     def by_group(self) -> list[tuple[int, list[tuple[int, dict[str, Any]]]]]:
-        """``(group, rows)`` for each energy group of the chunk, rows in variant order."""
+        """``(group, rows)`` for each energy group of the chunk, rows in evaluation order."""
         g = self.layout.groups(self.lo, self.hi)
         return [
             (int(k), self.layout.rows(self.lo, self.hi, np.flatnonzero(g == k).tolist()))
@@ -265,7 +298,17 @@ class SweepPlan:
     def last_chunk(self, group: int) -> int:
         """The last chunk holding variants of an energy group (after it the group's energy can
         go)."""
-        return self.layout.last_variant(group) // self.chunk_size
+        return self.layout.last_position(group) // self.chunk_size
+
+    @property
+    def part_rows(self) -> int:
+        """Rows per row group of the part files: a whole chunk when evaluation order is
+        variant order, else small enough for the output's reordering to hold at most
+        :data:`~.output.CACHE_ROWS` rows of parts (:func:`~.output.part_row_group_rows`)."""
+        if self.layout.in_order:
+            return self.chunk_size
+        window = np.arange(min(self.n_variants, CACHE_ROWS), dtype=np.int64)
+        return part_row_group_rows(self.layout.positions(window), self.chunk_size)
 
 
 def make_plan(

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import GreenkommonError
@@ -118,8 +119,8 @@ def evaluate_range(
     finance: bool = False,
 ) -> pd.DataFrame:
     """KPIs of a chunk's variants (pure): :func:`evaluate_chunk` per energy group of the chunk
-    (``energies`` and ``group_mappings`` in the order of ``chunk.groups``), sorted by
-    ``variant_id``."""
+    (``energies`` and ``group_mappings`` in the order of ``chunk.groups``), rows in evaluation
+    order (the chunk's positions)."""
     sizes = chunk.layout.values_of(PEAK_PATH)
     frames = [
         evaluate_chunk(energy, mapping, file, rows, finance, sizes)
@@ -127,10 +128,9 @@ def evaluate_range(
             energies, group_mappings, chunk.by_group(), strict=True
         )
     ]
-    if len(frames) == 1:
-        return frames[0]
-    table = pd.concat(frames, ignore_index=True)
-    return table.sort_values("variant_id", kind="stable").reset_index(drop=True)
+    table = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    order = np.argsort(chunk.layout.positions(table["variant_id"].to_numpy()), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
 
 
 #: Energy groups a local run keeps at once. Groups that are still needed by later chunks stay
@@ -163,6 +163,7 @@ def _batches(todo: Iterable[Chunk], limit: int) -> Iterator[list[Chunk]]:
 def _run_local(plan: SweepPlan, todo: Iterable[Chunk], writer: ResumableWriter, bar: Any) -> None:
     energy: dict[int, GroupEnergy] = {}
     limit = 1 if plan.finance else LOCAL_BATCH_VARIANTS
+    rows = plan.part_rows
     for batch in _batches(todo, limit):
         span = Chunk(batch[0].chunk_id, batch[0].lo, batch[-1].hi, plan.layout)
         groups = span.groups
@@ -180,7 +181,7 @@ def _run_local(plan: SweepPlan, todo: Iterable[Chunk], writer: ResumableWriter, 
         )
         for chunk in batch:
             part = frame.iloc[chunk.lo - span.lo : chunk.hi - span.lo].reset_index(drop=True)
-            writer.write_chunk(chunk.chunk_id, part)
+            writer.write_chunk(chunk.chunk_id, part, rows)
             bar.update(len(chunk))
         last = batch[-1].chunk_id
         for g in [g for g in energy if plan.last_chunk(g) <= last]:
@@ -238,6 +239,7 @@ def _run_dask(
 
     with dask_client(address) as client:
         window = 2 * max(1, sum(client.nthreads().values())) + 2
+        rows = plan.part_rows
         energy: dict[int, Any] = {}
         users: dict[int, int] = {}  # chunks in flight per energy group
         inflight: dict[Any, Chunk] = {}
@@ -278,7 +280,7 @@ def _run_dask(
         done = as_completed(first)
         for fut in done:
             chunk = inflight.pop(fut)
-            writer.write_chunk(chunk.chunk_id, fut.result())
+            writer.write_chunk(chunk.chunk_id, fut.result(), rows)
             bar.update(len(chunk))
             fut.release()
             nxt = submit()
