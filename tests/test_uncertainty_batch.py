@@ -88,21 +88,18 @@ def test_synthetic_years_dirint_runs_the_generator_per_seed():
         close(batch.frame(0)[col].to_numpy(), ref[col].to_numpy())
 
 
+def _typical_years(scenario, seeds):
+    """Synthetic typical years (no year-to-year factors) at the scenario's plant."""
+    plant, sim = scenario.plant, scenario.simulation
+    site = (plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone)
+    return [synthetic_weather(*site, seed=s) for s in seeds]
+
+
 # -- production --------------------------------------------------------------------------------
 def test_production_years_equal_simulate_production():
     scenario = load_scenario(REPO / "scenarios" / "greenkommon.toml")
     plant, sim = scenario.plant, scenario.simulation
-    frames = [
-        synthetic_weather(
-            plant.latitude_deg,
-            plant.longitude_deg,
-            plant.altitude_m,
-            sim.year,
-            sim.timezone,
-            seed=s,
-        )
-        for s in (4, 5)
-    ]
+    frames = _typical_years(scenario, (4, 5))
     for step in ("30min", "1h", "15min"):
         index = make_index(sim.year, step, sim.timezone)
         got = simulate_production_years(
@@ -218,6 +215,8 @@ def _rows_agree(scenario, samples, volume=5.0, noise=5.0, jobs=None):
         '[key]\ntype = "redistributed"\n' + COEF,
         '[key]\ntype = "priority"\npriority_order = ["le 6b", "Les Poussières", "Villa Mais d\'Ici", '
         '"Mains d\'Œuvres"]\n',
+        # the optimiser's dynamic key, set once on the scenario's year (allocate's path)
+        '[key]\ntype = "optimised"\n[optimise]\nmodel = "dynamic"\nfairness = ["vs_prorata"]\n',
     ],
 )
 def test_batched_rows_equal_the_reference(tmp_path, extra):
@@ -228,18 +227,7 @@ def test_batched_rows_equal_the_reference(tmp_path, extra):
 
 def test_batched_rows_of_file_years_equal_the_reference(tmp_path):
     scenario = load_scenario(hourly_variant(tmp_path))
-    plant, sim = scenario.plant, scenario.simulation
-    frames = [
-        synthetic_weather(
-            plant.latitude_deg,
-            plant.longitude_deg,
-            plant.altitude_m,
-            sim.year,
-            sim.timezone,
-            seed=s,
-        )
-        for s in (11, 12)
-    ]
+    frames = _typical_years(scenario, (11, 12))
     jobs = [(1, 2011, frames[0]), (2, 2012, frames[1]), (3, 2011, frames[0])]
     got = _rows_agree(scenario, [], jobs=jobs)
     assert got["weather"].tolist() == ["2011", "2012", "2011"]
