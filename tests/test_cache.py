@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import warnings
 from pathlib import Path
@@ -172,3 +173,41 @@ def test_bypassed_neither_reads_nor_stores(cache_dir: Path) -> None:
     assert len(list(cache_dir.glob("*.pickle"))) == 1
     _cache.cached("t", (6,), compute)  # back on after the block
     assert compute.calls == 3
+
+
+def test_code_token_is_the_contents_digest_remembered_under_a_signature(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    root = Path(_cache.__file__).resolve().parent
+    files = _cache._code_files(root)
+    # the same files, in the same order, as the package walk the token always hashed
+    assert files == [
+        p for p in sorted(root.rglob("*")) if p.suffix in _cache.CODE_SUFFIXES and p.is_file()
+    ]
+    content = _cache._code_token_of_content(root, files)
+    _cache._code_token.cache_clear()
+    try:
+        assert _cache._code_token() == content  # computed, then remembered
+        memos = list(cache_dir.glob("code-*.token"))
+        assert len(memos) == 1 and memos[0].read_text() == content
+        _cache._code_token.cache_clear()
+        memos[0].write_text("f" * 64)  # a remembered token is read back, not recomputed
+        assert _cache._code_token() == "f" * 64
+        _cache._code_token.cache_clear()
+        memos[0].write_text("not a token")  # a damaged memo is recomputed
+        assert _cache._code_token() == content
+    finally:
+        _cache._code_token.cache_clear()
+    # any file's size or modification time is part of the signature
+    fake = tmp_path / "pkg"
+    (fake / "sub").mkdir(parents=True)
+    (fake / "a.py").write_text("x = 1\n")
+    (fake / "sub" / "b.toml").write_text("y = 2\n")
+    (fake / "c.txt").write_text("ignored\n")
+    found = _cache._code_files(fake)
+    assert found == [fake / "a.py", fake / "sub" / "b.toml"]
+    before = _cache._code_signature(fake, found)
+    (fake / "a.py").write_text("x = 2\n")  # same size: the modification time tells
+    st = (fake / "a.py").stat()
+    os.utime(fake / "a.py", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert _cache._code_signature(fake, found) != before

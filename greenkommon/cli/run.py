@@ -41,15 +41,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._io import check_output_folder
-    from ..cases import format_accise_cases
-    from ..config import read_scenario
-    from ..evaluate import run_scenario
-    from ..report import format_portfolio_summary, format_run_summary, write_results
-
-    # the modules just imported (numpy, pandas, numba, greenkommon) live as long as this
-    # short process: out of the collector's sight, a full collection no longer traverses them
-    gc.freeze()
+    # The modules imported here (numpy, pandas, numba, greenkommon: ~0.1 s of collections
+    # otherwise) live as long as this process: the cyclic collector could free none of their
+    # objects, so it is paused while they load, and they are then moved out of its sight
+    # (gc.freeze) so that the run's own collections do not traverse them again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from .._io import check_output_folder
+        from ..cases import format_accise_cases
+        from ..config import read_scenario
+        from ..evaluate import run_scenario
+        from ..report import format_portfolio_summary, format_run_summary, write_results
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
     t0 = time.perf_counter()
     if args.out:
         check_output_folder(args.out)  # before the run: a refused folder costs nothing
