@@ -4,7 +4,8 @@ Each measurement runs in a fresh child process (``/proc/self/status`` ``VmHWM``,
 set's high-water mark, is per process): imports and one 10-variant warm-up sweep (numba kernels,
 the energy stage from the stage cache), the high-water mark read as the baseline, then the timed
 sweep of the bundled scenario over ``plant.peak_power_kwp=100:1099:1`` × K internal prices
-(K = 10, 100, 1000: 10,000, 100,000 and 1,000,000 variants, no ``--finance``) written to a
+(K = 10, 100, 1000: 10,000, 100,000 and 1,000,000 variants; beyond, 1,000 prices and more
+sizes; no ``--finance``) written to a
 temporary Parquet file with ``load=False``, and the high-water mark again. The streamed path's
 growth over its baseline is the contract: flat in the number of variants. The pre-streaming
 path (:func:`greenkommon.sweep.reference.sweep_in_memory`: one override dict per variant, every
@@ -41,10 +42,13 @@ def _vmhwm_mb() -> float:
 def _varies(n_variants: int) -> list:
     from greenkommon import sweep
 
-    prices = n_variants // 1000
+    # at most 1,000 prices (combinations), the rest plant sizes: past a million variants the
+    # grid grows without more combinations, so what grows is the number of variants alone
+    prices = min(max(n_variants // 1000, 1), 1000)
+    sizes = n_variants // prices
     values = ",".join(f"{0.05 + 0.09 * k / max(prices - 1, 1):.6f}" for k in range(prices))
     return [
-        sweep.parse_vary(f"{sweep.PEAK_PATH}=100:1099:1"),
+        sweep.parse_vary(f"{sweep.PEAK_PATH}=100:{99 + sizes}:1"),
         sweep.parse_vary(f"prices.internal_price_eur_per_kwh={values}"),
     ]
 
