@@ -3,9 +3,11 @@
 For each key type, on a year at 30 min × 4 venues (synthetic, seeded: night zeros, midday
 production above the loads so every cap and every redistribution round is exercised):
 
-* **single scenario**: the numba kernel vs the vectorised numpy twin of
-  :mod:`greenkommon.allocation.reference` (both without validation, outputs of the same
-  shapes), plus the public :func:`greenkommon.allocation.allocate` wrapper (validation included);
+* **single scenario**: the numba kernel (static, pro-rata and dynamic keys: those of
+  :mod:`greenkommon.allocation._checked`, which also check the loads and production) vs the
+  vectorised numpy twin of :mod:`greenkommon.allocation.reference` (the twin without
+  validation, outputs of the same shapes), plus the public
+  :func:`greenkommon.allocation.allocate` wrapper (validation included);
 * **sweep**: :func:`greenkommon.allocation.allocate_batch_kpis` over S plant sizes (and, for
   the static and redistributed keys, S different coefficient vectors) in KPI mode, vs the numpy
   twin :func:`greenkommon.allocation.reference.batch_kpis` (chunks of scenarios broadcast at
@@ -39,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from greenkommon import allocation as al
+from greenkommon.allocation import _checked as C
 from greenkommon.allocation import _kernels as K
 from greenkommon.allocation import reference as ref
 
@@ -98,17 +101,17 @@ def bench_single(peak_kwp: float = 100.0, repeat: int = 20) -> list[dict[str, An
     alloc, surplus, imp = np.empty_like(loads), np.empty(t), np.empty_like(loads)
     cases = {
         "static": (
-            lambda: K.static_kernel(prod, coef, loads, alloc, surplus, imp),
+            lambda: C.static_checked(prod, coef, loads, True, alloc, surplus, imp),
             lambda: ref.static(prod, coef, loads),
             al.StaticKey(coef),
         ),
         "prorata": (
-            lambda: K.prorata_kernel(prod, loads, alloc, surplus, imp),
+            lambda: C.prorata_checked(prod, loads, True, alloc, surplus, imp),
             lambda: ref.prorata(prod, loads),
             al.ProrataKey(),
         ),
         "dynamic": (
-            lambda: K.dynamic_kernel(prod, dyn, loads, alloc, surplus, imp),
+            lambda: C.dynamic_checked(prod, dyn, loads, True, alloc, surplus, imp),
             lambda: ref.dynamic(prod, dyn, loads),
             al.DynamicKey(dyn),
         ),

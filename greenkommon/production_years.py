@@ -185,7 +185,7 @@ def section_power_kernel(grid: Any, section: RoofSection, albedo: float = 0.2) -
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _spread_kernel(
     ghi_h: np.ndarray,
     dhi_h: np.ndarray,
@@ -224,7 +224,7 @@ def _fill0(x: float) -> float:
     return 0.0 if x != x else x
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _pvwatts_perez_kernel(
     ghi: np.ndarray,
     dni: np.ndarray,

@@ -1,8 +1,8 @@
 """The compiled engine of allocate(): validation fused into the kernels of allocation._checked.
 
-Its kernels must give the numbers of the kernels they replace (allocation._kernels, and the
-PMO strategy → dynamic key → Enedis replay path) bit for bit, and refuse every bad argument
-with the one-line error the numpy-checked path gives, word for word.
+Its kernels must give the numbers of the numpy engine (allocation._vector, and the PMO strategy
+→ dynamic key → Enedis replay path) bit for bit, and refuse every bad argument with the
+one-line error the numpy-checked path gives, word for word.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from greenkommon import allocation as al
-from greenkommon.allocation import _checked, _kernels, engine
+from greenkommon.allocation import _checked, _kernels, _vector, engine
 from greenkommon.errors import DataError
 
 energy = st.one_of(st.just(0.0), st.floats(0.0, 1000.0, allow_nan=False, allow_infinity=False))
@@ -58,19 +58,19 @@ def _same(got, want):
 
 @settings(max_examples=200, deadline=None)
 @given(cases())
-def test_checked_kernels_equal_the_kernels_they_replace(case):
-    """Static, pro-rata, dynamic: the same numbers as allocation._kernels; priority and
-    redistributed: the same as running the strategy's kernel, turning it into α = A / P as
-    allocate() did, and replaying α with the dynamic kernel."""
+def test_checked_kernels_equal_the_numpy_engine(case):
+    """Static, pro-rata, dynamic: the same numbers as the numpy engine (allocation._vector);
+    priority and redistributed: the same as running the strategy's kernel, turning it into
+    α = A / P as the numpy-checked path does, and replaying α with the numpy engine."""
     prod, cons, coef, dyn, order = case
     n, t = cons.shape
     got = _outputs(n, t)
     assert _checked.static_checked(prod, coef, cons, True, *got) == 0
-    _same(got, _old(_kernels.static_kernel, prod, coef, cons))
+    _same(got, _vector.static(prod, coef, cons))
     assert _checked.dynamic_checked(prod, dyn, cons, True, *got) == 0
-    _same(got, _old(_kernels.dynamic_kernel, prod, dyn, cons))
+    _same(got, _vector.dynamic(prod, dyn, cons))
     assert _checked.prorata_checked(prod, cons, True, *got) == 0
-    _same(got, _old(_kernels.prorata_kernel, prod, cons))
+    _same(got, _vector.prorata(prod, cons))
     for strategy in ("priority", "redistributed"):
         alpha = np.empty((n, t))
         if strategy == "priority":
@@ -82,7 +82,7 @@ def test_checked_kernels_equal_the_kernels_they_replace(case):
         assert code == 0
         want_alpha = engine._coefficients_from_allocation(prod, a_strategy)
         np.testing.assert_array_equal(alpha, want_alpha)
-        _same(got, _old(_kernels.dynamic_kernel, prod, want_alpha, cons))
+        _same(got, _vector.dynamic(prod, want_alpha, cons))
 
 
 def test_replay_rescales_a_step_whose_coefficients_sum_above_one():
@@ -97,7 +97,7 @@ def test_replay_rescales_a_step_whose_coefficients_sum_above_one():
     want_alpha = engine._coefficients_from_allocation(prod, strategy)
     assert want_alpha[:, 0].sum() <= 1.0 < (strategy[:, 0] / prod[0]).sum()
     np.testing.assert_array_equal(alpha, want_alpha)
-    _same(got, _old(_kernels.dynamic_kernel, prod, want_alpha, cons))
+    _same(got, _vector.dynamic(prod, want_alpha, cons))
 
 
 KEYS = {

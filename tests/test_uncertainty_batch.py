@@ -24,8 +24,17 @@ from greenkommon.timegrid import make_index
 from greenkommon.uncertainty import load_variation
 from greenkommon.uncertainty.batch import load_variations, sample_chunks
 from greenkommon.uncertainty.reference import _sample, _single_context
-from greenkommon.weather import DEFAULT_CLIMATOLOGY, load_climatology, synthetic_weather
-from greenkommon.weather.batch import SampledWeather, synthetic_years
+from greenkommon.weather import (
+    DEFAULT_CLIMATOLOGY,
+    interannual_factors,
+    load_climatology,
+    synthetic_weather,
+)
+from greenkommon.weather.batch import (
+    SampledWeather,
+    interannual_factors_years,
+    synthetic_years,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 COEF = (
@@ -63,6 +72,15 @@ def test_synthetic_years_equal_the_one_seed_generator(interannual):
     assert not np.allclose(batch.ghi[0], batch.ghi[1])
 
 
+def test_interannual_factors_of_many_seeds_equal_one_seed_each():
+    clim = load_climatology(DEFAULT_CLIMATOLOGY)
+    cap = np.full(12, 1.1)
+    got = interannual_factors_years(np.array([1, 5, 77]), clim, 8.0, max_factor=cap)
+    for i, seed in enumerate((1, 5, 77)):
+        np.testing.assert_array_equal(got[i], interannual_factors(seed, clim, 8.0, cap))
+    assert (got == 1.1).any()  # the cap bites at 8 %
+
+
 def test_synthetic_years_dirint_runs_the_generator_per_seed():
     batch = synthetic_years(*SITE, seeds=[3], decomposition="dirint")
     ref = synthetic_weather(*SITE, seed=3, decomposition="dirint")
@@ -70,21 +88,18 @@ def test_synthetic_years_dirint_runs_the_generator_per_seed():
         close(batch.frame(0)[col].to_numpy(), ref[col].to_numpy())
 
 
+def _typical_years(scenario, seeds):
+    """Synthetic typical years (no year-to-year factors) at the scenario's plant."""
+    plant, sim = scenario.plant, scenario.simulation
+    site = (plant.latitude_deg, plant.longitude_deg, plant.altitude_m, sim.year, sim.timezone)
+    return [synthetic_weather(*site, seed=s) for s in seeds]
+
+
 # -- production --------------------------------------------------------------------------------
 def test_production_years_equal_simulate_production():
     scenario = load_scenario(REPO / "scenarios" / "greenkommon.toml")
     plant, sim = scenario.plant, scenario.simulation
-    frames = [
-        synthetic_weather(
-            plant.latitude_deg,
-            plant.longitude_deg,
-            plant.altitude_m,
-            sim.year,
-            sim.timezone,
-            seed=s,
-        )
-        for s in (4, 5)
-    ]
+    frames = _typical_years(scenario, (4, 5))
     for step in ("30min", "1h", "15min"):
         index = make_index(sim.year, step, sim.timezone)
         got = simulate_production_years(
@@ -200,6 +215,8 @@ def _rows_agree(scenario, samples, volume=5.0, noise=5.0, jobs=None):
         '[key]\ntype = "redistributed"\n' + COEF,
         '[key]\ntype = "priority"\npriority_order = ["le 6b", "Les Poussières", "Villa Mais d\'Ici", '
         '"Mains d\'Œuvres"]\n',
+        # the optimiser's dynamic key, set once on the scenario's year (allocate's path)
+        '[key]\ntype = "optimised"\n[optimise]\nmodel = "dynamic"\nfairness = ["vs_prorata"]\n',
     ],
 )
 def test_batched_rows_equal_the_reference(tmp_path, extra):
@@ -210,18 +227,7 @@ def test_batched_rows_equal_the_reference(tmp_path, extra):
 
 def test_batched_rows_of_file_years_equal_the_reference(tmp_path):
     scenario = load_scenario(hourly_variant(tmp_path))
-    plant, sim = scenario.plant, scenario.simulation
-    frames = [
-        synthetic_weather(
-            plant.latitude_deg,
-            plant.longitude_deg,
-            plant.altitude_m,
-            sim.year,
-            sim.timezone,
-            seed=s,
-        )
-        for s in (11, 12)
-    ]
+    frames = _typical_years(scenario, (11, 12))
     jobs = [(1, 2011, frames[0]), (2, 2012, frames[1]), (3, 2011, frames[0])]
     got = _rows_agree(scenario, [], jobs=jobs)
     assert got["weather"].tolist() == ["2011", "2012", "2011"]

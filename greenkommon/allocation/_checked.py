@@ -23,6 +23,8 @@ import sys
 import numpy as np
 from numba import njit
 
+from ._kernels import _clamp_surplus
+
 #: Return codes of the checked kernels.
 BAD_PRODUCTION = 1
 BAD_CONSUMPTION = 2
@@ -35,13 +37,6 @@ def _production_ok(production_kwh):
         p = production_kwh[t]
         ok &= (p >= 0.0) & (p < np.inf)  # NaN fails both
     return ok
-
-
-@njit(cache=True)
-def _clamp(surplus_out):
-    for t in range(surplus_out.shape[0]):
-        if surplus_out[t] < 0.0:
-            surplus_out[t] = 0.0
 
 
 @njit(cache=True)
@@ -82,7 +77,7 @@ def static_checked(
             surplus_out[t] -= a
     if not ok:
         return BAD_CONSUMPTION
-    _clamp(surplus_out)
+    _clamp_surplus(surplus_out)
     return 0
 
 
@@ -111,7 +106,7 @@ def _dynamic(production_kwh, coefficients, consumption_kwh, allocated_out, surpl
             allocated_out[i, t] = a
             import_out[i, t] = c - a
             surplus_out[t] -= a
-    _clamp(surplus_out)
+    _clamp_surplus(surplus_out)
     return ok
 
 
@@ -164,7 +159,7 @@ def prorata_checked(
             allocated_out[i, t] = a
             import_out[i, t] = c - a
             surplus_out[t] -= a
-    _clamp(surplus_out)
+    _clamp_surplus(surplus_out)
     return 0
 
 
@@ -272,7 +267,7 @@ def priority_checked(
         for t in range(t_len):
             surplus_out[t] -= allocated_out[i, t]
             total[t] += coefficients_out[i, t]
-    _clamp(surplus_out)
+    _clamp_surplus(surplus_out)
     for t in range(t_len):
         if total[t] > 1.0:
             _rescale_step(

@@ -4,7 +4,9 @@ Private: the public wrappers of :mod:`greenkommon.allocation` coerce every argum
 C-contiguous float64 array, validate it and preallocate the outputs; the kernels below only
 compute. They take no Python object, have no explicit signature (so nothing compiles at import)
 and are cached on disk (``cache=True``): a second process loads the machine code instead of
-compiling it again.
+compiling it again. The static, pro-rata and simple dynamic keys of one scenario, and the replay
+of a PMO strategy as a dynamic key, are in :mod:`greenkommon.allocation._checked` (the
+validation fused into their pass).
 
 Conventions: ``production_kwh`` (T,) is the pooled injection P_t; ``consumption_kwh`` (N, T) is
 venue-major C_{i,t}; outputs are written in place into ``allocated_out`` (N, T),
@@ -65,66 +67,6 @@ def _clamp_surplus(surplus_out):
     for t in range(surplus_out.shape[0]):
         if surplus_out[t] < 0.0:
             surplus_out[t] = 0.0
-
-
-@njit(cache=True)
-def static_kernel(
-    production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
-):
-    """A_{i,t} = min(alpha_i P_t, C_{i,t})."""
-    n, t_len = consumption_kwh.shape
-    surplus_out[:] = production_kwh
-    for i in range(n):
-        alpha = coefficients[i]
-        for t in range(t_len):
-            c = consumption_kwh[i, t]
-            a = alpha * production_kwh[t]
-            a = a if a < c else c
-            allocated_out[i, t] = a
-            import_out[i, t] = c - a
-            surplus_out[t] -= a
-    _clamp_surplus(surplus_out)
-
-
-@njit(cache=True)
-def dynamic_kernel(
-    production_kwh, coefficients, consumption_kwh, allocated_out, surplus_out, import_out
-):
-    """A_{i,t} = min(alpha_{i,t} P_t, C_{i,t}); ``coefficients`` is (N, T)."""
-    n, t_len = consumption_kwh.shape
-    surplus_out[:] = production_kwh
-    for i in range(n):
-        for t in range(t_len):
-            c = consumption_kwh[i, t]
-            a = coefficients[i, t] * production_kwh[t]
-            a = a if a < c else c
-            allocated_out[i, t] = a
-            import_out[i, t] = c - a
-            surplus_out[t] -= a
-    _clamp_surplus(surplus_out)
-
-
-@njit(cache=True)
-def prorata_kernel(production_kwh, consumption_kwh, allocated_out, surplus_out, import_out):
-    """A_{i,t} = C_{i,t} min(1, P_t / sum_k C_{k,t}), and 0 when sum_k C_{k,t} = 0."""
-    n, t_len = consumption_kwh.shape
-    ratio = np.zeros(t_len)
-    for i in range(n):
-        for t in range(t_len):
-            ratio[t] += consumption_kwh[i, t]
-    for t in range(t_len):
-        total_c = ratio[t]
-        r = production_kwh[t] / total_c if total_c > 0.0 else 0.0
-        ratio[t] = r if r < 1.0 else 1.0
-    surplus_out[:] = production_kwh
-    for i in range(n):
-        for t in range(t_len):
-            c = consumption_kwh[i, t]
-            a = c * ratio[t]
-            allocated_out[i, t] = a
-            import_out[i, t] = c - a
-            surplus_out[t] -= a
-    _clamp_surplus(surplus_out)
 
 
 @njit(cache=True)

@@ -1,15 +1,17 @@
 """Single-scenario engine of the vectorisable keys, in numpy, bit-identical to the kernels.
 
-:func:`greenkommon.allocation.allocate` on one scenario is a few streams over (N, T) arrays:
-numpy does it as fast as a compiled loop, without starting numba (its first call in a process
-imports ``scipy.linalg`` and builds its typing tables, ~0.5 s; a first run also compiles the
-kernel, seconds). So the static, pro-rata, simple dynamic and priority keys of one scenario run
-here, and numba serves the batched KPIs, the redistribution rounds and the full dynamic key.
+:func:`greenkommon.allocation.allocate` on one scenario is a few streams over (N, T) arrays. In
+a process where numba has not started (a one-shot ``greenkommon run``), numpy does it without
+numba's start-up (its first call in a process builds its typing tables, ~0.4 s; a first run
+also compiles the kernel, seconds): the static, pro-rata, simple dynamic and priority keys of
+one scenario run here, and numba serves the redistribution rounds and the full dynamic key. Once
+numba runs, the kernels of :mod:`._checked` are faster (the checks fused in, one pass per key).
 
 Every function repeats its kernel's arithmetic in the same order (vectorised over time,
 sequential over venues): the results are the same floating-point numbers, which
-``tests/test_allocation_twins.py`` checks bit for bit against :mod:`._kernels`. (The plain
-numpy twins of :mod:`.reference` are the independent check; they sum in another order.)
+``tests/test_allocation_engines.py`` and ``tests/test_allocation_twins.py`` check bit for bit
+against :mod:`._checked` and :mod:`._kernels`. (The plain numpy twins of :mod:`.reference` are
+the independent check; they sum in another order.)
 """
 
 from __future__ import annotations

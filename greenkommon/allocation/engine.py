@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -138,58 +138,44 @@ def priority(
 
 #: Engines of a single-scenario allocation: ``numpy`` runs the vectorisable keys in numpy
 #: (:mod:`._vector`, bit-identical to the kernels, no numba start-up) and the rest in numba;
-#: ``numba`` runs the kernels that validate as they compute (:mod:`._checked`); ``auto`` is
-#: ``numba`` in a process where numba already runs, else ``numpy``.
+#: ``numba`` runs the kernels that validate as they compute (:mod:`._checked`; a full dynamic
+#: key, the kernel of :mod:`._kernels`); ``auto`` is ``numba`` in a process where numba already
+#: runs, else ``numpy``.
 ENGINES = ("auto", "numba", "numpy")
 
 
-def _apply(prod: np.ndarray, cons: np.ndarray, key: Key, engine: str = "numpy"):
-    """Run the kernel of ``key``; returns (allocated, surplus, import, autoprod or None)."""
+def _apply(prod: np.ndarray, cons: np.ndarray, key: Key):
+    """The numpy engine of ``key`` (the full dynamic key's kernel); returns (allocated, surplus,
+    import, AUTOPROD or None)."""
     pooled = _pool(prod)
-    vector = engine != "numba"
-    if vector and isinstance(key, ProrataKey):
+    if isinstance(key, ProrataKey):
         return (*_vector.prorata(pooled, cons), None)
-    if vector and isinstance(key, StaticKey):
+    if isinstance(key, StaticKey):
         _check_n(key.coefficients, cons, "StaticKey.coefficients")
         return (*_vector.static(pooled, key.coefficients, cons), None)
-    if vector and isinstance(key, DynamicKey) and not key.full:
-        _check_n(key.coefficients, cons, "DynamicKey.coefficients")
-        if key.coefficients.shape[-1] != cons.shape[1]:
-            raise DataError(
-                f"DynamicKey.coefficients: {key.coefficients.shape[-1]} steps but "
-                f"consumption_kwh has {cons.shape[1]}"
-            )
-        return (*_vector.dynamic(pooled, key.coefficients, cons), None)
+    if not isinstance(key, DynamicKey):  # pragma: no cover - guarded by allocate()
+        raise DataError(f"key: unsupported key {key!r}")
+    coef = key.coefficients
+    _check_n(coef, cons, "DynamicKey.coefficients")
+    if coef.shape[-1] != cons.shape[1]:
+        raise DataError(
+            f"DynamicKey.coefficients: {coef.shape[-1]} steps but consumption_kwh has {cons.shape[1]}"
+        )
+    if not key.full:
+        return (*_vector.dynamic(pooled, coef, cons), None)
+    prod2 = prod if prod.ndim == 2 else prod[None, :]
+    if coef.shape[0] != prod2.shape[0]:
+        raise DataError(
+            f"DynamicKey.coefficients: {coef.shape[0]} producer(s) but production_kwh has "
+            f"{prod2.shape[0]}; expected shape (P, N, T) matching production (P, T)"
+        )
     alloc = np.empty_like(cons)
     surplus = np.empty_like(pooled)
     imp = np.empty_like(cons)
-    if isinstance(key, ProrataKey):
-        _kernels.prorata_kernel(pooled, cons, alloc, surplus, imp)
-    elif isinstance(key, StaticKey):
-        _check_n(key.coefficients, cons, "StaticKey.coefficients")
-        _kernels.static_kernel(pooled, key.coefficients, cons, alloc, surplus, imp)
-    elif isinstance(key, DynamicKey):
-        coef = key.coefficients
-        _check_n(coef, cons, "DynamicKey.coefficients")
-        if coef.shape[-1] != cons.shape[1]:
-            raise DataError(
-                f"DynamicKey.coefficients: {coef.shape[-1]} steps but consumption_kwh has {cons.shape[1]}"
-            )
-        if key.full:
-            prod2 = prod if prod.ndim == 2 else prod[None, :]
-            if coef.shape[0] != prod2.shape[0]:
-                raise DataError(
-                    f"DynamicKey.coefficients: {coef.shape[0]} producer(s) but production_kwh has "
-                    f"{prod2.shape[0]}; expected shape (P, N, T) matching production (P, T)"
-                )
-            autoprod = np.empty_like(prod2)
-            _kernels.full_dynamic_kernel(prod2, coef, cons, alloc, autoprod)
-            _kernels._finish_step_outputs(pooled, cons, alloc, surplus, imp)
-            return alloc, surplus, imp, autoprod
-        _kernels.dynamic_kernel(pooled, coef, cons, alloc, surplus, imp)
-    else:  # pragma: no cover - guarded by allocate()
-        raise DataError(f"key: unsupported key {key!r}")
-    return alloc, surplus, imp, None
+    autoprod = np.empty_like(prod2)
+    _kernels.full_dynamic_kernel(prod2, coef, cons, alloc, autoprod)
+    _kernels._finish_step_outputs(pooled, cons, alloc, surplus, imp)
+    return alloc, surplus, imp, autoprod
 
 
 def allocate(
@@ -263,7 +249,6 @@ def allocate(
         result = _allocate_compiled(production_kwh, consumption_kwh, key, floor_to_permille)
         if result is not None:
             return result
-        engine = "numba"
     # The checked path: validates with numpy first, so it also names what the compiled path
     # found wrong (it returns None on any bad argument and this path raises the one-line error).
     prod = _production(production_kwh)
@@ -277,14 +262,35 @@ def allocate(
             f"key: {key!r} is not an allocation key; expected ProrataKey(), StaticKey(coefficients), "
             "DynamicKey(coefficients), RedistributedKey(coefficients) or PriorityKey(order)"
         )
-    alloc, surplus, imp, autoprod = _apply(prod, cons, key, engine)
+    return _result(
+        prod,
+        _pool(prod),
+        cons,
+        key,
+        _apply(prod, cons, key),
+        floor_to_permille,
+        lambda floored: _apply(prod, cons, floored),
+    )
+
+
+def _result(
+    prod: np.ndarray,
+    pooled: np.ndarray,
+    cons: np.ndarray,
+    key: ProrataKey | StaticKey | DynamicKey,
+    outputs: tuple,
+    floor_to_permille: bool,
+    apply: Callable[[Key], tuple],
+) -> Allocation:
+    """The :class:`Allocation` of the applied ``key``'s ``outputs`` (allocated, surplus, import,
+    AUTOPROD or None), after flooring the key and applying it again with ``apply`` if asked."""
+    alloc, surplus, imp, autoprod = outputs
     flooring = 0.0
     if floor_to_permille and not isinstance(key, ProrataKey):
         floored = type(key)(floor_coefficients(key.coefficients))
-        alloc, surplus2, imp, autoprod = _apply(prod, cons, floored, engine)
-        flooring = float(surplus2.sum() - surplus.sum())
-        surplus, key = surplus2, floored
-    pooled = _pool(prod)
+        alloc, floored_surplus, imp, autoprod = apply(floored)
+        flooring = float(floored_surplus.sum() - surplus.sum())
+        surplus, key = floored_surplus, floored
     if autoprod is None and prod.ndim == 2:
         autoprod = _producer_split(prod, pooled, alloc)
     # one producer: None, and Allocation sums Σ_i A_{i,t} when AUTOPROD is read
@@ -332,25 +338,14 @@ def _allocate_compiled(
     outputs = _apply_compiled(pooled, cons, key, check_production)
     if outputs is None:
         return None
-    key, alloc, surplus, imp = outputs
-    flooring = 0.0
-    if floor_to_permille and not isinstance(key, ProrataKey):
-        floored = type(key)(floor_coefficients(key.coefficients))
-        floored_outputs = _apply_compiled(pooled, cons, floored, False)
-        assert floored_outputs is not None  # the arguments passed the checks above
-        key, alloc, surplus2, imp = floored_outputs
-        flooring = float(surplus2.sum() - surplus.sum())
-        surplus = surplus2
-    autoprod = None if prod.ndim == 1 else _producer_split(prod, pooled, alloc)
-    return Allocation(
-        production_kwh=pooled,
-        consumption_kwh=cons,
-        allocated_kwh=alloc,
-        surplus_kwh=surplus,
-        grid_import_kwh=imp,
-        producer_allocated_kwh=autoprod,
-        key=key,
-        flooring_surplus_kwh=flooring,
+
+    def apply_floored(floored: Key) -> tuple:
+        again = _apply_compiled(pooled, cons, floored, False)
+        assert again is not None  # the arguments passed the checks above
+        return (*again[1:], None)
+
+    return _result(
+        prod, pooled, cons, outputs[0], (*outputs[1:], None), floor_to_permille, apply_floored
     )
 
 

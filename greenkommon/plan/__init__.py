@@ -3,7 +3,9 @@
 Entry point :func:`plan_scenario` (a scenario in, a :class:`PlanResult` out); the pure parts
 are :mod:`.space` (eligible groupings), :mod:`.corridor` (internal-price corridor) and
 :mod:`.rank` (best configurations); :mod:`.evaluate` is the adapter to the evaluation stages;
-:mod:`.output` presents and writes a plan.
+:mod:`.output` presents and writes a plan. The steps of :func:`plan_scenario` are
+:mod:`.candidates` (roofs, search space, energy), :mod:`.pricing` (one grouping sized, keyed and
+priced) and :mod:`.core` (ranking, cases); its results' dataclasses are in :mod:`.result`.
 """
 
 from __future__ import annotations

@@ -32,12 +32,12 @@ from .synthetic import (
     DAILY_KT_LAG1,
     DEFAULT_CLIMATOLOGY,
     ERBS_TEMPERATURE_COEFFS,
-    HOLLANDS_HUGET_KT_MAX,
-    KT_UPPER_FACTOR,
     Climatology,
+    _daily_base_temperature,
+    _day_grid,
     _max_month_factor,
+    _month_bounds,
     _sky_geometry,
-    interannual_factors,
     load_climatology,
     synthetic_weather,
 )
@@ -117,36 +117,24 @@ class _Grid:
     theta: np.ndarray
 
 
+def site_grid(
+    latitude_deg: float, longitude_deg: float, altitude_m: float, year: int, tz: str
+) -> _Grid:
+    """The days × hours layout and sun of a site and calendar (computed once per process)."""
+    return _site_grid(float(latitude_deg), float(longitude_deg), float(altitude_m), int(year), tz)
+
+
 @functools.lru_cache(maxsize=8)
 def _site_grid(
     latitude_deg: float, longitude_deg: float, altitude_m: float, year: int, tz: str
 ) -> _Grid:
-    """:func:`_grid` of a site and calendar (computed once per process)."""
     return _grid(_sky_geometry(latitude_deg, longitude_deg, altitude_m, year, tz), longitude_deg)
 
 
 def _grid(geo: pd.DataFrame, longitude_deg: float) -> _Grid:
     """Days × hours layout of the year and its sun (as :func:`synthetic_weather` builds it)."""
-    days = geo["day"].to_numpy()
-    uniq, day_pos = np.unique(days, return_inverse=True)
-    day_start = np.searchsorted(day_pos, np.arange(len(uniq)))
-    hour_in_day = np.arange(len(days)) - day_start[day_pos]
-    shape = (len(uniq), 24)
-    grid_sin = np.zeros(shape)
-    grid_e0 = np.zeros(shape)
-    grid_cap = np.zeros(shape)
-    grid_sin[day_pos, hour_in_day] = geo["sin_elev"].to_numpy()
-    grid_e0[day_pos, hour_in_day] = geo["e0h"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = np.where(geo["e0h"] > 1.0, geo["ghi_clear"] / geo["e0h"], 0.0)
-    grid_cap[day_pos, hour_in_day] = np.clip(KT_UPPER_FACTOR * cap, 0.0, 1.0)
-    grid_sin = np.where(grid_e0 > 0, grid_sin, 0.0)
-    e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
-    clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
-    kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
-    kt_upper = (
-        KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
-    )
+    day_pos, hour_in_day, grid_sin, grid_e0, grid_cap, day_month = _day_grid(geo)
+    e0_month, kt_upper = _month_bounds(geo)
     months = geo["month"].to_numpy()
     # normalised diurnal temperature profile at each hour (as synthetic._synthetic_temperature)
     mid_utc = geo.index.tz_convert("UTC") + pd.Timedelta(minutes=30)
@@ -157,11 +145,11 @@ def _grid(geo: pd.DataFrame, longitude_deg: float) -> _Grid:
         geo=geo,
         day_pos=day_pos,
         hour_in_day=hour_in_day,
-        day_month=pd.DatetimeIndex(uniq).month.to_numpy(),
+        day_month=day_month,
         grid_sin=grid_sin,
         grid_e0=grid_e0,
         grid_cap=grid_cap,
-        e0_day=np.array([grid_e0[d].sum() for d in range(shape[0])]),
+        e0_day=np.array([grid_e0[d].sum() for d in range(grid_e0.shape[0])]),
         e0_month=e0_month,
         kt_upper=kt_upper,
         month_hours=[np.flatnonzero(months == m) for m in range(1, 13)],
@@ -192,7 +180,7 @@ def _hh_weights(lam: float, kt_max: float, k: np.ndarray, out: np.ndarray) -> No
         e *= r
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc", "contract"})
 def _hh_mean(lam: float, kt_max: float, k: np.ndarray) -> tuple[float, float]:
     """Mean of the discretised Hollands–Huget density and its derivative in λ."""
     ex = np.empty(k.size)
@@ -255,7 +243,7 @@ def _hh_tables(kt_upper: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _daily_kt_kernel(
     day_month: np.ndarray,
     mean_kt: np.ndarray,
@@ -302,7 +290,7 @@ def _ar1(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _daily_normals_kernel(
     normals: np.ndarray, n_days: int, rho: float, innov: float, u: np.ndarray
 ) -> None:
@@ -311,7 +299,7 @@ def _daily_normals_kernel(
         u[y] = _ar1(normals[y], 1, n_days, rho, innov, normals[y, 0])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tag_kernel(
     normals: np.ndarray,
     start: int,
@@ -397,7 +385,7 @@ def _scale_to_target(v: np.ndarray, cap: np.ndarray, target: float) -> None:
         v[j] = min(v[j], cap[j])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _rescale_kernel(
     ghi_grid: np.ndarray,
     cap_grid: np.ndarray,
@@ -470,9 +458,6 @@ def synthetic_years(
     -------
     SampledWeather
     """
-    import pvlib
-    from scipy.special import ndtr
-
     seeds_arr = np.asarray(seeds, dtype=np.int64).reshape(-1)
     if climatology is None:
         climatology = DEFAULT_CLIMATOLOGY
@@ -494,18 +479,49 @@ def synthetic_years(
             for s in seeds_arr
         ]
         return SampledWeather.stack(frames, seeds_arr)
-    g = _site_grid(float(latitude_deg), float(longitude_deg), float(altitude_m), int(year), tz)
+    g = site_grid(latitude_deg, longitude_deg, altitude_m, year, tz)
+    return finish_years(
+        g, clim, horizontal_years(g, clim, seeds_arr, interannual, annual_sd_pct, normals)
+    )
+
+
+@dataclass(frozen=True)
+class HorizontalYears:
+    """Steps 1–3 of the generator for a block of years: the hourly GHI [W/m²] (Y, H) and what
+    steps 4–5 need (daily clearness (Y, D), monthly mean clearness and targets (Y, 12), the
+    normals and where each year's TAG draws ended)."""
+
+    seeds: np.ndarray
+    ghi: np.ndarray
+    daily_kt: np.ndarray
+    mean_kt: np.ndarray
+    target_month: np.ndarray
+    normals: np.ndarray
+    used: np.ndarray
+
+
+def horizontal_years(
+    g: _Grid,
+    clim: Climatology,
+    seeds: np.ndarray,
+    interannual: bool,
+    annual_sd_pct: float | None,
+    normals: np.ndarray | None = None,
+) -> HorizontalYears:
+    """Steps 1–3 of :func:`~greenkommon.weather.synthetic_weather` for every seed: numpy and
+    numba only (no pvlib, no warning), so a worker thread can run them ahead."""
+    from scipy.special import ndtr
+
+    seeds_arr = np.asarray(seeds, dtype=np.int64).reshape(-1)
     geo = g.geo
     n_years, n_days, n_hours = seeds_arr.size, g.day_month.size, len(geo)
 
     # year-to-year factors and monthly targets [kWh/m²] (Y, 12)
     target_month = np.tile(np.asarray(clim.ghi_kwh_per_m2, dtype=float), (n_years, 1))
     if interannual:
-        max_factor = _max_month_factor(geo, clim)
-        for i, s in enumerate(seeds_arr):
-            target_month[i] = target_month[i] * interannual_factors(
-                int(s), clim, annual_sd_pct, max_factor=max_factor
-            )
+        target_month = target_month * interannual_factors_years(
+            seeds_arr, clim, annual_sd_pct, max_factor=_max_month_factor(geo, clim)
+        )
     mean_kt = np.clip(
         target_month / np.where(g.e0_month > 0, g.e0_month, np.nan), 0.03, 0.95 * g.kt_upper
     )
@@ -567,6 +583,18 @@ def synthetic_years(
         target_month * 1000.0,
         ghi,
     )
+    return HorizontalYears(seeds_arr, ghi, daily_kt, mean_kt, target_month, normals, used)
+
+
+@quiet_pvlib
+def finish_years(g: _Grid, clim: Climatology, h: HorizontalYears) -> SampledWeather:
+    """Steps 4–5 of :func:`~greenkommon.weather.synthetic_weather` (the months the clear sky
+    bounds said, Erbs decomposition, temperature, wind) after :func:`horizontal_years`."""
+    import pvlib
+
+    geo = g.geo
+    ghi, target_month = h.ghi, h.target_month
+    n_years, n_hours = ghi.shape
     for m, hours in enumerate(g.month_hours):
         reached = ghi[:, hours].sum(axis=1) / 1000.0
         short = reached < 0.995 * target_month[:, m]
@@ -596,11 +624,30 @@ def synthetic_years(
         np.asarray(parts["dhi"], dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf
     )
 
-    temp = _temperature(g, clim, daily_kt, mean_kt, normals, used)
+    temp = _temperature(g, clim, h.daily_kt, h.mean_kt, h.normals, h.used)
     wind = np.broadcast_to(
         np.asarray(clim.wind_speed_m_per_s, dtype=float)[geo.index.month - 1], (n_years, n_hours)
     )
-    return SampledWeather(geo.index, seeds_arr, ghi, dni, dhi, temp, np.array(wind))
+    return SampledWeather(geo.index, h.seeds, ghi, dni, dhi, temp, np.array(wind))
+
+
+def interannual_factors_years(
+    seeds: np.ndarray,
+    climatology: Climatology,
+    annual_sd_pct: float | None = None,
+    max_factor: np.ndarray | None = None,
+) -> np.ndarray:
+    """(Y, 12) :func:`~greenkommon.weather.interannual_factors` of each seed (its own stream
+    ``default_rng([seed, 2])``, the arithmetic once for all)."""
+    c = climatology.monthly_sd_fraction(annual_sd_pct)
+    z = np.empty((len(seeds), 12))
+    for i, seed in enumerate(seeds):
+        z[i] = np.random.default_rng([int(seed), 2]).standard_normal(12)
+    sigma = np.sqrt(np.log1p(c * c))
+    factors = np.exp(sigma * z - sigma * sigma / 2.0)
+    if max_factor is not None:
+        factors = np.minimum(factors, np.asarray(max_factor, dtype=float))
+    return factors
 
 
 def _normals_per_year(g: _Grid) -> int:
@@ -638,13 +685,7 @@ def _temperature(
     """``synthetic._synthetic_temperature`` for every year (Y, H) [°C]."""
     n_years, n_days = daily_kt.shape
     t_month = np.asarray(clim.temp_air_c)
-    doy = np.arange(n_days)
-    mids = np.array([15.5 + 30.42 * i for i in range(12)])
-    base = np.interp(
-        doy,
-        np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]]),
-        np.concatenate([[t_month[-1]], t_month, [t_month[0]]]),
-    )
+    base = _daily_base_temperature(clim, n_days)
     anomaly = np.empty((n_years, n_days))
     innov = math.sqrt(1 - 0.49) * 2.0
     for i in range(n_years):

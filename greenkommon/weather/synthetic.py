@@ -457,26 +457,11 @@ def synthetic_weather(
     rng = np.random.default_rng(seed)
     index = geo.index
 
-    # reshape hours into days (standard-time days); pad ragged first/last days
-    days = geo["day"].to_numpy()
-    uniq, day_pos = np.unique(days, return_inverse=True)
-    day_start = np.searchsorted(day_pos, np.arange(len(uniq)))
-    hour_in_day = np.arange(len(days)) - day_start[day_pos]
-    n_days = len(uniq)
-    shape = (n_days, 24)
-    grid_sin = np.zeros(shape)
-    grid_e0 = np.zeros(shape)
-    grid_cap = np.zeros(shape)
-    grid_sin[day_pos, hour_in_day] = geo["sin_elev"].to_numpy()
-    grid_e0[day_pos, hour_in_day] = geo["e0h"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = np.where(geo["e0h"] > 1.0, geo["ghi_clear"] / geo["e0h"], 0.0)
-    grid_cap[day_pos, hour_in_day] = np.clip(KT_UPPER_FACTOR * cap, 0.0, 1.0)
-    grid_sin = np.where(grid_e0 > 0, grid_sin, 0.0)
-    day_month = pd.DatetimeIndex(uniq).month.to_numpy()
+    day_pos, hour_in_day, grid_sin, grid_e0, grid_cap, day_month = _day_grid(geo)
+    n_days = len(day_month)
 
     # 1-2. daily clearness index per month
-    e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0  # kWh/m²
+    e0_month, kt_upper = _month_bounds(geo)
     target_month = np.asarray(clim.ghi_kwh_per_m2, dtype=float)
     if monthly_factors is not None:
         factors = np.asarray(monthly_factors, dtype=float)
@@ -487,11 +472,6 @@ def synthetic_weather(
         target_month = target_month * interannual_factors(
             seed, clim, annual_sd_pct, max_factor=_max_month_factor(geo, clim)
         )
-    clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
-    kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
-    kt_upper = (
-        KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
-    )
     mean_kt = np.clip(
         target_month / np.where(e0_month > 0, e0_month, np.nan), 0.03, 0.95 * kt_upper
     )
@@ -558,6 +538,41 @@ def synthetic_weather(
     return out
 
 
+def _day_grid(geo: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The hours of :func:`_sky_geometry` as standard-time days × 24 (ragged first and last days
+    padded): each hour's day and hour in it, the sine of the sun's elevation (0 where the
+    extraterrestrial irradiance is 0), that irradiance [W/m²], the clearness bound
+    (:data:`KT_UPPER_FACTOR` × clear sky / extraterrestrial) and each day's month."""
+    days = geo["day"].to_numpy()
+    uniq, day_pos = np.unique(days, return_inverse=True)
+    day_start = np.searchsorted(day_pos, np.arange(len(uniq)))
+    hour_in_day = np.arange(len(days)) - day_start[day_pos]
+    shape = (len(uniq), 24)
+    grid_sin = np.zeros(shape)
+    grid_e0 = np.zeros(shape)
+    grid_cap = np.zeros(shape)
+    grid_sin[day_pos, hour_in_day] = geo["sin_elev"].to_numpy()
+    grid_e0[day_pos, hour_in_day] = geo["e0h"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(geo["e0h"] > 1.0, geo["ghi_clear"] / geo["e0h"], 0.0)
+    grid_cap[day_pos, hour_in_day] = np.clip(KT_UPPER_FACTOR * cap, 0.0, 1.0)
+    grid_sin = np.where(grid_e0 > 0, grid_sin, 0.0)
+    day_month = pd.DatetimeIndex(uniq).month.to_numpy()
+    return day_pos, hour_in_day, grid_sin, grid_e0, grid_cap, day_month
+
+
+def _month_bounds(geo: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each month's extraterrestrial horizontal irradiation [kWh/m²] and the upper bound of its
+    daily clearness index [-] (12,)."""
+    e0_month = geo.groupby("month")["e0h"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
+    clear_month = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
+    kt_clear = clear_month / np.where(e0_month > 0, e0_month, np.nan)
+    kt_upper = (
+        KT_UPPER_FACTOR * kt_clear if KT_UPPER_FACTOR > 0 else np.full(12, HOLLANDS_HUGET_KT_MAX)
+    )
+    return e0_month, kt_upper
+
+
 def _max_month_factor(geo: pd.DataFrame, clim: Climatology) -> np.ndarray:
     """Largest reachable multiple of each climatology month (clear-sky bound) [-] (12,)."""
     clear = geo.groupby("month")["ghi_clear"].sum().reindex(range(1, 13)).to_numpy() / 1000.0
@@ -617,6 +632,18 @@ def interannual_factors(
     return factors
 
 
+def _daily_base_temperature(clim: Climatology, n_days: int) -> np.ndarray:
+    """Daily temperature before the anomaly [°C] (n_days,): piecewise-linear through the
+    mid-month values (each month is then shifted so its mean equals the climatology)."""
+    t_month = np.asarray(clim.temp_air_c)
+    mids = np.array([15.5 + 30.42 * i for i in range(12)])
+    return np.interp(
+        np.arange(n_days),
+        np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]]),
+        np.concatenate([[t_month[-1]], t_month, [t_month[0]]]),
+    )
+
+
 def _synthetic_temperature(
     index: pd.DatetimeIndex,
     geo: pd.DataFrame,
@@ -630,15 +657,7 @@ def _synthetic_temperature(
 ) -> np.ndarray:
     n_days = len(daily_kt)
     t_month = np.asarray(clim.temp_air_c)
-    # mean-preserving daily interpolation: piecewise-linear through mid-month values, then
-    # each month shifted so its mean equals the climatology
-    doy = np.arange(n_days)
-    mids = np.array([15.5 + 30.42 * i for i in range(12)])
-    base = np.interp(
-        doy,
-        np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]]),
-        np.concatenate([[t_month[-1]], t_month, [t_month[0]]]),
-    )
+    base = _daily_base_temperature(clim, n_days)
     # daily anomaly: AR(1) plus a clearness-driven part (sunny summer days warm, winter cold)
     anomaly = np.empty(n_days)
     a = 0.0

@@ -23,7 +23,13 @@ import numpy_financial as npf
 from ...errors import DataError, ScenarioError
 from ..config import FinanceConfig, PricesConfig
 from ._metrics import escalation_index, loan_schedule
-from .projection import REQUIRED_BILL_COLUMNS, case_name, headline_case_name, producer_inputs
+from .projection import (
+    REQUIRED_BILL_COLUMNS,
+    escalation_cases,
+    producer_costs,
+    producer_inputs,
+    venue_equity,
+)
 
 
 def npv_rows(rate: float, cash_flows: np.ndarray) -> np.ndarray:
@@ -131,56 +137,19 @@ def project_finance_batch(
             f"project_finance: plant_peak_kwp = {plant_peak_kwp!r}: expected a power > 0 [kWp]"
         )
     names = list(names)
-    unknown = [n for n in finance.equity_eur if n not in names]
-    if unknown:
-        raise ScenarioError(
-            f"{finance.where}.equity_eur.{unknown[0]!r}: expected a venue of the scenario: "
-            f"{', '.join(map(repr, names))}"
-        )
     pin = producer_inputs(finance, prices, plant_peak_kwp)
-    equity = np.array([finance.equity_eur.get(n, 0.0) for n in names])
-    if finance.loan_amount_eur + equity.sum() > pin.capex_eur * (1 + 1e-12):
-        raise ScenarioError(
-            f"{finance.where}: loan_amount_eur ({finance.loan_amount_eur:,.0f} €) + venue equity "
-            f"({equity.sum():,.0f} €) exceed the CAPEX ({pin.capex_eur:,.0f} €): expected at most "
-            "the investment"
-        )
+    equity = venue_equity(finance, names, pin)
     life = finance.lifetime_years
     years = np.arange(1, life + 1)
     f = 1.0 * (1.0 - pin.degradation_per_year) ** (years - 1)
-    infl = (1.0 + pin.opex_inflation_per_year) ** (years - 1)
     interest, principal = loan_schedule(
         finance.loan_amount_eur, finance.loan_rate, finance.loan_term_years, life
     )
-    opex = pin.opex_eur_per_year * infl
-    insurance = pin.insurance_eur_per_year * infl
-    rent = pin.roof_rent_eur_per_year * infl
-    pmo = pin.pmo_fee_eur_per_year * infl
-    inverter = np.where(
-        years == pin.inverter_replacement_year, pin.inverter_replacement_eur * infl, 0.0
-    )
-    costs = opex + insurance + rent + pmo + inverter
-    surplus_price = np.full(life, pin.surplus_price_eur_per_kwh)
-    if pin.surplus_contract_years is not None:
-        surplus_price[years > pin.surplus_contract_years] = (
-            finance.surplus_price_after_contract_eur_per_kwh
-            if pin.surplus_after_contract_eur_per_kwh is None
-            else pin.surplus_after_contract_eur_per_kwh
-        )
+    costs, surplus_price = producer_costs(pin, finance)[5:]
     surplus_revenue = surplus[:, None] * f * surplus_price
     rate = finance.discount_rate
 
-    scenarios: list[tuple[str, Sequence[float]]] = [
-        (case_name(r), [r]) for r in finance.escalation_rates_per_year
-    ]
-    if finance.escalation_path_per_year:
-        scenarios.append(("user path", list(finance.escalation_path_per_year)))
-    reference = headline_case_name(finance)
-    if reference not in [n for n, _ in scenarios]:
-        raise ScenarioError(
-            f"{finance.where}.headline_case = {reference!r}: "
-            f"expected one of {', '.join(repr(n) for n, _ in scenarios)}"
-        )
+    scenarios = escalation_cases(finance)
     col = {c: np.asarray(bills[c], dtype=float) for c in REQUIRED_BILL_COLUMNS}
     n_samples = surplus.size
     producer_equity = pin.capex_eur - finance.loan_amount_eur

@@ -241,45 +241,18 @@ def project_finance(
             "expected a share in [0, 1]"
         )
     names = list(bills.index)
-    unknown = [n for n in finance.equity_eur if n not in names]
-    if unknown:
-        raise ScenarioError(
-            f"{finance.where}.equity_eur.{unknown[0]!r}: expected a venue of the scenario: {', '.join(map(repr, names))}"
-        )
     pin = producer_inputs(finance, prices, plant_peak_kwp)
-    equity = np.array([finance.equity_eur.get(n, 0.0) for n in names])
-    if finance.loan_amount_eur + equity.sum() > pin.capex_eur * (1 + 1e-12):
-        raise ScenarioError(
-            f"{finance.where}: loan_amount_eur ({finance.loan_amount_eur:,.0f} €) + venue equity ({equity.sum():,.0f} €) "
-            f"exceed the CAPEX ({pin.capex_eur:,.0f} €): expected at most the investment"
-        )
+    equity = venue_equity(finance, names, pin)
 
     life = finance.lifetime_years
     years = np.arange(1, life + 1)
     f = production_factor * (1.0 - pin.degradation_per_year) ** (years - 1)
-    infl = (1.0 + pin.opex_inflation_per_year) ** (years - 1)
     allocated_1 = float(bills["allocated_kwh"].sum()) * producer_allocated_share
     production_1 = (allocated_1 + surplus_kwh) * production_factor
     interest, principal = loan_schedule(
         finance.loan_amount_eur, finance.loan_rate, finance.loan_term_years, life
     )
-
-    # producer costs, independent of the escalation scenario [€/yr]
-    opex = pin.opex_eur_per_year * infl
-    insurance = pin.insurance_eur_per_year * infl
-    rent = pin.roof_rent_eur_per_year * infl
-    pmo = pin.pmo_fee_eur_per_year * infl
-    inverter = np.where(
-        years == pin.inverter_replacement_year, pin.inverter_replacement_eur * infl, 0.0
-    )
-    costs = opex + insurance + rent + pmo + inverter
-    surplus_price = np.full(life, pin.surplus_price_eur_per_kwh)
-    if pin.surplus_contract_years is not None:
-        surplus_price[years > pin.surplus_contract_years] = (
-            finance.surplus_price_after_contract_eur_per_kwh
-            if pin.surplus_after_contract_eur_per_kwh is None
-            else pin.surplus_after_contract_eur_per_kwh
-        )
+    opex, insurance, rent, pmo, inverter, costs, surplus_price = producer_costs(pin, finance)
     surplus_revenue = surplus_kwh * f * surplus_price
     rate = finance.discount_rate
     disc = (1.0 + rate) ** -years
@@ -290,17 +263,8 @@ def project_finance(
         else float("nan")
     )
 
-    scenarios: list[tuple[str, Sequence[float]]] = [
-        (case_name(r), [r]) for r in finance.escalation_rates_per_year
-    ]
-    if finance.escalation_path_per_year:
-        scenarios.append(("user path", list(finance.escalation_path_per_year)))
+    scenarios = escalation_cases(finance)
     reference = headline_case_name(finance)
-    if reference not in [n for n, _ in scenarios]:
-        raise ScenarioError(
-            f"{finance.where}.headline_case = {reference!r}: "
-            f"expected one of {', '.join(repr(n) for n, _ in scenarios)}"
-        )
     schedule = _Schedule(
         f=f,
         names=names,
@@ -360,6 +324,65 @@ def project_finance(
         bank=bank,
         accise_blend=accise_blend,
     )
+
+
+def venue_equity(finance: FinanceConfig, names: Sequence[str], pin: ProducerInputs) -> np.ndarray:
+    """Each venue's stake in the producer [€] (``[finance] equity_eur``), checked: venues of the
+    scenario, loan + stakes within the CAPEX."""
+    unknown = [n for n in finance.equity_eur if n not in names]
+    if unknown:
+        raise ScenarioError(
+            f"{finance.where}.equity_eur.{unknown[0]!r}: expected a venue of the scenario: {', '.join(map(repr, names))}"
+        )
+    equity = np.array([finance.equity_eur.get(n, 0.0) for n in names])
+    if finance.loan_amount_eur + equity.sum() > pin.capex_eur * (1 + 1e-12):
+        raise ScenarioError(
+            f"{finance.where}: loan_amount_eur ({finance.loan_amount_eur:,.0f} €) + venue equity ({equity.sum():,.0f} €) "
+            f"exceed the CAPEX ({pin.capex_eur:,.0f} €): expected at most the investment"
+        )
+    return equity
+
+
+def producer_costs(pin: ProducerInputs, finance: FinanceConfig) -> tuple[np.ndarray, ...]:
+    """The producer's yearly costs, independent of the escalation case, years 1..L [€/yr]:
+    OPEX, insurance, roof rent, PMO fee, inverter replacement, their total; and the surplus
+    price of each year [€/kWh] (S21 or AO during the contract, the after-contract price then)."""
+    life = finance.lifetime_years
+    years = np.arange(1, life + 1)
+    infl = (1.0 + pin.opex_inflation_per_year) ** (years - 1)
+    opex = pin.opex_eur_per_year * infl
+    insurance = pin.insurance_eur_per_year * infl
+    rent = pin.roof_rent_eur_per_year * infl
+    pmo = pin.pmo_fee_eur_per_year * infl
+    inverter = np.where(
+        years == pin.inverter_replacement_year, pin.inverter_replacement_eur * infl, 0.0
+    )
+    costs = opex + insurance + rent + pmo + inverter
+    surplus_price = np.full(life, pin.surplus_price_eur_per_kwh)
+    if pin.surplus_contract_years is not None:
+        surplus_price[years > pin.surplus_contract_years] = (
+            finance.surplus_price_after_contract_eur_per_kwh
+            if pin.surplus_after_contract_eur_per_kwh is None
+            else pin.surplus_after_contract_eur_per_kwh
+        )
+    return opex, insurance, rent, pmo, inverter, costs, surplus_price
+
+
+def escalation_cases(finance: FinanceConfig) -> list[tuple[str, Sequence[float]]]:
+    """(name, rates) of the supply-price escalation cases of ``[finance]``; the headline case
+    must be one of them."""
+    scenarios: list[tuple[str, Sequence[float]]] = [
+        (case_name(r), [r]) for r in finance.escalation_rates_per_year
+    ]
+    if finance.escalation_path_per_year:
+        scenarios.append(("user path", list(finance.escalation_path_per_year)))
+    reference = headline_case_name(finance)
+    if reference not in [n for n, _ in scenarios]:
+        raise ScenarioError(
+            f"{finance.where}.headline_case = {reference!r}: "
+            f"expected one of {', '.join(repr(n) for n, _ in scenarios)}"
+        )
+    return scenarios
 
 
 def headline_case_name(finance: FinanceConfig) -> str:
