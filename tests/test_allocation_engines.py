@@ -291,3 +291,14 @@ def test_priority_rescales_a_step_whose_coefficients_sum_above_one():
     np.testing.assert_array_equal(a.key.coefficients, b.key.coefficients)
     for field in ("allocated_kwh", "surplus_kwh", "grid_import_kwh", "producer_allocated_kwh"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_read_only_and_strided_inputs_give_the_same_numbers():
+    prod = np.array([3.0, 1.0, 0.0])
+    cons = np.asfortranarray([[1.0, 2.0, 1.0], [2.5, 0.1, 0.0]])  # not C-contiguous
+    prod.flags.writeable = False
+    for key in (al.ProrataKey(), al.StaticKey([0.5, 0.5]), al.PriorityKey([1, 0])):
+        a = al.allocate(prod, cons, key, engine="numpy")
+        b = al.allocate(prod, cons, key, engine="numba")
+        for field in ("allocated_kwh", "surplus_kwh", "grid_import_kwh", "producer_allocated_kwh"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))

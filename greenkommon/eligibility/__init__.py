@@ -17,12 +17,7 @@ point), :mod:`~greenkommon.eligibility.checks` (the check and its report) and
 here: import from :mod:`greenkommon.eligibility`.
 """
 
-from ..config.eligibility import (
-    COMMUNE_CATEGORIES,
-    RULE_CHOICES,
-    TERRITORIES,
-    EligibilityConfig,
-)
+from ..config.eligibility import COMMUNE_CATEGORIES, RULE_CHOICES, TERRITORIES, EligibilityConfig
 from .checks import (
     MAX_VENUES_FOR_SUBSETS,
     EligibilityReport,

@@ -17,11 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..timegrid import index_step
-from .coefficients import (
-    apply_floored_key,
-    dynamic_coefficients,
-    floor_counts,
-)
+from .coefficients import apply_floored_key, dynamic_coefficients, floor_counts
 from .formats import (
     DEFAULT_STEP,
     STATIC_KEY_COLUMNS,

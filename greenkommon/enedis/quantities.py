@@ -14,12 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .coefficients import (
-    _check_frames,
-)
-from .formats import (
-    meter_labels,
-)
+from .coefficients import _check_frames
+from .formats import meter_labels
 
 # ------------------------------------------------------------------------------------------------
 # six quantities

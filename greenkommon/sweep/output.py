@@ -35,8 +35,10 @@ _MANIFEST = "manifest.json"
 #: Variants per row group of the output.
 ROW_GROUP_ROWS = 8192
 
-#: Rows of the parts the output's reordering keeps in memory at most (~40 MB at 40 columns).
-CACHE_ROWS = 1 << 17
+#: Rows of the parts the output's reordering keeps in memory at most (~80 MB at 40 columns).
+#: The parts' row groups are sized for half of it (:func:`part_row_group_rows`): an output row
+#: group may straddle two row groups of each part it reads.
+CACHE_ROWS = 1 << 18
 
 #: The KPI column that always comes last (a variant whose long-term projection was refused).
 _LAST = "finance_error"
@@ -249,62 +251,78 @@ class ResumableWriter:
         schema, starts, part_of = self._schema(values)
         n = values.n_variants
         kpis = schema.names[1 + len(values.paths) :]
-        body_schema = pa.schema([schema.field("variant_id"), *(schema.field(c) for c in kpis)])
-        cache: OrderedDict[int, Any] = OrderedDict()
+        # float columns gathered as one (columns, rows) block per row group of the parts, the
+        # few others (text, flags) as object arrays
+        floats = [c for c in kpis if pa.types.is_floating(schema.field(c).type)]
+        others = [c for c in kpis if c not in set(floats)]
+        cache: OrderedDict[int, tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = OrderedDict()
         cached = 0
 
-        def row_group(k: int) -> Any:
-            """Row group ``k`` of the parts with the output's KPI columns and types."""
+        def row_group(k: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+            """Variant ids, float block and other columns of row group ``k`` of the parts."""
             nonlocal cached
-            table = cache.pop(k, None)
-            if table is None:
+            hit = cache.pop(k, None)
+            if hit is None:
                 first = int(np.searchsorted(part_of, part_of[k]))
                 with pq.ParquetFile(self.part_path(int(part_of[k]))) as f:
                     raw = f.read_row_group(k - first)
-                table = pa.Table.from_arrays(
-                    [
-                        raw.column(f.name).cast(f.type)
-                        if f.name in raw.column_names
-                        else pa.nulls(raw.num_rows, f.type)
-                        for f in body_schema
-                    ],
-                    schema=body_schema,
-                )
-                cached += table.num_rows
-            cache[k] = table  # most recently used last
+                m = raw.num_rows
+                block = np.full((len(floats), m), np.nan)
+                for j, c in enumerate(floats):
+                    if c in raw.column_names:
+                        block[j] = raw.column(c).to_numpy()
+                other = [
+                    raw.column(c).to_numpy(zero_copy_only=False).astype(object)
+                    if c in raw.column_names
+                    else np.full(m, None, dtype=object)
+                    for c in others
+                ]
+                hit = (raw.column("variant_id").to_numpy(), block, other)
+                cached += m
+            cache[k] = hit  # most recently used last
             while cached > CACHE_ROWS and len(cache) > 1:
-                cached -= cache.popitem(last=False)[1].num_rows
-            return table
+                cached -= cache.popitem(last=False)[1][0].size
+            return hit
 
         with pq.ParquetWriter(out, schema) as writer, _open_or_nothing(csv) as sink:
             for v0 in range(0, n, ROW_GROUP_ROWS):
                 v1 = min(n, v0 + ROW_GROUP_ROWS)
+                m = v1 - v0
                 pos = values.positions(np.arange(v0, v1, dtype=np.int64))
                 k = np.searchsorted(starts, pos, side="right") - 1
-                needed, inverse = np.unique(k, return_inverse=True)
-                tables = [row_group(int(x)) for x in needed]
-                offsets = np.concatenate([[0], np.cumsum([t.num_rows for t in tables])[:-1]])
-                body = pa.concat_tables(tables).take(
-                    pa.array(offsets[inverse] + pos - starts[k], type=pa.int64())
-                )
-                vid = body.column("variant_id").to_numpy()
+                local = pos - starts[k]
+                order = np.argsort(k, kind="stable")
+                vid = np.empty(m, dtype=np.int64)
+                block = np.empty((len(floats), m))
+                other = [np.empty(m, dtype=object) for _c in others]
+                for seg in np.split(order, np.flatnonzero(np.diff(k[order])) + 1):
+                    src_vid, src_block, src_other = row_group(int(k[seg[0]]))
+                    rows = local[seg]
+                    vid[seg] = src_vid[rows]
+                    block[:, seg] = src_block[:, rows]
+                    for dst, src in zip(other, src_other, strict=True):
+                        dst[seg] = src[rows]
                 if not np.array_equal(vid, np.arange(v0, v1)):
                     raise DataError(
                         f"{self.parts}: the parts do not cover variants 0..{n - 1} exactly once"
                     )
                 grid = values.values(v0, v1)
-                columns = [pa.array(vid, pa.int64())]
-                columns += [
-                    pa.Array.from_pandas(grid[p], type=schema.field(p).type) for p in values.paths
-                ]
-                columns += [body.column(c) for c in kpis]
-                table = pa.Table.from_arrays(columns, schema=schema)
+                arrays: dict[str, Any] = {"variant_id": pa.array(vid, pa.int64())}
+                for p in values.paths:
+                    arrays[p] = pa.Array.from_pandas(grid[p], type=schema.field(p).type)
+                for j, c in enumerate(floats):
+                    arrays[c] = pa.array(block[j], type=schema.field(c).type)
+                for c, col in zip(others, other, strict=True):
+                    arrays[c] = pa.array(col, type=schema.field(c).type, from_pandas=True)
+                table = pa.Table.from_arrays([arrays[c] for c in schema.names], schema=schema)
                 writer.write_table(table, row_group_size=table.num_rows)
                 if sink is not None:
                     table.to_pandas().to_csv(sink, header=v0 == 0, index=False)
 
 
-def part_row_group_rows(positions: np.ndarray, chunk_size: int, budget: int = CACHE_ROWS) -> int:
+def part_row_group_rows(
+    positions: np.ndarray, chunk_size: int, budget: int = CACHE_ROWS // 2
+) -> int:
     """Rows per row group of the parts so that writing the output in variant order holds at
     most ``budget`` rows of parts.
 

@@ -307,7 +307,7 @@ class SweepPlan:
         :data:`~.output.CACHE_ROWS` rows of parts (:func:`~.output.part_row_group_rows`)."""
         if self.layout.in_order:
             return self.chunk_size
-        window = np.arange(min(self.n_variants, CACHE_ROWS), dtype=np.int64)
+        window = np.arange(min(self.n_variants, CACHE_ROWS // 2), dtype=np.int64)
         return part_row_group_rows(self.layout.positions(window), self.chunk_size)
 
 
