@@ -254,6 +254,8 @@ def _pvwatts_perez_kernel(
     pac0 = eta * pdc0
     eta_ratio = eta / 0.9637
     n_years, t_len = ghi.shape
+    last_wind = math.nan
+    wind_factor = math.nan
     for y in range(n_years):
         for t in range(t_len):
             g = ghi[y, t]
@@ -290,7 +292,10 @@ def _pvwatts_perez_kernel(
             if eff < 0:
                 eff = 0.0
             # SAPM cell temperature (pvlib.temperature.sapm_cell)
-            module = glob * math.exp(sa + sb * wind[y, t]) + temp_air[y, t]
+            if wind[y, t] != last_wind:  # the wind often holds (a month's mean): one exp
+                last_wind = wind[y, t]
+                wind_factor = math.exp(sa + sb * last_wind)
+            module = glob * wind_factor + temp_air[y, t]
             cell = module + (glob / 1000.0) * dtc
             # PVWatts DC (pvlib.pvsystem.pvwatts_dc, pdc0 = 1000 W/kWp) with losses
             pdc = eff * 0.001 * 1000.0 * (1 + gamma * (cell - 25.0)) * loss

@@ -41,12 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # The modules imported here (numpy, pandas, numba, greenkommon: ~0.1 s of collections
-    # otherwise) live as long as this process: the cyclic collector could free none of their
-    # objects, so it is paused while they load, and they are then moved out of its sight
-    # (gc.freeze) so that the run's own collections do not traverse them again.
-    collecting = gc.isenabled()
-    gc.disable()
+    # In a fresh process (the command's own: pandas not loaded yet), the modules imported here
+    # (numpy, pandas, numba, greenkommon: ~0.1 s of collections otherwise) live as long as the
+    # process: the cyclic collector could free none of their objects, so it is paused while
+    # they load, and they are then moved out of its sight (gc.freeze) so that the run's own
+    # collections do not traverse them again. A process that already holds them (tests, an
+    # embedding program) is left alone: freezing would also keep its garbage forever.
+    fresh = "pandas" not in sys.modules and gc.isenabled()
+    if fresh:
+        gc.disable()
     try:
         from .._io import check_output_folder
         from ..cases import format_accise_cases
@@ -54,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         from ..evaluate import run_scenario
         from ..report import format_portfolio_summary, format_run_summary, write_results
     finally:
-        gc.freeze()
-        if collecting:
+        if fresh:
+            gc.freeze()
             gc.enable()
     t0 = time.perf_counter()
     if args.out:

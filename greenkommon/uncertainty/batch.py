@@ -34,8 +34,9 @@ bills                         40 ms (``compute_bills`` and the   0.1 ms (weighte
 projection                    58 ms (DataFrames per case)        0.4 ms (0.2 ms: the IRR roots)
 ============================  =================================  ===============================
 
-About 4.8 ms CPU per year in all, of which 1.4 ms are the random draws themselves (the
-reference's streams, drawn in a second thread while the previous block computes).
+About 4 ms CPU per year in all (4 to 5 ms as the shared machine's load varies), of which
+1.3 ms are the random draws themselves (the reference's streams); the draws and the horizontal
+irradiance of the next block are computed in a second thread while a block computes.
 
 :func:`sample_chunks` yields one DataFrame per block, so a caller can write the blocks as they
 come (bounded memory).

@@ -244,8 +244,13 @@ def hourly_index(year: int, tz: str = "Europe/Paris") -> pd.DatetimeIndex:
     )
 
 
+@functools.lru_cache(maxsize=512)
 def _hollands_huget_lambda(mean_kt: float, kt_max: float = HOLLANDS_HUGET_KT_MAX) -> float:
-    """Shape λ of the Hollands–Huget density whose mean is ``mean_kt`` (solved numerically)."""
+    """Shape λ of the Hollands–Huget density whose mean is ``mean_kt`` (solved numerically).
+
+    Remembered per (mean, bound): a plan's candidate roofs read the same monthly means, and the
+    160 trapezoid integrals of the bisection are the same each time.
+    """
     k = np.linspace(0.0, kt_max, 2001)
 
     def mean_of(lam: float) -> float:
