@@ -227,3 +227,27 @@ def test_streamed_sweep_equals_the_in_memory_merge(tmp_path):
         table, pd.read_parquet(tmp_path / "ref.parquet"), check_exact=False, rtol=1e-9, atol=0
     )
     assert (tmp_path / "new.csv").read_text() == (tmp_path / "ref.csv").read_text()
+
+
+def test_a_local_batch_never_waits_on_a_new_energy_group():
+    """Consecutive chunks are evaluated together, but a chunk needing an energy group the batch
+    has not computed starts a new batch: each group's checkpoints land before the next group's
+    weather and pvlib run (a killed sweep loses at most one group)."""
+    from greenkommon.sweep.run import _batches
+
+    base = read_scenario_mapping(BASELINE)
+    base.pop("extends", None)
+    varies = [parse_vary("weather.seed=11:13:1"), parse_vary(f"{PEAK_PATH}=300,400,500")]
+    plan = make_plan(base, varies, BASELINE, chunk_size=2)
+    batches = list(_batches(list(plan.chunks), limit=10_000))
+    assert [c.chunk_id for b in batches for c in b] == list(range(len(plan.chunks)))
+    for batch in batches:
+        first = set(batch[0].groups)
+        assert all(set(c.groups) <= first for c in batch)
+    # 9 variants in chunks of 2 over 3 groups of 3: a chunk straddles two groups, so batches
+    # split there; without the rule there would be one batch
+    assert len(batches) > 1
+    # within one group, chunks still go together up to the limit
+    one = make_plan(base, [parse_vary(f"{PEAK_PATH}=300:399:1")], BASELINE, chunk_size=10)
+    assert len(list(_batches(list(one.chunks), limit=10_000))) == 1
+    assert len(list(_batches(list(one.chunks), limit=30))) == 4

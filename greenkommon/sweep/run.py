@@ -147,13 +147,23 @@ LOCAL_BATCH_VARIANTS = 10_000
 
 
 def _batches(todo: Iterable[Chunk], limit: int) -> Iterator[list[Chunk]]:
-    """Runs of consecutive chunks holding at most ``limit`` variants (at least one chunk)."""
+    """Runs of consecutive chunks holding at most ``limit`` variants (at least one chunk) and
+    needing no energy group beyond those of the run's first chunk: an energy group costs the
+    weather and pvlib (~1 s), so the chunks of each group are checkpointed before the next
+    group is computed (a killed sweep loses at most one group's work)."""
     batch: list[Chunk] = []
+    groups: set[int] = set()
     size = 0
     for chunk in todo:
-        if batch and (chunk.chunk_id != batch[-1].chunk_id + 1 or size + len(chunk) > limit):
+        if batch and (
+            chunk.chunk_id != batch[-1].chunk_id + 1
+            or size + len(chunk) > limit
+            or not groups.issuperset(chunk.groups)
+        ):
             yield batch
             batch, size = [], 0
+        if not batch:
+            groups = set(chunk.groups)
         batch.append(chunk)
         size += len(chunk)
     if batch:
