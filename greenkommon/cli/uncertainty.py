@@ -80,7 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         default=None,
         help="write samples.parquet/csv, summary.csv and the histogram to DIR: a new or empty "
-        "folder, or a previous result (only greenkommon's own files there are replaced)",
+        "folder, or a previous result (only greenkommon's own files there are replaced). A "
+        "single-operation run without --dask streams its samples there block by block (memory "
+        "flat in --years); portfolios and --dask runs hold the samples in memory",
     )
     p.add_argument(
         "--image",
@@ -104,7 +106,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._io import check_output_file, check_output_folder
     from ..scenario import load_scenario
-    from ..uncertainty import format_summary, run_uncertainty, write_uncertainty
+    from ..uncertainty import UncertaintyResult, format_summary, run_uncertainty
+    from ..uncertainty.stream import StreamedUncertainty, stream_uncertainty
 
     t0 = time.perf_counter()
     if args.out:
@@ -121,9 +124,7 @@ def run(args: argparse.Namespace) -> int:
             f"operation's and this portfolio has {len(scenario.operations)}; use --out"
         )
     print(f"sampling {args.years} year(s) of {scenario.name!r} ...", file=sys.stderr)
-    result = run_uncertainty(
-        scenario,
-        args.years,
+    options = dict(
         volume_sd_pct=args.volume_sd,
         profile_noise_pct=args.profile_noise,
         irradiation_sd_pct=args.irradiation_sd,
@@ -133,10 +134,17 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         dask_address=args.dask,
     )
+    result: UncertaintyResult | StreamedUncertainty
+    if args.out:
+        # single-operation runs in this process stream to DIR (bounded memory)
+        result = stream_uncertainty(scenario, args.out, args.years, image=args.image, **options)
+    else:
+        result = run_uncertainty(scenario, args.years, **options)
     print(format_summary(result))
     if args.out:
-        out = write_uncertainty(result, args.out, image=args.image)
-        print(f"\nsamples, summary and histogram.{args.image} written to {out}/", file=sys.stderr)
+        print(
+            f"\nsamples, summary and histogram.{args.image} written to {args.out}/", file=sys.stderr
+        )
     if args.report:
         from ..pipeline import run_scenario
         from ..report.html import write_html_report

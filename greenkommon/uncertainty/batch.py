@@ -45,8 +45,9 @@ come (bounded memory).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -64,10 +65,13 @@ def batch_applies(ctx: Any) -> bool:
 
 
 def sample_chunks(
-    ctx: Any, jobs: Sequence[tuple[int, Any, Any]], chunk_years: int | None = None
+    ctx: Any, jobs: Iterable[tuple[int, Any, Any]], chunk_years: int | None = None
 ) -> Iterator[pd.DataFrame]:
     """Rows of ``jobs`` ((sample, label, weather frame or None)), one DataFrame per block of
     ``chunk_years`` (default :data:`CHUNK_YEARS`).
+
+    ``jobs`` is consumed lazily, one block ahead of the block computing: a generator of a
+    million jobs never exists as a list.
 
     The random draws of the next block and its horizontal irradiance are computed in a second
     thread while a block computes (numpy's generators and the numba kernels release the GIL):
@@ -79,22 +83,26 @@ def sample_chunks(
     from .reference import _sample
 
     size = chunk_years or CHUNK_YEARS
-    blocks = [list(jobs[start : start + size]) for start in range(0, len(jobs), size)]
+    pending = iter(jobs)
+    blocks = iter(lambda: list(islice(pending, size)), [])
     clim = _climatology(ctx)
     memo: dict[str, Any] = {"clim": clim}  # and the bill model: the same for every block
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(_block_inputs, ctx, blocks[0], clim) if blocks else None
-        for b, block in enumerate(blocks):
+        block = next(blocks, None)
+        ahead = pool.submit(_block_inputs, ctx, block, clim) if block is not None else None
+        while block is not None:
             assert ahead is not None
             inputs = ahead.result()
-            if b + 1 < len(blocks):
-                ahead = pool.submit(_block_inputs, ctx, blocks[b + 1], clim)
+            following = next(blocks, None)
+            if following is not None:
+                ahead = pool.submit(_block_inputs, ctx, following, clim)
             if inputs is None:
                 # file years on different calendars: the reference, year by year
                 yield pd.DataFrame([_sample(ctx, k, label, wx) for k, label, wx in block])
-                continue
-            with bypassed():
-                yield _block_rows(ctx, block, memo, inputs)
+            else:
+                with bypassed():
+                    yield _block_rows(ctx, block, memo, inputs)
+            block = following
 
 
 def _climatology(ctx: Any) -> Any:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,84 @@ def run_uncertainty(
     -------
     UncertaintyResult
     """
+    setup = _setup(
+        scenario, years, volume_sd_pct, profile_noise_pct, irradiation_sd_pct, seed, weather_file
+    )
+    ctx = setup.ctx
+    jobs = sample_jobs(years, setup.file_years)
+    tick, bar = _progress(years, progress)
+
+    rows: list[dict[str, Any]] = []
+    blocks: list[pd.DataFrame] = []
+    try:
+        if dask_address is None and batched and batch_applies(ctx):
+            done = 0
+            for block in sample_chunks(ctx, jobs):
+                blocks.append(block)
+                for _ in range(len(block)):
+                    done += 1
+                    tick(done)
+        elif dask_address is None:
+            for k, label, wx in jobs:
+                rows.append(_sample(ctx, k, label, wx))
+                tick(len(rows))
+        else:
+            rows = _run_dask(ctx, list(jobs), dask_address, tick)
+    finally:
+        if bar is not None:
+            bar.close()
+    if blocks:
+        samples = pd.concat(blocks, ignore_index=True).sort_values("sample", kind="stable")
+        samples = samples.reset_index(drop=True)
+    else:
+        samples = pd.DataFrame(sorted(rows, key=lambda r: r["sample"]))
+    case = pick_case(scenario, samples.columns, case)
+    operations = [op.name for op in scenario.operations] if setup.portfolio else []
+    summary = summarise(samples, scenario.venue_names, case, operations=operations)
+    settings = setup.settings(scenario, years)
+    return UncertaintyResult(samples, summary, case, settings)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What a run needs once its settings are checked: the sampling context, the file years
+    (empty: synthetic), and the settings' description."""
+
+    ctx: _Context
+    file_years: list[tuple[int, pd.DataFrame]]
+    source: str
+    sd_source: str
+    irradiation_sd_pct: float | None
+    portfolio: bool
+
+    def settings(self, scenario: Any, years: int) -> dict[str, Any]:
+        """The run's settings as :attr:`UncertaintyResult.settings` records them."""
+        ctx = self.ctx
+        return {
+            "years": years,
+            "weather": self.source,
+            "volume_sd_pct": ctx.volume_sd_pct,
+            "profile_noise_pct": ctx.profile_noise_pct,
+            "irradiation_sd_pct": self.irradiation_sd_pct,
+            "irradiation_sd_source": self.sd_source,
+            "seed": ctx.seed,
+            "key": ", ".join(dict.fromkeys(op.key.type for op in scenario.operations))
+            if self.portfolio
+            else scenario.key.type,
+            "convention": "P90 = exceeded with 90 % probability (10th percentile of outcomes)",
+        }
+
+
+def _setup(
+    scenario: Any,
+    years: int,
+    volume_sd_pct: float,
+    profile_noise_pct: float,
+    irradiation_sd_pct: float | None,
+    seed: int,
+    weather_file: str | Path | None,
+) -> _Setup:
+    """Check a run's settings (before the slow part) and build its sampling context."""
     if years < 1:
         raise ScenarioError(f"uncertainty: --years {years}: expected at least 1")
     if irradiation_sd_pct is not None and not (0 <= irradiation_sd_pct <= 50):
@@ -92,7 +171,6 @@ def run_uncertainty(
             f"uncertainty: irradiation sd {irradiation_sd_pct}: expected 0 to 50 % (1 sd)"
         )
     sim = scenario.simulation
-    names = scenario.venue_names
     portfolio = _is_portfolio(scenario)
     optimised = [op.name for op in scenario.operations if op.key.type == "optimised"]
     if portfolio and optimised:
@@ -125,7 +203,7 @@ def run_uncertainty(
                 f"{weather_file}: {len(file_years)} weather year(s) for {years} samples: years are "
                 "reused in turn with fresh load draws",
                 GreenkommonWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     else:
         from ..weather import DEFAULT_CLIMATOLOGY, load_climatology
@@ -156,7 +234,7 @@ def run_uncertainty(
                 "climatology's figure, --irradiation-sd with a figure sourced for the site, or "
                 "--weather-file with a multi-year series)",
                 GreenkommonWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
     if portfolio:
@@ -183,14 +261,26 @@ def run_uncertainty(
             seed,
             reference_ghi,
         )
-    jobs: list[tuple[int, Any, Any]] = []  # (sample, year label, weather or None)
+    return _Setup(ctx, file_years, source, sd_source, irradiation_sd_pct, portfolio)
+
+
+def sample_jobs(
+    years: int, file_years: Sequence[tuple[int, pd.DataFrame]]
+) -> Iterator[tuple[int, Any, Any]]:
+    """The jobs (sample, year label, weather frame or None) of ``years`` samples, one at a time
+    (file years reused in turn; synthetic year ``k`` is seed ``k``)."""
     for k in range(1, years + 1):
         if file_years:
             label, wx = file_years[(k - 1) % len(file_years)]
-            jobs.append((k, label, wx))
+            yield k, label, wx
         else:
-            jobs.append((k, k, None))
+            yield k, k, None
 
+
+def _progress(
+    years: int, progress: bool | Callable[[int], None]
+) -> tuple[Callable[[int], None], Any]:
+    """``tick(done)`` after each sample and the tqdm bar to close (None without one)."""
     bar = None
     if progress is True:
         from tqdm.auto import tqdm
@@ -205,61 +295,24 @@ def run_uncertainty(
         elif callable(progress):
             progress(done)
 
-    rows: list[dict[str, Any]] = []
-    blocks: list[pd.DataFrame] = []
-    try:
-        if dask_address is None and batched and batch_applies(ctx):
-            done = 0
-            for block in sample_chunks(ctx, jobs):
-                blocks.append(block)
-                for _ in range(len(block)):
-                    done += 1
-                    tick(done)
-        elif dask_address is None:
-            for k, label, wx in jobs:
-                rows.append(_sample(ctx, k, label, wx))
-                tick(len(rows))
-        else:
-            rows = _run_dask(ctx, jobs, dask_address, tick)
-    finally:
-        if bar is not None:
-            bar.close()
-    if blocks:
-        samples = pd.concat(blocks, ignore_index=True).sort_values("sample", kind="stable")
-        samples = samples.reset_index(drop=True)
-    else:
-        samples = pd.DataFrame(sorted(rows, key=lambda r: r["sample"]))
-    cases = [
-        c[len("producer.npv_eur[") : -1]
-        for c in samples.columns
-        if c.startswith("producer.npv_eur[")
-    ]
+    return tick, bar
+
+
+def pick_case(scenario: Any, columns: Iterable[str], case: str | None) -> str | None:
+    """The escalation case of the summary's NPV: ``case`` (checked against the samples'
+    columns) or the scenario's headline case."""
+    cases = [c[len("producer.npv_eur[") : -1] for c in columns if c.startswith("producer.npv_eur[")]
     if case is None:
         from ..economics.finance import headline_case_name
 
         # the scenario's headline case ([finance] headline_case), as every other output
         headline = headline_case_name(scenario.finance)
-        case = headline if headline in cases else (cases[0] if cases else None)
-    elif case not in cases:
+        return headline if headline in cases else (cases[0] if cases else None)
+    if case not in cases:
         raise ScenarioError(
             f"uncertainty: no escalation case {case!r}; expected one of {', '.join(map(repr, cases))}"
         )
-    operations = [op.name for op in scenario.operations] if portfolio else []
-    summary = summarise(samples, names, case, operations=operations)
-    settings = {
-        "years": years,
-        "weather": source,
-        "volume_sd_pct": volume_sd_pct,
-        "profile_noise_pct": profile_noise_pct,
-        "irradiation_sd_pct": irradiation_sd_pct,
-        "irradiation_sd_source": sd_source,
-        "seed": seed,
-        "key": ", ".join(dict.fromkeys(op.key.type for op in scenario.operations))
-        if portfolio
-        else scenario.key.type,
-        "convention": "P90 = exceeded with 90 % probability (10th percentile of outcomes)",
-    }
-    return UncertaintyResult(samples, summary, case, settings)
+    return case
 
 
 def _run_dask(

@@ -3,13 +3,16 @@ histograms of a run, and its output folder."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .stream import StreamedUncertainty
 
 #: Exceedance probabilities reported, as (label, percentile of outcomes).
 PERCENTILES = (("P90", 10.0), ("P50", 50.0), ("P10", 90.0))
@@ -118,8 +121,9 @@ def summarise(
     return table
 
 
-def format_summary(result: UncertaintyResult) -> str:
-    """The summary as a plain-text table with the convention spelled out."""
+def format_summary(result: UncertaintyResult | StreamedUncertainty) -> str:
+    """The summary (of an in-memory or a streamed run) as a plain-text table with the convention
+    spelled out."""
     from ..report import format_table
 
     rows = []
@@ -181,21 +185,43 @@ def plot_histograms(
     -------
     matplotlib.figure.Figure
     """
+    if columns is None:
+        columns = histogram_columns(result.case)
+    return plot_histogram_values(
+        lambda col: result.samples[col].to_numpy(dtype=float),
+        result.settings.get("years"),
+        path,
+        columns,
+    )
+
+
+def histogram_columns(case: str | None) -> list[str]:
+    """The sample columns of the default histograms: production, venues' savings, producer NPV."""
+    columns = ["production_kwh", "savings_eur"]
+    if case is not None:
+        columns.append(f"producer.npv_eur[{case}]")
+    return columns
+
+
+def plot_histogram_values(
+    values_of: Callable[[str], np.ndarray],
+    years: Any,
+    path: str | Path | None,
+    columns: Sequence[str],
+) -> Any:
+    """:func:`plot_histograms` of the columns ``values_of(column)`` gives (one at a time: a
+    streamed run reads each from its samples file), over ``years`` sampled years."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    if columns is None:
-        columns = ["production_kwh", "savings_eur"]
-        if result.case is not None:
-            columns.append(f"producer.npv_eur[{result.case}]")
     titles = {"production_kwh": "production [kWh/yr]", "savings_eur": "venues' savings [€/yr]"}
     fig = Figure(figsize=(4.2 * len(columns), 3.4), layout="constrained")
     axes = fig.subplots(1, len(columns), squeeze=False)[0]
     for ax, col in zip(axes, columns, strict=True):
-        values = result.samples[col].to_numpy(dtype=float)
+        values = values_of(col)
         values = values[np.isfinite(values)]
         ax.hist(values, bins=min(30, max(5, values.size // 5)), color="#6a9f58", edgecolor="white")
         for (label, v), style in zip(exceedance(values).items(), ("--", "-", ":"), strict=True):
@@ -215,7 +241,7 @@ def plot_histograms(
         ax.set_ylabel("sampled years")
         ax.legend(fontsize=8)
     fig.suptitle(
-        f"{result.settings.get('years')} sampled years — P90 = exceeded in 90 % of them",
+        f"{years} sampled years — P90 = exceeded in 90 % of them",
         fontsize=10,
     )
     if path is not None:
