@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,12 +77,9 @@ def child(n_variants: int, path: str) -> dict[str, float]:
     return {"baseline_mb": base, "peak_mb": _vmhwm_mb(), "seconds": seconds}
 
 
-def measure(n_variants: int, path: str) -> dict[str, float]:
-    """:func:`child` in a fresh interpreter (its own high-water mark)."""
-    code = (
-        "import json, sys; from benchmarks.sweep_memory import child; "
-        f"print(json.dumps(child({n_variants}, {path!r})))"
-    )
+def measure_in_child(module: str, *args: object) -> dict[str, float]:
+    """``module.child(*args)`` in a fresh interpreter (its own high-water mark)."""
+    code = f"import json; from {module} import child; print(json.dumps(child(*{args!r})))"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True
@@ -91,16 +89,26 @@ def measure(n_variants: int, path: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweep_memory", description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--reference-max", type=int, default=100_000)
-    args = parser.parse_args(argv)
+def measure(n_variants: int, path: str) -> dict[str, float]:
+    """:func:`child` in a fresh interpreter."""
+    return measure_in_child("benchmarks.sweep_memory", n_variants, path)
+
+
+def growth_table(
+    sizes: list[int],
+    paths: tuple[str, str],
+    reference_max: int,
+    measure: Callable[[int, str], dict[str, float]],
+    unit: str,
+) -> None:
+    """Measure ``paths`` (streamed, then the reference up to ``reference_max``) at each size and
+    print one row per run, then the reference's growth over the streamed path's."""
+    streamed, reference = paths
     growth: dict[tuple[str, int], float] = {}
-    print(f"{'path':>9} {'variants':>10} {'wall s':>7} {'base MB':>8} {'peak MB':>8} {'growth':>7}")
-    for n in args.sizes:
-        for path in ("streamed", "reference"):
-            if path == "reference" and n > args.reference_max:
+    print(f"{'path':>9} {unit:>10} {'wall s':>7} {'base MB':>8} {'peak MB':>8} {'growth':>7}")
+    for n in sizes:
+        for path in paths:
+            if path == reference and n > reference_max:
                 continue
             r = measure(n, path)
             grown = r["peak_mb"] - r["baseline_mb"]
@@ -111,10 +119,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['peak_mb']:>8.0f} {grown:>7.0f}  (load {load})",
                 flush=True,
             )
-    for n in args.sizes:
-        if ("reference", n) in growth:
-            ratio = growth["reference", n] / max(growth["streamed", n], 1.0)
-            print(f"{n:,} variants: reference grows {ratio:.1f}x the streamed path's memory")
+    for n in sizes:
+        if (reference, n) in growth:
+            ratio = growth[reference, n] / max(growth[streamed, n], 1.0)
+            print(f"{n:,} {unit}: {reference} grows {ratio:.1f}x the {streamed} path's memory")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweep_memory", description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--reference-max", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    growth_table(args.sizes, ("streamed", "reference"), args.reference_max, measure, "variants")
     return 0
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from .reference import load_variation, sampled_portfolio_year
 from .run import run_uncertainty
+from .stream import StreamedUncertainty, stream_uncertainty
 from .summary import (
     PERCENTILES,
     UncertaintyResult,
@@ -49,6 +50,7 @@ from .summary import (
 
 __all__ = [
     "PERCENTILES",
+    "StreamedUncertainty",
     "UncertaintyResult",
     "exceedance",
     "format_summary",
@@ -56,6 +58,7 @@ __all__ = [
     "plot_histograms",
     "run_uncertainty",
     "sampled_portfolio_year",
+    "stream_uncertainty",
     "summarise",
     "summary_metrics",
     "write_uncertainty",

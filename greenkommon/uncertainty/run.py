@@ -85,6 +85,11 @@ def run_uncertainty(
     Returns
     -------
     UncertaintyResult
+
+    See Also
+    --------
+    greenkommon.uncertainty.stream.stream_uncertainty : the same run written to a folder as it
+        goes (bounded memory: what ``greenkommon uncertainty --out`` runs).
     """
     setup = _setup(
         scenario, years, volume_sd_pct, profile_noise_pct, irradiation_sd_pct, seed, weather_file
