@@ -19,10 +19,10 @@ from greenkommon.uncertainty import stream as stream_module
 from greenkommon.uncertainty.batch import CHUNK_YEARS, sample_chunks
 from greenkommon.uncertainty.run import _setup, sample_jobs
 from greenkommon.uncertainty.stream import (
+    BlockWriter,
     StreamedUncertainty,
     stream_uncertainty,
     summarise_parquet,
-    write_blocks,
 )
 
 KW = dict(
@@ -35,19 +35,20 @@ def scenario(tmp_path_factory):
     return load_scenario(hourly_variant(tmp_path_factory.mktemp("stream")))
 
 
-def test_streamed_run_writes_the_in_memory_files_and_summary(scenario, tmp_path):
+def test_streamed_run_writes_the_in_memory_files_and_summary(scenario, tmp_path, monkeypatch):
     years = CHUNK_YEARS + 7  # two blocks, the second partial
     memory = run_uncertainty(scenario, years, progress=False, **KW)
     write_uncertainty(memory, tmp_path / "memory")
+    monkeypatch.setattr(stream_module, "ROW_GROUP_ROWS", 16)  # several row groups, one partial
     streamed = stream_uncertainty(scenario, tmp_path / "streamed", years, progress=False, **KW)
     assert isinstance(streamed, StreamedUncertainty)
     a, b = tmp_path / "memory", tmp_path / "streamed"
     assert {p.name for p in a.iterdir()} == {p.name for p in b.iterdir()}
     # same rows, same column order and types
     assert pq.read_schema(b / "samples.parquet").equals(pq.read_schema(a / "samples.parquet"))
+    assert pq.ParquetFile(b / "samples.parquet").num_row_groups == 2  # 32 + 7 rows: 32, 7
     back = pd.read_parquet(b / "samples.parquet")
     pd.testing.assert_frame_equal(back, memory.samples, check_exact=True)
-    assert pq.ParquetFile(b / "samples.parquet").num_row_groups == 2  # one per block
     assert (b / "samples.csv").read_bytes() == (a / "samples.csv").read_bytes()
     # the summary read back column by column equals the in-memory one
     assert list(streamed.summary.index) == list(memory.summary.index)
@@ -97,22 +98,28 @@ def test_jobs_are_consumed_one_block_ahead(scenario):
     assert pulled <= 4  # this block and the one computed ahead
 
 
-def test_writer_holds_one_block(tmp_path):
+def test_writer_holds_at_most_one_row_group(tmp_path):
     refs: list[weakref.ref] = []
-
-    def blocks():
+    writer = BlockWriter(tmp_path / "s.parquet", tmp_path / "s.csv", row_group_rows=5)
+    with writer:
         for i in range(6):
             gc.collect()
-            # while block i is made, the writer may still hold block i-1, never an older one
+            # the frames given are not kept (the caller's last one aside)
             assert all(r() is None for r in refs[:-1])
             frame = pd.DataFrame({"sample": np.arange(3 * i, 3 * i + 3), "x": np.full(3, float(i))})
             refs.append(weakref.ref(frame))
-            yield frame
-
-    rows = write_blocks(blocks(), tmp_path / "s.parquet", tmp_path / "s.csv")
-    assert rows == 18
+            writer.write(frame)
+            assert writer.pending_rows < 5  # buffered rows: under one row group
+            del frame
+    assert writer.rows == 18
+    f = pq.ParquetFile(tmp_path / "s.parquet")
+    assert [f.metadata.row_group(g).num_rows for g in range(f.num_row_groups)] == [6, 6, 6]
     assert list(pd.read_parquet(tmp_path / "s.parquet")["sample"]) == list(range(18))
     assert list(pd.read_csv(tmp_path / "s.csv")["x"]) == [float(i // 3) for i in range(18)]
+    with pytest.raises(ValueError, match="columns differ"):
+        with BlockWriter(tmp_path / "t.parquet") as bad:
+            bad.write(pd.DataFrame({"a": [1.0]}))
+            bad.write(pd.DataFrame({"b": [1.0]}))
 
 
 def test_a_failing_run_writes_nothing(scenario, tmp_path, monkeypatch):

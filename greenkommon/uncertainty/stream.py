@@ -2,9 +2,10 @@
 
 The batched path (:func:`greenkommon.uncertainty.batch.sample_chunks`) yields one block of
 sampled years at a time from jobs generated one at a time; each block is appended to
-``samples.parquet`` (one row group per block) and ``samples.csv`` in the output folder's staging
-area, then dropped. The summary and the histograms read the written Parquet back one column at a
-time, so the largest thing held is one block, or one metric's column (8 bytes a year).
+``samples.csv`` and, in row groups of :data:`ROW_GROUP_ROWS` rows, to ``samples.parquet`` in the
+output folder's staging area, then dropped. The summary and the histograms read the written
+Parquet back one column at a time, so the largest things held are one row group (~5 MB) and one
+metric's column (8 bytes a year: the percentiles need all of it).
 
 Portfolios, ``--dask`` and the per-year reference path keep the in-memory run
 (:func:`~greenkommon.uncertainty.run.run_uncertainty`) and write its table at the end.
@@ -73,19 +74,31 @@ def read_column(path: str | Path, column: str) -> np.ndarray:
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
 
 
+#: Rows per row group of ``samples.parquet``: a row group per 32-year block would make the file's
+#: footer (kept in memory by the writer, ~0.5 kB per column chunk) grow by 1.3 kB a year.
+ROW_GROUP_ROWS = 8192
+
+
 class BlockWriter:
-    """Append sample blocks to a Parquet file (one row group each) and, optionally, a CSV file.
+    """Append sample blocks to a Parquet file and, optionally, a CSV file.
 
     The first block fixes the columns and their types; a later block with other columns is an
-    error (the batched path gives every block the same columns). Only the block being written is
-    held.
+    error (the batched path gives every block the same columns). The CSV rows are written as each
+    block comes; the Parquet rows are buffered (as Arrow tables) until they reach
+    ``row_group_rows`` and written as one row group: fewer than ``row_group_rows`` plus one
+    block are held.
     """
 
-    def __init__(self, parquet: Path, csv: Path | None = None):
+    def __init__(
+        self, parquet: Path, csv: Path | None = None, row_group_rows: int = ROW_GROUP_ROWS
+    ):
         self.parquet = parquet
         self.csv = csv
+        self.row_group_rows = max(1, row_group_rows)
         self.rows = 0
         self.columns: list[str] | None = None
+        self.pending: list[Any] = []  # Arrow tables not written yet
+        self.pending_rows = 0
         self._writer: Any = None
         self._sink: Any = None
 
@@ -106,14 +119,26 @@ class BlockWriter:
             )
         else:
             table = table.cast(self._writer.schema)
-        self._writer.write_table(table, row_group_size=max(1, table.num_rows))
         if self._sink is not None:
             block.to_csv(self._sink, header=self.rows == 0, index=False)
         self.rows += len(block)
+        self.pending.append(table)
+        self.pending_rows += table.num_rows
+        if self.pending_rows >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.pending_rows:
+            table = pa.concat_tables(self.pending)
+            self.pending, self.pending_rows = [], 0
+            self._writer.write_table(table, row_group_size=table.num_rows)
 
     def close(self) -> None:
         """Finish both files (a run of no block writes none)."""
         if self._writer is not None:
+            self._flush()
             self._writer.close()
         if self._sink is not None:
             self._sink.close()
@@ -125,9 +150,14 @@ class BlockWriter:
         self.close()
 
 
-def write_blocks(blocks: Iterable[pd.DataFrame], parquet: Path, csv: Path | None = None) -> int:
+def write_blocks(
+    blocks: Iterable[pd.DataFrame],
+    parquet: Path,
+    csv: Path | None = None,
+    row_group_rows: int = ROW_GROUP_ROWS,
+) -> int:
     """Stream ``blocks`` into ``parquet`` (and ``csv``); return the number of rows."""
-    with BlockWriter(parquet, csv) as writer:
+    with BlockWriter(parquet, csv, row_group_rows) as writer:
         for block in blocks:
             writer.write(block)
     return writer.rows
@@ -212,7 +242,7 @@ def stream_uncertainty(
 
     with output_folder(out_dir, command="uncertainty") as out:
         try:
-            write_blocks(blocks(), out / "samples.parquet", out / "samples.csv")
+            write_blocks(blocks(), out / "samples.parquet", out / "samples.csv", ROW_GROUP_ROWS)
         finally:
             if bar is not None:
                 bar.close()
