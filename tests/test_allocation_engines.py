@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from greenkommon import allocation as al
-from greenkommon.allocation import _checked, _kernels, _vector, engine
+from greenkommon.allocation import _checked, _checks, _kernels, _vector, engine
 from greenkommon.errors import DataError
 
 energy = st.one_of(st.just(0.0), st.floats(0.0, 1000.0, allow_nan=False, allow_infinity=False))
@@ -204,7 +204,7 @@ def test_dynamic_key_compiled_check_names_the_bad_value(
 ):
     with pytest.raises(DataError, match=expected) as compiled:
         al.DynamicKey(coefficients)
-    monkeypatch.setattr(_checked, "numba_running", lambda: False)
+    monkeypatch.setattr(_checks, "numba_running", lambda: False)
     with pytest.raises(DataError) as numpy_checked:
         al.DynamicKey(coefficients)
     assert str(compiled.value) == str(numpy_checked.value)
@@ -228,10 +228,10 @@ def test_auto_engine_follows_numba_state(monkeypatch):
         return compiled(*args)
 
     monkeypatch.setattr(engine, "_allocate_compiled", spy)
-    monkeypatch.setattr(_checked, "numba_running", lambda: False)
+    monkeypatch.setattr(_checks, "numba_running", lambda: False)
     cold = al.allocate([2.0], [[1.0], [3.0]], al.ProrataKey())
     assert calls == []
-    monkeypatch.setattr(_checked, "numba_running", lambda: True)
+    monkeypatch.setattr(_checks, "numba_running", lambda: True)
     warm = al.allocate([2.0], [[1.0], [3.0]], al.ProrataKey())
     assert len(calls) == 1
     np.testing.assert_array_equal(cold.allocated_kwh, warm.allocated_kwh)
@@ -240,14 +240,16 @@ def test_auto_engine_follows_numba_state(monkeypatch):
 
 def test_numba_running_is_false_until_a_kernel_runs():
     """A fresh process that imports the package and allocates with the default engine does not
-    start numba (~0.4 s); the first compiled call does, and the flag sees it."""
+    start numba (~0.4 s), nor even import it (the kernels' modules load on first use); the first
+    compiled call does, and the flag sees it."""
     code = (
+        "import sys\n"
         "import greenkommon.allocation as al\n"
-        "from greenkommon.allocation import _checked\n"
+        "from greenkommon.allocation import _checks\n"
         "a = al.allocate([2.0], [[1.0], [3.0]], al.StaticKey([0.5, 0.5]))\n"
-        "print(_checked.numba_running())\n"
+        "print('numba' in sys.modules, _checks.numba_running())\n"
         "al.allocate([2.0], [[1.0], [3.0]], al.StaticKey([0.5, 0.5]), engine='numba')\n"
-        "print(_checked.numba_running())\n"
+        "print(_checks.numba_running())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -257,7 +259,7 @@ def test_numba_running_is_false_until_a_kernel_runs():
         timeout=300,
         cwd=Path(__file__).resolve().parents[1],
     ).stdout.split()
-    assert out == ["False", "True"]
+    assert out == ["False", "False", "True"]
 
 
 def test_autoprod_of_one_producer_is_summed_when_read():

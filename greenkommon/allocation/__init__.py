@@ -30,13 +30,13 @@ from __future__ import annotations
 
 # The package was one module before it was split: the private names that other modules, the
 # benchmarks and the tests read as ``allocation.X`` stay importable from here (``X as X``).
-from . import _kernels as _kernels
 from . import _vector as _vector
 from ._checks import COEFFICIENT_SUM_TOLERANCE as COEFFICIENT_SUM_TOLERANCE
 from .batch import BatchKPIs, allocate_batch_kpis
 from .batch import _batch_inputs as _batch_inputs
 from .batch import _BatchInputs as _BatchInputs
 from .engine import ENGINES as ENGINES
+from .engine import _kernels as _kernels  # lazy: numba on first use (_lazy)
 from .engine import allocate, priority, redistributed
 from .keys import PERMILLE as PERMILLE
 from .keys import (

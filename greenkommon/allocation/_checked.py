@@ -18,11 +18,10 @@ only if read.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from numba import njit
 
+from ._checks import numba_running as numba_running
 from ._kernels import _clamp_surplus
 
 #: Return codes of the checked kernels.
@@ -330,17 +329,3 @@ def copy_checked_coefficients(coefficients, out, limit):
     for t in range(t_len):
         ok &= total[t] <= limit
     return ok
-
-
-def numba_running() -> bool:
-    """True once this process has run a numba function (any module's).
-
-    numba's first call in a process builds its typing and target contexts (~0.4 s); after that
-    a kernel cached on disk loads in milliseconds. :func:`greenkommon.allocation.allocate`
-    therefore uses these kernels only in a process that has paid the start-up already (a sweep,
-    the uncertainty loop, the web server, a benchmark), and its numpy engine otherwise: the same
-    numbers either way. Reads whether numba's runtime is initialised (it is on the first
-    compilation or cache load, not at import or decoration); False if that attribute ever moves.
-    """
-    nrt = sys.modules.get("numba.core.runtime.nrt")
-    return getattr(getattr(nrt, "rtsys", None), "_init", False) is True

@@ -7,6 +7,7 @@ naming the argument, the index and the value.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -85,3 +86,17 @@ def _check_n(coef: np.ndarray, cons: np.ndarray, name: str) -> None:
 
 def _pool(prod: np.ndarray) -> np.ndarray:
     return prod if prod.ndim == 1 else np.ascontiguousarray(prod.sum(axis=0))
+
+
+def numba_running() -> bool:
+    """True once this process has run a numba function (any module's).
+
+    numba's first call in a process builds its typing and target contexts (~0.4 s); after that
+    a kernel cached on disk loads in milliseconds. :func:`greenkommon.allocation.allocate`
+    therefore uses these kernels only in a process that has paid the start-up already (a sweep,
+    the uncertainty loop, the web server, a benchmark), and its numpy engine otherwise: the same
+    numbers either way. Reads whether numba's runtime is initialised (it is on the first
+    compilation or cache load, not at import or decoration); False if that attribute ever moves.
+    """
+    nrt = sys.modules.get("numba.core.runtime.nrt")
+    return getattr(getattr(nrt, "rtsys", None), "_init", False) is True

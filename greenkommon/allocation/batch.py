@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from . import _kernels
 from ._checks import _as_array, _check_finite_nonneg, _check_sum_le_one, _consumption
+from ._lazy import lazy_module
 from .keys import DynamicKey, PriorityKey
+
+_kernels = lazy_module(f"{__package__}._kernels")  # numba only when a kernel runs (_lazy)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,12 +69,13 @@ class BatchKPIs:
         )
 
 
+#: key type -> the name of its code in :mod:`._kernels` (read when a batch runs)
 _BATCH_KEYS = {
-    "static": _kernels.KEY_STATIC,
-    "prorata": _kernels.KEY_PRORATA,
-    "redistributed": _kernels.KEY_REDISTRIBUTED,
-    "priority": _kernels.KEY_PRIORITY,
-    "dynamic": _kernels.KEY_DYNAMIC,
+    "static": "KEY_STATIC",
+    "prorata": "KEY_PRORATA",
+    "redistributed": "KEY_REDISTRIBUTED",
+    "priority": "KEY_PRIORITY",
+    "dynamic": "KEY_DYNAMIC",
 }
 
 
@@ -308,7 +311,7 @@ def allocate_batch_kpis(
         b.production_kwh,
         b.production_row,
         b.production_scale,
-        _BATCH_KEYS[key],
+        getattr(_kernels, _BATCH_KEYS[key]),
         np.ascontiguousarray(b.coefficients.T),
         b.order,
         b.coefficients_by_step,

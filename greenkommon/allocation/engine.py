@@ -8,8 +8,9 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import DataError
-from . import _checked, _kernels, _vector
+from . import _checks, _vector
 from ._checks import _check_n, _consumption, _pool, _production
+from ._lazy import lazy_module
 from .keys import (
     DynamicKey,
     Key,
@@ -21,6 +22,10 @@ from .keys import (
     floor_coefficients,
 )
 from .result import Allocation
+
+# numba only when a kernel runs (see _lazy): a process allocating in numpy never imports it
+_checked = lazy_module(f"{__package__}._checked")
+_kernels = lazy_module(f"{__package__}._kernels")
 
 # --------------------------------------------------------------------------------------------
 # PMO strategies → dynamic key
@@ -245,7 +250,7 @@ def allocate(
     """
     if engine not in ENGINES:
         raise DataError(f"engine = {engine!r}: expected one of {', '.join(ENGINES)}")
-    if engine == "numba" or (engine == "auto" and _checked.numba_running()):
+    if engine == "numba" or (engine == "auto" and _checks.numba_running()):
         result = _allocate_compiled(production_kwh, consumption_kwh, key, floor_to_permille)
         if result is not None:
             return result

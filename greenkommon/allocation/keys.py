@@ -11,13 +11,16 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from . import _checked
+from . import _checks
 from ._checks import (
     COEFFICIENT_SUM_TOLERANCE,
     _as_array,
     _check_finite_nonneg,
     _check_sum_le_one,
 )
+from ._lazy import lazy_module
+
+_checked = lazy_module(f"{__package__}._checked")  # numba only when a kernel runs (_lazy)
 
 
 def _key_precision() -> float:
@@ -71,7 +74,7 @@ def _freeze_coefficients(
     frozen nor able to change the key."""
     name = f"{type(key).__name__}.coefficients"
     coef = _as_array(key.coefficients, name, ndim)
-    if coef.ndim == 2 and _checked.numba_running():
+    if coef.ndim == 2 and _checks.numba_running():
         # one compiled pass copies and checks a per-step key; on a bad value the numpy checks
         # below name it
         copy = np.empty(coef.shape)
