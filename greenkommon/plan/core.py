@@ -68,19 +68,8 @@ def _with_cases(
     irr_target: float | None,
 ) -> OperationOption:
     """The option with the accise case appended (its key kept, re-evaluated exactly)."""
-    _, other = accise_alternative(scenario.prices)
     key = key_from_coefficients(op.coefficients)
-    fits, _, _, _ = evaluate_option(
-        scenario,
-        space,
-        energy,
-        op.grouping,
-        np.array(op.kwp_by_roof),
-        op.key,
-        irr_target,
-        prices=other,
-        fixed_key=key,
-    )
+    _, fits = _under_other_accise(scenario, space, energy, op, irr_target)
     p90 = p90_production(scenario)
     weak, _, _, _ = evaluate_option(
         scenario,
@@ -119,6 +108,18 @@ def _other_accise_case(
     irr_target: float | None,
 ) -> tuple[str, Corridor]:
     """The other accise reading's name and the option's corridor under it."""
+    name, fits = _under_other_accise(scenario, space, energy, op, irr_target)
+    return name, price_corridor(fits["venue_npv"][0], fits["producer_npv"][0], op.member_names)
+
+
+def _under_other_accise(
+    scenario: Any,
+    space: SearchSpace,
+    energy: Energy,
+    op: OperationOption,
+    irr_target: float | None,
+) -> tuple[str, dict[str, Any]]:
+    """The other accise reading's name and the option re-evaluated under it (its key kept)."""
     name, other = accise_alternative(scenario.prices)
     fits, _, _, _ = evaluate_option(
         scenario,
@@ -131,7 +132,7 @@ def _other_accise_case(
         prices=other,
         fixed_key=key_from_coefficients(op.coefficients),
     )
-    return name, price_corridor(fits["venue_npv"][0], fits["producer_npv"][0], op.member_names)
+    return name, fits
 
 
 def _linearity_gap(
